@@ -1,0 +1,65 @@
+package kizuna_test
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestDependenciesPointInward fails when a package imports one it must not:
+// the domain package imports only the standard library, pure packages import
+// only the domain, and adapters never import each other. Only cmd/* may
+// import everything.
+func TestDependenciesPointInward(t *testing.T) {
+	const mod = "github.com/kizuna-dev/kizuna"
+	// allowed lists, for each package, the project packages it may import.
+	allowed := map[string][]string{
+		"":                 {},
+		"stix":             {""},
+		"pattern":          {""},
+		"policy":           {"", "pattern", "stix"},
+		"ingest":           {"", "stix", "policy", "pattern"},
+		"store/sqlite":     {""},
+		"store/postgres":   {""},
+		"store/storetest":  {""},
+		"taxii":            {""},
+		"web":              {""},
+		"federation":       {""},
+		"mock":             {""},
+		"internal/testkit": {"", "stix"},
+	}
+	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, "./...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		pkg := strings.TrimPrefix(strings.TrimPrefix(fields[0], mod), "/")
+		if strings.HasPrefix(pkg, "cmd/") {
+			continue
+		}
+		ok, known := allowed[pkg]
+		if !known {
+			t.Errorf("package %q has no entry in the dependency rules; add one", pkg)
+			continue
+		}
+		for _, imp := range fields[1:] {
+			if imp != mod && !strings.HasPrefix(imp, mod+"/") {
+				if pkg == "" && strings.Contains(strings.SplitN(imp, "/", 2)[0], ".") {
+					t.Errorf("domain package imports %q; it may import only the standard library", imp)
+				}
+				continue
+			}
+			target := strings.TrimPrefix(strings.TrimPrefix(imp, mod), "/")
+			permitted := false
+			for _, a := range ok {
+				if a == target {
+					permitted = true
+				}
+			}
+			if !permitted {
+				t.Errorf("package %q imports %q, which points outward", pkg, target)
+			}
+		}
+	}
+}

@@ -1,0 +1,15 @@
+package kizuna
+
+import "io"
+
+// Store is everything a node persists. Both store/sqlite and store/postgres
+// implement it, and store/storetest holds the acceptance suite they share.
+type Store interface {
+	ObjectStore
+	LabelStore
+	CollectionStore
+	PrincipalStore
+	StatusStore
+	AuditStore
+	io.Closer
+}

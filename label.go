@@ -56,3 +56,22 @@ type LabelStore interface {
 	// id order, so that a cache can catch up incrementally.
 	FindLabels(ctx context.Context, afterID int64) ([]*StoredLabel, error)
 }
+
+// MarkingStore finds marking-definitions, whatever collection holds them.
+// Marking-definitions are immutable once created, so the first stored
+// version is the definition.
+type MarkingStore interface {
+	// FindMarkingDefinition returns the marking-definition with the id.
+	// Errors: ENOTFOUND.
+	FindMarkingDefinition(ctx context.Context, id string) (*Object, error)
+}
+
+// Authorizer answers the collection-level questions of the access decision
+// for the principal in ctx. Object-level filtering is applied by the policy's
+// guard around the stores, so that no read path can bypass it.
+type Authorizer interface {
+	// CanRead reports whether the principal may read from the collection.
+	CanRead(ctx context.Context, c *Collection) bool
+	// CanWrite reports whether the principal may write to the collection.
+	CanWrite(ctx context.Context, c *Collection) bool
+}

@@ -7,6 +7,7 @@ import "io"
 type Store interface {
 	ObjectStore
 	LabelStore
+	MarkingStore
 	CollectionStore
 	PrincipalStore
 	StatusStore

@@ -1,0 +1,82 @@
+// Command kizuna runs and administers a kizuna node.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `kizuna shares cyber-threat information between allied nations over STIX 2.1 and TAXII 2.1.
+
+Usage:
+  kizuna serve      [--data DIR] [--listen ADDR]     run a node
+  kizuna import     --collection ID FILE...         import STIX bundles or JSON arrays
+  kizuna export     --collection ID                 write a collection as a STIX bundle
+  kizuna collection add|list                        manage collections
+  kizuna principal  add|list|revoke                 manage principals and their tokens
+  kizuna pattern    validate|match                  check and evaluate STIX patterns
+  kizuna match      --indicators F --observations F match observations against indicators
+  kizuna version                                    print the version
+
+Run 'kizuna COMMAND -h' for the flags of a command.
+`
+
+// env carries the process's streams so that tests can replace them.
+type env struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// exitError ends the process with a specific exit code.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}
+	if err := run(ctx, e, os.Args[1:]); err != nil {
+		var xe *exitError
+		if errors.As(err, &xe) {
+			if xe.msg != "" {
+				fmt.Fprintln(os.Stderr, xe.msg)
+			}
+			os.Exit(xe.code)
+		}
+		fmt.Fprintln(os.Stderr, "kizuna:", err)
+		os.Exit(1)
+	}
+}
+
+// run dispatches to a subcommand.
+func run(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 {
+		fmt.Fprint(e.stderr, usage)
+		return &exitError{code: 2}
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "pattern":
+		return runPattern(ctx, e, rest)
+	case "match":
+		return runMatch(ctx, e, rest)
+	case "version":
+		return runVersion(ctx, e, rest)
+	case "help", "-h", "--help":
+		fmt.Fprint(e.stdout, usage)
+		return nil
+	default:
+		fmt.Fprint(e.stderr, usage)
+		return &exitError{code: 2, msg: fmt.Sprintf("kizuna: unknown command %q", cmd)}
+	}
+}

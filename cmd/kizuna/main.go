@@ -14,7 +14,8 @@ import (
 const usage = `kizuna shares cyber-threat information between allied nations over STIX 2.1 and TAXII 2.1.
 
 Usage:
-  kizuna serve      [--data DIR] [--listen ADDR]     run a node
+  kizuna serve      [--data DIR] [--listen ADDR]     run a node (initialises DIR on first start)
+  kizuna init       [--data DIR] [--nation NNN]      initialise a data directory without serving
   kizuna import     --collection ID FILE...         import STIX bundles or JSON arrays
   kizuna export     --collection ID                 write a collection as a STIX bundle
   kizuna collection add|list                        manage collections
@@ -66,6 +67,18 @@ func run(ctx context.Context, e *env, args []string) error {
 	}
 	cmd, rest := args[0], args[1:]
 	switch cmd {
+	case "serve":
+		return runServe(ctx, e, rest)
+	case "init":
+		return runInit(ctx, e, rest)
+	case "import":
+		return runImport(ctx, e, rest)
+	case "export":
+		return runExport(ctx, e, rest)
+	case "collection":
+		return runCollection(ctx, e, rest)
+	case "principal":
+		return runPrincipal(ctx, e, rest)
 	case "pattern":
 		return runPattern(ctx, e, rest)
 	case "match":

@@ -1,0 +1,217 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/ingest"
+	"github.com/kizuna-dev/kizuna/stix"
+)
+
+// importBatch is how many objects go to the store in one transaction (each
+// object still atomic on its own, by savepoint).
+const importBatch = 1000
+
+// importSummary counts an import's outcome.
+type importSummary struct {
+	accepted, unchanged, rejected int
+}
+
+func runImport(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	data := fs.String("data", "./kizuna-data", "data directory")
+	collection := fs.String("collection", "", "collection id or alias to import into (required)")
+	quiet := fs.Bool("quiet", false, "no progress bar")
+	var lf logFlags
+	lf.register(fs)
+	fs.Usage = func() {
+		fmt.Fprintln(e.stderr, "Usage: kizuna import --data DIR --collection ID FILE... ('-' reads standard input)")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return &exitError{code: 2}
+	}
+	if *collection == "" || fs.NArg() == 0 {
+		fs.Usage()
+		return &exitError{code: 2, msg: "import: --collection and at least one FILE are required"}
+	}
+	logger, err := lf.logger(e.stderr)
+	if err != nil {
+		return err
+	}
+	n, err := openNode(ctx, *data, logger)
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+
+	ctx = ingest.AsOperator(ctx)
+	var sum importSummary
+	for _, name := range fs.Args() {
+		if err := importFile(ctx, e, n, *collection, name, !*quiet, &sum); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(e.stdout, "imported into %s: %d accepted (%d new, %d already present), %d rejected\n",
+		*collection, sum.accepted, sum.accepted-sum.unchanged, sum.unchanged, sum.rejected)
+	if sum.rejected > 0 {
+		return &exitError{code: 1, msg: fmt.Sprintf("import: %d object(s) rejected", sum.rejected)}
+	}
+	return nil
+}
+
+// importFile streams one file (or stdin) through the ingest service in
+// batches, so that memory stays flat whatever the file's size.
+func importFile(ctx context.Context, e *env, n *node, collection, name string, progress bool, sum *importSummary) error {
+	var r io.Reader
+	var size int64
+	if name == "-" {
+		r = e.stdin
+	} else {
+		f, err := os.Open(name)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if st, err := f.Stat(); err == nil {
+			size = st.Size()
+		}
+		r = f
+	}
+	cr := &countingReader{r: r}
+	var bar *progressBar
+	if progress && isTerminal(e.stderr) {
+		bar = newProgressBar(e.stderr, name, size, cr)
+		defer bar.stop()
+	}
+
+	dec := stix.NewDecoder(cr)
+	batch := make([]json.RawMessage, 0, importBatch)
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		results, err := n.ingest.Ingest(ctx, collection, batch)
+		if err != nil {
+			return err
+		}
+		for _, res := range results {
+			switch {
+			case res.Err != nil:
+				sum.rejected++
+				id := res.ID
+				if id == "" {
+					id = "(no id)"
+				}
+				fmt.Fprintf(e.stderr, "rejected %s: %s\n", id, kizuna.ErrorMessage(res.Err))
+			case !res.Created:
+				sum.accepted++
+				sum.unchanged++
+			default:
+				sum.accepted++
+			}
+		}
+		if bar != nil {
+			bar.objects.Store(int64(sum.accepted + sum.rejected))
+		}
+		batch = batch[:0]
+		return nil
+	}
+	for {
+		raw, err := dec.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			if ferr := flush(); ferr != nil {
+				return ferr
+			}
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		// Next's slice may alias the decoder's buffer; a batch outlives it.
+		batch = append(batch, append(json.RawMessage(nil), raw...))
+		if len(batch) == importBatch {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// progressBar redraws one status line on a terminal every 200 ms.
+type progressBar struct {
+	objects atomic.Int64
+	done    chan struct{}
+	stopped chan struct{}
+}
+
+func newProgressBar(w io.Writer, name string, size int64, cr *countingReader) *progressBar {
+	b := &progressBar{done: make(chan struct{}), stopped: make(chan struct{})}
+	start := time.Now()
+	draw := func() {
+		read := cr.n.Load()
+		rate := float64(b.objects.Load()) / max(time.Since(start).Seconds(), 0.001)
+		if size > 0 {
+			const width = 30
+			filled := int(float64(width) * float64(read) / float64(size))
+			filled = min(max(filled, 0), width)
+			fmt.Fprintf(w, "\r%s [%-*s] %3d%% %d objects (%.0f/s) ", name, width,
+				strings.Repeat("#", filled), read*100/size, b.objects.Load(), rate)
+		} else {
+			fmt.Fprintf(w, "\r%s %d MB read, %d objects (%.0f/s) ", name, read>>20, b.objects.Load(), rate)
+		}
+	}
+	go func() {
+		defer close(b.stopped)
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				draw()
+			case <-b.done:
+				draw()
+				fmt.Fprintln(w)
+				return
+			}
+		}
+	}()
+	return b
+}
+
+func (b *progressBar) stop() {
+	close(b.done)
+	<-b.stopped
+}

@@ -1,0 +1,39 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+)
+
+// runInit initialises a data directory, as the first 'serve' would, without
+// serving: for scripts and tests.
+func runInit(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("init", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	data := fs.String("data", "./kizuna-data", "data directory")
+	nation := fs.String("nation", "USA", "the operator's nation (ISO 3166-1 alpha-3)")
+	name := fs.String("name", "", "the node's display name")
+	sample := fs.Bool("sample", false, "load the sample data set into a 'sample' collection")
+	if err := fs.Parse(args); err != nil {
+		return &exitError{code: 2}
+	}
+	res, err := ensureDataDir(ctx, *data, initOptions{Name: *name, Nation: *nation})
+	if err != nil {
+		return err
+	}
+	if !res.Created {
+		return fmt.Errorf("init: %s is already initialised", *data)
+	}
+	n, err := openNode(ctx, *data, nil)
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	if err := n.bootstrap(ctx, *sample); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "initialised %s for nation %s; the admin token is in %s/%s\n", *data, n.id.Nation, *data, adminTokenFile)
+	fmt.Fprintln(e.stdout, res.AdminToken)
+	return nil
+}

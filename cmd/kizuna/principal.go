@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/kizuna-dev/kizuna"
+)
+
+// listFlag is a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *listFlag) Set(v string) error {
+	*l = append(*l, v)
+	return nil
+}
+
+func runPrincipal(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 {
+		return &exitError{code: 2, msg: "Usage: kizuna principal add|list|revoke [flags]"}
+	}
+	switch args[0] {
+	case "add":
+		return runPrincipalAdd(ctx, e, args[1:])
+	case "list":
+		return runPrincipalList(ctx, e, args[1:])
+	case "revoke":
+		return runPrincipalRevoke(ctx, e, args[1:])
+	default:
+		return &exitError{code: 2, msg: fmt.Sprintf("kizuna principal: unknown subcommand %q (want add, list or revoke)", args[0])}
+	}
+}
+
+func runPrincipalAdd(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("principal add", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	data := fs.String("data", "./kizuna-data", "data directory")
+	name := fs.String("name", "", "unique name, also the HTTP Basic user name (required)")
+	org := fs.String("org", "", "organisation: its identity id or the name given to 'kizuna org add' (default: the node's operator)")
+	nation := fs.String("nation", "", "ISO 3166-1 alpha-3 nation (default: the node's)")
+	var clearances, communities, roles listFlag
+	fs.Var(&clearances, "clearance", "a clearance SCHEME:LEVEL, e.g. USA:SECRET or JPN:極秘 (repeatable)")
+	fs.Var(&communities, "community", "a need-to-know community (repeatable)")
+	fs.Var(&roles, "role", "reader, publisher, admin, poc or peer (repeatable; default reader)")
+	if err := fs.Parse(args); err != nil {
+		return &exitError{code: 2}
+	}
+	if *name == "" {
+		return &exitError{code: 2, msg: "principal add: --name is required"}
+	}
+	n, err := openNode(ctx, *data, nil)
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+
+	p := &kizuna.Principal{
+		ID: "principal--" + kizuna.NewUUID(), Name: *name, Nation: *nation,
+		Communities: communities, Roles: roles, CreatedAt: time.Now().UTC(),
+	}
+	if p.Nation == "" {
+		p.Nation = n.id.Nation
+	}
+	if !isNationCode(p.Nation) {
+		return &exitError{code: 2, msg: fmt.Sprintf("principal add: --nation %q: want an ISO 3166-1 alpha-3 code such as USA or JPN", p.Nation)}
+	}
+	if len(p.Roles) == 0 {
+		p.Roles = []string{kizuna.RoleReader}
+	}
+	for _, r := range p.Roles {
+		switch r {
+		case kizuna.RoleReader, kizuna.RolePublisher, kizuna.RoleAdmin, kizuna.RolePOC, kizuna.RolePeer:
+		default:
+			return &exitError{code: 2, msg: fmt.Sprintf("principal add: --role %q: want reader, publisher, admin, poc or peer", r)}
+		}
+	}
+	for _, c := range clearances {
+		cl, err := n.parseClearance(c)
+		if err != nil {
+			return &exitError{code: 2, msg: fmt.Sprintf("principal add: --clearance %q: %v", c, err)}
+		}
+		p.Clearances = append(p.Clearances, cl)
+	}
+	if p.Organization, err = n.resolveOrganization(ctx, *org); err != nil {
+		return &exitError{code: 2, msg: fmt.Sprintf("principal add: --org %q: %v", *org, err)}
+	}
+	token := kizuna.NewToken()
+	if err := n.store.CreatePrincipal(ctx, p, kizuna.HashToken(token)); err != nil {
+		return fmt.Errorf("principal add: %s", kizuna.ErrorMessage(err))
+	}
+	n.audit(ctx, &kizuna.AuditEvent{Action: "principal.create", Object: p.Name,
+		Reason: fmt.Sprintf("nation=%s org=%s roles=%s", p.Nation, p.Organization, strings.Join(p.Roles, ","))})
+	// The token alone goes to stdout, so that scripts can capture it.
+	fmt.Fprintln(e.stdout, token)
+	return nil
+}
+
+func runPrincipalList(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("principal list", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	data := fs.String("data", "./kizuna-data", "data directory")
+	if err := fs.Parse(args); err != nil {
+		return &exitError{code: 2}
+	}
+	n, err := openNode(ctx, *data, nil)
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	ps, err := n.store.FindPrincipals(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tNATION\tROLES\tCLEARANCES\tCOMMUNITIES\tSTATE")
+	for _, p := range ps {
+		var cls []string
+		for _, c := range p.Clearances {
+			cls = append(cls, c.Scheme+":"+c.Level)
+		}
+		state := "active"
+		if p.RevokedAt != nil {
+			state = "revoked " + p.RevokedAt.Format(time.RFC3339)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.Name, p.Nation, strings.Join(p.Roles, ","),
+			strings.Join(cls, ","), strings.Join(p.Communities, ","), state)
+	}
+	return tw.Flush()
+}
+
+func runPrincipalRevoke(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("principal revoke", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	data := fs.String("data", "./kizuna-data", "data directory")
+	name := fs.String("name", "", "the principal to revoke (required)")
+	if err := fs.Parse(args); err != nil {
+		return &exitError{code: 2}
+	}
+	if *name == "" && fs.NArg() == 1 {
+		*name = fs.Arg(0)
+	}
+	if *name == "" {
+		return &exitError{code: 2, msg: "principal revoke: --name is required"}
+	}
+	n, err := openNode(ctx, *data, nil)
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	if err := n.store.RevokePrincipal(ctx, *name); err != nil {
+		return fmt.Errorf("principal revoke: %s", kizuna.ErrorMessage(err))
+	}
+	n.audit(ctx, &kizuna.AuditEvent{Action: "principal.revoke", Object: *name})
+	fmt.Fprintf(e.stdout, "revoked %s\n", *name)
+	return nil
+}

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+)
+
+// serveConfig is the configuration of a running node.
+type serveConfig struct {
+	Data             string
+	Listen           string
+	TLSCert, TLSKey  string
+	Nation, Name     string
+	Sample           bool
+	MaxContentLength int64
+	MaxPageSize      int
+}
+
+func runServe(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	var cfg serveConfig
+	fs.StringVar(&cfg.Data, "data", "./kizuna-data", "data directory (initialised on first start)")
+	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:8443", "address to listen on")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key enables HTTPS")
+	fs.StringVar(&cfg.TLSKey, "tls-key", "", "TLS private key file (PEM)")
+	fs.StringVar(&cfg.Nation, "nation", "USA", "the operator's nation (ISO 3166-1 alpha-3), used on first start")
+	fs.StringVar(&cfg.Name, "name", "", "the node's display name, used on first start")
+	fs.BoolVar(&cfg.Sample, "sample", false, "on first start, load the sample data set into a 'sample' collection")
+	fs.Int64Var(&cfg.MaxContentLength, "max-content-length", 10<<20, "largest POST body accepted, in bytes")
+	fs.IntVar(&cfg.MaxPageSize, "max-page-size", 1000, "largest page of objects a TAXII response carries")
+	var lf logFlags
+	lf.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return &exitError{code: 2}
+	}
+	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
+		return &exitError{code: 2, msg: "serve: --tls-cert and --tls-key go together"}
+	}
+	logger, err := lf.logger(e.stderr)
+	if err != nil {
+		return &exitError{code: 2, msg: "serve: " + err.Error()}
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return err
+	}
+	return serve(ctx, e, cfg, ln, logger)
+}
+
+// serve runs a node on ln until ctx is done, then shuts down cleanly:
+// in-flight requests and queued ingests finish first.
+func serve(ctx context.Context, e *env, cfg serveConfig, ln net.Listener, logger *slog.Logger) error {
+	init, err := ensureDataDir(ctx, cfg.Data, initOptions{Name: cfg.Name, Nation: cfg.Nation})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	n, err := openNode(ctx, cfg.Data, logger)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer n.Close()
+	if init.Created {
+		if err := n.bootstrap(ctx, cfg.Sample); err != nil {
+			ln.Close()
+			return err
+		}
+		fmt.Fprintf(e.stdout, "initialised %s for nation %s\n", cfg.Data, n.id.Nation)
+		fmt.Fprintf(e.stdout, "admin token (also in %s/%s, shown only now): %s\n", cfg.Data, adminTokenFile, init.AdminToken)
+	}
+
+	m := newMetrics()
+	handler, shutdownApp := n.httpHandler(cfg, m)
+	srv := &http.Server{
+		Handler:           m.instrument(handler),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	scheme := "http"
+	if cfg.TLSCert != "" {
+		scheme = "https"
+	}
+	url := fmt.Sprintf("%s://%s/taxii2/", scheme, ln.Addr())
+	logger.Info("kizuna node listening", "url", url, "nation", n.id.Nation, "data", cfg.Data)
+	fmt.Fprintf(e.stdout, "TAXII 2.1 discovery: %s\n", url)
+
+	errc := make(chan error, 1)
+	go func() {
+		if cfg.TLSCert != "" {
+			errc <- srv.ServeTLS(ln, cfg.TLSCert, cfg.TLSKey)
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err = srv.Shutdown(sctx)
+	if serr := shutdownApp(sctx); err == nil {
+		err = serr
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return err
+}

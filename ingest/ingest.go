@@ -1,0 +1,221 @@
+// Package ingest is the one way objects enter a node: parse and validate
+// (package stix), compute the access label from the markings and apply the
+// write rules (the policy), store each version atomically, audit every
+// rejection, and tell subscribers what was stored.
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/stix"
+)
+
+// Labeler computes access labels. *policy.Policy implements it.
+type Labeler interface {
+	// Label computes the label of obj in collection c, and the labels of
+	// its marked portions, with warnings for the publisher.
+	Label(ctx context.Context, obj *kizuna.Object, c *kizuna.Collection) (*kizuna.AccessLabel, []kizuna.Portion, []string, error)
+}
+
+// Store is what ingest needs of the node's store.
+type Store interface {
+	kizuna.ObjectStore
+	kizuna.CollectionStore
+	kizuna.AuditStore
+}
+
+// Guarded is the store as a principal sees it: the policy's guard, which
+// applies the collection rules and the write rules (*policy.Guard).
+type Guarded interface {
+	kizuna.ObjectStore
+	kizuna.CollectionStore
+}
+
+// Service implements kizuna.Ingester.
+type Service struct {
+	store   Store
+	guarded Guarded
+	policy  Labeler
+	logger  *slog.Logger
+
+	mu          sync.RWMutex
+	subscribers []func([]*kizuna.Object)
+	metrics     Metrics
+}
+
+var _ kizuna.Ingester = (*Service)(nil)
+
+// Metrics receives ingest counts; nil members are skipped.
+type Metrics struct {
+	Accepted func(n int)
+	Rejected func(n int)
+}
+
+// New returns an ingest service. Principals' writes go through guarded;
+// only the host operator's (AsOperator) go to store directly.
+func New(store Store, guarded Guarded, policy Labeler, logger *slog.Logger) *Service {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Service{store: store, guarded: guarded, policy: policy, logger: logger}
+}
+
+// SetMetrics installs the ingest counters.
+func (s *Service) SetMetrics(m Metrics) { s.metrics = m }
+
+// Subscribe registers fn to receive every batch of newly stored versions
+// (not the no-op re-posts). fn runs synchronously after the store commits
+// and must not block: hand the work to a goroutine or a queue.
+func (s *Service) Subscribe(fn func([]*kizuna.Object)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.subscribers = append(s.subscribers, fn)
+}
+
+type operatorKey struct{}
+
+// AsOperator marks ctx as the host operator's own work (the import command
+// run on the node's machine, the demo's sample data). Write rules that bind
+// network principals do not apply to it; every object is still validated,
+// labelled and audited.
+func AsOperator(ctx context.Context) context.Context {
+	return context.WithValue(ctx, operatorKey{}, true)
+}
+
+func isOperator(ctx context.Context) bool {
+	v, _ := ctx.Value(operatorKey{}).(bool)
+	return v
+}
+
+// Ingest validates, labels and stores each object on its own.
+func (s *Service) Ingest(ctx context.Context, collection string, raws []json.RawMessage) ([]kizuna.PutResult, error) {
+	p := kizuna.PrincipalFromContext(ctx)
+	operator := isOperator(ctx)
+	if p == nil && !operator {
+		return nil, kizuna.Errorf(kizuna.EUNAUTHORIZED, "no principal")
+	}
+	var objects kizuna.ObjectStore = s.guarded
+	var collections kizuna.CollectionStore = s.guarded
+	if operator {
+		objects, collections = s.store, s.store
+	}
+	// A principal finds only the collections it may read: others are
+	// ENOTFOUND, as if absent.
+	c, err := collections.FindCollectionByID(ctx, collection)
+	if err != nil {
+		return nil, err
+	}
+
+	results := make([]kizuna.PutResult, len(raws))
+	parsed := make([]*kizuna.Object, len(raws))
+	for i, raw := range raws {
+		obj, err := stix.Parse(raw)
+		if err != nil {
+			results[i] = kizuna.PutResult{ID: objectIDOf(raw), Err: withIndex(err, i, raw)}
+			continue
+		}
+		label, portions, warnings, err := s.policy.Label(ctx, obj, c)
+		if err != nil {
+			results[i] = kizuna.PutResult{ID: obj.ID, Version: obj.Version, Err: err}
+			continue
+		}
+		for _, w := range warnings {
+			s.logger.LogAttrs(ctx, slog.LevelWarn, "ingest warning", slog.String("object", obj.ID), slog.String("warning", w))
+		}
+		obj.Label, obj.Portions = label, portions
+		parsed[i] = obj
+	}
+
+	var batch, created []*kizuna.Object
+	var index []int
+	for i, obj := range parsed {
+		if obj != nil && results[i].Err == nil {
+			batch = append(batch, obj)
+			index = append(index, i)
+		}
+	}
+	if len(batch) > 0 {
+		stored, err := objects.PutObjects(ctx, c.ID, batch)
+		if err != nil {
+			return nil, err
+		}
+		for j, r := range stored {
+			results[index[j]] = r
+			if r.Err == nil && r.Created {
+				batch[j].DateAdded, batch[j].Collection = r.DateAdded, c.ID
+				created = append(created, batch[j])
+			}
+		}
+	}
+	s.finish(ctx, p, c, created, results)
+	return results, nil
+}
+
+// finish audits rejections, counts, and notifies subscribers.
+func (s *Service) finish(ctx context.Context, p *kizuna.Principal, c *kizuna.Collection, created []*kizuna.Object, results []kizuna.PutResult) {
+	principal := "operator"
+	if p != nil {
+		principal = p.ID
+	}
+	var events []*kizuna.AuditEvent
+	accepted := 0
+	for _, r := range results {
+		if r.Err == nil {
+			accepted++
+			continue
+		}
+		if kizuna.ErrorCode(r.Err) == kizuna.EFORBIDDEN {
+			continue // the guard audits the refusals of the write rules
+		}
+		events = append(events, &kizuna.AuditEvent{
+			Principal: principal, Action: "ingest.reject", Object: r.ID,
+			Decision: "deny", Reason: fmt.Sprintf("collection %s: %s", c.ID, kizuna.ErrorMessage(r.Err)),
+		})
+	}
+	if len(events) > 0 {
+		if err := s.store.AppendAudit(ctx, events...); err != nil {
+			s.logger.LogAttrs(ctx, slog.LevelError, "audit append failed", slog.Any("err", err))
+		}
+	}
+	if s.metrics.Accepted != nil {
+		s.metrics.Accepted(accepted)
+	}
+	if s.metrics.Rejected != nil {
+		s.metrics.Rejected(len(results) - accepted)
+	}
+
+	if len(created) == 0 {
+		return
+	}
+	s.mu.RLock()
+	subs := s.subscribers
+	s.mu.RUnlock()
+	for _, fn := range subs {
+		fn(created)
+	}
+}
+
+// objectIDOf extracts the id of a raw object for error reports, or "".
+func objectIDOf(raw []byte) string {
+	var head struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(raw, &head) != nil {
+		return ""
+	}
+	return head.ID
+}
+
+// withIndex names the object's position when the object has no readable id,
+// so that the error still says where.
+func withIndex(err error, i int, raw []byte) error {
+	if objectIDOf(raw) != "" {
+		return err
+	}
+	return kizuna.WrapError(kizuna.EINVALID, err, "object at index %d: %s", i, kizuna.ErrorMessage(err))
+}

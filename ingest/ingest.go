@@ -22,6 +22,13 @@ type Labeler interface {
 	Label(ctx context.Context, obj *kizuna.Object, c *kizuna.Collection) (*kizuna.AccessLabel, []kizuna.Portion, []string, error)
 }
 
+// Verifier checks the provenance of what a peer node sends: it verifies the
+// signature against the peer's pinned key and returns the object as its
+// originator wrote it (the signature removed). An error rejects the object.
+type Verifier interface {
+	Verify(ctx context.Context, peer *kizuna.Principal, raw json.RawMessage) (json.RawMessage, error)
+}
+
 // Store is what ingest needs of the node's store.
 type Store interface {
 	kizuna.ObjectStore
@@ -46,6 +53,7 @@ type Service struct {
 	mu          sync.RWMutex
 	subscribers []func([]*kizuna.Object)
 	metrics     Metrics
+	verifier    Verifier
 }
 
 var _ kizuna.Ingester = (*Service)(nil)
@@ -67,6 +75,11 @@ func New(store Store, guarded Guarded, policy Labeler, logger *slog.Logger) *Ser
 
 // SetMetrics installs the ingest counters.
 func (s *Service) SetMetrics(m Metrics) { s.metrics = m }
+
+// SetVerifier installs the provenance check applied to every object a
+// principal with the peer role sends. Without one, peers' objects are
+// rejected: nothing unsigned enters from a peer.
+func (s *Service) SetVerifier(v Verifier) { s.verifier = v }
 
 // Subscribe registers fn to receive every batch of newly stored versions
 // (not the no-op re-posts). fn runs synchronously after the store commits
@@ -113,12 +126,54 @@ func (s *Service) Ingest(ctx context.Context, collection string, raws []json.Raw
 
 	results := make([]kizuna.PutResult, len(raws))
 	parsed := make([]*kizuna.Object, len(raws))
+	fromPeer := p != nil && p.HasRole(kizuna.RolePeer)
 	for i, raw := range raws {
+		if fromPeer {
+			verified, err := s.verify(ctx, p, raw)
+			if err != nil {
+				results[i] = kizuna.PutResult{ID: objectIDOf(raw), Err: withIndex(err, i, raw)}
+				continue
+			}
+			raw = verified
+		}
 		obj, err := stix.Parse(raw)
 		if err != nil {
 			results[i] = kizuna.PutResult{ID: objectIDOf(raw), Err: withIndex(err, i, raw)}
 			continue
 		}
+		if fromPeer {
+			obj.Origin = p.Name
+		}
+		parsed[i] = obj
+	}
+	// Marking-definitions are labelled and stored first, so that a bundle
+	// may carry the markings of the objects it carries.
+	var created []*kizuna.Object
+	for _, markings := range []bool{true, false} {
+		var idx []int
+		for i, obj := range parsed {
+			if obj != nil && (obj.Type == "marking-definition") == markings {
+				idx = append(idx, i)
+			}
+		}
+		stored, err := s.labelAndStore(ctx, objects, c, parsed, idx, results)
+		if err != nil {
+			return nil, err
+		}
+		created = append(created, stored...)
+	}
+	s.finish(ctx, p, c, created, results)
+	return results, nil
+}
+
+// labelAndStore labels the objects parsed[idx] and stores those that could
+// be labelled, recording each outcome in results. It returns the versions
+// newly stored.
+func (s *Service) labelAndStore(ctx context.Context, objects kizuna.ObjectStore, c *kizuna.Collection, parsed []*kizuna.Object, idx []int, results []kizuna.PutResult) ([]*kizuna.Object, error) {
+	var batch []*kizuna.Object
+	var index []int
+	for _, i := range idx {
+		obj := parsed[i]
 		label, portions, warnings, err := s.policy.Label(ctx, obj, c)
 		if err != nil {
 			results[i] = kizuna.PutResult{ID: obj.ID, Version: obj.Version, Err: err}
@@ -128,32 +183,25 @@ func (s *Service) Ingest(ctx context.Context, collection string, raws []json.Raw
 			s.logger.LogAttrs(ctx, slog.LevelWarn, "ingest warning", slog.String("object", obj.ID), slog.String("warning", w))
 		}
 		obj.Label, obj.Portions = label, portions
-		parsed[i] = obj
+		batch = append(batch, obj)
+		index = append(index, i)
 	}
-
-	var batch, created []*kizuna.Object
-	var index []int
-	for i, obj := range parsed {
-		if obj != nil && results[i].Err == nil {
-			batch = append(batch, obj)
-			index = append(index, i)
+	if len(batch) == 0 {
+		return nil, nil
+	}
+	stored, err := objects.PutObjects(ctx, c.ID, batch)
+	if err != nil {
+		return nil, err
+	}
+	var created []*kizuna.Object
+	for j, r := range stored {
+		results[index[j]] = r
+		if r.Err == nil && r.Created {
+			batch[j].DateAdded, batch[j].Collection = r.DateAdded, c.ID
+			created = append(created, batch[j])
 		}
 	}
-	if len(batch) > 0 {
-		stored, err := objects.PutObjects(ctx, c.ID, batch)
-		if err != nil {
-			return nil, err
-		}
-		for j, r := range stored {
-			results[index[j]] = r
-			if r.Err == nil && r.Created {
-				batch[j].DateAdded, batch[j].Collection = r.DateAdded, c.ID
-				created = append(created, batch[j])
-			}
-		}
-	}
-	s.finish(ctx, p, c, created, results)
-	return results, nil
+	return created, nil
 }
 
 // finish audits rejections, counts, and notifies subscribers.
@@ -198,6 +246,14 @@ func (s *Service) finish(ctx context.Context, p *kizuna.Principal, c *kizuna.Col
 	for _, fn := range subs {
 		fn(created)
 	}
+}
+
+// verify applies the provenance check to an object from a peer.
+func (s *Service) verify(ctx context.Context, p *kizuna.Principal, raw json.RawMessage) (json.RawMessage, error) {
+	if s.verifier == nil {
+		return nil, kizuna.Errorf(kizuna.EFORBIDDEN, "%s: this node verifies no peer signatures, so it accepts no object from peer %q", objectIDOf(raw), p.Name)
+	}
+	return s.verifier.Verify(ctx, p, raw)
 }
 
 // objectIDOf extracts the id of a raw object for error reports, or "".

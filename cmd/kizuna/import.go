@@ -109,11 +109,9 @@ func importFile(ctx context.Context, e *env, n *node, collection, name string, p
 			switch {
 			case res.Err != nil:
 				sum.rejected++
-				id := res.ID
-				if id == "" {
-					id = "(no id)"
-				}
-				fmt.Fprintf(e.stderr, "rejected %s: %s\n", id, kizuna.ErrorMessage(res.Err))
+				// Messages name the object (its id, or its index) and the
+				// JSON path themselves.
+				fmt.Fprintf(e.stderr, "rejected: %s\n", kizuna.ErrorMessage(res.Err))
 			case !res.Created:
 				sum.accepted++
 				sum.unchanged++

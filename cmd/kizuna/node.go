@@ -167,7 +167,7 @@ func (n *node) importRaw(ctx context.Context, collection string, raws []json.Raw
 	var errs []string
 	for _, r := range results {
 		if r.Err != nil {
-			errs = append(errs, r.ID+": "+kizuna.ErrorMessage(r.Err))
+			errs = append(errs, kizuna.ErrorMessage(r.Err))
 		}
 	}
 	if len(errs) > 0 {

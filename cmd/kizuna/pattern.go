@@ -1,15 +1,200 @@
 package main
 
 import (
+	"bufio"
 	"context"
-	"errors"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/kizuna-dev/kizuna/pattern"
 )
 
-// Placeholder until the pattern engine lands; replaced by the pattern CLI.
+const patternUsage = `Usage:
+  kizuna pattern validate [--stix-version 2.1|2.0] PATTERN
+  kizuna pattern match    [--stix-version 2.1|2.0] PATTERN FILE
+
+validate exits 0 when the pattern is valid, 1 with "offset N: message" when not.
+match evaluates PATTERN against FILE (2.1: a JSON list of bundles; 2.0: a JSON
+list of observed-data) and prints {"matched":...,"sdo_ids":[...]}; it exits 1
+when the pattern does not parse and 3 when it cannot be evaluated.
+`
+
+// runPattern implements "kizuna pattern validate|match".
 func runPattern(ctx context.Context, e *env, args []string) error {
-	return errors.New("pattern: not built yet")
+	if len(args) == 0 {
+		fmt.Fprint(e.stderr, patternUsage)
+		return &exitError{code: 2}
+	}
+	fs := flag.NewFlagSet("pattern "+args[0], flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	version := fs.String("stix-version", "2.1", "STIX version of the pattern and data: 2.1 or 2.0")
+	fs.Usage = func() { fmt.Fprint(e.stderr, patternUsage) }
+	if err := fs.Parse(args[1:]); err != nil {
+		return &exitError{code: 2}
+	}
+	v := pattern.Version(*version)
+	if v != pattern.V21 && v != pattern.V20 {
+		return &exitError{code: 2, msg: fmt.Sprintf("kizuna pattern: unsupported --stix-version %q", *version)}
+	}
+	switch args[0] {
+	case "validate":
+		if fs.NArg() != 1 {
+			fmt.Fprint(e.stderr, patternUsage)
+			return &exitError{code: 2}
+		}
+		if _, err := pattern.Validate(fs.Arg(0), v); err != nil {
+			return &exitError{code: 1, msg: err.Error()}
+		}
+		return nil
+	case "match":
+		if fs.NArg() != 2 {
+			fmt.Fprint(e.stderr, patternUsage)
+			return &exitError{code: 2}
+		}
+		return patternMatch(e, v, fs.Arg(0), fs.Arg(1))
+	}
+	fmt.Fprint(e.stderr, patternUsage)
+	return &exitError{code: 2, msg: fmt.Sprintf("kizuna pattern: unknown subcommand %q", args[0])}
 }
 
-func runMatch(ctx context.Context, e *env, args []string) error {
-	return errors.New("match: not built yet")
+func patternMatch(e *env, v pattern.Version, src, file string) error {
+	p, err := pattern.ParseVersion(src, v)
+	if err != nil {
+		return &exitError{code: 1, msg: err.Error()}
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	obs, err := pattern.ParseObservations(data, v)
+	if err != nil {
+		return &exitError{code: 3, msg: "evaluation: " + err.Error()}
+	}
+	r, err := p.Match(obs)
+	if err != nil {
+		return &exitError{code: 3, msg: err.Error()}
+	}
+	out := struct {
+		Matched bool     `json:"matched"`
+		SDOIDs  []string `json:"sdo_ids"`
+	}{r.Matched, r.ObservedData}
+	if out.SDOIDs == nil {
+		out.SDOIDs = []string{}
+	}
+	return json.NewEncoder(e.stdout).Encode(out)
 }
+
+const matchUsage = `Usage:
+  kizuna match --indicators FILE --observations FILE [--whole-set]
+
+Indicators: {"indicators":[...]}, a bundle, or a JSON list of indicators.
+Observations: a JSON list of STIX 2.1 bundles. Prints one JSON line per
+(indicator, observed_data) match, each bundle evaluated on its own; with
+--whole-set, one line per indicator matching the observations taken together.
+`
+
+// runMatch implements "kizuna match".
+func runMatch(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("match", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() { fmt.Fprint(e.stderr, matchUsage) }
+	indFile := fs.String("indicators", "", "file of STIX indicators")
+	obsFile := fs.String("observations", "", "file of STIX 2.1 bundles")
+	whole := fs.Bool("whole-set", false, "evaluate the observations as one set")
+	if err := fs.Parse(args); err != nil {
+		return &exitError{code: 2}
+	}
+	if *indFile == "" || *obsFile == "" || fs.NArg() != 0 {
+		fmt.Fprint(e.stderr, matchUsage)
+		return &exitError{code: 2}
+	}
+	ix, err := loadIndicators(e, *indFile)
+	if err != nil {
+		return err
+	}
+	data, err := os.ReadFile(*obsFile)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(e.stdout)
+	defer w.Flush()
+	enc := json.NewEncoder(w)
+	if *whole {
+		obs, err := pattern.ParseObservations(data, pattern.V21)
+		if err != nil {
+			return fmt.Errorf("%s: %w", *obsFile, err)
+		}
+		for _, id := range ix.MatchSet(obs) {
+			if err := enc.Encode(map[string]string{"indicator": id}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var bundles []json.RawMessage
+	if err := json.Unmarshal(data, &bundles); err != nil {
+		return fmt.Errorf("%s: expected a JSON list of bundles: %w", *obsFile, err)
+	}
+	for i, b := range bundles {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		obs, err := pattern.ParseObservations(b, pattern.V21)
+		if err != nil {
+			return fmt.Errorf("%s: bundle %d: %w", *obsFile, i, err)
+		}
+		for _, o := range obs {
+			for _, id := range ix.MatchObservation(o) {
+				if err := enc.Encode(struct {
+					Indicator    string `json:"indicator"`
+					ObservedData string `json:"observed_data"`
+				}{id, o.ID}); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// loadIndicators indexes the STIX patterns of the indicators in file. An
+// indicator whose pattern does not parse is reported and left out.
+func loadIndicators(e *env, file string) (*pattern.Index, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	type indicator struct {
+		Type        string `json:"type"`
+		ID          string `json:"id"`
+		Pattern     string `json:"pattern"`
+		PatternType string `json:"pattern_type"`
+	}
+	var doc struct {
+		Indicators []indicator `json:"indicators"`
+		Objects    []indicator `json:"objects"`
+	}
+	var list []indicator
+	if err := json.Unmarshal(data, &list); err != nil {
+		if err := json.Unmarshal(data, &doc); err != nil {
+			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+		list = append(doc.Indicators, doc.Objects...)
+	}
+	ix := pattern.NewIndex()
+	for _, ind := range list {
+		if ind.Type != "indicator" || ind.PatternType != "" && ind.PatternType != "stix" {
+			continue
+		}
+		p, err := pattern.Parse(ind.Pattern)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "kizuna match: %s: %v\n", ind.ID, err)
+			continue
+		}
+		ix.Add(ind.ID, p)
+	}
+	return ix, nil
+}
+

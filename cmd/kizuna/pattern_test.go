@@ -1,0 +1,149 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// runCLI runs the command with captured streams and returns stdout, stderr
+// and the exit code main would use.
+func runCLI(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	err := run(context.Background(), &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb}, args)
+	code := 0
+	if err != nil {
+		var xe *exitError
+		if errors.As(err, &xe) {
+			code = xe.code
+			errb.WriteString(xe.msg)
+		} else {
+			code = 1
+			errb.WriteString(err.Error())
+		}
+	}
+	return out.String(), errb.String(), code
+}
+
+func TestPatternValidate(t *testing.T) {
+	cases := []struct {
+		args    []string
+		code    int
+		message string
+	}{
+		{[]string{"[ipv4-addr:value = '198.51.100.1']"}, 0, ""},
+		{[]string{"--stix-version", "2.0", "[ipv4-addr:value = '198.51.100.1']"}, 0, ""},
+		{[]string{"[ipv4-addr:value = '198.51.100.1'"}, 1, "offset 33: "},
+		{[]string{"[file:hashes.'SHA-256' = 'f00']"}, 1, "offset 1: 'f00' is not a valid SHA-256 hash"},
+		{[]string{"[a:b = 1] WITHIN 5 SECONDS WITHIN 6 SECONDS"}, 1, "offset 27: duplicate qualifier"},
+		{[]string{"--stix-version", "2.0", "[a:b EXISTS]"}, 1, "offset "},
+		{[]string{"--stix-version", "3.0", "[a:b = 1]"}, 2, "unsupported"},
+	}
+	for _, c := range cases {
+		_, stderr, code := runCLI(t, append([]string{"pattern", "validate"}, c.args...)...)
+		if code != c.code || !strings.Contains(stderr, c.message) {
+			t.Errorf("validate %q: code %d, stderr %q; want code %d and %q", c.args, code, stderr, c.code, c.message)
+		}
+	}
+}
+
+func TestPatternMatch(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "obs.json")
+	data := `[{"type":"bundle","id":"bundle--1","objects":[
+	 {"type":"observed-data","id":"observed-data--1","first_observed":"2024-01-01T00:00:00Z","last_observed":"2024-01-01T00:00:00Z","number_observed":1,"object_refs":["ipv4-addr--1"]},
+	 {"type":"ipv4-addr","id":"ipv4-addr--1","value":"198.51.100.7"}]}]`
+	if err := os.WriteFile(file, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		pattern string
+		code    int
+		stdout  string
+	}{
+		{"[ipv4-addr:value ISSUBSET '198.51.100.0/24']", 0, `{"matched":true,"sdo_ids":["observed-data--1"]}`},
+		{"[ipv4-addr:value = '203.0.113.1']", 0, `{"matched":false,"sdo_ids":[]}`},
+		{"[ipv4-addr:value = ", 1, ""},
+		{"[ipv4-addr:value = '198.51.100.7'] WITHIN 0 SECONDS", 3, ""},
+		{"[ipv4-addr:value = t'2024-01-01T00:00:00Z']", 3, ""},
+	}
+	for _, c := range cases {
+		stdout, stderr, code := runCLI(t, "pattern", "match", c.pattern, file)
+		if code != c.code || strings.TrimSpace(stdout) != c.stdout {
+			t.Errorf("match %q: code %d, stdout %q, stderr %q; want code %d, stdout %q", c.pattern, code, stdout, stderr, c.code, c.stdout)
+		}
+		if code != 0 && stderr == "" {
+			t.Errorf("match %q: exit %d without a message", c.pattern, code)
+		}
+	}
+}
+
+const workloadDir = "../../../shared/conformance/stix-patterns/bench-workload"
+
+func TestMatchWorkload(t *testing.T) {
+	if _, err := os.Stat(workloadDir); err != nil {
+		t.Skip("benchmark workload not present")
+	}
+	var exp struct {
+		WholeSet struct {
+			MatchingPatterns []string `json:"matching_patterns"`
+		} `json:"whole_set"`
+		PerObservation struct {
+			Pairs [][2]string `json:"pairs"`
+		} `json:"per_observation"`
+	}
+	raw, err := os.ReadFile(filepath.Join(workloadDir, "expected.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &exp); err != nil {
+		t.Fatal(err)
+	}
+	ind, obs := filepath.Join(workloadDir, "indicators.json"), filepath.Join(workloadDir, "observations.json")
+
+	stdout, stderr, code := runCLI(t, "match", "--indicators", ind, "--observations", obs)
+	if code != 0 {
+		t.Fatalf("match: exit %d: %s", code, stderr)
+	}
+	var got [][2]string
+	for _, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
+		var m struct{ Indicator, ObservedData string }
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("line %q: %v", line, err)
+		}
+		got = append(got, [2]string{m.Indicator, m.ObservedData})
+	}
+	cmpPair := func(a, b [2]string) int { return strings.Compare(a[0]+" "+a[1], b[0]+" "+b[1]) }
+	slices.SortFunc(got, cmpPair)
+	want := exp.PerObservation.Pairs
+	slices.SortFunc(want, cmpPair)
+	if !slices.Equal(got, want) {
+		t.Errorf("per observation: %d pairs, want the %d of expected.json", len(got), len(want))
+	}
+
+	stdout, stderr, code = runCLI(t, "match", "--indicators", ind, "--observations", obs, "--whole-set")
+	if code != 0 {
+		t.Fatalf("match --whole-set: exit %d: %s", code, stderr)
+	}
+	var ids []string
+	for _, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
+		var m struct{ Indicator string }
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("line %q: %v", line, err)
+		}
+		ids = append(ids, m.Indicator)
+	}
+	slices.Sort(ids)
+	wantIDs := exp.WholeSet.MatchingPatterns
+	slices.Sort(wantIDs)
+	if !slices.Equal(ids, wantIDs) {
+		t.Errorf("whole set: %d indicators, want the %d of expected.json", len(ids), len(wantIDs))
+	}
+}

@@ -20,6 +20,8 @@ Usage:
   kizuna export     --collection ID                 write a collection as a STIX bundle
   kizuna collection add|list                        manage collections
   kizuna principal  add|list|revoke                 manage principals and their tokens
+  kizuna org        add                             add an organisation (a STIX identity)
+  kizuna access     explain                         why a principal may or may not read an object
   kizuna pattern    validate|match                  check and evaluate STIX patterns
   kizuna match      --indicators F --observations F match observations against indicators
   kizuna version                                    print the version
@@ -79,6 +81,10 @@ func run(ctx context.Context, e *env, args []string) error {
 		return runCollection(ctx, e, rest)
 	case "principal":
 		return runPrincipal(ctx, e, rest)
+	case "org":
+		return runOrg(ctx, e, rest)
+	case "access":
+		return runAccess(ctx, e, rest)
 	case "pattern":
 		return runPattern(ctx, e, rest)
 	case "match":

@@ -114,7 +114,10 @@ func TestMatchWorkload(t *testing.T) {
 	}
 	var got [][2]string
 	for _, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
-		var m struct{ Indicator, ObservedData string }
+		var m struct {
+			Indicator    string `json:"indicator"`
+			ObservedData string `json:"observed_data"`
+		}
 		if err := json.Unmarshal([]byte(line), &m); err != nil {
 			t.Fatalf("line %q: %v", line, err)
 		}

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+
+	"github.com/kizuna-dev/kizuna"
+)
+
+func runOrg(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 || args[0] != "add" {
+		return &exitError{code: 2, msg: "Usage: kizuna org add --name NAME --nation NNN [--sector S]..."}
+	}
+	fs := flag.NewFlagSet("org add", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	data := fs.String("data", "./kizuna-data", "data directory")
+	name := fs.String("name", "", "the organisation's name (required)")
+	nation := fs.String("nation", "", "ISO 3166-1 alpha-3 nation (required)")
+	var sectors listFlag
+	fs.Var(&sectors, "sector", "an industry sector (STIX industry-sector-ov, e.g. energy, defense; repeatable)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return &exitError{code: 2}
+	}
+	if *name == "" || !isNationCode(*nation) {
+		return &exitError{code: 2, msg: "org add: --name and --nation (an ISO 3166-1 alpha-3 code) are required"}
+	}
+	n, err := openNode(ctx, *data, nil)
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	if id, err := n.resolveOrganization(ctx, *name); err == nil {
+		return fmt.Errorf("org add: an organisation named %q exists already: %s", *name, id)
+	}
+	id := "identity--" + kizuna.NewUUID()
+	raw, err := organizationObject(id, *name, *nation, sectors)
+	if err != nil {
+		return err
+	}
+	if err := n.importRaw(ctx, directoryAlias, []json.RawMessage{raw}); err != nil {
+		return fmt.Errorf("org add: %v", err)
+	}
+	n.audit(ctx, &kizuna.AuditEvent{Action: "org.create", Object: id, Reason: *name})
+	fmt.Fprintln(e.stdout, id)
+	return nil
+}

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
-	"github.com/kizuna-dev/kizuna/store/sqlite"
 	"github.com/kizuna-dev/kizuna/stix"
+	"github.com/kizuna-dev/kizuna/store/sqlite"
 )
 
 // TestImportSurvivesKill kills an import process (SIGKILL) in the middle of a

@@ -9,7 +9,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/stix"
@@ -127,25 +129,28 @@ func (s *Service) Ingest(ctx context.Context, collection string, raws []json.Raw
 	results := make([]kizuna.PutResult, len(raws))
 	parsed := make([]*kizuna.Object, len(raws))
 	fromPeer := p != nil && p.HasRole(kizuna.RolePeer)
-	for i, raw := range raws {
+	parseOne := func(i int) {
+		raw := raws[i]
 		if fromPeer {
 			verified, err := s.verify(ctx, p, raw)
 			if err != nil {
 				results[i] = kizuna.PutResult{ID: objectIDOf(raw), Err: withIndex(err, i, raw)}
-				continue
+				return
 			}
 			raw = verified
 		}
 		obj, err := stix.Parse(raw)
 		if err != nil {
 			results[i] = kizuna.PutResult{ID: objectIDOf(raw), Err: withIndex(err, i, raw)}
-			continue
+			return
 		}
 		if fromPeer {
 			obj.Origin = p.Name
 		}
 		parsed[i] = obj
 	}
+	parallel(len(raws), parseOne)
+
 	// Marking-definitions are labelled and stored first, so that a bundle
 	// may carry the markings of the objects it carries.
 	var created []*kizuna.Object
@@ -246,6 +251,35 @@ func (s *Service) finish(ctx context.Context, p *kizuna.Principal, c *kizuna.Col
 	for _, fn := range subs {
 		fn(created)
 	}
+}
+
+// parallel runs fn(0..n-1) on up to GOMAXPROCS goroutines. Parsing and
+// validation are CPU-bound and independent per object; the store's writes
+// stay serial.
+func parallel(n int, fn func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/64+1)
+	if workers <= 1 {
+		for i := 0; i < n; i++ {
+			fn(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // verify applies the provenance check to an object from a peer.

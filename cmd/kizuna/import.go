@@ -95,13 +95,56 @@ func importFile(ctx context.Context, e *env, n *node, collection, name string, p
 		defer bar.stop()
 	}
 
-	dec := stix.NewDecoder(cr)
-	batch := make([]json.RawMessage, 0, importBatch)
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
+	// One goroutine decodes the next batch while the current one is
+	// validated and stored.
+	type batchOrErr struct {
+		objs []json.RawMessage
+		err  error
+	}
+	batches := make(chan batchOrErr, 2)
+	dctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		defer close(batches)
+		dec := stix.NewDecoder(cr)
+		batch := make([]json.RawMessage, 0, importBatch)
+		send := func(b batchOrErr) bool {
+			select {
+			case batches <- b:
+				return true
+			case <-dctx.Done():
+				return false
+			}
 		}
-		results, err := n.ingest.Ingest(ctx, collection, batch)
+		for {
+			raw, err := dec.Next()
+			if errors.Is(err, io.EOF) {
+				if len(batch) > 0 {
+					send(batchOrErr{objs: batch})
+				}
+				return
+			} else if err != nil {
+				if len(batch) > 0 && !send(batchOrErr{objs: batch}) {
+					return
+				}
+				send(batchOrErr{err: fmt.Errorf("%s: %w", name, err)})
+				return
+			}
+			// Next's slice may alias the decoder's buffer; a batch outlives it.
+			batch = append(batch, append(json.RawMessage(nil), raw...))
+			if len(batch) == importBatch {
+				if !send(batchOrErr{objs: batch}) {
+					return
+				}
+				batch = make([]json.RawMessage, 0, importBatch)
+			}
+		}
+	}()
+	for b := range batches {
+		if b.err != nil {
+			return b.err
+		}
+		results, err := n.ingest.Ingest(ctx, collection, b.objs)
 		if err != nil {
 			return err
 		}
@@ -122,28 +165,8 @@ func importFile(ctx context.Context, e *env, n *node, collection, name string, p
 		if bar != nil {
 			bar.objects.Store(int64(sum.accepted + sum.rejected))
 		}
-		batch = batch[:0]
-		return nil
 	}
-	for {
-		raw, err := dec.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		} else if err != nil {
-			if ferr := flush(); ferr != nil {
-				return ferr
-			}
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		// Next's slice may alias the decoder's buffer; a batch outlives it.
-		batch = append(batch, append(json.RawMessage(nil), raw...))
-		if len(batch) == importBatch {
-			if err := flush(); err != nil {
-				return err
-			}
-		}
-	}
-	return flush()
+	return nil
 }
 
 // countingReader counts the bytes read through it.

@@ -24,6 +24,7 @@ Usage:
   kizuna access     explain                         why a principal may or may not read an object
   kizuna pattern    validate|match                  check and evaluate STIX patterns
   kizuna match      --indicators F --observations F match observations against indicators
+  kizuna bench      gen|ingest                      generate synthetic data; measure ingest and export
   kizuna version                                    print the version
 
 Run 'kizuna COMMAND -h' for the flags of a command.
@@ -89,6 +90,8 @@ func run(ctx context.Context, e *env, args []string) error {
 		return runPattern(ctx, e, rest)
 	case "match":
 		return runMatch(ctx, e, rest)
+	case "bench":
+		return runBench(ctx, e, rest)
 	case "version":
 		return runVersion(ctx, e, rest)
 	case "help", "-h", "--help":

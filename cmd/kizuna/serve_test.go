@@ -1,0 +1,171 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// startNode runs 'kizuna serve --sample' in-process on a free port and
+// returns its base URL and data directory; the node stops with the test.
+func startNode(t *testing.T) (base, data string) {
+	t.Helper()
+	data = filepath.Join(t.TempDir(), "data")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var out bytes.Buffer
+	done := make(chan error, 1)
+	go func() {
+		done <- serve(ctx, &env{stdout: &out, stderr: io.Discard}, serveConfig{
+			Data: data, Nation: "USA", Sample: true, MaxContentLength: 10 << 20, MaxPageSize: 1000,
+		}, ln, slog.New(slog.DiscardHandler))
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("serve returned %v after shutdown", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("serve did not shut down within 30 s")
+		}
+	})
+	base = "http://" + ln.Addr().String()
+	for i := 0; ; i++ {
+		resp, err := http.Get(base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return base, data
+			}
+		}
+		if i == 200 {
+			t.Fatalf("node did not become healthy: %v", err)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+// taxiiGet fetches a TAXII resource as a principal and returns the status
+// and body.
+func taxiiGet(t *testing.T, url, user, token string) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("Accept", "application/taxii+json;version=2.1")
+	if user != "" {
+		req.SetBasicAuth(user, token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, body
+}
+
+// TestReadmeTour replays the README's tour against a real node over HTTP:
+// what a Japanese reader cleared 極秘 and an Australian reader cleared
+// SECRET see of the sample data, and the 404 for an object one may not read.
+func TestReadmeTour(t *testing.T) {
+	base, data := startNode(t)
+	jp := strings.TrimSpace(MustRunCLI(t, "principal", "add", "--data", data, "--name", "tanaka", "--nation", "JPN", "--clearance", "JPN:極秘", "--role", "reader"))
+	au := strings.TrimSpace(MustRunCLI(t, "principal", "add", "--data", data, "--name", "mitchell", "--nation", "AUS", "--clearance", "AUS:SECRET", "--role", "reader"))
+
+	if code, _ := taxiiGet(t, base+"/taxii2/", "", ""); code != http.StatusUnauthorized {
+		t.Fatalf("discovery without credentials: %d, want 401", code)
+	}
+	code, body := taxiiGet(t, base+"/taxii2/api/collections/", "tanaka", jp)
+	if code != http.StatusOK {
+		t.Fatalf("collections: %d %s", code, body)
+	}
+	var cols struct {
+		Collections []struct{ ID, Alias string } `json:"collections"`
+	}
+	json.Unmarshal(body, &cols)
+	sample := ""
+	for _, c := range cols.Collections {
+		if c.Alias == sampleAlias {
+			sample = c.ID
+		}
+	}
+	if sample == "" {
+		t.Fatalf("no sample collection in %s", body)
+	}
+
+	names := func(user, token string) map[string]string {
+		code, body := taxiiGet(t, base+"/taxii2/api/collections/"+sample+"/objects/?match[type]=indicator", user, token)
+		if code != http.StatusOK {
+			t.Fatalf("%s: objects: %d %s", user, code, body)
+		}
+		var env struct {
+			Objects []struct{ ID, Name string } `json:"objects"`
+		}
+		json.Unmarshal(body, &env)
+		out := map[string]string{}
+		for _, o := range env.Objects {
+			out[o.Name] = o.ID
+		}
+		return out
+	}
+	jpSees, auSees := names("tanaka", jp), names("mitchell", au)
+	want := map[string][2]bool{ // indicator name: {JPN reader sees, AUS reader sees}
+		"Lure domain imitating a programme office":   {true, true},
+		"CRANELOADER dropper (procurement form)":     {true, false},  // USA SECRET REL TO USA, JPN
+		"CRANELOADER second-stage server":            {true, false},  // JPN 極秘 REL TO JPN, USA
+		"Staging URL seen in US collection":          {false, false}, // SECRET NOFORN
+		"Scanning range shared in the working group": {false, false}, // community cyber-wg
+	}
+	for name, w := range want {
+		if _, ok := jpSees[name]; ok != w[0] {
+			t.Errorf("JPN 極秘 reader sees %q: %t, want %t", name, ok, w[0])
+		}
+		if _, ok := auSees[name]; ok != w[1] {
+			t.Errorf("AUS SECRET reader sees %q: %t, want %t", name, ok, w[1])
+		}
+	}
+	// Asking for an invisible object by id is a 404, like a missing one.
+	id := jpSees["CRANELOADER dropper (procurement form)"]
+	if code, body := taxiiGet(t, base+"/taxii2/api/collections/"+sample+"/objects/"+id+"/", "mitchell", au); code != http.StatusNotFound {
+		t.Errorf("AUS reader asking for %s: %d %s, want 404", id, code, body)
+	}
+	if code, _ := taxiiGet(t, base+"/taxii2/api/collections/"+sample+"/objects/"+id+"/", "tanaka", jp); code != http.StatusOK {
+		t.Errorf("JPN reader asking for %s: %d, want 200", id, code)
+	}
+
+	// The portion marked SECRET//REL TO USA, JPN is removed for the AUS
+	// reader, and the removal is listed.
+	lure := auSees["Phishing sender address"]
+	_, body = taxiiGet(t, base+"/taxii2/api/collections/"+sample+"/objects/"+lure+"/", "mitchell", au)
+	if !strings.Contains(string(body), "x_kizuna_redacted") || strings.Contains(string(body), "hosting provider") {
+		t.Errorf("AUS reader: the description should be redacted: %s", body)
+	}
+	_, body = taxiiGet(t, base+"/taxii2/api/collections/"+sample+"/objects/"+lure+"/", "tanaka", jp)
+	if !strings.Contains(string(body), "hosting provider") {
+		t.Errorf("JPN reader: the description should be visible: %s", body)
+	}
+
+	// Metrics count the requests just made.
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !regexp.MustCompile(`kizuna_http_requests_total\{code="200",method="GET",route="/taxii2/"\} \d+`).Match(m) {
+		t.Errorf("metrics lack the TAXII request count:\n%.2000s", m)
+	}
+}

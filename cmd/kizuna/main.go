@@ -20,10 +20,14 @@ Usage:
   kizuna export     --collection ID                 write a collection as a STIX bundle
   kizuna collection add|list                        manage collections
   kizuna principal  add|list|revoke                 manage principals and their tokens
+  kizuna peer       add|list|remove                 manage peering agreements with other nodes
+  kizuna node       key                             print this node's public key and certificate pin
+  kizuna demo                                       run three federated nodes (USA, JPN, AUS) on loopback
   kizuna org        add                             add an organisation (a STIX identity)
   kizuna access     explain                         why a principal may or may not read an object
   kizuna pattern    validate|match                  check and evaluate STIX patterns
   kizuna match      --indicators F --observations F match observations against indicators
+  kizuna audit      verify                          check the audit log's hash chain
   kizuna bench      gen|ingest                      generate synthetic data; measure ingest and export
   kizuna version                                    print the version
 
@@ -88,8 +92,16 @@ func run(ctx context.Context, e *env, args []string) error {
 		return runAccess(ctx, e, rest)
 	case "pattern":
 		return runPattern(ctx, e, rest)
+	case "peer":
+		return runPeer(ctx, e, rest)
+	case "node":
+		return runNode(ctx, e, rest)
+	case "demo":
+		return runDemo(ctx, e, rest)
 	case "match":
 		return runMatch(ctx, e, rest)
+	case "audit":
+		return runAudit(ctx, e, rest)
 	case "bench":
 		return runBench(ctx, e, rest)
 	case "version":

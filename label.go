@@ -37,6 +37,11 @@ type AccessLabel struct {
 	// Audience names the identity ids of the organisations (or principals'
 	// organisations) that may read under TLP:AMBER, AMBER+STRICT and RED.
 	Audience []string `json:"audience,omitempty"`
+	// AudienceLimited, when true, limits the object to readers whose
+	// organisation (or principal id) is in Audience, whatever the TLP. It
+	// tells "no audience named" apart from "an audience that no one is in"
+	// (the intersection of disjoint audiences), which admits nobody.
+	AudienceLimited bool `json:"audience_limited,omitempty"`
 	// Uninterpretable lists the markings the node could not interpret; any
 	// entry denies every reader (fail closed).
 	Uninterpretable []string `json:"uninterpretable,omitempty"`

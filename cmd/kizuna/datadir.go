@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/federation"
 	"github.com/kizuna-dev/kizuna/store/sqlite"
 )
 
@@ -90,6 +91,9 @@ func ensureDataDir(ctx context.Context, dir string, opt initOptions) (*initResul
 		return nil, err
 	}
 	if err := writeFileExclusive(filepath.Join(dir, adminTokenFile), []byte(token+"\n"), 0o600); err != nil {
+		return nil, err
+	}
+	if err := federation.GenerateKeys(dir, nil); err != nil {
 		return nil, err
 	}
 	b, _ := json.MarshalIndent(id, "", "  ")

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/federation"
 	"github.com/kizuna-dev/kizuna/ingest"
 	"github.com/kizuna-dev/kizuna/policy"
 	"github.com/kizuna-dev/kizuna/store/sqlite"
@@ -45,6 +46,10 @@ type node struct {
 	objects kizuna.ObjectStore
 	authz   kizuna.Authorizer
 	ingest  *ingest.Service
+
+	// peers and fed are set by startFederation.
+	peers *federation.Peers
+	fed   *federation.Service
 }
 
 // openNode opens an initialised data directory.
@@ -248,7 +253,7 @@ func (n *node) httpHandler(cfg serveConfig, m *metrics) (http.Handler, func(cont
 		MaxContentLength: cfg.MaxContentLength,
 		MaxPageSize:      cfg.MaxPageSize,
 	})
-	ts.Objects, ts.Collections = n.guard, n.guard
+	ts.Objects, ts.Collections = fedObjects{ObjectStore: n.guard, n: n}, n.guard
 	ts.Statuses, ts.Principals = n.store, n.store
 	ts.Authorizer, ts.Ingester, ts.Logger = n.authz, n.ingest, n.logger
 

@@ -20,6 +20,11 @@ type serveConfig struct {
 	Sample           bool
 	MaxContentLength int64
 	MaxPageSize      int
+	// TLS serves HTTPS with the node's own certificate (the one its peers
+	// pin); it is implied on any address but loopback.
+	TLS bool
+	// FedCatchUp is the federation's catch-up interval (0: the default).
+	FedCatchUp time.Duration
 }
 
 func runServe(ctx context.Context, e *env, args []string) error {
@@ -35,6 +40,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs.BoolVar(&cfg.Sample, "sample", false, "on first start, load the sample data set into a 'sample' collection")
 	fs.Int64Var(&cfg.MaxContentLength, "max-content-length", 10<<20, "largest POST body accepted, in bytes")
 	fs.IntVar(&cfg.MaxPageSize, "max-page-size", 1000, "largest page of objects a TAXII response carries")
+	fs.BoolVar(&cfg.TLS, "tls", false, "serve HTTPS with the node's own certificate even on loopback (always on other addresses)")
+	fs.DurationVar(&cfg.FedCatchUp, "federation-catch-up", 0, "interval of the federation's catch-up rounds (default 5s)")
 	var lf logFlags
 	lf.register(fs)
 	if err := fs.Parse(args); err != nil {
@@ -77,6 +84,18 @@ func serve(ctx context.Context, e *env, cfg serveConfig, ln net.Listener, logger
 		fmt.Fprintf(e.stdout, "admin token (also in %s/%s, shown only now): %s\n", cfg.Data, adminTokenFile, init.AdminToken)
 	}
 
+	stopFed, err := n.startFederation(ctx, fedOptions{CatchUp: cfg.FedCatchUp})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopFed()
+	tlsConfig, err := n.serverTLS(cfg, ln)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+
 	m := newMetrics()
 	handler, shutdownApp := n.httpHandler(cfg, m)
 	srv := &http.Server{
@@ -87,9 +106,10 @@ func serve(ctx context.Context, e *env, cfg serveConfig, ln net.Listener, logger
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		TLSConfig:         tlsConfig,
 	}
 	scheme := "http"
-	if cfg.TLSCert != "" {
+	if cfg.TLSCert != "" || tlsConfig != nil {
 		scheme = "https"
 	}
 	url := fmt.Sprintf("%s://%s/taxii2/", scheme, ln.Addr())
@@ -98,7 +118,7 @@ func serve(ctx context.Context, e *env, cfg serveConfig, ln net.Listener, logger
 
 	errc := make(chan error, 1)
 	go func() {
-		if cfg.TLSCert != "" {
+		if cfg.TLSCert != "" || tlsConfig != nil {
 			errc <- srv.ServeTLS(ln, cfg.TLSCert, cfg.TLSKey)
 		} else {
 			errc <- srv.Serve(ln)

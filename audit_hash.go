@@ -1,0 +1,40 @@
+package kizuna
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strconv"
+	"time"
+)
+
+// AuditTimeFormat is the form of AuditEvent.Time inside the audit hash:
+// RFC 3339 in UTC with exactly six fractional digits, the precision the
+// stores keep.
+const AuditTimeFormat = "2006-01-02T15:04:05.000000Z"
+
+// ComputeHash returns the hash that chains e to the entry before it: the hex
+// SHA-256 of these fields, in this order, each written as its length in
+// bytes (decimal), a colon, the bytes themselves and a comma:
+//
+//	PrevHash, Seq (decimal), Time (AuditTimeFormat, UTC), Principal,
+//	Action, Object, Decision, Reason
+//
+// Length prefixes make the encoding unambiguous whatever the fields contain,
+// so that no two different entries hash the same input. The first entry of
+// a log has PrevHash "".
+func (e *AuditEvent) ComputeHash() string {
+	h := sha256.New()
+	for _, f := range []string{
+		e.PrevHash,
+		strconv.FormatInt(e.Seq, 10),
+		e.Time.UTC().Truncate(time.Microsecond).Format(AuditTimeFormat),
+		e.Principal,
+		e.Action,
+		e.Object,
+		e.Decision,
+		e.Reason,
+	} {
+		h.Write([]byte(strconv.Itoa(len(f)) + ":" + f + ","))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/federation"
+)
+
+// fedOptions tune the federation of a running node (tests and the demo
+// shorten the catch-up interval).
+type fedOptions struct {
+	CatchUp time.Duration
+}
+
+// startFederation loads the node's keys and peers, installs the verifier
+// of what peers send, and starts the workers. It must run before the node
+// serves, so that no peer's object arrives unverified and no ingest event
+// is missed. The returned function stops the workers.
+func (n *node) startFederation(ctx context.Context, opt fedOptions) (func(), error) {
+	keys, err := n.nodeKeys()
+	if err != nil {
+		return nil, err
+	}
+	peers, err := federation.LoadPeers(n.dir)
+	if err != nil {
+		return nil, err
+	}
+	cursors, err := federation.OpenCursors(n.dir)
+	if err != nil {
+		return nil, err
+	}
+	n.peers = peers
+	n.ingest.SetVerifier(federation.NewVerifier(n.id.ID, peers, n.store, n.logger))
+	svc, err := federation.New(federation.Config{
+		Node: n.id.ID, Keys: keys, Peers: peers,
+		Objects: n.guard, Collections: n.store, Principals: n.store,
+		Ingester: n.ingest, Audit: n.store, Cursors: cursors,
+		Dial: dialPeer, Logger: n.logger.With("component", "federation"),
+		CatchUp: opt.CatchUp,
+	})
+	if err != nil {
+		return nil, err
+	}
+	n.ingest.Subscribe(svc.Notify)
+	if err := svc.Start(ctx); err != nil {
+		return nil, fmt.Errorf("federation: %s", kizuna.ErrorMessage(err))
+	}
+	n.fed = svc
+	if len(peers.Peers) > 0 {
+		n.logger.Info("federation started", "peers", len(peers.Peers), "node", n.id.ID)
+	}
+	return svc.Stop, nil
+}
+
+// fedObjects is the object store the TAXII server uses when the node
+// federates: the guard, plus deletion handling. A deletion by the
+// object's originating organisation is propagated to the peers; a peer may
+// delete the objects of the organisations behind it, as their
+// originator's node.
+type fedObjects struct {
+	kizuna.ObjectStore
+	n *node
+}
+
+// DeleteObject deletes through the guard and queues the propagation.
+func (f fedObjects) DeleteObject(ctx context.Context, collection, id string, versions kizuna.VersionMatch, access kizuna.AccessScope) (int, error) {
+	pr := kizuna.PrincipalFromContext(ctx)
+	c, err := f.n.store.FindCollectionByID(ctx, collection)
+	if pr == nil || err != nil {
+		return f.ObjectStore.DeleteObject(ctx, collection, id, versions, access)
+	}
+	page, err := f.n.store.FindObjects(ctx, kizuna.ObjectFilter{
+		Collection: c.ID, IDs: []string{id}, Versions: kizuna.VersionMatch{Last: true},
+		Access: kizuna.AccessScope{Unrestricted: true}, Limit: 1,
+	})
+	if err != nil {
+		return 0, err
+	}
+	creator := ""
+	if len(page.Objects) > 0 {
+		creator = page.Objects[0].CreatedByRef
+	}
+	dctx := ctx
+	if pr.HasRole(kizuna.RolePeer) && f.n.peers != nil {
+		if pc := f.n.peers.Find(pr.Name); pc != nil && pc.HasOrganization(creator) && creator != pr.Organization {
+			// The peer deletes on behalf of the creating organisation
+			// behind it; the guard still applies every other rule.
+			acting := *pr
+			acting.Organization = creator
+			dctx = kizuna.NewContextWithPrincipal(ctx, &acting)
+		}
+	}
+	count, err := f.ObjectStore.DeleteObject(dctx, collection, id, versions, access)
+	if err == nil && count > 0 && f.n.fed != nil && !pr.HasRole(kizuna.RolePeer) && creator != "" && creator == pr.Organization {
+		f.n.fed.Deleted(c.ID, id)
+	}
+	return count, err
+}
+
+// serverTLS returns the TLS configuration that serves HTTPS with the node's
+// own certificate, or nil for plain HTTP. Plain HTTP is allowed only on a
+// loopback address (tests and the demo); an operator's --tls-cert takes
+// precedence over the node's certificate.
+func (n *node) serverTLS(cfg serveConfig, ln net.Listener) (*tls.Config, error) {
+	if cfg.TLSCert != "" {
+		return nil, nil
+	}
+	host, _, err := net.SplitHostPort(ln.Addr().String())
+	if err != nil {
+		return nil, err
+	}
+	if ip := net.ParseIP(host); !cfg.TLS && ip != nil && ip.IsLoopback() {
+		return nil, nil
+	}
+	keys, err := n.nodeKeys()
+	if err != nil {
+		return nil, err
+	}
+	return &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{keys.TLS}}, nil
+}

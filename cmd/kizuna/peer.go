@@ -1,0 +1,267 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/federation"
+)
+
+func runPeer(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 {
+		return &exitError{code: 2, msg: "Usage: kizuna peer add|list|set-token|remove [flags]"}
+	}
+	switch args[0] {
+	case "add":
+		return runPeerAdd(ctx, e, args[1:])
+	case "list":
+		return runPeerList(ctx, e, args[1:])
+	case "remove":
+		return runPeerRemove(ctx, e, args[1:])
+	case "set-token":
+		return runPeerSetToken(ctx, e, args[1:])
+	default:
+		return &exitError{code: 2, msg: fmt.Sprintf("kizuna peer: unknown subcommand %q (want add, list, set-token or remove)", args[0])}
+	}
+}
+
+// peerAddFlags are the flags of 'kizuna peer add'.
+type peerAddFlags struct {
+	data                    string
+	pc                      federation.PeerConfig
+	clearances, communities listFlag
+	behind, maps            listFlag
+	pull, noPush            bool
+	tokenOut                bool
+}
+
+func runPeerAdd(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("peer add", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	var f peerAddFlags
+	fs.StringVar(&f.data, "data", "./kizuna-data", "data directory")
+	fs.StringVar(&f.pc.Name, "name", "", "the peer's name, also its principal's name here (required)")
+	fs.StringVar(&f.pc.URL, "url", "", "the peer's TAXII API root, e.g. https://jp.example:8443/taxii2/api/ (required)")
+	fs.StringVar(&f.pc.Node, "node", "", "the peer node's identity id ('kizuna node key' on the peer prints it)")
+	fs.StringVar(&f.pc.PublicKey, "public-key", "", "the peer's signing key, ed25519:BASE64 (pinned)")
+	fs.StringVar(&f.pc.CertSHA256, "cert-sha256", "", "the peer's TLS certificate SHA-256 fingerprint (pinned; required for https)")
+	fs.StringVar(&f.pc.Username, "username", "", "this node's user name on the peer (HTTP Basic); empty sends the token as a bearer token")
+	fs.StringVar(&f.pc.Token, "token", "", "this node's token on the peer")
+	fs.BoolVar(&f.pc.Plain, "plain", false, "the peer is a plain TAXII server that does not sign: accept its objects unsigned")
+	fs.StringVar(&f.pc.Nation, "nation", "", "the peer's nation, ISO 3166-1 alpha-3 (required)")
+	fs.StringVar(&f.pc.Organization, "org", "", "the identity id of the peer's operating organisation (required)")
+	fs.StringVar(&f.pc.MaxTLP, "max-tlp", kizuna.TLPGreen, "the most restrictive TLP the agreement lets the peer receive")
+	fs.Var(&f.behind, "behind", "identity id of an organisation behind the peer, whose objects it may originate (repeatable; default --org)")
+	fs.Var(&f.clearances, "clearance", "the agreement's ceiling in a scheme, SCHEME:LEVEL (repeatable)")
+	fs.Var(&f.communities, "community", "a community the agreement covers (repeatable)")
+	fs.Var(&f.maps, "map", "LOCAL=REMOTE collection mapping (repeatable; default default=default)")
+	fs.BoolVar(&f.pull, "pull", false, "also pull the mapped collections from the peer (plain peers only)")
+	fs.BoolVar(&f.noPush, "no-push", false, "do not push to the peer (pull only)")
+	if err := fs.Parse(args); err != nil {
+		return &exitError{code: 2}
+	}
+	for _, req := range []struct{ v, name string }{{f.pc.Name, "name"}, {f.pc.URL, "url"}, {f.pc.Nation, "nation"}, {f.pc.Organization, "org"}} {
+		if req.v == "" {
+			return &exitError{code: 2, msg: "peer add: --" + req.name + " is required"}
+		}
+	}
+	if !isNationCode(f.pc.Nation) {
+		return &exitError{code: 2, msg: fmt.Sprintf("peer add: --nation %q: want an ISO 3166-1 alpha-3 code", f.pc.Nation)}
+	}
+	if !strings.HasPrefix(f.pc.Organization, "identity--") {
+		return &exitError{code: 2, msg: fmt.Sprintf("peer add: --org %q: want an identity id", f.pc.Organization)}
+	}
+	f.pc.Organizations = append([]string{f.pc.Organization}, f.behind...)
+	if len(f.maps) == 0 {
+		f.maps = listFlag{defaultAlias + "=" + defaultAlias}
+	}
+	for _, m := range f.maps {
+		local, remote, ok := strings.Cut(m, "=")
+		if !ok || local == "" || remote == "" {
+			return &exitError{code: 2, msg: fmt.Sprintf("peer add: --map %q: want LOCAL=REMOTE", m)}
+		}
+		f.pc.Collections = append(f.pc.Collections, federation.CollectionMap{Local: local, Remote: remote, Push: !f.noPush, Pull: f.pull})
+	}
+	if err := f.pc.Validate(); err != nil {
+		return &exitError{code: 2, msg: "peer add: " + kizuna.ErrorMessage(err)}
+	}
+	n, err := openNode(ctx, f.data, nil)
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	token, err := n.addPeer(ctx, &f.pc, f.clearances, f.communities)
+	if err != nil {
+		return fmt.Errorf("peer add: %s", kizuna.ErrorMessage(err))
+	}
+	fmt.Fprintf(e.stderr, "peer %q added; give it this token for pushing to this node (shown only now):\n", f.pc.Name)
+	fmt.Fprintln(e.stdout, token)
+	return nil
+}
+
+// addPeer stores the peer's principal (the agreement's ceiling) and its
+// configuration, and returns the principal's token.
+func (n *node) addPeer(ctx context.Context, pc *federation.PeerConfig, clearances, communities []string) (string, error) {
+	peers, err := federation.LoadPeers(n.dir)
+	if err != nil {
+		return "", err
+	}
+	if peers.Find(pc.Name) != nil {
+		return "", kizuna.Errorf(kizuna.ECONFLICT, "a peer named %q exists", pc.Name)
+	}
+	for _, m := range pc.Collections {
+		if _, err := n.store.FindCollectionByID(ctx, m.Local); err != nil {
+			return "", kizuna.Errorf(kizuna.EINVALID, "local collection %q: %s", m.Local, kizuna.ErrorMessage(err))
+		}
+	}
+	p := &kizuna.Principal{
+		ID: "principal--" + kizuna.NewUUID(), Name: pc.Name, Organization: pc.Organization,
+		Nation: pc.Nation, Communities: communities, Roles: []string{kizuna.RolePeer}, CreatedAt: time.Now().UTC(),
+	}
+	for _, c := range clearances {
+		cl, err := n.parseClearance(c)
+		if err != nil {
+			return "", kizuna.Errorf(kizuna.EINVALID, "--clearance %q: %v", c, err)
+		}
+		p.Clearances = append(p.Clearances, cl)
+	}
+	peers.Peers = append(peers.Peers, pc)
+	if err := federation.SavePeers(n.dir, peers); err != nil {
+		return "", err
+	}
+	token := kizuna.NewToken()
+	if err := n.store.CreatePrincipal(ctx, p, kizuna.HashToken(token)); err != nil {
+		peers.Peers = peers.Peers[:len(peers.Peers)-1]
+		if serr := federation.SavePeers(n.dir, peers); serr != nil {
+			n.logger.Error("peer add: could not roll back the peers file", "err", serr)
+		}
+		return "", err
+	}
+	n.audit(ctx, &kizuna.AuditEvent{Action: "peer.create", Object: pc.Name,
+		Reason: fmt.Sprintf("url=%s nation=%s org=%s max_tlp=%s plain=%t", pc.URL, pc.Nation, pc.Organization, pc.MaxTLP, pc.Plain)})
+	return token, nil
+}
+
+func runPeerList(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("peer list", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	data := fs.String("data", "./kizuna-data", "data directory")
+	if err := fs.Parse(args); err != nil {
+		return &exitError{code: 2}
+	}
+	peers, err := federation.LoadPeers(*data)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tNATION\tURL\tMAX-TLP\tKIND\tCOLLECTIONS")
+	for _, pc := range peers.Peers {
+		kind := "kizuna"
+		if pc.Plain {
+			kind = "plain"
+		}
+		var maps []string
+		for _, m := range pc.Collections {
+			dir := ""
+			if m.Push {
+				dir += "push"
+			}
+			if m.Pull {
+				dir += "+pull"
+			}
+			maps = append(maps, fmt.Sprintf("%s=%s(%s)", m.Local, m.Remote, strings.TrimPrefix(dir, "+")))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", pc.Name, pc.Nation, pc.URL, pc.MaxTLP, kind, strings.Join(maps, ","))
+	}
+	return tw.Flush()
+}
+
+func runPeerRemove(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("peer remove", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	data := fs.String("data", "./kizuna-data", "data directory")
+	name := fs.String("name", "", "the peer to remove (required)")
+	if err := fs.Parse(args); err != nil {
+		return &exitError{code: 2}
+	}
+	if *name == "" {
+		return &exitError{code: 2, msg: "peer remove: --name is required"}
+	}
+	n, err := openNode(ctx, *data, nil)
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	peers, err := federation.LoadPeers(n.dir)
+	if err != nil {
+		return err
+	}
+	keep := peers.Peers[:0]
+	for _, pc := range peers.Peers {
+		if pc.Name != *name {
+			keep = append(keep, pc)
+		}
+	}
+	if len(keep) == len(peers.Peers) {
+		return fmt.Errorf("peer remove: no peer named %q", *name)
+	}
+	peers.Peers = keep
+	if err := federation.SavePeers(n.dir, peers); err != nil {
+		return err
+	}
+	// Revoking the principal stops both directions at once: its token no
+	// longer authenticates, and egress decisions for it deny.
+	if err := n.store.RevokePrincipal(ctx, *name); err != nil && kizuna.ErrorCode(err) != kizuna.ENOTFOUND {
+		return err
+	}
+	if cursors, err := federation.OpenCursors(n.dir); err == nil {
+		if err := cursors.Forget(*name); err != nil {
+			return err
+		}
+	}
+	n.audit(ctx, &kizuna.AuditEvent{Action: "peer.remove", Object: *name})
+	fmt.Fprintf(e.stderr, "peer %q removed and its principal revoked\n", *name)
+	return nil
+}
+
+// runPeerSetToken sets the credentials this node presents to a peer: the
+// two nodes' tokens are issued by 'peer add' on each side, so one of them
+// is always known only after its own 'peer add'.
+func runPeerSetToken(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("peer set-token", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	data := fs.String("data", "./kizuna-data", "data directory")
+	name := fs.String("name", "", "the peer (required)")
+	token := fs.String("token", "", "this node's token on the peer (required)")
+	username := fs.String("username", "", "this node's user name on the peer (HTTP Basic); empty sends a bearer token")
+	if err := fs.Parse(args); err != nil {
+		return &exitError{code: 2}
+	}
+	if *name == "" || *token == "" {
+		return &exitError{code: 2, msg: "peer set-token: --name and --token are required"}
+	}
+	if err := setPeerToken(*data, *name, *username, *token); err != nil {
+		return fmt.Errorf("peer set-token: %s", kizuna.ErrorMessage(err))
+	}
+	fmt.Fprintf(e.stderr, "peer %q: credentials updated (a running node reads them at its next start)\n", *name)
+	return nil
+}
+
+// setPeerToken updates the credentials of a configured peer.
+func setPeerToken(dir, name, username, token string) error {
+	peers, err := federation.LoadPeers(dir)
+	if err != nil {
+		return err
+	}
+	pc := peers.Find(name)
+	if pc == nil {
+		return kizuna.Errorf(kizuna.ENOTFOUND, "no peer named %q", name)
+	}
+	pc.Username, pc.Token = username, token
+	return federation.SavePeers(dir, peers)
+}

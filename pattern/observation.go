@@ -1,0 +1,205 @@
+package pattern
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Observation is one observed-data object with the cyber-observable objects
+// (SCOs) it carries: in STIX 2.1 the SCOs its object_refs name, in STIX 2.0
+// the values of its "objects" dictionary. Patterns are evaluated over one or
+// more observations.
+type Observation struct {
+	ID      string    // the observed-data id
+	First   time.Time // first_observed
+	Last    time.Time // last_observed
+	Count   int64     // number_observed, at least 1
+	Objects []ObservedObject
+	// refs resolves a reference (an SCO id in 2.1, a dictionary key in 2.0)
+	// to an index in Objects.
+	refs map[string]int
+}
+
+// ObservedObject is one SCO of an observation. Ref is what references to it
+// use: its id (2.1) or its key in the objects dictionary (2.0).
+type ObservedObject struct {
+	Ref   string
+	Type  string
+	Props map[string]any
+}
+
+// DataError reports observation data that cannot be evaluated, naming the
+// object and the JSON path.
+type DataError struct {
+	Object string // object id or position
+	Path   string // JSON path inside the object
+	Msg    string
+}
+
+func (e *DataError) Error() string {
+	if e.Path == "" {
+		return fmt.Sprintf("%s: %s", e.Object, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s: %s", e.Object, e.Path, e.Msg)
+}
+
+func decodeJSON(data []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("trailing data after the JSON value")
+	}
+	return v, nil
+}
+
+// ParseObservations reads observations in the form the given STIX version
+// uses: for 2.1 a bundle or a JSON array of bundles, whose observed-data
+// objects are paired with the SCOs their object_refs name (SCOs may sit in
+// any of the bundles); for 2.0 an observed-data object or an array of them.
+func ParseObservations(data []byte, v Version) ([]*Observation, error) {
+	doc, err := decodeJSON(data)
+	if err != nil {
+		return nil, fmt.Errorf("observations: %w", err)
+	}
+	if v == V20 {
+		return observationsV20(doc)
+	}
+	return observationsV21(doc)
+}
+
+func asList(doc any) []any {
+	if l, ok := doc.([]any); ok {
+		return l
+	}
+	return []any{doc}
+}
+
+func observationsV21(doc any) ([]*Observation, error) {
+	scos := map[string]map[string]any{}
+	var ods []map[string]any
+	var odWhere []string
+	for bi, b := range asList(doc) {
+		bundle, ok := b.(map[string]any)
+		where := fmt.Sprintf("bundle[%d]", bi)
+		if !ok {
+			return nil, &DataError{Object: where, Msg: "not a JSON object"}
+		}
+		objs, ok := bundle["objects"].([]any)
+		if !ok {
+			return nil, &DataError{Object: where, Path: "objects", Msg: "missing or not a list"}
+		}
+		for oi, o := range objs {
+			obj, ok := o.(map[string]any)
+			at := fmt.Sprintf("%s.objects[%d]", where, oi)
+			if !ok {
+				return nil, &DataError{Object: at, Msg: "not a JSON object"}
+			}
+			typ, _ := obj["type"].(string)
+			id, _ := obj["id"].(string)
+			if typ == "" || id == "" {
+				return nil, &DataError{Object: at, Msg: "object without a string type and id"}
+			}
+			if typ == "observed-data" {
+				ods = append(ods, obj)
+				odWhere = append(odWhere, id)
+				continue
+			}
+			scos[id] = obj
+		}
+	}
+	out := make([]*Observation, 0, len(ods))
+	for i, od := range ods {
+		o, err := observationHeader(od, odWhere[i])
+		if err != nil {
+			return nil, err
+		}
+		refs, ok := od["object_refs"].([]any)
+		if !ok {
+			return nil, &DataError{Object: o.ID, Path: "object_refs", Msg: "missing or not a list"}
+		}
+		o.refs = make(map[string]int, len(refs))
+		for ri, r := range refs {
+			id, ok := r.(string)
+			if !ok {
+				return nil, &DataError{Object: o.ID, Path: fmt.Sprintf("object_refs[%d]", ri), Msg: "not a string"}
+			}
+			sco, found := scos[id]
+			if _, dup := o.refs[id]; !found || dup {
+				continue
+			}
+			typ, _ := sco["type"].(string)
+			o.refs[id] = len(o.Objects)
+			o.Objects = append(o.Objects, ObservedObject{Ref: id, Type: typ, Props: sco})
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+func observationsV20(doc any) ([]*Observation, error) {
+	var out []*Observation
+	for i, d := range asList(doc) {
+		od, ok := d.(map[string]any)
+		where := fmt.Sprintf("observed-data[%d]", i)
+		if !ok {
+			return nil, &DataError{Object: where, Msg: "not a JSON object"}
+		}
+		id, _ := od["id"].(string)
+		if id != "" {
+			where = id
+		}
+		o, err := observationHeader(od, where)
+		if err != nil {
+			return nil, err
+		}
+		o.ID = id
+		objs, _ := od["objects"].(map[string]any)
+		o.refs = make(map[string]int, len(objs))
+		for _, k := range sortedKeys(objs) {
+			obj, ok := objs[k].(map[string]any)
+			if !ok {
+				continue
+			}
+			typ, _ := obj["type"].(string)
+			o.refs[k] = len(o.Objects)
+			o.Objects = append(o.Objects, ObservedObject{Ref: k, Type: typ, Props: obj})
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+// observationHeader reads the properties every observed-data needs for
+// matching: first_observed, last_observed and number_observed.
+func observationHeader(od map[string]any, where string) (*Observation, error) {
+	o := &Observation{ID: where}
+	for _, k := range []string{"first_observed", "last_observed", "number_observed"} {
+		if _, ok := od[k]; !ok {
+			return nil, &DataError{Object: where, Path: k, Msg: "missing"}
+		}
+	}
+	var err error
+	for k, dst := range map[string]*time.Time{"first_observed": &o.First, "last_observed": &o.Last} {
+		s, ok := od[k].(string)
+		if !ok {
+			return nil, &DataError{Object: where, Path: k, Msg: "not a timestamp string"}
+		}
+		if *dst, err = parseTimestamp(s); err != nil {
+			return nil, &DataError{Object: where, Path: k, Msg: err.Error()}
+		}
+	}
+	n, ok := od["number_observed"].(json.Number)
+	if !ok {
+		return nil, &DataError{Object: where, Path: "number_observed", Msg: "not a number"}
+	}
+	if o.Count, err = n.Int64(); err != nil || o.Count < 1 {
+		return nil, &DataError{Object: where, Path: "number_observed", Msg: fmt.Sprintf("must be an integer of at least 1, got %s", n)}
+	}
+	return o, nil
+}

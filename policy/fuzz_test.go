@@ -1,0 +1,85 @@
+package policy_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/policy"
+)
+
+// FuzzInterpretMarking stores arbitrary marking-definition JSON and labels
+// an object with it: no input may panic, and whatever is not understood
+// must deny.
+func FuzzInterpretMarking(f *testing.F) {
+	for _, seed := range []string{
+		`{"type":"marking-definition","extensions":{"extension-definition--a6ad3f01-dcdd-4bf5-8b2f-242de041664e":{"extension_type":"property-extension","scheme":"USA","level":"SECRET","releasable_to":["USA","JPN"]}}}`,
+		`{"type":"marking-definition","extensions":{"extension-definition--a6ad3f01-dcdd-4bf5-8b2f-242de041664e":{"extension_type":"property-extension","scheme":"JPN","level":"極秘","noforn":true,"communities":["ics"],"audience":["identity--a0000000-0000-4000-8000-000000000001"]}}}`,
+		`{"type":"marking-definition","extensions":{"extension-definition--3a65884d-005a-4290-8335-cb2d778a83ce":{"extension_type":"property-extension","policy_reference":"urn:isa:policy:acs:ns:v3.0?privdefault=permit&sharedefault=permit","control_set":{"classification":"S","formal_determination":["NF"],"permitted_nationalities":["USA"]},"further_sharing":[{"sharing_scope":["FOREIGNGOV"],"rule_effect":"deny"}]}}}`,
+		`{"type":"marking-definition","extensions":{"extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d":{"tlp_2_0":"amber+strict"}}}`,
+		`{"type":"marking-definition","definition_type":"statement","definition":{"statement":"x"}}`,
+		`{"type":"marking-definition","definition_type":"tlp","definition":{"tlp":"white"}}`,
+		`[]`, `null`, `{"extensions":null}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	w := newWorld(f)
+	pr := reader("fuzz", orgJP, "JPN", []string{"ics"}, "JPN:kimitsu", "USA:TOP SECRET")
+	const mdID = "marking-definition--f0000000-0000-4000-8000-000000000001"
+	obj := w.indicator(orgUS, []string{mdID}, kizuna.GranularMarking{MarkingRef: mdID, Selectors: []string{"description"}})
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		md := &kizuna.Object{ID: mdID, Type: "marking-definition", Raw: raw}
+		p, err := policy.New(policy.DefaultConfig(), fixedMarking{md})
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, portions, _, err := p.Label(w.ctx, obj, w.c)
+		if err != nil {
+			t.Fatalf("a held marking must label, not fail: %v", err)
+		}
+		d := p.Decide(pr, l)
+		if d.Allow && len(l.Uninterpretable) > 0 {
+			t.Fatal("an uninterpretable label allowed")
+		}
+		if len(portions) != 1 {
+			t.Fatalf("portions %+v", portions)
+		}
+		if _, err := json.Marshal(l); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+type fixedMarking struct{ md *kizuna.Object }
+
+func (m fixedMarking) FindMarkingDefinition(_ context.Context, id string) (*kizuna.Object, error) {
+	if id == m.md.ID {
+		return m.md, nil
+	}
+	return nil, kizuna.Errorf(kizuna.ENOTFOUND, "%s not found", id)
+}
+
+// FuzzRedact removes arbitrary selectors from arbitrary JSON: no panic, and
+// the result, when there is one, is a JSON object.
+func FuzzRedact(f *testing.F) {
+	f.Add([]byte(`{"a":[1,{"b":2}],"c":"d"}`), "a.[1].b")
+	f.Add([]byte(`{"labels":["x","y"]}`), "labels.[0]")
+	f.Add([]byte(`{"x":1}`), "x")
+	f.Add([]byte(`{"x":{"y":[[1]]}}`), "x.y.[0].[0]")
+	f.Fuzz(func(t *testing.T, raw []byte, selector string) {
+		out, done, err := policy.Redact(raw, []string{selector})
+		if err != nil {
+			return
+		}
+		var doc map[string]any
+		if len(done) > 0 {
+			if err := json.Unmarshal(out, &doc); err != nil {
+				t.Fatalf("redacted output is not a JSON object: %v", err)
+			}
+			if _, ok := doc[policy.RedactedProperty]; !ok {
+				t.Fatal("redaction not listed")
+			}
+		}
+	})
+}

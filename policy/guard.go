@@ -1,0 +1,231 @@
+package policy
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kizuna-dev/kizuna"
+)
+
+// GuardStore is what a Guard wraps: the object, label, collection and audit
+// stores of a node (kizuna.Store satisfies it).
+type GuardStore interface {
+	kizuna.ObjectStore
+	kizuna.LabelStore
+	kizuna.CollectionStore
+	kizuna.AuditStore
+}
+
+// Guard puts the access decision in front of the stores for the principal
+// in ctx. Reads are filtered inside the store query by the label ids the
+// decision allows (so paging and counts cover only what the reader may
+// see), then every object is checked again and its hidden portions removed.
+// A context without a principal sees nothing. Denials of by-id requests for
+// objects that exist, and every read of classified material, are audited;
+// a read whose audit record cannot be written fails.
+type Guard struct {
+	policy *Policy
+	store  GuardStore
+	authz  Authorizer
+	scopes *scopeCache
+}
+
+var (
+	_ kizuna.ObjectStore     = (*Guard)(nil)
+	_ kizuna.CollectionStore = (*Guard)(nil)
+)
+
+// NewGuard returns a Guard around store.
+func NewGuard(p *Policy, store GuardStore) *Guard {
+	return &Guard{policy: p, store: store, scopes: newScopeCache()}
+}
+
+// Scope returns the access scope of the principal in ctx: the ids of the
+// stored labels the decision allows. No principal gets the zero scope,
+// which sees nothing.
+func (g *Guard) Scope(ctx context.Context) (kizuna.AccessScope, error) {
+	pr := kizuna.PrincipalFromContext(ctx)
+	if pr == nil {
+		return kizuna.AccessScope{}, nil
+	}
+	if err := g.scopes.refresh(ctx, g.store); err != nil {
+		return kizuna.AccessScope{}, err
+	}
+	return g.scopes.scope(g.policy, pr), nil
+}
+
+// labelOf returns the label of a stored version: the store's label by id
+// (what the query filtered on), else the one the object carries.
+func (g *Guard) labelOf(ctx context.Context, id int64, carried *kizuna.AccessLabel) *kizuna.AccessLabel {
+	if id != 0 {
+		if l := g.scopes.label(id); l != nil {
+			return l
+		}
+		if g.scopes.refresh(ctx, g.store) == nil {
+			if l := g.scopes.label(id); l != nil {
+				return l
+			}
+		}
+	}
+	return carried
+}
+
+// collection finds a collection the principal may see (read or write);
+// others are ENOTFOUND, as if they did not exist.
+func (g *Guard) collection(ctx context.Context, id string) (*kizuna.Collection, error) {
+	c, err := g.store.FindCollectionByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !g.authz.CanRead(ctx, c) && !g.authz.CanWrite(ctx, c) {
+		return nil, kizuna.Errorf(kizuna.ENOTFOUND, "collection %s not found", id)
+	}
+	return c, nil
+}
+
+// FindObjects returns the page of versions the principal may see.
+func (g *Guard) FindObjects(ctx context.Context, filter kizuna.ObjectFilter) (*kizuna.ObjectPage, error) {
+	pr := kizuna.PrincipalFromContext(ctx)
+	if pr == nil {
+		return &kizuna.ObjectPage{}, nil
+	}
+	c, err := g.collection(ctx, filter.Collection)
+	if err != nil {
+		return nil, err
+	}
+	if !g.authz.CanRead(ctx, c) {
+		return nil, kizuna.Errorf(kizuna.EFORBIDDEN, "principal %q may not read collection %s", pr.Name, c.ID)
+	}
+	scope, err := g.Scope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f := filter
+	f.Collection = c.ID
+	f.Access = scope // never the caller's: the guard decides
+	page, err := g.store.FindObjects(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	var events []*kizuna.AuditEvent
+	visible := make([]*kizuna.Object, 0, len(page.Objects))
+	seen := map[string]bool{}
+	for _, obj := range page.Objects {
+		out, ev := g.check(ctx, pr, c, obj, f.IncludeRaw)
+		events = append(events, ev...)
+		if out != nil {
+			visible = append(visible, out)
+			seen[out.ID] = true
+		}
+	}
+	if len(filter.IDs) > 0 && filter.Next == "" {
+		denied, err := g.deniedByID(ctx, pr, c, filter.IDs, seen)
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, denied...)
+	}
+	if len(events) > 0 {
+		if err := g.store.AppendAudit(ctx, events...); err != nil {
+			return nil, kizuna.WrapError(kizuna.EINTERNAL, err, "the audit log could not record the read")
+		}
+	}
+	return &kizuna.ObjectPage{Objects: visible, More: page.More, Next: page.Next}, nil
+}
+
+// check is the final per-object decision and portion redaction. It returns
+// nil when the object must not be shown, and the audit events to record.
+func (g *Guard) check(ctx context.Context, pr *kizuna.Principal, c *kizuna.Collection, obj *kizuna.Object, withRaw bool) (*kizuna.Object, []*kizuna.AuditEvent) {
+	label := g.labelOf(ctx, obj.LabelID, obj.Label)
+	d := g.policy.Decide(pr, label)
+	if d.Allow && obj.Label != nil && label != obj.Label {
+		d = g.policy.Decide(pr, obj.Label) // both must allow
+	}
+	if !d.Allow {
+		// The store's query should have excluded it: record the anomaly.
+		return nil, []*kizuna.AuditEvent{denyEvent(pr, c, obj.ID, d, "returned by the store outside the reader's scope")}
+	}
+	hidden, withhold := g.policy.hiddenPortions(pr, obj, func(portion kizuna.Portion) *kizuna.AccessLabel {
+		return g.labelOf(ctx, portion.LabelID, portion.Label)
+	})
+	if withhold {
+		return nil, nil
+	}
+	out := *obj
+	out.Label = label
+	if len(hidden) > 0 {
+		out.Hash = "" // the digest of the whole content would let a reader confirm a guess of the hidden part
+		if withRaw && len(obj.Raw) > 0 {
+			raw, _, err := Redact(obj.Raw, hidden)
+			if err != nil {
+				return nil, []*kizuna.AuditEvent{denyEvent(pr, c, obj.ID, deny(RuleUninterpretable, "redaction failed: %v", err), "")}
+			}
+			out.Raw = raw
+		}
+	}
+	var events []*kizuna.AuditEvent
+	if g.policy.Classified(label) {
+		events = append(events, &kizuna.AuditEvent{
+			Time: time.Now().UTC(), Principal: pr.ID, Action: "read", Object: obj.ID, Decision: "allow",
+			Reason: fmt.Sprintf("collection %s: version %s: %s", c.ID, obj.Version.UTC().Format("2006-01-02T15:04:05.000000Z"), describeClassifications(label)),
+		})
+	}
+	return &out, events
+}
+
+// deniedByID audits the requested ids that exist but that the reader may not
+// see. Nothing of this reaches the reader: to it they are absent.
+func (g *Guard) deniedByID(ctx context.Context, pr *kizuna.Principal, c *kizuna.Collection, ids []string, seen map[string]bool) ([]*kizuna.AuditEvent, error) {
+	var missing []string
+	for _, id := range ids {
+		if !seen[id] {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) == 0 {
+		return nil, nil
+	}
+	page, err := g.store.FindObjects(ctx, kizuna.ObjectFilter{
+		Collection: c.ID, IDs: missing, Versions: kizuna.VersionMatch{Last: true},
+		Access: kizuna.AccessScope{Unrestricted: true}, Limit: len(missing) + 1,
+	})
+	if err != nil {
+		return nil, err
+	}
+	var events []*kizuna.AuditEvent
+	done := map[string]bool{}
+	for _, obj := range page.Objects {
+		if seen[obj.ID] || done[obj.ID] {
+			continue
+		}
+		done[obj.ID] = true
+		d := g.policy.Decide(pr, g.labelOf(ctx, obj.LabelID, obj.Label))
+		if d.Allow {
+			continue // visible, only outside this page or version selection
+		}
+		events = append(events, denyEvent(pr, c, obj.ID, d, "requested by id"))
+	}
+	return events, nil
+}
+
+func denyEvent(pr *kizuna.Principal, c *kizuna.Collection, id string, d Decision, context string) *kizuna.AuditEvent {
+	reason := fmt.Sprintf("collection %s: rule %s: %s", c.ID, d.Rule, d.Reason)
+	if context != "" {
+		reason += " (" + context + ")"
+	}
+	return &kizuna.AuditEvent{Time: time.Now().UTC(), Principal: pr.ID, Action: "deny", Object: id, Decision: "deny", Reason: reason}
+}
+
+func describeClassifications(l *kizuna.AccessLabel) string {
+	parts := make([]string, len(l.Classifications))
+	for i, c := range l.Classifications {
+		parts[i] = c.Scheme + ":" + c.Level
+	}
+	s := strings.Join(parts, ", ")
+	if l.Releasable {
+		s += " REL TO " + strings.Join(l.ReleasableTo, ", ")
+	}
+	return s
+}

@@ -1,0 +1,157 @@
+package policy
+
+import (
+	"context"
+	"time"
+
+	"github.com/kizuna-dev/kizuna"
+)
+
+// PutObjects applies the collection's write rule and the policy's write
+// rules (CheckWrite against the latest stored version) to each object, and
+// stores those that pass. Refusals are EFORBIDDEN results, audited.
+func (g *Guard) PutObjects(ctx context.Context, collection string, objs []*kizuna.Object) ([]kizuna.PutResult, error) {
+	pr := kizuna.PrincipalFromContext(ctx)
+	if pr == nil {
+		return nil, kizuna.Errorf(kizuna.EUNAUTHORIZED, "no principal")
+	}
+	c, err := g.collection(ctx, collection)
+	if err != nil {
+		return nil, err
+	}
+	if !g.authz.CanWrite(ctx, c) {
+		return nil, kizuna.Errorf(kizuna.EFORBIDDEN, "principal %q may not write to collection %s", pr.Name, c.ID)
+	}
+	previous, err := g.latest(ctx, c.ID, objs)
+	if err != nil {
+		return nil, err
+	}
+	results := make([]kizuna.PutResult, len(objs))
+	var batch []*kizuna.Object
+	var index []int
+	var events []*kizuna.AuditEvent
+	for i, obj := range objs {
+		if obj == nil {
+			results[i] = kizuna.PutResult{Err: kizuna.Errorf(kizuna.EINVALID, "object at index %d: missing", i)}
+			continue
+		}
+		if err := g.policy.CheckWrite(ctx, pr, obj, obj.Label, previous[obj.ID]); err != nil {
+			results[i] = kizuna.PutResult{ID: obj.ID, Version: obj.Version, Err: err}
+			events = append(events, &kizuna.AuditEvent{
+				Time: time.Now().UTC(), Principal: pr.ID, Action: "write.reject", Object: obj.ID, Decision: "deny",
+				Reason: "collection " + c.ID + ": " + kizuna.ErrorMessage(err),
+			})
+			continue
+		}
+		batch = append(batch, obj)
+		index = append(index, i)
+	}
+	if len(events) > 0 {
+		if err := g.store.AppendAudit(ctx, events...); err != nil {
+			return nil, kizuna.WrapError(kizuna.EINTERNAL, err, "the audit log could not record the refusal")
+		}
+	}
+	if len(batch) > 0 {
+		stored, err := g.store.PutObjects(ctx, c.ID, batch)
+		if err != nil {
+			return nil, err
+		}
+		for j, r := range stored {
+			results[index[j]] = r
+		}
+	}
+	return results, nil
+}
+
+// latest returns the latest stored version of each object, whoever may see
+// it: the write rules protect what exists, not what the writer can see.
+func (g *Guard) latest(ctx context.Context, collection string, objs []*kizuna.Object) (map[string]*kizuna.Object, error) {
+	var ids []string
+	for _, o := range objs {
+		if o != nil {
+			ids = append(ids, o.ID)
+		}
+	}
+	out := map[string]*kizuna.Object{}
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		page, err := g.store.FindObjects(ctx, kizuna.ObjectFilter{
+			Collection: collection, IDs: ids[:n], Versions: kizuna.VersionMatch{Last: true},
+			Access: kizuna.AccessScope{Unrestricted: true}, Limit: n + 1,
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range page.Objects {
+			out[o.ID] = o
+		}
+		ids = ids[n:]
+	}
+	return out, nil
+}
+
+// DeleteObject removes versions the principal may see, of an object its
+// organisation created (admins may remove any visible object). Invisible
+// versions are neither removed nor counted, and an object with no visible
+// version is ENOTFOUND.
+func (g *Guard) DeleteObject(ctx context.Context, collection, id string, versions kizuna.VersionMatch, _ kizuna.AccessScope) (int, error) {
+	pr := kizuna.PrincipalFromContext(ctx)
+	if pr == nil {
+		return 0, kizuna.Errorf(kizuna.ENOTFOUND, "object %s not found", id)
+	}
+	c, err := g.collection(ctx, collection)
+	if err != nil {
+		return 0, err
+	}
+	page, err := g.FindObjects(ctx, kizuna.ObjectFilter{Collection: c.ID, IDs: []string{id}, Versions: kizuna.VersionMatch{Last: true}, Limit: 1})
+	if err != nil {
+		return 0, err
+	}
+	if len(page.Objects) == 0 {
+		return 0, kizuna.Errorf(kizuna.ENOTFOUND, "object %s not found", id)
+	}
+	if !g.authz.CanWrite(ctx, c) || (!pr.HasRole(kizuna.RoleAdmin) && page.Objects[0].CreatedByRef != pr.Organization) {
+		return 0, kizuna.Errorf(kizuna.EFORBIDDEN, "principal %q may not delete %s", pr.Name, id)
+	}
+	scope, err := g.Scope(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return g.store.DeleteObject(ctx, c.ID, id, versions, scope)
+}
+
+// CreateCollection creates a collection; only admins may.
+func (g *Guard) CreateCollection(ctx context.Context, c *kizuna.Collection) error {
+	pr := kizuna.PrincipalFromContext(ctx)
+	if pr == nil || pr.RevokedAt != nil || !pr.HasRole(kizuna.RoleAdmin) {
+		return kizuna.Errorf(kizuna.EFORBIDDEN, "only an administrator may create collections")
+	}
+	return g.store.CreateCollection(ctx, c)
+}
+
+// FindCollectionByID returns the collection if the principal may read or
+// write it; otherwise ENOTFOUND.
+func (g *Guard) FindCollectionByID(ctx context.Context, id string) (*kizuna.Collection, error) {
+	if kizuna.PrincipalFromContext(ctx) == nil {
+		return nil, kizuna.Errorf(kizuna.ENOTFOUND, "collection %s not found", id)
+	}
+	return g.collection(ctx, id)
+}
+
+// FindCollections returns the collections the principal may read or write.
+func (g *Guard) FindCollections(ctx context.Context) ([]*kizuna.Collection, error) {
+	if kizuna.PrincipalFromContext(ctx) == nil {
+		return nil, nil
+	}
+	all, err := g.store.FindCollections(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []*kizuna.Collection
+	for _, c := range all {
+		if g.authz.CanRead(ctx, c) || g.authz.CanWrite(ctx, c) {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}

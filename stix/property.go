@@ -1,0 +1,476 @@
+package stix
+
+import (
+	"encoding/base64"
+	"math"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// pkind is the STIX data type of a property.
+type pkind uint8
+
+const (
+	tString    pkind = iota // string
+	tStrings                // non-empty list of strings
+	tTimestamp              // timestamp
+	tBool                   // boolean
+	tInt                    // integer, optionally within [min, max]
+	tFloat                  // number, optionally within [min, max]
+	tRef                    // identifier of one of vals (any type when empty)
+	tRefs                   // non-empty list of identifiers
+	tDict                   // dictionary
+	tHashes                 // hashes dictionary
+	tKillChain              // list of kill-chain-phase
+	tOV                     // open vocabulary: values outside vals are warnings
+	tOVs                    // list of open vocabulary values
+	tEnum                   // enumeration: values outside vals are errors
+	tEnums                  // list of enumeration values
+	tBinary                 // base64 binary
+	tHex                    // hexadecimal string
+	tObject                 // object described by shape
+	tObjects                // non-empty list of objects described by shape
+	tAny                    // any value but null
+	tReserved               // reserved by the specification: MUST NOT be used
+	tForbidden              // not a property of this type: MUST NOT be present
+	tHandled                // checked by validateObject itself
+)
+
+// prop describes one property.
+type prop struct {
+	kind     pkind
+	vals     []string
+	min, max float64
+	ranged   bool
+	shape    *shape
+}
+
+// shape describes an object: a STIX object, an extension or a nested type.
+type shape struct {
+	required []string
+	props    map[string]prop
+	// atLeastOne requires at least one property of props to be present.
+	atLeastOne bool
+	// check runs the rules that tie several properties together.
+	check func(c *checker, v *value, p *path)
+}
+
+var (
+	pString    = prop{kind: tString}
+	pStrings   = prop{kind: tStrings}
+	pTimestamp = prop{kind: tTimestamp}
+	pBool      = prop{kind: tBool}
+	pInt       = prop{kind: tInt}
+	pNonNeg    = intRange(0, math.MaxInt64)
+	pDict      = prop{kind: tDict}
+	pHashes    = prop{kind: tHashes}
+	pKillChain = prop{kind: tKillChain}
+	pBinary    = prop{kind: tBinary}
+	pHex       = prop{kind: tHex}
+	pAnyRef    = prop{kind: tRef}
+	pAnyRefs   = prop{kind: tRefs}
+	pReserved  = prop{kind: tReserved}
+	pForbidden = prop{kind: tForbidden}
+)
+
+func intRange(min, max float64) prop { return prop{kind: tInt, min: min, max: max, ranged: true} }
+func floatRange(min, max float64) prop {
+	return prop{kind: tFloat, min: min, max: max, ranged: true}
+}
+func ref(types ...string) prop  { return prop{kind: tRef, vals: types} }
+func refs(types ...string) prop { return prop{kind: tRefs, vals: types} }
+func ov(vocab ...string) prop   { return prop{kind: tOV, vals: vocab} }
+func ovs(vocab ...string) prop  { return prop{kind: tOVs, vals: vocab} }
+func enum(vals ...string) prop  { return prop{kind: tEnum, vals: vals} }
+func enums(vals ...string) prop { return prop{kind: tEnums, vals: vals} }
+func object(s *shape) prop      { return prop{kind: tObject, shape: s} }
+func objects(s *shape) prop     { return prop{kind: tObjects, shape: s} }
+func merge(ms ...map[string]prop) map[string]prop {
+	out := map[string]prop{}
+	for _, m := range ms {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// checkProp validates v, the value of a property described by pr.
+func (c *checker) checkProp(pr prop, v *value, p *path) {
+	if v.kind == kNull {
+		c.errf(p, "must not be null; omit the property instead")
+		return
+	}
+	switch pr.kind {
+	case tString:
+		c.wantString(v, p)
+	case tStrings:
+		c.list(v, p, func(e *value, q *path) { c.wantString(e, q) })
+	case tTimestamp:
+		c.timestamp(v, p)
+	case tBool:
+		if v.kind != kBool {
+			c.errf(p, "must be a boolean, not a %s", v.kind)
+		}
+	case tInt:
+		n, ok := c.integer(v, p)
+		if ok && pr.ranged && (float64(n) < pr.min || float64(n) > pr.max) {
+			c.errf(p, "must be between %s and %s, not %d", fmtNum(pr.min), fmtNum(pr.max), n)
+		}
+	case tFloat:
+		if v.kind != kNumber {
+			c.errf(p, "must be a number, not a %s", v.kind)
+			return
+		}
+		f, err := strconv.ParseFloat(v.s, 64)
+		if err != nil || math.IsInf(f, 0) {
+			c.errf(p, "number %s is out of range", v.s)
+		} else if pr.ranged && (f < pr.min || f > pr.max) {
+			c.errf(p, "must be between %s and %s, not %s", fmtNum(pr.min), fmtNum(pr.max), v.s)
+		}
+	case tRef:
+		c.ref(v, p, pr.vals)
+	case tRefs:
+		c.list(v, p, func(e *value, q *path) { c.ref(e, q, pr.vals) })
+	case tDict:
+		c.dict(v, p)
+	case tHashes:
+		c.hashes(v, p)
+	case tKillChain:
+		c.list(v, p, func(e *value, q *path) { c.object(e, q, killChainShape) })
+	case tOV, tEnum:
+		c.vocab(v, p, pr)
+	case tOVs, tEnums:
+		c.list(v, p, func(e *value, q *path) { c.vocab(e, q, pr) })
+	case tBinary:
+		if c.wantString(v, p) {
+			if _, err := base64.StdEncoding.DecodeString(v.s); err != nil {
+				c.errf(p, "must be base64 (RFC 4648) binary: %v", err)
+			}
+		}
+	case tHex:
+		if c.wantString(v, p) && !isHex(v.s) {
+			c.errf(p, "must be a hexadecimal string with an even number of digits")
+		}
+	case tObject:
+		c.object(v, p, pr.shape)
+	case tObjects:
+		c.list(v, p, func(e *value, q *path) { c.object(e, q, pr.shape) })
+	case tAny:
+		c.customValue(v, p)
+	case tReserved:
+		c.errf(p, "is reserved by STIX 2.1 and must not be used")
+	case tForbidden:
+		c.errf(p, "is not a property of this object type and must not be present")
+	}
+}
+
+func fmtNum(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+func (c *checker) wantString(v *value, p *path) bool {
+	if v.kind != kString {
+		c.errf(p, "must be a string, not a %s", v.kind)
+		return false
+	}
+	return true
+}
+
+// integer reads an integer; STIX integers are JSON numbers without fraction
+// or exponent parts beyond what an integer needs.
+func (c *checker) integer(v *value, p *path) (int64, bool) {
+	if v.kind != kNumber {
+		c.errf(p, "must be an integer, not a %s", v.kind)
+		return 0, false
+	}
+	n, err := strconv.ParseInt(v.s, 10, 64)
+	if err != nil {
+		f, ferr := strconv.ParseFloat(v.s, 64)
+		if ferr != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+			c.errf(p, "must be an integer, not %s", truncate(v.s, 32))
+			return 0, false
+		}
+		n = int64(f)
+	}
+	return n, true
+}
+
+func (c *checker) timestamp(v *value, p *path) (time.Time, bool) {
+	if v.kind != kString {
+		c.errf(p, "must be a timestamp string, not a %s", v.kind)
+		return time.Time{}, false
+	}
+	t, _, err := parseTimestamp(v.s)
+	if err != nil {
+		c.errf(p, "%v", err)
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// list checks that v is a non-empty list and checks each element.
+func (c *checker) list(v *value, p *path, each func(e *value, q *path)) {
+	if v.kind != kArray {
+		c.errf(p, "must be a list, not a %s", v.kind)
+		return
+	}
+	if len(v.arr) == 0 {
+		c.errf(p, "must not be an empty list; omit the property instead")
+		return
+	}
+	for i := range v.arr {
+		q := p.at(i)
+		if v.arr[i].kind == kNull {
+			c.errf(&q, "must not be null")
+			continue
+		}
+		each(&v.arr[i], &q)
+	}
+}
+
+func (c *checker) vocab(v *value, p *path, pr prop) {
+	if !c.wantString(v, p) {
+		return
+	}
+	if slices.Contains(pr.vals, v.s) {
+		return
+	}
+	if pr.kind == tEnum || pr.kind == tEnums {
+		c.errf(p, "%q is not one of %v", truncate(v.s, 64), pr.vals)
+	} else {
+		c.warnf(p, "%q is not in the suggested vocabulary %v", truncate(v.s, 64), pr.vals)
+	}
+}
+
+// dict checks a STIX dictionary: an object whose keys are 1 to 250 ASCII
+// letters, digits, '-' or '_'. Upper case is allowed: the specification's own
+// examples of HTTP headers and environment variables use it.
+func (c *checker) dict(v *value, p *path) {
+	if v.kind != kObject {
+		c.errf(p, "must be a dictionary (JSON object), not a %s", v.kind)
+		return
+	}
+	if len(v.obj) == 0 {
+		c.errf(p, "must not be an empty dictionary; omit the property instead")
+	}
+	for i := range v.obj {
+		m := &v.obj[i]
+		q := p.child(m.key)
+		if !isDictKey(m.key) {
+			c.errf(&q, "dictionary key must be 1 to 250 ASCII letters, digits, '-' or '_'")
+		}
+		if m.val.kind == kNull {
+			c.errf(&q, "must not be null")
+		}
+	}
+}
+
+func isDictKey(s string) bool {
+	if len(s) < 1 || len(s) > 250 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+func isHex(s string) bool {
+	if len(s)%2 != 0 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// hashLengths gives the hex length of the hash algorithms of
+// hash-algorithm-ov whose values have a fixed form.
+var hashLengths = map[string]int{
+	"MD5": 32, "SHA-1": 40, "SHA-256": 64, "SHA-512": 128, "SHA3-256": 64, "SHA3-512": 128,
+}
+
+// hashNames maps the lowercase spelling of each hash-algorithm-ov name to
+// the name itself, so that "sha256" or "sha-256" are reported as misspelt.
+var hashNames = map[string]string{
+	"md5": "MD5", "sha-1": "SHA-1", "sha1": "SHA-1", "sha-256": "SHA-256", "sha256": "SHA-256",
+	"sha-512": "SHA-512", "sha512": "SHA-512", "sha3-256": "SHA3-256", "sha3-512": "SHA3-512",
+	"ssdeep": "SSDEEP", "tlsh": "TLSH",
+}
+
+// hashes checks a hashes dictionary: keys from hash-algorithm-ov (exactly
+// spelt) or custom names of 3 to 250 characters, values of the right form.
+func (c *checker) hashes(v *value, p *path) {
+	if v.kind != kObject {
+		c.errf(p, "must be a hashes dictionary (JSON object), not a %s", v.kind)
+		return
+	}
+	if len(v.obj) == 0 {
+		c.errf(p, "must contain at least one hash")
+	}
+	for i := range v.obj {
+		m := &v.obj[i]
+		q := p.child(m.key)
+		if !c.wantString(&m.val, &q) {
+			continue
+		}
+		if canonical, ok := hashNames[lower(m.key)]; ok && canonical != m.key {
+			c.warnf(&q, "hash algorithm should be spelt %q as hash-algorithm-ov has it", canonical)
+			continue
+		}
+		if n, ok := hashLengths[m.key]; ok {
+			if len(m.val.s) != n || !isHex(m.val.s) {
+				c.errf(&q, "a %s hash must be %d hexadecimal digits", m.key, n)
+			}
+			continue
+		}
+		if _, known := hashNames[lower(m.key)]; known {
+			if m.val.s == "" {
+				c.errf(&q, "must not be empty")
+			}
+			continue
+		}
+		if len(m.key) < 3 || len(m.key) > 250 || !isDictKey(m.key) {
+			c.errf(&q, "custom hash algorithm names must be 3 to 250 ASCII letters, digits, '-' or '_'")
+		}
+		if m.val.s == "" {
+			c.errf(&q, "must not be empty")
+		}
+	}
+}
+
+func lower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 'A' && s[i] <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if b[j] >= 'A' && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
+
+var killChainShape = &shape{
+	required: []string{"kill_chain_name", "phase_name"},
+	props:    map[string]prop{"kill_chain_name": pString, "phase_name": pString},
+	check: func(c *checker, v *value, p *path) {
+		for _, k := range []string{"kill_chain_name", "phase_name"} {
+			if s := v.get(k); s != nil && s.kind == kString && hasUpperOrSpace(s.s) {
+				q := p.child(k)
+				c.warnf(&q, "should be all lowercase, with hyphens instead of spaces")
+			}
+		}
+	},
+}
+
+func hasUpperOrSpace(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 'A' && s[i] <= 'Z' || s[i] == ' ' || s[i] == '_' {
+			return true
+		}
+	}
+	return false
+}
+
+// object checks v against a nested shape. Unknown properties follow the
+// custom property rules.
+func (c *checker) object(v *value, p *path, s *shape) {
+	if v.kind != kObject {
+		c.errf(p, "must be an object, not a %s", v.kind)
+		return
+	}
+	c.shapeProps(v, p, s, nil, false)
+}
+
+// shapeProps checks required properties, known properties (looked up in s
+// then in common) and custom properties of the object v.
+func (c *checker) shapeProps(v *value, p *path, s *shape, common map[string]prop, toplevelExt bool) {
+	for _, name := range s.required {
+		if v.get(name) == nil {
+			q := p.child(name)
+			c.errf(&q, "is required")
+		}
+	}
+	known := 0
+	for i := range v.obj {
+		m := &v.obj[i]
+		q := p.child(m.key)
+		if pr, ok := s.props[m.key]; ok {
+			known++
+			c.checkProp(pr, &m.val, &q)
+			continue
+		}
+		if pr, ok := common[m.key]; ok {
+			c.checkProp(pr, &m.val, &q)
+			continue
+		}
+		c.customProperty(m, &q, toplevelExt)
+	}
+	if s.atLeastOne && known == 0 {
+		c.errf(p, "must have at least one of its defined properties")
+	}
+	if s.check != nil {
+		c.check(v, p, s)
+	}
+}
+
+func (c *checker) check(v *value, p *path, s *shape) { s.check(c, v, p) }
+
+// customProperty applies the STIX 2.1 rules for a property the
+// specification does not define.
+func (c *checker) customProperty(m *member, p *path, toplevelExt bool) {
+	if !isPropertyName(m.key) {
+		c.errf(p, "property names must be 3 to 250 characters of a-z, 0-9 and '_'")
+		return
+	}
+	if !toplevelExt && !(len(m.key) > 2 && m.key[0] == 'x' && m.key[1] == '_') {
+		c.warnf(p, "custom property names should start with \"x_\" (or be defined by an extension)")
+	}
+	c.customValue(&m.val, p)
+}
+
+// customValue checks that a custom value is a STIX value: no nulls and no
+// empty lists anywhere in it.
+func (c *checker) customValue(v *value, p *path) {
+	switch v.kind {
+	case kNull:
+		c.errf(p, "must not be null")
+	case kArray:
+		if len(v.arr) == 0 {
+			c.errf(p, "must not be an empty list")
+		}
+		for i := range v.arr {
+			q := p.at(i)
+			c.customValue(&v.arr[i], &q)
+		}
+	case kObject:
+		for i := range v.obj {
+			q := p.child(v.obj[i].key)
+			c.customValue(&v.obj[i].val, &q)
+		}
+	}
+}
+
+func isPropertyName(s string) bool {
+	if len(s) < 3 || len(s) > 250 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,179 @@
+// Package sqlite implements kizuna.Store on an embedded SQLite database, the
+// default store of a node: `kizuna serve` needs nothing else.
+//
+// The database runs in WAL mode with one writer connection and a pool of
+// readers. Every write runs in a BEGIN IMMEDIATE transaction on the writer,
+// so writes are serialised (across processes too) and the date_added a
+// write assigns inside its transaction follows commit order: a reader paging
+// by date_added never skips a version committed after its page.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kizuna-dev/kizuna"
+	_ "modernc.org/sqlite" // registers the cgo-free "sqlite" driver
+)
+
+var _ kizuna.Store = (*DB)(nil)
+
+// busyTimeout is how long a connection waits for a lock held by another
+// connection or process before failing with EUNAVAILABLE. Writes are short
+// (a batch of objects is a few milliseconds), so five seconds means the
+// database is wedged, not merely busy.
+const busyTimeout = 5 * time.Second
+
+// DB is a kizuna store in one SQLite database file. It is safe for
+// concurrent use.
+type DB struct {
+	path  string
+	write *sql.DB // one connection: writes are serialised
+	read  *sql.DB // a pool of query-only connections
+
+	// now returns the current time; tests replace it to provoke equal and
+	// backward clock readings.
+	now func() time.Time
+
+	// labels caches committed access labels by id. Labels are immutable
+	// and never deleted, so a cached entry never goes stale.
+	labelMu sync.RWMutex
+	labels  map[int64]*kizuna.AccessLabel
+	// labelIDs caches the ids of committed labels by their encoding, so
+	// that storing an object needs no label lookup.
+	labelIDs map[string]int64
+}
+
+// Open opens the SQLite database at path, creating it if needed, and brings
+// its schema up to date. It fails with ESCHEMA when the database was written
+// by a newer kizuna whose migrations this binary does not know.
+func Open(ctx context.Context, path string) (*DB, error) {
+	return open(ctx, path, embeddedMigrations)
+}
+
+func open(ctx context.Context, path string, source func() ([]migration, error)) (*DB, error) {
+	if path == "" || strings.ContainsAny(path, "?#") || strings.HasPrefix(path, "file:") {
+		return nil, kizuna.Errorf(kizuna.EINVALID, "sqlite: invalid database path %q: it must be a plain file path without '?' or '#'", path)
+	}
+	migrations, err := source()
+	if err != nil {
+		return nil, err
+	}
+	db := &DB{path: path, now: time.Now, labels: make(map[int64]*kizuna.AccessLabel), labelIDs: make(map[string]int64)}
+
+	// synchronous=NORMAL: in WAL mode a commit is durable against a crash of
+	// the process and consistent against a power loss, which may lose only
+	// the last transactions before it. Objects arriving by TAXII are
+	// re-sent by their publisher or peer (puts are idempotent), and FULL
+	// would cost an fsync per commit.
+	// foreign_keys=ON: SQLite leaves foreign keys unchecked unless told, per
+	// connection; an object row must never point to a missing label.
+	writeDSN := path + "?_txlock=immediate" +
+		fmt.Sprintf("&_pragma=busy_timeout(%d)", busyTimeout.Milliseconds()) +
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)" + cachePragmas
+	if db.write, err = sql.Open("sqlite", writeDSN); err != nil {
+		return nil, formatError(err, "opening database %s", path)
+	}
+	db.write.SetMaxOpenConns(1)
+	db.write.SetMaxIdleConns(1)
+	db.write.SetConnMaxLifetime(0)
+	db.write.SetConnMaxIdleTime(0)
+	if err := db.write.PingContext(ctx); err != nil {
+		db.write.Close()
+		return nil, formatError(err, "opening database %s", path)
+	}
+	if err := migrate(ctx, db.write, migrations, db.now); err != nil {
+		db.write.Close()
+		return nil, err
+	}
+
+	// Readers are query-only: a bug on a read path cannot write.
+	readDSN := path + fmt.Sprintf("?_pragma=busy_timeout(%d)", busyTimeout.Milliseconds()) +
+		"&_pragma=query_only(1)&_pragma=foreign_keys(1)" + cachePragmas
+	if db.read, err = sql.Open("sqlite", readDSN); err != nil {
+		db.write.Close()
+		return nil, formatError(err, "opening database %s", path)
+	}
+	readers := max(4, 2*runtime.GOMAXPROCS(0))
+	db.read.SetMaxOpenConns(readers)
+	db.read.SetMaxIdleConns(readers)
+	db.read.SetConnMaxIdleTime(0)
+	db.read.SetConnMaxLifetime(0)
+	if err := db.read.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, formatError(err, "opening database %s", path)
+	}
+	return db, nil
+}
+
+// Close closes the database. A final checkpoint folds the WAL back into the
+// database file, so that a copied data directory is self-contained.
+func (db *DB) Close() error {
+	var errs []error
+	if db.read != nil {
+		errs = append(errs, db.read.Close())
+	}
+	if db.write != nil {
+		if _, err := db.write.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+			errs = append(errs, err)
+		}
+		errs = append(errs, db.write.Close())
+	}
+	for _, err := range errs {
+		if err != nil {
+			return formatError(err, "closing database %s", db.path)
+		}
+	}
+	return nil
+}
+
+// Tx is a write transaction with the one "now" every row it writes uses.
+type Tx struct {
+	*sql.Tx
+	db  *DB
+	now time.Time
+}
+
+// beginWrite starts a write transaction on the writer connection. The
+// driver issues BEGIN IMMEDIATE, which takes the write lock at once, so a
+// transaction never fails halfway on a lock upgrade.
+func (db *DB) beginWrite(ctx context.Context) (*Tx, error) {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, formatError(err, "starting a write transaction")
+	}
+	return &Tx{Tx: tx, db: db, now: db.now().UTC()}, nil
+}
+
+// micros converts t to the stored form: microseconds since the epoch.
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+// fromMicros converts a stored timestamp back to a UTC time.
+func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+// nullMicros stores the zero time as NULL.
+func nullMicros(t time.Time) sql.NullInt64 {
+	if t.IsZero() {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: micros(t), Valid: true}
+}
+
+// timeOrZero reads a nullable timestamp.
+func timeOrZero(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return fromMicros(n.Int64)
+}
+
+// cachePragmas give each connection a 32 MiB page cache (the default is
+// 2 MiB): index pages of a million-object collection then stay in memory
+// across transactions. Temporary b-trees (sorts of id lookups) stay in
+// memory too.
+const cachePragmas = "&_pragma=cache_size(-32768)&_pragma=temp_store(MEMORY)"

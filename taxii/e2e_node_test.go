@@ -1,0 +1,115 @@
+package taxii_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/ingest"
+	"github.com/kizuna-dev/kizuna/policy"
+	"github.com/kizuna-dev/kizuna/store/sqlite"
+	"github.com/kizuna-dev/kizuna/taxii"
+)
+
+// Organisations and principals of the end-to-end node.
+const (
+	orgUSA = "identity--11111111-1111-4111-8111-111111111111"
+	orgJPN = "identity--22222222-2222-4222-8222-222222222222"
+)
+
+// node is a real node: SQLite store, policy guard, ingest and the TAXII
+// server, over HTTP.
+type node struct {
+	db     *sqlite.DB
+	srv    *taxii.Server
+	ts     *httptest.Server
+	shared *kizuna.Collection // read: readers and publishers; write: publishers
+	tokens map[string]string  // principal name -> token
+}
+
+// MustNode wires a node in a temporary directory.
+func MustNode(tb testing.TB, cfg taxii.Config) *node {
+	tb.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "kizuna.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	pol, err := policy.New(policy.DefaultConfig(), db)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	guard := policy.NewGuard(pol, db)
+	n := &node{db: db, tokens: map[string]string{}}
+	n.srv = taxii.NewServer(cfg)
+	n.srv.Objects, n.srv.Collections, n.srv.Statuses, n.srv.Principals = guard, guard, db, db
+	n.srv.Authorizer = policy.Authorizer{}
+	n.srv.Ingester = ingest.New(db, guard, pol, nil)
+	n.srv.Logger = slog.New(slog.DiscardHandler)
+
+	for _, p := range []*kizuna.Principal{
+		{Name: "usa-publisher", Nation: "USA", Organization: orgUSA, Roles: []string{kizuna.RolePublisher, kizuna.RoleReader}},
+		{Name: "jpn-reader", Nation: "JPN", Organization: orgJPN, Roles: []string{kizuna.RoleReader}},
+		{Name: "jpn-publisher", Nation: "JPN", Organization: orgJPN, Roles: []string{kizuna.RolePublisher, kizuna.RoleReader}},
+		{Name: "operator", Nation: "USA", Organization: orgUSA, Roles: []string{kizuna.RoleAdmin, kizuna.RoleReader}},
+	} {
+		tok := kizuna.NewToken()
+		if err := db.CreatePrincipal(ctx, p, kizuna.HashToken(tok)); err != nil {
+			tb.Fatal(err)
+		}
+		n.tokens[p.Name] = tok
+	}
+	n.shared = &kizuna.Collection{
+		Title:              "Shared indicators",
+		CanRead:            kizuna.AccessRule{Roles: []string{kizuna.RoleReader}},
+		CanWrite:           kizuna.AccessRule{Roles: []string{kizuna.RolePublisher}},
+		DefaultMarkingRefs: []string{policy.TLP2Clear},
+	}
+	hidden := &kizuna.Collection{
+		Title:              "Operators only",
+		CanRead:            kizuna.AccessRule{Roles: []string{kizuna.RoleAdmin}},
+		CanWrite:           kizuna.AccessRule{Roles: []string{kizuna.RoleAdmin}},
+		DefaultMarkingRefs: []string{policy.TLP2Clear},
+	}
+	for _, c := range []*kizuna.Collection{n.shared, hidden} {
+		if err := db.CreateCollection(ctx, c); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	n.ts = httptest.NewServer(n.srv.Handler())
+	n.ts.Client().CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	tb.Cleanup(func() {
+		n.ts.Close()
+		if err := n.srv.Shutdown(context.Background()); err != nil {
+			tb.Error(err)
+		}
+		db.Close()
+	})
+	return n
+}
+
+// client returns a taxii.Client for the named principal.
+func (n *node) client(name string) *taxii.Client {
+	return &taxii.Client{APIRoot: n.ts.URL + taxii.APIRootPath, HTTPClient: n.ts.Client(), Username: name, Token: n.tokens[name]}
+}
+
+// stixIndicator is a valid STIX 2.1 indicator with the n-th id, created by
+// the organisation, at a version, under a marking.
+func stixIndicator(n int, modified time.Time, org, marking string) []byte {
+	return fmt.Appendf(nil, `{"type":"indicator","spec_version":"2.1","id":"indicator--%08d-0000-4000-8000-000000000000",`+
+		`"created":"2026-01-01T00:00:00.000Z","modified":%q,"created_by_ref":%q,"name":"bad host %d",`+
+		`"pattern":"[ipv4-addr:value = '10.0.%d.%d']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z",`+
+		`"object_marking_refs":[%q]}`,
+		n, modified.UTC().Format("2006-01-02T15:04:05.000Z"), org, n, n/256%256, n%256, marking)
+}
+
+func indicatorID(n int) string { return fmt.Sprintf("indicator--%08d-0000-4000-8000-000000000000", n) }
+
+func (n *node) server() *httptest.Server { return n.ts }
+func (n *node) defaultToken() string     { return n.tokens["usa-publisher"] }

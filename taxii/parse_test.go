@@ -1,0 +1,114 @@
+package taxii
+
+import (
+	"net/url"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/kizuna-dev/kizuna"
+)
+
+func TestParseQuery(t *testing.T) {
+	cfg := Config{MaxPageSize: 100, DefaultPageSize: 10}.withDefaults()
+	ts := time.Date(2016, 1, 1, 1, 1, 1, 123456789, time.UTC)
+	tests := []struct {
+		raw     string
+		allowed filterSet
+		want    query
+		err     bool
+	}{
+		{"", objectsFilters, query{Limit: 10, Versions: kizuna.VersionMatch{Last: true}}, false},
+		{"limit=7", objectsFilters, query{Limit: 7, Versions: kizuna.VersionMatch{Last: true}}, false},
+		{"limit=1000", objectsFilters, query{Limit: 100, Versions: kizuna.VersionMatch{Last: true}}, false},
+		{"limit=%207", objectsFilters, query{Limit: 7, Versions: kizuna.VersionMatch{Last: true}}, false},
+		{"added_after=2016-01-01T01:01:01.123456789Z", objectsFilters, query{Limit: 10, AddedAfter: &ts, Versions: kizuna.VersionMatch{Last: true}}, false},
+		{"match[version]=all,first", objectsFilters, query{Limit: 10, Versions: kizuna.VersionMatch{All: true}}, false},
+		{"match[version]=2016-01-01T01:01:01.123456789Z,last", objectsFilters, query{Limit: 10, Versions: kizuna.VersionMatch{Last: true, At: []time.Time{ts}}}, false},
+		{"match[type]=indicator,%20malware&match[type]=x-custom-thing", objectsFilters, query{Limit: 10, Types: []string{"indicator", "malware", "x-custom-thing"}, Versions: kizuna.VersionMatch{Last: true}}, false},
+		{"match[spec_version]=2.0,2.1", objectsFilters, query{Limit: 10, SpecVersions: []string{"2.0", "2.1"}, Versions: kizuna.VersionMatch{Last: true}}, false},
+		// Filters an endpoint does not honour are ignored, malformed or not.
+		{"match[type]=BAD&match[version]=bad&limit=x", deleteFilters &^ fVersion, query{Limit: 10}, false},
+		{"match[version]=bad", versionsFilters, query{Limit: 10}, false},
+		{"limit=0", objectsFilters, query{}, true},
+		{"limit=99999999999999999999", objectsFilters, query{}, true},
+		{"added_after=2016-01-01T01:01:01+09:00", objectsFilters, query{}, true},
+		{"added_after=", objectsFilters, query{}, true},
+		{"match[version]=", objectsFilters, query{}, true},
+		{"match[version]=last,", objectsFilters, query{}, true},
+		{"match[id]=indicator--1234", objectsFilters, query{}, true},
+		{"match[type]=a", objectsFilters, query{}, true},
+		{"match[spec_version]=2", objectsFilters, query{}, true},
+		{"next=a%20b", objectsFilters, query{}, true},
+	}
+	for _, tt := range tests {
+		v, err := url.ParseQuery(tt.raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := parseQuery(v, tt.allowed, cfg)
+		if tt.err {
+			if err == nil || kizuna.ErrorCode(err) != kizuna.EINVALID {
+				t.Errorf("%q: err = %v, want EINVALID", tt.raw, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%q: %v", tt.raw, err)
+			continue
+		}
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%q:\n got %+v\nwant %+v", tt.raw, got, tt.want)
+		}
+	}
+}
+
+func TestTimestampFormats(t *testing.T) {
+	tests := []struct {
+		in             time.Time
+		added, version string
+	}{
+		{time.Date(2016, 1, 1, 0, 0, 0, 0, time.UTC), "2016-01-01T00:00:00.000000Z", "2016-01-01T00:00:00.000Z"},
+		{time.Date(2016, 1, 1, 0, 0, 0, 120_000_000, time.UTC), "2016-01-01T00:00:00.120000Z", "2016-01-01T00:00:00.120Z"},
+		{time.Date(2016, 1, 1, 0, 0, 0, 123_456_000, time.UTC), "2016-01-01T00:00:00.123456Z", "2016-01-01T00:00:00.123456Z"},
+		{time.Date(2016, 1, 1, 0, 0, 0, 1, time.UTC), "2016-01-01T00:00:00.000000Z", "2016-01-01T00:00:00.000000001Z"},
+		{time.Date(2016, 1, 1, 9, 0, 0, 0, time.FixedZone("JST", 9*3600)), "2016-01-01T00:00:00.000000Z", "2016-01-01T00:00:00.000Z"},
+	}
+	for _, tt := range tests {
+		if got := formatDateAdded(tt.in); got != tt.added {
+			t.Errorf("formatDateAdded(%v) = %s, want %s", tt.in, got, tt.added)
+		}
+		if got := formatVersion(tt.in); got != tt.version {
+			t.Errorf("formatVersion(%v) = %s, want %s", tt.in, got, tt.version)
+		}
+		back, err := parseTimestamp(formatVersion(tt.in))
+		if err != nil || !back.Equal(tt.in) {
+			t.Errorf("version %v does not round-trip: %v %v", tt.in, back, err)
+		}
+	}
+}
+
+func TestRateLimiter(t *testing.T) {
+	now := time.Unix(0, 0)
+	l := newRateLimiter(2, 2)
+	l.now = func() time.Time { return now }
+	for i := range 2 {
+		if ok, _ := l.allow("a"); !ok {
+			t.Fatalf("request %d refused within the burst", i)
+		}
+	}
+	ok, wait := l.allow("a")
+	if ok || wait != 500*time.Millisecond {
+		t.Fatalf("third request: ok=%v wait=%v, want refused for 500ms", ok, wait)
+	}
+	if retryAfter(wait) != "1" {
+		t.Errorf("Retry-After %s", retryAfter(wait))
+	}
+	now = now.Add(500 * time.Millisecond)
+	if ok, _ := l.allow("a"); !ok {
+		t.Errorf("refused after refill")
+	}
+	if ok, _ := l.allow("b"); !ok {
+		t.Errorf("another key is limited")
+	}
+}

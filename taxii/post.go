@@ -1,0 +1,168 @@
+package taxii
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/kizuna-dev/kizuna"
+)
+
+// handleAddObjects serves POST .../collections/{id}/objects/. It checks the
+// request, records a pending status and answers 202 at once; a worker
+// ingests the objects and completes the status.
+func (s *Server) handleAddObjects(w http.ResponseWriter, r *http.Request) {
+	c, err := s.writableCollection(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	objects, err := s.readEnvelope(w, r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	p := kizuna.PrincipalFromContext(r.Context())
+	st := &kizuna.Status{
+		ID:          kizuna.NewUUID(),
+		Collection:  c.ID,
+		Principal:   p.ID,
+		Status:      kizuna.StatusPending,
+		RequestTime: time.Now().UTC().Truncate(time.Microsecond),
+		Total:       len(objects),
+		Pendings:    pendingDetails(objects),
+	}
+	if len(objects) == 0 {
+		st.Status = kizuna.StatusComplete
+		if err := s.Statuses.CreateStatus(r.Context(), snapshot(st)); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusAccepted, statusResource(st))
+		return
+	}
+	if !s.queue.reserve() {
+		w.Header().Set("Retry-After", "5")
+		s.writeError(w, r, kizuna.Errorf(kizuna.EUNAVAILABLE, "The server is busy ingesting (or shutting down); retry later."))
+		return
+	}
+	if err := s.Statuses.CreateStatus(r.Context(), snapshot(st)); err != nil {
+		s.queue.release()
+		s.writeError(w, r, err)
+		return
+	}
+	// The response is built before the job is handed over: from then on
+	// the worker owns st.
+	resp := statusResource(st)
+	s.queue.submit(&ingestJob{ctx: r.Context(), status: st, objects: objects})
+	writeJSON(w, http.StatusAccepted, resp)
+}
+
+// readEnvelope reads the request body, at most MaxContentLength bytes of it
+// whatever Content-Length says (chunked bodies have none), and returns the
+// objects of the envelope, each checked to be a JSON object.
+func (s *Server) readEnvelope(w http.ResponseWriter, r *http.Request) ([]json.RawMessage, error) {
+	limit := s.cfg.MaxContentLength
+	if r.ContentLength > limit {
+		return nil, kizuna.Errorf(kizuna.ETOOLARGE, "Request body of %d bytes exceeds max_content_length (%d bytes).", r.ContentLength, limit)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, kizuna.Errorf(kizuna.ETOOLARGE, "Request body exceeds max_content_length (%d bytes).", limit)
+		}
+		return nil, kizuna.Errorf(kizuna.EINVALID, "Request body could not be read: %v.", err)
+	}
+	return parseEnvelope(body)
+}
+
+// parseEnvelope decodes a TAXII envelope and returns its objects. Errors
+// name the byte offset or the index of the offending object.
+func parseEnvelope(body []byte) ([]json.RawMessage, error) {
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	if len(trimmed) == 0 {
+		return nil, kizuna.Errorf(kizuna.EINVALID, "Request body is empty; send a TAXII envelope {\"objects\": [...]}.")
+	}
+	if trimmed[0] != '{' {
+		return nil, kizuna.Errorf(kizuna.EINVALID, "Request body: the top-level value is not a JSON object; send a TAXII envelope {\"objects\": [...]}.")
+	}
+	var env struct {
+		Objects *[]json.RawMessage `json:"objects"`
+	}
+	if err := json.Unmarshal(body, &env); err != nil {
+		return nil, kizuna.Errorf(kizuna.EINVALID, "Request body: %s", describeJSONError(err))
+	}
+	if env.Objects == nil {
+		return nil, kizuna.Errorf(kizuna.EINVALID, "Request body: the envelope has no \"objects\" list.")
+	}
+	objs := *env.Objects
+	for i, o := range objs {
+		o = bytes.TrimLeft(o, " \t\r\n")
+		if len(o) == 0 || o[0] != '{' {
+			return nil, kizuna.Errorf(kizuna.EINVALID, "Request body: objects[%d] is not a JSON object.", i)
+		}
+		objs[i] = o
+	}
+	return objs, nil
+}
+
+// describeJSONError renders a decoding error with its position.
+func describeJSONError(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return "invalid JSON at byte offset " + itoa(syn.Offset) + ": " + syn.Error() + "."
+	case errors.As(err, &typ):
+		where := typ.Field
+		if where == "" {
+			where = "the envelope"
+		}
+		return "at byte offset " + itoa(typ.Offset) + ", " + where + " is a JSON " + typ.Value + ", expected " + strings.TrimPrefix(typ.Type.String(), "*") + "."
+	}
+	return err.Error() + "."
+}
+
+func itoa(n int64) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}
+
+// pendingDetails lists the id and version each object claims, for the
+// status's pendings until the ingester has judged it.
+func pendingDetails(objs []json.RawMessage) []kizuna.StatusDetail {
+	out := make([]kizuna.StatusDetail, len(objs))
+	for i, o := range objs {
+		out[i] = claimedDetail(o)
+	}
+	return out
+}
+
+func claimedDetail(o json.RawMessage) kizuna.StatusDetail {
+	var head struct {
+		ID       any `json:"id"`
+		Modified any `json:"modified"`
+		Created  any `json:"created"`
+	}
+	json.Unmarshal(o, &head) // malformed objects fail in the ingester
+	d := kizuna.StatusDetail{}
+	d.ID, _ = head.ID.(string)
+	for _, v := range []any{head.Modified, head.Created} {
+		if s, ok := v.(string); ok {
+			if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+				d.Version = t.UTC()
+				break
+			}
+		}
+	}
+	return d
+}

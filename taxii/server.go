@@ -1,0 +1,212 @@
+package taxii
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync"
+
+	"github.com/kizuna-dev/kizuna"
+)
+
+// Paths of the discovery endpoint and of the one API root.
+const (
+	DiscoveryPath = "/taxii2/"
+	APIRootPath   = "/taxii2/api/"
+)
+
+// Config holds the server's settings. Zero fields take the defaults below.
+type Config struct {
+	// Title, Description and Contact describe the server in the discovery
+	// and API root resources.
+	Title       string
+	Description string
+	Contact     string
+	// MaxContentLength is the largest request body accepted, in bytes
+	// (default 10 MiB). It is announced as the API root's
+	// max_content_length and enforced on the bytes actually read.
+	MaxContentLength int64
+	// MaxPageSize caps the limit parameter (default 1,000); a larger limit
+	// is lowered to it, as the specification lets a server do.
+	MaxPageSize int
+	// DefaultPageSize is the page size when a request gives no limit
+	// (default 100, never above MaxPageSize).
+	DefaultPageSize int
+	// Workers is the number of POST envelopes processed at once (default 2).
+	Workers int
+	// QueueSize is how many accepted POST envelopes may wait for a worker
+	// (default 64); a POST beyond it is refused with 503.
+	QueueSize int
+	// IngestBatch is how many objects of one envelope are ingested before
+	// the status resource is updated (default 500).
+	IngestBatch int
+	// RateLimit is the sustained number of requests per second allowed to
+	// each principal; 0 disables rate limiting. RateBurst is the bucket
+	// size (default: RateLimit rounded up, at least 1).
+	RateLimit float64
+	RateBurst int
+}
+
+// Defaults of Config.
+const (
+	DefaultMaxContentLength = 10 << 20
+	DefaultMaxPageSize      = 1000
+	DefaultDefaultPageSize  = 100
+	DefaultWorkers          = 2
+	DefaultQueueSize        = 64
+	DefaultIngestBatch      = 500
+)
+
+func (c Config) withDefaults() Config {
+	if c.Title == "" {
+		c.Title = "kizuna TAXII server"
+	}
+	if c.MaxContentLength <= 0 {
+		c.MaxContentLength = DefaultMaxContentLength
+	}
+	if c.MaxPageSize <= 0 {
+		c.MaxPageSize = DefaultMaxPageSize
+	}
+	if c.DefaultPageSize <= 0 {
+		c.DefaultPageSize = DefaultDefaultPageSize
+	}
+	if c.DefaultPageSize > c.MaxPageSize {
+		c.DefaultPageSize = c.MaxPageSize
+	}
+	if c.Workers <= 0 {
+		c.Workers = DefaultWorkers
+	}
+	if c.QueueSize <= 0 {
+		c.QueueSize = DefaultQueueSize
+	}
+	if c.IngestBatch <= 0 {
+		c.IngestBatch = DefaultIngestBatch
+	}
+	if c.RateLimit > 0 && c.RateBurst <= 0 {
+		c.RateBurst = max(1, int(c.RateLimit+0.999))
+	}
+	return c
+}
+
+// Server serves TAXII 2.1. Set the exported dependencies, then call Handler;
+// call Shutdown to let accepted POSTs finish.
+type Server struct {
+	// Objects and Collections are the policy guard around the stores: they
+	// scope every read to the principal in ctx.
+	Objects     kizuna.ObjectStore
+	Collections kizuna.CollectionStore
+	Statuses    kizuna.StatusStore
+	Principals  kizuna.PrincipalStore
+	Authorizer  kizuna.Authorizer
+	Ingester    kizuna.Ingester
+	Logger      *slog.Logger
+
+	cfg     Config
+	limiter *rateLimiter
+
+	startOnce sync.Once
+	handler   http.Handler
+	mux       *http.ServeMux
+	queue     *ingestQueue
+}
+
+// NewServer returns a server with the configuration; zero fields of cfg take
+// their defaults.
+func NewServer(cfg Config) *Server {
+	cfg = cfg.withDefaults()
+	s := &Server{cfg: cfg}
+	if cfg.RateLimit > 0 {
+		s.limiter = newRateLimiter(cfg.RateLimit, cfg.RateBurst)
+	}
+	return s
+}
+
+// Config returns the configuration in force, defaults filled in.
+func (s *Server) Config() Config { return s.cfg }
+
+// Handler returns the HTTP handler serving /taxii2/ and below. The first
+// call starts the POST workers.
+func (s *Server) Handler() http.Handler {
+	s.startOnce.Do(func() {
+		if s.Logger == nil {
+			s.Logger = slog.New(slog.DiscardHandler)
+		}
+		s.queue = newIngestQueue(s, s.cfg.Workers, s.cfg.QueueSize)
+		s.mux = http.NewServeMux()
+		s.routes(s.mux)
+		s.handler = s.recoverPanics(s.withRequestID(s.authenticate(s.rateLimit(http.HandlerFunc(s.dispatch)))))
+	})
+	return s.handler
+}
+
+// routes registers one handler per TAXII endpoint, with the trailing slashes
+// the specification writes. Status also answers without the slash, as the
+// OASIS client requests it that way.
+func (s *Server) routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /taxii2/{$}", s.handleDiscovery)
+	mux.HandleFunc("GET /taxii2/api/{$}", s.handleAPIRoot)
+	mux.HandleFunc("GET /taxii2/api/status/{statusID}/{$}", s.handleStatus)
+	mux.HandleFunc("GET /taxii2/api/status/{statusID}", s.handleStatus)
+	mux.HandleFunc("GET /taxii2/api/collections/{$}", s.handleCollections)
+	mux.HandleFunc("GET /taxii2/api/collections/{collectionID}/{$}", s.handleCollection)
+	mux.HandleFunc("GET /taxii2/api/collections/{collectionID}/manifest/{$}", s.handleManifest)
+	mux.HandleFunc("GET /taxii2/api/collections/{collectionID}/objects/{$}", s.handleGetObjects)
+	mux.HandleFunc("POST /taxii2/api/collections/{collectionID}/objects/{$}", s.handleAddObjects)
+	mux.HandleFunc("GET /taxii2/api/collections/{collectionID}/objects/{objectID}/{$}", s.handleGetObject)
+	mux.HandleFunc("DELETE /taxii2/api/collections/{collectionID}/objects/{objectID}/{$}", s.handleDeleteObject)
+	mux.HandleFunc("GET /taxii2/api/collections/{collectionID}/objects/{objectID}/versions/{$}", s.handleVersions)
+}
+
+// methods are those tried when a path matches no route, to tell 405 (with
+// Allow) from 404.
+var methods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// dispatch routes the request, answering unknown paths and wrong methods
+// with TAXII error objects instead of the mux's plain-text ones.
+func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
+	if _, pattern := s.mux.Handler(r); pattern != "" {
+		if ok, err := acceptable(r.Header.Get("Accept")); !ok {
+			s.writeError(w, r, err)
+			return
+		}
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	var allow []string
+	for _, m := range methods {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", joinComma(allow))
+		s.writeError(w, r, kizuna.Errorf(codeMethodNotAllowed, "Method %s is not allowed on %s; allowed: %s.", r.Method, r.URL.Path, joinComma(allow)))
+		return
+	}
+	s.writeError(w, r, kizuna.Errorf(kizuna.ENOTFOUND, "No TAXII resource at %s.", r.URL.Path))
+}
+
+// Shutdown stops accepting POSTs and waits until every accepted envelope is
+// processed and its status stored, or ctx ends.
+func (s *Server) Shutdown(ctx context.Context) error {
+	if s.queue == nil {
+		return nil
+	}
+	return s.queue.shutdown(ctx)
+}
+
+// Close is Shutdown without a deadline.
+func (s *Server) Close() error { return s.Shutdown(context.Background()) }
+
+func joinComma(list []string) string {
+	out := ""
+	for i, v := range list {
+		if i > 0 {
+			out += ", "
+		}
+		out += v
+	}
+	return out
+}

@@ -25,7 +25,7 @@ func TestDependenciesPointInward(t *testing.T) {
 		"store/storetest":   {""},
 		"taxii":             {""},
 		"web":               {""},
-		"federation":        {""},
+		"federation":        {"", "stix"},
 		"mock":              {""},
 		"internal/testkit":  {"", "stix"},
 	}

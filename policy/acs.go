@@ -36,6 +36,16 @@ type acsSharingRule struct {
 	RuleEffect   string   `json:"rule_effect"`
 }
 
+// acsProperties are the properties the ACS 3.0 schema defines (it allows no
+// others).
+var acsProperties = map[string]bool{
+	"extension_type": true, "identifier": true, "name": true, "create_date_time": true,
+	"responsible_entity_custodian": true, "responsible_entity_originator": true, "authority_reference": true,
+	"policy_reference": true, "original_classification": true, "derivative_classification": true,
+	"declassification": true, "resource_disposition": true, "public_release": true, "access_privilege": true,
+	"further_sharing": true, "control_set": true,
+}
+
 var acsPolicyRef = regexp.MustCompile(`^urn:isa:policy:acs:ns:v3\.0\?privdefault=(permit|deny)&sharedefault=(permit|deny)\s?$`)
 
 // acsLevels maps ACS classifications onto the USA scheme.
@@ -54,10 +64,25 @@ const ACSCommunityPrefix = "acs:sensitivity:"
 // organisations, SCI, logical authority) and the caveats FISA and
 // CISAPROPRIETARY deny every reader.
 func (p *Policy) interpretACS(in *interpretation, path string, raw json.RawMessage) {
+	var props map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &props); err != nil {
+		in.fail("%s: cannot interpret: %v", path, err)
+		return
+	}
+	if err := checkKeys(raw, acsProperties, true); err != nil {
+		in.fail("%s: not ACS 3.0: %v", path, err)
+	}
 	var m acsMarking
 	if err := json.Unmarshal(raw, &m); err != nil {
 		in.fail("%s: cannot interpret: %v", path, err)
 		return
+	}
+	if cs, ok := props["control_set"]; ok {
+		// The control set lists the controls; one this node does not know
+		// might restrict, so it must not pass unread.
+		if err := strictUnmarshal(cs, &acsControlSet{}); err != nil {
+			in.fail("%s.control_set: %v", path, err)
+		}
 	}
 	var l kizuna.AccessLabel
 	sub := acsPolicyRef.FindStringSubmatch(m.PolicyReference)

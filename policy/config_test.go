@@ -203,3 +203,29 @@ func TestExplain(t *testing.T) {
 		t.Errorf("explanation of a denial:\n%s", b.String())
 	}
 }
+
+func TestNormalizeClassification(t *testing.T) {
+	p := MustPolicy(t, nil)
+	tests := []struct {
+		in, want kizuna.Classification
+		err      string
+	}{
+		{kizuna.Classification{Scheme: "JPN", Level: "極秘"}, kizuna.Classification{Scheme: "JPN", Level: "gokuhi"}, ""},
+		{kizuna.Classification{Scheme: "usa", Level: "ts"}, kizuna.Classification{Scheme: "USA", Level: "TOP SECRET"}, ""},
+		{kizuna.Classification{Scheme: "KOR", Level: "Ⅱ급비밀"}, kizuna.Classification{Scheme: "KOR", Level: "class-2"}, ""},
+		{kizuna.Classification{Scheme: "ATLANTIS", Level: "SECRET"}, kizuna.Classification{}, `unknown classification scheme "ATLANTIS"`},
+		{kizuna.Classification{Scheme: "USA", Level: "ULTRA"}, kizuna.Classification{}, `scheme USA has no level "ULTRA"`},
+	}
+	for _, tt := range tests {
+		got, err := p.NormalizeClassification(tt.in)
+		if tt.err != "" {
+			if kizuna.ErrorCode(err) != kizuna.EINVALID || !strings.Contains(kizuna.ErrorMessage(err), tt.err) {
+				t.Errorf("%v: %v", tt.in, err)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("%v: got %v %v", tt.in, got, err)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package policy
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -147,14 +148,22 @@ func (g *Guard) check(ctx context.Context, pr *kizuna.Principal, c *kizuna.Colle
 		// The store's query should have excluded it: record the anomaly.
 		return nil, []*kizuna.AuditEvent{denyEvent(pr, c, obj.ID, d, "returned by the store outside the reader's scope")}
 	}
+	var classified []string
+	if g.policy.Classified(label) {
+		classified = append(classified, describeClassifications(label))
+	}
 	hidden, withhold := g.policy.hiddenPortions(pr, obj, func(portion kizuna.Portion) *kizuna.AccessLabel {
-		return g.labelOf(ctx, portion.LabelID, portion.Label)
+		l := g.labelOf(ctx, portion.LabelID, portion.Label)
+		if g.policy.Classified(l) && g.policy.Decide(pr, l).Allow {
+			classified = append(classified, strings.Join(portion.Selectors, ", ")+": "+describeClassifications(l))
+		}
+		return l
 	})
 	if withhold {
 		return nil, nil
 	}
 	out := *obj
-	out.Label = label
+	out.Label = cloneLabel(label) // the cached label stays the store's
 	if len(hidden) > 0 {
 		out.Hash = "" // the digest of the whole content would let a reader confirm a guess of the hidden part
 		if withRaw && len(obj.Raw) > 0 {
@@ -166,10 +175,10 @@ func (g *Guard) check(ctx context.Context, pr *kizuna.Principal, c *kizuna.Colle
 		}
 	}
 	var events []*kizuna.AuditEvent
-	if g.policy.Classified(label) {
+	if len(classified) > 0 {
 		events = append(events, &kizuna.AuditEvent{
 			Time: time.Now().UTC(), Principal: pr.ID, Action: "read", Object: obj.ID, Decision: "allow",
-			Reason: fmt.Sprintf("collection %s: version %s: %s", c.ID, obj.Version.UTC().Format("2006-01-02T15:04:05.000000Z"), describeClassifications(label)),
+			Reason: fmt.Sprintf("collection %s: version %s: %s", c.ID, obj.Version.UTC().Format("2006-01-02T15:04:05.000000Z"), strings.Join(classified, "; ")),
 		})
 	}
 	return &out, events
@@ -208,6 +217,16 @@ func (g *Guard) deniedByID(ctx context.Context, pr *kizuna.Principal, c *kizuna.
 		events = append(events, denyEvent(pr, c, obj.ID, d, "requested by id"))
 	}
 	return events, nil
+}
+
+func cloneLabel(l *kizuna.AccessLabel) *kizuna.AccessLabel {
+	c := *l
+	c.Classifications = slices.Clone(l.Classifications)
+	c.ReleasableTo = slices.Clone(l.ReleasableTo)
+	c.Communities = slices.Clone(l.Communities)
+	c.Audience = slices.Clone(l.Audience)
+	c.Uninterpretable = slices.Clone(l.Uninterpretable)
+	return &c
 }
 
 func denyEvent(pr *kizuna.Principal, c *kizuna.Collection, id string, d Decision, context string) *kizuna.AuditEvent {

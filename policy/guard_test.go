@@ -176,6 +176,7 @@ func TestGuardRedaction(t *testing.T) {
 	}
 
 	cleared := reader("cleared", orgJP, "JPN", nil, "JPN:gokuhi")
+	seq := int64(len(auditSince(t, w, 0)))
 	page, err = g.FindObjects(as(cleared), kizuna.ObjectFilter{Collection: w.c.ID, IDs: []string{o.ID, withheld.ID}, IncludeRaw: true})
 	if err != nil || len(page.Objects) != 2 {
 		t.Fatalf("%+v %v", page, err)
@@ -184,6 +185,11 @@ func TestGuardRedaction(t *testing.T) {
 		if strings.Contains(string(o.Raw), policy.RedactedProperty) || o.Hash == "" {
 			t.Errorf("a cleared reader got a redacted object: %s", o.Raw)
 		}
+	}
+	// Reading a classified portion is a read of classified material.
+	ev := auditSince(t, w, seq)
+	if len(ev) != 2 || ev[0].Action != "read" || !strings.Contains(ev[0].Reason, "description: USA:SECRET") {
+		t.Errorf("audit of classified portions: %+v", ev)
 	}
 }
 

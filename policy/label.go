@@ -54,9 +54,9 @@ func (p *Policy) Label(ctx context.Context, obj *kizuna.Object, c *kizuna.Collec
 		warnings = append(warnings, w...)
 		label = combine(label, own)
 	}
-	if obj.Type == "marking-definition" {
+	if _, builtin := tlpByID[obj.ID]; obj.Type == "marking-definition" && !builtin {
 		if in := p.interpret(obj); len(in.reasons) > 0 {
-			warnings = append(warnings, fmt.Sprintf("%s: objects marked with this marking-definition will be visible to nobody: %s", obj.ID, strings.Join(in.reasons, "; ")))
+			warnings = append(warnings, fmt.Sprintf("%s: objects marked with this marking-definition will be visible to nobody: %s", obj.ID, strings.Join(sortedCopy(in.reasons), "; ")))
 		}
 	}
 	label = p.finish(label, creator)
@@ -89,7 +89,7 @@ func (p *Policy) labelOf(ctx context.Context, obj *kizuna.Object, refs []string,
 	for i, ref := range refs {
 		var in *interpretation
 		var err error
-		if ref == obj.ID && obj.Type == "marking-definition" {
+		if _, builtin := tlpByID[ref]; ref == obj.ID && obj.Type == "marking-definition" && !builtin {
 			in = p.interpret(obj) // a marking-definition that marks itself
 		} else {
 			in, err = p.resolve(ctx, ref)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/kizuna-dev/kizuna"
@@ -76,6 +77,19 @@ func (p *Policy) interpret(md *kizuna.Object) *interpretation {
 		in.fail("$: not a JSON object: %v", err)
 		return in
 	}
+	if err := checkKeys(md.Raw, jsonNames(def), false); err != nil {
+		in.fail("$: %v", err)
+		return in
+	}
+	var top struct {
+		Extensions json.RawMessage `json:"extensions"`
+	}
+	if json.Unmarshal(md.Raw, &top) == nil && len(top.Extensions) > 0 && string(top.Extensions) != "null" {
+		if err := checkKeys(top.Extensions, nil, false); err != nil {
+			in.fail("$.extensions: %v", err) // an extension given twice
+			return in
+		}
+	}
 	if def.Type != "marking-definition" {
 		in.fail("$.type: %q is not a marking-definition", def.Type)
 		return in
@@ -98,10 +112,11 @@ func (p *Policy) interpret(md *kizuna.Object) *interpretation {
 		switch key {
 		case TLP2ExtensionID:
 			var t struct {
-				TLP string `json:"tlp_2_0"`
+				ExtensionType string `json:"extension_type"`
+				TLP           string `json:"tlp_2_0"`
 			}
-			if json.Unmarshal(ext, &t) != nil {
-				in.fail("%s: not an object", path)
+			if err := strictUnmarshal(ext, &t); err != nil {
+				in.fail("%s: %v", path, err)
 				continue
 			}
 			tlp := strings.ToLower(strings.TrimSpace(t.TLP))
@@ -192,9 +207,13 @@ func (p *Policy) interpretKizuna(in *interpretation, path string, raw json.RawMe
 	in.label = combine(in.label, l)
 }
 
-// strictUnmarshal decodes and refuses unknown properties: a property this
-// node does not know might restrict access.
+// strictUnmarshal decodes into the struct v points to and refuses unknown
+// properties (one this node does not know might restrict access),
+// duplicated ones and ones spelt with other case.
 func strictUnmarshal(raw []byte, v any) error {
+	if err := checkKeys(raw, jsonNames(reflect.ValueOf(v).Elem().Interface()), true); err != nil {
+		return fmt.Errorf("cannot interpret: %v", err)
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

@@ -2,6 +2,7 @@ package policy_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -50,6 +51,26 @@ func TestTLPMarkings(t *testing.T) {
 	if l := w.label(w.indicator(orgJP, []string{fake})); len(l.Uninterpretable) != 1 {
 		t.Errorf("a non-standard TLP id must be uninterpretable: %+v", l)
 	}
+	// The predefined TLP 1.0 objects themselves are stored without a
+	// warning: their ids are what the node interprets.
+	tlpWhite := MustObject(t, MustJSON(t, map[string]any{"type": "marking-definition", "spec_version": "2.1", "id": policy.TLP1White,
+		"created": "2017-01-20T00:00:00.000Z", "definition_type": "tlp", "name": "TLP:WHITE", "definition": map[string]any{"tlp": "white"},
+		"object_marking_refs": []string{policy.TLP1White}}))
+	if l, _, warnings, err := w.p.Label(w.ctx, tlpWhite, w.c); err != nil || len(warnings) != 0 || l.TLP != kizuna.TLPClear {
+		t.Errorf("TLP:WHITE itself: %+v %q %v", l, warnings, err)
+	}
+	// A property given twice, or an extension given twice, is ambiguous.
+	for i, raw := range []string{
+		`{"type":"marking-definition","id":"%s","extensions":{"` + policy.ExtensionID + `":{"extension_type":"property-extension","releasable_to":["USA"],"releasable_to":["USA","JPN"]}}}`,
+		`{"type":"marking-definition","id":"%s","extensions":{"` + policy.ExtensionID + `":{"extension_type":"property-extension","releasable_to":["USA"]},"` + policy.ExtensionID + `":{"extension_type":"property-extension"}}}`,
+		`{"type":"marking-definition","id":"%s","Extensions":{},"extensions":{"` + policy.ExtensionID + `":{"extension_type":"property-extension","releasable_to":["USA"]}}}`,
+	} {
+		id := w.id("marking-definition")
+		w.put(MustObject(t, []byte(fmt.Sprintf(raw, id))))
+		if l := w.label(w.indicator(orgJP, []string{id})); len(l.Uninterpretable) != 1 {
+			t.Errorf("ambiguous marking %d interpreted: %+v", i, l)
+		}
+	}
 	stmt := w.id("marking-definition")
 	w.put(MustObject(t, MustJSON(t, map[string]any{"type": "marking-definition", "spec_version": "2.1", "id": stmt,
 		"created": "2026-01-01T00:00:00.000Z", "definition_type": "statement", "definition": map[string]any{"statement": "Copyright 2026"}})))
@@ -94,6 +115,8 @@ func TestACSMarkings(t *testing.T) {
 		{"sharedefault=deny", map[string]any{"classification": "U"},
 			map[string]any{"policy_reference": "urn:isa:policy:acs:ns:v3.0?privdefault=deny&sharedefault=deny"}, kizuna.AccessLabel{}, "sharedefault"},
 		{"bad policy reference", map[string]any{"classification": "U"}, map[string]any{"policy_reference": "urn:other"}, kizuna.AccessLabel{}, "policy_reference"},
+		{"an unknown control", map[string]any{"classification": "U", "dissemination": []string{"X"}}, nil, kizuna.AccessLabel{}, "dissemination"},
+		{"an unknown property", map[string]any{"classification": "U"}, map[string]any{"handling_caveat": "X"}, kizuna.AccessLabel{}, "handling_caveat"},
 		{"deny to an organisation", map[string]any{"classification": "U"},
 			map[string]any{"further_sharing": []any{map[string]any{"sharing_scope": []string{"USA.DHS"}, "rule_effect": "deny"}}}, kizuna.AccessLabel{}, "sharing_scope"},
 	}
@@ -150,6 +173,7 @@ func TestKizunaMarking(t *testing.T) {
 		{"NOFORN without a national scheme", map[string]any{"scheme": "NATO", "level": "NS", "noforn": true}, kizuna.AccessLabel{}, "noforn"},
 		{"bad nation code", map[string]any{"releasable_to": []string{"Japan"}}, kizuna.AccessLabel{}, "Japan"},
 		{"unknown property", map[string]any{"handling": "eyes only"}, kizuna.AccessLabel{}, "handling"},
+		{"a property spelt with other case", map[string]any{"Releasable_To": []string{"USA", "JPN"}}, kizuna.AccessLabel{}, "Releasable_To"},
 		{"audience of a non-identity", map[string]any{"audience": []string{"principal--x"}}, kizuna.AccessLabel{}, "principal--x"},
 	}
 	for _, tt := range tests {

@@ -54,6 +54,9 @@ type ObjectSpec struct {
 	CreatedBy string
 	Markings  []string
 	Granular  []GranularSpec
+	// Modified is the version; a second version of an object has the same
+	// ID, CreatedBy and a later Modified, with markings of its own.
+	Modified time.Time
 	// Secrets maps each markable selector to the unique text it holds, so
 	// that a test can tell whether a redacted value leaked.
 	Secrets map[string]string
@@ -151,7 +154,19 @@ func (g *Gen) Scenario(objects, readers int) *Scenario {
 	}
 	slices.Sort(ids) // map order above must not change the draws below
 	for i := 0; i < objects; i++ {
-		s.Objects = append(s.Objects, g.object(ids))
+		o := g.object(ids)
+		if n := len(s.Objects); n > 0 && g.r.Float64() < 0.25 {
+			// A new version of an earlier object: readers must get the
+			// latest version they may see, never learn of a later one.
+			prev := s.Objects[g.r.IntN(n)]
+			o.ID, o.CreatedBy = prev.ID, prev.CreatedBy
+			for _, other := range s.Objects {
+				if other.ID == prev.ID && !other.Modified.Before(o.Modified) {
+					o.Modified = other.Modified.Add(time.Hour)
+				}
+			}
+		}
+		s.Objects = append(s.Objects, o)
 	}
 	for i := 0; i < readers; i++ {
 		s.Readers = append(s.Readers, g.reader())
@@ -215,7 +230,7 @@ func (g *Gen) acsMarking() *MarkingSpec {
 var markable = []string{"name", "description", "labels.[0]", "labels.[1]", "pattern", "valid_from"}
 
 func (g *Gen) object(markings []string) *ObjectSpec {
-	o := &ObjectSpec{ID: "indicator--" + g.uuid(), Secrets: map[string]string{}}
+	o := &ObjectSpec{ID: "indicator--" + g.uuid(), Modified: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Secrets: map[string]string{}}
 	if g.r.Float64() < 0.8 {
 		o.CreatedBy = g.pick(Orgs)
 	}
@@ -341,11 +356,14 @@ func markingJSON(m *MarkingSpec) map[string]any {
 	return doc
 }
 
+// Key identifies one version of an object.
+func (o *ObjectSpec) Key() string { return o.ID + "@" + o.Modified.Format(time.RFC3339Nano) }
+
 // Object returns the kizuna.Object of the spec, as stix.Parse would.
 func (o *ObjectSpec) Object() *kizuna.Object {
 	doc := map[string]any{
 		"type": "indicator", "spec_version": "2.1", "id": o.ID,
-		"created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
+		"created": "2026-01-01T00:00:00.000Z", "modified": o.Modified.Format("2006-01-02T15:04:05.000Z"),
 		"name": o.Secrets["name"], "description": o.Secrets["description"],
 		"labels":       []string{o.Secrets["labels.[0]"], o.Secrets["labels.[1]"]},
 		"pattern":      "[domain-name:value = '" + o.Secrets["pattern"] + ".example']",
@@ -367,8 +385,7 @@ func (o *ObjectSpec) Object() *kizuna.Object {
 		doc["object_marking_refs"] = o.Markings
 	}
 	obj := stixObject(o.ID, "indicator", o.CreatedBy, o.Markings, gms, doc)
-	obj.Created = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	obj.Modified, obj.Version = obj.Created, obj.Created
+	obj.Modified, obj.Version = o.Modified, o.Modified
 	return obj
 }
 

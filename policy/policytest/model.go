@@ -305,6 +305,23 @@ func (s *Scenario) Expect(r Reader, o *ObjectSpec) Expectation {
 	return Expectation{Visible: true, Redacted: redacted}
 }
 
+// Latest returns, for each object id, the latest version reader r may see
+// (what a request for the latest version must return), among the versions
+// stored (those not rejected at ingest).
+func (s *Scenario) Latest(r Reader) map[string]*ObjectSpec {
+	out := map[string]*ObjectSpec{}
+	for _, o := range s.Objects {
+		e := s.Expect(r, o)
+		if !e.Visible {
+			continue
+		}
+		if cur := out[o.ID]; cur == nil || o.Modified.After(cur.Modified) {
+			out[o.ID] = o
+		}
+	}
+	return out
+}
+
 func (s *Scenario) marking(id string) *MarkingSpec {
 	return s.byID[id]
 }

@@ -25,6 +25,8 @@ func TestDependenciesPointInward(t *testing.T) {
 		"store/storetest":   {""},
 		"taxii":             {""},
 		"web":               {""},
+		"match":             {"", "pattern"},
+		"api":               {""},
 		"federation":        {"", "stix"},
 		"mock":              {""},
 		"internal/testkit":  {"", "stix"},

@@ -15,7 +15,9 @@ import (
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/federation"
+	"github.com/kizuna-dev/kizuna/api"
 	"github.com/kizuna-dev/kizuna/ingest"
+	"github.com/kizuna-dev/kizuna/match"
 	"github.com/kizuna-dev/kizuna/policy"
 	"github.com/kizuna-dev/kizuna/store/sqlite"
 	"github.com/kizuna-dev/kizuna/taxii"
@@ -241,8 +243,8 @@ func (n *node) resolveOrganization(ctx context.Context, org string) (string, err
 }
 
 // httpHandler returns the node's HTTP routes and a function that drains the
-// TAXII server's queued work at shutdown.
-func (n *node) httpHandler(cfg serveConfig, m *metrics) (http.Handler, func(context.Context) error) {
+// TAXII server's queued work at shutdown. It loads the indicator index first.
+func (n *node) httpHandler(ctx context.Context, cfg serveConfig, m *metrics) (http.Handler, func(context.Context) error, error) {
 	n.ingest.SetMetrics(ingest.Metrics{
 		Accepted: func(k int) { m.ingested.WithLabelValues("accepted").Add(float64(k)) },
 		Rejected: func(k int) { m.ingested.WithLabelValues("rejected").Add(float64(k)) },
@@ -257,6 +259,15 @@ func (n *node) httpHandler(cfg serveConfig, m *metrics) (http.Handler, func(cont
 	ts.Statuses, ts.Principals = n.store, n.store
 	ts.Authorizer, ts.Ingester, ts.Logger = n.authz, n.ingest, n.logger
 
+	matcher := match.New(n.store, n.guard, n.ingest, n.logger)
+	if err := matcher.Load(ctx); err != nil {
+		return nil, nil, err
+	}
+	n.ingest.Subscribe(matcher.Notify)
+	mctx, stopMatcher := context.WithCancel(context.Background())
+	go matcher.Run(mctx)
+	apiServer := &api.Server{Matcher: matcher, Logger: n.logger}
+
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := n.store.FindCollections(r.Context()); err != nil {
@@ -268,5 +279,10 @@ func (n *node) httpHandler(cfg serveConfig, m *metrics) (http.Handler, func(cont
 	})
 	mux.Handle("GET /metrics", m.handler())
 	mux.Handle("/taxii2/", ts.Handler())
-	return mux, ts.Shutdown
+	mux.Handle("/api/v1/", ts.Protect(apiServer.Handler()))
+	shutdown := func(ctx context.Context) error {
+		defer stopMatcher()
+		return ts.Shutdown(ctx)
+	}
+	return mux, shutdown, nil
 }

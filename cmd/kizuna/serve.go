@@ -97,7 +97,11 @@ func serve(ctx context.Context, e *env, cfg serveConfig, ln net.Listener, logger
 	}
 
 	m := newMetrics()
-	handler, shutdownApp := n.httpHandler(cfg, m)
+	handler, shutdownApp, err := n.httpHandler(ctx, cfg, m)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	srv := &http.Server{
 		Handler:           m.instrument(handler),
 		ReadHeaderTimeout: 10 * time.Second,

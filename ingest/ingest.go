@@ -140,6 +140,9 @@ func (s *Service) Ingest(ctx context.Context, collection string, raws []json.Raw
 			raw = verified
 		}
 		obj, err := stix.Parse(raw)
+		if err == nil {
+			err = checkPattern(obj)
+		}
 		if err != nil {
 			results[i] = kizuna.PutResult{ID: objectIDOf(raw), Err: withIndex(err, i, raw)}
 			return

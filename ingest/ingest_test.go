@@ -86,6 +86,7 @@ func TestRejectedObjectLeavesOnlyTheAuditRecord(t *testing.T) {
 		indicator("indicator--"+kizuna.NewUUID(), ""),
 		indicator(bad, `,"valid_until":"2025-01-01T00:00:00Z"`),
 		json.RawMessage(`{"type": 5}`),
+		json.RawMessage(strings.Replace(string(indicator("indicator--"+kizuna.NewUUID(), "")), "[ipv4-addr:value = '192.0.2.1']", "[ipv4-addr:value = '192.0.2.1'", 1)),
 	}
 	results, err := f.svc.Ingest(ctx, f.coll.ID, raws)
 	if err != nil {
@@ -100,6 +101,9 @@ func TestRejectedObjectLeavesOnlyTheAuditRecord(t *testing.T) {
 	}
 	if !strings.Contains(kizuna.ErrorMessage(results[2].Err), "index 2") {
 		t.Errorf("object without an id: want its index named, got %v", results[2].Err)
+	}
+	if msg := kizuna.ErrorMessage(results[3].Err); !strings.Contains(msg, "$.pattern: offset 30") {
+		t.Errorf("unparsable pattern: want $.pattern and the offset named, got %q", msg)
 	}
 	page, err := f.db.FindObjects(context.Background(), kizuna.ObjectFilter{Collection: f.coll.ID,
 		Versions: kizuna.VersionMatch{All: true}, Access: kizuna.AccessScope{Unrestricted: true}})
@@ -116,8 +120,8 @@ func TestRejectedObjectLeavesOnlyTheAuditRecord(t *testing.T) {
 			rejects++
 		}
 	}
-	if rejects != 2 {
-		t.Errorf("audit has %d ingest.reject records, want 2", rejects)
+	if rejects != 3 {
+		t.Errorf("audit has %d ingest.reject records, want 3", rejects)
 	}
 }
 

@@ -26,7 +26,7 @@ func TestCanonicalRFC8785(t *testing.T) {
 }`, "{\"\\r\":\"Carriage Return\",\"1\":\"One\",\"\u0080\":\"Control\",\"ö\":\"Latin Small Letter O With Diaeresis\",\"€\":\"Euro Sign\",\"😀\":\"Emoji: Grinning Face\",\"\ufb33\":\"Hebrew Letter Dalet With Dagesh\"}"},
 		{"nested and empty", ` { "b" : [ {} , [ ] ] , "a" : { "d" : 1 , "c" : "" } } `, `{"a":{"c":"","d":1},"b":[{},[]]}`},
 		{"control escapes", `"\u0000\b\f\t\u001f\u007f\u2028"`, "\"\\u0000\\b\\f\\t\\u001f\u007f\u2028\""},
-		{"integers", `[0, -0, 1, -1, 100, 1e2, 12345678901234567890, 0.1e1]`, `[0,0,1,-1,100,100,12345678901234567000,1]`},
+		{"integers and underflow", `[0, -0, 1, -1, 100, 1e2, 12345678901234567890, 0.1e1, 1e-400]`, `[0,0,1,-1,100,100,12345678901234567000,1,0]`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -18,7 +18,10 @@ import (
 // bytes and Parse reports what is wrong with it. Malformed JSON and an
 // invalid bundle envelope (type, id) are decoder errors; they name the byte
 // offset. When a bundle lists its objects before its type or id, an envelope
-// error can only be found after those objects were returned.
+// error can only be found after those objects were returned: a caller that
+// must not act on objects of an invalid bundle should collect them until
+// Next returns io.EOF. Memory grows with the largest single object, so the
+// caller bounds the input (http.MaxBytesReader) as its policy requires.
 type Decoder struct {
 	rec   *recorder
 	dec   *json.Decoder

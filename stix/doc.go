@@ -5,5 +5,22 @@
 // Validation follows the STIX 2.1 specification: a violation of a MUST is an
 // error and the object is refused; a violation of a SHOULD is a warning and
 // the object is accepted. Every problem names the object id and the JSON path
-// of the offending value, so that a producer can fix its data.
+// of the offending value ("$.valid_until", "$.external_references[0].url",
+// "$.hashes['SHA-256']"), so that a producer can fix its data.
+//
+// The entry points:
+//
+//   - Parse and ParseWithWarnings validate one object and return its
+//     envelope (kizuna.Object) with its exact bytes and the hash of its
+//     canonical form; Validate lists every problem of an object or a bundle.
+//   - Canonical returns the RFC 8785 form used for hashes, deterministic
+//     identifiers and signatures; SCOID computes the UUIDv5 identifier of a
+//     cyber-observable.
+//   - Decoder streams the objects of a bundle, a list or a single object.
+//   - ParseTimestamp, FormatTimestamp and FormatTAXIITimestamp read and write
+//     STIX and TAXII timestamps.
+//
+// JSON is read strictly, as I-JSON (RFC 7493): duplicate member names,
+// invalid UTF-8 and lone surrogates are refused, since they would let two
+// readers see different objects behind one hash.
 package stix

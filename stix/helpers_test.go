@@ -51,7 +51,7 @@ func validTypes(tb testing.TB) []string {
 	return types
 }
 
-// MustReadFileErr reads a file under testdata and returns its error.
-func MustReadFileErr(name string) ([]byte, error) {
+// readTestdata reads a file under testdata.
+func readTestdata(name string) ([]byte, error) {
 	return os.ReadFile(filepath.Join("testdata", name))
 }

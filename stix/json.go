@@ -70,7 +70,10 @@ func (e *syntaxError) Error() string {
 // through and which would make canonical forms and hashes ambiguous.
 type parser struct {
 	data []byte
-	pos  int
+	// src is one string copy of data: strings without escapes are slices of
+	// it, which costs one allocation per input instead of one per string.
+	src string
+	pos int
 	// Scratch stacks: the children of a container collect here and are
 	// copied into one slice of the exact size when it closes.
 	members []member
@@ -86,10 +89,10 @@ func parseJSON(data []byte) (value, error) {
 		// Drop references into the parsed tree before pooling.
 		clear(p.members[:cap(p.members)])
 		clear(p.values[:cap(p.values)])
-		p.members, p.values, p.data = p.members[:0], p.values[:0], nil
+		p.members, p.values, p.data, p.src = p.members[:0], p.values[:0], nil, ""
 		parsers.Put(p)
 	}()
-	p.data, p.pos = data, 0
+	p.data, p.src, p.pos = data, string(data), 0
 	p.skip()
 	v, err := p.value(0)
 	if err != nil {
@@ -296,7 +299,7 @@ func (p *parser) number() (value, error) {
 			return value{}, p.errf("invalid number: no digits in exponent")
 		}
 	}
-	return value{kind: kNumber, s: string(d[start:p.pos])}, nil
+	return value{kind: kNumber, s: p.src[start:p.pos]}, nil
 }
 
 // str parses a string literal at p.pos and returns its contents.
@@ -313,7 +316,7 @@ func (p *parser) str() (string, error) {
 			if s, ok := interned[string(b)]; ok { // no allocation
 				return s, nil
 			}
-			return string(b), nil
+			return p.src[start : p.pos-1], nil
 		}
 		if c == '\\' || c < 0x20 || c >= 0x80 {
 			break

@@ -86,7 +86,8 @@ func checkMarkingDefinition(c *checker, v *value, p *path) {
 		case "statement":
 			c.object(def, &dp, statementDefinitionShape)
 		default:
-			c.warnf(p.child("definition_type").ptr(), "%q is not a definition type STIX defines (tlp, statement)", truncate(dt.s, 40))
+			q := p.child("definition_type")
+			c.warnf(&q, "%q is not a definition type STIX defines (tlp, statement)", truncate(dt.s, 40))
 			c.object(def, &dp, &shape{})
 		}
 	}
@@ -113,8 +114,6 @@ func checkMarkingDefinition(c *checker, v *value, p *path) {
 		}
 	}
 }
-
-func (p path) ptr() *path { return &p }
 
 // checkLanguageContent checks contents: a dictionary of RFC 5646 language
 // tags to dictionaries of translated properties.
@@ -197,8 +196,28 @@ func (c *checker) validateBundle(v *value) {
 			continue
 		}
 		sub.validateObject(e)
-		c.warns = append(c.warns, sub.warns...)
-		c.errs = append(c.errs, sub.errs...)
+		c.absorb(sub)
 	}
 	c.id = bundleID
+}
+
+// absorb adds the problems of an object of a bundle to the bundle's,
+// within the bound on listed problems.
+func (c *checker) absorb(sub *checker) {
+	for _, p := range sub.errs {
+		if len(c.errs) < maxProblems {
+			c.errs = append(c.errs, p)
+		} else {
+			c.moreErrs++
+		}
+	}
+	for _, p := range sub.warns {
+		if len(c.warns) < maxProblems {
+			c.warns = append(c.warns, p)
+		} else {
+			c.moreWarns++
+		}
+	}
+	c.moreErrs += sub.moreErrs
+	c.moreWarns += sub.moreWarns
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -117,6 +118,47 @@ func TestSCOID(t *testing.T) {
 		id, err := SCOID(raw)
 		if err != nil || id != MustValid(t, typ)["id"] {
 			t.Errorf("%s: SCOID = %s, %v", typ, id, err)
+		}
+	}
+}
+
+// TestParseConcurrent parses from several goroutines at once, as ingest
+// does; run it with -race.
+func TestParseConcurrent(t *testing.T) {
+	var raws [][]byte
+	for _, typ := range validTypes(t) {
+		raws = append(raws, MustReadFile(t, filepath.Join("valid", typ+".json")))
+	}
+	want := make([]string, len(raws))
+	for i, raw := range raws {
+		obj, err := Parse(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[i] = obj.Hash
+	}
+	done := make(chan error, 4)
+	for g := 0; g < 4; g++ {
+		go func() {
+			for n := 0; n < 50; n++ {
+				for i, raw := range raws {
+					obj, err := Parse(raw)
+					if err != nil {
+						done <- err
+						return
+					}
+					if obj.Hash != want[i] {
+						done <- fmt.Errorf("hash of %s changed under concurrency", obj.ID)
+						return
+					}
+				}
+			}
+			done <- nil
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if err := <-done; err != nil {
+			t.Error(err)
 		}
 	}
 }

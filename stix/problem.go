@@ -84,19 +84,46 @@ func isPlainName(s string) bool {
 	return s != ""
 }
 
+// maxProblems bounds the problems listed for one input, so that a hostile
+// object with a million bad list items cannot make a message of gigabytes.
+const maxProblems = 100
+
 // checker collects the problems of one object.
 type checker struct {
 	id    string
 	warns []Problem
 	errs  []Problem
+	// moreErrs and moreWarns count the problems beyond maxProblems.
+	moreErrs, moreWarns int
 }
 
 func (c *checker) errf(p *path, format string, args ...any) {
+	if len(c.errs) >= maxProblems {
+		c.moreErrs++
+		return
+	}
 	c.errs = append(c.errs, Problem{ID: c.id, Path: p.String(), Message: fmt.Sprintf(format, args...)})
 }
 
 func (c *checker) warnf(p *path, format string, args ...any) {
+	if len(c.warns) >= maxProblems {
+		c.moreWarns++
+		return
+	}
 	c.warns = append(c.warns, Problem{ID: c.id, Path: p.String(), Message: fmt.Sprintf(format, args...)})
+}
+
+// problems returns the errors and warnings, each list ending with a
+// summary of the problems left out.
+func (c *checker) problems() (warns, errs []Problem) {
+	warns, errs = c.warns, c.errs
+	if c.moreWarns > 0 {
+		warns = append(warns, Problem{ID: c.id, Path: "$", Message: fmt.Sprintf("%d more warnings not listed", c.moreWarns)})
+	}
+	if c.moreErrs > 0 {
+		errs = append(errs, Problem{ID: c.id, Path: "$", Message: fmt.Sprintf("%d more errors not listed", c.moreErrs)})
+	}
+	return warns, errs
 }
 
 // Validate checks one STIX object, or a bundle and every object in it,
@@ -110,7 +137,7 @@ func Validate(raw []byte) (warnings, errs []Problem) {
 	}
 	c := &checker{}
 	c.validateTop(&v)
-	return c.warns, c.errs
+	return c.problems()
 }
 
 // validateTop validates a top-level value: an object or a bundle.
@@ -156,8 +183,9 @@ func ParseWithWarnings(raw []byte) (*kizuna.Object, []Problem, error) {
 		return nil, nil, invalid(c.errs)
 	}
 	obj := c.validateObject(&v)
-	if len(c.errs) > 0 {
-		return nil, nil, invalid(c.errs)
+	warns, errs := c.problems()
+	if len(errs) > 0 {
+		return nil, nil, invalid(errs)
 	}
 	canon, err := appendCanonical(make([]byte, 0, len(raw)), &v)
 	if err != nil {
@@ -167,7 +195,7 @@ func ParseWithWarnings(raw []byte) (*kizuna.Object, []Problem, error) {
 	sum := sha256.Sum256(canon)
 	obj.Raw = raw
 	obj.Hash = hex.EncodeToString(sum[:])
-	return obj, c.warns, nil
+	return obj, warns, nil
 }
 
 // invalid joins problems into one EINVALID error.

@@ -4,43 +4,6 @@ import (
 	"time"
 )
 
-// Open vocabularies of STIX 2.1 section 10 used by the SDOs.
-var (
-	vocabAttackMotivation = []string{"accidental", "coercion", "dominance", "ideology", "notoriety",
-		"organizational-gain", "personal-gain", "personal-satisfaction", "revenge", "unpredictable"}
-	vocabAttackResourceLevel = []string{"individual", "club", "contest", "team", "organization", "government"}
-	vocabGroupingContext     = []string{"suspicious-activity", "malware-analysis", "unspecified"}
-	vocabIdentityClass       = []string{"individual", "group", "system", "organization", "class", "unknown"}
-	vocabIndicatorType       = []string{"anomalous-activity", "anonymization", "benign", "compromised",
-		"malicious-activity", "attribution", "unknown"}
-	vocabInfrastructureType = []string{"amplification", "anonymization", "botnet", "command-and-control",
-		"control-system", "exfiltration", "firewall", "hosting-malware", "hosting-target-lists", "phishing",
-		"reconnaissance", "routers-switches", "staging", "workstation", "unknown"}
-	vocabMalwareType = []string{"adware", "backdoor", "bot", "bootkit", "ddos", "downloader", "dropper",
-		"exploit-kit", "keylogger", "ransomware", "remote-access-trojan", "resource-exploitation",
-		"rogue-security-software", "rootkit", "screen-capture", "spyware", "trojan", "unknown", "virus",
-		"webshell", "wiper", "worm"}
-	vocabMalwareResult = []string{"malicious", "suspicious", "benign", "unknown"}
-	vocabPatternType   = []string{"stix", "pcre", "sigma", "snort", "suricata", "yara"}
-	vocabRegion        = []string{"africa", "eastern-africa", "middle-africa", "northern-africa",
-		"southern-africa", "western-africa", "americas", "latin-america-caribbean", "south-america",
-		"caribbean", "central-america", "northern-america", "asia", "central-asia", "eastern-asia",
-		"southern-asia", "south-eastern-asia", "western-asia", "europe", "eastern-europe",
-		"northern-europe", "southern-europe", "western-europe", "oceania", "antarctica",
-		"australia-new-zealand", "melanesia", "micronesia", "polynesia"}
-	vocabReportType = []string{"attack-pattern", "campaign", "identity", "indicator", "intrusion-set",
-		"malware", "observed-data", "threat-actor", "threat-report", "tool", "vulnerability"}
-	vocabThreatActorType = []string{"activist", "competitor", "crime-syndicate", "criminal", "hacker",
-		"insider-accidental", "insider-disgruntled", "nation-state", "sensationalist", "spy", "terrorist", "unknown"}
-	vocabThreatActorRole = []string{"agent", "director", "independent", "infrastructure-architect",
-		"infrastructure-operator", "malware-author", "sponsor"}
-	vocabThreatActorSophistication = []string{"none", "minimal", "intermediate", "advanced", "expert",
-		"innovator", "strategic"}
-	vocabToolType = []string{"denial-of-service", "exploitation", "information-gathering",
-		"network-capture", "credential-exploitation", "remote-access", "vulnerability-scanning", "unknown"}
-	vocabOpinion = []string{"strongly-disagree", "disagree", "neutral", "agree", "strongly-agree"}
-)
-
 // ordered returns a check that the timestamp later is after (strict) or not
 // before the timestamp earlier.
 func ordered(earlier, later string, strict bool) func(c *checker, v *value, p *path) {
@@ -85,7 +48,7 @@ var sdoSpecs = map[string]*typeSpec{
 	"grouping": {shape: shape{required: []string{"context", "object_refs"}, props: merge(named, map[string]prop{
 		"context": ov(vocabGroupingContext...), "object_refs": pAnyRefs})}},
 	"identity": {shape: shape{required: []string{"name"}, props: merge(named, map[string]prop{
-		"roles": pStrings, "identity_class": ov(vocabIdentityClass...), "sectors": pStrings,
+		"roles": pStrings, "identity_class": ov(vocabIdentityClass...), "sectors": ovs(vocabIndustrySector...),
 		"contact_information": pString})}},
 	"incident": {shape: shape{required: []string{"name"}, props: merge(named, map[string]prop{
 		"kill_chain_phases": pKillChain})}},
@@ -111,8 +74,8 @@ var sdoSpecs = map[string]*typeSpec{
 	"malware": {shape: shape{required: []string{"is_family"}, props: merge(named, map[string]prop{
 		"malware_types": ovs(vocabMalwareType...), "is_family": pBool, "aliases": pStrings,
 		"kill_chain_phases": pKillChain, "first_seen": pTimestamp, "last_seen": pTimestamp,
-		"operating_system_refs": refs("software"), "architecture_execution_envs": pStrings,
-		"implementation_languages": pStrings, "capabilities": pStrings, "sample_refs": refs("file", "artifact")}),
+		"operating_system_refs": refs("software"), "architecture_execution_envs": ovs(vocabProcessorArchitecture...),
+		"implementation_languages": ovs(vocabImplementationLanguage...), "capabilities": ovs(vocabMalwareCapabilities...), "sample_refs": refs("file", "artifact")}),
 		check: checkMalware}},
 	"malware-analysis": {shape: shape{required: []string{"product"}, props: map[string]prop{
 		"product": pString, "version": pString, "host_vm_ref": ref("software"),
@@ -204,37 +167,4 @@ func checkObservedData(c *checker, v *value, p *path) {
 		q := p.child("objects")
 		c.warnf(&q, "is deprecated in STIX 2.1; use object_refs")
 	}
-}
-
-var sroSpecs = map[string]*typeSpec{
-	"relationship": {shape: shape{required: []string{"relationship_type", "source_ref", "target_ref"}, props: map[string]prop{
-		"relationship_type": pString, "description": pString,
-		"source_ref": ref("SDO", "SCO"), "target_ref": ref("SDO", "SCO"),
-		"start_time": pTimestamp, "stop_time": pTimestamp},
-		check: func(c *checker, v *value, p *path) {
-			if rt := v.get("relationship_type"); rt != nil && rt.kind == kString && !isRelationshipType(rt.s) {
-				q := p.child("relationship_type")
-				c.errf(&q, "must be 3 to 250 characters of a-z, 0-9 and '-'")
-			}
-			c.order(v, p, "start_time", "stop_time", true)
-		}}},
-	"sighting": {shape: shape{required: []string{"sighting_of_ref"}, props: map[string]prop{
-		"description": pString, "first_seen": pTimestamp, "last_seen": pTimestamp,
-		"count": intRange(0, 999999999), "sighting_of_ref": ref("SDO"),
-		"observed_data_refs": refs("observed-data"), "where_sighted_refs": refs("identity", "location"),
-		"summary": pBool},
-		check: ordered("first_seen", "last_seen", false)}},
-}
-
-func isRelationshipType(s string) bool {
-	if len(s) < 3 || len(s) > 250 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
 }

@@ -20,6 +20,8 @@ var warningCases = []mutation{
 	{"custom type without x-", "x-acme", map[string]any{"type": "acme-widget", "id": "acme-widget--4e9b6b1e-4c34-4b5c-9ac1-a6b1c0d1e2f3"}, nil, "$.type", `should start with "x-"`},
 	{"STIX 2.0 custom extension", "file", map[string]any{"extensions": map[string]any{"x-acme-ext": map[string]any{"x_score": 1}}}, nil, "$.extensions['x-acme-ext']", "deprecated"},
 	{"country not ISO 3166-1 alpha-2", "location", map[string]any{"country": "Japan"}, nil, "$.country", "ISO 3166-1"},
+	{"sector outside the vocabulary", "identity", map[string]any{"sectors": []any{"banking"}}, nil, "$.sectors[0]", "not in the suggested vocabulary"},
+	{"malware capability outside the vocabulary", "malware", map[string]any{"capabilities": []any{"mines-crypto"}}, nil, "$.capabilities[0]", "not in the suggested vocabulary"},
 	{"protocol in capitals", "network-traffic", map[string]any{"protocols": []any{"IPv4", "tcp"}}, nil, "$.protocols[0]", "lowercase"},
 }
 
@@ -123,5 +125,22 @@ func TestNoID(t *testing.T) {
 	_, err = Parse([]byte(`{"type":"indicator",`))
 	if err == nil || !strings.Contains(err.Error(), "malformed JSON at byte offset 20") {
 		t.Errorf("error = %v", err)
+	}
+}
+
+// TestProblemBound checks that a hostile object cannot produce an unbounded
+// list of problems.
+func TestProblemBound(t *testing.T) {
+	labels := make([]any, 1000)
+	for i := range labels {
+		labels[i] = i
+	}
+	raw := mutation{typ: "indicator", set: map[string]any{"labels": labels}}.build(t)
+	_, errs := Validate(raw)
+	if len(errs) != maxProblems+1 || errs[maxProblems].Message != "900 more errors not listed" {
+		t.Fatalf("%d errors, last %v", len(errs), errs[len(errs)-1])
+	}
+	if _, err := Parse(raw); err == nil || !strings.HasSuffix(err.Error(), "900 more errors not listed") {
+		t.Errorf("Parse error = %.200v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -89,6 +90,12 @@ func importFile(ctx context.Context, e *env, n *node, collection, name string, p
 		r = f
 	}
 	cr := &countingReader{r: r}
+	br := bufio.NewReaderSize(cr, 64<<10)
+	// Files saved by some editors start with a UTF-8 byte-order mark, which
+	// JSON does not allow; it carries no data.
+	if bom, _ := br.Peek(3); string(bom) == "\xef\xbb\xbf" {
+		br.Discard(3)
+	}
 	var bar *progressBar
 	if progress && isTerminal(e.stderr) {
 		bar = newProgressBar(e.stderr, name, size, cr)
@@ -106,7 +113,7 @@ func importFile(ctx context.Context, e *env, n *node, collection, name string, p
 	defer cancel()
 	go func() {
 		defer close(batches)
-		dec := stix.NewDecoder(cr)
+		dec := stix.NewDecoder(br)
 		batch := make([]json.RawMessage, 0, importBatch)
 		send := func(b batchOrErr) bool {
 			select {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -167,5 +168,32 @@ func TestReadmeTour(t *testing.T) {
 	resp.Body.Close()
 	if !regexp.MustCompile(`kizuna_http_requests_total\{code="200",method="GET",route="/taxii2/"\} \d+`).Match(m) {
 		t.Errorf("metrics lack the TAXII request count:\n%.2000s", m)
+	}
+}
+
+// TestImportReportsEachRejection imports from stdin a bundle with a byte-order
+// mark, one valid and two invalid objects: the valid one is stored, each
+// rejection is named on stderr with the object and the JSON path, and the
+// exit code is non-zero.
+func TestImportReportsEachRejection(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	MustRunCLI(t, "init", "--data", data)
+	bundle := "\xef\xbb\xbf" + `{"type":"bundle","id":"bundle--6a1d3f5e-2c4b-4d8e-9f0a-1b2c3d4e5f60","objects":[
+	{"type":"indicator","spec_version":"2.1","id":"indicator--0f3b2f43-4a0e-4c55-9d3e-1c2b3a4d5e6f","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","pattern":"[domain-name:value = 'a.example']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"},
+	{"type":"indicator","spec_version":"2.1","id":"indicator--1f3b2f43-4a0e-4c55-9d3e-1c2b3a4d5e6f","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","pattern":"[domain-name:value = 'a.example']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z","confidence":101},
+	{"type":"malware","spec_version":"2.1","id":"malware--2f3b2f43-4a0e-4c55-9d3e-1c2b3a4d5e6f","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","name":"x"}
+	]}`
+	out, errOut, err := runWithInput(t, bundle, "import", "--data", data, "--collection", defaultAlias, "-")
+	var xe *exitError
+	if !errors.As(err, &xe) || xe.code != 1 {
+		t.Fatalf("import with rejections: err %v, want exit code 1", err)
+	}
+	if !strings.Contains(out, "1 accepted") || !strings.Contains(out, "2 rejected") {
+		t.Errorf("summary: %q", out)
+	}
+	for _, want := range []string{"indicator--1f3b2f43-4a0e-4c55-9d3e-1c2b3a4d5e6f: $.confidence", "malware--2f3b2f43-4a0e-4c55-9d3e-1c2b3a4d5e6f: $.is_family"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/kizuna-dev/kizuna"
 )
@@ -93,6 +94,9 @@ func (pc *PeerConfig) Validate() error {
 		if pc.Node == "" {
 			return kizuna.Errorf(kizuna.EINVALID, "%s: node (the peer node's identity id) is required", where)
 		}
+	}
+	if pc.CertSHA256 == "" && strings.HasPrefix(pc.URL, "https:") {
+		return kizuna.Errorf(kizuna.EINVALID, "%s: an https peer needs its certificate's SHA-256 fingerprint (cert_sha256) to pin", where)
 	}
 	if pc.CertSHA256 != "" {
 		if _, err := ParseFingerprint(pc.CertSHA256); err != nil {

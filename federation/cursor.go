@@ -7,36 +7,56 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/kizuna-dev/kizuna"
 )
 
-// CursorsFile holds the federation cursors in the data directory.
+// CursorsFile holds the federation's progress in the data directory.
 const CursorsFile = "federation-cursors.json"
+
+// maxPendingDeletes bounds the deletions waiting for one peer and
+// collection, so that a peer gone for good cannot grow the file without
+// end.
+const maxPendingDeletes = 100_000
 
 // Cursors persists, per peer and collection, how far synchronisation got:
 // for a push, the date_added of the last local version the peer confirmed;
-// for a pull, the peer's date_added of the last version stored here. Each
-// update is written atomically before the next batch starts, so a crash
-// repeats at most one batch, which the receiver's idempotence absorbs.
+// for a pull, the peer's date_added of the last version stored here. It
+// also keeps the deletions not yet propagated. Each update is written
+// atomically before the work goes on, so a crash repeats at most one
+// batch, which the receiver's idempotence absorbs.
 type Cursors struct {
 	path string
 	mu   sync.Mutex
-	m    map[string]time.Time
+	st   cursorState
+}
+
+type cursorState struct {
+	Cursors map[string]time.Time `json:"cursors"`
+	Deletes map[string][]string  `json:"deletes,omitempty"`
 }
 
 // OpenCursors loads the cursors file of dir (none yet is fine).
 func OpenCursors(dir string) (*Cursors, error) {
-	c := &Cursors{path: filepath.Join(dir, CursorsFile), m: map[string]time.Time{}}
+	c := &Cursors{path: filepath.Join(dir, CursorsFile), st: cursorState{Cursors: map[string]time.Time{}, Deletes: map[string][]string{}}}
 	b, err := os.ReadFile(c.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return c, nil
 	} else if err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal(b, &c.m); err != nil {
+	if err := json.Unmarshal(b, &c.st); err != nil {
 		return nil, fmt.Errorf("%s: %v", c.path, err)
+	}
+	if c.st.Cursors == nil {
+		c.st.Cursors = map[string]time.Time{}
+	}
+	if c.st.Deletes == nil {
+		c.st.Deletes = map[string][]string{}
 	}
 	return c, nil
 }
@@ -49,24 +69,66 @@ func cursorKey(direction, peer, collection string) string {
 func (c *Cursors) Get(direction, peer, collection string) time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.m[cursorKey(direction, peer, collection)]
+	return c.st.Cursors[cursorKey(direction, peer, collection)]
 }
 
 // Set saves a cursor and writes the file.
 func (c *Cursors) Set(direction, peer, collection string, t time.Time) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.m[cursorKey(direction, peer, collection)] = t.UTC()
+	c.st.Cursors[cursorKey(direction, peer, collection)] = t.UTC()
 	return c.save()
 }
 
-// Forget drops the cursors of a peer (when it is removed).
+// QueueDelete records a deletion to propagate to a peer's collection.
+func (c *Cursors) QueueDelete(peer, collection, id string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k := cursorKey("delete", peer, collection)
+	if slices.Contains(c.st.Deletes[k], id) {
+		return nil
+	}
+	if len(c.st.Deletes[k]) >= maxPendingDeletes {
+		return kizuna.Errorf(kizuna.EUNAVAILABLE, "peer %q: %d deletions already wait; %s is not propagated", peer, maxPendingDeletes, id)
+	}
+	c.st.Deletes[k] = append(c.st.Deletes[k], id)
+	return c.save()
+}
+
+// PendingDeletes returns the deletions waiting for a peer's collection,
+// oldest first.
+func (c *Cursors) PendingDeletes(peer, collection string) []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.st.Deletes[cursorKey("delete", peer, collection)])
+}
+
+// DoneDelete removes a propagated deletion.
+func (c *Cursors) DoneDelete(peer, collection, id string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k := cursorKey("delete", peer, collection)
+	c.st.Deletes[k] = slices.DeleteFunc(c.st.Deletes[k], func(s string) bool { return s == id })
+	if len(c.st.Deletes[k]) == 0 {
+		delete(c.st.Deletes, k)
+	}
+	return c.save()
+}
+
+// Forget drops everything kept for a peer (when it is removed).
 func (c *Cursors) Forget(peer string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for k := range c.m {
-		if strings.HasPrefix(k, cursorKey("push", peer, "")) || strings.HasPrefix(k, cursorKey("pull", peer, "")) {
-			delete(c.m, k)
+	for _, d := range []string{"push", "pull"} {
+		for k := range c.st.Cursors {
+			if strings.HasPrefix(k, cursorKey(d, peer, "")) {
+				delete(c.st.Cursors, k)
+			}
+		}
+	}
+	for k := range c.st.Deletes {
+		if strings.HasPrefix(k, cursorKey("delete", peer, "")) {
+			delete(c.st.Deletes, k)
 		}
 	}
 	return c.save()
@@ -74,7 +136,7 @@ func (c *Cursors) Forget(peer string) error {
 
 // save writes the file; c.mu is held.
 func (c *Cursors) save() error {
-	b, err := json.MarshalIndent(c.m, "", "  ")
+	b, err := json.MarshalIndent(c.st, "", "  ")
 	if err != nil {
 		return err
 	}

@@ -10,8 +10,9 @@ import (
 )
 
 // ProvenanceProperty is the custom property that carries an object's
-// signature between nodes. The signature covers the RFC 8785 canonical
-// JSON of the object without this property.
+// signature between nodes. The signature covers the signing node's id and
+// the RFC 8785 canonical JSON of the object without this property (see
+// signedMessage).
 const ProvenanceProperty = "x_kizuna_provenance"
 
 // Provenance says which node vouches for an object version.
@@ -26,46 +27,55 @@ type Provenance struct {
 // absent). The object must be I-JSON (no duplicate names), so that the
 // signed bytes and the stored object cannot differ in meaning.
 func Split(raw json.RawMessage) (stripped json.RawMessage, canonical []byte, prov *Provenance, err error) {
-	if _, err := stix.Canonical(raw); err != nil {
-		return nil, nil, nil, kizuna.Errorf(kizuna.EINVALID, "%s: $: %v", objectID(raw), err)
+	m, canonical, prov, err := split(raw)
+	if err != nil || prov == nil {
+		return raw, canonical, prov, err
 	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, nil, nil, kizuna.Errorf(kizuna.EINVALID, "%s: $: not a JSON object", objectID(raw))
+	if stripped, err = json.Marshal(m); err != nil {
+		return nil, nil, nil, kizuna.WrapError(kizuna.EINVALID, err, "%s: cannot re-encode", objectID(raw))
 	}
-	if p, ok := m[ProvenanceProperty]; ok {
-		prov = &Provenance{}
-		if err := json.Unmarshal(p, prov); err != nil || prov.Node == "" || prov.Sig == "" {
-			return nil, nil, nil, kizuna.Errorf(kizuna.EINVALID, "%s: $.%s: want {\"node\", \"key\", \"sig\"}", objectID(raw), ProvenanceProperty)
-		}
-		delete(m, ProvenanceProperty)
-		if stripped, err = json.Marshal(m); err != nil {
-			return nil, nil, nil, kizuna.WrapError(kizuna.EINVALID, err, "%s: cannot re-encode", objectID(raw))
-		}
-	} else {
-		stripped = raw
-	}
-	canonical, err = stix.Canonical(stripped)
+	return stripped, canonical, prov, nil
+}
+
+// split is Split returning the object's members (without the provenance)
+// instead of their encoding, for callers that go on with them.
+func split(raw json.RawMessage) (members map[string]json.RawMessage, canonical []byte, prov *Provenance, err error) {
+	whole, err := stix.Canonical(raw)
 	if err != nil {
 		return nil, nil, nil, kizuna.Errorf(kizuna.EINVALID, "%s: $: %v", objectID(raw), err)
 	}
-	return stripped, canonical, prov, nil
+	if err := json.Unmarshal(raw, &members); err != nil || members == nil {
+		return nil, nil, nil, kizuna.Errorf(kizuna.EINVALID, "%s: $: not a JSON object", objectID(raw))
+	}
+	p, ok := members[ProvenanceProperty]
+	if !ok {
+		return members, whole, nil, nil
+	}
+	prov = &Provenance{}
+	if err := json.Unmarshal(p, prov); err != nil || prov.Node == "" || prov.Sig == "" {
+		return nil, nil, nil, kizuna.Errorf(kizuna.EINVALID, "%s: $.%s: want {\"node\", \"key\", \"sig\"}", objectID(raw), ProvenanceProperty)
+	}
+	delete(members, ProvenanceProperty)
+	stripped, err := json.Marshal(members)
+	if err != nil {
+		return nil, nil, nil, kizuna.WrapError(kizuna.EINVALID, err, "%s: cannot re-encode", objectID(raw))
+	}
+	if canonical, err = stix.Canonical(stripped); err != nil {
+		return nil, nil, nil, kizuna.Errorf(kizuna.EINVALID, "%s: $: %v", objectID(raw), err)
+	}
+	return members, canonical, prov, nil
 }
 
 // Sign returns raw signed by node with key: any provenance it carried is
 // replaced by this node's.
 func Sign(raw json.RawMessage, node string, key ed25519.PrivateKey) (json.RawMessage, error) {
-	stripped, canonical, _, err := Split(raw)
+	m, canonical, _, err := split(raw)
 	if err != nil {
 		return nil, err
 	}
 	prov := Provenance{
 		Node: node, Key: KeyID(key.Public().(ed25519.PublicKey)),
-		Sig: base64.StdEncoding.EncodeToString(ed25519.Sign(key, canonical)),
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(stripped, &m); err != nil {
-		return nil, kizuna.Errorf(kizuna.EINVALID, "%s: $: not a JSON object", objectID(raw))
+		Sig: base64.StdEncoding.EncodeToString(ed25519.Sign(key, signedMessage(node, canonical))),
 	}
 	m[ProvenanceProperty], _ = json.Marshal(prov) // three strings always marshal
 	return json.Marshal(m)
@@ -80,22 +90,33 @@ func CheckSignature(canonical []byte, prov *Provenance, pub ed25519.PublicKey) b
 	if err != nil || len(sig) != ed25519.SignatureSize {
 		return false
 	}
-	return ed25519.Verify(pub, canonical, sig)
+	return ed25519.Verify(pub, signedMessage(prov.Node, canonical), sig)
+}
+
+// signedMessage is what a provenance signature covers: a context string,
+// so that the signature cannot be replayed in another protocol, the
+// signing node's id, so that it cannot be attributed to another node, and
+// the canonical object.
+func signedMessage(node string, canonical []byte) []byte {
+	msg := make([]byte, 0, 32+len(node)+len(canonical))
+	msg = append(msg, "kizuna provenance v1\x00"...)
+	msg = append(msg, node...)
+	msg = append(msg, 0)
+	return append(msg, canonical...)
 }
 
 // objectHead holds the envelope fields the federation reads from raw JSON.
 type objectHead struct {
-	ID           string `json:"id"`
-	CreatedByRef string `json:"created_by_ref"`
-	Modified     string `json:"modified"`
+	ID string `json:"id"`
 }
 
 func head(raw []byte) objectHead {
 	var h objectHead
-	_ = json.Unmarshal(raw, &h) // a missing field reads as ""
+	_ = json.Unmarshal(raw, &h) // a missing or malformed id reads as ""
 	return h
 }
 
+// objectID names an object in messages: its id, or "object".
 func objectID(raw []byte) string {
 	if id := head(raw).ID; id != "" {
 		return id

@@ -13,8 +13,6 @@ import (
 )
 
 const (
-	// deleteQueue bounds the deletions waiting to reach one peer.
-	deleteQueue = 4096
 	// maxBatchBytes keeps a POST well below a receiver's default 10 MiB
 	// body limit.
 	maxBatchBytes = 4 << 20
@@ -30,7 +28,6 @@ type pusher struct {
 	m       CollectionMap
 	local   string // local collection id
 	wake    chan struct{}
-	deletes chan string
 }
 
 func (p *pusher) poke() {
@@ -46,9 +43,8 @@ func (p *pusher) poke() {
 // down.
 func (p *pusher) run(ctx context.Context) {
 	failures := 0
-	var pendingDelete string
 	for ctx.Err() == nil {
-		err := p.deleteQueued(ctx, &pendingDelete)
+		err := p.deleteQueued(ctx)
 		if err == nil {
 			err = p.sync(ctx)
 		}
@@ -80,28 +76,23 @@ func (p *pusher) run(ctx context.Context) {
 	}
 }
 
-// deleteQueued propagates queued deletions; a failed one is kept for the
-// next round.
-func (p *pusher) deleteQueued(ctx context.Context, pending *string) error {
-	for {
-		if *pending == "" {
-			select {
-			case id := <-p.deletes:
-				*pending = id
-			default:
-				return nil
-			}
-		}
+// deleteQueued propagates the persisted deletions, oldest first; a failed
+// one stays queued for the next round.
+func (p *pusher) deleteQueued(ctx context.Context) error {
+	for _, id := range p.s.cfg.Cursors.PendingDeletes(p.pc.Name, p.m.Local) {
 		rctx, cancel := context.WithTimeout(ctx, requestTimeout)
-		err := p.peer.Delete(rctx, p.m.Remote, *pending)
+		err := p.peer.Delete(rctx, p.m.Remote, id)
 		cancel()
 		if err != nil {
 			return err
 		}
+		if err := p.s.cfg.Cursors.DoneDelete(p.pc.Name, p.m.Local, id); err != nil {
+			return err
+		}
 		p.s.stats.Deleted.Add(1)
-		p.s.audit(ctx, &kizuna.AuditEvent{Action: "federation.delete", Object: *pending, Reason: fmt.Sprintf("propagated to peer %q collection %s", p.pc.Name, p.m.Remote)})
-		*pending = ""
+		p.s.audit(ctx, &kizuna.AuditEvent{Action: "federation.delete", Object: id, Reason: fmt.Sprintf("propagated to peer %q collection %s", p.pc.Name, p.m.Remote)})
 	}
+	return nil
 }
 
 // sync sends everything added after the cursor that the peer may receive.
@@ -130,7 +121,7 @@ func (p *pusher) sync(ctx context.Context) error {
 		var batch []json.RawMessage
 		size := 0
 		for _, o := range page.Objects {
-			raw, err := p.egress(pr, o)
+			raw, err := p.egress(ctx, pr, o)
 			if err != nil {
 				return err
 			}
@@ -168,7 +159,7 @@ func (p *pusher) sync(ctx context.Context) error {
 // names the peer, never returns an object to the peer it came from, and
 // signs what this node originated. An object from another peer travels on
 // only with its originator's signature intact: not redacted, and signed.
-func (p *pusher) egress(pr *kizuna.Principal, o *kizuna.Object) (json.RawMessage, error) {
+func (p *pusher) egress(ctx context.Context, pr *kizuna.Principal, o *kizuna.Object) (json.RawMessage, error) {
 	withhold := func() (json.RawMessage, error) {
 		p.s.stats.Withheld.Add(1)
 		return nil, nil
@@ -187,7 +178,19 @@ func (p *pusher) egress(pr *kizuna.Principal, o *kizuna.Object) (json.RawMessage
 		return nil, nil // it came from this peer: no echo
 	}
 	if o.Origin == "" {
-		raw, err := Sign(o.Raw, p.s.cfg.Node, p.s.cfg.Keys.Signing)
+		raw := o.Raw
+		if o.Hash == "" { // the guard redacted it for this peer
+			before, err := p.storedRedactions(ctx, o)
+			if err != nil {
+				return nil, err
+			}
+			raw, err = fixGranular(raw, before)
+			if err != nil {
+				p.s.cfg.Logger.Warn("federation: cannot make the redacted object consistent; withheld", "object", o.ID, "err", err)
+				return withhold()
+			}
+		}
+		raw, err := Sign(raw, p.s.cfg.Node, p.s.cfg.Keys.Signing)
 		if err != nil {
 			p.s.cfg.Logger.Warn("federation: cannot sign; withheld", "object", o.ID, "err", err)
 			return withhold()
@@ -201,6 +204,25 @@ func (p *pusher) egress(pr *kizuna.Principal, o *kizuna.Object) (json.RawMessage
 		return nil, nil
 	}
 	return o.Raw, nil
+}
+
+// storedRedactions returns the redaction list of the stored version o was
+// read from (what was removed before this node's redaction for the peer).
+func (p *pusher) storedRedactions(ctx context.Context, o *kizuna.Object) ([]string, error) {
+	if p.s.cfg.Store == nil {
+		return nil, kizuna.Errorf(kizuna.EINTERNAL, "federation: no store to read the original of a redacted version")
+	}
+	page, err := p.s.cfg.Store.FindObjects(ctx, kizuna.ObjectFilter{
+		Collection: p.local, IDs: []string{o.ID}, Versions: kizuna.VersionMatch{At: []time.Time{o.Version}},
+		Access: kizuna.AccessScope{Unrestricted: true}, IncludeRaw: true, Limit: 1,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(page.Objects) == 0 {
+		return nil, kizuna.Errorf(kizuna.ENOTFOUND, "federation: %s: the stored version is gone", o.ID)
+	}
+	return redactedList(page.Objects[0].Raw), nil
 }
 
 // push posts one batch and waits for the peer's verdict. Refusals are

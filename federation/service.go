@@ -60,6 +60,9 @@ type Config struct {
 	// Objects is the guarded object store: every read the federation makes
 	// is a read by the peer's principal, under the access decision.
 	Objects kizuna.ObjectStore
+	// Store is the node's own store, read only to find the stored original
+	// of a version the guard redacted for a peer (its redaction list).
+	Store kizuna.ObjectStore
 	// Collections resolves collection aliases (the node's own store).
 	Collections kizuna.CollectionStore
 	Principals  PrincipalFinder
@@ -149,7 +152,7 @@ func (s *Service) Start(ctx context.Context) error {
 				return kizuna.WrapError(kizuna.ErrorCode(err), err, "peer %q: local collection %q: %s", pc.Name, m.Local, kizuna.ErrorMessage(err))
 			}
 			if m.Push {
-				p := &pusher{s: s, pc: pc, peer: peer, m: m, local: c.ID, wake: make(chan struct{}, 1), deletes: make(chan string, deleteQueue)}
+				p := &pusher{s: s, pc: pc, peer: peer, m: m, local: c.ID, wake: make(chan struct{}, 1)}
 				s.pushers = append(s.pushers, p)
 				s.wg.Add(1)
 				go func() { defer s.wg.Done(); p.run(ctx) }()
@@ -190,9 +193,10 @@ func (s *Service) Notify(objs []*kizuna.Object) {
 	}
 }
 
-// Deleted queues the propagation of a deletion of object id from a local
-// collection to the peers that collection is pushed to. It never blocks; a
-// full queue drops the oldest concern: the deletion is logged.
+// Deleted records, for every peer the collection is pushed to, the
+// deletion of object id from a local collection, and wakes the pushers.
+// The queue is persisted with the cursors, so that a deletion reaches a
+// peer that is down, or a node that restarts, later.
 func (s *Service) Deleted(collection, id string) {
 	s.mu.Lock()
 	pushers := s.pushers
@@ -201,12 +205,11 @@ func (s *Service) Deleted(collection, id string) {
 		if p.local != collection {
 			continue
 		}
-		select {
-		case p.deletes <- id:
-			p.poke()
-		default:
-			s.cfg.Logger.Warn("federation: deletion queue full; not propagated", "peer", p.pc.Name, "object", id)
+		if err := s.cfg.Cursors.QueueDelete(p.pc.Name, p.m.Local, id); err != nil {
+			s.cfg.Logger.Error("federation: deletion not queued", "peer", p.pc.Name, "object", id, "err", err)
+			continue
 		}
+		p.poke()
 	}
 }
 

@@ -64,17 +64,24 @@ func (v *Verifier) Verify(ctx context.Context, peer *kizuna.Principal, raw json.
 }
 
 func (v *Verifier) verify(peer *kizuna.Principal, raw json.RawMessage) (json.RawMessage, bool, error) {
-	id := objectID(raw)
 	peers := v.peers.Load()
 	pc := peers.Find(peer.Name)
 	if pc == nil {
-		return nil, false, kizuna.Errorf(kizuna.EFORBIDDEN, "%s: principal %q holds the peer role but this node has no peering agreement of that name", id, peer.Name)
+		return nil, false, kizuna.Errorf(kizuna.EFORBIDDEN, "%s: principal %q holds the peer role but this node has no peering agreement of that name", objectID(raw), peer.Name)
 	}
-	_, canonical, prov, err := Split(raw)
+	members, canonical, prov, err := split(raw)
 	if err != nil {
-		return nil, false, kizuna.Errorf(kizuna.EFORBIDDEN, "%s: provenance: %s", id, kizuna.ErrorMessage(err))
+		return nil, false, kizuna.Errorf(kizuna.EFORBIDDEN, "%s: provenance: %s", objectID(raw), kizuna.ErrorMessage(err))
 	}
-	creator := head(raw).CreatedByRef
+	id, creator := "object", ""
+	if json.Unmarshal(members["id"], &id) != nil || id == "" {
+		id = "object"
+	}
+	if c, ok := members["created_by_ref"]; ok {
+		if err := json.Unmarshal(c, &creator); err != nil {
+			return nil, false, kizuna.Errorf(kizuna.EFORBIDDEN, "%s: $.created_by_ref: not a string", id)
+		}
+	}
 	if pc.Plain {
 		if creator != "" && !pc.HasOrganization(creator) {
 			return nil, false, kizuna.Errorf(kizuna.EFORBIDDEN, "%s: created_by_ref %s is not an organisation behind peer %q", id, creator, pc.Name)

@@ -103,7 +103,7 @@ type Comparison struct {
 	Set     []Literal // IN
 	Offset  int       // character offset of the object path
 
-	matcher *valueMatcher
+	matcher valueMatcher
 }
 
 func (*ComparisonBinary) cmpNode() {}

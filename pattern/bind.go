@@ -238,9 +238,17 @@ func (s *searcher) qualified(q *Qualified) iter.Seq[binding] {
 	return inner
 }
 
+// maxRepeats bounds REPEATS counts the search will try to satisfy, since
+// each repetition is one level of the search.
+const maxRepeats = 10_000
+
 // repeats yields combinations of n inner bindings that can coexist.
 func (s *searcher) repeats(inner iter.Seq[binding], n int64) iter.Seq[binding] {
 	return func(yield func(binding) bool) {
+		if n > maxRepeats {
+			s.err = ErrTooComplex
+			return
+		}
 		var items []binding
 		for b := range inner {
 			items = append(items, b)
@@ -257,7 +265,7 @@ func (s *searcher) repeats(inner iter.Seq[binding], n int64) iter.Seq[binding] {
 			for _, o := range b {
 				if !seen[o] {
 					seen[o] = true
-					capacity += s.obs[o].Count
+					capacity = min(capacity+min(s.obs[o].Count, 1<<40), 1<<62)
 				}
 			}
 		}

@@ -11,51 +11,55 @@ import (
 
 // valueMatcher holds what a comparison needs at evaluation time, prepared once
 // at parse time.
+// Its optional parts are pointers, so that the equality tests most
+// indicators hold stay small.
 type valueMatcher struct {
-	c          *Comparison
-	re         *regexp.Regexp // LIKE and MATCHES, on NFC-normalised text
-	must       string         // a literal every text re matches contains
-	reBinaryOK bool           // the expression may be applied to binary values
-	prefix     netip.Prefix   // ISSUBSET / ISSUPERSET literal
-	prefixErr  error
-	setTime    bool // IN over timestamp literals
+	text    *textMatcher // LIKE and MATCHES
+	cidr    *cidrOperand // ISSUBSET and ISSUPERSET
+	setTime bool         // IN over timestamp literals
 }
 
-// newValueMatcher prepares a comparison; an error means every evaluation
-// fails (a set mixing types, a regular expression RE2 cannot compile).
-func newValueMatcher(c *Comparison) (*valueMatcher, error) {
-	m := &valueMatcher{c: c}
+type textMatcher struct {
+	re       *regexp.Regexp // on NFC-normalised text
+	must     string         // a literal every text re matches contains
+	binaryOK bool           // the expression may be applied to binary values
+}
+
+type cidrOperand struct {
+	prefix netip.Prefix
+	err    error
+}
+
+// init prepares the matcher of comparison c; an error means every
+// evaluation fails (a set mixing types, a regular expression RE2 cannot
+// compile).
+func (m *valueMatcher) init(c *Comparison) error {
 	switch c.Op {
 	case OpIn:
 		if err := checkSetTypes(c.Set); err != nil {
-			return m, err
+			return err
 		}
+		// Impossible timestamps in the set were recorded by the parser.
 		m.setTime = len(c.Set) > 0 && c.Set[0].Kind == LitTimestamp
-		for _, l := range c.Set {
-			if l.timeErr != nil {
-				return m, l.timeErr
-			}
-		}
 	case OpLike:
 		expr := likeToRegexp(normalizeNFC(c.Value.Str))
 		re, err := regexp.Compile(expr)
 		if err != nil {
-			return m, fmt.Errorf("LIKE %s: %v", c.Value.Text, err)
+			return fmt.Errorf("LIKE %s: %v", c.Value.Text, err)
 		}
-		m.re, m.reBinaryOK = re, below256(expr)
-		m.must = likeLiteral(normalizeNFC(c.Value.Str))
+		m.text = &textMatcher{re: re, binaryOK: below256(expr), must: likeLiteral(normalizeNFC(c.Value.Str))}
 	case OpMatches:
 		expr := normalizeNFC(c.Value.Str)
 		re, err := regexp.Compile(expr)
 		if err != nil {
-			return m, fmt.Errorf("MATCHES %s: not a regular expression this matcher supports (RE2 syntax): %v", c.Value.Text, err)
+			return fmt.Errorf("MATCHES %s: not a regular expression this matcher supports (RE2 syntax): %v", c.Value.Text, err)
 		}
-		m.re, m.reBinaryOK = re, below256(expr)
-		m.must = regexpLiteral(expr)
+		m.text = &textMatcher{re: re, binaryOK: below256(expr), must: regexpLiteral(expr)}
 	case OpIsSubset, OpIsSuperset:
-		m.prefix, m.prefixErr = parseAddrOrPrefix(c.Value.Str, c.Op == OpIsSubset)
+		m.cidr = &cidrOperand{}
+		m.cidr.prefix, m.cidr.err = parseAddrOrPrefix(c.Value.Str, c.Op == OpIsSubset)
 	}
-	return m, nil
+	return nil
 }
 
 func below256(s string) bool {
@@ -136,9 +140,9 @@ func prefixContains(outer, inner netip.Prefix) bool {
 	return outer.Masked().Addr() == netip.PrefixFrom(inner.Addr(), outer.Bits()).Masked().Addr()
 }
 
-// test applies the comparison to one selected value, before NOT.
-func (m *valueMatcher) test(v any) (bool, error) {
-	c := m.c
+// test applies comparison c, whose matcher m is, to one selected value,
+// before NOT.
+func (m *valueMatcher) test(c *Comparison, v any) (bool, error) {
 	switch c.Op {
 	case OpEQ, OpNEQ:
 		var eq bool
@@ -196,7 +200,7 @@ func (m *valueMatcher) test(v any) (bool, error) {
 		case string:
 			s = normalizeNFC(x)
 		case []byte:
-			if !m.reBinaryOK {
+			if !m.text.binaryOK {
 				return false, nil
 			}
 			if c.Op == OpLike {
@@ -210,31 +214,31 @@ func (m *valueMatcher) test(v any) (bool, error) {
 		default:
 			return false, nil
 		}
-		if !strings.Contains(s, m.must) {
+		if !strings.Contains(s, m.text.must) {
 			return false, nil
 		}
-		return m.re.MatchString(s), nil
+		return m.text.re.MatchString(s), nil
 	case OpIsSubset, OpIsSuperset:
 		s, ok := v.(string)
 		if !ok {
 			return false, nil
 		}
-		if m.prefixErr != nil {
-			return false, m.prefixErr
+		if m.cidr.err != nil {
+			return false, m.cidr.err
 		}
 		if c.Op == OpIsSubset {
 			inner, err := parseAddrOrPrefix(s, false)
 			if err != nil {
 				return false, err
 			}
-			return prefixContains(m.prefix, inner), nil
+			return prefixContains(m.cidr.prefix, inner), nil
 		}
 		// A plain address in the data is a one-address block.
 		outer, err := parseAddrOrPrefix(s, false)
 		if err != nil {
 			return false, err
 		}
-		return prefixContains(outer, m.prefix), nil
+		return prefixContains(outer, m.cidr.prefix), nil
 	}
 	return false, fmt.Errorf("operator %s cannot be applied to a value", c.Op)
 }

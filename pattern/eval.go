@@ -21,8 +21,8 @@ var sdoTypes = map[string]bool{
 // stepKey takes a property step on every value, converting _hex and _bin
 // properties to binary and following _ref and _refs references inside the
 // observation.
-func stepKey(o *Observation, root *ObservedObject, cur []any, key string) ([]any, error) {
-	var out []any
+func stepKey(o *Observation, root *ObservedObject, cur []any, key string, out []any) ([]any, error) {
+	out = out[:0]
 	for _, v := range cur {
 		m, ok := v.(map[string]any)
 		if !ok {
@@ -103,7 +103,10 @@ func selectValuesInto(o *Observation, root *ObservedObject, steps []PathStep, bu
 		}
 		return nil, nil
 	}
-	cur := []any{root.Props}
+	// Two scratch slices take turns holding the current values, so that a
+	// path through references allocates nothing in the common case.
+	var a, b [4]any
+	cur, next := append(a[:0], root.Props), b[:0]
 	var err error
 	for _, s := range steps {
 		switch {
@@ -124,15 +127,17 @@ func selectValuesInto(o *Observation, root *ObservedObject, steps []PathStep, bu
 			}
 			cur = out
 		default:
-			if cur, err = stepKey(o, root, cur, s.Key); err != nil {
+			var out []any
+			if out, err = stepKey(o, root, cur, s.Key, next); err != nil {
 				return nil, err
 			}
+			cur, next = out, cur[:0]
 		}
 		if len(cur) == 0 {
 			return nil, nil
 		}
 	}
-	return cur, nil
+	return append(buf[:0], cur...), nil
 }
 
 func isSpecialKey(k string) bool {
@@ -154,7 +159,7 @@ func evalComparison(o *Observation, root *ObservedObject, c *Comparison) (bool, 
 		return (len(vals) > 0) != c.Negated, nil
 	}
 	for _, v := range vals {
-		ok, err := c.matcher.test(v)
+		ok, err := c.matcher.test(c, v)
 		if err != nil {
 			return false, err
 		}

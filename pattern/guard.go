@@ -71,7 +71,7 @@ func guardCost(atoms []atom) int {
 }
 
 func comparisonAtoms(c *Comparison) ([]atom, bool) {
-	if c.Negated || c.matcher == nil {
+	if c.Negated {
 		return nil, false
 	}
 	switch c.Op {
@@ -100,10 +100,10 @@ func comparisonAtoms(c *Comparison) ([]atom, bool) {
 		}
 		return atoms, true
 	case OpIsSubset:
-		if c.matcher.prefixErr != nil {
+		if c.matcher.cidr.err != nil {
 			return nil, false
 		}
-		return []atom{{kind: atomCIDR, path: c.Path, prefix: c.matcher.prefix.Masked()}}, true
+		return []atom{{kind: atomCIDR, path: c.Path, prefix: c.matcher.cidr.prefix.Masked()}}, true
 	case OpLike:
 		if t := likeLiteral(normalizeNFC(c.Value.Str)); len(t) >= 3 {
 			return []atom{{kind: atomTri, path: c.Path, key: t}}, true

@@ -2,6 +2,8 @@ package pattern
 
 import (
 	"encoding/binary"
+	"hash/maphash"
+	"net/netip"
 	"slices"
 	"sync"
 )
@@ -23,11 +25,18 @@ type Index struct {
 	byID    map[string]int32
 	paths   []*indexedPath
 	pathIDs map[string]int32
-	byType  map[string][]int32   // object type -> ids of its indexed paths
-	eq      map[string][]leafRef // path id + value key
-	tri     map[string][]leafRef // path id + trigram
-	cidr    map[int32]*prefixTrie
-	always  map[int32]bool // slots whose patterns have no guard
+	byType  map[string][]int32 // object type -> ids of its indexed paths
+	// eq files equality keys by a 64-bit hash of path id and value key: a
+	// collision only adds a candidate, which the evaluator then rejects.
+	// Most keys belong to one leaf; eqMore holds the keys shared by several.
+	eq        map[uint64]leafRef
+	eqMore    map[uint64][]leafRef
+	tri       map[string][]triPosting // path id + trigram
+	triFilter []uint8                 // counts of trigram keys by hash
+	triBits   []uint64                // triFilter > 0, as bits
+	triDF     map[string]int          // path id + trigram: literals containing it
+	cidr      map[int32]*prefixTrie
+	always    map[int32]bool // slots whose patterns have no guard
 }
 
 // leafRef names one bracketed expression of one indexed pattern.
@@ -39,29 +48,39 @@ type leafRef struct {
 type entry struct {
 	id      string
 	p       *Pattern
-	guarded []bool // per leaf: found through the index
+	guarded leafSet // leaves found through the index
 	atoms   []placedAtom
 }
 
+// placedAtom is an atom as filed: its path replaced by the path's id.
+// Equality atoms, by far the most common, keep only a hash.
 type placedAtom struct {
-	atom
+	kind   atomKind
 	pathID int32
 	ref    leafRef
+	hash   uint64     // atomEq: eqHash of path id and value key
+	x      *atomExtra // atomTri and atomCIDR
+}
+
+type atomExtra struct {
+	key    string // atomTri: the literal
 	tri    string // atomTri: the trigram of the literal it is filed under
+	prefix netip.Prefix
 }
 
 // indexedPath is an object path some guard uses; counts tell which lookups
 // are worth doing for it.
 type indexedPath struct {
-	path             ObjectPath
-	nEq, nTri, nCIDR int
+	path       ObjectPath
+	nEq, nCIDR int
+	nTri       [7]int // by gram length (3 or 6)
 }
 
 // NewIndex returns an empty index.
 func NewIndex() *Index {
 	return &Index{
 		byID: map[string]int32{}, pathIDs: map[string]int32{}, byType: map[string][]int32{},
-		eq: map[string][]leafRef{}, tri: map[string][]leafRef{},
+		eq: map[uint64]leafRef{}, eqMore: map[uint64][]leafRef{}, tri: map[string][]triPosting{}, triFilter: make([]uint8, 1<<triFilterBits), triBits: make([]uint64, 1<<triFilterBits/64), triDF: map[string]int{},
 		cidr: map[int32]*prefixTrie{}, always: map[int32]bool{},
 	}
 }
@@ -103,15 +122,21 @@ func (ix *Index) Add(id string, p *Pattern) {
 		slot = int32(len(ix.entries))
 		ix.entries = append(ix.entries, nil)
 	}
-	e := &entry{id: id, p: p, guarded: make([]bool, len(p.Leaves))}
+	e := &entry{id: id, p: p}
 	for li, leaf := range p.Leaves {
 		atoms, ok := guardOf(leaf.Expr)
 		if !ok {
 			continue
 		}
-		e.guarded[li] = true
+		e.guarded.add(li)
 		for _, a := range atoms {
-			e.atoms = append(e.atoms, placedAtom{atom: a, pathID: ix.pathID(a.path), ref: leafRef{slot, int32(li)}})
+			pa := placedAtom{kind: a.kind, pathID: ix.pathID(a.path), ref: leafRef{slot, int32(li)}}
+			if a.kind == atomEq {
+				pa.hash = eqHash(pa.pathID, []byte(a.key))
+			} else {
+				pa.x = &atomExtra{key: a.key, prefix: a.prefix}
+			}
+			e.atoms = append(e.atoms, pa)
 		}
 	}
 	if !patternGuarded(p.Root, e.guarded) {
@@ -122,21 +147,20 @@ func (ix *Index) Add(id string, p *Pattern) {
 		ip := ix.paths[a.pathID]
 		switch a.kind {
 		case atomEq:
-			k := mapKey(a.pathID, a.key)
-			ix.eq[k] = append(ix.eq[k], a.ref)
+			ix.eqAdd(a.hash, a.ref)
 			ip.nEq++
 		case atomTri:
-			a.tri = ix.rarestTrigram(a.pathID, a.key, "")
-			k := mapKey(a.pathID, a.tri)
-			ix.tri[k] = append(ix.tri[k], a.ref)
-			ip.nTri++
+			ix.countLiteral(a.pathID, a.x.key, 1)
+			a.x.tri = ix.rarestTrigram(a.pathID, a.x.key, "")
+			ix.triAdd(a.pathID, a.x.tri, triPosting{ref: a.ref, lit: a.x.key})
+			ip.nTri[gramLen(a.x.key)]++
 		case atomCIDR:
 			t := ix.cidr[a.pathID]
 			if t == nil {
 				t = &prefixTrie{}
 				ix.cidr[a.pathID] = t
 			}
-			t.insert(a.prefix, a.ref)
+			t.insert(a.x.prefix, a.ref)
 			ip.nCIDR++
 		}
 	}
@@ -144,7 +168,7 @@ func (ix *Index) Add(id string, p *Pattern) {
 	ix.byID[id] = slot
 	for _, a := range e.atoms {
 		if a.kind == atomTri {
-			ix.rebalance(a.pathID, a.tri)
+			ix.rebalanceLiteral(a.pathID, a.x.key)
 		}
 	}
 }
@@ -152,10 +176,10 @@ func (ix *Index) Add(id string, p *Pattern) {
 // patternGuarded reports whether every binding of the expression binds at
 // least one guarded leaf, so the pattern can only match where the index finds
 // one of its leaves.
-func patternGuarded(e ObservationExpr, guarded []bool) bool {
+func patternGuarded(e ObservationExpr, guarded leafSet) bool {
 	switch x := e.(type) {
 	case *ObservationSimple:
-		return guarded[x.Leaf]
+		return guarded.has(x.Leaf)
 	case *ObservationBinary:
 		l, r := patternGuarded(x.Left, guarded), patternGuarded(x.Right, guarded)
 		if x.Op == OpObsOr {
@@ -191,19 +215,15 @@ func (ix *Index) remove(id string) {
 	for _, a := range e.atoms {
 		ip := ix.paths[a.pathID]
 		switch a.kind {
-		case atomEq, atomTri:
-			m, n, k := ix.eq, &ip.nEq, mapKey(a.pathID, a.key)
-			if a.kind == atomTri {
-				m, n, k = ix.tri, &ip.nTri, mapKey(a.pathID, a.tri)
-			}
-			if refs := dropRef(m[k], a.ref); len(refs) == 0 {
-				delete(m, k)
-			} else {
-				m[k] = refs
-			}
-			*n--
+		case atomEq:
+			ix.eqDel(a.hash, a.ref)
+			ip.nEq--
+		case atomTri:
+			ix.triDel(a.pathID, a.x.tri, a.ref)
+			ix.countLiteral(a.pathID, a.x.key, -1)
+			ip.nTri[gramLen(a.x.key)]--
 		case atomCIDR:
-			ix.cidr[a.pathID].remove(a.prefix, a.ref)
+			ix.cidr[a.pathID].remove(a.x.prefix, a.ref)
 			ip.nCIDR--
 		}
 	}
@@ -211,4 +231,78 @@ func (ix *Index) remove(id string) {
 	delete(ix.byID, id)
 	ix.entries[slot] = nil
 	ix.free = append(ix.free, slot)
+}
+
+var eqSeed = maphash.MakeSeed()
+
+// eqHash hashes a path id and a value key.
+func eqHash(pathID int32, key []byte) uint64 {
+	b := binary.BigEndian.AppendUint32(make([]byte, 0, 4+len(key)), uint32(pathID))
+	return maphash.Bytes(eqSeed, append(b, key...))
+}
+
+func (ix *Index) eqAdd(h uint64, r leafRef) {
+	if more, ok := ix.eqMore[h]; ok {
+		ix.eqMore[h] = append(more, r)
+		return
+	}
+	if first, ok := ix.eq[h]; ok {
+		delete(ix.eq, h)
+		ix.eqMore[h] = []leafRef{first, r}
+		return
+	}
+	ix.eq[h] = r
+}
+
+func (ix *Index) eqDel(h uint64, r leafRef) {
+	if more, ok := ix.eqMore[h]; ok {
+		more = dropRef(more, r)
+		switch len(more) {
+		case 1:
+			delete(ix.eqMore, h)
+			ix.eq[h] = more[0]
+		case 0:
+			delete(ix.eqMore, h)
+		default:
+			ix.eqMore[h] = more
+		}
+		return
+	}
+	if ix.eq[h] == r {
+		delete(ix.eq, h)
+	}
+}
+
+// eqLookup appends the leaves filed under a hash.
+func (ix *Index) eqLookup(h uint64, out []leafRef) []leafRef {
+	if r, ok := ix.eq[h]; ok {
+		return append(out, r)
+	}
+	return append(out, ix.eqMore[h]...)
+}
+
+// leafSet is a set of leaf numbers; patterns rarely have more than 64.
+type leafSet struct {
+	lo   uint64
+	more []uint64
+}
+
+func (s *leafSet) add(i int) {
+	if i < 64 {
+		s.lo |= 1 << uint(i)
+		return
+	}
+	w := i/64 - 1
+	for len(s.more) <= w {
+		s.more = append(s.more, 0)
+	}
+	s.more[w] |= 1 << uint(i%64)
+}
+
+func (s leafSet) has(i int) bool {
+	if i < 64 {
+		return s.lo&(1<<uint(i)) != 0
+	}
+	w := i/64 - 1
+	return w < len(s.more) && s.more[w]&(1<<uint(i%64)) != 0
 }

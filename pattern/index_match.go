@@ -3,7 +3,10 @@ package pattern
 import (
 	"cmp"
 	"encoding/binary"
+	"hash/maphash"
+	"runtime"
 	"slices"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -22,7 +25,7 @@ func (ix *Index) candidates(o *Observation, out []leafRef) []leafRef {
 		root := &o.Objects[i]
 		for _, pid := range ix.byType[root.Type] {
 			ip := ix.paths[pid]
-			if ip.nEq+ip.nTri+ip.nCIDR == 0 {
+			if ip.nEq+ip.nTri[3]+ip.nTri[6]+ip.nCIDR == 0 {
 				continue
 			}
 			vals, err := selectValuesInto(o, root, ip.path.Steps, vbuf[:0])
@@ -32,15 +35,17 @@ func (ix *Index) candidates(o *Observation, out []leafRef) []leafRef {
 			head := binary.BigEndian.AppendUint32(kbuf[:0], uint32(pid))
 			for _, v := range vals {
 				if ip.nEq > 0 {
+					// head holds the path id; the value key follows it.
 					valueKeys(v, head, func(k []byte) {
-						out = append(out, ix.eq[string(k)]...)
+						out = ix.eqLookup(maphash.Bytes(eqSeed, k), out)
 					})
 				}
-				if ip.nTri > 0 {
+				if ip.nTri[3]+ip.nTri[6] > 0 {
 					for _, s := range trigramTexts(v) {
-						for j := 0; j+3 <= len(s); j++ {
-							k := append(head, s[j:j+3]...)
-							out = append(out, ix.tri[string(k)]...)
+						for _, n := range [2]int{3, 6} {
+							if ip.nTri[n] > 0 {
+								out = ix.triCandidates(pid, head, s, n, out)
+							}
 						}
 					}
 				}
@@ -81,13 +86,13 @@ func (ix *Index) evalEntry(e *entry, obs []*Observation, hits func(leaf int) []i
 	if p.evalErr != nil {
 		return false
 	}
-	if s, ok := p.Root.(*ObservationSimple); ok && e.guarded[s.Leaf] {
+	if s, ok := p.Root.(*ObservationSimple); ok && e.guarded.has(s.Leaf) {
 		return len(hits(s.Leaf)) > 0
 	}
 	leaves := make([][]int32, len(p.Leaves))
 	v20 := p.Version == V20
 	for li, leaf := range p.Leaves {
-		if e.guarded[li] {
+		if e.guarded.has(li) {
 			leaves[li] = hits(li)
 			continue
 		}
@@ -167,14 +172,34 @@ func (ix *Index) MatchObservation(o *Observation) []string {
 func (ix *Index) MatchSet(obs []*Observation) []string {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	hits := map[leafRef][]int32{}
-	var refs []leafRef
-	for oi, o := range obs {
-		refs = ix.candidates(o, refs[:0])
-		for _, r := range refs {
-			if ix.confirm(o, r) {
-				hits[r] = append(hits[r], int32(oi))
+	// Finding and confirming candidates is independent per observation, so
+	// the observations are split between the available cores.
+	workers := min(runtime.GOMAXPROCS(0), len(obs)/512+1)
+	parts := make([]map[leafRef][]int32, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := len(obs)*w/workers, len(obs)*(w+1)/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			hits := map[leafRef][]int32{}
+			var refs []leafRef
+			for oi := lo; oi < hi; oi++ {
+				refs = ix.candidates(obs[oi], refs[:0])
+				for _, r := range refs {
+					if ix.confirm(obs[oi], r) {
+						hits[r] = append(hits[r], int32(oi))
+					}
+				}
 			}
+			parts[w] = hits
+		}()
+	}
+	wg.Wait()
+	hits := parts[0]
+	for _, p := range parts[1:] {
+		for r, l := range p {
+			hits[r] = append(hits[r], l...)
 		}
 	}
 	slots := map[int32]bool{}

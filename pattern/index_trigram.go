@@ -1,61 +1,186 @@
 package pattern
 
+import (
+	"encoding/binary"
+	"strings"
+)
+
 // LIKE and MATCHES tests are filed under one trigram of a literal their
-// matches must contain. Which trigram matters: one shared by many patterns
-// (".com", "http") would make every URL a candidate for all of them. Each
-// pattern therefore takes the trigram of its literal with the fewest
-// patterns already filed under it, and when a trigram's list grows long its
-// patterns move to their own rarer trigrams.
+// matches must contain. Which trigram matters: one shared by many literals
+// (".com", "http") is likely in many values too, and would make every URL a
+// candidate. Each pattern therefore takes the trigram of its literal that
+// the fewest literals contain, and when a trigram turns out common, the
+// patterns filed under it move to rarer trigrams of their own. A value is a
+// candidate only when it contains the whole literal, checked before the
+// evaluator runs.
 
-// rebalanceAt is the list length above which a trigram's patterns are spread.
-const rebalanceAt = 16
+// rebalanceAt is the number of literals containing a trigram above which
+// patterns filed under it are moved.
+const rebalanceAt = 8
 
-// rarestTrigram returns the trigram of lit with the shortest list on the
-// path, not counting avoid.
+// triFilterBits sizes the filter that lets most of a value's grams be
+// rejected without a map lookup.
+const triFilterBits = 20
+
+// gramLen is the length of the grams a literal is filed under: six bytes
+// when the literal has them, which stay selective among tens of thousands
+// of literals, else three.
+func gramLen(lit string) int {
+	if len(lit) >= 6 {
+		return 6
+	}
+	return 3
+}
+
+type triPosting struct {
+	ref leafRef
+	lit string
+}
+
+func triSlot(pathID int32, tri string) uint32 {
+	h := uint32(2166136261)
+	var b [4]byte
+	binary.BigEndian.PutUint32(b[:], uint32(pathID))
+	for _, c := range b {
+		h = (h ^ uint32(c)) * 16777619
+	}
+	for i := 0; i < len(tri); i++ {
+		h = (h ^ uint32(tri[i])) * 16777619
+	}
+	return h & (1<<triFilterBits - 1)
+}
+
+// The filter keeps a count per slot, so that removals can clear it, and a
+// bit per slot, small enough to stay in cache, for lookups.
+func (ix *Index) triAdd(pathID int32, tri string, p triPosting) {
+	k := mapKey(pathID, tri)
+	ix.tri[k] = append(ix.tri[k], p)
+	if s := triSlot(pathID, tri); ix.triFilter[s] < 255 {
+		ix.triFilter[s]++
+		ix.triBits[s/64] |= 1 << (s % 64)
+	}
+}
+
+func (ix *Index) triDel(pathID int32, tri string, ref leafRef) {
+	k := mapKey(pathID, tri)
+	list := ix.tri[k]
+	for i, p := range list {
+		if p.ref == ref {
+			list = append(list[:i], list[i+1:]...)
+			break
+		}
+	}
+	if len(list) == 0 {
+		delete(ix.tri, k)
+	} else {
+		ix.tri[k] = list
+	}
+	// A saturated counter stays set: the filter may pass too much, never
+	// too little.
+	if s := triSlot(pathID, tri); ix.triFilter[s] > 0 && ix.triFilter[s] < 255 {
+		if ix.triFilter[s]--; ix.triFilter[s] == 0 {
+			ix.triBits[s/64] &^= 1 << (s % 64)
+		}
+	}
+}
+
+// triCandidates appends the leaves filed under n-grams whose literal the
+// text contains.
+func (ix *Index) triCandidates(pathID int32, head []byte, s string, n int, out []leafRef) []leafRef {
+	for j := 0; j+n <= len(s); j++ {
+		t := s[j : j+n]
+		if s := triSlot(pathID, t); ix.triBits[s/64]&(1<<(s%64)) == 0 {
+			continue
+		}
+		for _, p := range ix.tri[string(append(head, t...))] {
+			if strings.Contains(s, p.lit) {
+				out = append(out, p.ref)
+			}
+		}
+	}
+	return out
+}
+
+// trigramsOf returns the distinct grams of lit, of its gram length.
+func trigramsOf(lit string) []string {
+	var ts []string
+	n := gramLen(lit)
+	for i := 0; i+n <= len(lit); i++ {
+		if t := lit[i : i+n]; !containsStr(ts, t) {
+			ts = append(ts, t)
+		}
+	}
+	return ts
+}
+
+func containsStr(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// countLiteral adds d to the number of literals containing each trigram.
+func (ix *Index) countLiteral(pathID int32, lit string, d int) {
+	for _, t := range trigramsOf(lit) {
+		k := mapKey(pathID, t)
+		if ix.triDF[k] += d; ix.triDF[k] <= 0 {
+			delete(ix.triDF, k)
+		}
+	}
+}
+
+// rarestTrigram returns the trigram of lit contained in the fewest literals,
+// then with the shortest list, not counting avoid.
 func (ix *Index) rarestTrigram(pathID int32, lit, avoid string) string {
-	best, bestN := "", -1
-	for i := len(lit) - 3; i >= 0; i-- {
-		t := lit[i : i+3]
+	best, bestDF, bestN := "", 0, 0
+	n := gramLen(lit)
+	for i := len(lit) - n; i >= 0; i-- {
+		t := lit[i : i+n]
 		if t == avoid {
 			continue
 		}
-		n := len(ix.tri[mapKey(pathID, t)])
-		if bestN < 0 || n < bestN {
-			best, bestN = t, n
+		k := mapKey(pathID, t)
+		df, n := ix.triDF[k], len(ix.tri[k])
+		if best == "" || df < bestDF || df == bestDF && n < bestN {
+			best, bestDF, bestN = t, df, n
 		}
 	}
 	return best
 }
 
-// rebalance moves patterns off a crowded trigram list when their literal
-// offers a trigram with a clearly shorter list.
-func (ix *Index) rebalance(pathID int32, tri string) {
-	k := mapKey(pathID, tri)
-	if len(ix.tri[k]) <= rebalanceAt {
-		return
-	}
-	for _, ref := range append([]leafRef(nil), ix.tri[k]...) {
-		e := ix.entries[ref.slot]
-		for i := range e.atoms {
-			a := &e.atoms[i]
-			if a.kind != atomTri || a.ref != ref || a.pathID != pathID || a.tri != tri {
-				continue
-			}
-			alt := ix.rarestTrigram(pathID, a.key, tri)
-			if alt == "" {
-				break
-			}
-			ak := mapKey(pathID, alt)
-			if len(ix.tri[ak])+1 >= len(ix.tri[k]) {
-				break
-			}
-			ix.tri[k] = dropRef(ix.tri[k], ref)
-			ix.tri[ak] = append(ix.tri[ak], ref)
-			a.tri = alt
-			break
+// rebalanceLiteral looks at every trigram of a newly filed literal: where
+// one has become common, the patterns filed under it move.
+func (ix *Index) rebalanceLiteral(pathID int32, lit string) {
+	for _, t := range trigramsOf(lit) {
+		k := mapKey(pathID, t)
+		if len(ix.tri[k]) > 0 && ix.triDF[k] > rebalanceAt {
+			ix.rebalance(pathID, t)
 		}
 	}
-	if len(ix.tri[k]) == 0 {
-		delete(ix.tri, k)
+}
+
+// rebalance moves the patterns filed under tri to rarer trigrams of their
+// literals, where there are any.
+func (ix *Index) rebalance(pathID int32, tri string) {
+	k := mapKey(pathID, tri)
+	for _, p := range append([]triPosting(nil), ix.tri[k]...) {
+		e := ix.entries[p.ref.slot]
+		for i := range e.atoms {
+			a := &e.atoms[i]
+			if a.kind != atomTri || a.ref != p.ref || a.pathID != pathID || a.x.tri != tri {
+				continue
+			}
+			alt := ix.rarestTrigram(pathID, a.x.key, tri)
+			if alt == "" || ix.triDF[mapKey(pathID, alt)] >= ix.triDF[k] {
+				break
+			}
+			ix.triDel(pathID, tri, p.ref)
+			ix.triAdd(pathID, alt, p)
+			a.x.tri = alt
+			break
+		}
 	}
 }

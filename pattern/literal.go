@@ -41,10 +41,6 @@ type Literal struct {
 	Bool  bool
 	Time  time.Time
 	Text  string
-	// timeErr is set when a timestamp literal has the grammar's shape but is
-	// not a real instant (30 February, second 60). The grammar accepts it, so
-	// the pattern is valid; evaluating it is an error.
-	timeErr error
 }
 
 // unquote decodes a StringLiteral: only \' and \\ are escapes.
@@ -70,20 +66,25 @@ func quoteString(s string) string {
 }
 
 // literalFromToken converts a literal token; it fails only for numbers that do
-// not fit 64 bits.
-func literalFromToken(t token) (Literal, error) {
-	l := Literal{Text: t.text}
+// not fit 64 bits. A timestamp literal with the grammar's shape that is not a
+// real instant (30 February, second 60) is accepted, as the grammar accepts
+// it, and timeErr says why evaluating it must fail.
+func literalFromToken(t token) (l Literal, timeErr error, err error) {
+	l = Literal{Text: t.text}
+	fail := func(format string, args ...any) (Literal, error, error) {
+		return l, nil, fmt.Errorf(format, args...)
+	}
 	switch t.kind {
 	case tokIntPos, tokIntNeg:
 		n, err := strconv.ParseInt(strings.TrimPrefix(t.text, "+"), 10, 64)
 		if err != nil {
-			return l, fmt.Errorf("integer %s out of range", t.text)
+			return fail("integer %s out of range", t.text)
 		}
 		l.Kind, l.Int = LitInt, n
 	case tokFloatPos, tokFloatNeg:
 		f, err := strconv.ParseFloat(strings.TrimPrefix(t.text, "+"), 64)
 		if err != nil {
-			return l, fmt.Errorf("float %s out of range", t.text)
+			return fail("float %s out of range", t.text)
 		}
 		l.Kind, l.Float = LitFloat, f
 	case tokString:
@@ -93,22 +94,22 @@ func literalFromToken(t token) (Literal, error) {
 	case tokHex:
 		b, err := hex.DecodeString(t.text[2 : len(t.text)-1])
 		if err != nil {
-			return l, fmt.Errorf("bad hex literal %s", t.text)
+			return fail("bad hex literal %s", t.text)
 		}
 		l.Kind, l.Bytes = LitBinary, b
 	case tokBinary:
 		b, err := base64.StdEncoding.DecodeString(t.text[2 : len(t.text)-1])
 		if err != nil {
-			return l, fmt.Errorf("bad base64 literal %s", t.text)
+			return fail("bad base64 literal %s", t.text)
 		}
 		l.Kind, l.Bytes = LitBinary, b
 	case tokTimestamp:
 		l.Kind = LitTimestamp
-		l.Time, l.timeErr = parseTimestamp(t.text[2 : len(t.text)-1])
+		l.Time, timeErr = parseTimestamp(t.text[2 : len(t.text)-1])
 	default:
-		return l, fmt.Errorf("%s is not a literal", t.kind)
+		return fail("%s is not a literal", t.kind)
 	}
-	return l, nil
+	return l, timeErr, nil
 }
 
 var errTimestamp = errors.New("invalid timestamp")

@@ -38,6 +38,7 @@ type DataError struct {
 	Msg    string
 }
 
+// Error formats the error as "object: path: message".
 func (e *DataError) Error() string {
 	if e.Path == "" {
 		return fmt.Sprintf("%s: %s", e.Object, e.Msg)

@@ -23,6 +23,7 @@ type SyntaxError struct {
 	Msg    string
 }
 
+// Error formats the error as "offset N: message".
 func (e *SyntaxError) Error() string { return fmt.Sprintf("offset %d: %s", e.Offset, e.Msg) }
 
 // maxDepth bounds the nesting of parentheses and brackets so that hostile
@@ -55,6 +56,7 @@ func ParseVersion(src string, v Version) (*Pattern, error) {
 	}
 	p := &parser{src: src, v: v}
 	lx := &lexer{src: src}
+	p.toks = make([]token, 0, len(src)/4+4)
 	for {
 		t := lx.next()
 		p.toks = append(p.toks, t)
@@ -125,7 +127,13 @@ func (p *parser) obsBinary(op ObservationOp) (ObservationExpr, error) {
 		}
 		return p.obsBinary(op + 1)
 	}
-	kind := map[ObservationOp]tokenKind{OpFollowedBy: tokFollowedBy, OpObsOr: tokOr, OpObsAnd: tokAnd}[op]
+	kind := tokAnd
+	switch op {
+	case OpFollowedBy:
+		kind = tokFollowedBy
+	case OpObsOr:
+		kind = tokOr
+	}
 	left, err := sub()
 	if err != nil {
 		return nil, err
@@ -208,7 +216,7 @@ func (p *parser) within() (*Qualified, error) {
 	var secs float64
 	switch t.kind {
 	case tokIntPos, tokFloatPos:
-		l, err := literalFromToken(t)
+		l, _, err := literalFromToken(t)
 		if err != nil {
 			return nil, p.errAt(t, "%v", err)
 		}
@@ -238,7 +246,7 @@ func (p *parser) repeats() (*Qualified, error) {
 	if err != nil {
 		return nil, err
 	}
-	l, err := literalFromToken(t)
+	l, _, err := literalFromToken(t)
 	if err != nil {
 		return nil, p.errAt(t, "%v", err)
 	}

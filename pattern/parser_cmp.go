@@ -92,7 +92,7 @@ func (p *parser) propTest() (ComparisonExpr, error) {
 			return nil, err
 		}
 	case tokLT, tokLE, tokGT, tokGE:
-		c.Op = map[tokenKind]CompareOp{tokLT: OpLT, tokLE: OpLE, tokGT: OpGT, tokGE: OpGE}[opTok.kind]
+		c.Op = orderOps[opTok.kind]
 		if c.Value, err = p.literal(false); err != nil {
 			return nil, err
 		}
@@ -102,7 +102,7 @@ func (p *parser) propTest() (ComparisonExpr, error) {
 			return nil, err
 		}
 	case tokLike, tokMatches, tokIsSubset, tokIsSuperset:
-		c.Op = map[tokenKind]CompareOp{tokLike: OpLike, tokMatches: OpMatches, tokIsSubset: OpIsSubset, tokIsSuperset: OpIsSuperset}[opTok.kind]
+		c.Op = stringOps[opTok.kind]
 		s, err := p.expect(tokString, "a string literal after "+opTok.text)
 		if err != nil {
 			return nil, err
@@ -115,14 +115,17 @@ func (p *parser) propTest() (ComparisonExpr, error) {
 	return c, nil
 }
 
+var (
+	orderOps  = map[tokenKind]CompareOp{tokLT: OpLT, tokLE: OpLE, tokGT: OpGT, tokGE: OpGE}
+	stringOps = map[tokenKind]CompareOp{tokLike: OpLike, tokMatches: OpMatches, tokIsSubset: OpIsSubset, tokIsSuperset: OpIsSuperset}
+)
+
 // finish prepares the comparison's matcher and records a static evaluation
 // error, if any.
 func (p *parser) finish(c *Comparison, at token) {
-	m, err := newValueMatcher(c)
-	if err != nil && p.evalErr == nil {
+	if err := c.matcher.init(c); err != nil && p.evalErr == nil {
 		p.evalErr = p.errAt(at, "%v", err)
 	}
-	c.matcher = m
 }
 
 func isLiteralKind(k tokenKind, withBool bool) bool {
@@ -144,12 +147,12 @@ func (p *parser) literal(withBool bool) (Literal, error) {
 		}
 		return Literal{}, p.errAt(t, "expected %s, found %s", what, describe(t))
 	}
-	l, err := literalFromToken(t)
+	l, timeErr, err := literalFromToken(t)
 	if err != nil {
 		return l, p.errAt(t, "%v", err)
 	}
-	if l.timeErr != nil && p.evalErr == nil {
-		p.evalErr = p.errAt(t, "%v", l.timeErr)
+	if timeErr != nil && p.evalErr == nil {
+		p.evalErr = p.errAt(t, "%v", timeErr)
 	}
 	return l, nil
 }
@@ -219,7 +222,7 @@ func (p *parser) objectPath() (ObjectPath, error) {
 			case tokAsterisk:
 				path.Steps = append(path.Steps, PathStep{Star: true, IsIndex: true})
 			case tokIntPos, tokIntNeg:
-				l, err := literalFromToken(t)
+				l, _, err := literalFromToken(t)
 				if err != nil {
 					return path, p.errAt(t, "%v", err)
 				}

@@ -36,7 +36,10 @@ func (p *Pattern) String() string { return p.text }
 // evaluation cannot interpret.
 type EvalError struct{ Err error }
 
+// Error prefixes the cause with "evaluation: ".
 func (e *EvalError) Error() string { return "evaluation: " + e.Err.Error() }
+
+// Unwrap returns the cause.
 func (e *EvalError) Unwrap() error { return e.Err }
 
 // Result is the outcome of matching a pattern against observations.

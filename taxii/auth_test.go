@@ -132,6 +132,10 @@ func TestUnknownRouteAndMethod(t *testing.T) {
 	if allow := r.header.Get("Allow"); allow != "GET, HEAD, POST" {
 		t.Errorf("Allow = %q, want GET, HEAD, POST", allow)
 	}
+	// HEAD is served wherever GET is.
+	if r := MustDo(t, f, request{method: http.MethodHead, path: "/taxii2/api/"}); r.status != 200 || len(r.body) != 0 {
+		t.Errorf("HEAD: %d, %d bytes", r.status, len(r.body))
+	}
 	r = MustDo(t, f, request{method: http.MethodPost, path: "/taxii2/"})
 	MustError(t, r, http.StatusMethodNotAllowed)
 	if allow := r.header.Get("Allow"); allow != "GET, HEAD" {

@@ -2,10 +2,12 @@ package taxii_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -26,32 +28,53 @@ const (
 // node is a real node: SQLite store, policy guard, ingest and the TAXII
 // server, over HTTP.
 type node struct {
-	db     *sqlite.DB
-	srv    *taxii.Server
-	ts     *httptest.Server
-	shared *kizuna.Collection // read: readers and publishers; write: publishers
-	tokens map[string]string  // principal name -> token
+	db       *sqlite.DB
+	ingester *ingest.Service
+	srv      *taxii.Server
+	ts       *httptest.Server
+	shared   *kizuna.Collection // read: readers and publishers; write: publishers
+	tokens   map[string]string  // principal name -> token
 }
 
 // MustNode wires a node in a temporary directory.
 func MustNode(tb testing.TB, cfg taxii.Config) *node {
 	tb.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "kizuna.db"))
+	n, closeNode, err := openNode(tb.TempDir(), cfg)
 	if err != nil {
 		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if err := closeNode(); err != nil {
+			tb.Error(err)
+		}
+	})
+	return n
+}
+
+// openNode wires a node whose database lives in dir, and returns the
+// function that shuts it down.
+func openNode(dir string, cfg taxii.Config) (*node, func() error, error) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "kizuna.db"))
+	if err != nil {
+		return nil, nil, err
 	}
 	pol, err := policy.New(policy.DefaultConfig(), db)
 	if err != nil {
-		tb.Fatal(err)
+		db.Close()
+		return nil, nil, err
 	}
 	guard := policy.NewGuard(pol, db)
 	n := &node{db: db, tokens: map[string]string{}}
+	n.ingester = ingest.New(db, guard, pol, nil)
 	n.srv = taxii.NewServer(cfg)
 	n.srv.Objects, n.srv.Collections, n.srv.Statuses, n.srv.Principals = guard, guard, db, db
 	n.srv.Authorizer = policy.Authorizer{}
-	n.srv.Ingester = ingest.New(db, guard, pol, nil)
+	n.srv.Ingester = n.ingester
 	n.srv.Logger = slog.New(slog.DiscardHandler)
+	if os.Getenv("KIZUNA_TEST_LOG") != "" {
+		n.srv.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
 
 	for _, p := range []*kizuna.Principal{
 		{Name: "usa-publisher", Nation: "USA", Organization: orgUSA, Roles: []string{kizuna.RolePublisher, kizuna.RoleReader}},
@@ -61,7 +84,8 @@ func MustNode(tb testing.TB, cfg taxii.Config) *node {
 	} {
 		tok := kizuna.NewToken()
 		if err := db.CreatePrincipal(ctx, p, kizuna.HashToken(tok)); err != nil {
-			tb.Fatal(err)
+			db.Close()
+			return nil, nil, err
 		}
 		n.tokens[p.Name] = tok
 	}
@@ -79,19 +103,18 @@ func MustNode(tb testing.TB, cfg taxii.Config) *node {
 	}
 	for _, c := range []*kizuna.Collection{n.shared, hidden} {
 		if err := db.CreateCollection(ctx, c); err != nil {
-			tb.Fatal(err)
+			db.Close()
+			return nil, nil, err
 		}
 	}
 	n.ts = httptest.NewServer(n.srv.Handler())
 	n.ts.Client().CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	tb.Cleanup(func() {
+	closeNode := func() error {
 		n.ts.Close()
-		if err := n.srv.Shutdown(context.Background()); err != nil {
-			tb.Error(err)
-		}
-		db.Close()
-	})
-	return n
+		err := n.srv.Shutdown(context.Background())
+		return errors.Join(err, db.Close())
+	}
+	return n, closeNode, nil
 }
 
 // client returns a taxii.Client for the named principal.

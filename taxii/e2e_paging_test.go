@@ -149,6 +149,20 @@ func TestE2EConcurrentPosts(t *testing.T) {
 	if err != nil || len(page.Objects) != 100 || page.More {
 		t.Fatalf("%d objects, more=%v, %v", len(page.Objects), page.More, err)
 	}
+	// The client's other calls, with a bearer token this time.
+	bearer := &taxii.Client{APIRoot: n.ts.URL + taxii.APIRootPath, HTTPClient: n.ts.Client(), Token: n.tokens["jpn-reader"]}
+	colls, err := bearer.Collections(context.Background())
+	if err != nil || len(colls) != 1 || colls[0].CanWrite || !colls[0].CanRead {
+		t.Errorf("Collections: %+v %v", colls, err)
+	}
+	root, err := bearer.APIRootInfo(context.Background())
+	if err != nil || root.MaxContentLength != taxii.DefaultMaxContentLength {
+		t.Errorf("APIRootInfo: %+v %v", root, err)
+	}
+	wrong := &taxii.Client{APIRoot: n.ts.URL + taxii.APIRootPath, HTTPClient: n.ts.Client(), Token: "kzn_wrong"}
+	if _, err := wrong.Collections(context.Background()); kizuna.ErrorCode(err) != kizuna.EUNAUTHORIZED {
+		t.Errorf("wrong token: %v", err)
+	}
 	// The client reports server errors with their code.
 	_, err = usa.GetObjects(context.Background(), kizuna.NewUUID(), taxii.ObjectQuery{})
 	if kizuna.ErrorCode(err) != kizuna.ENOTFOUND {

@@ -64,36 +64,7 @@ func MustMesh(t *testing.T, useTLS bool, specs ...fedSpec) []*fedNode {
 	root := t.TempDir()
 	nodes := make([]*fedNode, len(specs))
 	for i, s := range specs {
-		n := &fedNode{fedSpec: s, dir: filepath.Join(root, strings.ToLower(s.Name)), addr: freeAddr(t), scheme: "http", peerTokens: map[string]string{}}
-		if useTLS {
-			n.scheme = "https"
-		}
-		MustRunCLI(t, "init", "--data", n.dir, "--nation", s.Nation, "--name", s.Name)
-		for _, line := range strings.Split(MustRunCLI(t, "node", "key", "--data", n.dir), "\n") {
-			k, v, _ := strings.Cut(line, ": ")
-			switch k {
-			case "node":
-				n.nodeID = v
-			case "public-key":
-				n.key = v
-			case "cert-sha256":
-				n.cert = v
-			}
-		}
-		pubArgs := []string{"principal", "add", "--data", n.dir, "--name", "publisher", "--role", "publisher", "--role", "reader", "--org", s.Org,
-			"--clearance", "USA:TOP SECRET", "--clearance", "JPN:tokutei-himitsu", "--clearance", "JPN:kimitsu", "--clearance", "AUS:TOP SECRET"}
-		n.publisher = strings.TrimSpace(MustRunCLI(t, pubArgs...))
-		n.reader = strings.TrimSpace(MustRunCLI(t, "principal", "add", "--data", n.dir, "--name", "reader", "--role", "reader", "--org", s.Org))
-		if useTLS {
-			hc, err := federation.PinnedClient(n.cert, 30*time.Second)
-			if err != nil {
-				t.Fatal(err)
-			}
-			n.client = hc
-		} else {
-			n.client = &http.Client{Timeout: 30 * time.Second}
-		}
-		nodes[i] = n
+		nodes[i] = MustFedNode(t, root, s, useTLS)
 	}
 	for _, a := range nodes {
 		for _, b := range nodes {
@@ -123,6 +94,42 @@ func MustMesh(t *testing.T, useTLS bool, specs ...fedSpec) []*fedNode {
 		}
 	}
 	return nodes
+}
+
+// MustFedNode initialises a node's data directory under root, with a
+// publisher and a reader of its organisation.
+func MustFedNode(t *testing.T, root string, s fedSpec, useTLS bool) *fedNode {
+	t.Helper()
+	n := &fedNode{fedSpec: s, dir: filepath.Join(root, strings.ToLower(s.Name)), addr: freeAddr(t), scheme: "http", peerTokens: map[string]string{}}
+	if useTLS {
+		n.scheme = "https"
+	}
+	MustRunCLI(t, "init", "--data", n.dir, "--nation", s.Nation, "--name", s.Name)
+	for _, line := range strings.Split(MustRunCLI(t, "node", "key", "--data", n.dir), "\n") {
+		k, v, _ := strings.Cut(line, ": ")
+		switch k {
+		case "node":
+			n.nodeID = v
+		case "public-key":
+			n.key = v
+		case "cert-sha256":
+			n.cert = v
+		}
+	}
+	pubArgs := []string{"principal", "add", "--data", n.dir, "--name", "publisher", "--role", "publisher", "--role", "reader", "--org", s.Org,
+		"--clearance", "USA:TOP SECRET", "--clearance", "JPN:tokutei-himitsu", "--clearance", "JPN:kimitsu", "--clearance", "AUS:TOP SECRET"}
+	n.publisher = strings.TrimSpace(MustRunCLI(t, pubArgs...))
+	n.reader = strings.TrimSpace(MustRunCLI(t, "principal", "add", "--data", n.dir, "--name", "reader", "--role", "reader", "--org", s.Org))
+	if useTLS {
+		hc, err := federation.PinnedClient(n.cert, 30*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n.client = hc
+	} else {
+		n.client = &http.Client{Timeout: 30 * time.Second}
+	}
+	return n
 }
 
 // start runs the node as a child process (the test binary acting as
@@ -176,15 +183,17 @@ func (n *fedNode) stop(t *testing.T, sig syscall.Signal) {
 	n.log.Close()
 }
 
-// post publishes objects as the node's publisher and returns the status.
+// post publishes objects as the node's publisher and returns the outcome
+// of each version, keyed by versionKey: "" for a success, else the
+// failure message.
 func (n *fedNode) post(t *testing.T, objects []json.RawMessage) map[string]string {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"objects": objects})
 	st := n.taxii(t, http.MethodPost, "collections/default/objects/", n.publisher, body)
 	var status struct {
 		ID, Status string
-		Successes  []struct{ ID string }
-		Failures   []struct{ ID, Message string }
+		Successes  []struct{ ID, Version string }
+		Failures   []struct{ ID, Version, Message string }
 	}
 	for {
 		if err := json.Unmarshal(st, &status); err != nil {
@@ -197,11 +206,18 @@ func (n *fedNode) post(t *testing.T, objects []json.RawMessage) map[string]strin
 		st = n.taxii(t, http.MethodGet, "status/"+status.ID+"/", n.publisher, nil)
 	}
 	out := map[string]string{}
+	key := func(id, version string) string {
+		v, err := time.Parse(time.RFC3339Nano, version)
+		if err != nil {
+			return id + "@" + version
+		}
+		return versionKey(id, v)
+	}
 	for _, s := range status.Successes {
-		out[s.ID] = ""
+		out[key(s.ID, s.Version)] = ""
 	}
 	for _, f := range status.Failures {
-		out[f.ID] = f.Message
+		out[key(f.ID, f.Version)] = f.Message
 	}
 	return out
 }
@@ -267,7 +283,7 @@ func (n *fedNode) held(t *testing.T) map[string][]*kizuna.Object {
 	}
 }
 
-// audit returns the node's audit events with the action.
+// audit returns the node's audit events with the action ("": all).
 func (n *fedNode) audit(t *testing.T, action string) []*kizuna.AuditEvent {
 	t.Helper()
 	ctx := context.Background()
@@ -287,7 +303,7 @@ func (n *fedNode) audit(t *testing.T, action string) []*kizuna.AuditEvent {
 			return out
 		}
 		for _, e := range evs {
-			if e.Action == action {
+			if e.Action == action || action == "" {
 				out = append(out, e)
 			}
 			after = e.Seq

@@ -20,7 +20,7 @@ Usage:
   kizuna export     --collection ID                 write a collection as a STIX bundle
   kizuna collection add|list                        manage collections
   kizuna principal  add|list|revoke                 manage principals and their tokens
-  kizuna peer       add|list|remove                 manage peering agreements with other nodes
+  kizuna peer       add|list|remove|set-token|resend manage peering agreements with other nodes
   kizuna node       key                             print this node's public key and certificate pin
   kizuna demo                                       run three federated nodes (USA, JPN, AUS) on loopback
   kizuna org        add                             add an organisation (a STIX identity)

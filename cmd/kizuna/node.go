@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
-	"github.com/kizuna-dev/kizuna/federation"
 	"github.com/kizuna-dev/kizuna/api"
+	"github.com/kizuna-dev/kizuna/federation"
 	"github.com/kizuna-dev/kizuna/ingest"
 	"github.com/kizuna-dev/kizuna/match"
 	"github.com/kizuna-dev/kizuna/policy"

@@ -197,4 +197,3 @@ func loadIndicators(e *env, file string) (*pattern.Index, error) {
 	}
 	return ix, nil
 }
-

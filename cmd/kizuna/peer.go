@@ -14,7 +14,7 @@ import (
 
 func runPeer(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
-		return &exitError{code: 2, msg: "Usage: kizuna peer add|list|set-token|remove [flags]"}
+		return &exitError{code: 2, msg: "Usage: kizuna peer add|list|set-token|resend|remove [flags]"}
 	}
 	switch args[0] {
 	case "add":
@@ -25,8 +25,10 @@ func runPeer(ctx context.Context, e *env, args []string) error {
 		return runPeerRemove(ctx, e, args[1:])
 	case "set-token":
 		return runPeerSetToken(ctx, e, args[1:])
+	case "resend":
+		return runPeerResend(ctx, e, args[1:])
 	default:
-		return &exitError{code: 2, msg: fmt.Sprintf("kizuna peer: unknown subcommand %q (want add, list, set-token or remove)", args[0])}
+		return &exitError{code: 2, msg: fmt.Sprintf("kizuna peer: unknown subcommand %q (want add, list, set-token, resend or remove)", args[0])}
 	}
 }
 
@@ -179,89 +181,4 @@ func runPeerList(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", pc.Name, pc.Nation, pc.URL, pc.MaxTLP, kind, strings.Join(maps, ","))
 	}
 	return tw.Flush()
-}
-
-func runPeerRemove(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("peer remove", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	data := fs.String("data", "./kizuna-data", "data directory")
-	name := fs.String("name", "", "the peer to remove (required)")
-	if err := fs.Parse(args); err != nil {
-		return &exitError{code: 2}
-	}
-	if *name == "" {
-		return &exitError{code: 2, msg: "peer remove: --name is required"}
-	}
-	n, err := openNode(ctx, *data, nil)
-	if err != nil {
-		return err
-	}
-	defer n.Close()
-	peers, err := federation.LoadPeers(n.dir)
-	if err != nil {
-		return err
-	}
-	keep := peers.Peers[:0]
-	for _, pc := range peers.Peers {
-		if pc.Name != *name {
-			keep = append(keep, pc)
-		}
-	}
-	if len(keep) == len(peers.Peers) {
-		return fmt.Errorf("peer remove: no peer named %q", *name)
-	}
-	peers.Peers = keep
-	if err := federation.SavePeers(n.dir, peers); err != nil {
-		return err
-	}
-	// Revoking the principal stops both directions at once: its token no
-	// longer authenticates, and egress decisions for it deny.
-	if err := n.store.RevokePrincipal(ctx, *name); err != nil && kizuna.ErrorCode(err) != kizuna.ENOTFOUND {
-		return err
-	}
-	if cursors, err := federation.OpenCursors(n.dir); err == nil {
-		if err := cursors.Forget(*name); err != nil {
-			return err
-		}
-	}
-	n.audit(ctx, &kizuna.AuditEvent{Action: "peer.remove", Object: *name})
-	fmt.Fprintf(e.stderr, "peer %q removed and its principal revoked\n", *name)
-	return nil
-}
-
-// runPeerSetToken sets the credentials this node presents to a peer: the
-// two nodes' tokens are issued by 'peer add' on each side, so one of them
-// is always known only after its own 'peer add'.
-func runPeerSetToken(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("peer set-token", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	data := fs.String("data", "./kizuna-data", "data directory")
-	name := fs.String("name", "", "the peer (required)")
-	token := fs.String("token", "", "this node's token on the peer (required)")
-	username := fs.String("username", "", "this node's user name on the peer (HTTP Basic); empty sends a bearer token")
-	if err := fs.Parse(args); err != nil {
-		return &exitError{code: 2}
-	}
-	if *name == "" || *token == "" {
-		return &exitError{code: 2, msg: "peer set-token: --name and --token are required"}
-	}
-	if err := setPeerToken(*data, *name, *username, *token); err != nil {
-		return fmt.Errorf("peer set-token: %s", kizuna.ErrorMessage(err))
-	}
-	fmt.Fprintf(e.stderr, "peer %q: credentials updated (a running node reads them at its next start)\n", *name)
-	return nil
-}
-
-// setPeerToken updates the credentials of a configured peer.
-func setPeerToken(dir, name, username, token string) error {
-	peers, err := federation.LoadPeers(dir)
-	if err != nil {
-		return err
-	}
-	pc := peers.Find(name)
-	if pc == nil {
-		return kizuna.Errorf(kizuna.ENOTFOUND, "no peer named %q", name)
-	}
-	pc.Username, pc.Token = username, token
-	return federation.SavePeers(dir, peers)
 }

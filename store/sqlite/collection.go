@@ -22,7 +22,7 @@ func newUUID() string {
 
 // collectionSeq returns the internal key and the id of the collection with
 // the id or alias, inside a write transaction.
-func (tx *Tx) collectionSeq(ctx context.Context, idOrAlias string) (int64, string, error) {
+func (tx *writeTx) collectionSeq(ctx context.Context, idOrAlias string) (int64, string, error) {
 	var seq int64
 	var id string
 	err := tx.QueryRowContext(ctx, `SELECT seq, id FROM collections WHERE id = ? OR alias = ?`, idOrAlias, idOrAlias).Scan(&seq, &id)

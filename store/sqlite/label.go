@@ -2,7 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 
 	"github.com/kizuna-dev/kizuna"
 )
@@ -116,4 +118,69 @@ func (db *DB) FindMarkingDefinition(ctx context.Context, id string) (*kizuna.Obj
 		return nil, kizuna.Errorf(kizuna.ENOTFOUND, "marking-definition %q not found", id)
 	}
 	return objs[0], nil
+}
+
+// labelEncodings returns the encodings of the object's label and of its
+// portions' labels, in that order.
+func labelEncodings(o *kizuna.Object) ([]string, error) {
+	encs := make([]string, 0, 1+len(o.Portions))
+	for _, l := range append([]*kizuna.AccessLabel{o.Label}, portionLabels(o.Portions)...) {
+		// json.Marshal of an AccessLabel is deterministic (fields in
+		// declaration order, no maps), so equal labels share one row.
+		b, err := json.Marshal(l)
+		if err != nil {
+			return nil, kizuna.WrapError(kizuna.EINVALID, err, "object %s: access label cannot be encoded", o.ID)
+		}
+		encs = append(encs, string(b))
+	}
+	return encs, nil
+}
+
+func portionLabels(ps []kizuna.Portion) []*kizuna.AccessLabel {
+	out := make([]*kizuna.AccessLabel, len(ps))
+	for i, p := range ps {
+		out[i] = p.Label
+	}
+	return out
+}
+
+// cachedLabel returns the id of a label known to be stored.
+func (p *putTx) cachedLabel(enc string) (int64, bool) {
+	if id, ok := p.newLabels[enc]; ok {
+		return id, true
+	}
+	p.db.labelMu.RLock()
+	defer p.db.labelMu.RUnlock()
+	id, ok := p.db.labelIDs[enc]
+	return id, ok
+}
+
+// insertWithLabels stores the missing labels, then the object row.
+func (p *putTx) insertWithLabels(ctx context.Context, o *kizuna.Object, res *kizuna.PutResult,
+	encs []string, ids []int64, missing []int, inserted *[]string, sf *storedFields) (bool, error) {
+	for _, j := range missing {
+		if id, ok := p.newLabels[encs[j]]; ok { // the object repeats a label
+			ids[j] = id
+			continue
+		}
+		err := p.findLabel.QueryRowContext(ctx, encs[j]).Scan(&ids[j])
+		if errors.Is(err, sql.ErrNoRows) {
+			r, err := p.insertLabel.ExecContext(ctx, encs[j])
+			if err != nil {
+				return false, err
+			}
+			if ids[j], err = r.LastInsertId(); err != nil {
+				return false, err
+			}
+			p.newLabels[encs[j]] = ids[j]
+			*inserted = append(*inserted, encs[j])
+		} else if err != nil {
+			return false, err
+		} else {
+			// Stored by another process since this one cached labels:
+			// committed, so it may join the cache at commit.
+			p.newLabels[encs[j]] = ids[j]
+		}
+	}
+	return p.insertRow(ctx, o, res, ids, sf)
 }

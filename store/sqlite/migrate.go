@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"fmt"
 	"io/fs"
 	"path"
 	"sort"
@@ -121,9 +122,9 @@ func checkSchemaNotNewer(ctx context.Context, db *sql.DB, ms []migration) error 
 		return formatError(err, "reading the migrations table")
 	}
 	if unknown != "" {
-		return kizuna.Errorf(kizuna.ESCHEMA,
-			"data directory was written by a newer kizuna (schema %d > %d, unknown migration %q); upgrade kizuna",
-			max(newest, latest+1), latest, unknown)
+		return kizuna.WrapError(kizuna.ESCHEMA, fmt.Errorf("unknown migration %q", unknown),
+			"data directory was written by a newer kizuna (schema %d > %d); upgrade kizuna",
+			max(newest, latest+1), latest)
 	}
 	return nil
 }

@@ -12,30 +12,31 @@ import (
 	"github.com/kizuna-dev/kizuna/store/storetest"
 )
 
-// withExtra returns a migration source of the embedded migrations plus one
-// more, as a newer binary would have.
-func withExtra(tb testing.TB) func() ([]migration, error) {
+// firstMigrations returns a migration source of the first n embedded
+// migrations, as an older binary would have.
+func firstMigrations(tb testing.TB, n int) func() ([]migration, error) {
 	tb.Helper()
 	ms, err := embeddedMigrations()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	last := ms[len(ms)-1].number
-	fsys := fstest.MapFS{}
-	for _, m := range ms {
-		fsys["m/"+m.name] = &fstest.MapFile{Data: []byte(m.sql)}
+	if len(ms) < n {
+		tb.Fatalf("only %d migrations", len(ms))
 	}
-	name := fmt.Sprintf("%04d_future.sql", last+1)
-	fsys["m/"+name] = &fstest.MapFile{Data: []byte(`CREATE TABLE future (x INTEGER); ALTER TABLE objects ADD COLUMN future INTEGER;`)}
-	return func() ([]migration, error) { return loadMigrations(fsys, "m") }
+	return func() ([]migration, error) { return ms[:n], nil }
 }
 
 func TestMigrateOlderDatabase(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "kizuna.db")
-	db, err := Open(ctx, path)
+	all, err := embeddedMigrations()
 	if err != nil {
-		t.Fatalf("Open: %v", err)
+		t.Fatal(err)
+	}
+	older := len(all) - 1
+	db, err := open(ctx, path, firstMigrations(t, older))
+	if err != nil {
+		t.Fatalf("older binary creating the database: %v", err)
 	}
 	coll := storetest.MustCollection(t, db)
 	storetest.MustPut(t, db, coll, storetest.NewSCO(storetest.ObjectID("ipv4-addr", 1), "192.0.2.1", storetest.LabelGreen))
@@ -43,43 +44,66 @@ func TestMigrateOlderDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// A newer binary applies its new migration and keeps the data.
-	newer, err := open(ctx, path, withExtra(t))
+	// The current binary applies the migration the database lacks and
+	// keeps the data.
+	db, err = Open(ctx, path)
 	if err != nil {
 		t.Fatalf("newer binary: %v", err)
 	}
 	var n int
-	if err := newer.read.QueryRow(`SELECT COUNT(*) FROM migrations`).Scan(&n); err != nil {
+	if err := db.read.QueryRow(`SELECT COUNT(*) FROM migrations`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
-	ms, _ := embeddedMigrations()
-	if n != len(ms)+1 {
-		t.Errorf("%d migrations recorded, want %d", n, len(ms)+1)
+	if n != len(all) {
+		t.Errorf("%d migrations recorded, want %d", n, len(all))
 	}
-	if _, err := newer.read.Exec(`SELECT future FROM objects`); err != nil {
-		t.Errorf("new migration not applied: %v", err)
+	if err := db.read.QueryRow(`SELECT COUNT(*) FROM sqlite_schema WHERE name = 'objects_label_page'`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("migration 0002 not applied: %d, %v", n, err)
 	}
-	if got := storetest.MustFindAll(t, newer, kizuna.ObjectFilter{Collection: coll, Access: kizuna.AccessScope{Unrestricted: true}}); len(got) != 1 {
+	if got := storetest.MustFindAll(t, db, kizuna.ObjectFilter{Collection: coll, Access: kizuna.AccessScope{Unrestricted: true}}); len(got) != 1 {
 		t.Errorf("%d objects after migration, want 1", len(got))
 	}
-	if err := newer.Close(); err != nil {
+	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	// Opening again is a no-op.
-	again, err := open(ctx, path, withExtra(t))
+	// Opening again applies nothing.
+	db, err = Open(ctx, path)
 	if err != nil {
 		t.Fatalf("reopen: %v", err)
 	}
-	again.Close()
+	db.Close()
 
 	// The older binary refuses the database.
-	_, err = Open(ctx, path)
+	_, err = open(ctx, path, firstMigrations(t, older))
 	if kizuna.ErrorCode(err) != kizuna.ESCHEMA {
 		t.Fatalf("older binary: %v, want ESCHEMA", err)
 	}
-	want := "data directory was written by a newer kizuna (schema 2 > 1"
-	if msg := kizuna.ErrorMessage(err); !strings.Contains(msg, want) || !strings.Contains(msg, "upgrade kizuna") {
-		t.Errorf("message %q, want it to contain %q and \"upgrade kizuna\"", msg, want)
+	want := fmt.Sprintf("data directory was written by a newer kizuna (schema %d > %d); upgrade kizuna", len(all), older)
+	if msg := kizuna.ErrorMessage(err); msg != want {
+		t.Errorf("message %q, want %q", msg, want)
+	}
+}
+
+// TestRefuseUnknownMigration checks a database that records a migration
+// this binary has never heard of, numbered far ahead.
+func TestRefuseUnknownMigration(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "kizuna.db")
+	ms, _ := embeddedMigrations()
+	fsys := fstest.MapFS{}
+	for _, m := range ms {
+		fsys["m/"+m.name] = &fstest.MapFile{Data: []byte(m.sql)}
+	}
+	fsys["m/0042_future.sql"] = &fstest.MapFile{Data: []byte(`CREATE TABLE future (x INTEGER)`)}
+	db, err := open(ctx, path, func() ([]migration, error) { return loadMigrations(fsys, "m") })
+	if err != nil {
+		t.Fatalf("newer binary: %v", err)
+	}
+	db.Close()
+	_, err = Open(ctx, path)
+	want := fmt.Sprintf("data directory was written by a newer kizuna (schema 42 > %d); upgrade kizuna", len(ms))
+	if kizuna.ErrorCode(err) != kizuna.ESCHEMA || kizuna.ErrorMessage(err) != want {
+		t.Fatalf("Open: %v, want ESCHEMA %q", err, want)
 	}
 }
 

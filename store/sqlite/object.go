@@ -17,7 +17,7 @@ const putBatchSize = 1000
 
 // putTx is the state of one batch of PutObjects inside its transaction.
 type putTx struct {
-	*Tx
+	*writeTx
 	seq       int64 // collection key
 	lastAdded int64 // the latest date_added assigned, in microseconds
 	// newLabels are the labels this transaction inserted, by encoding;
@@ -27,8 +27,8 @@ type putTx struct {
 	findVersion, findHash, insert, findLabel, insertLabel, savepoint, rollbackTo, release *sql.Stmt
 }
 
-func (tx *Tx) preparePut(ctx context.Context, seq int64) (*putTx, error) {
-	p := &putTx{Tx: tx, seq: seq, newLabels: map[string]int64{}}
+func (tx *writeTx) preparePut(ctx context.Context, seq int64) (*putTx, error) {
+	p := &putTx{writeTx: tx, seq: seq, newLabels: map[string]int64{}}
 	for _, s := range []struct {
 		stmt **sql.Stmt
 		sql  string
@@ -178,41 +178,6 @@ func (p *putTx) putObject(ctx context.Context, i int, o *kizuna.Object) (kizuna.
 	return res, sf
 }
 
-// labelEncodings returns the encodings of the object's label and of its
-// portions' labels, in that order.
-func labelEncodings(o *kizuna.Object) ([]string, error) {
-	encs := make([]string, 0, 1+len(o.Portions))
-	for _, l := range append([]*kizuna.AccessLabel{o.Label}, portionLabels(o.Portions)...) {
-		// json.Marshal of an AccessLabel is deterministic (fields in
-		// declaration order, no maps), so equal labels share one row.
-		b, err := json.Marshal(l)
-		if err != nil {
-			return nil, kizuna.WrapError(kizuna.EINVALID, err, "object %s: access label cannot be encoded", o.ID)
-		}
-		encs = append(encs, string(b))
-	}
-	return encs, nil
-}
-
-func portionLabels(ps []kizuna.Portion) []*kizuna.AccessLabel {
-	out := make([]*kizuna.AccessLabel, len(ps))
-	for i, p := range ps {
-		out[i] = p.Label
-	}
-	return out
-}
-
-// cachedLabel returns the id of a label known to be stored.
-func (p *putTx) cachedLabel(enc string) (int64, bool) {
-	if id, ok := p.newLabels[enc]; ok {
-		return id, true
-	}
-	p.db.labelMu.RLock()
-	defer p.db.labelMu.RUnlock()
-	id, ok := p.db.labelIDs[enc]
-	return id, ok
-}
-
 // insertObject stores o unless an identical version exists, and fills res.
 // An unversioned object (an SCO) is versioned by the date this content was
 // first stored, so the same content again is a no-op.
@@ -262,36 +227,6 @@ func (p *putTx) insertObject(ctx context.Context, o *kizuna.Object, res *kizuna.
 	}
 	_, err = p.insertRow(ctx, o, res, ids, &sf)
 	return sf, err
-}
-
-// insertWithLabels stores the missing labels, then the object row.
-func (p *putTx) insertWithLabels(ctx context.Context, o *kizuna.Object, res *kizuna.PutResult,
-	encs []string, ids []int64, missing []int, inserted *[]string, sf *storedFields) (bool, error) {
-	for _, j := range missing {
-		if id, ok := p.newLabels[encs[j]]; ok { // the object repeats a label
-			ids[j] = id
-			continue
-		}
-		err := p.findLabel.QueryRowContext(ctx, encs[j]).Scan(&ids[j])
-		if errors.Is(err, sql.ErrNoRows) {
-			r, err := p.insertLabel.ExecContext(ctx, encs[j])
-			if err != nil {
-				return false, err
-			}
-			if ids[j], err = r.LastInsertId(); err != nil {
-				return false, err
-			}
-			p.newLabels[encs[j]] = ids[j]
-			*inserted = append(*inserted, encs[j])
-		} else if err != nil {
-			return false, err
-		} else {
-			// Stored by another process since this one cached labels:
-			// committed, so it may join the cache at commit.
-			p.newLabels[encs[j]] = ids[j]
-		}
-	}
-	return p.insertRow(ctx, o, res, ids, sf)
 }
 
 // insertRow inserts the object row with its label ids (object first, then

@@ -37,7 +37,10 @@ func (db *DB) CreatePrincipal(ctx context.Context, p *kizuna.Principal, tokenHas
 	if _, err := tx.ExecContext(ctx, `INSERT INTO principals (id, name, organization, nation, clearances, communities,
 		roles, token_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		id, p.Name, p.Organization, p.Nation, string(clearances), string(communities), string(roles), token, micros(tx.now)); err != nil {
-		return formatError(err, "creating principal %q (id, name or token taken?)", p.Name)
+		if err := formatError(err, "creating principal %q", p.Name); kizuna.ErrorCode(err) != kizuna.ECONFLICT {
+			return err
+		}
+		return kizuna.WrapError(kizuna.ECONFLICT, err, "principal %q: the name, id or token is already taken", p.Name)
 	}
 	if err := tx.Commit(); err != nil {
 		return formatError(err, "creating principal %q", p.Name)

@@ -47,6 +47,16 @@ type DB struct {
 	// labelIDs caches the ids of committed labels by their encoding, so
 	// that storing an object needs no label lookup.
 	labelIDs map[string]int64
+
+	// sparseBelow is the number of admitted rows below which a scoped page
+	// reads them directly (sparseRows; 0 never does). Tests change it to
+	// run the suite through both plans.
+	sparseBelow int
+
+	// stmts caches prepared read statements by their text: compiling a
+	// page query costs more than running it on a small page. The set of
+	// texts is small, since list filters are bound as one JSON parameter.
+	stmts sync.Map // string -> *sql.Stmt
 }
 
 // Open opens the SQLite database at path, creating it if needed, and brings
@@ -64,7 +74,7 @@ func open(ctx context.Context, path string, source func() ([]migration, error)) 
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{path: path, now: time.Now, labels: make(map[int64]*kizuna.AccessLabel), labelIDs: make(map[string]int64)}
+	db := &DB{path: path, now: time.Now, labels: make(map[int64]*kizuna.AccessLabel), labelIDs: make(map[string]int64), sparseBelow: sparseRows}
 
 	// synchronous=NORMAL: in WAL mode a commit is durable against a crash of
 	// the process and consistent against a power loss, which may lose only
@@ -115,6 +125,10 @@ func open(ctx context.Context, path string, source func() ([]migration, error)) 
 // database file, so that a copied data directory is self-contained.
 func (db *DB) Close() error {
 	var errs []error
+	db.stmts.Range(func(k, v any) bool {
+		errs = append(errs, v.(*sql.Stmt).Close())
+		return true
+	})
 	if db.read != nil {
 		errs = append(errs, db.read.Close())
 	}
@@ -132,8 +146,24 @@ func (db *DB) Close() error {
 	return nil
 }
 
-// Tx is a write transaction with the one "now" every row it writes uses.
-type Tx struct {
+// readStmt returns the prepared read statement of the query text.
+func (db *DB) readStmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if s, ok := db.stmts.Load(query); ok {
+		return s.(*sql.Stmt), nil
+	}
+	s, err := db.read.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, formatError(err, "preparing a query")
+	}
+	if prev, loaded := db.stmts.LoadOrStore(query, s); loaded {
+		s.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return s, nil
+}
+
+// writeTx is a write transaction with the one "now" every row it writes uses.
+type writeTx struct {
 	*sql.Tx
 	db  *DB
 	now time.Time
@@ -142,12 +172,12 @@ type Tx struct {
 // beginWrite starts a write transaction on the writer connection. The
 // driver issues BEGIN IMMEDIATE, which takes the write lock at once, so a
 // transaction never fails halfway on a lock upgrade.
-func (db *DB) beginWrite(ctx context.Context) (*Tx, error) {
+func (db *DB) beginWrite(ctx context.Context) (*writeTx, error) {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, formatError(err, "starting a write transaction")
 	}
-	return &Tx{Tx: tx, db: db, now: db.now().UTC()}, nil
+	return &writeTx{Tx: tx, db: db, now: db.now().UTC()}, nil
 }
 
 // micros converts t to the stored form: microseconds since the epoch.

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -73,6 +74,7 @@ func testPagingUnderConcurrentWrites(t *testing.T, s kizuna.Store) {
 	var wg sync.WaitGroup
 	done := make(chan struct{})
 	errc := make(chan error, 1)
+	version := MustTime(t, "2025-03-01T10:00:00Z")
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -80,9 +82,13 @@ func testPagingUnderConcurrentWrites(t *testing.T, s kizuna.Store) {
 		for b := 0; b < batches; b++ {
 			var batch []*kizuna.Object
 			for i := 0; i < perBatch; i++ {
-				batch = append(batch, NewObject(ObjectID("indicator", b*perBatch+i), MustTime(t, "2025-03-01T10:00:00Z"), LabelGreen, "x"))
+				batch = append(batch, NewObject(ObjectID("indicator", b*perBatch+i), version, LabelGreen, "x"))
 			}
-			if _, err := s.PutObjects(context.Background(), coll, batch); err != nil {
+			rs, err := s.PutObjects(context.Background(), coll, batch)
+			for _, r := range rs {
+				err = errors.Join(err, r.Err)
+			}
+			if err != nil {
 				errc <- err
 				return
 			}

@@ -34,6 +34,8 @@ func Run(t *testing.T, open func(t *testing.T) kizuna.Store) {
 		{"Unversioned", testUnversioned},
 		{"Refused", testRefused},
 		{"BatchAtomicity", testBatchAtomicity},
+		{"RepeatsInBatch", testRepeatsInBatch},
+		{"UnstorableInBatch", testUnstorableInBatch},
 		{"DateAddedIncreasing", testDateAddedIncreasing},
 		{"Paging", testPaging},
 		{"MalformedCursor", testMalformedCursor},

@@ -52,13 +52,18 @@ CREATE TABLE objects (
 	raw               BLOB    NOT NULL
 );
 
--- Paging in date_added order, and the cursor's position, within a collection.
-CREATE UNIQUE INDEX objects_collection_date_added ON objects (collection, date_added);
--- One row per (id, version); also serves id filters and the first/last
--- version lookups.
-CREATE UNIQUE INDEX objects_collection_id_version ON objects (collection, id, version);
--- A type filter reads its rows already in date_added order.
-CREATE INDEX objects_collection_type_date_added ON objects (collection, type, date_added);
+-- Page queries walk one of two indexes in date_added order: the whole
+-- collection, or one type of it. label_id is in both so that the access
+-- scope is checked on the index entry, before the row is read: a reader who
+-- may see few of the rows skips the others cheaply. date_added is unique per
+-- collection by construction (one writer, last_added + 1), not by index.
+CREATE INDEX objects_page ON objects (collection, date_added, label_id);
+CREATE INDEX objects_type_page ON objects (collection, type, date_added, label_id);
+-- One row per (id, version); serves id filters.
+CREATE UNIQUE INDEX objects_version ON objects (collection, id, version);
+-- Answers "the first or last version of this id that the reader may see"
+-- from the index alone.
+CREATE INDEX objects_version_scope ON objects (collection, id, version, label_id, spec_version);
 
 CREATE TABLE principals (
 	seq          INTEGER PRIMARY KEY,

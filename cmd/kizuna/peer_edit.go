@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/federation"
+)
+
+func runPeerRemove(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("peer remove", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	data := fs.String("data", "./kizuna-data", "data directory")
+	name := fs.String("name", "", "the peer to remove (required)")
+	if err := fs.Parse(args); err != nil {
+		return &exitError{code: 2}
+	}
+	if *name == "" {
+		return &exitError{code: 2, msg: "peer remove: --name is required"}
+	}
+	n, err := openNode(ctx, *data, nil)
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	peers, err := federation.LoadPeers(n.dir)
+	if err != nil {
+		return err
+	}
+	keep := peers.Peers[:0]
+	for _, pc := range peers.Peers {
+		if pc.Name != *name {
+			keep = append(keep, pc)
+		}
+	}
+	if len(keep) == len(peers.Peers) {
+		return fmt.Errorf("peer remove: no peer named %q", *name)
+	}
+	peers.Peers = keep
+	if err := federation.SavePeers(n.dir, peers); err != nil {
+		return err
+	}
+	// Revoking the principal stops both directions at once: its token no
+	// longer authenticates, and egress decisions for it deny.
+	if err := n.store.RevokePrincipal(ctx, *name); err != nil && kizuna.ErrorCode(err) != kizuna.ENOTFOUND {
+		return err
+	}
+	if cursors, err := federation.OpenCursors(n.dir); err == nil {
+		if err := cursors.Forget(*name); err != nil {
+			return err
+		}
+	}
+	n.audit(ctx, &kizuna.AuditEvent{Action: "peer.remove", Object: *name})
+	fmt.Fprintf(e.stderr, "peer %q removed and its principal revoked\n", *name)
+	return nil
+}
+
+// runPeerSetToken sets the credentials this node presents to a peer: the
+// two nodes' tokens are issued by 'peer add' on each side, so one of them
+// is always known only after its own 'peer add'.
+func runPeerSetToken(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("peer set-token", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	data := fs.String("data", "./kizuna-data", "data directory")
+	name := fs.String("name", "", "the peer (required)")
+	token := fs.String("token", "", "this node's token on the peer (required)")
+	username := fs.String("username", "", "this node's user name on the peer (HTTP Basic); empty sends a bearer token")
+	if err := fs.Parse(args); err != nil {
+		return &exitError{code: 2}
+	}
+	if *name == "" || *token == "" {
+		return &exitError{code: 2, msg: "peer set-token: --name and --token are required"}
+	}
+	if err := setPeerToken(*data, *name, *username, *token); err != nil {
+		return fmt.Errorf("peer set-token: %s", kizuna.ErrorMessage(err))
+	}
+	fmt.Fprintf(e.stderr, "peer %q: credentials updated (a running node reads them at its next start)\n", *name)
+	return nil
+}
+
+// setPeerToken updates the credentials of a configured peer.
+func setPeerToken(dir, name, username, token string) error {
+	peers, err := federation.LoadPeers(dir)
+	if err != nil {
+		return err
+	}
+	pc := peers.Find(name)
+	if pc == nil {
+		return kizuna.Errorf(kizuna.ENOTFOUND, "no peer named %q", name)
+	}
+	pc.Username, pc.Token = username, token
+	return federation.SavePeers(dir, peers)
+}
+
+// runPeerResend forgets how far synchronisation with a peer got, so that
+// the node sends (and pulls) its history again under the current
+// agreement: after the ceiling was raised, or after the peer lost its data.
+// The receiver's idempotence makes a resend harmless.
+func runPeerResend(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("peer resend", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	data := fs.String("data", "./kizuna-data", "data directory")
+	name := fs.String("name", "", "the peer (required)")
+	if err := fs.Parse(args); err != nil {
+		return &exitError{code: 2}
+	}
+	if *name == "" {
+		return &exitError{code: 2, msg: "peer resend: --name is required"}
+	}
+	peers, err := federation.LoadPeers(*data)
+	if err != nil {
+		return err
+	}
+	if peers.Find(*name) == nil {
+		return fmt.Errorf("peer resend: no peer named %q", *name)
+	}
+	cursors, err := federation.OpenCursors(*data)
+	if err != nil {
+		return err
+	}
+	if err := cursors.Forget(*name); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "peer %q: cursors reset; the node resends its history at its next start\n", *name)
+	return nil
+}

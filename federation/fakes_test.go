@@ -1,0 +1,145 @@
+package federation
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kizuna-dev/kizuna"
+)
+
+// memObjects is an ObjectStore holding versions in date_added order. It
+// stands in for the guard: it returns what it holds, with labels, and
+// records which principal read.
+type memObjects struct {
+	mu      sync.Mutex
+	objects []*kizuna.Object
+	readers []string
+}
+
+func (m *memObjects) add(o *kizuna.Object) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	o.Collection = "coll-1"
+	o.DateAdded = time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC).Add(time.Duration(len(m.objects)+1) * time.Millisecond)
+	m.objects = append(m.objects, o)
+}
+
+func (m *memObjects) PutObjects(ctx context.Context, c string, objs []*kizuna.Object) ([]kizuna.PutResult, error) {
+	return nil, kizuna.Errorf(kizuna.EINTERNAL, "read-only")
+}
+
+func (m *memObjects) FindObjects(ctx context.Context, f kizuna.ObjectFilter) (*kizuna.ObjectPage, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if p := kizuna.PrincipalFromContext(ctx); p != nil {
+		m.readers = append(m.readers, p.Name)
+	}
+	page := &kizuna.ObjectPage{}
+	for _, o := range m.objects {
+		if f.AddedAfter != nil && !o.DateAdded.After(*f.AddedAfter) {
+			continue
+		}
+		if len(f.IDs) > 0 && !slices.Contains(f.IDs, o.ID) {
+			continue
+		}
+		if len(page.Objects) == f.Limit {
+			page.More = true
+			break
+		}
+		page.Objects = append(page.Objects, o)
+	}
+	return page, nil
+}
+
+func (m *memObjects) DeleteObject(ctx context.Context, c, id string, v kizuna.VersionMatch, a kizuna.AccessScope) (int, error) {
+	return 0, nil
+}
+
+type memCollections struct{}
+
+func (memCollections) CreateCollection(ctx context.Context, c *kizuna.Collection) error { return nil }
+func (memCollections) FindCollectionByID(ctx context.Context, id string) (*kizuna.Collection, error) {
+	return &kizuna.Collection{ID: "coll-1", Alias: "default"}, nil
+}
+func (memCollections) FindCollections(ctx context.Context) ([]*kizuna.Collection, error) {
+	return nil, nil
+}
+
+type memPrincipals map[string]*kizuna.Principal
+
+func (m memPrincipals) FindPrincipalByName(ctx context.Context, name string) (*kizuna.Principal, error) {
+	if p, ok := m[name]; ok {
+		return p, nil
+	}
+	return nil, kizuna.Errorf(kizuna.ENOTFOUND, "no principal %q", name)
+}
+
+// fakePeer records what it receives. It fails the first failN pushes and,
+// when block is set, holds every push until its context ends.
+type fakePeer struct {
+	mu       sync.Mutex
+	received []json.RawMessage
+	pushes   int
+	failN    int
+	block    bool
+	refuse   string // object ids containing this are refused
+	deleted  []string
+	// deleteFails is how many deletions fail before they succeed.
+	deleteFails int
+}
+
+func (p *fakePeer) Push(ctx context.Context, collection string, objects []json.RawMessage) (*kizuna.Status, error) {
+	p.mu.Lock()
+	p.pushes++
+	fail, block := p.pushes <= p.failN, p.block
+	p.mu.Unlock()
+	if block {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	if fail {
+		return nil, kizuna.Errorf(kizuna.EUNAVAILABLE, "peer down")
+	}
+	st := &kizuna.Status{ID: "s", Status: kizuna.StatusComplete}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, raw := range objects {
+		id := head(raw).ID
+		if p.refuse != "" && strings.Contains(id, p.refuse) {
+			st.Failures = append(st.Failures, kizuna.StatusDetail{ID: id, Message: "refused"})
+			continue
+		}
+		p.received = append(p.received, raw)
+		st.Successes = append(st.Successes, kizuna.StatusDetail{ID: id})
+	}
+	return st, nil
+}
+
+func (p *fakePeer) Pull(ctx context.Context, collection string, after time.Time, limit int) (*PullPage, error) {
+	return &PullPage{}, nil
+}
+
+func (p *fakePeer) Delete(ctx context.Context, collection, id string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.deleteFails > 0 {
+		p.deleteFails--
+		return kizuna.Errorf(kizuna.EUNAVAILABLE, "peer down")
+	}
+	p.deleted = append(p.deleted, id)
+	return nil
+}
+
+func (p *fakePeer) ids() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []string
+	for _, raw := range p.received {
+		out = append(out, head(raw).ID)
+	}
+	return out
+}

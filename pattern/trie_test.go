@@ -1,0 +1,41 @@
+package pattern
+
+import (
+	"math/rand/v2"
+	"net/netip"
+	"slices"
+	"testing"
+)
+
+// TestPrefixTrieAgainstScan compares the trie with testing every prefix.
+func TestPrefixTrieAgainstScan(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	var t4 prefixTrie
+	var stored []netip.Prefix
+	for i := range 3000 {
+		var a [4]byte
+		a[0], a[1], a[2], a[3] = byte(r.IntN(4)), byte(r.IntN(4)), byte(r.IntN(256)), byte(r.IntN(256))
+		p := netip.PrefixFrom(netip.AddrFrom4(a), 1+r.IntN(32)).Masked()
+		stored = append(stored, p)
+		t4.insert(p, leafRef{int32(i), 0})
+	}
+	for i := 0; i < len(stored); i += 3 {
+		t4.remove(stored[i], leafRef{int32(i), 0})
+	}
+	for range 5000 {
+		var a [4]byte
+		a[0], a[1], a[2], a[3] = byte(r.IntN(4)), byte(r.IntN(4)), byte(r.IntN(256)), byte(r.IntN(256))
+		q := netip.PrefixFrom(netip.AddrFrom4(a), 8+r.IntN(25))
+		var want, got []int32
+		for i, p := range stored {
+			if i%3 != 0 && prefixContains(p, q) {
+				want = append(want, int32(i))
+			}
+		}
+		t4.containing(q, func(r leafRef) { got = append(got, r.slot) })
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Fatalf("%v: trie %v, scan %v", q, got, want)
+		}
+	}
+}

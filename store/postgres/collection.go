@@ -1,0 +1,131 @@
+package postgres
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/kizuna-dev/kizuna"
+)
+
+// newUUID returns a random (version 4) UUID.
+func newUUID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// collectionLock serialises collection creation, so that the id/alias
+// clash check and the insert are one step across instances.
+const collectionLock = 0x6b7a636f6c6c
+
+// CreateCollection stores c, giving it a new UUID when its ID is empty and
+// setting CreatedAt.
+func (db *DB) CreateCollection(ctx context.Context, c *kizuna.Collection) error {
+	if c == nil {
+		return kizuna.Errorf(kizuna.EINVALID, "collection is missing")
+	}
+	if c.Title == "" {
+		return kizuna.Errorf(kizuna.EINVALID, "collection %q: title is required", c.ID)
+	}
+	id := c.ID
+	if id == "" {
+		id = newUUID()
+	}
+	canRead, _ := json.Marshal(c.CanRead) // slices of strings always encode
+	canWrite, _ := json.Marshal(c.CanWrite)
+	refs := c.DefaultMarkingRefs
+	if refs == nil {
+		refs = []string{}
+	}
+	defaults, _ := json.Marshal(refs)
+	var alias *string
+	if c.Alias != "" {
+		alias = &c.Alias
+	}
+	tx, err := db.beginWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.rollback()
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(collectionLock)); err != nil {
+		return formatError(err, "creating collection %q", id)
+	}
+	// An alias must not shadow another collection's id, nor an id another's
+	// alias: both name a collection in URLs.
+	var clash int
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM collections WHERE id = $1 OR alias = $1 OR id = $2 OR alias = $2`,
+		id, c.Alias).Scan(&clash); err != nil {
+		return formatError(err, "creating collection %q", id)
+	}
+	if clash > 0 {
+		return kizuna.Errorf(kizuna.ECONFLICT, "collection id %q or alias %q is already taken", id, c.Alias)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO collections (id, title, description, alias, can_read, can_write,
+		default_marking_refs, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		id, c.Title, c.Description, alias, string(canRead), string(canWrite), string(defaults), micros(tx.now)); err != nil {
+		return formatError(err, "creating collection %q", id)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return formatError(err, "creating collection %q", id)
+	}
+	c.ID, c.CreatedAt = id, fromMicros(micros(tx.now))
+	return nil
+}
+
+const collectionColumns = `id, title, description, COALESCE(alias, ''), can_read, can_write, default_marking_refs, created_at`
+
+func scanCollection(row pgx.Row) (*kizuna.Collection, error) {
+	var (
+		c                           kizuna.Collection
+		canRead, canWrite, defaults string
+		created                     int64
+	)
+	if err := row.Scan(&c.ID, &c.Title, &c.Description, &c.Alias, &canRead, &canWrite, &defaults, &created); err != nil {
+		return nil, err
+	}
+	c.CreatedAt = fromMicros(created)
+	for _, f := range []struct {
+		name, src string
+		dst       any
+	}{{"can_read", canRead, &c.CanRead}, {"can_write", canWrite, &c.CanWrite}, {"default_marking_refs", defaults, &c.DefaultMarkingRefs}} {
+		if err := json.Unmarshal([]byte(f.src), f.dst); err != nil {
+			return nil, kizuna.WrapError(kizuna.EINTERNAL, err, "postgres: stored %s of collection %s is corrupt", f.name, c.ID)
+		}
+	}
+	return &c, nil
+}
+
+// FindCollectionByID returns the collection with the id or alias.
+func (db *DB) FindCollectionByID(ctx context.Context, id string) (*kizuna.Collection, error) {
+	c, err := scanCollection(db.pool.QueryRow(ctx, `SELECT `+collectionColumns+` FROM collections WHERE id = $1 OR alias = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, kizuna.Errorf(kizuna.ENOTFOUND, "collection %q not found", id)
+	} else if err != nil {
+		return nil, formatError(err, "finding collection %q", id)
+	}
+	return c, nil
+}
+
+// FindCollections returns every collection in creation order.
+func (db *DB) FindCollections(ctx context.Context) ([]*kizuna.Collection, error) {
+	rows, err := db.pool.Query(ctx, `SELECT `+collectionColumns+` FROM collections ORDER BY seq`)
+	if err != nil {
+		return nil, formatError(err, "listing collections")
+	}
+	defer rows.Close()
+	out := []*kizuna.Collection{}
+	for rows.Next() {
+		c, err := scanCollection(rows)
+		if err != nil {
+			return nil, formatError(err, "listing collections")
+		}
+		out = append(out, c)
+	}
+	return out, formatError(rows.Err(), "listing collections")
+}

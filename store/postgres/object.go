@@ -1,0 +1,366 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/kizuna-dev/kizuna"
+)
+
+// putBatchSize bounds the objects written in one transaction.
+const putBatchSize = 1000
+
+// errAborted reports that a statement failed inside a batch: PostgreSQL
+// then refuses the rest of the transaction, so the batch is retried one
+// object per transaction.
+var errAborted = errors.New("batch aborted")
+
+// errUnusable reports that the transaction of a batch of one failed.
+var errUnusable = errors.New("transaction unusable")
+
+// putTx is the state of one batch of PutObjects inside its transaction.
+type putTx struct {
+	*writeTx
+	seq       int64
+	lastAdded int64
+	newLabels map[string]int64 // inserted by this transaction, by encoding
+}
+
+// PutObjects stores each object version. The versions of one call share
+// transactions of up to putBatchSize objects, but each is atomic on its
+// own: an object that must store a new label runs under a savepoint, a
+// duplicate (id, version) is detected without an error (ON CONFLICT DO
+// NOTHING), and any other failure makes the batch start again with one
+// transaction per object.
+func (db *DB) PutObjects(ctx context.Context, collection string, objs []*kizuna.Object) ([]kizuna.PutResult, error) {
+	results := make([]kizuna.PutResult, 0, len(objs))
+	for start := 0; ; start += putBatchSize {
+		end := min(start+putBatchSize, len(objs))
+		rs, err := db.putBatch(ctx, collection, objs[start:end], false)
+		if errors.Is(err, errAborted) {
+			rs = rs[:0]
+			for _, o := range objs[start:end] {
+				one, err := db.putBatch(ctx, collection, []*kizuna.Object{o}, true)
+				if err != nil {
+					return nil, err
+				}
+				rs = append(rs, one...)
+			}
+		} else if err != nil {
+			return nil, err
+		}
+		results = append(results, rs...)
+		if end == len(objs) {
+			return results, nil
+		}
+	}
+}
+
+// putBatch stores objs in one transaction. Unless single, a failed
+// statement aborts the batch with errAborted; when single, the failure is
+// the object's result.
+func (db *DB) putBatch(ctx context.Context, collection string, objs []*kizuna.Object, single bool) ([]kizuna.PutResult, error) {
+	tx, err := db.beginWrite(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.rollback()
+	p := &putTx{writeTx: tx, newLabels: map[string]int64{}}
+	// The row lock serialises the collection's writers until commit.
+	err = tx.QueryRow(ctx, `SELECT seq, last_added FROM collections WHERE id = $1 OR alias = $1 FOR UPDATE`,
+		collection).Scan(&p.seq, &p.lastAdded)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, kizuna.Errorf(kizuna.ENOTFOUND, "collection %q not found", collection)
+	} else if err != nil {
+		return nil, formatError(err, "locking collection %q", collection)
+	}
+	var results []kizuna.PutResult
+	var stored []storedFields
+	if single {
+		results, stored, err = p.putEach(ctx, objs)
+	} else {
+		results, stored, err = p.putPipelined(ctx, objs)
+	}
+	if errors.Is(err, errUnusable) {
+		// The object's own result reports the failure; nothing is committed.
+		return results, nil
+	} else if err != nil {
+		return nil, err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE collections SET last_added = $1 WHERE seq = $2`, p.lastAdded, p.seq); err != nil {
+		return nil, formatError(err, "storing objects")
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, formatError(err, "committing objects")
+	}
+	db.labelMu.Lock()
+	for enc, id := range p.newLabels {
+		db.labelIDs[enc] = id
+	}
+	db.labelMu.Unlock()
+	for i, o := range objs {
+		if results[i].Err == nil && results[i].Created {
+			o.Collection, o.Version, o.DateAdded = collection, results[i].Version, results[i].DateAdded
+			o.LabelID, o.Portions = stored[i].labelID, stored[i].portions
+		}
+	}
+	return results, nil
+}
+
+// putEach stores the objects one statement at a time, for a batch of one.
+// When a statement fails the transaction is unusable: the results are
+// returned with nil stored fields, so that nothing is committed.
+func (p *putTx) putEach(ctx context.Context, objs []*kizuna.Object) ([]kizuna.PutResult, []storedFields, error) {
+	results := make([]kizuna.PutResult, len(objs))
+	stored := make([]storedFields, len(objs))
+	for i, o := range objs {
+		var unexpected bool
+		results[i], stored[i], unexpected = p.putObject(ctx, i, o)
+		if ctx.Err() != nil {
+			return nil, nil, formatError(ctx.Err(), "storing objects")
+		}
+		if unexpected {
+			return results, nil, errUnusable
+		}
+	}
+	return results, stored, nil
+}
+
+type storedFields struct {
+	labelID  int64
+	portions []kizuna.Portion
+}
+
+func (p *putTx) nextDateAdded() int64 {
+	p.lastAdded = max(micros(p.now), p.lastAdded+1)
+	return p.lastAdded
+}
+
+// putObject stores one version. unexpected is true when a statement failed
+// for another reason than the object's own (so the transaction is aborted).
+func (p *putTx) putObject(ctx context.Context, i int, o *kizuna.Object) (kizuna.PutResult, storedFields, bool) {
+	if o == nil {
+		return kizuna.PutResult{Err: kizuna.Errorf(kizuna.EINVALID, "object %d of the batch is missing", i)}, storedFields{}, false
+	}
+	res := kizuna.PutResult{ID: o.ID, Version: truncate(o.Version)}
+	if err := validatePut(o); err != nil {
+		res.Err = err
+		return res, storedFields{}, false
+	}
+	sf, err := p.insertObject(ctx, o, &res)
+	if err != nil {
+		var ke *kizuna.Error
+		res.Created, res.Err = false, formatError(err, "storing object %s", o.ID)
+		return res, storedFields{}, !errors.As(err, &ke)
+	}
+	return res, sf, false
+}
+
+// truncate returns t in UTC at the stored precision; the zero time stays
+// zero.
+func truncate(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.UTC().Truncate(time.Microsecond)
+}
+
+func validatePut(o *kizuna.Object) error {
+	switch {
+	case o.ID == "":
+		return kizuna.Errorf(kizuna.EINVALID, "object has no id")
+	case o.Type == "":
+		return kizuna.Errorf(kizuna.EINVALID, "object %s: type is missing", o.ID)
+	case o.Hash == "":
+		return kizuna.Errorf(kizuna.EINVALID, "object %s: content hash is missing", o.ID)
+	case len(o.Raw) == 0:
+		return kizuna.Errorf(kizuna.EINVALID, "object %s: raw JSON is missing", o.ID)
+	case o.Label == nil:
+		return kizuna.Errorf(kizuna.EINVALID, "object %s: access label is missing; the object cannot be judged and is refused", o.ID)
+	}
+	for j, pt := range o.Portions {
+		if pt.Label == nil {
+			return kizuna.Errorf(kizuna.EINVALID, "object %s: portion %d (%v) has no access label; the object is refused", o.ID, j, pt.Selectors)
+		}
+	}
+	return nil
+}
+
+// insertObject stores o unless an identical version exists, and fills res.
+func (p *putTx) insertObject(ctx context.Context, o *kizuna.Object, res *kizuna.PutResult) (storedFields, error) {
+	var sf storedFields
+	if res.Version.IsZero() {
+		// An unversioned object is versioned by the date this content was
+		// first stored; the same content again is a no-op.
+		var version, added int64
+		err := p.QueryRow(ctx, `SELECT version, date_added FROM objects WHERE collection = $1 AND id = $2 AND hash = $3
+			ORDER BY version LIMIT 1`, p.seq, o.ID, o.Hash).Scan(&version, &added)
+		if err == nil {
+			res.Version, res.DateAdded = fromMicros(version), fromMicros(added)
+			return sf, nil
+		} else if !errors.Is(err, pgx.ErrNoRows) {
+			return sf, err
+		}
+	}
+	encs := make([]string, 0, 1+len(o.Portions))
+	labels := append([]*kizuna.AccessLabel{o.Label}, portionLabels(o.Portions)...)
+	for _, l := range labels {
+		b, err := json.Marshal(l) // deterministic: fields in order, no maps
+		if err != nil {
+			return sf, kizuna.WrapError(kizuna.EINVALID, err, "object %s: access label cannot be encoded", o.ID)
+		}
+		encs = append(encs, string(b))
+	}
+	ids := make([]int64, len(encs))
+	missing := false
+	for j, enc := range encs {
+		if id, ok := p.cachedLabel(enc); ok {
+			ids[j] = id
+		} else {
+			missing = true
+		}
+	}
+	if !missing {
+		_, err := p.insertRow(ctx, p.writeTx.Tx, o, res, ids, &sf)
+		return sf, err
+	}
+	// New labels and the row go together or not at all.
+	sp, err := p.Begin(ctx)
+	if err != nil {
+		return sf, err
+	}
+	var inserted []string
+	created, err := func() (bool, error) {
+		for j, enc := range encs {
+			if ids[j] != 0 {
+				continue
+			}
+			if id, ok := p.newLabels[enc]; ok {
+				ids[j] = id
+				continue
+			}
+			err := sp.QueryRow(ctx, `INSERT INTO labels (encoding) VALUES ($1) ON CONFLICT (encoding) DO NOTHING RETURNING id`, enc).Scan(&ids[j])
+			if errors.Is(err, pgx.ErrNoRows) {
+				// Stored and committed by another writer.
+				if err := sp.QueryRow(ctx, `SELECT id FROM labels WHERE encoding = $1`, enc).Scan(&ids[j]); err != nil {
+					return false, err
+				}
+			} else if err != nil {
+				return false, err
+			} else {
+				inserted = append(inserted, enc)
+			}
+			p.newLabels[enc] = ids[j]
+		}
+		return p.insertRow(ctx, sp, o, res, ids, &sf)
+	}()
+	if err != nil || !created {
+		if rerr := sp.Rollback(ctx); rerr != nil && err == nil {
+			err = rerr
+		}
+		for _, enc := range inserted {
+			delete(p.newLabels, enc)
+		}
+		return sf, err
+	}
+	return sf, sp.Commit(ctx)
+}
+
+// insertSQL inserts one version unless its (id, version) is stored.
+const insertSQL = `INSERT INTO objects (collection, date_added, id, version, type, spec_version, created, modified,
+	revoked, created_by_ref, marking_refs, granular_markings, label_id, portions, hash, origin, raw)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+	ON CONFLICT (collection, id, version) DO NOTHING`
+
+// rowArgs returns the arguments of insertSQL for o with its label ids
+// (object first, then portions), drawing its date_added, and the version.
+func (p *putTx) rowArgs(o *kizuna.Object, res *kizuna.PutResult, ids []int64, sf *storedFields) ([]any, int64, int64, error) {
+	sf.labelID = ids[0]
+	var portions *string
+	if len(o.Portions) > 0 {
+		sf.portions = make([]kizuna.Portion, len(o.Portions))
+		sp := make([]storedPortion, len(o.Portions))
+		for j, pt := range o.Portions {
+			sf.portions[j] = kizuna.Portion{Selectors: pt.Selectors, Label: pt.Label, LabelID: ids[j+1]}
+			sp[j] = storedPortion{Selectors: pt.Selectors, LabelID: ids[j+1]}
+		}
+		b, err := json.Marshal(sp)
+		if err != nil {
+			return nil, 0, 0, kizuna.WrapError(kizuna.EINVALID, err, "object %s: portions cannot be encoded", o.ID)
+		}
+		s := string(b)
+		portions = &s
+	}
+	markingRefs, err := jsonOrNull(len(o.MarkingRefs), o.MarkingRefs)
+	if err != nil {
+		return nil, 0, 0, kizuna.WrapError(kizuna.EINVALID, err, "object %s: object_marking_refs cannot be encoded", o.ID)
+	}
+	granular, err := jsonOrNull(len(o.GranularMarkings), o.GranularMarkings)
+	if err != nil {
+		return nil, 0, 0, kizuna.WrapError(kizuna.EINVALID, err, "object %s: granular_markings cannot be encoded", o.ID)
+	}
+	added := p.nextDateAdded()
+	version := micros(res.Version)
+	if res.Version.IsZero() {
+		version = added
+	}
+	return []any{p.seq, added, o.ID, version, o.Type, o.SpecVersion, nullMicros(o.Created), nullMicros(o.Modified), o.Revoked,
+		o.CreatedByRef, markingRefs, granular, sf.labelID, portions, o.Hash, o.Origin, []byte(o.Raw)}, version, added, nil
+}
+
+// sameVersion decides the outcome of a version whose (id, version) was
+// already stored with the hash and date_added: the same content is a
+// no-op, another content a conflict.
+func sameVersion(o *kizuna.Object, res *kizuna.PutResult, hash string, existing int64) error {
+	if hash != o.Hash {
+		return kizuna.Errorf(kizuna.ECONFLICT,
+			"object %s version %s is already stored with a different content", o.ID, res.Version.Format(time.RFC3339Nano))
+	}
+	res.DateAdded = fromMicros(existing)
+	return nil
+}
+
+// insertRow inserts the object row; it reports false when the (id,
+// version) is already stored.
+func (p *putTx) insertRow(ctx context.Context, q pgx.Tx, o *kizuna.Object, res *kizuna.PutResult, ids []int64, sf *storedFields) (bool, error) {
+	args, version, added, err := p.rowArgs(o, res, ids, sf)
+	if err != nil {
+		return false, err
+	}
+	tag, err := q.Exec(ctx, insertSQL, args...)
+	if err != nil {
+		return false, err
+	}
+	if tag.RowsAffected() == 1 {
+		res.Version, res.DateAdded, res.Created = fromMicros(version), fromMicros(added), true
+		return true, nil
+	}
+	var hash string
+	var existing int64
+	if err := q.QueryRow(ctx, `SELECT hash, date_added FROM objects WHERE collection = $1 AND id = $2 AND version = $3`,
+		p.seq, o.ID, version).Scan(&hash, &existing); err != nil {
+		return false, err
+	}
+	return false, sameVersion(o, res, hash, existing)
+}
+
+// storedPortion is a portion as stored: its label by id only.
+type storedPortion struct {
+	Selectors []string `json:"selectors"`
+	LabelID   int64    `json:"label_id"`
+}
+
+func jsonOrNull(n int, v any) (*string, error) {
+	if n == 0 {
+		return nil, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	s := string(b)
+	return &s, nil
+}

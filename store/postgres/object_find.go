@@ -1,0 +1,280 @@
+package postgres
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/kizuna-dev/kizuna"
+)
+
+// MaxPageSize is the largest page FindObjects returns; a zero or larger
+// ObjectFilter.Limit gets this many.
+const MaxPageSize = 10000
+
+// cursorPrefix tags the cursor format. The format is the one of the SQLite
+// store, so a cursor survives a move between the two.
+const cursorPrefix = "1."
+
+func encodeCursor(added time.Time) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + strconv.FormatInt(micros(added), 10)))
+}
+
+func decodeCursor(next string) (int64, error) {
+	b, err := base64.RawURLEncoding.DecodeString(next)
+	if err == nil {
+		if rest, ok := strings.CutPrefix(string(b), cursorPrefix); ok {
+			if us, perr := strconv.ParseInt(rest, 10, 64); perr == nil && us >= 0 {
+				return us, nil
+			}
+		}
+	}
+	return 0, kizuna.Errorf(kizuna.EINVALID, "malformed next cursor %q", next)
+}
+
+// query accumulates the conditions of a query and their numbered arguments.
+type query struct {
+	conds []string
+	args  []any
+}
+
+// arg adds a parameter and returns its placeholder.
+func (q *query) arg(v any) string {
+	q.args = append(q.args, v)
+	return "$" + strconv.Itoa(len(q.args))
+}
+
+func (q *query) where(cond string) { q.conds = append(q.conds, cond) }
+
+// objectConditions adds the id, type, spec version, access and version
+// conditions on the objects row aliased o. first and last are chosen among
+// the versions the scope and spec versions admit, so that a reader never
+// learns of a version it may not see.
+func (q *query) objectConditions(ids, types, specs []string, access kizuna.AccessScope, vm kizuna.VersionMatch) {
+	if len(ids) > 0 {
+		q.where(`o.id = ANY(` + q.arg(ids) + `::text[])`)
+	}
+	if len(types) > 0 {
+		q.where(`o.type = ANY(` + q.arg(types) + `::text[])`)
+	}
+	var vconds []string
+	if len(specs) > 0 {
+		ph := q.arg(specs)
+		q.where(`o.spec_version = ANY(` + ph + `::text[])`)
+		vconds = append(vconds, `v.spec_version = ANY(`+ph+`::text[])`)
+	}
+	if !access.Unrestricted {
+		ph := q.arg(access.LabelIDs)
+		q.where(`o.label_id = ANY(` + ph + `::bigint[])`)
+		vconds = append(vconds, `v.label_id = ANY(`+ph+`::bigint[])`)
+	}
+	if vm.All {
+		return
+	}
+	// "No visible version is newer" rather than "version = (SELECT MAX
+	// ...)": PostgreSQL plans the NOT EXISTS as an anti-join with a sane
+	// row estimate, and so keeps walking the date_added index under the
+	// LIMIT instead of sorting every match.
+	var alts []string
+	extreme := func(cmp string) {
+		sub := `NOT EXISTS (SELECT 1 FROM objects v WHERE v.collection = o.collection AND v.id = o.id AND v.version ` + cmp + ` o.version`
+		for _, c := range vconds {
+			sub += " AND " + c
+		}
+		alts = append(alts, sub+`)`)
+	}
+	if vm.Last || (!vm.First && len(vm.At) == 0) {
+		extreme(">")
+	}
+	if vm.First {
+		extreme("<")
+	}
+	if len(vm.At) > 0 {
+		at := make([]int64, len(vm.At))
+		for i, t := range vm.At {
+			at[i] = micros(t.Truncate(time.Microsecond))
+		}
+		alts = append(alts, `o.version = ANY(`+q.arg(at)+`::bigint[])`)
+	}
+	q.where("(" + strings.Join(alts, " OR ") + ")")
+}
+
+func objectColumns(raw bool) string {
+	cols := `c.id, o.date_added, o.id, o.version, o.type, o.spec_version, o.created, o.modified, o.revoked,
+		o.created_by_ref, o.marking_refs, o.granular_markings, o.label_id, o.portions, o.hash, o.origin`
+	if raw {
+		return cols + ", o.raw"
+	}
+	return cols + ", NULL::bytea"
+}
+
+// FindObjects returns a page of the versions that match the filter, in
+// date_added order. The version selection is made among the versions the
+// access scope, ids, types and spec versions admit; added_after and the
+// cursor then restrict the selected versions. The scope is a condition of
+// the query, so Limit, More and Next count visible versions only.
+func (db *DB) FindObjects(ctx context.Context, f kizuna.ObjectFilter) (*kizuna.ObjectPage, error) {
+	if f.Limit < 0 {
+		return nil, kizuna.Errorf(kizuna.EINVALID, "limit %d is negative", f.Limit)
+	}
+	limit := f.Limit
+	if limit == 0 || limit > MaxPageSize {
+		limit = MaxPageSize
+	}
+	after := int64(-1)
+	if f.Next != "" {
+		us, err := decodeCursor(f.Next)
+		if err != nil {
+			return nil, err
+		}
+		after = us
+	}
+	if f.AddedAfter != nil {
+		after = max(after, micros(f.AddedAfter.Truncate(time.Microsecond)))
+	}
+	var seq int64
+	err := db.pool.QueryRow(ctx, `SELECT seq FROM collections WHERE id = $1 OR alias = $1`, f.Collection).Scan(&seq)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, kizuna.Errorf(kizuna.ENOTFOUND, "collection %q not found", f.Collection)
+	} else if err != nil {
+		return nil, formatError(err, "finding collection %q", f.Collection)
+	}
+	page := &kizuna.ObjectPage{Objects: []*kizuna.Object{}}
+	if !f.Access.Unrestricted && len(f.Access.LabelIDs) == 0 {
+		return page, nil // fail closed: the zero scope sees nothing
+	}
+	sql, args := pageQuery(seq, f, after, limit+1)
+	objs, err := db.queryObjects(ctx, sql, args, f.IncludeRaw)
+	if err != nil {
+		return nil, err
+	}
+	if len(objs) > limit {
+		objs = objs[:limit]
+		page.More = true
+		page.Next = encodeCursor(objs[limit-1].DateAdded)
+	}
+	page.Objects = objs
+	return page, nil
+}
+
+// pageQuery returns the query of a page: the versions of the collection
+// with key seq added after the position after, at most limit of them.
+func pageQuery(seq int64, f kizuna.ObjectFilter, after int64, limit int) (string, []any) {
+	var q query
+	q.where(`o.collection = ` + q.arg(seq))
+	q.where(`o.date_added > ` + q.arg(after))
+	q.objectConditions(f.IDs, f.Types, f.SpecVersions, f.Access, f.Versions)
+	return `SELECT ` + objectColumns(f.IncludeRaw) + ` FROM objects o JOIN collections c ON c.seq = o.collection
+		WHERE ` + strings.Join(q.conds, " AND ") + ` ORDER BY o.date_added LIMIT ` + q.arg(limit), q.args
+}
+
+// queryObjects runs a query whose columns are objectColumns and fills in
+// the labels of the rows.
+func (db *DB) queryObjects(ctx context.Context, sql string, args []any, raw bool) ([]*kizuna.Object, error) {
+	rows, err := db.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, formatError(err, "querying objects")
+	}
+	defer rows.Close()
+	objs := []*kizuna.Object{}
+	labelIDs := map[int64]bool{}
+	for rows.Next() {
+		var (
+			o                            kizuna.Object
+			added, version               int64
+			created, modified            *int64
+			markings, granular, portions *string
+			rawJSON                      []byte
+		)
+		if err := rows.Scan(&o.Collection, &added, &o.ID, &version, &o.Type, &o.SpecVersion, &created, &modified,
+			&o.Revoked, &o.CreatedByRef, &markings, &granular, &o.LabelID, &portions, &o.Hash, &o.Origin, &rawJSON); err != nil {
+			return nil, formatError(err, "reading an object")
+		}
+		o.DateAdded, o.Version = fromMicros(added), fromMicros(version)
+		o.Created, o.Modified = timeOrZero(created), timeOrZero(modified)
+		if raw {
+			o.Raw = json.RawMessage(rawJSON)
+		}
+		for _, f := range []struct {
+			src *string
+			dst any
+		}{{markings, &o.MarkingRefs}, {granular, &o.GranularMarkings}} {
+			if f.src != nil {
+				if err := json.Unmarshal([]byte(*f.src), f.dst); err != nil {
+					return nil, kizuna.WrapError(kizuna.EINTERNAL, err, "postgres: stored markings of %s are corrupt", o.ID)
+				}
+			}
+		}
+		if portions != nil {
+			var ps []storedPortion
+			if err := json.Unmarshal([]byte(*portions), &ps); err != nil {
+				return nil, kizuna.WrapError(kizuna.EINTERNAL, err, "postgres: stored portions of %s are corrupt", o.ID)
+			}
+			o.Portions = make([]kizuna.Portion, len(ps))
+			for i, p := range ps {
+				o.Portions[i] = kizuna.Portion{Selectors: p.Selectors, LabelID: p.LabelID}
+				labelIDs[p.LabelID] = true
+			}
+		}
+		labelIDs[o.LabelID] = true
+		objs = append(objs, &o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, formatError(err, "querying objects")
+	}
+	if len(objs) == 0 {
+		return objs, nil
+	}
+	labels, err := db.loadLabels(ctx, labelIDs)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range objs {
+		o.Label = labels[o.LabelID]
+		for i := range o.Portions {
+			o.Portions[i].Label = labels[o.Portions[i].LabelID]
+		}
+	}
+	return objs, nil
+}
+
+// DeleteObject removes the selected versions of one object that the scope
+// admits, and returns how many it removed.
+func (db *DB) DeleteObject(ctx context.Context, collection, id string, versions kizuna.VersionMatch, access kizuna.AccessScope) (int, error) {
+	tx, err := db.beginWrite(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.rollback()
+	var seq int64
+	err = tx.QueryRow(ctx, `SELECT seq FROM collections WHERE id = $1 OR alias = $1 FOR UPDATE`, collection).Scan(&seq)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, kizuna.Errorf(kizuna.ENOTFOUND, "collection %q not found", collection)
+	} else if err != nil {
+		return 0, formatError(err, "finding collection %q", collection)
+	}
+	var n int64
+	if access.Unrestricted || len(access.LabelIDs) > 0 {
+		var q query
+		q.where(`o.collection = ` + q.arg(seq))
+		q.objectConditions([]string{id}, nil, nil, access, versions)
+		tag, err := tx.Exec(ctx, `DELETE FROM objects WHERE pk IN (SELECT o.pk FROM objects o WHERE `+
+			strings.Join(q.conds, " AND ")+`)`, q.args...)
+		if err != nil {
+			return 0, formatError(err, "deleting object %s", id)
+		}
+		n = tag.RowsAffected()
+	}
+	if n == 0 {
+		return 0, kizuna.Errorf(kizuna.ENOTFOUND, "object %s not found in collection %s", id, collection)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return 0, formatError(err, "deleting object %s", id)
+	}
+	return int(n), nil
+}

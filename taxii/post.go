@@ -14,7 +14,9 @@ import (
 
 // handleAddObjects serves POST .../collections/{id}/objects/. It checks the
 // request, records a pending status and answers 202 at once; a worker
-// ingests the objects and completes the status.
+// ingests the objects and completes the status. A queue slot is taken
+// before the body is read, so that an overloaded node refuses at once
+// instead of reading megabytes it cannot process.
 func (s *Server) handleAddObjects(w http.ResponseWriter, r *http.Request) {
 	c, err := s.writableCollection(r)
 	if err != nil {
@@ -25,6 +27,17 @@ func (s *Server) handleAddObjects(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if !s.queue.reserve() {
+		w.Header().Set("Retry-After", "5")
+		s.writeError(w, r, kizuna.Errorf(kizuna.EUNAVAILABLE, "The server is busy ingesting (or shutting down); retry later."))
+		return
+	}
+	submitted := false
+	defer func() {
+		if !submitted {
+			s.queue.release()
+		}
+	}()
 	objects, err := s.readEnvelope(w, r)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -42,27 +55,18 @@ func (s *Server) handleAddObjects(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(objects) == 0 {
 		st.Status = kizuna.StatusComplete
-		if err := s.Statuses.CreateStatus(r.Context(), snapshot(st)); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		writeJSON(w, http.StatusAccepted, statusResource(st))
-		return
-	}
-	if !s.queue.reserve() {
-		w.Header().Set("Retry-After", "5")
-		s.writeError(w, r, kizuna.Errorf(kizuna.EUNAVAILABLE, "The server is busy ingesting (or shutting down); retry later."))
-		return
 	}
 	if err := s.Statuses.CreateStatus(r.Context(), snapshot(st)); err != nil {
-		s.queue.release()
 		s.writeError(w, r, err)
 		return
 	}
 	// The response is built before the job is handed over: from then on
 	// the worker owns st.
 	resp := statusResource(st)
-	s.queue.submit(&ingestJob{ctx: r.Context(), status: st, objects: objects})
+	if len(objects) > 0 {
+		s.queue.submit(&ingestJob{ctx: r.Context(), status: st, objects: objects})
+		submitted = true
+	}
 	writeJSON(w, http.StatusAccepted, resp)
 }
 

@@ -55,7 +55,7 @@ func (db *DB) AppendAudit(ctx context.Context, events ...*kizuna.AuditEvent) err
 		prev = f.Hash
 		filled[i] = f
 	}
-	if err := tx.Commit(); err != nil {
+	if err := tx.commit(); err != nil {
 		return formatError(err, "appending to the audit log")
 	}
 	for i, e := range events {

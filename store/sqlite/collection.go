@@ -89,7 +89,7 @@ func (db *DB) CreateCollection(ctx context.Context, c *kizuna.Collection) error 
 		id, c.Title, c.Description, alias, string(canRead), string(canWrite), string(defaults), micros(tx.now)); err != nil {
 		return formatError(err, "creating collection %q", id)
 	}
-	if err := tx.Commit(); err != nil {
+	if err := tx.commit(); err != nil {
 		return formatError(err, "creating collection %q", id)
 	}
 	c.ID, c.CreatedAt = id, fromMicros(micros(tx.now))

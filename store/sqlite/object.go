@@ -111,7 +111,7 @@ func (db *DB) putBatch(ctx context.Context, collection string, objs []*kizuna.Ob
 	if _, err := tx.ExecContext(ctx, `UPDATE collections SET last_added = ? WHERE seq = ?`, p.lastAdded, seq); err != nil {
 		return nil, formatError(err, "storing objects")
 	}
-	if err := tx.Commit(); err != nil {
+	if err := tx.commit(); err != nil {
 		return nil, formatError(err, "committing objects")
 	}
 	db.labelMu.Lock()

@@ -92,9 +92,12 @@ const countAdmittedSQL = `SELECT COUNT(*) FROM (SELECT 1 FROM objects INDEXED BY
 // countAdmitted counts, up to bound, the rows of the collection with key
 // seq added after the position after whose label is in labels.
 func (db *DB) countAdmitted(ctx context.Context, seq int64, labels []int64, after int64, bound int) (int, error) {
-	stmt, err := db.readStmt(ctx, countAdmittedSQL)
+	stmt, once, err := db.readStmt(ctx, countAdmittedSQL)
 	if err != nil {
 		return 0, err
+	}
+	if once {
+		defer stmt.Close()
 	}
 	var n int
 	if err := stmt.QueryRowContext(ctx, seq, jsonList(labels), after, bound).Scan(&n); err != nil {
@@ -120,16 +123,16 @@ func findQuery(seq int64, f kizuna.ObjectFilter, after int64, limit int, sparse 
 // selectQuery accumulates the WHERE conditions of a query and their
 // arguments, in order.
 type selectQuery struct {
-	where_ []string
-	args   []any
+	conditions []string
+	args       []any
 }
 
 func (q *selectQuery) where(cond string, args ...any) {
-	q.where_ = append(q.where_, cond)
+	q.conditions = append(q.conditions, cond)
 	q.args = append(q.args, args...)
 }
 
-func (q *selectQuery) conds() string { return strings.Join(q.where_, " AND ") }
+func (q *selectQuery) conds() string { return strings.Join(q.conditions, " AND ") }
 
 // indexHint fixes the index of a page query, so that the plan does not
 // depend on table statistics: an id list looks its ids up (few rows, cheap
@@ -241,7 +244,7 @@ func (db *DB) DeleteObject(ctx context.Context, collection, id string, versions 
 	if n == 0 {
 		return 0, kizuna.Errorf(kizuna.ENOTFOUND, "object %s not found in collection %s", id, collection)
 	}
-	if err := tx.Commit(); err != nil {
+	if err := tx.commit(); err != nil {
 		return 0, formatError(err, "deleting object %s", id)
 	}
 	return int(n), nil

@@ -48,9 +48,12 @@ func objectColumns(coll string, raw bool) string {
 // queryObjects runs a query whose columns are objectColumns and fills in the
 // labels of the rows.
 func (db *DB) queryObjects(ctx context.Context, query string, args []any, raw bool) ([]*kizuna.Object, error) {
-	stmt, err := db.readStmt(ctx, query)
+	stmt, once, err := db.readStmt(ctx, query)
 	if err != nil {
 		return nil, err
+	}
+	if once {
+		defer stmt.Close()
 	}
 	rows, err := stmt.QueryContext(ctx, args...)
 	if err != nil {

@@ -42,7 +42,7 @@ func (db *DB) CreatePrincipal(ctx context.Context, p *kizuna.Principal, tokenHas
 		}
 		return kizuna.WrapError(kizuna.ECONFLICT, err, "principal %q: the name, id or token is already taken", p.Name)
 	}
-	if err := tx.Commit(); err != nil {
+	if err := tx.commit(); err != nil {
 		return formatError(err, "creating principal %q", p.Name)
 	}
 	p.ID, p.CreatedAt, p.RevokedAt = id, fromMicros(micros(tx.now)), nil
@@ -152,7 +152,7 @@ func (db *DB) RevokePrincipal(ctx context.Context, name string) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE principals SET revoked_at = COALESCE(revoked_at, ?) WHERE seq = ?`, micros(tx.now), seq); err != nil {
 		return formatError(err, "revoking principal %q", name)
 	}
-	if err := tx.Commit(); err != nil {
+	if err := tx.commit(); err != nil {
 		return formatError(err, "revoking principal %q", name)
 	}
 	return nil

@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
@@ -56,7 +57,14 @@ type DB struct {
 	// stmts caches prepared read statements by their text: compiling a
 	// page query costs more than running it on a small page. The set of
 	// texts is small, since list filters are bound as one JSON parameter.
-	stmts sync.Map // string -> *sql.Stmt
+	stmts  sync.Map // string -> *sql.Stmt
+	nstmts atomic.Int64
+
+	// The background checkpointer (checkpoint.go).
+	ckpt          *sql.DB
+	kick          chan struct{}
+	stop, stopped chan struct{}
+	stopOnce      sync.Once
 }
 
 // Open opens the SQLite database at path, creating it if needed, and brings
@@ -83,9 +91,12 @@ func open(ctx context.Context, path string, source func() ([]migration, error)) 
 	// would cost an fsync per commit.
 	// foreign_keys=ON: SQLite leaves foreign keys unchecked unless told, per
 	// connection; an object row must never point to a missing label.
+	// wal_autocheckpoint=0: checkpoints run in the background instead
+	// (checkpoint.go).
 	writeDSN := path + "?_txlock=immediate" +
 		fmt.Sprintf("&_pragma=busy_timeout(%d)", busyTimeout.Milliseconds()) +
-		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)" + cachePragmas
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)" +
+		"&_pragma=wal_autocheckpoint(0)" + cachePragmas
 	if db.write, err = sql.Open("sqlite", writeDSN); err != nil {
 		return nil, formatError(err, "opening database %s", path)
 	}
@@ -118,13 +129,17 @@ func open(ctx context.Context, path string, source func() ([]migration, error)) 
 		db.Close()
 		return nil, formatError(err, "opening database %s", path)
 	}
+	if err := db.startCheckpointer(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return db, nil
 }
 
 // Close closes the database. A final checkpoint folds the WAL back into the
 // database file, so that a copied data directory is self-contained.
 func (db *DB) Close() error {
-	var errs []error
+	errs := []error{db.stopCheckpointer()}
 	db.stmts.Range(func(k, v any) bool {
 		errs = append(errs, v.(*sql.Stmt).Close())
 		return true
@@ -146,20 +161,30 @@ func (db *DB) Close() error {
 	return nil
 }
 
-// readStmt returns the prepared read statement of the query text.
-func (db *DB) readStmt(ctx context.Context, query string) (*sql.Stmt, error) {
+// maxCachedStmts bounds the statement cache. Filters combine into a few
+// hundred query texts at most, and a handful in practice; past the bound a
+// query is prepared for its one use.
+const maxCachedStmts = 256
+
+// readStmt returns the prepared read statement of the query text, and
+// whether the caller must close it after use.
+func (db *DB) readStmt(ctx context.Context, query string) (stmt *sql.Stmt, once bool, err error) {
 	if s, ok := db.stmts.Load(query); ok {
-		return s.(*sql.Stmt), nil
+		return s.(*sql.Stmt), false, nil
 	}
 	s, err := db.read.PrepareContext(ctx, query)
 	if err != nil {
-		return nil, formatError(err, "preparing a query")
+		return nil, false, formatError(err, "preparing a query")
+	}
+	if db.nstmts.Load() >= maxCachedStmts {
+		return s, true, nil
 	}
 	if prev, loaded := db.stmts.LoadOrStore(query, s); loaded {
 		s.Close()
-		return prev.(*sql.Stmt), nil
+		return prev.(*sql.Stmt), false, nil
 	}
-	return s, nil
+	db.nstmts.Add(1)
+	return s, false, nil
 }
 
 // writeTx is a write transaction with the one "now" every row it writes uses.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -180,6 +181,7 @@ func TestPragmas(t *testing.T) {
 		{db.read, "foreign_keys", "1"},
 		{db.read, "query_only", "1"},
 		{db.write, "busy_timeout", "5000"},
+		{db.write, "wal_autocheckpoint", "0"},
 	} {
 		var got string
 		if err := tc.conn.QueryRow("PRAGMA " + tc.pragma).Scan(&got); err != nil {
@@ -277,4 +279,64 @@ func explain(tb testing.TB, db *DB, f kizuna.ObjectFilter, sparse bool) string {
 		fmt.Fprintf(&b, "%d %d %s\n", id, parent, detail)
 	}
 	return b.String()
+}
+
+// TestStatementCacheBound checks that queries still run, uncached, once
+// the statement cache is full.
+func TestStatementCacheBound(t *testing.T) {
+	db := MustOpen(t)
+	defer db.Close()
+	coll := storetest.MustCollection(t, db)
+	storetest.MustPut(t, db, coll, storetest.NewSCO(storetest.ObjectID("ipv4-addr", 1), "192.0.2.1", storetest.LabelGreen))
+	db.nstmts.Store(maxCachedStmts)
+	for i := 0; i < 3; i++ {
+		p := storetest.MustFind(t, db, kizuna.ObjectFilter{Collection: coll, Access: unrestricted, Types: []string{"ipv4-addr", "x"}})
+		if len(p.Objects) != 1 {
+			t.Fatalf("%d objects, want 1", len(p.Objects))
+		}
+	}
+	n := 0
+	db.stmts.Range(func(any, any) bool { n++; return true })
+	if n != 0 {
+		t.Errorf("%d statements cached past the bound", n)
+	}
+}
+
+// TestBackgroundCheckpoint checks that committed pages reach the database
+// file without the writer checkpointing, and that Close may be called twice.
+func TestBackgroundCheckpoint(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "kizuna.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	coll := storetest.MustCollection(t, db)
+	time.Sleep(3 * checkpointEvery)
+	before := fileSize(t, path)
+	var objs []*kizuna.Object
+	for i := 0; i < 2000; i++ {
+		objs = append(objs, storetest.NewSCO(storetest.ObjectID("ipv4-addr", i), fmt.Sprintf("10.0.%d.%d", i/256, i%256), storetest.LabelGreen))
+	}
+	storetest.MustPut(t, db, coll, objs...)
+	deadline := time.Now().Add(10 * time.Second)
+	for fileSize(t, path) <= before {
+		if time.Now().After(deadline) {
+			t.Fatalf("database file still %d bytes: no checkpoint ran", before)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db.Close() // a second Close must not panic
+}
+
+func fileSize(tb testing.TB, path string) int64 {
+	tb.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return fi.Size()
 }

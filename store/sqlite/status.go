@@ -46,7 +46,7 @@ func (db *DB) CreateStatus(ctx context.Context, s *kizuna.Status) error {
 		successes, failures, pendings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, append([]any{s.ID}, statusArgs(s)...)...); err != nil {
 		return formatError(err, "creating status %s", s.ID)
 	}
-	return formatError(tx.Commit(), "creating status %s", s.ID)
+	return formatError(tx.commit(), "creating status %s", s.ID)
 }
 
 // UpdateStatus replaces the stored status of s.ID.
@@ -69,7 +69,7 @@ func (db *DB) UpdateStatus(ctx context.Context, s *kizuna.Status) error {
 	} else if n == 0 {
 		return kizuna.Errorf(kizuna.ENOTFOUND, "status %s not found", s.ID)
 	}
-	return formatError(tx.Commit(), "updating status %s", s.ID)
+	return formatError(tx.commit(), "updating status %s", s.ID)
 }
 
 // FindStatusByID returns a status resource.

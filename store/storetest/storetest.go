@@ -45,6 +45,7 @@ func Run(t *testing.T, open func(t *testing.T) kizuna.Store) {
 		{"AccessScope", testAccessScope},
 		{"AccessScopePaging", testAccessScopePaging},
 		{"VersionsWithinScope", testVersionsWithinScope},
+		{"Model", testModel},
 		{"Delete", testDelete},
 		{"Labels", testLabels},
 		{"MarkingDefinition", testMarkingDefinition},

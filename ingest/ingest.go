@@ -109,10 +109,61 @@ func isOperator(ctx context.Context) bool {
 
 // Ingest validates, labels and stores each object on its own.
 func (s *Service) Ingest(ctx context.Context, collection string, raws []json.RawMessage) ([]kizuna.PutResult, error) {
+	return s.Commit(ctx, collection, s.Prepare(ctx, raws))
+}
+
+// Prepared is a batch parsed and validated, ready for Commit.
+type Prepared struct {
+	results []kizuna.PutResult
+	parsed  []*kizuna.Object
+	peer    *kizuna.Principal // the peer whose signatures were checked, if any
+}
+
+// Prepare parses and validates a batch (and checks a peer's signatures) on
+// every core. It reads nothing from the store, so a caller may prepare the
+// next batch while the previous one commits.
+func (s *Service) Prepare(ctx context.Context, raws []json.RawMessage) *Prepared {
+	pb := &Prepared{results: make([]kizuna.PutResult, len(raws)), parsed: make([]*kizuna.Object, len(raws))}
+	if p := kizuna.PrincipalFromContext(ctx); p != nil && p.HasRole(kizuna.RolePeer) {
+		pb.peer = p
+	}
+	parallel(len(raws), func(i int) {
+		raw := raws[i]
+		if pb.peer != nil {
+			verified, err := s.verify(ctx, pb.peer, raw)
+			if err != nil {
+				pb.results[i] = kizuna.PutResult{ID: objectIDOf(raw), Err: withIndex(err, i, raw)}
+				return
+			}
+			raw = verified
+		}
+		obj, err := stix.Parse(raw)
+		if err == nil {
+			err = checkPattern(obj)
+		}
+		if err != nil {
+			pb.results[i] = kizuna.PutResult{ID: objectIDOf(raw), Err: withIndex(err, i, raw)}
+			return
+		}
+		if pb.peer != nil {
+			obj.Origin = pb.peer.Name
+		}
+		pb.parsed[i] = obj
+	})
+	return pb
+}
+
+// Commit labels and stores a prepared batch, with the rights of the
+// principal in ctx (which must be the one the batch was prepared for).
+func (s *Service) Commit(ctx context.Context, collection string, pb *Prepared) ([]kizuna.PutResult, error) {
 	p := kizuna.PrincipalFromContext(ctx)
 	operator := isOperator(ctx)
 	if p == nil && !operator {
 		return nil, kizuna.Errorf(kizuna.EUNAUTHORIZED, "no principal")
+	}
+	// A peer's batch must have had its signatures checked for that peer.
+	if isPeer := p != nil && p.HasRole(kizuna.RolePeer); isPeer != (pb.peer != nil) || (isPeer && pb.peer.ID != p.ID) {
+		return nil, kizuna.Errorf(kizuna.EINTERNAL, "batch prepared for another principal")
 	}
 	var objects kizuna.ObjectStore = s.guarded
 	var collections kizuna.CollectionStore = s.guarded
@@ -125,34 +176,7 @@ func (s *Service) Ingest(ctx context.Context, collection string, raws []json.Raw
 	if err != nil {
 		return nil, err
 	}
-
-	results := make([]kizuna.PutResult, len(raws))
-	parsed := make([]*kizuna.Object, len(raws))
-	fromPeer := p != nil && p.HasRole(kizuna.RolePeer)
-	parseOne := func(i int) {
-		raw := raws[i]
-		if fromPeer {
-			verified, err := s.verify(ctx, p, raw)
-			if err != nil {
-				results[i] = kizuna.PutResult{ID: objectIDOf(raw), Err: withIndex(err, i, raw)}
-				return
-			}
-			raw = verified
-		}
-		obj, err := stix.Parse(raw)
-		if err == nil {
-			err = checkPattern(obj)
-		}
-		if err != nil {
-			results[i] = kizuna.PutResult{ID: objectIDOf(raw), Err: withIndex(err, i, raw)}
-			return
-		}
-		if fromPeer {
-			obj.Origin = p.Name
-		}
-		parsed[i] = obj
-	}
-	parallel(len(raws), parseOne)
+	results, parsed := pb.results, pb.parsed
 
 	// Marking-definitions are labelled and stored first, so that a bundle
 	// may carry the markings of the objects it carries.

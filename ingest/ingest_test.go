@@ -131,8 +131,10 @@ func TestSubscribersSeeOnlyNewVersions(t *testing.T) {
 	raw := indicator("indicator--"+kizuna.NewUUID(), "")
 	for i := 0; i < 2; i++ {
 		results, err := f.svc.Ingest(ctx, f.coll.ID, []json.RawMessage{raw})
-		if err != nil || results[0].Err != nil {
-			t.Fatalf("ingest %d: %v %v", i, err, results[0].Err)
+		if err != nil {
+			t.Fatalf("ingest %d: %v", i, err)
+		} else if results[0].Err != nil {
+			t.Fatalf("ingest %d: %v", i, results[0].Err)
 		}
 		if results[0].Created != (i == 0) {
 			t.Errorf("ingest %d: Created=%t", i, results[0].Created)

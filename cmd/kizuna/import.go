@@ -102,11 +102,11 @@ func importFile(ctx context.Context, e *env, n *node, collection, name string, p
 		defer bar.stop()
 	}
 
-	// One goroutine decodes the next batch while the current one is
-	// validated and stored.
+	// One goroutine decodes batches ahead of the one being stored.
 	type batchOrErr struct {
-		objs []json.RawMessage
-		err  error
+		objs     []json.RawMessage
+		prepared *ingest.Prepared
+		err      error
 	}
 	batches := make(chan batchOrErr, 2)
 	dctx, cancel := context.WithCancel(ctx)
@@ -147,11 +147,27 @@ func importFile(ctx context.Context, e *env, n *node, collection, name string, p
 			}
 		}
 	}()
-	for b := range batches {
+	// A second stage parses and validates the next batch on every core while
+	// the current one is labelled and stored.
+	prepared := make(chan batchOrErr, 1)
+	go func() {
+		defer close(prepared)
+		for b := range batches {
+			if b.err == nil {
+				b.prepared = n.ingest.Prepare(ctx, b.objs)
+			}
+			select {
+			case prepared <- b:
+			case <-dctx.Done():
+				return
+			}
+		}
+	}()
+	for b := range prepared {
 		if b.err != nil {
 			return b.err
 		}
-		results, err := n.ingest.Ingest(ctx, collection, b.objs)
+		results, err := n.ingest.Commit(ctx, collection, b.prepared)
 		if err != nil {
 			return err
 		}

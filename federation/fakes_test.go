@@ -90,12 +90,14 @@ type fakePeer struct {
 	deleted  []string
 	// deleteFails is how many deletions fail before they succeed.
 	deleteFails int
+	// failAt fails the push with this number (1-based), once.
+	failAt int
 }
 
 func (p *fakePeer) Push(ctx context.Context, collection string, objects []json.RawMessage) (*kizuna.Status, error) {
 	p.mu.Lock()
 	p.pushes++
-	fail, block := p.pushes <= p.failN, p.block
+	fail, block := p.pushes <= p.failN || p.pushes == p.failAt, p.block
 	p.mu.Unlock()
 	if block {
 		<-ctx.Done()
@@ -142,4 +144,28 @@ func (p *fakePeer) ids() []string {
 		out = append(out, head(raw).ID)
 	}
 	return out
+}
+
+func (m *memObjects) readerNames() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]string(nil), m.readers...)
+}
+
+func (m *memObjects) first() *kizuna.Object {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.objects[0]
+}
+
+func (p *fakePeer) got() []json.RawMessage {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]json.RawMessage(nil), p.received...)
+}
+
+func (p *fakePeer) deletions() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.deleted...)
 }

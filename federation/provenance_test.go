@@ -70,12 +70,19 @@ func TestSignatureDetectsTampering(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, edit := range map[string]func(string) string{
-		"value":      func(s string) string { return strings.Replace(s, "198.51.100.1", "198.51.100.2", 1) },
-		"number":     func(s string) string { return strings.Replace(s, "85", "86", 1) },
-		"added":      func(s string) string { return strings.Replace(s, `"type"`, `"x_extra":1,"type"`, 1) },
-		"signer":     func(s string) string { return strings.Replace(s, "node-a", "node-b", 1) },
-		"key id":     func(s string) string { return strings.Replace(s, KeyID(pub), "0000000000000000", 1) },
-		"signature":  func(s string) string { i := strings.Index(s, `"sig":"`) + 7; return s[:i] + "A" + s[i+1:] },
+		"value":  func(s string) string { return strings.Replace(s, "198.51.100.1", "198.51.100.2", 1) },
+		"number": func(s string) string { return strings.Replace(s, "85", "86", 1) },
+		"added":  func(s string) string { return strings.Replace(s, `"type"`, `"x_extra":1,"type"`, 1) },
+		"signer": func(s string) string { return strings.Replace(s, "node-a", "node-b", 1) },
+		"key id": func(s string) string { return strings.Replace(s, KeyID(pub), "0000000000000000", 1) },
+		"signature": func(s string) string {
+			i := strings.Index(s, `"sig":"`) + 7
+			c := "A"
+			if s[i] == 'A' {
+				c = "B"
+			}
+			return s[:i] + c + s[i+1:]
+		},
 		"no sig":     func(s string) string { return strings.Replace(s, `"sig":"`, `"gis":"`, 1) },
 		"duplicated": func(s string) string { return strings.Replace(s, `"type"`, `"name":"x","type"`, 1) },
 	} {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -22,12 +23,12 @@ const (
 
 // pusher sends one local collection to one collection of one peer.
 type pusher struct {
-	s       *Service
-	pc      *PeerConfig
-	peer    Peer
-	m       CollectionMap
-	local   string // local collection id
-	wake    chan struct{}
+	s     *Service
+	pc    *PeerConfig
+	peer  Peer
+	m     CollectionMap
+	local string // local collection id
+	wake  chan struct{}
 }
 
 func (p *pusher) poke() {
@@ -96,40 +97,73 @@ func (p *pusher) deleteQueued(ctx context.Context) error {
 }
 
 // sync sends everything added after the cursor that the peer may receive.
+// One batch is in flight while the next is read and signed, so that this
+// node's work overlaps the peer's; the cursor still advances in order,
+// each time to the last version a confirmed batch covered.
 func (p *pusher) sync(ctx context.Context) error {
 	pr, err := p.s.principal(ctx, p.pc)
 	if err != nil {
 		return err
 	}
 	pctx := kizuna.NewContextWithPrincipal(ctx, pr)
+	var inflight chan error
+	wait := func() error {
+		if inflight == nil {
+			return nil
+		}
+		err := <-inflight
+		inflight = nil
+		return err
+	}
+	// send waits for the batch in flight, then starts batch (or, when it
+	// is empty, just moves the cursor to upto).
+	send := func(batch []json.RawMessage, upto time.Time) error {
+		if err := wait(); err != nil {
+			return err
+		}
+		if len(batch) == 0 {
+			return p.s.cfg.Cursors.Set("push", p.pc.Name, p.m.Local, upto)
+		}
+		done := make(chan error, 1)
+		inflight = done
+		go func() {
+			err := p.push(ctx, batch)
+			if err == nil {
+				err = p.s.cfg.Cursors.Set("push", p.pc.Name, p.m.Local, upto)
+			}
+			done <- err
+		}()
+		return nil
+	}
+	next := p.s.cfg.Cursors.Get("push", p.pc.Name, p.m.Local)
 	for {
-		cursor := p.s.cfg.Cursors.Get("push", p.pc.Name, p.m.Local)
 		f := kizuna.ObjectFilter{
 			Collection: p.local, Versions: kizuna.VersionMatch{All: true},
 			Limit: p.s.cfg.BatchSize, IncludeRaw: true,
 		}
-		if !cursor.IsZero() {
-			f.AddedAfter = &cursor
+		if !next.IsZero() {
+			after := next
+			f.AddedAfter = &after
 		}
 		page, err := p.s.cfg.Objects.FindObjects(pctx, f)
 		if err != nil {
-			return err
+			return errors.Join(err, wait())
 		}
 		if len(page.Objects) == 0 {
-			return nil
+			return wait()
 		}
 		var batch []json.RawMessage
 		size := 0
-		for _, o := range page.Objects {
+		for i, o := range page.Objects {
 			raw, err := p.egress(ctx, pr, o)
 			if err != nil {
-				return err
+				return errors.Join(err, wait())
 			}
 			if raw == nil {
 				continue
 			}
 			if size+len(raw) > maxBatchBytes && len(batch) > 0 {
-				if err := p.push(ctx, batch); err != nil {
+				if err := send(batch, page.Objects[i-1].DateAdded); err != nil {
 					return err
 				}
 				batch, size = nil, 0
@@ -137,17 +171,12 @@ func (p *pusher) sync(ctx context.Context) error {
 			batch = append(batch, raw)
 			size += len(raw)
 		}
-		if len(batch) > 0 {
-			if err := p.push(ctx, batch); err != nil {
-				return err
-			}
-		}
-		last := page.Objects[len(page.Objects)-1].DateAdded
-		if err := p.s.cfg.Cursors.Set("push", p.pc.Name, p.m.Local, last); err != nil {
+		next = page.Objects[len(page.Objects)-1].DateAdded
+		if err := send(batch, next); err != nil {
 			return err
 		}
 		if !page.More {
-			return nil
+			return wait()
 		}
 	}
 }

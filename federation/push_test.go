@@ -106,7 +106,7 @@ func TestEgressRules(t *testing.T) {
 	} {
 		store.add(o)
 	}
-	f.svc.Notify([]*kizuna.Object{store.objects[0]})
+	f.svc.Notify([]*kizuna.Object{store.first()})
 	want := map[string][]string{
 		"a": {"indicator--local-green", "indicator--local-clear", "indicator--local-amber", "indicator--local-red-a", "indicator--local-strict-a", "indicator--8e2e2d2b-17d4-4cbf-938f-000000000001"},
 		"b": {"indicator--local-green", "indicator--local-clear", "indicator--8e2e2d2b-17d4-4cbf-938f-000000000002"},
@@ -122,7 +122,7 @@ func TestEgressRules(t *testing.T) {
 	}
 	// Local objects arrive signed by this node; relayed ones keep their
 	// originator's signature.
-	for _, raw := range peers["a"].received {
+	for _, raw := range peers["a"].got() {
 		_, canonical, prov, err := Split(raw)
 		if err != nil || prov == nil {
 			t.Fatalf("unsigned egress: %s", raw)
@@ -135,7 +135,7 @@ func TestEgressRules(t *testing.T) {
 			t.Errorf("%s: signature does not verify", head(raw).ID)
 		}
 	}
-	for _, r := range store.readers {
+	for _, r := range store.readerNames() {
 		if r != "a" && r != "b" {
 			t.Errorf("a read ran as %q, not as the peer", r)
 		}
@@ -218,44 +218,6 @@ func TestNoEgressForRevokedPeer(t *testing.T) {
 	}
 }
 
-func TestDeletePropagates(t *testing.T) {
-	store := &memObjects{}
-	peers := map[string]*fakePeer{"a": {deleteFails: 2}, "b": {}}
-	f := newFixture(t, store, t.TempDir(), peers)
-	f.svc.Deleted("coll-1", "indicator--gone")
-	f.svc.Deleted("other-collection", "indicator--stays")
-	for _, name := range []string{"a", "b"} {
-		p := peers[name]
-		waitFor(t, "delete at "+name, func() bool { p.mu.Lock(); defer p.mu.Unlock(); return len(p.deleted) == 1 })
-		if p.deleted[0] != "indicator--gone" {
-			t.Errorf("%s: deleted %v", name, p.deleted)
-		}
-	}
-	waitFor(t, "the queue to empty", func() bool {
-		return len(f.cursors.PendingDeletes("a", "default")) == 0 && len(f.cursors.PendingDeletes("b", "default")) == 0
-	})
-}
-
-func TestDeleteQueueSurvivesRestart(t *testing.T) {
-	dir := t.TempDir()
-	store := &memObjects{}
-	peers := map[string]*fakePeer{"a": {deleteFails: 1 << 30}, "b": {}}
-	f := newFixture(t, store, dir, peers)
-	f.svc.Deleted("coll-1", "indicator--gone")
-	waitFor(t, "delete at b", func() bool { p := peers["b"]; p.mu.Lock(); defer p.mu.Unlock(); return len(p.deleted) == 1 })
-	f.svc.Stop()
-	if got := f.cursors.PendingDeletes("a", "default"); len(got) != 1 {
-		t.Fatalf("pending for the absent peer: %v", got)
-	}
-	peers2 := map[string]*fakePeer{"a": {}, "b": {}}
-	newFixture(t, store, dir, peers2)
-	p := peers2["a"]
-	waitFor(t, "delete at a after the restart", func() bool { p.mu.Lock(); defer p.mu.Unlock(); return len(p.deleted) == 1 })
-	if len(peers2["b"].deleted) != 0 {
-		t.Errorf("b got the deletion twice")
-	}
-}
-
 func TestEgressOfRedactedVersion(t *testing.T) {
 	store := &memObjects{}
 	peers := map[string]*fakePeer{"a": {}, "b": {}}
@@ -276,7 +238,7 @@ func TestEgressOfRedactedVersion(t *testing.T) {
 	var got struct {
 		GranularMarkings []kizuna.GranularMarking `json:"granular_markings"`
 	}
-	json.Unmarshal(peers["b"].received[0], &got)
+	json.Unmarshal(peers["b"].got()[0], &got)
 	want := []kizuna.GranularMarking{{MarkingRef: "m-desc", Selectors: []string{"description"}}, {MarkingRef: "m-open", Selectors: []string{"labels.[0]"}}}
 	if fmt.Sprint(got.GranularMarkings) != fmt.Sprint(want) {
 		t.Fatalf("granular markings sent: %v, want %v", got.GranularMarkings, want)

@@ -34,6 +34,10 @@ var (
 //     and as a reader who sees everything;
 //   - guard: the same through the guard in-process, against the store's
 //     query with filtering off (AccessScope{Unrestricted: true});
+//   - guard-all: the guard for the reader who sees everything, against
+//     the store's query with filtering off;
+//   - guard-unclassified: the guard for a reader who may see no
+//     classified object, whose reads are not audited;
 //   - store: the store's query with the reader's scope (label_id IN ...)
 //     against the same query with filtering off.
 //
@@ -83,6 +87,38 @@ func BenchmarkLeakPage(b *testing.B) {
 	b.Run("guard", func(b *testing.B) {
 		leakPair(b, func(i int) int {
 			page, err := l.n.guard.FindObjects(rctx, filter(i))
+			if err != nil {
+				b.Fatal(err)
+			}
+			return len(page.Objects)
+		}, unrestricted)
+	})
+	// The guard for the reader who sees everything: what the guard costs
+	// besides filtering (its per-object decision, the audit of classified
+	// reads, the collection lookup).
+	all, err := l.n.store.FindPrincipalByName(ctx, leakBenchAll)
+	if err != nil {
+		b.Fatal(err)
+	}
+	actx := kizuna.NewContextWithPrincipal(ctx, all)
+	b.Run("guard-all", func(b *testing.B) {
+		leakPair(b, func(i int) int {
+			page, err := l.n.guard.FindObjects(actx, filter(i))
+			if err != nil {
+				b.Fatal(err)
+			}
+			return len(page.Objects)
+		}, unrestricted)
+	})
+	// The guard for a reader who sees no classified object (40% of the
+	// objects: TLP and the energy community): no read of it is audited, so
+	// no read writes to the database.
+	uctx := kizuna.NewContextWithPrincipal(ctx, &kizuna.Principal{
+		ID: "principal--5b0e2c1d-7a3f-4e9b-8c6d-1f2a3b4c5d6e", Name: "leak-bench-unclassified",
+		Organization: leakOther, Nation: "JPN", Communities: []string{"energy"}, Roles: []string{kizuna.RoleReader}})
+	b.Run("guard-unclassified", func(b *testing.B) {
+		leakPair(b, func(i int) int {
+			page, err := l.n.guard.FindObjects(uctx, filter(i))
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -25,6 +25,8 @@ type leakNode struct {
 	n      *node
 	admin  string // the admin's token
 	client *http.Client
+	// requests counts the requests sent.
+	requests int
 }
 
 // startLeakNode serves the data directory (initialised on first use, without
@@ -110,6 +112,7 @@ func (l *leakNode) do(tb testing.TB, method, path, user, token string, body []by
 	if token != "" {
 		req.SetBasicAuth(user, token)
 	}
+	l.requests++
 	resp, err := l.client.Do(req)
 	if err != nil {
 		tb.Fatal(err)

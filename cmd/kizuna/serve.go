@@ -97,6 +97,7 @@ func serve(ctx context.Context, e *env, cfg serveConfig, ln net.Listener, logger
 	}
 
 	m := newMetrics()
+	m.registerFederation(n.fed)
 	handler, shutdownApp, err := n.httpHandler(ctx, cfg, m)
 	if err != nil {
 		ln.Close()

@@ -207,19 +207,9 @@ func (p *pusher) egress(ctx context.Context, pr *kizuna.Principal, o *kizuna.Obj
 		return nil, nil // it came from this peer: no echo
 	}
 	if o.Origin == "" {
-		raw := o.Raw
-		if o.Hash == "" { // the guard redacted it for this peer
-			before, err := p.storedRedactions(ctx, o)
-			if err != nil {
-				return nil, err
-			}
-			raw, err = fixGranular(raw, before)
-			if err != nil {
-				p.s.cfg.Logger.Warn("federation: cannot make the redacted object consistent; withheld", "object", o.ID, "err", err)
-				return withhold()
-			}
-		}
-		raw, err := Sign(raw, p.s.cfg.Node, p.s.cfg.Keys.Signing)
+		// A redacted object (the guard's redaction for this peer) is already
+		// consistent: its granular markings follow what remains.
+		raw, err := Sign(o.Raw, p.s.cfg.Node, p.s.cfg.Keys.Signing)
 		if err != nil {
 			p.s.cfg.Logger.Warn("federation: cannot sign; withheld", "object", o.ID, "err", err)
 			return withhold()
@@ -233,25 +223,6 @@ func (p *pusher) egress(ctx context.Context, pr *kizuna.Principal, o *kizuna.Obj
 		return nil, nil
 	}
 	return o.Raw, nil
-}
-
-// storedRedactions returns the redaction list of the stored version o was
-// read from (what was removed before this node's redaction for the peer).
-func (p *pusher) storedRedactions(ctx context.Context, o *kizuna.Object) ([]string, error) {
-	if p.s.cfg.Store == nil {
-		return nil, kizuna.Errorf(kizuna.EINTERNAL, "federation: no store to read the original of a redacted version")
-	}
-	page, err := p.s.cfg.Store.FindObjects(ctx, kizuna.ObjectFilter{
-		Collection: p.local, IDs: []string{o.ID}, Versions: kizuna.VersionMatch{At: []time.Time{o.Version}},
-		Access: kizuna.AccessScope{Unrestricted: true}, IncludeRaw: true, Limit: 1,
-	})
-	if err != nil {
-		return nil, err
-	}
-	if len(page.Objects) == 0 {
-		return nil, kizuna.Errorf(kizuna.ENOTFOUND, "federation: %s: the stored version is gone", o.ID)
-	}
-	return redactedList(page.Objects[0].Raw), nil
 }
 
 // push posts one batch and waits for the peer's verdict. Refusals are

@@ -15,14 +15,13 @@ import (
 // fixture is a Service with two kizuna peers, "a" (max TLP red) and "b"
 // (max TLP green), over in-memory stores.
 type fixture struct {
-	svc       *Service
-	store     *memObjects
-	originals *memObjects // the stored versions before redaction
-	peers     map[string]*fakePeer
-	keys      *Keys
-	ka, kb    ed25519.PrivateKey
-	dir       string
-	cursors   *Cursors
+	svc     *Service
+	store   *memObjects
+	peers   map[string]*fakePeer
+	keys    *Keys
+	ka, kb  ed25519.PrivateKey
+	dir     string
+	cursors *Cursors
 }
 
 func newFixture(t *testing.T, store *memObjects, dir string, peers map[string]*fakePeer) *fixture {
@@ -44,9 +43,8 @@ func newFixture(t *testing.T, store *memObjects, dir string, peers map[string]*f
 		"a": {ID: "principal--a", Name: "a", Organization: orgA, Nation: "USA", Roles: []string{kizuna.RolePeer}},
 		"b": {ID: "principal--b", Name: "b", Organization: orgB, Nation: "JPN", Roles: []string{kizuna.RolePeer}},
 	}
-	originals := &memObjects{}
 	svc, err := New(Config{
-		Node: "identity--self", Keys: keys, Peers: cfg, Objects: store, Store: originals, Collections: memCollections{},
+		Node: "identity--self", Keys: keys, Peers: cfg, Objects: store, Collections: memCollections{},
 		Principals: principals, Cursors: cursors, Audit: &auditLog{},
 		Dial:    func(pc *PeerConfig) (Peer, error) { return peers[pc.Name], nil },
 		CatchUp: time.Hour, MinBackoff: 10 * time.Millisecond, MaxBackoff: 40 * time.Millisecond, BatchSize: 3,
@@ -58,7 +56,7 @@ func newFixture(t *testing.T, store *memObjects, dir string, peers map[string]*f
 		t.Fatal(err)
 	}
 	t.Cleanup(svc.Stop)
-	return &fixture{svc: svc, store: store, originals: originals, peers: peers, keys: keys, ka: ka, kb: kb, dir: dir, cursors: cursors}
+	return &fixture{svc: svc, store: store, peers: peers, keys: keys, ka: ka, kb: kb, dir: dir, cursors: cursors}
 }
 
 // waitFor polls cond for up to five seconds.
@@ -222,14 +220,10 @@ func TestEgressOfRedactedVersion(t *testing.T) {
 	store := &memObjects{}
 	peers := map[string]*fakePeer{"a": {}, "b": {}}
 	f := newFixture(t, store, t.TempDir(), peers)
-	// As stored: the publisher's own (stale) redaction list names
-	// "description", which is present and marked.
-	original := json.RawMessage(`{"type":"indicator","spec_version":"2.1","id":"indicator--r","created_by_ref":"` + orgA + `","description":"d","labels":["secret","open"],"x_kizuna_redacted":["description"],
-		"granular_markings":[{"marking_ref":"m-desc","selectors":["description"]},{"marking_ref":"m-secret","selectors":["labels.[0]"]},{"marking_ref":"m-open","selectors":["labels.[1]"]}]}`)
-	f.originals.add(&kizuna.Object{ID: "indicator--r", Raw: original, Hash: "h"})
-	// As the guard returns it to the peer: labels.[0] removed.
+	// As the guard returns it to the peer (policy.Redact): labels.[0]
+	// removed, its marking dropped and the next one renumbered.
 	redacted := json.RawMessage(`{"type":"indicator","spec_version":"2.1","id":"indicator--r","created_by_ref":"` + orgA + `","description":"d","labels":["open"],"x_kizuna_redacted":["description","labels.[0]"],
-		"granular_markings":[{"marking_ref":"m-desc","selectors":["description"]},{"marking_ref":"m-secret","selectors":["labels.[0]"]},{"marking_ref":"m-open","selectors":["labels.[1]"]}]}`)
+		"granular_markings":[{"marking_ref":"m-desc","selectors":["description"]},{"marking_ref":"m-open","selectors":["labels.[0]"]}]}`)
 	o := version("indicator--r", "green", nil, "", redacted)
 	o.Hash = ""
 	store.add(o)

@@ -60,9 +60,6 @@ type Config struct {
 	// Objects is the guarded object store: every read the federation makes
 	// is a read by the peer's principal, under the access decision.
 	Objects kizuna.ObjectStore
-	// Store is the node's own store, read only to find the stored original
-	// of a version the guard redacted for a peer (its redaction list).
-	Store kizuna.ObjectStore
 	// Collections resolves collection aliases (the node's own store).
 	Collections kizuna.CollectionStore
 	Principals  PrincipalFinder

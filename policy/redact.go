@@ -22,7 +22,9 @@ type removed struct{}
 // Redact returns raw without the values the selectors name (STIX 2.1
 // granular-marking selector syntax: "description", "labels.[1]",
 // "external_references.[0].url") and with RedactedProperty listing the
-// selectors that matched. Selectors that match nothing are ignored.
+// selectors that matched; the granular markings of the removed portions go
+// too, and the others are renumbered to keep marking what they marked.
+// Selectors that match nothing are ignored.
 func Redact(raw json.RawMessage, selectors []string) (json.RawMessage, []string, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber() // keep numbers exactly as published
@@ -46,6 +48,7 @@ func Redact(raw json.RawMessage, selectors []string) (json.RawMessage, []string,
 	sweep(root)
 	slices.Sort(done)
 	done = slices.Compact(done)
+	fixGranular(root, done)
 	if prev, ok := root[RedactedProperty].([]any); ok {
 		// An object from a peer may already carry redactions.
 		for _, s := range prev {

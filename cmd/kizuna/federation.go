@@ -38,7 +38,7 @@ func (n *node) startFederation(ctx context.Context, opt fedOptions) (func(), err
 	n.ingest.SetVerifier(federation.NewVerifier(n.id.ID, peers, n.store, n.logger))
 	svc, err := federation.New(federation.Config{
 		Node: n.id.ID, Keys: keys, Peers: peers,
-		Objects: n.guard, Store: n.store, Collections: n.store, Principals: n.store,
+		Objects: n.guard, Collections: n.store, Principals: n.store,
 		Ingester: n.ingest, Audit: n.store, Cursors: cursors,
 		Dial: dialPeer, Logger: n.logger.With("component", "federation"),
 		CatchUp: opt.CatchUp,

@@ -52,11 +52,11 @@ func (c *leakChecker) compare(lr *leakReader, path string, specs []*policytest.O
 			}
 		}
 		if w != g {
-			c.disagree(lr, spec, path, presence(w), presence(g))
+			c.disagree(lr, spec, path, leakPresence(w), leakPresence(g))
 			continue
 		}
 		if g && raw != nil {
-			if msg := checkRedacted(raw, spec, lr.want.exp[key]); msg != "" {
+			if msg := leakCheckRedacted(raw, spec, lr.want.exp[key]); msg != "" {
 				c.disagree(lr, spec, path, fmt.Sprintf("visible, redacted %v", lr.want.exp[key].Redacted), msg)
 			}
 		}
@@ -68,16 +68,16 @@ func (c *leakChecker) compare(lr *leakReader, path string, specs []*policytest.O
 	}
 }
 
-func presence(b bool) string {
+func leakPresence(b bool) string {
 	if b {
 		return "present"
 	}
 	return "absent"
 }
 
-// checkRedacted compares x_kizuna_redacted with the model and checks that
+// leakCheckRedacted compares x_kizuna_redacted with the model and checks that
 // every value the model keeps is there and every one it removes is gone.
-func checkRedacted(raw json.RawMessage, spec *policytest.ObjectSpec, exp policytest.Expectation) string {
+func leakCheckRedacted(raw json.RawMessage, spec *policytest.ObjectSpec, exp policytest.Expectation) string {
 	var doc struct {
 		Redacted []string `json:"x_kizuna_redacted"`
 	}
@@ -109,7 +109,7 @@ func (c *leakChecker) scan(lr *leakReader, path string, body []byte, forbidden [
 func (c *leakChecker) keyed(lr *leakReader, path string, objs []json.RawMessage) map[string]json.RawMessage {
 	out := map[string]json.RawMessage{}
 	for _, raw := range objs {
-		k := keyOf(raw)
+		k := leakKeyOf(raw)
 		if _, dup := out[k]; dup {
 			c.fail(lr, path, k+" twice in one answer")
 		}
@@ -118,8 +118,9 @@ func (c *leakChecker) keyed(lr *leakReader, path string, objs []json.RawMessage)
 	return out
 }
 
-// keyOf is the version key of an object's JSON ("" when it has none).
-func keyOf(raw json.RawMessage) string {
+// leakKeyOf is the version key of an object's JSON (with "?" for a missing
+// or malformed modified, which matches no version of the scenario).
+func leakKeyOf(raw json.RawMessage) string {
 	var head struct{ ID, Modified string }
 	json.Unmarshal(raw, &head)
 	t, err := time.Parse(time.RFC3339Nano, head.Modified)

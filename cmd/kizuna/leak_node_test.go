@@ -131,10 +131,10 @@ func (l *leakNode) get(tb testing.TB, path, user, token string) leakResponse {
 	return l.do(tb, http.MethodGet, path, user, token, nil)
 }
 
-// errorShape reduces a TAXII error answer to what a client can compare:
+// leakErrorShape reduces a TAXII error answer to what a client can compare:
 // status, media type and body, with the request's own id and the per-request
 // error_id taken out. Two answers with the same shape cannot be told apart.
-func errorShape(r leakResponse, id string) string {
+func leakErrorShape(r leakResponse, id string) string {
 	var doc map[string]any
 	if err := json.Unmarshal(r.body, &doc); err != nil {
 		return "unparsable body: " + string(r.body)

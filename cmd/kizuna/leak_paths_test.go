@@ -25,19 +25,19 @@ func (c *leakChecker) checkReader(lr *leakReader, ri int) {
 
 	objPages, ok1 := c.pages(lr, "objects", coll+"objects/?", limit, false)
 	manPages, ok2 := c.pages(lr, "manifest", coll+"manifest/?", limit, true)
-	c.compare(lr, "objects", c.sc.Objects, union(c, lr, "objects", objPages), latest)
-	c.compare(lr, "manifest", c.sc.Objects, union(c, lr, "manifest", manPages), latest)
+	c.compare(lr, "objects", c.sc.Objects, leakUnion(c, lr, "objects", objPages), latest)
+	c.compare(lr, "manifest", c.sc.Objects, leakUnion(c, lr, "manifest", manPages), latest)
 	if ok1 && ok2 {
 		c.samePages(lr, objPages, manPages)
 	}
 	all, _ := c.pages(lr, "objects?match[version]=all", coll+"objects/?match%5Bversion%5D=all&", limit+5, false)
-	c.compare(lr, "objects?match[version]=all", c.sc.Objects, union(c, lr, "objects?match[version]=all", all), visible)
+	c.compare(lr, "objects?match[version]=all", c.sc.Objects, leakUnion(c, lr, "objects?match[version]=all", all), visible)
 	firsts, _ := c.pages(lr, "objects?match[version]=first", coll+"objects/?match%5Bversion%5D=first&", 1000, false)
-	c.compare(lr, "objects?match[version]=first", c.sc.Objects, union(c, lr, "objects?match[version]=first", firsts), first)
+	c.compare(lr, "objects?match[version]=first", c.sc.Objects, leakUnion(c, lr, "objects?match[version]=first", firsts), first)
 
 	unknown := "indicator--" + kizuna.NewUUID()
-	refByID := errorShape(c.l.get(c.t, coll+"objects/"+unknown+"/", lr.name, lr.token), unknown)
-	refVersions := errorShape(c.l.get(c.t, coll+"objects/"+unknown+"/versions/", lr.name, lr.token), unknown)
+	refByID := leakErrorShape(c.l.get(c.t, coll+"objects/"+unknown+"/", lr.name, lr.token), unknown)
+	refVersions := leakErrorShape(c.l.get(c.t, coll+"objects/"+unknown+"/versions/", lr.name, lr.token), unknown)
 	for i, id := range c.ids {
 		if i%leakByIDEvery != ri%leakByIDEvery {
 			continue // each reader asks for a share of the ids, every id is asked for
@@ -57,9 +57,9 @@ func (c *leakChecker) checkReader(lr *leakReader, ri int) {
 	// only: to a reader it is as absent as a status that never existed.
 	c.cases++
 	fake := kizuna.NewUUID()
-	ref := errorShape(c.l.get(c.t, "/taxii2/api/status/"+fake+"/", lr.name, lr.token), fake)
+	ref := leakErrorShape(c.l.get(c.t, "/taxii2/api/status/"+fake+"/", lr.name, lr.token), fake)
 	resp := c.l.get(c.t, "/taxii2/api/status/"+c.status+"/", lr.name, lr.token)
-	if c.answered(lr, "status", resp, http.StatusNotFound) || !lr.hidden && errorShape(resp, c.status) != ref {
+	if c.answered(lr, "status", resp, http.StatusNotFound) || !lr.hidden && leakErrorShape(resp, c.status) != ref {
 		c.fail(lr, "status", fmt.Sprintf("status %s answered %d %s, unlike an unknown status (%s)", c.status, resp.code, resp.body, ref))
 	}
 
@@ -132,7 +132,7 @@ func (c *leakChecker) pages(lr *leakReader, path, prefix string, limit int, mani
 		} else {
 			p.raws = c.keyed(lr, path, env.Objects)
 			for _, raw := range env.Objects {
-				p.keys = append(p.keys, keyOf(raw))
+				p.keys = append(p.keys, leakKeyOf(raw))
 			}
 		}
 		switch n := len(p.keys); {
@@ -182,8 +182,8 @@ func (c *leakChecker) samePages(lr *leakReader, objs, man []leakPage) {
 	}
 }
 
-// union merges pages, reporting a version listed twice.
-func union(c *leakChecker, lr *leakReader, path string, pages []leakPage) map[string]json.RawMessage {
+// leakUnion merges pages, reporting a version listed twice.
+func leakUnion(c *leakChecker, lr *leakReader, path string, pages []leakPage) map[string]json.RawMessage {
 	out := map[string]json.RawMessage{}
 	for _, p := range pages {
 		for _, k := range p.keys {
@@ -201,7 +201,7 @@ func union(c *leakChecker, lr *leakReader, path string, pages []leakPage) map[st
 // unknown id.
 func (c *leakChecker) objectsOf(lr *leakReader, path string, resp leakResponse, ref, id string) map[string]json.RawMessage {
 	if !c.answered(lr, path, resp, http.StatusNotFound) {
-		if !lr.hidden && (resp.code != http.StatusNotFound || errorShape(resp, id) != ref) {
+		if !lr.hidden && (resp.code != http.StatusNotFound || leakErrorShape(resp, id) != ref) {
 			c.fail(lr, path, fmt.Sprintf("%s: %d %s, unlike an unknown id (%s)", id, resp.code, resp.body, ref))
 		}
 		return map[string]json.RawMessage{}
@@ -219,7 +219,7 @@ func (c *leakChecker) objectsOf(lr *leakReader, path string, resp leakResponse, 
 func (c *leakChecker) versionsOf(lr *leakReader, resp leakResponse, ref, id string) map[string]json.RawMessage {
 	out := map[string]json.RawMessage{}
 	if !c.answered(lr, "versions", resp, http.StatusNotFound) {
-		if !lr.hidden && (resp.code != http.StatusNotFound || errorShape(resp, id) != ref) {
+		if !lr.hidden && (resp.code != http.StatusNotFound || leakErrorShape(resp, id) != ref) {
 			c.fail(lr, "versions", fmt.Sprintf("%s: %d %s, unlike an unknown id (%s)", id, resp.code, resp.body, ref))
 		}
 		return out

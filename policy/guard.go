@@ -111,15 +111,22 @@ func (g *Guard) FindObjects(ctx context.Context, filter kizuna.ObjectFilter) (*k
 		return nil, err
 	}
 	var events []*kizuna.AuditEvent
+	var classified []string // one note per classified version read
 	visible := make([]*kizuna.Object, 0, len(page.Objects))
 	seen := map[string]bool{}
 	for _, obj := range page.Objects {
-		out, ev := g.check(ctx, pr, c, obj, f.IncludeRaw)
+		out, ev, note := g.check(ctx, pr, c, obj, f.IncludeRaw)
 		events = append(events, ev...)
 		if out != nil {
 			visible = append(visible, out)
 			seen[out.ID] = true
+			if note != "" {
+				classified = append(classified, note)
+			}
 		}
+	}
+	if len(classified) > 0 {
+		events = append(events, readEvent(pr, c, visible, classified))
 	}
 	if len(filter.IDs) > 0 && filter.Next == "" {
 		denied, err := g.deniedByID(ctx, pr, c, filter.IDs, seen)
@@ -137,8 +144,10 @@ func (g *Guard) FindObjects(ctx context.Context, filter kizuna.ObjectFilter) (*k
 }
 
 // check is the final per-object decision and portion redaction. It returns
-// nil when the object must not be shown, and the audit events to record.
-func (g *Guard) check(ctx context.Context, pr *kizuna.Principal, c *kizuna.Collection, obj *kizuna.Object, withRaw bool) (*kizuna.Object, []*kizuna.AuditEvent) {
+// nil when the object must not be shown, the denials to audit, and, for a
+// version whose label or a visible portion's label is classified, a note
+// for the page's read record.
+func (g *Guard) check(ctx context.Context, pr *kizuna.Principal, c *kizuna.Collection, obj *kizuna.Object, withRaw bool) (*kizuna.Object, []*kizuna.AuditEvent, string) {
 	label := g.labelOf(ctx, obj.LabelID, obj.Label)
 	d := g.policy.Decide(pr, label)
 	if d.Allow && obj.Label != nil && label != obj.Label {
@@ -146,7 +155,7 @@ func (g *Guard) check(ctx context.Context, pr *kizuna.Principal, c *kizuna.Colle
 	}
 	if !d.Allow {
 		// The store's query should have excluded it: record the anomaly.
-		return nil, []*kizuna.AuditEvent{denyEvent(pr, c, obj.ID, d, "returned by the store outside the reader's scope")}
+		return nil, []*kizuna.AuditEvent{denyEvent(pr, c, obj.ID, d, "returned by the store outside the reader's scope")}, ""
 	}
 	var classified []string
 	if g.policy.Classified(label) {
@@ -160,7 +169,7 @@ func (g *Guard) check(ctx context.Context, pr *kizuna.Principal, c *kizuna.Colle
 		return l
 	})
 	if withhold {
-		return nil, nil
+		return nil, nil, ""
 	}
 	out := *obj
 	out.Label = cloneLabel(label) // the cached label stays the store's
@@ -169,19 +178,30 @@ func (g *Guard) check(ctx context.Context, pr *kizuna.Principal, c *kizuna.Colle
 		if withRaw && len(obj.Raw) > 0 {
 			raw, _, err := Redact(obj.Raw, hidden)
 			if err != nil {
-				return nil, []*kizuna.AuditEvent{denyEvent(pr, c, obj.ID, deny(RuleUninterpretable, "redaction failed: %v", err), "")}
+				return nil, []*kizuna.AuditEvent{denyEvent(pr, c, obj.ID, deny(RuleUninterpretable, "redaction failed: %v", err), "")}, ""
 			}
 			out.Raw = raw
 		}
 	}
-	var events []*kizuna.AuditEvent
-	if len(classified) > 0 {
-		events = append(events, &kizuna.AuditEvent{
-			Time: time.Now().UTC(), Principal: pr.ID, Action: "read", Object: obj.ID, Decision: "allow",
-			Reason: fmt.Sprintf("collection %s: version %s: %s", c.ID, obj.Version.UTC().Format("2006-01-02T15:04:05.000000Z"), strings.Join(classified, "; ")),
-		})
+	if len(classified) == 0 {
+		return &out, nil, ""
 	}
-	return &out, events
+	return &out, nil, fmt.Sprintf("%s version %s: %s", obj.ID, obj.Version.UTC().Format("2006-01-02T15:04:05.000000Z"), strings.Join(classified, "; "))
+}
+
+// readEvent is the one audit record of a page's classified reads: one entry
+// per page rather than per version keeps bulk reads (exports, federation
+// egress) from turning every read into as many writes, while still naming
+// every classified version the reader got.
+func readEvent(pr *kizuna.Principal, c *kizuna.Collection, visible []*kizuna.Object, notes []string) *kizuna.AuditEvent {
+	object := c.ID
+	if len(notes) == 1 {
+		object, _, _ = strings.Cut(notes[0], " ")
+	}
+	return &kizuna.AuditEvent{
+		Time: time.Now().UTC(), Principal: pr.ID, Action: "read", Object: object, Decision: "allow",
+		Reason: fmt.Sprintf("collection %s: %d classified version(s) of %d read: %s", c.ID, len(notes), len(visible), strings.Join(notes, " | ")),
+	}
 }
 
 // deniedByID audits the requested ids that exist but that the reader may not

@@ -193,7 +193,11 @@ func (g *Gen) kizunaMarking() *MarkingSpec {
 		}
 	}
 	if g.r.Float64() < 0.5 {
+		// STIX forbids empty lists: a marking names at least one nation.
 		m.ReleasableTo = g.subset([]string{"USA", "JPN", "AUS", "KOR", "FVEY"}, 0.5)
+		if len(m.ReleasableTo) == 0 {
+			m.ReleasableTo = []string{g.pick([]string{"USA", "JPN", "AUS", "KOR"})}
+		}
 	}
 	if g.r.Float64() < 0.3 {
 		m.Communities = g.subset(Communities, 0.5)
@@ -307,7 +311,7 @@ func markingJSON(m *MarkingSpec) map[string]any {
 		doc["definition_type"] = "statement"
 		doc["definition"] = map[string]any{"statement": "Copyright 2026 model"}
 	case KindBogus:
-		doc["extensions"] = map[string]any{"extension-definition--00000000-0000-4000-8000-000000000000": map[string]any{"extension_type": "property-extension", "x": 1}}
+		doc["extensions"] = map[string]any{"extension-definition--00000000-0000-4000-8000-000000000000": map[string]any{"extension_type": "property-extension", "unknown_property": 1}}
 	case KindKizuna:
 		ext := map[string]any{"extension_type": "property-extension"}
 		if m.Scheme != "" {

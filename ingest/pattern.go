@@ -22,7 +22,7 @@ func checkPattern(obj *kizuna.Object) error {
 	if err := json.Unmarshal(obj.Raw, &f); err != nil || f.PatternType != "stix" {
 		return nil // stix.Parse has validated the shape already
 	}
-	if _, err := pattern.Parse(f.Pattern); err != nil {
+	if _, err := pattern.Validate(f.Pattern, pattern.V21); err != nil {
 		return kizuna.Errorf(kizuna.EINVALID, "%s: $.pattern: %v (pattern %q)", obj.ID, err, f.Pattern)
 	}
 	return nil

@@ -103,6 +103,19 @@ func selectValuesInto(o *Observation, root *ObservedObject, steps []PathStep, bu
 		}
 		return nil, nil
 	}
+	// Two-step paths through a dictionary (file:hashes.MD5) or a single
+	// reference (network-traffic:dst_ref.value) are common enough for a
+	// direct route; anything unusual takes the general one below.
+	if len(steps) == 2 && !steps[0].IsIndex && !steps[1].IsIndex && !steps[1].special {
+		if x, ok := directStep(o, root, steps[0]); ok {
+			if m, isMap := x.(map[string]any); isMap {
+				if y, found := m[steps[1].Key]; found {
+					return append(buf[:0], y), nil
+				}
+				return nil, nil
+			}
+		}
+	}
 	// Two scratch slices take turns holding the current values, so that a
 	// path through references allocates nothing in the common case.
 	var a, b [4]any
@@ -138,6 +151,29 @@ func selectValuesInto(o *Observation, root *ObservedObject, steps []PathStep, bu
 		}
 	}
 	return append(buf[:0], cur...), nil
+}
+
+// directStep takes a first step into a plain dictionary property or through
+// a single resolvable reference; ok is false when the general route is needed.
+func directStep(o *Observation, root *ObservedObject, s PathStep) (any, bool) {
+	x, found := root.Props[s.Key]
+	if !found {
+		return nil, false
+	}
+	if !s.special {
+		return x, true
+	}
+	if !strings.HasSuffix(s.Key, "_ref") {
+		return nil, false
+	}
+	id, isStr := x.(string)
+	if !isStr {
+		return nil, false
+	}
+	if i, ok := o.refs[id]; ok {
+		return o.Objects[i].Props, true
+	}
+	return nil, false
 }
 
 func isSpecialKey(k string) bool {

@@ -116,7 +116,7 @@ func comparisonAtoms(c *Comparison) ([]atom, bool) {
 	return nil, false
 }
 
-// literalKey gives the key an equal JSON value produces (see valueKeys).
+// literalKey gives the key an equal JSON value produces (see valueKey).
 func literalKey(l Literal) (string, bool) {
 	switch l.Kind {
 	case LitString:
@@ -134,26 +134,32 @@ func literalKey(l Literal) (string, bool) {
 	return "", false
 }
 
-// valueKeys calls fn with every key a JSON value can equal.
-func valueKeys(v any, buf []byte, fn func([]byte)) {
+// valueKey appends to buf the key a JSON value produces (see literalKey);
+// alt asks for the second key a boolean also equals in a set (1 or 0). ok is
+// false when there is no such key.
+func valueKey(v any, buf []byte, alt bool) ([]byte, bool) {
 	switch x := v.(type) {
 	case string:
-		fn(append(append(buf, "s:"...), x...))
+		return append(append(buf, "s:"...), x...), !alt
 	case []byte:
-		fn(append(append(buf, "s:"...), fromLatin1(x)...))
+		return append(append(buf, "s:"...), fromLatin1(x)...), !alt
 	case json.Number:
-		if n, ok := jsonNumber(x); ok {
-			fn(strconv.AppendFloat(append(buf, "n:"...), n.f, 'g', -1, 64))
+		if n, ok := jsonNumber(x); ok && !alt {
+			return strconv.AppendFloat(append(buf, "n:"...), n.f, 'g', -1, 64), true
 		}
 	case bool:
-		if x {
-			fn(append(buf, "b:true"...))
-			fn(append(buf, "n:1"...))
-		} else {
-			fn(append(buf, "b:false"...))
-			fn(append(buf, "n:0"...))
+		switch {
+		case x && !alt:
+			return append(buf, "b:true"...), true
+		case x:
+			return append(buf, "n:1"...), true
+		case !alt:
+			return append(buf, "b:false"...), true
+		default:
+			return append(buf, "n:0"...), true
 		}
 	}
+	return nil, false
 }
 
 // likeLiteral returns the longest run of literal characters of a LIKE operand.

@@ -19,7 +19,7 @@ func compareRefs(a, b leafRef) int {
 
 // candidates appends the leaves whose guards the observation's values hit.
 func (ix *Index) candidates(o *Observation, out []leafRef) []leafRef {
-	var kbuf [64]byte
+	var kbuf [256]byte
 	var vbuf [1]any
 	for i := range o.Objects {
 		root := &o.Objects[i]
@@ -36,9 +36,11 @@ func (ix *Index) candidates(o *Observation, out []leafRef) []leafRef {
 			for _, v := range vals {
 				if ip.nEq > 0 {
 					// head holds the path id; the value key follows it.
-					valueKeys(v, head, func(k []byte) {
-						out = ix.eqLookup(maphash.Bytes(eqSeed, k), out)
-					})
+					for _, alt := range [2]bool{false, true} {
+						if k, ok := valueKey(v, head, alt); ok {
+							out = ix.eqLookup(maphash.Bytes(eqSeed, k), out)
+						}
+					}
 				}
 				if ip.nTri[3]+ip.nTri[6] > 0 {
 					for _, s := range trigramTexts(v) {

@@ -1,7 +1,6 @@
 package pattern
 
 import (
-	"encoding/binary"
 	"strings"
 )
 
@@ -37,18 +36,25 @@ type triPosting struct {
 	lit string
 }
 
-func triSlot(pathID int32, tri string) uint32 {
-	h := uint32(2166136261)
-	var b [4]byte
-	binary.BigEndian.PutUint32(b[:], uint32(pathID))
-	for _, c := range b {
-		h = (h ^ uint32(c)) * 16777619
+// gramBase is the base of the polynomial hash of grams, which a scan over a
+// text can roll from one position to the next.
+const gramBase = 1099511628211
+
+func gramPoly(g string) uint64 {
+	var h uint64
+	for i := 0; i < len(g); i++ {
+		h = h*gramBase + uint64(g[i])
 	}
-	for i := 0; i < len(tri); i++ {
-		h = (h ^ uint32(tri[i])) * 16777619
-	}
-	return h & (1<<triFilterBits - 1)
+	return h
 }
+
+// slotOf mixes a gram's polynomial hash with the path id into a filter slot.
+func slotOf(pathID int32, poly uint64) uint32 {
+	x := (poly ^ uint64(uint32(pathID))*0x9E3779B97F4A7C15) * 0xBF58476D1CE4E5B9
+	return uint32(x >> (64 - triFilterBits))
+}
+
+func triSlot(pathID int32, gram string) uint32 { return slotOf(pathID, gramPoly(gram)) }
 
 // The filter keeps a count per slot, so that removals can clear it, and a
 // bit per slot, small enough to stay in cache, for lookups.
@@ -87,9 +93,20 @@ func (ix *Index) triDel(pathID int32, tri string, ref leafRef) {
 // triCandidates appends the leaves filed under n-grams whose literal the
 // text contains.
 func (ix *Index) triCandidates(pathID int32, head []byte, s string, n int, out []leafRef) []leafRef {
+	if len(s) < n {
+		return out
+	}
+	pow := uint64(1)
+	for range n - 1 {
+		pow *= gramBase
+	}
+	h := gramPoly(s[:n])
 	for j := 0; j+n <= len(s); j++ {
+		if j > 0 {
+			h = (h-uint64(s[j-1])*pow)*gramBase + uint64(s[j+n-1])
+		}
 		t := s[j : j+n]
-		if s := triSlot(pathID, t); ix.triBits[s/64]&(1<<(s%64)) == 0 {
+		if slot := slotOf(pathID, h); ix.triBits[slot/64]&(1<<(slot%64)) == 0 {
 			continue
 		}
 		for _, p := range ix.tri[string(append(head, t...))] {

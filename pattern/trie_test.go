@@ -39,3 +39,24 @@ func TestPrefixTrieAgainstScan(t *testing.T) {
 		}
 	}
 }
+
+// TestRollingGramHash checks that the rolling hash of the scan equals the
+// hash the index files grams under.
+func TestRollingGramHash(t *testing.T) {
+	s := "https://www.host042.example.com/a/b?c=d\u00e9f"
+	for _, n := range []int{3, 6} {
+		pow := uint64(1)
+		for range n - 1 {
+			pow *= gramBase
+		}
+		h := gramPoly(s[:n])
+		for j := 0; j+n <= len(s); j++ {
+			if j > 0 {
+				h = (h-uint64(s[j-1])*pow)*gramBase + uint64(s[j+n-1])
+			}
+			if h != gramPoly(s[j:j+n]) || slotOf(7, h) != triSlot(7, s[j:j+n]) {
+				t.Fatalf("n=%d j=%d: rolling hash differs", n, j)
+			}
+		}
+	}
+}

@@ -63,3 +63,37 @@ func TestVerifyAuditChain(t *testing.T) {
 		}
 	}
 }
+
+// TestBundleObjectCount checks the export counter against writeBundle's
+// layout.
+func TestBundleObjectCount(t *testing.T) {
+	for _, n := range []int{0, 1, 3} {
+		w := &countingWriter{}
+		var objs []*kizuna.Object
+		for i := 0; i < n; i++ {
+			objs = append(objs, &kizuna.Object{Raw: []byte(`{"type":"x"}`)})
+		}
+		store := pageStore{objs}
+		if err := writeBundle(context.Background(), &env{stdout: w}, store, kizuna.ObjectFilter{}); err != nil {
+			t.Fatal(err)
+		}
+		if got := w.objects(); got != int64(n) {
+			t.Errorf("%d objects exported, counted %d", n, got)
+		}
+	}
+}
+
+// pageStore serves its objects as one page.
+type pageStore struct{ objs []*kizuna.Object }
+
+func (s pageStore) PutObjects(context.Context, string, []*kizuna.Object) ([]kizuna.PutResult, error) {
+	return nil, nil
+}
+
+func (s pageStore) FindObjects(context.Context, kizuna.ObjectFilter) (*kizuna.ObjectPage, error) {
+	return &kizuna.ObjectPage{Objects: s.objs}, nil
+}
+
+func (s pageStore) DeleteObject(context.Context, string, string, kizuna.VersionMatch, kizuna.AccessScope) (int, error) {
+	return 0, nil
+}

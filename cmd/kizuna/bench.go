@@ -150,9 +150,9 @@ func (w *countingWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// objects is the number of objects written: one per line between the
-// bundle's first and last lines.
-func (w *countingWriter) objects() int64 { return max(w.lines-1, 0) }
+// objects is the number of objects written: writeBundle puts a newline
+// before each object and two after the last ("\n]}\n").
+func (w *countingWriter) objects() int64 { return max(w.lines-2, 0) }
 
 // maxRSS returns the process's peak resident set size in bytes.
 func maxRSS() int64 {

@@ -123,6 +123,11 @@ func TestReadmeTour(t *testing.T) {
 		return out
 	}
 	jpSees, auSees := names("tanaka", jp), names("mitchell", au)
+	// The README addresses the collection by its alias: the same answer.
+	if code, body := taxiiGet(t, base+"/taxii2/api/collections/"+sampleAlias+"/objects/?match[type]=indicator", "tanaka", jp); code != http.StatusOK ||
+		strings.Count(string(body), `"type":"indicator"`)+strings.Count(string(body), `"type": "indicator"`) != len(jpSees) {
+		t.Errorf("collection by alias: %d, %d indicators, want %d", code, strings.Count(string(body), "indicator--"), len(jpSees))
+	}
 	want := map[string][2]bool{ // indicator name: {JPN reader sees, AUS reader sees}
 		"Lure domain imitating a programme office":   {true, true},
 		"CRANELOADER dropper (procurement form)":     {true, false},  // USA SECRET REL TO USA, JPN

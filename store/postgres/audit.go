@@ -3,11 +3,11 @@ package postgres
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/store/internal/rowcodec"
 )
 
 // auditLock is the advisory lock key of audit appends.
@@ -21,10 +21,8 @@ func (db *DB) AppendAudit(ctx context.Context, events ...*kizuna.AuditEvent) err
 	if len(events) == 0 {
 		return nil
 	}
-	for i, e := range events {
-		if e == nil {
-			return kizuna.Errorf(kizuna.EINVALID, "audit event %d is missing", i)
-		}
+	if err := rowcodec.CheckAudit(events); err != nil {
+		return err
 	}
 	tx, err := db.beginWrite(ctx)
 	if err != nil {
@@ -42,23 +40,12 @@ func (db *DB) AppendAudit(ctx context.Context, events ...*kizuna.AuditEvent) err
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return formatError(err, "reading the audit log")
 	}
-	filled := make([]kizuna.AuditEvent, len(events))
-	for i, e := range events {
-		f := *e
-		seq++
-		f.Seq, f.PrevHash = seq, prev
-		if f.Time.IsZero() {
-			f.Time = tx.now
-		}
-		f.Time = f.Time.UTC().Truncate(time.Microsecond)
-		f.Hash = f.ComputeHash()
-		if _, err := tx.Exec(ctx, `INSERT INTO audit (seq, time, principal, action, object, decision, reason,
-			prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, f.Seq, micros(f.Time), f.Principal, f.Action, f.Object, f.Decision,
-			f.Reason, f.PrevHash, f.Hash); err != nil {
+	filled := rowcodec.ChainAudit(events, seq, prev, tx.now)
+	for i := range filled {
+		if _, err := tx.Exec(ctx, `INSERT INTO audit (`+rowcodec.AuditColumns+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, rowcodec.AuditArgs(&filled[i])...); err != nil {
 			return formatError(err, "appending to the audit log")
 		}
-		prev = f.Hash
-		filled[i] = f
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return formatError(err, "appending to the audit log")
@@ -75,7 +62,7 @@ func (db *DB) FindAudit(ctx context.Context, afterSeq int64, limit int) ([]*kizu
 	if limit <= 0 || limit > MaxPageSize {
 		limit = MaxPageSize
 	}
-	rows, err := db.pool.Query(ctx, `SELECT seq, time, principal, action, object, decision, reason, prev_hash, hash
+	rows, err := db.pool.Query(ctx, `SELECT `+rowcodec.AuditColumns+`
 		FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2`, afterSeq, limit)
 	if err != nil {
 		return nil, formatError(err, "reading the audit log")
@@ -83,13 +70,11 @@ func (db *DB) FindAudit(ctx context.Context, afterSeq int64, limit int) ([]*kizu
 	defer rows.Close()
 	out := []*kizuna.AuditEvent{}
 	for rows.Next() {
-		var e kizuna.AuditEvent
-		var t int64
-		if err := rows.Scan(&e.Seq, &t, &e.Principal, &e.Action, &e.Object, &e.Decision, &e.Reason, &e.PrevHash, &e.Hash); err != nil {
+		e, err := rowcodec.ScanAudit(rows)
+		if err != nil {
 			return nil, formatError(err, "reading the audit log")
 		}
-		e.Time = fromMicros(t)
-		out = append(out, &e)
+		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, formatError(err, "reading the audit log")

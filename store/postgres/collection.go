@@ -3,12 +3,12 @@ package postgres
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/store/internal/rowcodec"
 )
 
 // newUUID returns a random (version 4) UUID.
@@ -27,23 +27,14 @@ const collectionLock = 0x6b7a636f6c6c
 // CreateCollection stores c, giving it a new UUID when its ID is empty and
 // setting CreatedAt.
 func (db *DB) CreateCollection(ctx context.Context, c *kizuna.Collection) error {
-	if c == nil {
-		return kizuna.Errorf(kizuna.EINVALID, "collection is missing")
-	}
-	if c.Title == "" {
-		return kizuna.Errorf(kizuna.EINVALID, "collection %q: title is required", c.ID)
+	if err := rowcodec.CheckCollection(c); err != nil {
+		return err
 	}
 	id := c.ID
 	if id == "" {
 		id = newUUID()
 	}
-	canRead, _ := json.Marshal(c.CanRead) // slices of strings always encode
-	canWrite, _ := json.Marshal(c.CanWrite)
-	refs := c.DefaultMarkingRefs
-	if refs == nil {
-		refs = []string{}
-	}
-	defaults, _ := json.Marshal(refs)
+	canRead, canWrite, defaults := rowcodec.CollectionJSON(c)
 	var alias *string
 	if c.Alias != "" {
 		alias = &c.Alias
@@ -68,42 +59,19 @@ func (db *DB) CreateCollection(ctx context.Context, c *kizuna.Collection) error 
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO collections (id, title, description, alias, can_read, can_write,
 		default_marking_refs, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		id, c.Title, c.Description, alias, string(canRead), string(canWrite), string(defaults), micros(tx.now)); err != nil {
+		id, c.Title, c.Description, alias, canRead, canWrite, defaults, rowcodec.Micros(tx.now)); err != nil {
 		return formatError(err, "creating collection %q", id)
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return formatError(err, "creating collection %q", id)
 	}
-	c.ID, c.CreatedAt = id, fromMicros(micros(tx.now))
+	c.ID, c.CreatedAt = id, rowcodec.FromMicros(rowcodec.Micros(tx.now))
 	return nil
-}
-
-const collectionColumns = `id, title, description, COALESCE(alias, ''), can_read, can_write, default_marking_refs, created_at`
-
-func scanCollection(row pgx.Row) (*kizuna.Collection, error) {
-	var (
-		c                           kizuna.Collection
-		canRead, canWrite, defaults string
-		created                     int64
-	)
-	if err := row.Scan(&c.ID, &c.Title, &c.Description, &c.Alias, &canRead, &canWrite, &defaults, &created); err != nil {
-		return nil, err
-	}
-	c.CreatedAt = fromMicros(created)
-	for _, f := range []struct {
-		name, src string
-		dst       any
-	}{{"can_read", canRead, &c.CanRead}, {"can_write", canWrite, &c.CanWrite}, {"default_marking_refs", defaults, &c.DefaultMarkingRefs}} {
-		if err := json.Unmarshal([]byte(f.src), f.dst); err != nil {
-			return nil, kizuna.WrapError(kizuna.EINTERNAL, err, "postgres: stored %s of collection %s is corrupt", f.name, c.ID)
-		}
-	}
-	return &c, nil
 }
 
 // FindCollectionByID returns the collection with the id or alias.
 func (db *DB) FindCollectionByID(ctx context.Context, id string) (*kizuna.Collection, error) {
-	c, err := scanCollection(db.pool.QueryRow(ctx, `SELECT `+collectionColumns+` FROM collections WHERE id = $1 OR alias = $1`, id))
+	c, err := rowcodec.ScanCollection("postgres", db.pool.QueryRow(ctx, `SELECT `+rowcodec.CollectionColumns+` FROM collections WHERE id = $1 OR alias = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, kizuna.Errorf(kizuna.ENOTFOUND, "collection %q not found", id)
 	} else if err != nil {
@@ -114,14 +82,14 @@ func (db *DB) FindCollectionByID(ctx context.Context, id string) (*kizuna.Collec
 
 // FindCollections returns every collection in creation order.
 func (db *DB) FindCollections(ctx context.Context) ([]*kizuna.Collection, error) {
-	rows, err := db.pool.Query(ctx, `SELECT `+collectionColumns+` FROM collections ORDER BY seq`)
+	rows, err := db.pool.Query(ctx, `SELECT `+rowcodec.CollectionColumns+` FROM collections ORDER BY seq`)
 	if err != nil {
 		return nil, formatError(err, "listing collections")
 	}
 	defer rows.Close()
 	out := []*kizuna.Collection{}
 	for rows.Next() {
-		c, err := scanCollection(rows)
+		c, err := rowcodec.ScanCollection("postgres", rows)
 		if err != nil {
 			return nil, formatError(err, "listing collections")
 		}

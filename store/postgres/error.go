@@ -1,28 +1,20 @@
 package postgres
 
 import (
-	"context"
 	"errors"
-	"fmt"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/store/internal/rowcodec"
 )
 
 // formatError maps a driver error to a domain error, in this one place. The
 // message says what the store was doing; the driver's text stays in the
 // wrapped error, for the logs only. Domain errors pass through unchanged.
 func formatError(err error, format string, args ...any) error {
-	if err == nil {
-		return nil
-	}
-	var ke *kizuna.Error
-	if errors.As(err, &ke) {
-		return err
-	}
-	what := fmt.Sprintf(format, args...)
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return kizuna.WrapError(kizuna.EUNAVAILABLE, err, "postgres: %s: request cancelled", what)
+	mapped, what, ok := rowcodec.CommonError("postgres", err, format, args...)
+	if ok {
+		return mapped
 	}
 	var pe *pgconn.PgError
 	if !errors.As(err, &pe) {

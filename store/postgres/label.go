@@ -2,9 +2,9 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/store/internal/rowcodec"
 )
 
 // FindLabels returns every label with an id greater than afterID, in id
@@ -22,7 +22,7 @@ func (db *DB) FindLabels(ctx context.Context, afterID int64) ([]*kizuna.StoredLa
 		if err := rows.Scan(&id, &enc); err != nil {
 			return nil, formatError(err, "listing access labels")
 		}
-		l, err := decodeLabel(id, enc)
+		l, err := rowcodec.DecodeLabel("postgres", id, []byte(enc))
 		if err != nil {
 			return nil, err
 		}
@@ -31,28 +31,11 @@ func (db *DB) FindLabels(ctx context.Context, afterID int64) ([]*kizuna.StoredLa
 	return out, formatError(rows.Err(), "listing access labels")
 }
 
-func decodeLabel(id int64, enc string) (*kizuna.AccessLabel, error) {
-	var l kizuna.AccessLabel
-	if err := json.Unmarshal([]byte(enc), &l); err != nil {
-		return nil, kizuna.WrapError(kizuna.EINTERNAL, err, "postgres: stored access label %d is corrupt", id)
-	}
-	return &l, nil
-}
-
 // loadLabels returns the labels with the ids, from the cache or the
 // database. The returned labels are shared and must not be modified.
 func (db *DB) loadLabels(ctx context.Context, ids map[int64]bool) (map[int64]*kizuna.AccessLabel, error) {
 	out := make(map[int64]*kizuna.AccessLabel, len(ids))
-	var missing []int64
-	db.labelMu.RLock()
-	for id := range ids {
-		if l, ok := db.labels[id]; ok {
-			out[id] = l
-		} else {
-			missing = append(missing, id)
-		}
-	}
-	db.labelMu.RUnlock()
+	missing := db.labelCache.Lookup(ids, out)
 	if len(missing) == 0 {
 		return out, nil
 	}
@@ -67,7 +50,7 @@ func (db *DB) loadLabels(ctx context.Context, ids map[int64]bool) (map[int64]*ki
 		if err := rows.Scan(&id, &enc); err != nil {
 			return nil, formatError(err, "reading access labels")
 		}
-		l, err := decodeLabel(id, enc)
+		l, err := rowcodec.DecodeLabel("postgres", id, []byte(enc))
 		if err != nil {
 			return nil, err
 		}
@@ -76,17 +59,8 @@ func (db *DB) loadLabels(ctx context.Context, ids map[int64]bool) (map[int64]*ki
 	if err := rows.Err(); err != nil {
 		return nil, formatError(err, "reading access labels")
 	}
-	db.labelMu.Lock()
-	for _, id := range missing {
-		if l, ok := out[id]; ok {
-			db.labels[id] = l
-		}
-	}
-	db.labelMu.Unlock()
-	for _, id := range missing {
-		if out[id] == nil {
-			return nil, kizuna.Errorf(kizuna.EINTERNAL, "postgres: access label %d is missing", id)
-		}
+	if err := db.labelCache.AddLoaded("postgres", out, missing); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -107,20 +81,9 @@ func (db *DB) FindMarkingDefinition(ctx context.Context, id string) (*kizuna.Obj
 	return objs[0], nil
 }
 
-func portionLabels(ps []kizuna.Portion) []*kizuna.AccessLabel {
-	out := make([]*kizuna.AccessLabel, len(ps))
-	for i, pt := range ps {
-		out[i] = pt.Label
-	}
-	return out
-}
-
 func (p *putTx) cachedLabel(enc string) (int64, bool) {
 	if id, ok := p.newLabels[enc]; ok {
 		return id, true
 	}
-	p.db.labelMu.RLock()
-	defer p.db.labelMu.RUnlock()
-	id, ok := p.db.labelIDs[enc]
-	return id, ok
+	return p.db.labelCache.ID(enc)
 }

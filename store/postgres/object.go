@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/store/internal/rowcodec"
 )
 
 // putBatchSize bounds the objects written in one transaction.
@@ -96,11 +97,7 @@ func (db *DB) putBatch(ctx context.Context, collection string, objs []*kizuna.Ob
 	if err := tx.Commit(ctx); err != nil {
 		return nil, formatError(err, "committing objects")
 	}
-	db.labelMu.Lock()
-	for enc, id := range p.newLabels {
-		db.labelIDs[enc] = id
-	}
-	db.labelMu.Unlock()
+	db.labelCache.AddIDs(p.newLabels)
 	for i, o := range objs {
 		if results[i].Err == nil && results[i].Created {
 			o.Collection, o.Version, o.DateAdded = collection, results[i].Version, results[i].DateAdded
@@ -135,7 +132,7 @@ type storedFields struct {
 }
 
 func (p *putTx) nextDateAdded() int64 {
-	p.lastAdded = max(micros(p.now), p.lastAdded+1)
+	p.lastAdded = max(rowcodec.Micros(p.now), p.lastAdded+1)
 	return p.lastAdded
 }
 
@@ -146,7 +143,7 @@ func (p *putTx) putObject(ctx context.Context, i int, o *kizuna.Object) (kizuna.
 		return kizuna.PutResult{Err: kizuna.Errorf(kizuna.EINVALID, "object %d of the batch is missing", i)}, storedFields{}, false
 	}
 	res := kizuna.PutResult{ID: o.ID, Version: truncate(o.Version)}
-	if err := validatePut(o); err != nil {
+	if err := rowcodec.CheckPut(o); err != nil {
 		res.Err = err
 		return res, storedFields{}, false
 	}
@@ -168,27 +165,6 @@ func truncate(t time.Time) time.Time {
 	return t.UTC().Truncate(time.Microsecond)
 }
 
-func validatePut(o *kizuna.Object) error {
-	switch {
-	case o.ID == "":
-		return kizuna.Errorf(kizuna.EINVALID, "object has no id")
-	case o.Type == "":
-		return kizuna.Errorf(kizuna.EINVALID, "object %s: type is missing", o.ID)
-	case o.Hash == "":
-		return kizuna.Errorf(kizuna.EINVALID, "object %s: content hash is missing", o.ID)
-	case len(o.Raw) == 0:
-		return kizuna.Errorf(kizuna.EINVALID, "object %s: raw JSON is missing", o.ID)
-	case o.Label == nil:
-		return kizuna.Errorf(kizuna.EINVALID, "object %s: access label is missing; the object cannot be judged and is refused", o.ID)
-	}
-	for j, pt := range o.Portions {
-		if pt.Label == nil {
-			return kizuna.Errorf(kizuna.EINVALID, "object %s: portion %d (%v) has no access label; the object is refused", o.ID, j, pt.Selectors)
-		}
-	}
-	return nil
-}
-
 // insertObject stores o unless an identical version exists, and fills res.
 func (p *putTx) insertObject(ctx context.Context, o *kizuna.Object, res *kizuna.PutResult) (storedFields, error) {
 	var sf storedFields
@@ -199,20 +175,15 @@ func (p *putTx) insertObject(ctx context.Context, o *kizuna.Object, res *kizuna.
 		err := p.QueryRow(ctx, `SELECT version, date_added FROM objects WHERE collection = $1 AND id = $2 AND hash = $3
 			ORDER BY version LIMIT 1`, p.seq, o.ID, o.Hash).Scan(&version, &added)
 		if err == nil {
-			res.Version, res.DateAdded = fromMicros(version), fromMicros(added)
+			res.Version, res.DateAdded = rowcodec.FromMicros(version), rowcodec.FromMicros(added)
 			return sf, nil
 		} else if !errors.Is(err, pgx.ErrNoRows) {
 			return sf, err
 		}
 	}
-	encs := make([]string, 0, 1+len(o.Portions))
-	labels := append([]*kizuna.AccessLabel{o.Label}, portionLabels(o.Portions)...)
-	for _, l := range labels {
-		b, err := json.Marshal(l) // deterministic: fields in order, no maps
-		if err != nil {
-			return sf, kizuna.WrapError(kizuna.EINVALID, err, "object %s: access label cannot be encoded", o.ID)
-		}
-		encs = append(encs, string(b))
+	encs, err := rowcodec.LabelEncodings(o)
+	if err != nil {
+		return sf, err
 	}
 	ids := make([]int64, len(encs))
 	missing := false
@@ -282,10 +253,10 @@ func (p *putTx) rowArgs(o *kizuna.Object, res *kizuna.PutResult, ids []int64, sf
 	var portions *string
 	if len(o.Portions) > 0 {
 		sf.portions = make([]kizuna.Portion, len(o.Portions))
-		sp := make([]storedPortion, len(o.Portions))
+		sp := make([]rowcodec.StoredPortion, len(o.Portions))
 		for j, pt := range o.Portions {
 			sf.portions[j] = kizuna.Portion{Selectors: pt.Selectors, Label: pt.Label, LabelID: ids[j+1]}
-			sp[j] = storedPortion{Selectors: pt.Selectors, LabelID: ids[j+1]}
+			sp[j] = rowcodec.StoredPortion{Selectors: pt.Selectors, LabelID: ids[j+1]}
 		}
 		b, err := json.Marshal(sp)
 		if err != nil {
@@ -303,7 +274,7 @@ func (p *putTx) rowArgs(o *kizuna.Object, res *kizuna.PutResult, ids []int64, sf
 		return nil, 0, 0, kizuna.WrapError(kizuna.EINVALID, err, "object %s: granular_markings cannot be encoded", o.ID)
 	}
 	added := p.nextDateAdded()
-	version := micros(res.Version)
+	version := rowcodec.Micros(res.Version)
 	if res.Version.IsZero() {
 		version = added
 	}
@@ -319,7 +290,7 @@ func sameVersion(o *kizuna.Object, res *kizuna.PutResult, hash string, existing 
 		return kizuna.Errorf(kizuna.ECONFLICT,
 			"object %s version %s is already stored with a different content", o.ID, res.Version.Format(time.RFC3339Nano))
 	}
-	res.DateAdded = fromMicros(existing)
+	res.DateAdded = rowcodec.FromMicros(existing)
 	return nil
 }
 
@@ -335,7 +306,7 @@ func (p *putTx) insertRow(ctx context.Context, q pgx.Tx, o *kizuna.Object, res *
 		return false, err
 	}
 	if tag.RowsAffected() == 1 {
-		res.Version, res.DateAdded, res.Created = fromMicros(version), fromMicros(added), true
+		res.Version, res.DateAdded, res.Created = rowcodec.FromMicros(version), rowcodec.FromMicros(added), true
 		return true, nil
 	}
 	var hash string
@@ -345,12 +316,6 @@ func (p *putTx) insertRow(ctx context.Context, q pgx.Tx, o *kizuna.Object, res *
 		return false, err
 	}
 	return false, sameVersion(o, res, hash, existing)
-}
-
-// storedPortion is a portion as stored: its label by id only.
-type storedPortion struct {
-	Selectors []string `json:"selectors"`
-	LabelID   int64    `json:"label_id"`
 }
 
 func jsonOrNull(n int, v any) (*string, error) {

@@ -2,11 +2,11 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/store/internal/rowcodec"
 )
 
 // putPipelined stores a batch in a few round trips: the statements of each
@@ -27,18 +27,11 @@ func (p *putTx) putPipelined(ctx context.Context, objs []*kizuna.Object) ([]kizu
 			continue
 		}
 		results[i] = kizuna.PutResult{ID: o.ID, Version: truncate(o.Version)}
-		if err := validatePut(o); err != nil {
+		if err := rowcodec.CheckPut(o); err != nil {
 			results[i].Err = err
 			continue
 		}
-		for _, l := range append([]*kizuna.AccessLabel{o.Label}, portionLabels(o.Portions)...) {
-			b, err := json.Marshal(l) // deterministic: fields in order, no maps
-			if err != nil {
-				results[i].Err = kizuna.WrapError(kizuna.EINVALID, err, "object %s: access label cannot be encoded", o.ID)
-				break
-			}
-			encs[i] = append(encs[i], string(b))
-		}
+		encs[i], results[i].Err = rowcodec.LabelEncodings(o)
 		pending[i] = results[i].Err == nil
 	}
 
@@ -84,7 +77,7 @@ func (p *putTx) putPipelined(ctx context.Context, objs []*kizuna.Object) ([]kizu
 			return nil, nil, errors.Join(errAborted, err)
 		}
 		if tag.RowsAffected() == 1 {
-			results[i].Version, results[i].DateAdded, results[i].Created = fromMicros(versions[i]), fromMicros(added[i]), true
+			results[i].Version, results[i].DateAdded, results[i].Created = rowcodec.FromMicros(versions[i]), rowcodec.FromMicros(added[i]), true
 		} else {
 			taken = append(taken, i)
 		}
@@ -144,7 +137,7 @@ func (p *putTx) findStoredContent(ctx context.Context, objs []*kizuna.Object, re
 		var version, added int64
 		err := br.QueryRow().Scan(&version, &added)
 		if err == nil {
-			results[i].Version, results[i].DateAdded = fromMicros(version), fromMicros(added)
+			results[i].Version, results[i].DateAdded = rowcodec.FromMicros(version), rowcodec.FromMicros(added)
 			pending[i] = false
 		} else if !errors.Is(err, pgx.ErrNoRows) {
 			br.Close()

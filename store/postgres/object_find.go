@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -11,31 +10,12 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/store/internal/rowcodec"
 )
 
 // MaxPageSize is the largest page FindObjects returns; a zero or larger
 // ObjectFilter.Limit gets this many.
-const MaxPageSize = 10000
-
-// cursorPrefix tags the cursor format. The format is the one of the SQLite
-// store, so a cursor survives a move between the two.
-const cursorPrefix = "1."
-
-func encodeCursor(added time.Time) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + strconv.FormatInt(micros(added), 10)))
-}
-
-func decodeCursor(next string) (int64, error) {
-	b, err := base64.RawURLEncoding.DecodeString(next)
-	if err == nil {
-		if rest, ok := strings.CutPrefix(string(b), cursorPrefix); ok {
-			if us, perr := strconv.ParseInt(rest, 10, 64); perr == nil && us >= 0 {
-				return us, nil
-			}
-		}
-	}
-	return 0, kizuna.Errorf(kizuna.EINVALID, "malformed next cursor %q", next)
-}
+const MaxPageSize = rowcodec.MaxPageSize
 
 // query accumulates the conditions of a query and their numbered arguments.
 type query struct {
@@ -97,7 +77,7 @@ func (q *query) objectConditions(ids, types, specs []string, access kizuna.Acces
 	if len(vm.At) > 0 {
 		at := make([]int64, len(vm.At))
 		for i, t := range vm.At {
-			at[i] = micros(t.Truncate(time.Microsecond))
+			at[i] = rowcodec.Micros(t.Truncate(time.Microsecond))
 		}
 		alts = append(alts, `o.version = ANY(`+q.arg(at)+`::bigint[])`)
 	}
@@ -119,26 +99,12 @@ func objectColumns(raw bool) string {
 // cursor then restrict the selected versions. The scope is a condition of
 // the query, so Limit, More and Next count visible versions only.
 func (db *DB) FindObjects(ctx context.Context, f kizuna.ObjectFilter) (*kizuna.ObjectPage, error) {
-	if f.Limit < 0 {
-		return nil, kizuna.Errorf(kizuna.EINVALID, "limit %d is negative", f.Limit)
-	}
-	limit := f.Limit
-	if limit == 0 || limit > MaxPageSize {
-		limit = MaxPageSize
-	}
-	after := int64(-1)
-	if f.Next != "" {
-		us, err := decodeCursor(f.Next)
-		if err != nil {
-			return nil, err
-		}
-		after = us
-	}
-	if f.AddedAfter != nil {
-		after = max(after, micros(f.AddedAfter.Truncate(time.Microsecond)))
+	limit, after, err := rowcodec.PageBounds(f)
+	if err != nil {
+		return nil, err
 	}
 	var seq int64
-	err := db.pool.QueryRow(ctx, `SELECT seq FROM collections WHERE id = $1 OR alias = $1`, f.Collection).Scan(&seq)
+	err = db.pool.QueryRow(ctx, `SELECT seq FROM collections WHERE id = $1 OR alias = $1`, f.Collection).Scan(&seq)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, kizuna.Errorf(kizuna.ENOTFOUND, "collection %q not found", f.Collection)
 	} else if err != nil {
@@ -156,7 +122,7 @@ func (db *DB) FindObjects(ctx context.Context, f kizuna.ObjectFilter) (*kizuna.O
 	if len(objs) > limit {
 		objs = objs[:limit]
 		page.More = true
-		page.Next = encodeCursor(objs[limit-1].DateAdded)
+		page.Next = rowcodec.EncodeCursor(objs[limit-1].DateAdded)
 	}
 	page.Objects = objs
 	return page, nil
@@ -182,7 +148,6 @@ func (db *DB) queryObjects(ctx context.Context, sql string, args []any, raw bool
 	}
 	defer rows.Close()
 	objs := []*kizuna.Object{}
-	labelIDs := map[int64]bool{}
 	for rows.Next() {
 		var (
 			o                            kizuna.Object
@@ -195,7 +160,7 @@ func (db *DB) queryObjects(ctx context.Context, sql string, args []any, raw bool
 			&o.Revoked, &o.CreatedByRef, &markings, &granular, &o.LabelID, &portions, &o.Hash, &o.Origin, &rawJSON); err != nil {
 			return nil, formatError(err, "reading an object")
 		}
-		o.DateAdded, o.Version = fromMicros(added), fromMicros(version)
+		o.DateAdded, o.Version = rowcodec.FromMicros(added), rowcodec.FromMicros(version)
 		o.Created, o.Modified = timeOrZero(created), timeOrZero(modified)
 		if raw {
 			o.Raw = json.RawMessage(rawJSON)
@@ -211,17 +176,12 @@ func (db *DB) queryObjects(ctx context.Context, sql string, args []any, raw bool
 			}
 		}
 		if portions != nil {
-			var ps []storedPortion
+			var ps []rowcodec.StoredPortion
 			if err := json.Unmarshal([]byte(*portions), &ps); err != nil {
 				return nil, kizuna.WrapError(kizuna.EINTERNAL, err, "postgres: stored portions of %s are corrupt", o.ID)
 			}
-			o.Portions = make([]kizuna.Portion, len(ps))
-			for i, p := range ps {
-				o.Portions[i] = kizuna.Portion{Selectors: p.Selectors, LabelID: p.LabelID}
-				labelIDs[p.LabelID] = true
-			}
+			o.Portions = rowcodec.Portions(ps)
 		}
-		labelIDs[o.LabelID] = true
 		objs = append(objs, &o)
 	}
 	if err := rows.Err(); err != nil {
@@ -230,16 +190,13 @@ func (db *DB) queryObjects(ctx context.Context, sql string, args []any, raw bool
 	if len(objs) == 0 {
 		return objs, nil
 	}
+	labelIDs := map[int64]bool{}
+	rowcodec.LabelIDs(objs, labelIDs)
 	labels, err := db.loadLabels(ctx, labelIDs)
 	if err != nil {
 		return nil, err
 	}
-	for _, o := range objs {
-		o.Label = labels[o.LabelID]
-		for i := range o.Portions {
-			o.Portions[i].Label = labels[o.Portions[i].LabelID]
-		}
-	}
+	rowcodec.AttachLabels(objs, labels)
 	return objs, nil
 }
 

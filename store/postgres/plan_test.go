@@ -27,7 +27,7 @@ func TestQueryPlans(t *testing.T) {
 		if i%10 == 9 {
 			n, v = i-5, v1.Add(time.Hour)
 		}
-		objs = append(objs, benchObject(n, v))
+		objs = append(objs, storetest.BenchObject(n, v))
 	}
 	if _, err := db.PutObjects(ctx, coll, objs); err != nil {
 		t.Fatal(err)

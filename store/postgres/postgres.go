@@ -10,12 +10,12 @@ package postgres
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/store/internal/rowcodec"
 )
 
 var _ kizuna.Store = (*DB)(nil)
@@ -30,9 +30,7 @@ type DB struct {
 
 	// Caches of committed access labels, which are immutable and never
 	// deleted: by id for reads, by encoding for writes.
-	labelMu  sync.RWMutex
-	labels   map[int64]*kizuna.AccessLabel
-	labelIDs map[string]int64
+	labelCache rowcodec.LabelCache
 }
 
 // Open connects to the database of the DSN (a PostgreSQL URL or key=value
@@ -71,7 +69,7 @@ func open(ctx context.Context, dsn string, source func() ([]migration, error)) (
 		pool.Close()
 		return nil, formatError(err, "connecting to the database")
 	}
-	db := &DB{pool: pool, now: time.Now, labels: map[int64]*kizuna.AccessLabel{}, labelIDs: map[string]int64{}}
+	db := &DB{pool: pool, now: time.Now}
 	if err := migrate(ctx, pool, migrations, db.now); err != nil {
 		pool.Close()
 		return nil, err
@@ -104,15 +102,12 @@ func (db *DB) beginWrite(ctx context.Context) (*writeTx, error) {
 // rollback ends tx, ignoring the error of a transaction already ended.
 func (tx *writeTx) rollback() { tx.Rollback(context.Background()) }
 
-func micros(t time.Time) int64      { return t.UnixMicro() }
-func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
-
 // nullMicros stores the zero time as NULL.
 func nullMicros(t time.Time) *int64 {
 	if t.IsZero() {
 		return nil
 	}
-	us := micros(t)
+	us := rowcodec.Micros(t)
 	return &us
 }
 
@@ -120,5 +115,5 @@ func timeOrZero(us *int64) time.Time {
 	if us == nil {
 		return time.Time{}
 	}
-	return fromMicros(*us)
+	return rowcodec.FromMicros(*us)
 }

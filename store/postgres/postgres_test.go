@@ -93,7 +93,7 @@ func TestMigrateAndRefuseNewer(t *testing.T) {
 	ms, _ := embeddedMigrations()
 	fsys := fstest.MapFS{}
 	for _, m := range ms {
-		fsys["m/"+m.name] = &fstest.MapFile{Data: []byte(m.sql)}
+		fsys["m/"+m.Name] = &fstest.MapFile{Data: []byte(m.SQL)}
 	}
 	fsys[fmt.Sprintf("m/%04d_future.sql", len(ms)+1)] = &fstest.MapFile{Data: []byte(`ALTER TABLE objects ADD COLUMN future BIGINT`)}
 	newer, err := open(ctx, dsn, func() ([]migration, error) { return loadMigrations(fsys, "m") })

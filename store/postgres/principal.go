@@ -2,30 +2,25 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/store/internal/rowcodec"
 )
 
 // CreatePrincipal stores p with the hash of its token (nil for a principal
 // without one), giving it an id when its ID is empty and setting CreatedAt.
 func (db *DB) CreatePrincipal(ctx context.Context, p *kizuna.Principal, tokenHash []byte) error {
-	if p == nil {
-		return kizuna.Errorf(kizuna.EINVALID, "principal is missing")
-	}
-	if p.Name == "" {
-		return kizuna.Errorf(kizuna.EINVALID, "principal %q: name is required", p.ID)
+	if err := rowcodec.CheckPrincipal(p); err != nil {
+		return err
 	}
 	id := p.ID
 	if id == "" {
 		id = "principal--" + newUUID()
 	}
-	clearances, _ := json.Marshal(nonNil(p.Clearances))
-	communities, _ := json.Marshal(nonNil(p.Communities))
-	roles, _ := json.Marshal(nonNil(p.Roles))
+	clearances, communities, roles := rowcodec.PrincipalJSON(p)
 	var token any // NULL: no token
 	if len(tokenHash) > 0 {
 		token = tokenHash
@@ -37,7 +32,7 @@ func (db *DB) CreatePrincipal(ctx context.Context, p *kizuna.Principal, tokenHas
 	defer tx.rollback()
 	if _, err := tx.Exec(ctx, `INSERT INTO principals (id, name, organization, nation, clearances, communities,
 		roles, token_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		id, p.Name, p.Organization, p.Nation, string(clearances), string(communities), string(roles), token, micros(tx.now)); err != nil {
+		id, p.Name, p.Organization, p.Nation, clearances, communities, roles, token, rowcodec.Micros(tx.now)); err != nil {
 		if err := formatError(err, "creating principal %q", p.Name); kizuna.ErrorCode(err) != kizuna.ECONFLICT {
 			return err
 		}
@@ -46,44 +41,8 @@ func (db *DB) CreatePrincipal(ctx context.Context, p *kizuna.Principal, tokenHas
 	if err := tx.Commit(ctx); err != nil {
 		return formatError(err, "creating principal %q", p.Name)
 	}
-	p.ID, p.CreatedAt, p.RevokedAt = id, fromMicros(micros(tx.now)), nil
+	p.ID, p.CreatedAt, p.RevokedAt = id, rowcodec.FromMicros(rowcodec.Micros(tx.now)), nil
 	return nil
-}
-
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
-}
-
-const principalColumns = `id, name, organization, nation, clearances, communities, roles, created_at, revoked_at`
-
-func scanPrincipal(row pgx.Row) (*kizuna.Principal, error) {
-	var (
-		p                              kizuna.Principal
-		clearances, communities, roles string
-		created                        int64
-		revoked                        *int64
-	)
-	if err := row.Scan(&p.ID, &p.Name, &p.Organization, &p.Nation, &clearances, &communities, &roles, &created, &revoked); err != nil {
-		return nil, err
-	}
-	p.CreatedAt = fromMicros(created)
-	if revoked != nil {
-		t := fromMicros(*revoked)
-		p.RevokedAt = &t
-	}
-	for _, f := range []struct {
-		name string
-		src  string
-		dst  any
-	}{{"clearances", clearances, &p.Clearances}, {"communities", communities, &p.Communities}, {"roles", roles, &p.Roles}} {
-		if err := json.Unmarshal([]byte(f.src), f.dst); err != nil {
-			return nil, kizuna.WrapError(kizuna.EINTERNAL, err, "postgres: stored %s of principal %s are corrupt", f.name, p.Name)
-		}
-	}
-	return &p, nil
 }
 
 // FindPrincipalByTokenHash returns the unrevoked principal with the token
@@ -92,8 +51,8 @@ func (db *DB) FindPrincipalByTokenHash(ctx context.Context, tokenHash []byte) (*
 	if len(tokenHash) == 0 {
 		return nil, kizuna.Errorf(kizuna.ENOTFOUND, "principal not found")
 	}
-	p, err := scanPrincipal(db.pool.QueryRow(ctx,
-		`SELECT `+principalColumns+` FROM principals WHERE token_hash = $1 AND revoked_at IS NULL`, tokenHash))
+	p, err := rowcodec.ScanPrincipal("postgres", db.pool.QueryRow(ctx,
+		`SELECT `+rowcodec.PrincipalColumns+` FROM principals WHERE token_hash = $1 AND revoked_at IS NULL`, tokenHash))
 	if errors.Is(err, pgx.ErrNoRows) {
 		// The message names nothing: the caller holds an unknown token.
 		return nil, kizuna.Errorf(kizuna.ENOTFOUND, "principal not found")
@@ -105,7 +64,7 @@ func (db *DB) FindPrincipalByTokenHash(ctx context.Context, tokenHash []byte) (*
 
 // FindPrincipalByName returns the principal with the name, revoked or not.
 func (db *DB) FindPrincipalByName(ctx context.Context, name string) (*kizuna.Principal, error) {
-	p, err := scanPrincipal(db.pool.QueryRow(ctx, `SELECT `+principalColumns+` FROM principals WHERE name = $1`, name))
+	p, err := rowcodec.ScanPrincipal("postgres", db.pool.QueryRow(ctx, `SELECT `+rowcodec.PrincipalColumns+` FROM principals WHERE name = $1`, name))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, kizuna.Errorf(kizuna.ENOTFOUND, "principal %q not found", name)
 	} else if err != nil {
@@ -116,14 +75,14 @@ func (db *DB) FindPrincipalByName(ctx context.Context, name string) (*kizuna.Pri
 
 // FindPrincipals lists every principal, ordered by name.
 func (db *DB) FindPrincipals(ctx context.Context) ([]*kizuna.Principal, error) {
-	rows, err := db.pool.Query(ctx, `SELECT `+principalColumns+` FROM principals ORDER BY name`)
+	rows, err := db.pool.Query(ctx, `SELECT `+rowcodec.PrincipalColumns+` FROM principals ORDER BY name`)
 	if err != nil {
 		return nil, formatError(err, "listing principals")
 	}
 	defer rows.Close()
 	out := []*kizuna.Principal{}
 	for rows.Next() {
-		p, err := scanPrincipal(rows)
+		p, err := rowcodec.ScanPrincipal("postgres", rows)
 		if err != nil {
 			return nil, formatError(err, "listing principals")
 		}
@@ -150,7 +109,7 @@ func (db *DB) RevokePrincipal(ctx context.Context, name string) error {
 	} else if err != nil {
 		return formatError(err, "revoking principal %q", name)
 	}
-	if _, err := tx.Exec(ctx, `UPDATE principals SET revoked_at = COALESCE(revoked_at, $1) WHERE seq = $2`, micros(tx.now), seq); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE principals SET revoked_at = COALESCE(revoked_at, $1) WHERE seq = $2`, rowcodec.Micros(tx.now), seq); err != nil {
 		return formatError(err, "revoking principal %q", name)
 	}
 	if err := tx.Commit(ctx); err != nil {

@@ -4,9 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"time"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/store/internal/rowcodec"
 )
 
 // AppendAudit appends the events in order, filling in Seq, Time (when
@@ -17,10 +17,8 @@ func (db *DB) AppendAudit(ctx context.Context, events ...*kizuna.AuditEvent) err
 	if len(events) == 0 {
 		return nil
 	}
-	for i, e := range events {
-		if e == nil {
-			return kizuna.Errorf(kizuna.EINVALID, "audit event %d is missing", i)
-		}
+	if err := rowcodec.CheckAudit(events); err != nil {
+		return err
 	}
 	tx, err := db.beginWrite(ctx)
 	if err != nil {
@@ -33,27 +31,15 @@ func (db *DB) AppendAudit(ctx context.Context, events ...*kizuna.AuditEvent) err
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return formatError(err, "reading the audit log")
 	}
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO audit (seq, time, principal, action, object, decision, reason,
-		prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO audit (`+rowcodec.AuditColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return formatError(err, "appending to the audit log")
 	}
-	filled := make([]kizuna.AuditEvent, len(events))
-	for i, e := range events {
-		f := *e
-		seq++
-		f.Seq, f.PrevHash = seq, prev
-		if f.Time.IsZero() {
-			f.Time = tx.now
-		}
-		f.Time = f.Time.UTC().Truncate(time.Microsecond)
-		f.Hash = f.ComputeHash()
-		if _, err := stmt.ExecContext(ctx, f.Seq, micros(f.Time), f.Principal, f.Action, f.Object, f.Decision,
-			f.Reason, f.PrevHash, f.Hash); err != nil {
+	filled := rowcodec.ChainAudit(events, seq, prev, tx.now)
+	for i := range filled {
+		if _, err := stmt.ExecContext(ctx, rowcodec.AuditArgs(&filled[i])...); err != nil {
 			return formatError(err, "appending to the audit log")
 		}
-		prev = f.Hash
-		filled[i] = f
 	}
 	if err := tx.commit(); err != nil {
 		return formatError(err, "appending to the audit log")
@@ -70,7 +56,7 @@ func (db *DB) FindAudit(ctx context.Context, afterSeq int64, limit int) ([]*kizu
 	if limit <= 0 || limit > MaxPageSize {
 		limit = MaxPageSize
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT seq, time, principal, action, object, decision, reason, prev_hash, hash
+	rows, err := db.read.QueryContext(ctx, `SELECT `+rowcodec.AuditColumns+`
 		FROM audit WHERE seq > ? ORDER BY seq LIMIT ?`, afterSeq, limit)
 	if err != nil {
 		return nil, formatError(err, "reading the audit log")
@@ -78,13 +64,11 @@ func (db *DB) FindAudit(ctx context.Context, afterSeq int64, limit int) ([]*kizu
 	defer rows.Close()
 	out := []*kizuna.AuditEvent{}
 	for rows.Next() {
-		var e kizuna.AuditEvent
-		var t int64
-		if err := rows.Scan(&e.Seq, &t, &e.Principal, &e.Action, &e.Object, &e.Decision, &e.Reason, &e.PrevHash, &e.Hash); err != nil {
+		e, err := rowcodec.ScanAudit(rows)
+		if err != nil {
 			return nil, formatError(err, "reading the audit log")
 		}
-		e.Time = fromMicros(t)
-		out = append(out, &e)
+		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, formatError(err, "reading the audit log")

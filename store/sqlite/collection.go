@@ -4,11 +4,11 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/store/internal/rowcodec"
 )
 
 // newUUID returns a random (version 4) UUID.
@@ -50,23 +50,14 @@ func (db *DB) readCollectionSeq(ctx context.Context, idOrAlias string) (int64, e
 // CreateCollection stores c, giving it a new UUID when its ID is empty and
 // setting CreatedAt.
 func (db *DB) CreateCollection(ctx context.Context, c *kizuna.Collection) error {
-	if c == nil {
-		return kizuna.Errorf(kizuna.EINVALID, "collection is missing")
-	}
-	if c.Title == "" {
-		return kizuna.Errorf(kizuna.EINVALID, "collection %q: title is required", c.ID)
+	if err := rowcodec.CheckCollection(c); err != nil {
+		return err
 	}
 	id := c.ID
 	if id == "" {
 		id = newUUID()
 	}
-	canRead, _ := json.Marshal(c.CanRead) // slices of strings always encode
-	canWrite, _ := json.Marshal(c.CanWrite)
-	refs := c.DefaultMarkingRefs
-	if refs == nil {
-		refs = []string{}
-	}
-	defaults, _ := json.Marshal(refs)
+	canRead, canWrite, defaults := rowcodec.CollectionJSON(c)
 	alias := sql.NullString{String: c.Alias, Valid: c.Alias != ""}
 
 	tx, err := db.beginWrite(ctx)
@@ -86,44 +77,20 @@ func (db *DB) CreateCollection(ctx context.Context, c *kizuna.Collection) error 
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO collections (id, title, description, alias, can_read, can_write,
 		default_marking_refs, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		id, c.Title, c.Description, alias, string(canRead), string(canWrite), string(defaults), micros(tx.now)); err != nil {
+		id, c.Title, c.Description, alias, canRead, canWrite, defaults, rowcodec.Micros(tx.now)); err != nil {
 		return formatError(err, "creating collection %q", id)
 	}
 	if err := tx.commit(); err != nil {
 		return formatError(err, "creating collection %q", id)
 	}
-	c.ID, c.CreatedAt = id, fromMicros(micros(tx.now))
+	c.ID, c.CreatedAt = id, rowcodec.FromMicros(rowcodec.Micros(tx.now))
 	return nil
-}
-
-const collectionColumns = `id, title, description, COALESCE(alias, ''), can_read, can_write, default_marking_refs, created_at`
-
-func scanCollection(row interface{ Scan(...any) error }) (*kizuna.Collection, error) {
-	var (
-		c                           kizuna.Collection
-		canRead, canWrite, defaults string
-		created                     int64
-	)
-	if err := row.Scan(&c.ID, &c.Title, &c.Description, &c.Alias, &canRead, &canWrite, &defaults, &created); err != nil {
-		return nil, err
-	}
-	c.CreatedAt = fromMicros(created)
-	for _, f := range []struct {
-		name string
-		src  string
-		dst  any
-	}{{"can_read", canRead, &c.CanRead}, {"can_write", canWrite, &c.CanWrite}, {"default_marking_refs", defaults, &c.DefaultMarkingRefs}} {
-		if err := json.Unmarshal([]byte(f.src), f.dst); err != nil {
-			return nil, kizuna.WrapError(kizuna.EINTERNAL, err, "sqlite: stored %s of collection %s is corrupt", f.name, c.ID)
-		}
-	}
-	return &c, nil
 }
 
 // FindCollectionByID returns the collection with the id or alias.
 func (db *DB) FindCollectionByID(ctx context.Context, id string) (*kizuna.Collection, error) {
-	c, err := scanCollection(db.read.QueryRowContext(ctx,
-		`SELECT `+collectionColumns+` FROM collections WHERE id = ? OR alias = ?`, id, id))
+	c, err := rowcodec.ScanCollection("sqlite", db.read.QueryRowContext(ctx,
+		`SELECT `+rowcodec.CollectionColumns+` FROM collections WHERE id = ? OR alias = ?`, id, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, kizuna.Errorf(kizuna.ENOTFOUND, "collection %q not found", id)
 	} else if err != nil {
@@ -134,14 +101,14 @@ func (db *DB) FindCollectionByID(ctx context.Context, id string) (*kizuna.Collec
 
 // FindCollections returns every collection in creation order.
 func (db *DB) FindCollections(ctx context.Context) ([]*kizuna.Collection, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+collectionColumns+` FROM collections ORDER BY seq`)
+	rows, err := db.read.QueryContext(ctx, `SELECT `+rowcodec.CollectionColumns+` FROM collections ORDER BY seq`)
 	if err != nil {
 		return nil, formatError(err, "listing collections")
 	}
 	defer rows.Close()
 	out := []*kizuna.Collection{}
 	for rows.Next() {
-		c, err := scanCollection(rows)
+		c, err := rowcodec.ScanCollection("sqlite", rows)
 		if err != nil {
 			return nil, formatError(err, "listing collections")
 		}

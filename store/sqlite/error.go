@@ -1,11 +1,10 @@
 package sqlite
 
 import (
-	"context"
 	"errors"
-	"fmt"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/store/internal/rowcodec"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -14,16 +13,9 @@ import (
 // message says what the store was doing; the driver's own text stays in the
 // wrapped error, for the logs only. Domain errors pass through unchanged.
 func formatError(err error, format string, args ...any) error {
-	if err == nil {
-		return nil
-	}
-	var ke *kizuna.Error
-	if errors.As(err, &ke) {
-		return err
-	}
-	what := fmt.Sprintf(format, args...)
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return kizuna.WrapError(kizuna.EUNAVAILABLE, err, "sqlite: %s: request cancelled", what)
+	mapped, what, ok := rowcodec.CommonError("sqlite", err, format, args...)
+	if ok {
+		return mapped
 	}
 	var se *sqlite.Error
 	if !errors.As(err, &se) {

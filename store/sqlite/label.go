@@ -7,6 +7,7 @@ import (
 	"errors"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/store/internal/rowcodec"
 )
 
 // FindLabels returns every label with an id greater than afterID, in id
@@ -26,7 +27,7 @@ func (db *DB) FindLabels(ctx context.Context, afterID int64) ([]*kizuna.StoredLa
 		if err := rows.Scan(&id, &enc); err != nil {
 			return nil, formatError(err, "listing access labels")
 		}
-		l, err := decodeLabel(id, enc)
+		l, err := rowcodec.DecodeLabel("sqlite", id, enc)
 		if err != nil {
 			return nil, err
 		}
@@ -38,28 +39,11 @@ func (db *DB) FindLabels(ctx context.Context, afterID int64) ([]*kizuna.StoredLa
 	return out, nil
 }
 
-func decodeLabel(id int64, enc []byte) (*kizuna.AccessLabel, error) {
-	var l kizuna.AccessLabel
-	if err := json.Unmarshal(enc, &l); err != nil {
-		return nil, kizuna.WrapError(kizuna.EINTERNAL, err, "sqlite: stored access label %d is corrupt", id)
-	}
-	return &l, nil
-}
-
 // loadLabels returns the labels with the ids, from the cache or the
 // database. The returned labels are shared and must not be modified.
 func (db *DB) loadLabels(ctx context.Context, ids map[int64]bool) (map[int64]*kizuna.AccessLabel, error) {
 	out := make(map[int64]*kizuna.AccessLabel, len(ids))
-	var missing []int64
-	db.labelMu.RLock()
-	for id := range ids {
-		if l, ok := db.labels[id]; ok {
-			out[id] = l
-		} else {
-			missing = append(missing, id)
-		}
-	}
-	db.labelMu.RUnlock()
+	missing := db.labelCache.Lookup(ids, out)
 	if len(missing) == 0 {
 		return out, nil
 	}
@@ -77,7 +61,7 @@ func (db *DB) loadLabels(ctx context.Context, ids map[int64]bool) (map[int64]*ki
 		if err := rows.Scan(&id, &enc); err != nil {
 			return nil, formatError(err, "reading access labels")
 		}
-		l, err := decodeLabel(id, enc)
+		l, err := rowcodec.DecodeLabel("sqlite", id, enc)
 		if err != nil {
 			return nil, err
 		}
@@ -86,17 +70,8 @@ func (db *DB) loadLabels(ctx context.Context, ids map[int64]bool) (map[int64]*ki
 	if err := rows.Err(); err != nil {
 		return nil, formatError(err, "reading access labels")
 	}
-	db.labelMu.Lock()
-	for _, id := range missing {
-		if l, ok := out[id]; ok {
-			db.labels[id] = l
-		}
-	}
-	db.labelMu.Unlock()
-	for _, id := range missing {
-		if out[id] == nil {
-			return nil, kizuna.Errorf(kizuna.EINTERNAL, "sqlite: access label %d is missing", id)
-		}
+	if err := db.labelCache.AddLoaded("sqlite", out, missing); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -120,39 +95,12 @@ func (db *DB) FindMarkingDefinition(ctx context.Context, id string) (*kizuna.Obj
 	return objs[0], nil
 }
 
-// labelEncodings returns the encodings of the object's label and of its
-// portions' labels, in that order.
-func labelEncodings(o *kizuna.Object) ([]string, error) {
-	encs := make([]string, 0, 1+len(o.Portions))
-	for _, l := range append([]*kizuna.AccessLabel{o.Label}, portionLabels(o.Portions)...) {
-		// json.Marshal of an AccessLabel is deterministic (fields in
-		// declaration order, no maps), so equal labels share one row.
-		b, err := json.Marshal(l)
-		if err != nil {
-			return nil, kizuna.WrapError(kizuna.EINVALID, err, "object %s: access label cannot be encoded", o.ID)
-		}
-		encs = append(encs, string(b))
-	}
-	return encs, nil
-}
-
-func portionLabels(ps []kizuna.Portion) []*kizuna.AccessLabel {
-	out := make([]*kizuna.AccessLabel, len(ps))
-	for i, p := range ps {
-		out[i] = p.Label
-	}
-	return out
-}
-
 // cachedLabel returns the id of a label known to be stored.
 func (p *putTx) cachedLabel(enc string) (int64, bool) {
 	if id, ok := p.newLabels[enc]; ok {
 		return id, true
 	}
-	p.db.labelMu.RLock()
-	defer p.db.labelMu.RUnlock()
-	id, ok := p.db.labelIDs[enc]
-	return id, ok
+	return p.db.labelCache.ID(enc)
 }
 
 // insertWithLabels stores the missing labels, then the object row.

@@ -92,7 +92,7 @@ func TestRefuseUnknownMigration(t *testing.T) {
 	ms, _ := embeddedMigrations()
 	fsys := fstest.MapFS{}
 	for _, m := range ms {
-		fsys["m/"+m.name] = &fstest.MapFile{Data: []byte(m.sql)}
+		fsys["m/"+m.Name] = &fstest.MapFile{Data: []byte(m.SQL)}
 	}
 	fsys["m/0042_future.sql"] = &fstest.MapFile{Data: []byte(`CREATE TABLE future (x INTEGER)`)}
 	db, err := open(ctx, path, func() ([]migration, error) { return loadMigrations(fsys, "m") })
@@ -113,7 +113,7 @@ func TestMigrationFailureLeavesNoTrace(t *testing.T) {
 	ms, _ := embeddedMigrations()
 	fsys := fstest.MapFS{}
 	for _, m := range ms {
-		fsys["m/"+m.name] = &fstest.MapFile{Data: []byte(m.sql)}
+		fsys["m/"+m.Name] = &fstest.MapFile{Data: []byte(m.SQL)}
 	}
 	fsys["m/9999_broken.sql"] = &fstest.MapFile{Data: []byte(`CREATE TABLE half (x INTEGER); THIS IS NOT SQL;`)}
 	_, err := open(ctx, path, func() ([]migration, error) { return loadMigrations(fsys, "m") })

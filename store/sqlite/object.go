@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/store/internal/rowcodec"
 )
 
 // putBatchSize bounds the objects written in one transaction, so that a
@@ -62,7 +63,7 @@ func (tx *writeTx) preparePut(ctx context.Context, seq int64) (*putTx, error) {
 // microsecond after the previous one when the clock has not moved on (or
 // stepped back). The write lock is held, so no other writer interleaves.
 func (p *putTx) nextDateAdded() int64 {
-	p.lastAdded = max(micros(p.now), p.lastAdded+1)
+	p.lastAdded = max(rowcodec.Micros(p.now), p.lastAdded+1)
 	return p.lastAdded
 }
 
@@ -114,11 +115,7 @@ func (db *DB) putBatch(ctx context.Context, collection string, objs []*kizuna.Ob
 	if err := tx.commit(); err != nil {
 		return nil, formatError(err, "committing objects")
 	}
-	db.labelMu.Lock()
-	for enc, id := range p.newLabels {
-		db.labelIDs[enc] = id
-	}
-	db.labelMu.Unlock()
+	db.labelCache.AddIDs(p.newLabels)
 	// Only a committed version tells its caller where it was stored.
 	for i, o := range objs {
 		if results[i].Err == nil && results[i].Created {
@@ -138,35 +135,13 @@ type storedFields struct {
 	portions []kizuna.Portion
 }
 
-// validatePut refuses what the store cannot keep or judge.
-func validatePut(o *kizuna.Object) error {
-	switch {
-	case o.ID == "":
-		return kizuna.Errorf(kizuna.EINVALID, "object has no id")
-	case o.Type == "":
-		return kizuna.Errorf(kizuna.EINVALID, "object %s: type is missing", o.ID)
-	case o.Hash == "":
-		return kizuna.Errorf(kizuna.EINVALID, "object %s: content hash is missing", o.ID)
-	case len(o.Raw) == 0:
-		return kizuna.Errorf(kizuna.EINVALID, "object %s: raw JSON is missing", o.ID)
-	case o.Label == nil:
-		return kizuna.Errorf(kizuna.EINVALID, "object %s: access label is missing; the object cannot be judged and is refused", o.ID)
-	}
-	for j, p := range o.Portions {
-		if p.Label == nil {
-			return kizuna.Errorf(kizuna.EINVALID, "object %s: portion %d (%v) has no access label; the object is refused", o.ID, j, p.Selectors)
-		}
-	}
-	return nil
-}
-
 // putObject stores one version and reports its outcome.
 func (p *putTx) putObject(ctx context.Context, i int, o *kizuna.Object) (kizuna.PutResult, storedFields) {
 	if o == nil {
 		return kizuna.PutResult{Err: kizuna.Errorf(kizuna.EINVALID, "object %d of the batch is missing", i)}, storedFields{}
 	}
 	res := kizuna.PutResult{ID: o.ID, Version: o.Version.UTC().Truncate(time.Microsecond)}
-	if err := validatePut(o); err != nil {
+	if err := rowcodec.CheckPut(o); err != nil {
 		res.Err = err
 		return res, storedFields{}
 	}
@@ -187,13 +162,13 @@ func (p *putTx) insertObject(ctx context.Context, o *kizuna.Object, res *kizuna.
 		var version, added int64
 		err := p.findHash.QueryRowContext(ctx, p.seq, o.ID, o.Hash).Scan(&version, &added)
 		if err == nil {
-			res.Version, res.DateAdded = fromMicros(version), fromMicros(added)
+			res.Version, res.DateAdded = rowcodec.FromMicros(version), rowcodec.FromMicros(added)
 			return sf, nil
 		} else if !errors.Is(err, sql.ErrNoRows) {
 			return sf, err
 		}
 	}
-	encs, err := labelEncodings(o)
+	encs, err := rowcodec.LabelEncodings(o)
 	if err != nil {
 		return sf, err
 	}
@@ -240,7 +215,7 @@ func (p *putTx) insertRow(ctx context.Context, o *kizuna.Object, res *kizuna.Put
 		for j, pt := range o.Portions {
 			sf.portions[j] = kizuna.Portion{Selectors: pt.Selectors, Label: pt.Label, LabelID: ids[j+1]}
 		}
-		b, err := json.Marshal(storedPortions(sf.portions))
+		b, err := json.Marshal(rowcodec.StoredPortions(sf.portions))
 		if err != nil {
 			return false, kizuna.WrapError(kizuna.EINVALID, err, "object %s: portions cannot be encoded", o.ID)
 		}
@@ -255,7 +230,7 @@ func (p *putTx) insertRow(ctx context.Context, o *kizuna.Object, res *kizuna.Put
 		return false, kizuna.WrapError(kizuna.EINVALID, err, "object %s: granular_markings cannot be encoded", o.ID)
 	}
 	added := p.nextDateAdded()
-	version := micros(res.Version)
+	version := rowcodec.Micros(res.Version)
 	if res.Version.IsZero() {
 		version = added
 	}
@@ -268,7 +243,7 @@ func (p *putTx) insertRow(ctx context.Context, o *kizuna.Object, res *kizuna.Put
 	if n, err := r.RowsAffected(); err != nil {
 		return false, err
 	} else if n == 1 {
-		res.Version, res.DateAdded = fromMicros(version), fromMicros(added)
+		res.Version, res.DateAdded = rowcodec.FromMicros(version), rowcodec.FromMicros(added)
 		res.Created = true
 		return true, nil
 	}
@@ -283,22 +258,8 @@ func (p *putTx) insertRow(ctx context.Context, o *kizuna.Object, res *kizuna.Put
 		return false, kizuna.Errorf(kizuna.ECONFLICT,
 			"object %s version %s is already stored with a different content", o.ID, res.Version.Format(time.RFC3339Nano))
 	}
-	res.DateAdded = fromMicros(existing)
+	res.DateAdded = rowcodec.FromMicros(existing)
 	return false, nil
-}
-
-// storedPortion is a portion as stored: its label by id only.
-type storedPortion struct {
-	Selectors []string `json:"selectors"`
-	LabelID   int64    `json:"label_id"`
-}
-
-func storedPortions(ps []kizuna.Portion) []storedPortion {
-	out := make([]storedPortion, len(ps))
-	for i, p := range ps {
-		out[i] = storedPortion{Selectors: p.Selectors, LabelID: p.LabelID}
-	}
-	return out
 }
 
 // jsonOrNull encodes v, or returns NULL when n is zero.

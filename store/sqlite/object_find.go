@@ -7,15 +7,12 @@ import (
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/store/internal/rowcodec"
 )
 
 // MaxPageSize is the largest page FindObjects returns; a zero or larger
 // ObjectFilter.Limit gets this many.
-const MaxPageSize = 10000
-
-// cursorPrefix tags the cursor format, so that a later format can be told
-// apart from this one.
-const cursorPrefix = "1."
+const MaxPageSize = rowcodec.MaxPageSize
 
 // FindObjects returns a page of the versions that match the filter, in
 // date_added order.
@@ -27,23 +24,9 @@ const cursorPrefix = "1."
 // condition of the query itself, so Limit, More and Next count visible
 // versions only.
 func (db *DB) FindObjects(ctx context.Context, f kizuna.ObjectFilter) (*kizuna.ObjectPage, error) {
-	if f.Limit < 0 {
-		return nil, kizuna.Errorf(kizuna.EINVALID, "limit %d is negative", f.Limit)
-	}
-	limit := f.Limit
-	if limit == 0 || limit > MaxPageSize {
-		limit = MaxPageSize
-	}
-	after := int64(-1)
-	if f.Next != "" {
-		us, err := decodeCursor(f.Next)
-		if err != nil {
-			return nil, err
-		}
-		after = us
-	}
-	if f.AddedAfter != nil {
-		after = max(after, micros(f.AddedAfter.Truncate(time.Microsecond)))
+	limit, after, err := rowcodec.PageBounds(f)
+	if err != nil {
+		return nil, err
 	}
 	seq, err := db.readCollectionSeq(ctx, f.Collection)
 	if err != nil {
@@ -70,7 +53,7 @@ func (db *DB) FindObjects(ctx context.Context, f kizuna.ObjectFilter) (*kizuna.O
 	if len(objs) > limit {
 		objs = objs[:limit]
 		page.More = true
-		page.Next = encodeCursor(objs[limit-1].DateAdded)
+		page.Next = rowcodec.EncodeCursor(objs[limit-1].DateAdded)
 	}
 	page.Objects = objs
 	return page, nil
@@ -208,7 +191,7 @@ func (q *selectQuery) objectConditions(ids, types, specs []string, access kizuna
 	if len(vm.At) > 0 {
 		at := make([]int64, len(vm.At))
 		for i, t := range vm.At {
-			at[i] = micros(t.Truncate(time.Microsecond))
+			at[i] = rowcodec.Micros(t.Truncate(time.Microsecond))
 		}
 		alts = append(alts, a+`.version IN (SELECT value FROM json_each(?))`)
 		altArgs = append(altArgs, jsonList(at))

@@ -3,35 +3,12 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
 	"encoding/json"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/store/internal/rowcodec"
 )
-
-// encodeCursor returns the opaque cursor that continues after the version
-// added at added. date_added is strictly increasing per collection, so it
-// alone is a position: the cursor needs no server state and stays valid
-// across restarts and processes.
-func encodeCursor(added time.Time) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + strconv.FormatInt(micros(added), 10)))
-}
-
-// decodeCursor returns the date_added position in a cursor.
-func decodeCursor(next string) (int64, error) {
-	b, err := base64.RawURLEncoding.DecodeString(next)
-	if err == nil {
-		if rest, ok := strings.CutPrefix(string(b), cursorPrefix); ok {
-			if us, perr := strconv.ParseInt(rest, 10, 64); perr == nil && us >= 0 {
-				return us, nil
-			}
-		}
-	}
-	return 0, kizuna.Errorf(kizuna.EINVALID, "malformed next cursor %q", next)
-}
 
 // objectColumns lists the columns queryObjects scans, in its order. coll is
 // the SQL expression for the collection id; raw is false to leave the raw
@@ -61,15 +38,10 @@ func (db *DB) queryObjects(ctx context.Context, query string, args []any, raw bo
 	}
 	defer rows.Close()
 	objs := []*kizuna.Object{}
-	labelIDs := map[int64]bool{}
 	for rows.Next() {
 		o, err := scanObject(rows, raw)
 		if err != nil {
 			return nil, err
-		}
-		labelIDs[o.LabelID] = true
-		for _, p := range o.Portions {
-			labelIDs[p.LabelID] = true
 		}
 		objs = append(objs, o)
 	}
@@ -79,16 +51,13 @@ func (db *DB) queryObjects(ctx context.Context, query string, args []any, raw bo
 	if len(objs) == 0 {
 		return objs, nil
 	}
+	labelIDs := map[int64]bool{}
+	rowcodec.LabelIDs(objs, labelIDs)
 	labels, err := db.loadLabels(ctx, labelIDs)
 	if err != nil {
 		return nil, err
 	}
-	for _, o := range objs {
-		o.Label = labels[o.LabelID]
-		for i := range o.Portions {
-			o.Portions[i].Label = labels[o.Portions[i].LabelID]
-		}
-	}
+	rowcodec.AttachLabels(objs, labels)
 	return objs, nil
 }
 
@@ -104,7 +73,7 @@ func scanObject(rows *sql.Rows, raw bool) (*kizuna.Object, error) {
 		&o.Revoked, &o.CreatedByRef, &markings, &granular, &o.LabelID, &portions, &o.Hash, &o.Origin, &rawJSON); err != nil {
 		return nil, formatError(err, "reading an object")
 	}
-	o.DateAdded, o.Version = fromMicros(added), fromMicros(version)
+	o.DateAdded, o.Version = rowcodec.FromMicros(added), rowcodec.FromMicros(version)
 	o.Created, o.Modified = timeOrZero(created), timeOrZero(modified)
 	if raw {
 		o.Raw = json.RawMessage(rawJSON)
@@ -120,14 +89,11 @@ func scanObject(rows *sql.Rows, raw bool) (*kizuna.Object, error) {
 		}
 	}
 	if portions.Valid {
-		var ps []storedPortion
+		var ps []rowcodec.StoredPortion
 		if err := json.Unmarshal([]byte(portions.String), &ps); err != nil {
 			return nil, kizuna.WrapError(kizuna.EINTERNAL, err, "sqlite: stored portions of %s are corrupt", o.ID)
 		}
-		o.Portions = make([]kizuna.Portion, len(ps))
-		for i, p := range ps {
-			o.Portions[i] = kizuna.Portion{Selectors: p.Selectors, LabelID: p.LabelID}
-		}
+		o.Portions = rowcodec.Portions(ps)
 	}
 	return &o, nil
 }

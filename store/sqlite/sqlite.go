@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/store/internal/rowcodec"
 	_ "modernc.org/sqlite" // registers the cgo-free "sqlite" driver
 )
 
@@ -41,13 +42,9 @@ type DB struct {
 	// backward clock readings.
 	now func() time.Time
 
-	// labels caches committed access labels by id. Labels are immutable
-	// and never deleted, so a cached entry never goes stale.
-	labelMu sync.RWMutex
-	labels  map[int64]*kizuna.AccessLabel
-	// labelIDs caches the ids of committed labels by their encoding, so
-	// that storing an object needs no label lookup.
-	labelIDs map[string]int64
+	// labelCache holds committed access labels, so that reading objects
+	// and storing them need no label lookup.
+	labelCache rowcodec.LabelCache
 
 	// sparseBelow is the number of admitted rows below which a scoped page
 	// reads them directly (sparseRows; 0 never does). Tests change it to
@@ -82,7 +79,7 @@ func open(ctx context.Context, path string, source func() ([]migration, error)) 
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{path: path, now: time.Now, labels: make(map[int64]*kizuna.AccessLabel), labelIDs: make(map[string]int64), sparseBelow: sparseRows}
+	db := &DB{path: path, now: time.Now, sparseBelow: sparseRows}
 
 	// synchronous=NORMAL: in WAL mode a commit is durable against a crash of
 	// the process and consistent against a power loss, which may lose only
@@ -205,18 +202,12 @@ func (db *DB) beginWrite(ctx context.Context) (*writeTx, error) {
 	return &writeTx{Tx: tx, db: db, now: db.now().UTC()}, nil
 }
 
-// micros converts t to the stored form: microseconds since the epoch.
-func micros(t time.Time) int64 { return t.UnixMicro() }
-
-// fromMicros converts a stored timestamp back to a UTC time.
-func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
-
 // nullMicros stores the zero time as NULL.
 func nullMicros(t time.Time) sql.NullInt64 {
 	if t.IsZero() {
 		return sql.NullInt64{}
 	}
-	return sql.NullInt64{Int64: micros(t), Valid: true}
+	return sql.NullInt64{Int64: rowcodec.Micros(t), Valid: true}
 }
 
 // timeOrZero reads a nullable timestamp.
@@ -224,7 +215,7 @@ func timeOrZero(n sql.NullInt64) time.Time {
 	if !n.Valid {
 		return time.Time{}
 	}
-	return fromMicros(n.Int64)
+	return rowcodec.FromMicros(n.Int64)
 }
 
 // cachePragmas give each connection a 32 MiB page cache (the default is

@@ -22,16 +22,20 @@ func runInit(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if !res.Created {
-		return fmt.Errorf("init: %s is already initialised", *data)
-	}
 	n, err := openNode(ctx, *data, nil)
 	if err != nil {
 		return err
 	}
 	defer n.Close()
+	if !res.Created && n.bootstrapped() {
+		return fmt.Errorf("init: %s is already initialised", *data)
+	}
 	if err := n.bootstrap(ctx, *sample); err != nil {
 		return err
+	}
+	if !res.Created {
+		fmt.Fprintf(e.stderr, "finished the interrupted initialisation of %s; the admin token is in %s/%s\n", *data, *data, adminTokenFile)
+		return nil
 	}
 	fmt.Fprintf(e.stderr, "initialised %s for nation %s; the admin token is in %s/%s\n", *data, n.id.Nation, *data, adminTokenFile)
 	fmt.Fprintln(e.stdout, res.AdminToken)

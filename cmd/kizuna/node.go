@@ -108,6 +108,10 @@ func loadPolicyConfig(dir string) (policy.Config, error) {
 // extension-definition, the shipped default marking-definitions and the
 // operator's organisation; the default collection; and the sample data set
 // when asked.
+//
+// Every step is idempotent and a marker file is written last, so that a
+// start after an interrupted initialisation (a full disk, a kill) finishes
+// it: see bootstrapped.
 func (n *node) bootstrap(ctx context.Context, sample bool) error {
 	objects, refs, err := policy.DefaultMarkings(n.id.Nation)
 	if err != nil {
@@ -121,7 +125,7 @@ func (n *node) bootstrap(ctx context.Context, sample bool) error {
 		CanWrite:           kizuna.AccessRule{Roles: []string{kizuna.RoleAdmin}},
 		DefaultMarkingRefs: []string{policy.TLP2Clear},
 	}
-	if err := n.store.CreateCollection(ctx, dir); err != nil {
+	if err := n.ensureCollection(ctx, dir); err != nil {
 		return err
 	}
 	org, err := organizationObject(n.id.Organization, n.id.Name+" operator", n.id.Nation, nil)
@@ -138,13 +142,36 @@ func (n *node) bootstrap(ctx context.Context, sample bool) error {
 		CanWrite:           kizuna.AccessRule{Roles: []string{kizuna.RolePublisher, kizuna.RoleAdmin, kizuna.RolePeer}},
 		DefaultMarkingRefs: refs,
 	}
-	if err := n.store.CreateCollection(ctx, def); err != nil {
+	if err := n.ensureCollection(ctx, def); err != nil {
 		return err
 	}
 	if sample {
-		return n.loadSample(ctx, refs)
+		if err := n.loadSample(ctx, refs); err != nil {
+			return err
+		}
 	}
-	return nil
+	return os.WriteFile(filepath.Join(n.dir, bootstrapMarker), []byte("ok\n"), 0o600)
+}
+
+// bootstrapMarker is written when the bootstrap has finished.
+const bootstrapMarker = "bootstrapped"
+
+// bootstrapped reports whether the node's bootstrap has finished.
+func (n *node) bootstrapped() bool {
+	_, err := os.Stat(filepath.Join(n.dir, bootstrapMarker))
+	return err == nil
+}
+
+// ensureCollection creates c unless a collection with its alias exists (a
+// bootstrap that was interrupted after creating it); c.ID is set either way.
+func (n *node) ensureCollection(ctx context.Context, c *kizuna.Collection) error {
+	if existing, err := n.store.FindCollectionByID(ctx, c.Alias); err == nil {
+		c.ID = existing.ID
+		return nil
+	} else if kizuna.ErrorCode(err) != kizuna.ENOTFOUND {
+		return err
+	}
+	return n.store.CreateCollection(ctx, c)
 }
 
 // createCollection creates a collection with the node's default marking

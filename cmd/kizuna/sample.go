@@ -22,7 +22,7 @@ func (n *node) loadSample(ctx context.Context, defaultRefs []string) error {
 		CanWrite:           kizuna.AccessRule{Roles: []string{kizuna.RolePublisher, kizuna.RoleAdmin}},
 		DefaultMarkingRefs: defaultRefs,
 	}
-	if err := n.store.CreateCollection(ctx, c); err != nil {
+	if err := n.ensureCollection(ctx, c); err != nil {
 		return err
 	}
 	var bundle struct {

@@ -75,12 +75,14 @@ func serve(ctx context.Context, e *env, cfg serveConfig, ln net.Listener, logger
 		return err
 	}
 	defer n.Close()
-	if init.Created {
+	if init.Created || !n.bootstrapped() {
 		if err := n.bootstrap(ctx, cfg.Sample); err != nil {
 			ln.Close()
 			return err
 		}
 		fmt.Fprintf(e.stdout, "initialised %s for nation %s\n", cfg.Data, n.id.Nation)
+	}
+	if init.Created {
 		fmt.Fprintf(e.stdout, "admin token (also in %s/%s, shown only now): %s\n", cfg.Data, adminTokenFile, init.AdminToken)
 	}
 

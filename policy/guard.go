@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
@@ -31,6 +32,10 @@ type Guard struct {
 	store  GuardStore
 	authz  Authorizer
 	scopes *scopeCache
+	// collections caches the collections found, by the id or alias asked
+	// for. Collections never change once created and are never deleted, so
+	// a found collection stays right; a missing one is asked again.
+	collections sync.Map
 }
 
 var (
@@ -76,10 +81,19 @@ func (g *Guard) labelOf(ctx context.Context, id int64, carried *kizuna.AccessLab
 // collection finds a collection the principal may see (read or write);
 // others are ENOTFOUND, as if they did not exist.
 func (g *Guard) collection(ctx context.Context, id string) (*kizuna.Collection, error) {
-	c, err := g.store.FindCollectionByID(ctx, id)
-	if err != nil {
-		return nil, err
+	var c *kizuna.Collection
+	if v, ok := g.collections.Load(id); ok {
+		c = v.(*kizuna.Collection)
+	} else {
+		found, err := g.store.FindCollectionByID(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		g.collections.Store(id, found)
+		c = found
 	}
+	dup := *c // callers get their own copy of the cached value
+	c = &dup
 	if !g.authz.CanRead(ctx, c) && !g.authz.CanWrite(ctx, c) {
 		return nil, kizuna.Errorf(kizuna.ENOTFOUND, "collection %s not found", id)
 	}

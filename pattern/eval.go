@@ -89,13 +89,8 @@ func stepKey(o *Observation, root *ObservedObject, cur []any, key string, out []
 	return out, nil
 }
 
-// selectValues returns the values the path selects from one root object.
-func selectValues(o *Observation, root *ObservedObject, steps []PathStep) ([]any, error) {
-	return selectValuesInto(o, root, steps, nil)
-}
-
-// selectValuesInto is selectValues reusing buf for the common one-step path
-// on a plain property.
+// selectValuesInto returns the values the path selects from one root
+// object, reusing buf for the common one-step path on a plain property.
 func selectValuesInto(o *Observation, root *ObservedObject, steps []PathStep, buf []any) ([]any, error) {
 	if len(steps) == 1 && !steps[0].special {
 		if x, ok := root.Props[steps[0].Key]; ok {

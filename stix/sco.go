@@ -1,9 +1,6 @@
 package stix
 
-var (
-	pPort     = intRange(0, 65535)
-	pAddrRefs = refs("ipv4-addr", "ipv6-addr", "mac-addr", "domain-name")
-)
+var pPort = intRange(0, 65535)
 
 var scoSpecs = map[string]*typeSpec{
 	"artifact": {idProps: []string{"hashes", "payload_bin"}, shape: shape{props: map[string]prop{

@@ -39,7 +39,6 @@ type peerAddFlags struct {
 	clearances, communities listFlag
 	behind, maps            listFlag
 	pull, noPush            bool
-	tokenOut                bool
 }
 
 func runPeerAdd(ctx context.Context, e *env, args []string) error {

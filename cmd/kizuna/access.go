@@ -14,7 +14,7 @@ func runAccess(ctx context.Context, e *env, args []string) error {
 	}
 	fs := flag.NewFlagSet("access explain", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	data := fs.String("data", "./kizuna-data", "data directory")
+	data := dataFlag(fs)
 	name := fs.String("principal", "", "the principal (required)")
 	id := fs.String("object", "", "the object id (required)")
 	collection := fs.String("collection", "", "the collection (default: every collection holding the object)")

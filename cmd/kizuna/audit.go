@@ -14,7 +14,7 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 	}
 	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	data := fs.String("data", "./kizuna-data", "data directory")
+	data := dataFlag(fs)
 	if err := fs.Parse(args[1:]); err != nil {
 		return &exitError{code: 2}
 	}

@@ -27,7 +27,7 @@ func runCollection(ctx context.Context, e *env, args []string) error {
 func runCollectionAdd(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("collection add", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	data := fs.String("data", "./kizuna-data", "data directory")
+	data := dataFlag(fs)
 	id := fs.String("id", "", "collection id (a UUID; default: a new one)")
 	title := fs.String("title", "", "title (required)")
 	desc := fs.String("description", "", "description")
@@ -64,7 +64,7 @@ func runCollectionAdd(ctx context.Context, e *env, args []string) error {
 func runCollectionList(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("collection list", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	data := fs.String("data", "./kizuna-data", "data directory")
+	data := dataFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return &exitError{code: 2}
 	}

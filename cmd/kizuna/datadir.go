@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io/fs"
 	"os"
@@ -148,4 +149,12 @@ func isNationCode(s string) bool {
 		}
 	}
 	return true
+}
+
+// defaultDataDir is where every command finds the node's data by default.
+const defaultDataDir = "./kizuna-data"
+
+// dataFlag registers the --data flag every command that opens a node takes.
+func dataFlag(fs *flag.FlagSet) *string {
+	return fs.String("data", defaultDataDir, "data directory")
 }

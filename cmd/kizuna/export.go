@@ -14,7 +14,7 @@ import (
 func runExport(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	data := fs.String("data", "./kizuna-data", "data directory")
+	data := dataFlag(fs)
 	collection := fs.String("collection", "", "collection id or alias (required)")
 	typ := fs.String("type", "", "only objects of these types (comma-separated)")
 	addedAfter := fs.String("added-after", "", "only versions added after this timestamp (RFC 3339)")

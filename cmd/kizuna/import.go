@@ -30,7 +30,7 @@ type importSummary struct {
 func runImport(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	data := fs.String("data", "./kizuna-data", "data directory")
+	data := dataFlag(fs)
 	collection := fs.String("collection", "", "collection id or alias to import into (required)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	var lf logFlags

@@ -11,7 +11,7 @@ import (
 func runInit(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("init", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	data := fs.String("data", "./kizuna-data", "data directory")
+	data := dataFlag(fs)
 	nation := fs.String("nation", "USA", "the operator's nation (ISO 3166-1 alpha-3)")
 	name := fs.String("name", "", "the node's display name")
 	sample := fs.Bool("sample", false, "load the sample data set into a 'sample' collection")

@@ -24,7 +24,7 @@ func runNode(ctx context.Context, e *env, args []string) error {
 	}
 	fs := flag.NewFlagSet("node key", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	data := fs.String("data", "./kizuna-data", "data directory")
+	data := dataFlag(fs)
 	if err := fs.Parse(args[1:]); err != nil {
 		return &exitError{code: 2}
 	}

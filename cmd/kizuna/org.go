@@ -15,7 +15,7 @@ func runOrg(ctx context.Context, e *env, args []string) error {
 	}
 	fs := flag.NewFlagSet("org add", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	data := fs.String("data", "./kizuna-data", "data directory")
+	data := dataFlag(fs)
 	name := fs.String("name", "", "the organisation's name (required)")
 	nation := fs.String("nation", "", "ISO 3166-1 alpha-3 nation (required)")
 	var sectors listFlag

@@ -45,7 +45,7 @@ func runPeerAdd(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("peer add", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	var f peerAddFlags
-	fs.StringVar(&f.data, "data", "./kizuna-data", "data directory")
+	fs.StringVar(&f.data, "data", defaultDataDir, "data directory")
 	fs.StringVar(&f.pc.Name, "name", "", "the peer's name, also its principal's name here (required)")
 	fs.StringVar(&f.pc.URL, "url", "", "the peer's TAXII API root, e.g. https://jp.example:8443/taxii2/api/ (required)")
 	fs.StringVar(&f.pc.Node, "node", "", "the peer node's identity id ('kizuna node key' on the peer prints it)")
@@ -151,7 +151,7 @@ func (n *node) addPeer(ctx context.Context, pc *federation.PeerConfig, clearance
 func runPeerList(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("peer list", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	data := fs.String("data", "./kizuna-data", "data directory")
+	data := dataFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return &exitError{code: 2}
 	}

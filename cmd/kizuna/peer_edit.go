@@ -12,7 +12,7 @@ import (
 func runPeerRemove(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("peer remove", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	data := fs.String("data", "./kizuna-data", "data directory")
+	data := dataFlag(fs)
 	name := fs.String("name", "", "the peer to remove (required)")
 	if err := fs.Parse(args); err != nil {
 		return &exitError{code: 2}
@@ -63,7 +63,7 @@ func runPeerRemove(ctx context.Context, e *env, args []string) error {
 func runPeerSetToken(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("peer set-token", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	data := fs.String("data", "./kizuna-data", "data directory")
+	data := dataFlag(fs)
 	name := fs.String("name", "", "the peer (required)")
 	token := fs.String("token", "", "this node's token on the peer (required)")
 	username := fs.String("username", "", "this node's user name on the peer (HTTP Basic); empty sends a bearer token")
@@ -101,7 +101,7 @@ func setPeerToken(dir, name, username, token string) error {
 func runPeerResend(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("peer resend", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	data := fs.String("data", "./kizuna-data", "data directory")
+	data := dataFlag(fs)
 	name := fs.String("name", "", "the peer (required)")
 	if err := fs.Parse(args); err != nil {
 		return &exitError{code: 2}

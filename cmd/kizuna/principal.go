@@ -40,7 +40,7 @@ func runPrincipal(ctx context.Context, e *env, args []string) error {
 func runPrincipalAdd(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("principal add", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	data := fs.String("data", "./kizuna-data", "data directory")
+	data := dataFlag(fs)
 	name := fs.String("name", "", "unique name, also the HTTP Basic user name (required)")
 	org := fs.String("org", "", "organisation: its identity id or the name given to 'kizuna org add' (default: the node's operator)")
 	nation := fs.String("nation", "", "ISO 3166-1 alpha-3 nation (default: the node's)")
@@ -104,7 +104,7 @@ func runPrincipalAdd(ctx context.Context, e *env, args []string) error {
 func runPrincipalList(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("principal list", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	data := fs.String("data", "./kizuna-data", "data directory")
+	data := dataFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return &exitError{code: 2}
 	}
@@ -137,7 +137,7 @@ func runPrincipalList(ctx context.Context, e *env, args []string) error {
 func runPrincipalRevoke(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("principal revoke", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	data := fs.String("data", "./kizuna-data", "data directory")
+	data := dataFlag(fs)
 	name := fs.String("name", "", "the principal to revoke (required)")
 	if err := fs.Parse(args); err != nil {
 		return &exitError{code: 2}

@@ -31,7 +31,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	var cfg serveConfig
-	fs.StringVar(&cfg.Data, "data", "./kizuna-data", "data directory (initialised on first start)")
+	fs.StringVar(&cfg.Data, "data", defaultDataDir, "data directory (initialised on first start)")
 	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:8443", "address to listen on")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key enables HTTPS")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "TLS private key file (PEM)")

@@ -25,10 +25,18 @@ type Store interface {
 	kizuna.CollectionStore
 }
 
+// Guarded is the store as a principal sees it (*policy.Guard): reads
+// through the access decision, and the principal's scope, so that index
+// hits the principal may not read are dropped before anything is read.
+type Guarded interface {
+	kizuna.ObjectStore
+	Scope(ctx context.Context) (kizuna.AccessScope, error)
+}
+
 // Service implements kizuna.Matcher.
 type Service struct {
 	store    Store
-	guarded  kizuna.ObjectStore
+	guarded  Guarded
 	ingester kizuna.Ingester
 	logger   *slog.Logger
 
@@ -49,6 +57,7 @@ type entry struct {
 	collection string
 	id         string
 	version    time.Time
+	labelID    int64
 	validUntil time.Time // zero: no expiry
 }
 
@@ -58,7 +67,7 @@ func key(collection, id string) string { return collection + " " + id }
 
 // New returns a matcher. Call Load, then Run in a goroutine, and feed it the
 // ingest events with Notify.
-func New(store Store, guarded kizuna.ObjectStore, ingester kizuna.Ingester, logger *slog.Logger) *Service {
+func New(store Store, guarded Guarded, ingester kizuna.Ingester, logger *slog.Logger) *Service {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -191,7 +200,7 @@ func (s *Service) apply(collection string, objs []*kizuna.Object) {
 			s.remove(k)
 			continue
 		}
-		e := &entry{collection: collection, id: o.ID, version: o.Version}
+		e := &entry{collection: collection, id: o.ID, version: o.Version, labelID: o.LabelID}
 		if f.ValidUntil != "" {
 			if t, err := time.Parse(time.RFC3339Nano, f.ValidUntil); err == nil {
 				e.validUntil = t
@@ -219,15 +228,16 @@ type hit struct {
 }
 
 // candidates matches every observation against the index and keeps the
-// indicators that have not expired.
-func (s *Service) candidates(obs []*pattern.Observation, values []string, now time.Time) []hit {
+// indicators that have not expired and whose label is in the principal's
+// scope (the guard still decides on each one it returns).
+func (s *Service) candidates(obs []*pattern.Observation, values []string, now time.Time, scope map[int64]bool) []hit {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var hits []hit
 	for i, o := range obs {
 		for _, k := range s.ix.MatchObservation(o) {
 			e := s.entries[k]
-			if e == nil || (!e.validUntil.IsZero() && !now.Before(e.validUntil)) {
+			if e == nil || (!e.validUntil.IsZero() && !now.Before(e.validUntil)) || (scope != nil && !scope[e.labelID]) {
 				continue
 			}
 			h := hit{entry: e, first: o.First, last: o.Last}

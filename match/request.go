@@ -31,6 +31,20 @@ func (s *Service) Match(ctx context.Context, req *kizuna.MatchRequest) (*kizuna.
 	if len(req.Values) == 0 && len(req.Bundles) == 0 {
 		return nil, kizuna.Errorf(kizuna.EINVALID, "the request has neither values nor bundles")
 	}
+	// Hits outside the principal's scope are dropped at once: reading them
+	// by id through the guard would only be refused (and audited as a
+	// request the principal never made).
+	access, err := s.guarded.Scope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var scope map[int64]bool
+	if !access.Unrestricted {
+		scope = make(map[int64]bool, len(access.LabelIDs))
+		for _, id := range access.LabelIDs {
+			scope[id] = true
+		}
+	}
 	now := time.Now().UTC()
 	res := &kizuna.MatchResult{Matches: []kizuna.Match{}, Indicators: []json.RawMessage{}}
 
@@ -40,7 +54,7 @@ func (s *Service) Match(ctx context.Context, req *kizuna.MatchRequest) (*kizuna.
 		if err != nil {
 			return nil, kizuna.Errorf(kizuna.EINVALID, "$.bundles[%d]: %v", i, err)
 		}
-		hits = append(hits, s.candidates(obs, nil, now)...)
+		hits = append(hits, s.candidates(obs, nil, now, scope)...)
 	}
 	if len(req.Values) > 0 {
 		var obs []*pattern.Observation
@@ -53,7 +67,7 @@ func (s *Service) Match(ctx context.Context, req *kizuna.MatchRequest) (*kizuna.
 			}
 			obs, vals = append(obs, o), append(vals, v)
 		}
-		hits = append(hits, s.candidates(obs, vals, now)...)
+		hits = append(hits, s.candidates(obs, vals, now, scope)...)
 	}
 
 	visible, err := s.visible(ctx, hits)

@@ -2,15 +2,18 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/store/sqlite"
 )
 
 // postJSON posts a JSON body as a principal.
@@ -72,6 +75,26 @@ func TestMatchAPI(t *testing.T) {
 	auRes := matchValues(t, base, "mitchell", au, kizuna.MatchRequest{Values: values})
 	if got, want := matchedValues(auRes), []string{"jpo-procurement.example"}; !slices.Equal(got, want) {
 		t.Errorf("AUS reader matched %v, want %v (the 極秘 indicator is not releasable to AUS)", got, want)
+	}
+	// Index hits outside the reader's scope are dropped before any read:
+	// the audit log shows no by-id denial the reader never asked for.
+	db, err := sqlite.Open(context.Background(), filepath.Join(data, storeFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mitchell, err := db.FindPrincipalByName(context.Background(), "mitchell")
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, err := db.FindAudit(context.Background(), 0, 100000)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range events {
+		if ev.Principal == mitchell.ID && ev.Decision == "deny" {
+			t.Errorf("matching audited a denial for the AUS reader: %+v", ev)
+		}
 	}
 
 	// A new indicator is matched within a second of being stored; its

@@ -2,9 +2,10 @@ package pattern
 
 import (
 	"encoding/json"
+	"hash/maphash"
+	"math"
 	"net/netip"
 	"regexp/syntax"
-	"strconv"
 	"strings"
 )
 
@@ -25,7 +26,8 @@ const (
 type atom struct {
 	kind   atomKind
 	path   ObjectPath
-	key    string // atomEq: value key; atomTri: the literal
+	eq     eqKey  // atomEq
+	key    string // atomTri: the literal
 	prefix netip.Prefix
 }
 
@@ -80,7 +82,7 @@ func comparisonAtoms(c *Comparison) ([]atom, bool) {
 		if !ok {
 			return nil, false
 		}
-		return []atom{{kind: atomEq, path: c.Path, key: k}}, true
+		return []atom{{kind: atomEq, path: c.Path, eq: k}}, true
 	case OpIn:
 		atoms := []atom{}
 		for _, l := range c.Set {
@@ -88,14 +90,10 @@ func comparisonAtoms(c *Comparison) ([]atom, bool) {
 			if !ok {
 				return nil, false
 			}
-			atoms = append(atoms, atom{kind: atomEq, path: c.Path, key: k})
+			atoms = append(atoms, atom{kind: atomEq, path: c.Path, eq: k})
 			if l.Kind == LitBool {
 				// In a set, true equals 1 and false equals 0.
-				n := "n:0"
-				if l.Bool {
-					n = "n:1"
-				}
-				atoms = append(atoms, atom{kind: atomEq, path: c.Path, key: n})
+				atoms = append(atoms, atom{kind: atomEq, path: c.Path, eq: eqKey{kind: 'n', f: boolFloat(l.Bool)}})
 			}
 		}
 		return atoms, true
@@ -116,50 +114,86 @@ func comparisonAtoms(c *Comparison) ([]atom, bool) {
 	return nil, false
 }
 
-// literalKey gives the key an equal JSON value produces (see valueKey).
-func literalKey(l Literal) (string, bool) {
-	switch l.Kind {
-	case LitString:
-		return "s:" + l.Str, true
-	case LitInt:
-		return "n:" + strconv.FormatFloat(float64(l.Int), 'g', -1, 64), true
-	case LitFloat:
-		return "n:" + strconv.FormatFloat(l.Float, 'g', -1, 64), true
-	case LitBool:
-		if l.Bool {
-			return "b:true", true
-		}
-		return "b:false", true
-	}
-	return "", false
+// eqKey is a value as equality guards see it: a string (binary values as
+// the string of their code points), a number (integers and floats alike, by
+// their float64 value) or a boolean.
+type eqKey struct {
+	kind byte // 's', 'n' or 'b'
+	s    string
+	f    float64 // 'n': the number; 'b': 1 for true, 0 for false
 }
 
-// valueKey appends to buf the key a JSON value produces (see literalKey);
-// alt asks for the second key a boolean also equals in a set (1 or 0). ok is
-// false when there is no such key.
-func valueKey(v any, buf []byte, alt bool) ([]byte, bool) {
+// hash hashes the key with the id of the path it is filed under, in place:
+// no key text is built.
+func (k eqKey) hash(pathID int32) uint64 {
+	var h uint64
+	if k.kind == 's' {
+		h = maphash.String(eqSeed, k.s)
+	} else {
+		f := k.f
+		if f == 0 {
+			f = 0 // -0 equals 0
+		}
+		h = mix64(math.Float64bits(f) + 0x9E3779B97F4A7C15)
+	}
+	return mix64(h ^ (uint64(uint32(pathID))<<8|uint64(k.kind))*0x9E3779B97F4A7C15)
+}
+
+var eqSeed = maphash.MakeSeed()
+
+// mix64 is the splitmix64 finaliser.
+func mix64(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xBF58476D1CE4E5B9
+	x ^= x >> 27
+	x *= 0x94D049BB133111EB
+	return x ^ x>>31
+}
+
+// literalKey gives the key an equal JSON value produces (see valueKey).
+func literalKey(l Literal) (eqKey, bool) {
+	switch l.Kind {
+	case LitString:
+		return eqKey{kind: 's', s: l.Str}, true
+	case LitInt:
+		return eqKey{kind: 'n', f: float64(l.Int)}, true
+	case LitFloat:
+		return eqKey{kind: 'n', f: l.Float}, true
+	case LitBool:
+		return eqKey{kind: 'b', f: boolFloat(l.Bool)}, true
+	}
+	return eqKey{}, false
+}
+
+func boolFloat(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// valueKey gives the key a JSON value produces (see literalKey); alt asks
+// for the second key a boolean also equals in a set (1 or 0). ok is false
+// when there is no such key.
+func valueKey(v any, alt bool) (eqKey, bool) {
 	switch x := v.(type) {
 	case string:
-		return append(append(buf, "s:"...), x...), !alt
+		return eqKey{kind: 's', s: x}, !alt
 	case []byte:
-		return append(append(buf, "s:"...), fromLatin1(x)...), !alt
+		if !alt {
+			return eqKey{kind: 's', s: fromLatin1(x)}, true
+		}
 	case json.Number:
 		if n, ok := jsonNumber(x); ok && !alt {
-			return strconv.AppendFloat(append(buf, "n:"...), n.f, 'g', -1, 64), true
+			return eqKey{kind: 'n', f: n.f}, true
 		}
 	case bool:
-		switch {
-		case x && !alt:
-			return append(buf, "b:true"...), true
-		case x:
-			return append(buf, "n:1"...), true
-		case !alt:
-			return append(buf, "b:false"...), true
-		default:
-			return append(buf, "n:0"...), true
+		if alt {
+			return eqKey{kind: 'n', f: boolFloat(x)}, true
 		}
+		return eqKey{kind: 'b', f: boolFloat(x)}, true
 	}
-	return nil, false
+	return eqKey{}, false
 }
 
 // likeLiteral returns the longest run of literal characters of a LIKE operand.

@@ -2,7 +2,6 @@ package pattern
 
 import (
 	"encoding/binary"
-	"hash/maphash"
 	"net/netip"
 	"slices"
 	"sync"
@@ -20,21 +19,20 @@ import (
 // one writer adds or removes patterns.
 type Index struct {
 	mu      sync.RWMutex
-	entries []*entry // by slot; nil when free
+	entries []*entry   // by slot; nil when free
+	slots   []slotInfo // by slot: what matching needs first, kept apart from entries so that it stays compact
 	free    []int32
 	byID    map[string]int32
 	paths   []*indexedPath
 	pathIDs map[string]int32
 	byType  map[string][]int32 // object type -> ids of its indexed paths
-	// eq files equality keys by a 64-bit hash of path id and value key: a
-	// collision only adds a candidate, which the evaluator then rejects.
-	// Most keys belong to one leaf; eqMore holds the keys shared by several.
-	eq        map[uint64]leafRef
-	eqMore    map[uint64][]leafRef
+	// eq files equality keys by a 64-bit hash of path id and value.
+	eq        eqTable
 	tri       map[string][]triPosting // path id + trigram
 	triFilter []uint8                 // counts of trigram keys by hash
 	triBits   []uint64                // triFilter > 0, as bits
 	triDF     map[string]int          // path id + trigram: literals containing it
+	triDF3    map[string]int          // path id + 3-byte gram: six-byte literals containing it
 	cidr      map[int32]*prefixTrie
 	always    map[int32]bool // slots whose patterns have no guard
 }
@@ -45,8 +43,23 @@ type leafRef struct {
 	leaf int32
 }
 
+// slotInfo holds the id of an indexed pattern and how to decide it.
+type slotInfo struct {
+	id    string
+	flags uint8
+}
+
+const (
+	// slotSingle: the pattern is one guarded bracketed expression, without
+	// qualifiers or evaluation error, so it matches exactly where that
+	// leaf holds.
+	slotSingle uint8 = 1 << iota
+	// slotAlways: not every binding needs a guarded leaf, so the pattern is
+	// evaluated on every observation.
+	slotAlways
+)
+
 type entry struct {
-	id      string
 	p       *Pattern
 	guarded leafSet // leaves found through the index
 	atoms   []placedAtom
@@ -58,7 +71,8 @@ type placedAtom struct {
 	kind   atomKind
 	pathID int32
 	ref    leafRef
-	hash   uint64     // atomEq: eqHash of path id and value key
+	exact  bool       // atomCIDR: the leaf is this one test (see exactSubset)
+	hash   uint64     // atomEq: hash of path id and value
 	x      *atomExtra // atomTri and atomCIDR
 }
 
@@ -80,7 +94,7 @@ type indexedPath struct {
 func NewIndex() *Index {
 	return &Index{
 		byID: map[string]int32{}, pathIDs: map[string]int32{}, byType: map[string][]int32{},
-		eq: map[uint64]leafRef{}, eqMore: map[uint64][]leafRef{}, tri: map[string][]triPosting{}, triFilter: make([]uint8, 1<<triFilterBits), triBits: make([]uint64, 1<<triFilterBits/64), triDF: map[string]int{},
+		eq: newEqTable(), tri: map[string][]triPosting{}, triFilter: make([]uint8, 1<<triFilterBits), triBits: make([]uint64, 1<<triFilterBits/64), triDF: map[string]int{}, triDF3: map[string]int{},
 		cidr: map[int32]*prefixTrie{}, always: map[int32]bool{},
 	}
 }
@@ -121,33 +135,40 @@ func (ix *Index) Add(id string, p *Pattern) {
 	} else {
 		slot = int32(len(ix.entries))
 		ix.entries = append(ix.entries, nil)
+		ix.slots = append(ix.slots, slotInfo{})
 	}
-	e := &entry{id: id, p: p}
+	e := &entry{p: p}
 	for li, leaf := range p.Leaves {
 		atoms, ok := guardOf(leaf.Expr)
 		if !ok {
 			continue
 		}
 		e.guarded.add(li)
+		exact := exactSubset(leaf.Expr)
 		for _, a := range atoms {
-			pa := placedAtom{kind: a.kind, pathID: ix.pathID(a.path), ref: leafRef{slot, int32(li)}}
+			pa := placedAtom{kind: a.kind, pathID: ix.pathID(a.path), ref: leafRef{slot, int32(li)}, exact: exact}
 			if a.kind == atomEq {
-				pa.hash = eqHash(pa.pathID, []byte(a.key))
+				pa.hash = a.eq.hash(pa.pathID)
 			} else {
 				pa.x = &atomExtra{key: a.key, prefix: a.prefix}
 			}
 			e.atoms = append(e.atoms, pa)
 		}
 	}
+	info := slotInfo{id: id}
 	if !patternGuarded(p.Root, e.guarded) {
 		ix.always[slot] = true
+		info.flags |= slotAlways
+	}
+	if s, ok := p.Root.(*ObservationSimple); ok && len(p.Leaves) == 1 && e.guarded.has(s.Leaf) && p.evalErr == nil {
+		info.flags |= slotSingle
 	}
 	for i := range e.atoms {
 		a := &e.atoms[i]
 		ip := ix.paths[a.pathID]
 		switch a.kind {
 		case atomEq:
-			ix.eqAdd(a.hash, a.ref)
+			ix.eq.add(a.hash, a.ref)
 			ip.nEq++
 		case atomTri:
 			ix.countLiteral(a.pathID, a.x.key, 1)
@@ -160,17 +181,29 @@ func (ix *Index) Add(id string, p *Pattern) {
 				t = &prefixTrie{}
 				ix.cidr[a.pathID] = t
 			}
-			t.insert(a.x.prefix, a.ref)
+			t.insert(a.x.prefix, a.ref, a.exact)
 			ip.nCIDR++
 		}
 	}
 	ix.entries[slot] = e
+	ix.slots[slot] = info
 	ix.byID[id] = slot
 	for _, a := range e.atoms {
 		if a.kind == atomTri {
 			ix.rebalanceLiteral(a.pathID, a.x.key)
 		}
 	}
+}
+
+// exactSubset reports whether a bracketed expression is one ISSUBSET test
+// that the prefix index decides by itself: where the observation's values
+// at its path are all addresses or blocks, the test holds exactly when a
+// value lies in the prefix. (Where one is not, the evaluator fails on it or
+// not depending on the order of the objects, and the candidate is
+// confirmed by the evaluator as any other.)
+func exactSubset(e ComparisonExpr) bool {
+	c, ok := e.(*Comparison)
+	return ok && c.Op == OpIsSubset && !c.Negated && c.matcher.cidr != nil && c.matcher.cidr.err == nil && !sdoTypes[c.Path.Type]
 }
 
 // patternGuarded reports whether every binding of the expression binds at
@@ -216,69 +249,22 @@ func (ix *Index) remove(id string) {
 		ip := ix.paths[a.pathID]
 		switch a.kind {
 		case atomEq:
-			ix.eqDel(a.hash, a.ref)
+			ix.eq.del(a.hash, a.ref)
 			ip.nEq--
 		case atomTri:
 			ix.triDel(a.pathID, a.x.tri, a.ref)
 			ix.countLiteral(a.pathID, a.x.key, -1)
 			ip.nTri[gramLen(a.x.key)]--
 		case atomCIDR:
-			ix.cidr[a.pathID].remove(a.x.prefix, a.ref)
+			ix.cidr[a.pathID].remove(a.x.prefix, a.ref, a.exact)
 			ip.nCIDR--
 		}
 	}
 	delete(ix.always, slot)
 	delete(ix.byID, id)
 	ix.entries[slot] = nil
+	ix.slots[slot] = slotInfo{}
 	ix.free = append(ix.free, slot)
-}
-
-var eqSeed = maphash.MakeSeed()
-
-// eqHash hashes a path id and a value key.
-func eqHash(pathID int32, key []byte) uint64 {
-	b := binary.BigEndian.AppendUint32(make([]byte, 0, 4+len(key)), uint32(pathID))
-	return maphash.Bytes(eqSeed, append(b, key...))
-}
-
-func (ix *Index) eqAdd(h uint64, r leafRef) {
-	if more, ok := ix.eqMore[h]; ok {
-		ix.eqMore[h] = append(more, r)
-		return
-	}
-	if first, ok := ix.eq[h]; ok {
-		delete(ix.eq, h)
-		ix.eqMore[h] = []leafRef{first, r}
-		return
-	}
-	ix.eq[h] = r
-}
-
-func (ix *Index) eqDel(h uint64, r leafRef) {
-	if more, ok := ix.eqMore[h]; ok {
-		more = dropRef(more, r)
-		switch len(more) {
-		case 1:
-			delete(ix.eqMore, h)
-			ix.eq[h] = more[0]
-		case 0:
-			delete(ix.eqMore, h)
-		default:
-			ix.eqMore[h] = more
-		}
-		return
-	}
-	if ix.eq[h] == r {
-		delete(ix.eq, h)
-	}
-}
-
-// eqLookup appends the leaves filed under a hash.
-func (ix *Index) eqLookup(h uint64, out []leafRef) []leafRef {
-	if r, ok := ix.eq[h]; ok {
-		return append(out, r)
-	}
-	return append(out, ix.eqMore[h]...)
 }
 
 // leafSet is a set of leaf numbers; patterns rarely have more than 64.

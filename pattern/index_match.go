@@ -3,7 +3,6 @@ package pattern
 import (
 	"cmp"
 	"encoding/binary"
-	"hash/maphash"
 	"runtime"
 	"slices"
 	"sync"
@@ -17,10 +16,24 @@ func compareRefs(a, b leafRef) int {
 	return cmp.Compare(a.leaf, b.leaf)
 }
 
-// candidates appends the leaves whose guards the observation's values hit.
-func (ix *Index) candidates(o *Observation, out []leafRef) []leafRef {
-	var kbuf [256]byte
+// cand is a candidate leaf. sure says the index alone has proved that the
+// leaf holds, so it needs no confirmation by the evaluator: an ISSUBSET
+// leaf whose prefix contains a value, when every value of its path in the
+// observation is an address or block (see exactSubset).
+type cand struct {
+	ref  leafRef
+	sure bool
+}
+
+// candidates appends to out[:0] the leaves whose guards the observation's
+// values hit, sorted, each once.
+func (ix *Index) candidates(o *Observation, out []cand) []cand {
+	out = out[:0]
+	var kbuf [8]byte
 	var vbuf [1]any
+	// unsure: some ISSUBSET path met a value the evaluator would fail on,
+	// where its answer depends on the order of the objects.
+	unsure := false
 	for i := range o.Objects {
 		root := &o.Objects[i]
 		for _, pid := range ix.byType[root.Type] {
@@ -30,20 +43,22 @@ func (ix *Index) candidates(o *Observation, out []leafRef) []leafRef {
 			}
 			vals, err := selectValuesInto(o, root, ip.path.Steps, vbuf[:0])
 			if err != nil {
+				unsure = true
 				continue
 			}
-			head := binary.BigEndian.AppendUint32(kbuf[:0], uint32(pid))
 			for _, v := range vals {
 				if ip.nEq > 0 {
-					// head holds the path id; the value key follows it.
 					for _, alt := range [2]bool{false, true} {
-						if k, ok := valueKey(v, head, alt); ok {
-							out = ix.eqLookup(maphash.Bytes(eqSeed, k), out)
+						if k, ok := valueKey(v, alt); ok {
+							out = ix.eq.lookup(k.hash(pid), out)
 						}
 					}
 				}
 				if ip.nTri[3]+ip.nTri[6] > 0 {
-					for _, s := range trigramTexts(v) {
+					// head holds the path id; the gram follows it.
+					head := binary.BigEndian.AppendUint32(kbuf[:0], uint32(pid))
+					texts, nt := trigramTexts(v)
+					for _, s := range texts[:nt] {
 						for _, n := range [2]int{3, 6} {
 							if ip.nTri[n] > 0 {
 								out = ix.triCandidates(pid, head, s, n, out)
@@ -54,30 +69,50 @@ func (ix *Index) candidates(o *Observation, out []leafRef) []leafRef {
 				if ip.nCIDR > 0 {
 					if s, ok := v.(string); ok {
 						if p, err := parseAddrOrPrefix(s, false); err == nil {
-							ix.cidr[pid].containing(p, func(r leafRef) { out = append(out, r) })
+							out = ix.cidr[pid].containing(p, out)
+						} else {
+							unsure = true
 						}
 					}
 				}
 			}
 		}
 	}
-	slices.SortFunc(out, compareRefs)
-	return slices.Compact(out)
+	if len(out) < 2 {
+		if unsure && len(out) == 1 {
+			out[0].sure = false
+		}
+		return out
+	}
+	slices.SortFunc(out, func(a, b cand) int { return compareRefs(a.ref, b.ref) })
+	w := 0
+	for _, c := range out {
+		if unsure {
+			c.sure = false
+		}
+		if w > 0 && out[w-1].ref == c.ref {
+			out[w-1].sure = out[w-1].sure || c.sure
+			continue
+		}
+		out[w] = c
+		w++
+	}
+	return out[:w]
 }
 
-// trigramTexts returns the texts LIKE and MATCHES see for a value.
-func trigramTexts(v any) []string {
+// trigramTexts returns the texts LIKE and MATCHES see for a value: none,
+// one or two.
+func trigramTexts(v any) (t [2]string, n int) {
 	switch x := v.(type) {
 	case string:
-		return []string{normalizeNFC(x)}
+		t[0], n = normalizeNFC(x), 1
 	case []byte:
-		t := []string{fromLatin1(x)}
+		t[0], n = fromLatin1(x), 1
 		if utf8.Valid(x) {
-			t = append(t, normalizeNFC(string(x)))
+			t[1], n = normalizeNFC(string(x)), 2
 		}
-		return t
 	}
-	return nil
+	return t, n
 }
 
 // evalEntry decides one indexed pattern given, for its guarded leaves, the
@@ -117,50 +152,83 @@ func (ix *Index) confirm(o *Observation, r leafRef) bool {
 
 var single = []int32{0}
 
+type matchScratch struct {
+	cands  []cand
+	leaves []int32
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(matchScratch) }}
+
 // MatchObservation returns the ids of the indexed patterns that the
 // observation matches on its own, sorted.
 func (ix *Index) MatchObservation(o *Observation) []string {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	refs := ix.candidates(o, nil)
-	obs := []*Observation{o}
+	sc := scratchPool.Get().(*matchScratch)
+	defer scratchPool.Put(sc)
+	sc.cands = ix.candidates(o, sc.cands)
+	cands := sc.cands
 	var ids []string
+	var obs []*Observation
 	var done map[int32]bool
-	for i := 0; i < len(refs); {
-		slot := refs[i].slot
-		var hitLeaves []int32
-		for ; i < len(refs) && refs[i].slot == slot; i++ {
-			if ix.confirm(o, refs[i]) {
-				hitLeaves = append(hitLeaves, refs[i].leaf)
+	for i := 0; i < len(cands); {
+		slot := cands[i].ref.slot
+		j := i + 1
+		for j < len(cands) && cands[j].ref.slot == slot {
+			j++
+		}
+		group := cands[i:j]
+		i = j
+		info := &ix.slots[slot]
+		if info.flags&slotSingle != 0 {
+			// The pattern is its one leaf: no binding to search.
+			for _, c := range group {
+				if c.sure || ix.confirm(o, c.ref) {
+					ids = append(ids, info.id)
+					break
+				}
+			}
+			continue
+		}
+		hitLeaves := sc.leaves[:0]
+		for _, c := range group {
+			if c.sure || ix.confirm(o, c.ref) {
+				hitLeaves = append(hitLeaves, c.ref.leaf)
 			}
 		}
-		if ix.always[slot] {
+		sc.leaves = hitLeaves
+		always := info.flags&slotAlways != 0
+		if always {
 			if done == nil {
 				done = map[int32]bool{}
 			}
 			done[slot] = true
 		}
-		if len(hitLeaves) == 0 && !ix.always[slot] {
+		if len(hitLeaves) == 0 && !always {
 			continue
 		}
-		e := ix.entries[slot]
+		if obs == nil {
+			obs = []*Observation{o}
+		}
 		hits := func(leaf int) []int32 {
 			if slices.Contains(hitLeaves, int32(leaf)) {
 				return single
 			}
 			return nil
 		}
-		if ix.evalEntry(e, obs, hits) {
-			ids = append(ids, e.id)
+		if ix.evalEntry(ix.entries[slot], obs, hits) {
+			ids = append(ids, info.id)
 		}
 	}
 	for slot := range ix.always {
 		if done[slot] {
 			continue
 		}
-		e := ix.entries[slot]
-		if ix.evalEntry(e, obs, func(int) []int32 { return nil }) {
-			ids = append(ids, e.id)
+		if obs == nil {
+			obs = []*Observation{o}
+		}
+		if ix.evalEntry(ix.entries[slot], obs, func(int) []int32 { return nil }) {
+			ids = append(ids, ix.slots[slot].id)
 		}
 	}
 	slices.Sort(ids)
@@ -185,12 +253,12 @@ func (ix *Index) MatchSet(obs []*Observation) []string {
 		go func() {
 			defer wg.Done()
 			hits := map[leafRef][]int32{}
-			var refs []leafRef
+			var cands []cand
 			for oi := lo; oi < hi; oi++ {
-				refs = ix.candidates(obs[oi], refs[:0])
-				for _, r := range refs {
-					if ix.confirm(obs[oi], r) {
-						hits[r] = append(hits[r], int32(oi))
+				cands = ix.candidates(obs[oi], cands)
+				for _, c := range cands {
+					if c.sure || ix.confirm(obs[oi], c.ref) {
+						hits[c.ref] = append(hits[c.ref], int32(oi))
 					}
 				}
 			}
@@ -215,7 +283,7 @@ func (ix *Index) MatchSet(obs []*Observation) []string {
 	for slot := range slots {
 		e := ix.entries[slot]
 		if ix.evalEntry(e, obs, func(leaf int) []int32 { return hits[leafRef{slot, int32(leaf)}] }) {
-			ids = append(ids, e.id)
+			ids = append(ids, ix.slots[slot].id)
 		}
 	}
 	slices.Sort(ids)

@@ -92,7 +92,7 @@ func (ix *Index) triDel(pathID int32, tri string, ref leafRef) {
 
 // triCandidates appends the leaves filed under n-grams whose literal the
 // text contains.
-func (ix *Index) triCandidates(pathID int32, head []byte, s string, n int, out []leafRef) []leafRef {
+func (ix *Index) triCandidates(pathID int32, head []byte, s string, n int, out []cand) []cand {
 	if len(s) < n {
 		return out
 	}
@@ -111,7 +111,7 @@ func (ix *Index) triCandidates(pathID int32, head []byte, s string, n int, out [
 		}
 		for _, p := range ix.tri[string(append(head, t...))] {
 			if strings.Contains(s, p.lit) {
-				out = append(out, p.ref)
+				out = append(out, cand{ref: p.ref})
 			}
 		}
 	}
@@ -119,9 +119,11 @@ func (ix *Index) triCandidates(pathID int32, head []byte, s string, n int, out [
 }
 
 // trigramsOf returns the distinct grams of lit, of its gram length.
-func trigramsOf(lit string) []string {
+func trigramsOf(lit string) []string { return gramsOf(lit, gramLen(lit)) }
+
+// gramsOf returns the distinct n-byte grams of lit.
+func gramsOf(lit string, n int) []string {
 	var ts []string
-	n := gramLen(lit)
 	for i := 0; i+n <= len(lit); i++ {
 		if t := lit[i : i+n]; !containsStr(ts, t) {
 			ts = append(ts, t)
@@ -139,20 +141,47 @@ func containsStr(l []string, s string) bool {
 	return false
 }
 
-// countLiteral adds d to the number of literals containing each trigram.
+// countLiteral adds d to the number of literals containing each gram of
+// the literal, and for six-byte grams to the counts of the three-byte grams
+// inside them, which rank grams of equal count (see rarestTrigram).
 func (ix *Index) countLiteral(pathID int32, lit string, d int) {
-	for _, t := range trigramsOf(lit) {
+	count := func(m map[string]int, t string) {
 		k := mapKey(pathID, t)
-		if ix.triDF[k] += d; ix.triDF[k] <= 0 {
-			delete(ix.triDF, k)
+		if m[k] += d; m[k] <= 0 {
+			delete(m, k)
+		}
+	}
+	for _, t := range trigramsOf(lit) {
+		count(ix.triDF, t)
+	}
+	if gramLen(lit) == 6 {
+		for _, t := range gramsOf(lit, 3) {
+			count(ix.triDF3, t)
 		}
 	}
 }
 
+// commonness scores a six-byte gram by how many literals contain the
+// three-byte grams inside it. Among grams no other literal contains, the
+// one made of rare parts ("abcdef") is far less likely to occur in values
+// than one sharing common parts ("xyz.ex" of ".example"), which would make
+// every value ending in "xyz.example" a candidate.
+func (ix *Index) commonness(pathID int32, t string) int {
+	if len(t) != 6 {
+		return 0
+	}
+	c := 0
+	for i := 0; i+3 <= len(t); i++ {
+		c += ix.triDF3[mapKey(pathID, t[i:i+3])]
+	}
+	return c
+}
+
 // rarestTrigram returns the trigram of lit contained in the fewest literals,
-// then with the shortest list, not counting avoid.
+// then with the shortest list, then made of the rarest parts, not counting
+// avoid.
 func (ix *Index) rarestTrigram(pathID int32, lit, avoid string) string {
-	best, bestDF, bestN := "", 0, 0
+	best, bestDF, bestN, bestC := "", 0, 0, 0
 	n := gramLen(lit)
 	for i := len(lit) - n; i >= 0; i-- {
 		t := lit[i : i+n]
@@ -161,8 +190,12 @@ func (ix *Index) rarestTrigram(pathID int32, lit, avoid string) string {
 		}
 		k := mapKey(pathID, t)
 		df, n := ix.triDF[k], len(ix.tri[k])
-		if best == "" || df < bestDF || df == bestDF && n < bestN {
-			best, bestDF, bestN = t, df, n
+		if best != "" && (df > bestDF || df == bestDF && n > bestN) {
+			continue
+		}
+		c := ix.commonness(pathID, t)
+		if best == "" || df < bestDF || n < bestN || c < bestC {
+			best, bestDF, bestN, bestC = t, df, n, c
 		}
 	}
 	return best

@@ -1,6 +1,7 @@
 package pattern
 
 import (
+	"encoding/binary"
 	"net/netip"
 	"slices"
 )
@@ -8,18 +9,30 @@ import (
 // prefixTrie holds ISSUBSET prefixes, one binary trie per address family, so
 // that finding every prefix containing an address costs one walk down its
 // bits rather than a test per indicator. IPv4 prefixes of /16 or longer, the
-// common case, hang below a table indexed by the first 16 bits, which saves
-// the first sixteen steps of the walk.
+// common case, are kept instead in buckets by their first 16 bits: a small
+// array of entries per bucket, tested one by one, and a bitmap of the
+// non-empty buckets (8 KiB, which stays in cache) that turns away most
+// addresses without touching the buckets.
 type prefixTrie struct {
 	v4, v6 *trieNode
-	v4long []*trieNode // 1<<16 subtries at depth 16, allocated on first use
+	v4used []uint64    // bit i: bucket i is not empty; allocated on first use
+	v4long [][]v4Entry // 1<<16 buckets
 }
+
+type v4Entry struct {
+	addr  uint32 // masked
+	bits  uint8
+	exact bool // the leaf is exactly this test (see exactSubset)
+	ref   leafRef
+}
+
+func v4Mask(bits int) uint32 { return ^uint32(0) << (32 - bits) }
 
 const tableBits = 16
 
 type trieNode struct {
 	child [2]*trieNode
-	refs  []leafRef
+	refs  []cand // sure: the leaf is exactly this test (see exactSubset)
 }
 
 func bitAt(a [16]byte, i int) int { return int(a[i/8]>>(7-uint(i%8))) & 1 }
@@ -45,60 +58,71 @@ func (t *prefixTrie) root(p netip.Prefix, create bool) **trieNode {
 	return r
 }
 
-// start returns the node to walk from and the depth it stands at.
-func (t *prefixTrie) start(p netip.Prefix, create bool) (*trieNode, int) {
-	if p.Addr().Is4() && p.Bits() >= tableBits {
-		if t.v4long == nil {
-			if !create {
-				return nil, 0
-			}
-			t.v4long = make([]*trieNode, 1<<tableBits)
-		}
-		a := p.Addr().As4()
-		i := int(a[0])<<8 | int(a[1])
-		if t.v4long[i] == nil && create {
-			t.v4long[i] = &trieNode{}
-		}
-		return t.v4long[i], tableBits
-	}
-	return *t.root(p, create), 0
+// start returns the node to walk from, which is the root of the family.
+func (t *prefixTrie) start(p netip.Prefix, create bool) *trieNode {
+	return *t.root(p, create)
 }
 
-func (t *prefixTrie) insert(p netip.Prefix, ref leafRef) {
-	n, depth := t.start(p, true)
+func (t *prefixTrie) insert(p netip.Prefix, ref leafRef, exact bool) {
+	if p.Addr().Is4() && p.Bits() >= tableBits {
+		if t.v4long == nil {
+			t.v4long = make([][]v4Entry, 1<<tableBits)
+			t.v4used = make([]uint64, 1<<tableBits/64)
+		}
+		a := binary.BigEndian.Uint32(p.Addr().AsSlice())
+		b := a >> (32 - tableBits)
+		t.v4long[b] = append(t.v4long[b], v4Entry{addr: a & v4Mask(p.Bits()), bits: uint8(p.Bits()), exact: exact, ref: ref})
+		t.v4used[b/64] |= 1 << (b % 64)
+		return
+	}
+	n := t.start(p, true)
 	a, _ := addrBits(p)
-	for i := depth; i < p.Bits(); i++ {
+	for i := 0; i < p.Bits(); i++ {
 		b := bitAt(a, i)
 		if n.child[b] == nil {
 			n.child[b] = &trieNode{}
 		}
 		n = n.child[b]
 	}
-	n.refs = append(n.refs, ref)
+	n.refs = append(n.refs, cand{ref, exact})
 }
 
-func (t *prefixTrie) remove(p netip.Prefix, ref leafRef) {
-	n, depth := t.start(p, false)
+func (t *prefixTrie) remove(p netip.Prefix, ref leafRef, exact bool) {
+	if p.Addr().Is4() && p.Bits() >= tableBits {
+		if t.v4long == nil {
+			return
+		}
+		a := binary.BigEndian.Uint32(p.Addr().AsSlice())
+		b := a >> (32 - tableBits)
+		want := v4Entry{addr: a & v4Mask(p.Bits()), bits: uint8(p.Bits()), exact: exact, ref: ref}
+		if i := slices.Index(t.v4long[b], want); i >= 0 {
+			t.v4long[b] = slices.Delete(t.v4long[b], i, i+1)
+		}
+		if len(t.v4long[b]) == 0 {
+			t.v4long[b] = nil
+			t.v4used[b/64] &^= 1 << (b % 64)
+		}
+		return
+	}
+	n := t.start(p, false)
 	a, _ := addrBits(p)
-	for i := depth; n != nil && i < p.Bits(); i++ {
+	for i := 0; n != nil && i < p.Bits(); i++ {
 		n = n.child[bitAt(a, i)]
 	}
 	if n != nil {
-		if i := slices.Index(n.refs, ref); i >= 0 {
+		if i := slices.Index(n.refs, cand{ref, exact}); i >= 0 {
 			n.refs = slices.Delete(n.refs, i, i+1)
 		}
 	}
 }
 
-// containing calls fn for every stored prefix that contains p.
-func (t *prefixTrie) containing(p netip.Prefix, fn func(leafRef)) {
+// containing appends the leaves of every stored prefix that contains p.
+func (t *prefixTrie) containing(p netip.Prefix, out []cand) []cand {
 	a, _ := addrBits(p)
-	walk := func(n *trieNode, i, stop int) {
-		for ; n != nil; i++ {
+	walk := func(n *trieNode, stop int) {
+		for i := 0; n != nil; i++ {
 			if i > 0 {
-				for _, r := range n.refs {
-					fn(r)
-				}
+				out = append(out, n.refs...)
 			}
 			if i >= stop {
 				return
@@ -106,13 +130,22 @@ func (t *prefixTrie) containing(p netip.Prefix, fn func(leafRef)) {
 			n = n.child[bitAt(a, i)]
 		}
 	}
-	if p.Addr().Is4() {
-		// Prefixes shorter than the table live in the plain trie.
-		walk(t.v4, 0, min(p.Bits(), tableBits-1))
-		if t.v4long != nil && p.Bits() >= tableBits {
-			walk(t.v4long[int(a[0])<<8|int(a[1])], tableBits, p.Bits())
-		}
-		return
+	if !p.Addr().Is4() {
+		walk(t.v6, p.Bits())
+		return out
 	}
-	walk(t.v6, 0, p.Bits())
+	// Prefixes shorter than the buckets' live in the plain trie.
+	walk(t.v4, min(p.Bits(), tableBits-1))
+	if t.v4long == nil || p.Bits() < tableBits {
+		return out
+	}
+	x := binary.BigEndian.Uint32(a[:4])
+	if b := x >> (32 - tableBits); t.v4used[b/64]&(1<<(b%64)) != 0 {
+		for _, e := range t.v4long[b] {
+			if int(e.bits) <= p.Bits() && x&v4Mask(int(e.bits)) == e.addr {
+				out = append(out, cand{e.ref, e.exact})
+			}
+		}
+	}
+	return out
 }

@@ -17,10 +17,10 @@ func TestPrefixTrieAgainstScan(t *testing.T) {
 		a[0], a[1], a[2], a[3] = byte(r.IntN(4)), byte(r.IntN(4)), byte(r.IntN(256)), byte(r.IntN(256))
 		p := netip.PrefixFrom(netip.AddrFrom4(a), 1+r.IntN(32)).Masked()
 		stored = append(stored, p)
-		t4.insert(p, leafRef{int32(i), 0})
+		t4.insert(p, leafRef{int32(i), 0}, i%2 == 0)
 	}
 	for i := 0; i < len(stored); i += 3 {
-		t4.remove(stored[i], leafRef{int32(i), 0})
+		t4.remove(stored[i], leafRef{int32(i), 0}, i%2 == 0)
 	}
 	for range 5000 {
 		var a [4]byte
@@ -32,7 +32,12 @@ func TestPrefixTrieAgainstScan(t *testing.T) {
 				want = append(want, int32(i))
 			}
 		}
-		t4.containing(q, func(r leafRef) { got = append(got, r.slot) })
+		for _, c := range t4.containing(q, nil) {
+			if c.sure != (c.ref.slot%2 == 0) {
+				t.Fatalf("%v: leaf %d sure=%v", q, c.ref.slot, c.sure)
+			}
+			got = append(got, c.ref.slot)
+		}
 		slices.Sort(got)
 		if !slices.Equal(got, want) {
 			t.Fatalf("%v: trie %v, scan %v", q, got, want)

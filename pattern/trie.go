@@ -10,12 +10,12 @@ import (
 // that finding every prefix containing an address costs one walk down its
 // bits rather than a test per indicator. IPv4 prefixes of /16 or longer, the
 // common case, are kept instead in buckets by their first 16 bits: a small
-// array of entries per bucket, tested one by one, and a bitmap of the
-// non-empty buckets (8 KiB, which stays in cache) that turns away most
-// addresses without touching the buckets.
+// array of entries per bucket, tested one by one, and a bitmap of the /24
+// blocks some of them overlap (2 MiB) that turns away almost every address
+// no prefix contains with one read, without touching the buckets.
 type prefixTrie struct {
 	v4, v6 *trieNode
-	v4used []uint64    // bit i: bucket i is not empty; allocated on first use
+	v4used []uint64    // bit i: some bucket entry overlaps the /24 block i; allocated on first use
 	v4long [][]v4Entry // 1<<16 buckets
 }
 
@@ -58,6 +58,18 @@ func (t *prefixTrie) root(p netip.Prefix, create bool) **trieNode {
 	return r
 }
 
+// markBlocks sets the bits of the /24 blocks the entry overlaps.
+func (t *prefixTrie) markBlocks(e v4Entry) {
+	first := e.addr >> 8
+	n := uint32(1)
+	if e.bits < 24 {
+		n = 1 << (24 - e.bits)
+	}
+	for i := first; i < first+n; i++ {
+		t.v4used[i/64] |= 1 << (i % 64)
+	}
+}
+
 // start returns the node to walk from, which is the root of the family.
 func (t *prefixTrie) start(p netip.Prefix, create bool) *trieNode {
 	return *t.root(p, create)
@@ -67,12 +79,13 @@ func (t *prefixTrie) insert(p netip.Prefix, ref leafRef, exact bool) {
 	if p.Addr().Is4() && p.Bits() >= tableBits {
 		if t.v4long == nil {
 			t.v4long = make([][]v4Entry, 1<<tableBits)
-			t.v4used = make([]uint64, 1<<tableBits/64)
+			t.v4used = make([]uint64, 1<<24/64)
 		}
 		a := binary.BigEndian.Uint32(p.Addr().AsSlice())
 		b := a >> (32 - tableBits)
-		t.v4long[b] = append(t.v4long[b], v4Entry{addr: a & v4Mask(p.Bits()), bits: uint8(p.Bits()), exact: exact, ref: ref})
-		t.v4used[b/64] |= 1 << (b % 64)
+		e := v4Entry{addr: a & v4Mask(p.Bits()), bits: uint8(p.Bits()), exact: exact, ref: ref}
+		t.v4long[b] = append(t.v4long[b], e)
+		t.markBlocks(e)
 		return
 	}
 	n := t.start(p, true)
@@ -100,7 +113,11 @@ func (t *prefixTrie) remove(p netip.Prefix, ref leafRef, exact bool) {
 		}
 		if len(t.v4long[b]) == 0 {
 			t.v4long[b] = nil
-			t.v4used[b/64] &^= 1 << (b % 64)
+		}
+		// Rebuild the bucket's 256 block bits from what remains.
+		clear(t.v4used[b*4 : b*4+4])
+		for _, e := range t.v4long[b] {
+			t.markBlocks(e)
 		}
 		return
 	}
@@ -140,8 +157,8 @@ func (t *prefixTrie) containing(p netip.Prefix, out []cand) []cand {
 		return out
 	}
 	x := binary.BigEndian.Uint32(a[:4])
-	if b := x >> (32 - tableBits); t.v4used[b/64]&(1<<(b%64)) != 0 {
-		for _, e := range t.v4long[b] {
+	if blk := x >> 8; t.v4used[blk/64]&(1<<(blk%64)) != 0 {
+		for _, e := range t.v4long[x>>(32-tableBits)] {
 			if int(e.bits) <= p.Bits() && x&v4Mask(int(e.bits)) == e.addr {
 				out = append(out, cand{e.ref, e.exact})
 			}

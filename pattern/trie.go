@@ -10,12 +10,15 @@ import (
 // that finding every prefix containing an address costs one walk down its
 // bits rather than a test per indicator. IPv4 prefixes of /16 or longer, the
 // common case, are kept instead in buckets by their first 16 bits: a small
-// array of entries per bucket, tested one by one, and a bitmap of the /24
-// blocks some of them overlap (2 MiB) that turns away almost every address
-// no prefix contains with one read, without touching the buckets.
+// array of entries per bucket, tested one by one. Two bitmaps turn away
+// most addresses no prefix contains without touching the buckets: one bit
+// per bucket (8 KiB, which stays in cache however few prefixes there are)
+// and one per /24 block some entry overlaps (2 MiB, which keeps rejecting
+// when hundreds of thousands of prefixes fill most buckets).
 type prefixTrie struct {
 	v4, v6 *trieNode
-	v4used []uint64    // bit i: some bucket entry overlaps the /24 block i; allocated on first use
+	v4b16  []uint64    // bit i: bucket i is not empty; allocated on first use
+	v4used []uint64    // bit i: some bucket entry overlaps the /24 block i
 	v4long [][]v4Entry // 1<<16 buckets
 }
 
@@ -80,11 +83,13 @@ func (t *prefixTrie) insert(p netip.Prefix, ref leafRef, exact bool) {
 		if t.v4long == nil {
 			t.v4long = make([][]v4Entry, 1<<tableBits)
 			t.v4used = make([]uint64, 1<<24/64)
+			t.v4b16 = make([]uint64, 1<<tableBits/64)
 		}
 		a := binary.BigEndian.Uint32(p.Addr().AsSlice())
 		b := a >> (32 - tableBits)
 		e := v4Entry{addr: a & v4Mask(p.Bits()), bits: uint8(p.Bits()), exact: exact, ref: ref}
 		t.v4long[b] = append(t.v4long[b], e)
+		t.v4b16[b/64] |= 1 << (b % 64)
 		t.markBlocks(e)
 		return
 	}
@@ -113,6 +118,7 @@ func (t *prefixTrie) remove(p netip.Prefix, ref leafRef, exact bool) {
 		}
 		if len(t.v4long[b]) == 0 {
 			t.v4long[b] = nil
+			t.v4b16[b/64] &^= 1 << (b % 64)
 		}
 		// Rebuild the bucket's 256 block bits from what remains.
 		clear(t.v4used[b*4 : b*4+4])
@@ -157,8 +163,9 @@ func (t *prefixTrie) containing(p netip.Prefix, out []cand) []cand {
 		return out
 	}
 	x := binary.BigEndian.Uint32(a[:4])
-	if blk := x >> 8; t.v4used[blk/64]&(1<<(blk%64)) != 0 {
-		for _, e := range t.v4long[x>>(32-tableBits)] {
+	b, blk := x>>(32-tableBits), x>>8
+	if t.v4b16[b/64]&(1<<(b%64)) != 0 && t.v4used[blk/64]&(1<<(blk%64)) != 0 {
+		for _, e := range t.v4long[b] {
 			if int(e.bits) <= p.Bits() && x&v4Mask(int(e.bits)) == e.addr {
 				out = append(out, cand{e.ref, e.exact})
 			}

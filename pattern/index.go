@@ -67,13 +67,14 @@ type entry struct {
 
 // placedAtom is an atom as filed: its path replaced by the path's id.
 // Equality atoms, by far the most common, keep only a hash.
+// (Fields ordered so that it takes 32 bytes.)
 type placedAtom struct {
-	kind   atomKind
-	pathID int32
-	ref    leafRef
-	exact  bool       // atomCIDR: the leaf is this one test (see exactSubset)
 	hash   uint64     // atomEq: hash of path id and value
 	x      *atomExtra // atomTri and atomCIDR
+	ref    leafRef
+	pathID int32
+	kind   atomKind
+	exact  bool // atomCIDR: the leaf is this one test (see exactSubset)
 }
 
 type atomExtra struct {

@@ -3,6 +3,7 @@ package pattern
 import (
 	"cmp"
 	"encoding/binary"
+	"net/netip"
 	"runtime"
 	"slices"
 	"sync"
@@ -25,10 +26,27 @@ type cand struct {
 	sure bool
 }
 
-// candidates appends to out[:0] the leaves whose guards the observation's
-// values hit, sorted, each once.
-func (ix *Index) candidates(o *Observation, out []cand) []cand {
-	out = out[:0]
+// matchScratch holds what matching one observation needs besides the
+// index, reused from observation to observation.
+type matchScratch struct {
+	cands  []cand
+	leaves []int32
+	eq     []uint64     // hashes of the values equality keys are looked up by
+	cidr   []cidrLookup // addresses ISSUBSET prefixes are looked up by
+}
+
+type cidrLookup struct {
+	pathID int32
+	p      netip.Prefix
+}
+
+// candidates fills sc.cands with the leaves whose guards the observation's
+// values hit, sorted, each once. The values are gathered first and the
+// equality and prefix lookups done together afterwards: each lookup may
+// wait for memory, and lookups issued back to back wait together rather
+// than one after another.
+func (ix *Index) candidates(o *Observation, sc *matchScratch) []cand {
+	out, eqs, cidrs := sc.cands[:0], sc.eq[:0], sc.cidr[:0]
 	var kbuf [8]byte
 	var vbuf [1]any
 	// unsure: some ISSUBSET path met a value the evaluator would fail on,
@@ -50,7 +68,7 @@ func (ix *Index) candidates(o *Observation, out []cand) []cand {
 				if ip.nEq > 0 {
 					for _, alt := range [2]bool{false, true} {
 						if k, ok := valueKey(v, alt); ok {
-							out = ix.eq.lookup(k.hash(pid), out)
+							eqs = append(eqs, k.hash(pid))
 						}
 					}
 				}
@@ -69,7 +87,7 @@ func (ix *Index) candidates(o *Observation, out []cand) []cand {
 				if ip.nCIDR > 0 {
 					if s, ok := v.(string); ok {
 						if p, err := parseAddrOrPrefix(s, false); err == nil {
-							out = ix.cidr[pid].containing(p, out)
+							cidrs = append(cidrs, cidrLookup{pid, p})
 						} else {
 							unsure = true
 						}
@@ -78,6 +96,13 @@ func (ix *Index) candidates(o *Observation, out []cand) []cand {
 			}
 		}
 	}
+	for _, h := range eqs {
+		out = ix.eq.lookup(h, out)
+	}
+	for _, c := range cidrs {
+		out = ix.cidr[c.pathID].containing(c.p, out)
+	}
+	sc.cands, sc.eq, sc.cidr = out, eqs, cidrs
 	if len(out) < 2 {
 		if unsure && len(out) == 1 {
 			out[0].sure = false
@@ -152,11 +177,6 @@ func (ix *Index) confirm(o *Observation, r leafRef) bool {
 
 var single = []int32{0}
 
-type matchScratch struct {
-	cands  []cand
-	leaves []int32
-}
-
 var scratchPool = sync.Pool{New: func() any { return new(matchScratch) }}
 
 // MatchObservation returns the ids of the indexed patterns that the
@@ -166,8 +186,7 @@ func (ix *Index) MatchObservation(o *Observation) []string {
 	defer ix.mu.RUnlock()
 	sc := scratchPool.Get().(*matchScratch)
 	defer scratchPool.Put(sc)
-	sc.cands = ix.candidates(o, sc.cands)
-	cands := sc.cands
+	cands := ix.candidates(o, sc)
 	var ids []string
 	var obs []*Observation
 	var done map[int32]bool
@@ -253,10 +272,9 @@ func (ix *Index) MatchSet(obs []*Observation) []string {
 		go func() {
 			defer wg.Done()
 			hits := map[leafRef][]int32{}
-			var cands []cand
+			var sc matchScratch
 			for oi := lo; oi < hi; oi++ {
-				cands = ix.candidates(obs[oi], cands)
-				for _, c := range cands {
+				for _, c := range ix.candidates(obs[oi], &sc) {
 					if c.sure || ix.confirm(obs[oi], c.ref) {
 						hits[c.ref] = append(hits[c.ref], int32(oi))
 					}

@@ -246,3 +246,48 @@ func TestRepeatsLimits(t *testing.T) {
 		t.Fatalf("huge REPEATS: %v, want ErrTooComplex", err)
 	}
 }
+
+// TestIndexSubsetWithoutEvaluator covers the ISSUBSET hits the index decides
+// by itself: where some value of the path is not an address, the
+// evaluator's answer depends on the order of the objects, and the index
+// must give the same answer as the evaluator in every order.
+func TestIndexSubsetWithoutEvaluator(t *testing.T) {
+	srcs := []string{
+		"[ipv4-addr:value ISSUBSET '198.51.100.0/24']",
+		"[ipv4-addr:value ISSUBSET '198.51.0.0/16']",
+		"[ipv4-addr:value ISSUBSET '10.0.0.0/8']",
+		"[ipv4-addr:value ISSUBSET '198.51.100.7/32']",
+		"[ipv6-addr:value ISSUBSET '2001:db8::/32']",
+		"[ipv4-addr:value ISSUBSET '198.51.100.0/24' AND ipv4-addr:value = '198.51.100.7']",
+		"[ipv4-addr:value ISSUBSET '198.51.100.0/24'] AND [ipv4-addr:value ISSUBSET '10.0.0.0/8']",
+	}
+	ix := MustIndex(t, srcs...)
+	var pats []*Pattern
+	for _, s := range srcs {
+		pats = append(pats, MustParse(s))
+	}
+	values := []any{"198.51.100.7", "10.1.2.3", "198.51.7.7/24", "not an address", jsonInt(7), "2001:db8::1", "::ffff:198.51.100.9", "198.51.100.1/33"}
+	for i, a := range values {
+		for j, b := range values {
+			o := &Observation{ID: fmt.Sprintf("observed-data--%d-%d", i, j), First: t0, Last: t0, Count: 1, refs: map[string]int{}}
+			for k, v := range []any{a, b} {
+				typ := "ipv4-addr"
+				if s, ok := v.(string); ok && slices.Contains([]byte(s), ':') {
+					typ = "ipv6-addr"
+				}
+				ref := fmt.Sprintf("%s--%d", typ, k)
+				o.refs[ref] = len(o.Objects)
+				o.Objects = append(o.Objects, ObservedObject{Ref: ref, Type: typ, Props: map[string]any{"type": typ, "id": ref, "value": v}})
+			}
+			var want []string
+			for n, p := range pats {
+				if r, err := p.Match([]*Observation{o}); err == nil && r.Matched {
+					want = append(want, fmt.Sprintf("p%d", n))
+				}
+			}
+			if got := ix.MatchObservation(o); !slices.Equal(got, want) {
+				t.Errorf("values %v, %v: index %v, evaluator %v", a, b, got, want)
+			}
+		}
+	}
+}

@@ -13,12 +13,13 @@ import (
 // array of entries per bucket, tested one by one. Two bitmaps turn away
 // most addresses no prefix contains without touching the buckets: one bit
 // per bucket (8 KiB, which stays in cache however few prefixes there are)
-// and one per /24 block some entry overlaps (2 MiB, which keeps rejecting
-// when hundreds of thousands of prefixes fill most buckets).
+// and one per /20 block some entry overlaps (128 KiB, which keeps
+// rejecting most addresses when tens of thousands of prefixes fill half
+// the buckets).
 type prefixTrie struct {
 	v4, v6 *trieNode
 	v4b16  []uint64    // bit i: bucket i is not empty; allocated on first use
-	v4used []uint64    // bit i: some bucket entry overlaps the /24 block i
+	v4used []uint64    // bit i: some bucket entry overlaps the /20 block i
 	v4long [][]v4Entry // 1<<16 buckets
 }
 
@@ -61,12 +62,15 @@ func (t *prefixTrie) root(p netip.Prefix, create bool) **trieNode {
 	return r
 }
 
-// markBlocks sets the bits of the /24 blocks the entry overlaps.
+// blockBits is the length of the blocks of the second bitmap.
+const blockBits = 20
+
+// markBlocks sets the bits of the blocks the entry overlaps.
 func (t *prefixTrie) markBlocks(e v4Entry) {
-	first := e.addr >> 8
+	first := e.addr >> (32 - blockBits)
 	n := uint32(1)
-	if e.bits < 24 {
-		n = 1 << (24 - e.bits)
+	if e.bits < blockBits {
+		n = 1 << (blockBits - e.bits)
 	}
 	for i := first; i < first+n; i++ {
 		t.v4used[i/64] |= 1 << (i % 64)
@@ -82,7 +86,7 @@ func (t *prefixTrie) insert(p netip.Prefix, ref leafRef, exact bool) {
 	if p.Addr().Is4() && p.Bits() >= tableBits {
 		if t.v4long == nil {
 			t.v4long = make([][]v4Entry, 1<<tableBits)
-			t.v4used = make([]uint64, 1<<24/64)
+			t.v4used = make([]uint64, 1<<blockBits/64)
 			t.v4b16 = make([]uint64, 1<<tableBits/64)
 		}
 		a := binary.BigEndian.Uint32(p.Addr().AsSlice())
@@ -120,8 +124,9 @@ func (t *prefixTrie) remove(p netip.Prefix, ref leafRef, exact bool) {
 			t.v4long[b] = nil
 			t.v4b16[b/64] &^= 1 << (b % 64)
 		}
-		// Rebuild the bucket's 256 block bits from what remains.
-		clear(t.v4used[b*4 : b*4+4])
+		// Rebuild the bucket's 16 block bits from what remains.
+		const per = 1 << (blockBits - tableBits)
+		t.v4used[b*per/64] &^= (1<<per - 1) << (b * per % 64)
 		for _, e := range t.v4long[b] {
 			t.markBlocks(e)
 		}
@@ -163,7 +168,7 @@ func (t *prefixTrie) containing(p netip.Prefix, out []cand) []cand {
 		return out
 	}
 	x := binary.BigEndian.Uint32(a[:4])
-	b, blk := x>>(32-tableBits), x>>8
+	b, blk := x>>(32-tableBits), x>>(32-blockBits)
 	if t.v4b16[b/64]&(1<<(b%64)) != 0 && t.v4used[blk/64]&(1<<(blk%64)) != 0 {
 		for _, e := range t.v4long[b] {
 			if int(e.bits) <= p.Bits() && x&v4Mask(int(e.bits)) == e.addr {

@@ -1,6 +1,7 @@
 package pattern
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -287,6 +288,27 @@ func TestIndexSubsetWithoutEvaluator(t *testing.T) {
 			}
 			if got := ix.MatchObservation(o); !slices.Equal(got, want) {
 				t.Errorf("values %v, %v: index %v, evaluator %v", a, b, got, want)
+			}
+		}
+	}
+}
+
+// TestIndexNegativeZero: -0.0 equals 0 for the evaluator, so the index must
+// file and look up both under one key.
+func TestIndexNegativeZero(t *testing.T) {
+	for _, src := range []string{"[x-y:z = -0.0]", "[x-y:z = 0]", "[x-y:z IN (-0.0, 5)]"} {
+		p := MustParse(src)
+		ix := NewIndex()
+		ix.Add("i", p)
+		for _, v := range []any{jsonInt(0), jsonNumberOf(0) + ".0", json.Number("-0.0"), json.Number("-0")} {
+			o := &Observation{ID: "observed-data--1", First: t0, Last: t0, Count: 1, refs: map[string]int{"x-y--1": 0},
+				Objects: []ObservedObject{{Ref: "x-y--1", Type: "x-y", Props: map[string]any{"type": "x-y", "id": "x-y--1", "z": v}}}}
+			r, err := p.Match([]*Observation{o})
+			if err != nil || !r.Matched {
+				t.Fatalf("%s on %v: evaluator %v, %v", src, v, r.Matched, err)
+			}
+			if got := ix.MatchObservation(o); len(got) != 1 {
+				t.Errorf("%s on %v: index %v, evaluator matches", src, v, got)
 			}
 		}
 	}

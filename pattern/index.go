@@ -9,11 +9,13 @@ import (
 
 // Index answers which of many indicators' patterns match an observation, or
 // a set of observations, without evaluating every pattern. Equality tests
-// are found through hash maps keyed by (object path, value), ISSUBSET tests
-// through a prefix trie, LIKE and MATCHES tests through a trigram their
-// matches must contain; the remaining patterns are evaluated in full. A
-// candidate found through the index is always confirmed by the evaluator, so
-// the index never changes an answer, only the cost of reaching it.
+// are found through a hash table keyed by (object path, value), ISSUBSET
+// tests through prefix buckets and a trie, LIKE and MATCHES tests through a
+// gram their matches must contain; the remaining patterns are evaluated in
+// full. A candidate found through the index is confirmed by the evaluator
+// unless the index alone decides it exactly (an ISSUBSET test on clean
+// addresses), so the index never changes an answer, only the cost of
+// reaching it.
 //
 // An Index is safe for concurrent use: any number of readers may match while
 // one writer adds or removes patterns.

@@ -340,3 +340,26 @@ func fileSize(tb testing.TB, path string) int64 {
 	}
 	return fi.Size()
 }
+
+// TestWALStartsOver checks that writes one after another, as an import
+// makes them, do not grow the WAL without bound: each rewrites the pages of
+// the id index, and the checkpointer makes the WAL start over once it is
+// long. Without that, the WAL outgrew the database file several times over.
+func TestWALStartsOver(t *testing.T) {
+	db := MustOpen(t)
+	defer db.Close()
+	db.walLimit.Store(64)
+	coll := storetest.MustCollection(t, db)
+	version := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+	objs := make([]*kizuna.Object, 100)
+	for n := 0; n < 20000; {
+		for i := range objs {
+			objs[i] = storetest.BenchObject(n, version)
+			n++
+		}
+		storetest.MustPutNew(t, db, coll, objs)
+	}
+	if wal, dbSize := fileSize(t, db.path+"-wal"), fileSize(t, db.path); wal > dbSize/2 {
+		t.Errorf("WAL %d bytes, database file %d bytes: the WAL did not start over", wal, dbSize)
+	}
+}

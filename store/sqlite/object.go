@@ -38,8 +38,7 @@ func (tx *writeTx) preparePut(ctx context.Context, seq int64) (*putTx, error) {
 		{&p.findHash, `SELECT version, date_added FROM objects WHERE collection = ? AND id = ? AND hash = ? ORDER BY version LIMIT 1`},
 		{&p.insert, `INSERT INTO objects (collection, date_added, id, version, type, spec_version, created, modified,
 			revoked, created_by_ref, marking_refs, granular_markings, label_id, portions, hash, origin, raw)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (collection, id, version) DO NOTHING`},
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&p.findLabel, `SELECT id FROM labels WHERE encoding = ?`},
 		{&p.insertLabel, `INSERT INTO labels (encoding) VALUES (?)`},
 		{&p.savepoint, `SAVEPOINT put_object`},

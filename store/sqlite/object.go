@@ -12,9 +12,13 @@ import (
 )
 
 // putBatchSize bounds the objects written in one transaction, so that a
-// huge import neither holds the write lock for long nor grows the WAL
-// without bound.
-const putBatchSize = 1000
+// huge import does not hold the write lock for long (5,000 objects is a
+// few hundred milliseconds). Larger transactions write fewer pages per
+// object: an object's entry in the id index lands on a random page, and a
+// page that several objects of one transaction change is written once.
+// Measured with bench ingest at 100,000 objects on 2 cores, 5,000 rather
+// than 1,000 saved some 8 CPU-µs per object (about 58 to 50).
+const putBatchSize = 5000
 
 // putTx is the state of one batch of PutObjects inside its transaction.
 type putTx struct {

@@ -25,9 +25,13 @@ const checkpointEvery = 100 * time.Millisecond
 // (8 GB after 400,000 objects), and every page lookup searched the WAL
 // index of all of it. Past this length, the checkpointer holds the next
 // write transaction back (writeGate) while it copies the last frames, so
-// that transaction starts the WAL over: 8,192 frames is 32 MiB at 4 KiB
-// pages, a few hundred milliseconds of writing.
-const walRestartFrames = 8192
+// that transaction starts the WAL over. The pause is the copy of that
+// transaction's frames and two fsyncs: 65,536 frames (256 MiB at 4 KiB
+// pages, some 60,000 objects of a large import) makes it rare: in a
+// 1,000,000-object import on a loaded machine (load 5-7), the writer waited
+// at the gate 25 times, 7.6 s of 112 s (at 32,768 frames, 5.1 s of the
+// first 60 s).
+const walRestartFrames = 65536
 
 // startCheckpointer opens the checkpoint connection and starts the
 // goroutine; stopCheckpointer ends both.

@@ -359,7 +359,10 @@ func TestWALStartsOver(t *testing.T) {
 		}
 		storetest.MustPutNew(t, db, coll, objs)
 	}
-	if wal, dbSize := fileSize(t, db.path+"-wal"), fileSize(t, db.path); wal > dbSize/2 {
+	// Without the restart the WAL ends at about twice the database file (it
+	// holds every frame written); with it, at about a third (the frames of
+	// the commits between two checkpoints).
+	if wal, dbSize := fileSize(t, db.path+"-wal"), fileSize(t, db.path); wal > dbSize {
 		t.Errorf("WAL %d bytes, database file %d bytes: the WAL did not start over", wal, dbSize)
 	}
 }

@@ -137,9 +137,9 @@ func (s *Service) Prepare(ctx context.Context, raws []json.RawMessage) *Prepared
 			}
 			raw = verified
 		}
-		obj, err := stix.Parse(raw)
+		obj, props, err := stix.ParseStrings(raw, patternProps...)
 		if err == nil {
-			err = checkPattern(obj)
+			err = checkPattern(obj, props)
 		}
 		if err != nil {
 			pb.results[i] = kizuna.PutResult{ID: objectIDOf(raw), Err: withIndex(err, i, raw)}

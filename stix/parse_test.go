@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -160,5 +161,27 @@ func TestParseConcurrent(t *testing.T) {
 		if err := <-done; err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// TestParseStrings checks that the named top-level string properties come
+// back with the object, "" for one absent or not a string, and that an
+// invalid object gives the error Parse gives.
+func TestParseStrings(t *testing.T) {
+	m := MustValid(t, "indicator")
+	m["pattern_type"] = "stix"
+	obj, vals, err := ParseStrings(MustJSON(t, m), "pattern", "pattern_type", "no_such_property", "created", "labels")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{m["pattern"].(string), "stix", "", m["created"].(string), ""}
+	if obj.Type != "indicator" || !reflect.DeepEqual(vals, want) {
+		t.Errorf("ParseStrings = %s, %q; want indicator, %q", obj.Type, vals, want)
+	}
+	delete(m, "pattern")
+	_, vals, err = ParseStrings(MustJSON(t, m), "pattern")
+	_, perr := Parse(MustJSON(t, m))
+	if err == nil || vals != nil || err.Error() != perr.Error() {
+		t.Errorf("without a pattern: %q, %v; want Parse's error %v", vals, err, perr)
 	}
 }

@@ -167,35 +167,57 @@ func Parse(raw []byte) (*kizuna.Object, error) {
 // a SHOULD) of an accepted object, for the caller to pass on to the
 // producer.
 func ParseWithWarnings(raw []byte) (*kizuna.Object, []Problem, error) {
+	obj, warns, _, err := parse(raw)
+	return obj, warns, err
+}
+
+// ParseStrings is Parse that also returns the values of the named top-level
+// properties of an accepted object that are strings ("" for one that is
+// absent or not a string), so that a caller who checks some of them further
+// need not decode the object a second time.
+func ParseStrings(raw []byte, names ...string) (*kizuna.Object, []string, error) {
+	obj, _, v, err := parse(raw)
+	if err != nil {
+		return nil, nil, err
+	}
+	vals := make([]string, len(names))
+	for i, name := range names {
+		vals[i] = stringOf(v.get(name))
+	}
+	return obj, vals, nil
+}
+
+// parse is ParseWithWarnings that also returns the parsed JSON.
+func parse(raw []byte) (*kizuna.Object, []Problem, *value, error) {
 	raw = trimSpace(raw)
 	v, err := parseJSON(raw)
 	if err != nil {
-		return nil, nil, invalid([]Problem{{Path: "$", Message: err.Error()}})
+		return nil, nil, nil, invalid([]Problem{{Path: "$", Message: err.Error()}})
 	}
 	c := &checker{}
 	if v.kind != kObject {
 		c.errf(&root, "must be a JSON object, not a %s", v.kind)
-		return nil, nil, invalid(c.errs)
+		return nil, nil, nil, invalid(c.errs)
 	}
 	if t := v.get("type"); t != nil && t.kind == kString && t.s == "bundle" {
 		c.id = truncate(stringOf(v.get("id")), 300)
 		c.errf(&root, "a bundle is a transport envelope, not an object to store; send its objects")
-		return nil, nil, invalid(c.errs)
+		return nil, nil, nil, invalid(c.errs)
 	}
 	obj := c.validateObject(&v)
 	warns, errs := c.problems()
 	if len(errs) > 0 {
-		return nil, nil, invalid(errs)
+		return nil, nil, nil, invalid(errs)
 	}
 	canon, err := appendCanonical(make([]byte, 0, len(raw)), &v)
 	if err != nil {
 		c.errf(&root, "%v", err)
-		return nil, nil, invalid(c.errs)
+		return nil, nil, nil, invalid(c.errs)
 	}
 	sum := sha256.Sum256(canon)
 	obj.Raw = raw
 	obj.Hash = hex.EncodeToString(sum[:])
-	return obj, warns, nil
+	return obj, warns, &v, nil
 }
 
 // invalid joins problems into one EINVALID error.

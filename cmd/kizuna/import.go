@@ -19,8 +19,10 @@ import (
 )
 
 // importBatch is how many objects go to the store in one transaction (each
-// object still atomic on its own, by savepoint).
-const importBatch = 1000
+// object still atomic on its own, by savepoint): the store's own bound,
+// sqlite's putBatchSize, so that an import writes as few pages per object
+// as the store allows.
+const importBatch = 5000
 
 // importSummary counts an import's outcome.
 type importSummary struct {

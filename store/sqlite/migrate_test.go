@@ -39,7 +39,10 @@ func TestMigrateOlderDatabase(t *testing.T) {
 		t.Fatalf("older binary creating the database: %v", err)
 	}
 	coll := storetest.MustCollection(t, db)
-	storetest.MustPut(t, db, coll, storetest.NewSCO(storetest.ObjectID("ipv4-addr", 1), "192.0.2.1", storetest.LabelGreen))
+	sdo := func(name string) *kizuna.Object {
+		return storetest.NewObject(storetest.ObjectID("indicator", 1), storetest.MustTime(t, "2025-06-01T00:00:00Z"), storetest.LabelGreen, name)
+	}
+	storetest.MustPut(t, db, coll, storetest.NewSCO(storetest.ObjectID("ipv4-addr", 1), "192.0.2.1", storetest.LabelGreen), sdo("first"))
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -60,8 +63,17 @@ func TestMigrateOlderDatabase(t *testing.T) {
 	if err := db.read.QueryRow(`SELECT COUNT(*) FROM sqlite_schema WHERE name = 'objects_label_page'`).Scan(&n); err != nil || n != 1 {
 		t.Errorf("migration 0002 not applied: %d, %v", n, err)
 	}
-	if got := storetest.MustFindAll(t, db, kizuna.ObjectFilter{Collection: coll, Access: kizuna.AccessScope{Unrestricted: true}}); len(got) != 1 {
-		t.Errorf("%d objects after migration, want 1", len(got))
+	if err := db.read.QueryRow(`SELECT COUNT(*) FROM sqlite_schema WHERE name IN ('objects_version_unique', 'objects_version_scope')`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("migration 0003 not applied: %d, %v", n, err)
+	}
+	// A version stored before the migration is still one of a kind: the
+	// same content again stores nothing, another content conflicts.
+	rs, err := db.PutObjects(ctx, coll, []*kizuna.Object{sdo("first"), sdo("second")})
+	if err != nil || rs[0].Err != nil || rs[0].Created || kizuna.ErrorCode(rs[1].Err) != kizuna.ECONFLICT {
+		t.Errorf("putting the stored version again: %+v, %v", rs, err)
+	}
+	if got := storetest.MustFindAll(t, db, kizuna.ObjectFilter{Collection: coll, Access: kizuna.AccessScope{Unrestricted: true}}); len(got) != 2 {
+		t.Errorf("%d objects after migration, want 2", len(got))
 	}
 	if err := db.Close(); err != nil {
 		t.Fatal(err)

@@ -12,9 +12,13 @@ import (
 )
 
 // putBatchSize bounds the objects written in one transaction, so that a
-// huge import neither holds the write lock for long nor grows the WAL
-// without bound.
-const putBatchSize = 1000
+// huge import does not hold the write lock for long (5,000 objects is a
+// few hundred milliseconds). Larger transactions write fewer pages per
+// object: an object's entry in the id index lands on a random page, and a
+// page that several objects of one transaction change is written once.
+// Measured with bench ingest at 100,000 objects on 2 cores, 5,000 rather
+// than 1,000 saved some 8 CPU-µs per object (about 58 to 50).
+const putBatchSize = 5000
 
 // putTx is the state of one batch of PutObjects inside its transaction.
 type putTx struct {
@@ -38,8 +42,7 @@ func (tx *writeTx) preparePut(ctx context.Context, seq int64) (*putTx, error) {
 		{&p.findHash, `SELECT version, date_added FROM objects WHERE collection = ? AND id = ? AND hash = ? ORDER BY version LIMIT 1`},
 		{&p.insert, `INSERT INTO objects (collection, date_added, id, version, type, spec_version, created, modified,
 			revoked, created_by_ref, marking_refs, granular_markings, label_id, portions, hash, origin, raw)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (collection, id, version) DO NOTHING`},
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&p.findLabel, `SELECT id FROM labels WHERE encoding = ?`},
 		{&p.insertLabel, `INSERT INTO labels (encoding) VALUES (?)`},
 		{&p.savepoint, `SAVEPOINT put_object`},
@@ -103,8 +106,12 @@ func (db *DB) putBatch(ctx context.Context, collection string, objs []*kizuna.Ob
 	}
 	results := make([]kizuna.PutResult, len(objs))
 	stored := make([]storedFields, len(objs))
+	// The statements of each object run without ctx: the driver watches a
+	// cancellable context with a goroutine per statement, which cost more
+	// than a one-row insert. ctx is checked between objects instead.
+	octx := context.WithoutCancel(ctx)
 	for i, o := range objs {
-		results[i], stored[i] = p.putObject(ctx, i, o)
+		results[i], stored[i] = p.putObject(octx, i, o)
 		if ctx.Err() != nil {
 			return nil, formatError(ctx.Err(), "storing objects")
 		}

@@ -58,8 +58,13 @@ type DB struct {
 	nstmts atomic.Int64
 
 	// The background checkpointer (checkpoint.go).
-	ckpt          *sql.DB
-	kick          chan struct{}
+	ckpt *sql.DB
+	kick chan struct{}
+	// writeGate is held (shared) by each write transaction, and
+	// exclusively by the checkpointer when the WAL must start over.
+	writeGate sync.RWMutex
+	// walLimit is walRestartFrames; tests lower it.
+	walLimit      atomic.Int64
 	stop, stopped chan struct{}
 	stopOnce      sync.Once
 }
@@ -80,6 +85,7 @@ func open(ctx context.Context, path string, source func() ([]migration, error)) 
 		return nil, err
 	}
 	db := &DB{path: path, now: time.Now, sparseBelow: sparseRows}
+	db.walLimit.Store(walRestartFrames)
 
 	// synchronous=NORMAL: in WAL mode a commit is durable against a crash of
 	// the process and consistent against a power loss, which may lose only
@@ -187,16 +193,19 @@ func (db *DB) readStmt(ctx context.Context, query string) (stmt *sql.Stmt, once 
 // writeTx is a write transaction with the one "now" every row it writes uses.
 type writeTx struct {
 	*sql.Tx
-	db  *DB
-	now time.Time
+	db       *DB
+	now      time.Time
+	released bool // writeGate released
 }
 
 // beginWrite starts a write transaction on the writer connection. The
 // driver issues BEGIN IMMEDIATE, which takes the write lock at once, so a
 // transaction never fails halfway on a lock upgrade.
 func (db *DB) beginWrite(ctx context.Context) (*writeTx, error) {
+	db.writeGate.RLock()
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
+		db.writeGate.RUnlock()
 		return nil, formatError(err, "starting a write transaction")
 	}
 	return &writeTx{Tx: tx, db: db, now: db.now().UTC()}, nil

@@ -92,6 +92,12 @@ type ObjectFilter struct {
 	// IncludeRaw is false for manifest and version listings that need only
 	// the envelope fields.
 	IncludeRaw bool
+	// RawOnly, with IncludeRaw, says the caller needs of each version only
+	// what a TAXII objects page and the access decision read: ID, Type,
+	// Version, DateAdded, Collection, the labels (LabelID, Label,
+	// Portions) and Raw. A store may then leave the other fields zero,
+	// which spares it reading and decoding them.
+	RawOnly bool
 }
 
 // ObjectPage is one page of object versions.

@@ -46,7 +46,8 @@ func (db *DB) FindObjects(ctx context.Context, f kizuna.ObjectFilter) (*kizuna.O
 		sparse = n < db.sparseBelow
 	}
 	sqlText, args := findQuery(seq, f, after, limit+1, sparse)
-	objs, err := db.queryObjects(ctx, sqlText, args, f.IncludeRaw)
+	rd := &objectReader{raw: f.IncludeRaw, rawOnly: f.IncludeRaw && f.RawOnly, collection: f.Collection}
+	objs, err := db.queryObjects(ctx, sqlText, args, rd)
 	if err != nil {
 		return nil, err
 	}
@@ -97,9 +98,13 @@ func findQuery(seq int64, f kizuna.ObjectFilter, after int64, limit int, sparse 
 	q.where(`o.collection = ?`, seq)
 	q.where(`o.date_added > ?`, after)
 	q.objectConditions(f.IDs, f.Types, f.SpecVersions, f.Access, f.Versions, "o")
-	sqlText := `SELECT ` + objectColumns("?", f.IncludeRaw) + ` FROM objects o` + q.indexHint(f.IDs, f.Types, sparse) +
+	cols, args := rawOnlyColumns, []any{}
+	if !f.IncludeRaw || !f.RawOnly {
+		cols, args = objectColumns("?", f.IncludeRaw), []any{f.Collection}
+	}
+	sqlText := `SELECT ` + cols + ` FROM objects o` + q.indexHint(f.IDs, f.Types, sparse) +
 		` WHERE ` + q.conds() + ` ORDER BY o.date_added LIMIT ?`
-	args := append([]any{f.Collection}, q.args...)
+	args = append(args, q.args...)
 	return sqlText, append(args, limit)
 }
 

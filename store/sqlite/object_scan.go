@@ -37,6 +37,11 @@ type objectReader struct {
 
 	objs  []kizuna.Object
 	arena []byte
+
+	// The scan destinations of scanRawOnly, reused from row to row.
+	added, version, labelID int64
+	portions, rawJSON       sql.RawBytes
+	dest                    []any
 }
 
 // add returns a new zero object of the query, its address stable.
@@ -133,13 +138,16 @@ func (rd *objectReader) scanObject(rows *sql.Rows) (*kizuna.Object, error) {
 // scanRawOnly reads a row of rawOnlyColumns.
 func (rd *objectReader) scanRawOnly(rows *sql.Rows) (*kizuna.Object, error) {
 	o := rd.add()
-	var added, version int64
-	var portions, rawJSON sql.RawBytes
-	if err := rows.Scan(&added, &o.ID, &version, &o.Type, &o.LabelID, &portions, &rawJSON); err != nil {
+	if rd.dest == nil {
+		rd.dest = make([]any, 7)
+		rd.dest[0], rd.dest[2], rd.dest[4], rd.dest[5], rd.dest[6] = &rd.added, &rd.version, &rd.labelID, &rd.portions, &rd.rawJSON
+	}
+	rd.dest[1], rd.dest[3] = &o.ID, &o.Type
+	if err := rows.Scan(rd.dest...); err != nil {
 		return nil, formatError(err, "reading an object")
 	}
-	o.Collection = rd.collection
-	return o, rd.fill(o, added, version, portions, rawJSON)
+	o.Collection, o.LabelID = rd.collection, rd.labelID
+	return o, rd.fill(o, rd.added, rd.version, rd.portions, rd.rawJSON)
 }
 
 // fill sets the columns both scans read: the dates, the raw JSON and the

@@ -178,20 +178,24 @@ func (q *selectQuery) objectConditions(ids, types, specs []string, access kizuna
 	}
 	var alts []string
 	var altArgs []any
-	extreme := func(fn string) {
-		sub := `SELECT ` + fn + `(v.version) FROM objects v WHERE v.collection = ` + a + `.collection AND v.id = ` + a + `.id`
+	// The first (last) version the reader may see is the one with no
+	// admitted version of the same id before (after) it. NOT EXISTS stops
+	// at the first index entry past the version, which for an id of one
+	// version is the next id; MIN or MAX reads the id's every entry.
+	extreme := func(cmp string) {
+		sub := `NOT EXISTS (SELECT 1 FROM objects v WHERE v.collection = ` + a + `.collection AND v.id = ` + a + `.id AND v.version ` + cmp + ` ` + a + `.version`
 		for _, c := range vconds {
 			sub += " AND " + c
 		}
-		alts = append(alts, a+`.version = (`+sub+`)`)
+		alts = append(alts, sub+`)`)
 		altArgs = append(altArgs, vargs...)
 	}
 	last := vm.Last || (!vm.First && len(vm.At) == 0)
 	if last {
-		extreme("MAX")
+		extreme(">")
 	}
 	if vm.First {
-		extreme("MIN")
+		extreme("<")
 	}
 	if len(vm.At) > 0 {
 		at := make([]int64, len(vm.At))

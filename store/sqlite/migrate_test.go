@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/store/storetest"
@@ -29,27 +31,14 @@ func firstMigrations(tb testing.TB, n int) func() ([]migration, error) {
 func TestMigrateOlderDatabase(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "kizuna.db")
-	all, err := embeddedMigrations()
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, all := openWithoutLast(t, path)
 	older := len(all) - 1
-	db, err := open(ctx, path, firstMigrations(t, older))
-	if err != nil {
-		t.Fatalf("older binary creating the database: %v", err)
-	}
 	coll := storetest.MustCollection(t, db)
 	storetest.MustPut(t, db, coll, storetest.NewSCO(storetest.ObjectID("ipv4-addr", 1), "192.0.2.1", storetest.LabelGreen))
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
 
 	// The current binary applies the migration the database lacks and
 	// keeps the data.
-	db, err = Open(ctx, path)
-	if err != nil {
-		t.Fatalf("newer binary: %v", err)
-	}
+	db = reopen(t, db, path)
 	var n int
 	if err := db.read.QueryRow(`SELECT COUNT(*) FROM migrations`).Scan(&n); err != nil {
 		t.Fatal(err)
@@ -63,22 +52,15 @@ func TestMigrateOlderDatabase(t *testing.T) {
 	if got := storetest.MustFindAll(t, db, kizuna.ObjectFilter{Collection: coll, Access: kizuna.AccessScope{Unrestricted: true}}); len(got) != 1 {
 		t.Errorf("%d objects after migration, want 1", len(got))
 	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
 	// Opening again applies nothing.
-	db, err = Open(ctx, path)
-	if err != nil {
-		t.Fatalf("reopen: %v", err)
-	}
-	db.Close()
+	reopen(t, db, path).Close()
 
 	// The older binary refuses the database.
-	_, err = open(ctx, path, firstMigrations(t, older))
+	_, err := open(ctx, path, firstMigrations(t, older))
 	if kizuna.ErrorCode(err) != kizuna.ESCHEMA {
 		t.Fatalf("older binary: %v, want ESCHEMA", err)
 	}
-	want := fmt.Sprintf("data directory was written by a newer kizuna (schema %d > %d); upgrade kizuna", len(all), older)
+	want := fmt.Sprintf("data directory was written by a newer kizuna (schema %d > %d); upgrade kizuna", all[len(all)-1].Number, all[older-1].Number)
 	if msg := kizuna.ErrorMessage(err); msg != want {
 		t.Errorf("message %q, want %q", msg, want)
 	}
@@ -101,7 +83,7 @@ func TestRefuseUnknownMigration(t *testing.T) {
 	}
 	db.Close()
 	_, err = Open(ctx, path)
-	want := fmt.Sprintf("data directory was written by a newer kizuna (schema 42 > %d); upgrade kizuna", len(ms))
+	want := fmt.Sprintf("data directory was written by a newer kizuna (schema 42 > %d); upgrade kizuna", ms[len(ms)-1].Number)
 	if kizuna.ErrorCode(err) != kizuna.ESCHEMA || kizuna.ErrorMessage(err) != want {
 		t.Fatalf("Open: %v, want ESCHEMA %q", err, want)
 	}
@@ -139,4 +121,94 @@ func TestLoadMigrationsRejectsBadNames(t *testing.T) {
 			t.Errorf("%s: no error", name)
 		}
 	}
+}
+
+// TestSeveralVersionsMark checks the mark of migration 0004 on rows that
+// existed before it and on rows inserted after: a row is 0 only when its
+// id has no other version in its collection.
+func TestSeveralVersionsMark(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kizuna.db")
+	db, all := openWithoutLast(t, path)
+	if last := all[len(all)-1].Name; last != "0004_several_versions.sql" {
+		t.Fatalf("the last migration is %s", last)
+	}
+	v1 := storetest.MustTime(t, "2025-03-01T10:00:00Z")
+	v2 := v1.Add(time.Hour)
+	coll := storetest.MustCollection(t, db)
+	other := storetest.MustCollection(t, db)
+	id := storetest.ObjectID
+	storetest.MustPut(t, db, coll,
+		storetest.NewObject(id("indicator", 1), v1, storetest.LabelGreen, "a"),
+		storetest.NewObject(id("indicator", 1), v2, storetest.LabelGreen, "b"),
+		storetest.NewObject(id("indicator", 2), v1, storetest.LabelGreen, "c"))
+	storetest.MustPut(t, db, other, storetest.NewObject(id("indicator", 1), v1, storetest.LabelGreen, "d"))
+	db = reopen(t, db, path)
+	defer db.Close()
+	check := func(when string, want map[string]int) {
+		t.Helper()
+		rows, err := db.read.Query(`SELECT c.id, o.id, o.version, o.several FROM objects o JOIN collections c ON c.seq = o.collection`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		got := map[string]int{}
+		for rows.Next() {
+			var c, oid string
+			var version int64
+			var several int
+			if err := rows.Scan(&c, &oid, &version, &several); err != nil {
+				t.Fatal(err)
+			}
+			key := oid + "@" + fmt.Sprint(version)
+			if c == other {
+				key = "other:" + key
+			}
+			got[key] = several
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: several = %v, want %v", when, got, want)
+		}
+	}
+	us := func(t time.Time) string { return fmt.Sprint(t.UnixMicro()) }
+	check("after the migration", map[string]int{
+		id("indicator", 1) + "@" + us(v1): 1, id("indicator", 1) + "@" + us(v2): 1,
+		id("indicator", 2) + "@" + us(v1): 0, "other:" + id("indicator", 1) + "@" + us(v1): 0,
+	})
+	storetest.MustPut(t, db, coll,
+		storetest.NewObject(id("indicator", 2), v2, storetest.LabelAmber, "e"),
+		storetest.NewObject(id("indicator", 3), v1, storetest.LabelGreen, "f"))
+	check("after inserts", map[string]int{
+		id("indicator", 1) + "@" + us(v1): 1, id("indicator", 1) + "@" + us(v2): 1,
+		id("indicator", 2) + "@" + us(v1): 1, id("indicator", 2) + "@" + us(v2): 1,
+		id("indicator", 3) + "@" + us(v1): 0, "other:" + id("indicator", 1) + "@" + us(v1): 0,
+	})
+}
+
+// openWithoutLast creates a database at path as a binary without the last
+// migration would, and returns it with every embedded migration.
+func openWithoutLast(t *testing.T, path string) (*DB, []migration) {
+	t.Helper()
+	all, err := embeddedMigrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := open(context.Background(), path, firstMigrations(t, len(all)-1))
+	if err != nil {
+		t.Fatalf("older binary creating the database: %v", err)
+	}
+	return db, all
+}
+
+// reopen closes db and opens the database at path again, as the current
+// binary.
+func reopen(t *testing.T, db *DB, path string) *DB {
+	t.Helper()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatalf("reopening %s: %v", path, err)
+	}
+	return db
 }

@@ -188,8 +188,11 @@ type verdictKey struct {
 type verdict struct {
 	label    *kizuna.AccessLabel // labelOf's: the guard's label for the id, else the carried one
 	decision Decision            // the decision on label and, when they differ, on the carried label too
+	// labelAllow is the decision on label alone, which a portion's
+	// visibility follows (hiddenPortions).
+	labelAllow bool
 	// classified describes the label's classifications when it is
-	// classified and allowed, else "".
+	// classified, else "".
 	classified string
 	copy       *kizuna.AccessLabel // what the page's readers get, made on first use
 }
@@ -204,10 +207,11 @@ func (j *pageJudge) judge(ctx context.Context, id int64, carried *kizuna.AccessL
 	p := j.g.policy
 	v := &verdict{label: j.g.labelOf(ctx, id, carried)}
 	v.decision = p.Decide(j.pr, v.label)
+	v.labelAllow = v.decision.Allow
 	if v.decision.Allow && carried != nil && v.label != carried {
 		v.decision = p.Decide(j.pr, carried) // both must allow
 	}
-	if v.decision.Allow && p.Classified(v.label) {
+	if p.Classified(v.label) {
 		v.classified = describeClassifications(v.label)
 	}
 	if j.verdicts == nil {
@@ -237,7 +241,7 @@ func (j *pageJudge) check(ctx context.Context, c *kizuna.Collection, obj *kizuna
 		var withhold bool
 		hidden, withhold = j.g.policy.hiddenPortions(pr, obj, func(portion kizuna.Portion) *kizuna.AccessLabel {
 			pv := j.judge(ctx, portion.LabelID, portion.Label)
-			if pv.classified != "" {
+			if pv.classified != "" && pv.labelAllow {
 				classified = append(classified, strings.Join(portion.Selectors, ", ")+": "+pv.classified)
 			}
 			return pv.label

@@ -108,6 +108,11 @@ type ObjectPage struct {
 	// Next is a stateless cursor for the following page ("" when !More). It
 	// stays valid across restarts and server instances.
 	Next string
+	// Fresh is true when the objects were made for this call and are shared
+	// with nothing, so that the caller may change them in place. A store
+	// that hands out objects it also keeps (a cache, a test double) leaves
+	// it false.
+	Fresh bool
 }
 
 // PutResult reports the outcome of storing one object version.

@@ -127,19 +127,28 @@ func (g *Guard) FindObjects(ctx context.Context, filter kizuna.ObjectFilter) (*k
 	var events []*kizuna.AuditEvent
 	var classified []string // one note per classified version read
 	judge := pageJudge{g: g, pr: pr}
-	outs := make([]kizuna.Object, len(page.Objects)) // one allocation for the page
+	// The versions as the reader may see them: the store's own objects when
+	// they are the caller's to change, else copies (one allocation).
+	var outs []kizuna.Object
+	if !page.Fresh {
+		outs = make([]kizuna.Object, len(page.Objects))
+	}
 	visible := make([]*kizuna.Object, 0, len(page.Objects))
 	var seen map[string]bool // only by-id requests need it
 	if len(filter.IDs) > 0 {
 		seen = map[string]bool{}
 	}
 	for i, obj := range page.Objects {
-		ok, ev, note := judge.check(ctx, c, obj, f.IncludeRaw, &outs[i])
+		out := obj
+		if outs != nil {
+			out = &outs[i]
+		}
+		ok, ev, note := judge.check(ctx, c, obj, f.IncludeRaw, out)
 		if ev != nil {
 			events = append(events, ev)
 		}
 		if ok {
-			visible = append(visible, &outs[i])
+			visible = append(visible, out)
 			if seen != nil {
 				seen[obj.ID] = true
 			}
@@ -163,7 +172,7 @@ func (g *Guard) FindObjects(ctx context.Context, filter kizuna.ObjectFilter) (*k
 			return nil, kizuna.WrapError(kizuna.EINTERNAL, err, "the audit log could not record the read")
 		}
 	}
-	return &kizuna.ObjectPage{Objects: visible, More: page.More, Next: page.Next}, nil
+	return &kizuna.ObjectPage{Objects: visible, More: page.More, Next: page.Next, Fresh: true}, nil
 }
 
 // pageJudge judges the versions of one page for one principal. The
@@ -222,9 +231,12 @@ func (j *pageJudge) judge(ctx context.Context, id int64, carried *kizuna.AccessL
 }
 
 // check is the final per-object decision and portion redaction: it fills
-// in out, the version as the reader may see it, and reports whether it may
-// be shown at all, a denial to audit, and, for a version whose label or a
-// visible portion's label is classified, a note for the page's read record.
+// in out (a copy, or obj itself when the page is Fresh), the version as the
+// reader may see it, and reports whether it may be shown at all, a denial
+// to audit, and, for a version whose label or a visible portion's label is
+// classified, a note for the page's read record. out may be obj itself:
+// check changes only its Label, Hash and Raw, after reading what it needs
+// of them.
 func (j *pageJudge) check(ctx context.Context, c *kizuna.Collection, obj *kizuna.Object, withRaw bool, out *kizuna.Object) (bool, *kizuna.AuditEvent, string) {
 	pr := j.pr
 	v := j.judge(ctx, obj.LabelID, obj.Label)

@@ -32,7 +32,7 @@ func (db *DB) FindObjects(ctx context.Context, f kizuna.ObjectFilter) (*kizuna.O
 	if err != nil {
 		return nil, err
 	}
-	page := &kizuna.ObjectPage{Objects: []*kizuna.Object{}}
+	page := &kizuna.ObjectPage{Objects: []*kizuna.Object{}, Fresh: true} // queryObjects makes new objects
 	if !f.Access.Unrestricted && len(f.Access.LabelIDs) == 0 {
 		return page, nil // fail closed: the zero scope sees nothing
 	}

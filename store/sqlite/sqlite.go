@@ -46,6 +46,9 @@ type DB struct {
 	// and storing them need no label lookup.
 	labelCache rowcodec.LabelCache
 
+	// audits groups concurrent audit appends into one transaction.
+	audits auditQueue
+
 	// sparseBelow is the number of admitted rows below which a scoped page
 	// reads them directly (sparseRows; 0 never does). Tests change it to
 	// run the suite through both plans.

@@ -4,11 +4,9 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 	"testing/fstest"
-	"time"
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/store/storetest"
@@ -121,67 +119,6 @@ func TestLoadMigrationsRejectsBadNames(t *testing.T) {
 			t.Errorf("%s: no error", name)
 		}
 	}
-}
-
-// TestSeveralVersionsMark checks the mark of migration 0004 on rows that
-// existed before it and on rows inserted after: a row is 0 only when its
-// id has no other version in its collection.
-func TestSeveralVersionsMark(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "kizuna.db")
-	db, all := openWithoutLast(t, path)
-	if last := all[len(all)-1].Name; last != "0004_several_versions.sql" {
-		t.Fatalf("the last migration is %s", last)
-	}
-	v1 := storetest.MustTime(t, "2025-03-01T10:00:00Z")
-	v2 := v1.Add(time.Hour)
-	coll := storetest.MustCollection(t, db)
-	other := storetest.MustCollection(t, db)
-	id := storetest.ObjectID
-	storetest.MustPut(t, db, coll,
-		storetest.NewObject(id("indicator", 1), v1, storetest.LabelGreen, "a"),
-		storetest.NewObject(id("indicator", 1), v2, storetest.LabelGreen, "b"),
-		storetest.NewObject(id("indicator", 2), v1, storetest.LabelGreen, "c"))
-	storetest.MustPut(t, db, other, storetest.NewObject(id("indicator", 1), v1, storetest.LabelGreen, "d"))
-	db = reopen(t, db, path)
-	defer db.Close()
-	check := func(when string, want map[string]int) {
-		t.Helper()
-		rows, err := db.read.Query(`SELECT c.id, o.id, o.version, o.several FROM objects o JOIN collections c ON c.seq = o.collection`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		got := map[string]int{}
-		for rows.Next() {
-			var c, oid string
-			var version int64
-			var several int
-			if err := rows.Scan(&c, &oid, &version, &several); err != nil {
-				t.Fatal(err)
-			}
-			key := oid + "@" + fmt.Sprint(version)
-			if c == other {
-				key = "other:" + key
-			}
-			got[key] = several
-		}
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("%s: several = %v, want %v", when, got, want)
-		}
-	}
-	us := func(t time.Time) string { return fmt.Sprint(t.UnixMicro()) }
-	check("after the migration", map[string]int{
-		id("indicator", 1) + "@" + us(v1): 1, id("indicator", 1) + "@" + us(v2): 1,
-		id("indicator", 2) + "@" + us(v1): 0, "other:" + id("indicator", 1) + "@" + us(v1): 0,
-	})
-	storetest.MustPut(t, db, coll,
-		storetest.NewObject(id("indicator", 2), v2, storetest.LabelAmber, "e"),
-		storetest.NewObject(id("indicator", 3), v1, storetest.LabelGreen, "f"))
-	check("after inserts", map[string]int{
-		id("indicator", 1) + "@" + us(v1): 1, id("indicator", 1) + "@" + us(v2): 1,
-		id("indicator", 2) + "@" + us(v1): 1, id("indicator", 2) + "@" + us(v2): 1,
-		id("indicator", 3) + "@" + us(v1): 0, "other:" + id("indicator", 1) + "@" + us(v1): 0,
-	})
 }
 
 // openWithoutLast creates a database at path as a binary without the last

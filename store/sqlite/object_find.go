@@ -182,14 +182,12 @@ func (q *selectQuery) objectConditions(ids, types, specs []string, access kizuna
 	// admitted version of the same id before (after) it. NOT EXISTS stops
 	// at the first index entry past the version, which for an id of one
 	// version is the next id; MIN or MAX reads the id's every entry.
-	// A row whose id has no other version (several = 0, migration 0004)
-	// is its id's first and last version: the lookup is skipped.
 	extreme := func(cmp string) {
-		sub := `(` + a + `.several = 0 OR NOT EXISTS (SELECT 1 FROM objects v WHERE v.collection = ` + a + `.collection AND v.id = ` + a + `.id AND v.version ` + cmp + ` ` + a + `.version`
+		sub := `NOT EXISTS (SELECT 1 FROM objects v WHERE v.collection = ` + a + `.collection AND v.id = ` + a + `.id AND v.version ` + cmp + ` ` + a + `.version`
 		for _, c := range vconds {
 			sub += " AND " + c
 		}
-		alts = append(alts, sub+`))`)
+		alts = append(alts, sub+`)`)
 		altArgs = append(altArgs, vargs...)
 	}
 	last := vm.Last || (!vm.First && len(vm.At) == 0)

@@ -92,6 +92,12 @@ type ObjectFilter struct {
 	// IncludeRaw is false for manifest and version listings that need only
 	// the envelope fields.
 	IncludeRaw bool
+	// RawOnly, with IncludeRaw, says the caller needs of each version only
+	// what a TAXII objects page and the access decision read: ID, Type,
+	// Version, DateAdded, Collection, the labels (LabelID, Label,
+	// Portions) and Raw. A store may then leave the other fields zero,
+	// which spares it reading and decoding them.
+	RawOnly bool
 }
 
 // ObjectPage is one page of object versions.
@@ -102,6 +108,11 @@ type ObjectPage struct {
 	// Next is a stateless cursor for the following page ("" when !More). It
 	// stays valid across restarts and server instances.
 	Next string
+	// Fresh is true when the objects were made for this call and are shared
+	// with nothing, so that the caller may change them in place. A store
+	// that hands out objects it also keeps (a cache, a test double) leaves
+	// it false.
+	Fresh bool
 }
 
 // PutResult reports the outcome of storing one object version.

@@ -126,14 +126,32 @@ func (g *Guard) FindObjects(ctx context.Context, filter kizuna.ObjectFilter) (*k
 	}
 	var events []*kizuna.AuditEvent
 	var classified []string // one note per classified version read
+	judge := pageJudge{g: g, pr: pr}
+	// The versions as the reader may see them: the store's own objects when
+	// they are the caller's to change, else copies (one allocation).
+	var outs []kizuna.Object
+	if !page.Fresh {
+		outs = make([]kizuna.Object, len(page.Objects))
+	}
 	visible := make([]*kizuna.Object, 0, len(page.Objects))
-	seen := map[string]bool{}
-	for _, obj := range page.Objects {
-		out, ev, note := g.check(ctx, pr, c, obj, f.IncludeRaw)
-		events = append(events, ev...)
-		if out != nil {
+	var seen map[string]bool // only by-id requests need it
+	if len(filter.IDs) > 0 {
+		seen = map[string]bool{}
+	}
+	for i, obj := range page.Objects {
+		out := obj
+		if outs != nil {
+			out = &outs[i]
+		}
+		ok, ev, note := judge.check(ctx, c, obj, f.IncludeRaw, out)
+		if ev != nil {
+			events = append(events, ev)
+		}
+		if ok {
 			visible = append(visible, out)
-			seen[out.ID] = true
+			if seen != nil {
+				seen[obj.ID] = true
+			}
 			if note != "" {
 				classified = append(classified, note)
 			}
@@ -154,53 +172,115 @@ func (g *Guard) FindObjects(ctx context.Context, filter kizuna.ObjectFilter) (*k
 			return nil, kizuna.WrapError(kizuna.EINTERNAL, err, "the audit log could not record the read")
 		}
 	}
-	return &kizuna.ObjectPage{Objects: visible, More: page.More, Next: page.Next}, nil
+	return &kizuna.ObjectPage{Objects: visible, More: page.More, Next: page.Next, Fresh: true}, nil
 }
 
-// check is the final per-object decision and portion redaction. It returns
-// nil when the object must not be shown, the denials to audit, and, for a
-// version whose label or a visible portion's label is classified, a note
-// for the page's read record.
-func (g *Guard) check(ctx context.Context, pr *kizuna.Principal, c *kizuna.Collection, obj *kizuna.Object, withRaw bool) (*kizuna.Object, []*kizuna.AuditEvent, string) {
-	label := g.labelOf(ctx, obj.LabelID, obj.Label)
-	d := g.policy.Decide(pr, label)
-	if d.Allow && obj.Label != nil && label != obj.Label {
-		d = g.policy.Decide(pr, obj.Label) // both must allow
+// pageJudge judges the versions of one page for one principal. The
+// decision and the classification of a label are pure functions of the
+// principal and the label, stored labels never change, and a page holds few
+// distinct labels: each is judged once per page rather than once per
+// version and portion.
+type pageJudge struct {
+	g        *Guard
+	pr       *kizuna.Principal
+	verdicts map[verdictKey]*verdict
+}
+
+// verdictKey is a stored label id with the label the version carries
+// (shared by every version of that id, as the store caches labels).
+type verdictKey struct {
+	id      int64
+	carried *kizuna.AccessLabel
+}
+
+// verdict is the judgement of one label.
+type verdict struct {
+	label    *kizuna.AccessLabel // labelOf's: the guard's label for the id, else the carried one
+	decision Decision            // the decision on label and, when they differ, on the carried label too
+	// labelAllow is the decision on label alone, which a portion's
+	// visibility follows (hiddenPortions).
+	labelAllow bool
+	// classified describes the label's classifications when it is
+	// classified, else "".
+	classified string
+	copy       *kizuna.AccessLabel // what the page's readers get, made on first use
+}
+
+// judge returns the verdict on the label of a version or portion: its
+// stored label id and the label it carries.
+func (j *pageJudge) judge(ctx context.Context, id int64, carried *kizuna.AccessLabel) *verdict {
+	key := verdictKey{id, carried}
+	if v, ok := j.verdicts[key]; ok {
+		return v
 	}
-	if !d.Allow {
+	p := j.g.policy
+	v := &verdict{label: j.g.labelOf(ctx, id, carried)}
+	v.decision = p.Decide(j.pr, v.label)
+	v.labelAllow = v.decision.Allow
+	if v.decision.Allow && carried != nil && v.label != carried {
+		v.decision = p.Decide(j.pr, carried) // both must allow
+	}
+	if p.Classified(v.label) {
+		v.classified = describeClassifications(v.label)
+	}
+	if j.verdicts == nil {
+		j.verdicts = map[verdictKey]*verdict{}
+	}
+	j.verdicts[key] = v
+	return v
+}
+
+// check is the final per-object decision and portion redaction: it fills
+// in out (a copy, or obj itself when the page is Fresh), the version as the
+// reader may see it, and reports whether it may be shown at all, a denial
+// to audit, and, for a version whose label or a visible portion's label is
+// classified, a note for the page's read record. out may be obj itself:
+// check changes only its Label, Hash and Raw, after reading what it needs
+// of them.
+func (j *pageJudge) check(ctx context.Context, c *kizuna.Collection, obj *kizuna.Object, withRaw bool, out *kizuna.Object) (bool, *kizuna.AuditEvent, string) {
+	pr := j.pr
+	v := j.judge(ctx, obj.LabelID, obj.Label)
+	if !v.decision.Allow {
 		// The store's query should have excluded it: record the anomaly.
-		return nil, []*kizuna.AuditEvent{denyEvent(pr, c, obj.ID, d, "returned by the store outside the reader's scope")}, ""
+		return false, denyEvent(pr, c, obj.ID, v.decision, "returned by the store outside the reader's scope"), ""
 	}
 	var classified []string
-	if g.policy.Classified(label) {
-		classified = append(classified, describeClassifications(label))
+	if v.classified != "" {
+		classified = append(classified, v.classified)
 	}
-	hidden, withhold := g.policy.hiddenPortions(pr, obj, func(portion kizuna.Portion) *kizuna.AccessLabel {
-		l := g.labelOf(ctx, portion.LabelID, portion.Label)
-		if g.policy.Classified(l) && g.policy.Decide(pr, l).Allow {
-			classified = append(classified, strings.Join(portion.Selectors, ", ")+": "+describeClassifications(l))
+	var hidden []string
+	if len(obj.Portions) > 0 {
+		var withhold bool
+		hidden, withhold = j.g.policy.hiddenPortions(pr, obj, func(portion kizuna.Portion) *kizuna.AccessLabel {
+			pv := j.judge(ctx, portion.LabelID, portion.Label)
+			if pv.classified != "" && pv.labelAllow {
+				classified = append(classified, strings.Join(portion.Selectors, ", ")+": "+pv.classified)
+			}
+			return pv.label
+		})
+		if withhold {
+			return false, nil, ""
 		}
-		return l
-	})
-	if withhold {
-		return nil, nil, ""
 	}
-	out := *obj
-	out.Label = cloneLabel(label) // the cached label stays the store's
+	*out = *obj
+	if v.copy == nil {
+		v.copy = cloneLabel(v.label) // the cached label stays the store's
+	}
+	out.Label = v.copy
 	if len(hidden) > 0 {
 		out.Hash = "" // the digest of the whole content would let a reader confirm a guess of the hidden part
 		if withRaw && len(obj.Raw) > 0 {
 			raw, _, err := Redact(obj.Raw, hidden)
 			if err != nil {
-				return nil, []*kizuna.AuditEvent{denyEvent(pr, c, obj.ID, deny(RuleUninterpretable, "redaction failed: %v", err), "")}, ""
+				return false, denyEvent(pr, c, obj.ID, deny(RuleUninterpretable, "redaction failed: %v", err), ""), ""
 			}
 			out.Raw = raw
 		}
 	}
 	if len(classified) == 0 {
-		return &out, nil, ""
+		return true, nil, ""
 	}
-	return &out, nil, fmt.Sprintf("%s version %s: %s", obj.ID, obj.Version.UTC().Format("2006-01-02T15:04:05.000000Z"), strings.Join(classified, "; "))
+	return true, nil, fmt.Sprintf("%s version %s: %s", obj.ID, obj.Version.UTC().Format("2006-01-02T15:04:05.000000Z"), strings.Join(classified, "; "))
 }
 
 // readEvent is the one audit record of a page's classified reads: one entry

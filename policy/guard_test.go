@@ -9,6 +9,7 @@ import (
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/policy"
+	"github.com/kizuna-dev/kizuna/policy/policytest"
 )
 
 func as(pr *kizuna.Principal) context.Context {
@@ -174,6 +175,24 @@ func TestGuardRedaction(t *testing.T) {
 	if got.Hash != "" {
 		t.Error("the hash of the whole content is returned with a redacted object")
 	}
+	// The store's page is not Fresh: its objects stay as stored.
+	stored, err := w.store.FindObjects(w.ctx, kizuna.ObjectFilter{Collection: w.c.ID, IDs: []string{o.ID},
+		IncludeRaw: true, Access: kizuna.AccessScope{Unrestricted: true}})
+	if err != nil || len(stored.Objects) != 1 || !strings.Contains(string(stored.Objects[0].Raw), "secret description") ||
+		stored.Objects[0].Hash == "" || stored.Objects[0] == got {
+		t.Errorf("the guard changed the store's object: %+v %v", stored, err)
+	}
+
+	// A Fresh page is the caller's: the guard redacts its objects in place.
+	fg := policy.NewGuard(w.p, freshStore{w.store})
+	page, err = fg.FindObjects(as(plain), kizuna.ObjectFilter{Collection: w.c.ID, IDs: []string{o.ID}, IncludeRaw: true})
+	if err != nil || len(page.Objects) != 1 || !page.Fresh {
+		t.Fatalf("%+v %v", page, err)
+	}
+	if fresh := page.Objects[0]; strings.Contains(string(fresh.Raw), "secret description") || fresh.Hash != "" ||
+		!strings.Contains(string(fresh.Raw), policy.RedactedProperty) {
+		t.Errorf("fresh page not redacted: %s", fresh.Raw)
+	}
 
 	cleared := reader("cleared", orgJP, "JPN", nil, "JPN:gokuhi")
 	seq := int64(len(auditSince(t, w, 0)))
@@ -302,4 +321,22 @@ func TestGuardConcurrent(t *testing.T) {
 	if err != nil || len(page.Objects) != 16 {
 		t.Errorf("%d indicators visible, want 16 (err %v)", len(page.Objects), err)
 	}
+}
+
+// freshStore hands out copies of the MemStore's objects as a Fresh page,
+// as the SQLite store does.
+type freshStore struct{ *policytest.MemStore }
+
+func (s freshStore) FindObjects(ctx context.Context, f kizuna.ObjectFilter) (*kizuna.ObjectPage, error) {
+	page, err := s.MemStore.FindObjects(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	for i, o := range page.Objects {
+		c := *o
+		c.Raw = append(json.RawMessage(nil), o.Raw...)
+		page.Objects[i] = &c
+	}
+	page.Fresh = true
+	return page, nil
 }

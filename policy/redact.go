@@ -26,6 +26,15 @@ type removed struct{}
 // too, and the others are renumbered to keep marking what they marked.
 // Selectors that match nothing are ignored.
 func Redact(raw json.RawMessage, selectors []string) (json.RawMessage, []string, error) {
+	if out, done, ok := redactTop(raw, selectors); ok {
+		return out, done, nil
+	}
+	return redactDecoded(raw, selectors)
+}
+
+// redactDecoded is Redact for any selectors: it decodes the object, removes
+// the values and encodes it again.
+func redactDecoded(raw json.RawMessage, selectors []string) (json.RawMessage, []string, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber() // keep numbers exactly as published
 	var doc any

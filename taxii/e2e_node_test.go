@@ -54,6 +54,20 @@ func MustNode(tb testing.TB, cfg taxii.Config) *node {
 // openNode wires a node whose database lives in dir, and returns the
 // function that shuts it down.
 func openNode(dir string, cfg taxii.Config) (*node, func() error, error) {
+	n, closeNode, err := wireNode(dir, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := n.setUp(context.Background()); err != nil {
+		closeNode()
+		return nil, nil, err
+	}
+	return n, closeNode, nil
+}
+
+// wireNode opens (or creates) the database in dir and wires a node around
+// it, without principals or collections.
+func wireNode(dir string, cfg taxii.Config) (*node, func() error, error) {
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(dir, "kizuna.db"))
 	if err != nil {
@@ -75,7 +89,19 @@ func openNode(dir string, cfg taxii.Config) (*node, func() error, error) {
 	if os.Getenv("KIZUNA_TEST_LOG") != "" {
 		n.srv.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
+	n.ts = httptest.NewServer(n.srv.Handler())
+	n.ts.Client().CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	closeNode := func() error {
+		n.ts.Close()
+		err := n.srv.Shutdown(context.Background())
+		return errors.Join(err, db.Close())
+	}
+	return n, closeNode, nil
+}
 
+// setUp creates the principals, with their tokens, and the collections of
+// a new node.
+func (n *node) setUp(ctx context.Context) error {
 	for _, p := range []*kizuna.Principal{
 		{Name: "usa-publisher", Nation: "USA", Organization: orgUSA, Roles: []string{kizuna.RolePublisher, kizuna.RoleReader}},
 		{Name: "jpn-reader", Nation: "JPN", Organization: orgJPN, Roles: []string{kizuna.RoleReader}},
@@ -83,9 +109,8 @@ func openNode(dir string, cfg taxii.Config) (*node, func() error, error) {
 		{Name: "operator", Nation: "USA", Organization: orgUSA, Roles: []string{kizuna.RoleAdmin, kizuna.RoleReader}},
 	} {
 		tok := kizuna.NewToken()
-		if err := db.CreatePrincipal(ctx, p, kizuna.HashToken(tok)); err != nil {
-			db.Close()
-			return nil, nil, err
+		if err := n.db.CreatePrincipal(ctx, p, kizuna.HashToken(tok)); err != nil {
+			return err
 		}
 		n.tokens[p.Name] = tok
 	}
@@ -102,19 +127,11 @@ func openNode(dir string, cfg taxii.Config) (*node, func() error, error) {
 		DefaultMarkingRefs: []string{policy.TLP2Clear},
 	}
 	for _, c := range []*kizuna.Collection{n.shared, hidden} {
-		if err := db.CreateCollection(ctx, c); err != nil {
-			db.Close()
-			return nil, nil, err
+		if err := n.db.CreateCollection(ctx, c); err != nil {
+			return err
 		}
 	}
-	n.ts = httptest.NewServer(n.srv.Handler())
-	n.ts.Client().CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	closeNode := func() error {
-		n.ts.Close()
-		err := n.srv.Shutdown(context.Background())
-		return errors.Join(err, db.Close())
-	}
-	return n, closeNode, nil
+	return nil
 }
 
 // client returns a taxii.Client for the named principal.

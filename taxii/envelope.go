@@ -1,7 +1,7 @@
 package taxii
 
 import (
-	"bytes"
+	"bufio"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -19,26 +19,33 @@ type Envelope struct {
 
 // writeEnvelope writes a page of objects as an envelope. The objects are
 // copied as the store holds them, without decoding and encoding each one
-// again: a 1,000-object page is the common case and must be cheap.
+// again: a 1,000-object page is the common case and must be cheap. The
+// length is known in advance, so the envelope is streamed through a small
+// buffer rather than assembled whole (half a megabyte for such a page).
 func writeEnvelope(w http.ResponseWriter, page *kizuna.ObjectPage) error {
-	size := 64
+	head := []byte(`{"more":` + strconv.FormatBool(page.More))
+	if page.More && page.Next != "" {
+		q, _ := json.Marshal(page.Next)
+		head = append(append(head, `,"next":`...), q...)
+	}
+	const objectsKey = `,"objects":[`
+	size := len(head) + 1 // and the closing }
 	for _, o := range page.Objects {
 		if len(o.Raw) == 0 {
 			return kizuna.Errorf(kizuna.EINTERNAL, "object %s version %s has no JSON in the store", o.ID, formatVersion(o.Version))
 		}
-		size += len(o.Raw) + 1
-	}
-	var b bytes.Buffer
-	b.Grow(size)
-	b.WriteString(`{"more":`)
-	b.WriteString(strconv.FormatBool(page.More))
-	if page.More && page.Next != "" {
-		b.WriteString(`,"next":`)
-		q, _ := json.Marshal(page.Next)
-		b.Write(q)
+		size += len(o.Raw) + 1 // and its , or ]
 	}
 	if len(page.Objects) > 0 {
-		b.WriteString(`,"objects":[`)
+		size += len(objectsKey)
+	}
+	setDateAddedHeaders(w, page.Objects)
+	setBodyHeaders(w, size)
+	w.WriteHeader(http.StatusOK)
+	b := bufio.NewWriterSize(w, 32<<10)
+	b.Write(head)
+	if len(page.Objects) > 0 {
+		b.WriteString(objectsKey)
 		for i, o := range page.Objects {
 			if i > 0 {
 				b.WriteByte(',')
@@ -48,8 +55,7 @@ func writeEnvelope(w http.ResponseWriter, page *kizuna.ObjectPage) error {
 		b.WriteByte(']')
 	}
 	b.WriteByte('}')
-	setDateAddedHeaders(w, page.Objects)
-	writeBody(w, http.StatusOK, b.Bytes())
+	b.Flush() // an error here is the client's going away: nothing to answer
 	return nil
 }
 

@@ -138,13 +138,18 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeBody(w http.ResponseWriter, status int, b []byte) {
-	h := w.Header()
-	h.Set("Content-Type", MediaTypeTAXII)
-	h.Set("Content-Length", strconv.Itoa(len(b)))
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "no-store")
+	setBodyHeaders(w, len(b))
 	w.WriteHeader(status)
 	w.Write(b)
+}
+
+// setBodyHeaders sets the headers of a TAXII body of size bytes.
+func setBodyHeaders(w http.ResponseWriter, size int) {
+	h := w.Header()
+	h.Set("Content-Type", MediaTypeTAXII)
+	h.Set("Content-Length", strconv.Itoa(size))
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
 }
 
 func truncate(s string, n int) string {

@@ -18,7 +18,9 @@ func (s *Server) handleGetObjects(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	page, err := s.Objects.FindObjects(r.Context(), q.filter(c.ID, true))
+	f := q.filter(c.ID, true)
+	f.RawOnly = true // writeEnvelope reads only the raw JSON and date_added
+	page, err := s.Objects.FindObjects(r.Context(), f)
 	if err == nil {
 		err = writeEnvelope(w, page)
 	}
@@ -35,7 +37,9 @@ func (s *Server) handleGetObject(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q.IDs = []string{id}
-	page, err := s.Objects.FindObjects(r.Context(), q.filter(c.ID, true))
+	f := q.filter(c.ID, true)
+	f.RawOnly = true // writeEnvelope reads only the raw JSON and date_added
+	page, err := s.Objects.FindObjects(r.Context(), f)
 	if err == nil && len(page.Objects) == 0 {
 		err = s.mustExist(r, c, id)
 	}

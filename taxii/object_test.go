@@ -51,6 +51,7 @@ func TestGetObjectsPassesFilters(t *testing.T) {
 		Next:         "cur-1",
 		Limit:        50,
 		IncludeRaw:   true,
+		RawOnly:      true,
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("filter\n got %+v\nwant %+v", got, want)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"sync"
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/store/internal/rowcodec"
@@ -13,12 +14,67 @@ import (
 // zero), PrevHash and Hash (see kizuna.AuditEvent.ComputeHash). Reading the
 // last hash and appending happen in one write transaction, so the chain has
 // no fork even with several writers.
+//
+// Calls that arrive while another call's events are being written are
+// written together, in one transaction, by the next of them to run (group
+// commit): concurrent readers of classified material then share a commit
+// instead of queueing for one each. Every call still returns only once its
+// own events are committed, or with the error that kept them from it, so a
+// read is never served on an audit record that was not written.
 func (db *DB) AppendAudit(ctx context.Context, events ...*kizuna.AuditEvent) error {
 	if len(events) == 0 {
 		return nil
 	}
 	if err := rowcodec.CheckAudit(events); err != nil {
 		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return formatError(err, "appending to the audit log")
+	}
+	call := &auditCall{events: events, done: make(chan error, 1)}
+	q := &db.audits
+	q.mu.Lock()
+	q.pending = append(q.pending, call)
+	q.mu.Unlock()
+
+	q.writer.Lock()
+	defer q.writer.Unlock()
+	select {
+	case err := <-call.done: // written with an earlier call's batch
+		return err
+	default:
+	}
+	q.mu.Lock()
+	batch := q.pending
+	q.pending = nil
+	q.mu.Unlock()
+	// The batch holds other callers' events too: one caller's cancellation
+	// must not fail them.
+	err := db.appendAudit(context.WithoutCancel(ctx), batch)
+	for _, c := range batch {
+		c.done <- err
+	}
+	return <-call.done
+}
+
+// auditQueue groups concurrent AppendAudit calls.
+type auditQueue struct {
+	mu      sync.Mutex
+	pending []*auditCall // waiting to be written, in arrival order
+	writer  sync.Mutex   // held by the call writing a batch
+}
+
+// auditCall is one AppendAudit call: its events and its outcome.
+type auditCall struct {
+	events []*kizuna.AuditEvent
+	done   chan error // buffered; receives the outcome of the batch
+}
+
+// appendAudit writes the events of the calls, in order, in one transaction.
+func (db *DB) appendAudit(ctx context.Context, calls []*auditCall) error {
+	var events []*kizuna.AuditEvent
+	for _, c := range calls {
+		events = append(events, c.events...)
 	}
 	tx, err := db.beginWrite(ctx)
 	if err != nil {

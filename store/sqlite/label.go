@@ -85,7 +85,7 @@ func (db *DB) FindMarkingDefinition(ctx context.Context, id string) (*kizuna.Obj
 		JOIN objects o ON o.collection = c.seq AND o.id = ?
 		WHERE o.type = 'marking-definition'
 		ORDER BY o.version, o.date_added LIMIT 1`
-	objs, err := db.queryObjects(ctx, q, []any{id}, true)
+	objs, err := db.queryObjects(ctx, q, []any{id}, &objectReader{raw: true})
 	if err != nil {
 		return nil, err
 	}

@@ -29,30 +29,17 @@ func firstMigrations(tb testing.TB, n int) func() ([]migration, error) {
 func TestMigrateOlderDatabase(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "kizuna.db")
-	all, err := embeddedMigrations()
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, all := openWithoutLast(t, path)
 	older := len(all) - 1
-	db, err := open(ctx, path, firstMigrations(t, older))
-	if err != nil {
-		t.Fatalf("older binary creating the database: %v", err)
-	}
 	coll := storetest.MustCollection(t, db)
 	sdo := func(name string) *kizuna.Object {
 		return storetest.NewObject(storetest.ObjectID("indicator", 1), storetest.MustTime(t, "2025-06-01T00:00:00Z"), storetest.LabelGreen, name)
 	}
 	storetest.MustPut(t, db, coll, storetest.NewSCO(storetest.ObjectID("ipv4-addr", 1), "192.0.2.1", storetest.LabelGreen), sdo("first"))
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
 
 	// The current binary applies the migration the database lacks and
 	// keeps the data.
-	db, err = Open(ctx, path)
-	if err != nil {
-		t.Fatalf("newer binary: %v", err)
-	}
+	db = reopen(t, db, path)
 	var n int
 	if err := db.read.QueryRow(`SELECT COUNT(*) FROM migrations`).Scan(&n); err != nil {
 		t.Fatal(err)
@@ -75,22 +62,15 @@ func TestMigrateOlderDatabase(t *testing.T) {
 	if got := storetest.MustFindAll(t, db, kizuna.ObjectFilter{Collection: coll, Access: kizuna.AccessScope{Unrestricted: true}}); len(got) != 2 {
 		t.Errorf("%d objects after migration, want 2", len(got))
 	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
 	// Opening again applies nothing.
-	db, err = Open(ctx, path)
-	if err != nil {
-		t.Fatalf("reopen: %v", err)
-	}
-	db.Close()
+	reopen(t, db, path).Close()
 
 	// The older binary refuses the database.
 	_, err = open(ctx, path, firstMigrations(t, older))
 	if kizuna.ErrorCode(err) != kizuna.ESCHEMA {
 		t.Fatalf("older binary: %v, want ESCHEMA", err)
 	}
-	want := fmt.Sprintf("data directory was written by a newer kizuna (schema %d > %d); upgrade kizuna", len(all), older)
+	want := fmt.Sprintf("data directory was written by a newer kizuna (schema %d > %d); upgrade kizuna", all[len(all)-1].Number, all[older-1].Number)
 	if msg := kizuna.ErrorMessage(err); msg != want {
 		t.Errorf("message %q, want %q", msg, want)
 	}
@@ -113,7 +93,7 @@ func TestRefuseUnknownMigration(t *testing.T) {
 	}
 	db.Close()
 	_, err = Open(ctx, path)
-	want := fmt.Sprintf("data directory was written by a newer kizuna (schema 42 > %d); upgrade kizuna", len(ms))
+	want := fmt.Sprintf("data directory was written by a newer kizuna (schema 42 > %d); upgrade kizuna", ms[len(ms)-1].Number)
 	if kizuna.ErrorCode(err) != kizuna.ESCHEMA || kizuna.ErrorMessage(err) != want {
 		t.Fatalf("Open: %v, want ESCHEMA %q", err, want)
 	}
@@ -151,4 +131,33 @@ func TestLoadMigrationsRejectsBadNames(t *testing.T) {
 			t.Errorf("%s: no error", name)
 		}
 	}
+}
+
+// openWithoutLast creates a database at path as a binary without the last
+// migration would, and returns it with every embedded migration.
+func openWithoutLast(t *testing.T, path string) (*DB, []migration) {
+	t.Helper()
+	all, err := embeddedMigrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := open(context.Background(), path, firstMigrations(t, len(all)-1))
+	if err != nil {
+		t.Fatalf("older binary creating the database: %v", err)
+	}
+	return db, all
+}
+
+// reopen closes db and opens the database at path again, as the current
+// binary.
+func reopen(t *testing.T, db *DB, path string) *DB {
+	t.Helper()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatalf("reopening %s: %v", path, err)
+	}
+	return db
 }

@@ -32,7 +32,7 @@ func (db *DB) FindObjects(ctx context.Context, f kizuna.ObjectFilter) (*kizuna.O
 	if err != nil {
 		return nil, err
 	}
-	page := &kizuna.ObjectPage{Objects: []*kizuna.Object{}}
+	page := &kizuna.ObjectPage{Objects: []*kizuna.Object{}, Fresh: true} // queryObjects makes new objects
 	if !f.Access.Unrestricted && len(f.Access.LabelIDs) == 0 {
 		return page, nil // fail closed: the zero scope sees nothing
 	}
@@ -46,7 +46,8 @@ func (db *DB) FindObjects(ctx context.Context, f kizuna.ObjectFilter) (*kizuna.O
 		sparse = n < db.sparseBelow
 	}
 	sqlText, args := findQuery(seq, f, after, limit+1, sparse)
-	objs, err := db.queryObjects(ctx, sqlText, args, f.IncludeRaw)
+	rd := &objectReader{raw: f.IncludeRaw, rawOnly: f.IncludeRaw && f.RawOnly, collection: f.Collection}
+	objs, err := db.queryObjects(ctx, sqlText, args, rd)
 	if err != nil {
 		return nil, err
 	}
@@ -97,9 +98,13 @@ func findQuery(seq int64, f kizuna.ObjectFilter, after int64, limit int, sparse 
 	q.where(`o.collection = ?`, seq)
 	q.where(`o.date_added > ?`, after)
 	q.objectConditions(f.IDs, f.Types, f.SpecVersions, f.Access, f.Versions, "o")
-	sqlText := `SELECT ` + objectColumns("?", f.IncludeRaw) + ` FROM objects o` + q.indexHint(f.IDs, f.Types, sparse) +
+	cols, args := rawOnlyColumns, []any{}
+	if !f.IncludeRaw || !f.RawOnly {
+		cols, args = objectColumns("?", f.IncludeRaw), []any{f.Collection}
+	}
+	sqlText := `SELECT ` + cols + ` FROM objects o` + q.indexHint(f.IDs, f.Types, sparse) +
 		` WHERE ` + q.conds() + ` ORDER BY o.date_added LIMIT ?`
-	args := append([]any{f.Collection}, q.args...)
+	args = append(args, q.args...)
 	return sqlText, append(args, limit)
 }
 
@@ -173,20 +178,24 @@ func (q *selectQuery) objectConditions(ids, types, specs []string, access kizuna
 	}
 	var alts []string
 	var altArgs []any
-	extreme := func(fn string) {
-		sub := `SELECT ` + fn + `(v.version) FROM objects v WHERE v.collection = ` + a + `.collection AND v.id = ` + a + `.id`
+	// The first (last) version the reader may see is the one with no
+	// admitted version of the same id before (after) it. NOT EXISTS stops
+	// at the first index entry past the version, which for an id of one
+	// version is the next id; MIN or MAX reads the id's every entry.
+	extreme := func(cmp string) {
+		sub := `NOT EXISTS (SELECT 1 FROM objects v WHERE v.collection = ` + a + `.collection AND v.id = ` + a + `.id AND v.version ` + cmp + ` ` + a + `.version`
 		for _, c := range vconds {
 			sub += " AND " + c
 		}
-		alts = append(alts, a+`.version = (`+sub+`)`)
+		alts = append(alts, sub+`)`)
 		altArgs = append(altArgs, vargs...)
 	}
 	last := vm.Last || (!vm.First && len(vm.At) == 0)
 	if last {
-		extreme("MAX")
+		extreme(">")
 	}
 	if vm.First {
-		extreme("MIN")
+		extreme("<")
 	}
 	if len(vm.At) > 0 {
 		at := make([]int64, len(vm.At))

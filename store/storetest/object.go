@@ -52,6 +52,18 @@ func testPutAndFind(t *testing.T, s kizuna.Store) {
 		t.Errorf("portions = %+v", g.Portions)
 	}
 
+	// RawOnly may leave the other fields zero, never these.
+	p = MustFind(t, s, kizuna.ObjectFilter{Collection: coll, Access: all, IncludeRaw: true, RawOnly: true})
+	if len(p.Objects) != 1 {
+		t.Fatalf("RawOnly page = %d objects", len(p.Objects))
+	}
+	r := p.Objects[0]
+	if r.ID != o.ID || r.Type != "indicator" || !r.Version.Equal(o.Modified) || r.Collection != coll ||
+		!r.DateAdded.Equal(rs[0].DateAdded) || !bytes.Equal(r.Raw, o.Raw) || r.LabelID != o.LabelID ||
+		r.Label == nil || !reflect.DeepEqual(*r.Label, *LabelAmber) || !reflect.DeepEqual(r.Portions, g.Portions) {
+		t.Errorf("RawOnly object differs:\n got %+v\nwant %+v", r, g)
+	}
+
 	p = MustFind(t, s, kizuna.ObjectFilter{Collection: coll, Access: all})
 	if len(p.Objects) != 1 || p.Objects[0].Raw != nil {
 		t.Errorf("IncludeRaw=false returned raw %q", p.Objects[0].Raw)

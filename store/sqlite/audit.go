@@ -76,9 +76,9 @@ func (db *DB) appendAudit(ctx context.Context, calls []*auditCall) error {
 	for _, c := range calls {
 		events = append(events, c.events...)
 	}
-	tx, err := db.beginWrite(ctx)
+	tx, err := db.auditW.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return formatError(err, "appending to the audit log")
 	}
 	defer tx.Rollback()
 	var seq int64
@@ -87,17 +87,17 @@ func (db *DB) appendAudit(ctx context.Context, calls []*auditCall) error {
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return formatError(err, "reading the audit log")
 	}
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO audit (`+rowcodec.AuditColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	stmt, err := tx.PrepareContext(ctx, insertAudit)
 	if err != nil {
 		return formatError(err, "appending to the audit log")
 	}
-	filled := rowcodec.ChainAudit(events, seq, prev, tx.now)
+	filled := rowcodec.ChainAudit(events, seq, prev, db.now().UTC())
 	for i := range filled {
 		if _, err := stmt.ExecContext(ctx, rowcodec.AuditArgs(&filled[i])...); err != nil {
 			return formatError(err, "appending to the audit log")
 		}
 	}
-	if err := tx.commit(); err != nil {
+	if err := tx.Commit(); err != nil {
 		return formatError(err, "appending to the audit log")
 	}
 	for i, e := range events {
@@ -112,7 +112,7 @@ func (db *DB) FindAudit(ctx context.Context, afterSeq int64, limit int) ([]*kizu
 	if limit <= 0 || limit > MaxPageSize {
 		limit = MaxPageSize
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT `+rowcodec.AuditColumns+`
+	rows, err := db.auditR.QueryContext(ctx, `SELECT `+rowcodec.AuditColumns+`
 		FROM audit WHERE seq > ? ORDER BY seq LIMIT ?`, afterSeq, limit)
 	if err != nil {
 		return nil, formatError(err, "reading the audit log")

@@ -32,13 +32,7 @@ func loadMigrations(fsys fs.FS, dir string) ([]migration, error) {
 // database that holds a migration this binary does not know: that database
 // was written by a newer kizuna, and an older one could corrupt it.
 func migrate(ctx context.Context, db *sql.DB, ms []migration, now func() time.Time) error {
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS migrations (
-		name       TEXT    PRIMARY KEY,
-		applied_at INTEGER NOT NULL
-	)`); err != nil {
-		return formatError(err, "creating the migrations table")
-	}
-	if err := checkSchemaNotNewer(ctx, db, ms); err != nil {
+	if err := refuseNewer(ctx, db, ms); err != nil {
 		return err
 	}
 	for _, m := range ms {
@@ -47,6 +41,18 @@ func migrate(ctx context.Context, db *sql.DB, ms []migration, now func() time.Ti
 		}
 	}
 	return nil
+}
+
+// refuseNewer creates the migrations table if the database has none, and
+// fails with ESCHEMA when the database records a migration not in ms.
+func refuseNewer(ctx context.Context, db *sql.DB, ms []migration) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS migrations (
+		name       TEXT    PRIMARY KEY,
+		applied_at INTEGER NOT NULL
+	)`); err != nil {
+		return formatError(err, "creating the migrations table")
+	}
+	return checkSchemaNotNewer(ctx, db, ms)
 }
 
 // checkSchemaNotNewer fails with ESCHEMA when the database records a

@@ -9,6 +9,7 @@ import (
 	"testing/fstest"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/store/internal/rowcodec"
 	"github.com/kizuna-dev/kizuna/store/storetest"
 )
 
@@ -36,6 +37,13 @@ func TestMigrateOlderDatabase(t *testing.T) {
 		return storetest.NewObject(storetest.ObjectID("indicator", 1), storetest.MustTime(t, "2025-06-01T00:00:00Z"), storetest.LabelGreen, name)
 	}
 	storetest.MustPut(t, db, coll, storetest.NewSCO(storetest.ObjectID("ipv4-addr", 1), "192.0.2.1", storetest.LabelGreen), sdo("first"))
+	// An older binary kept its audit log in the object database.
+	older3 := olderAuditLog(t, db, 3)
+	// A newer binary that copied the log and stopped before migration
+	// 0004: the next one must not copy it twice.
+	if err := db.moveAudit(ctx); err != nil {
+		t.Fatalf("copying the audit log: %v", err)
+	}
 
 	// The current binary applies the migration the database lacks and
 	// keeps the data.
@@ -62,8 +70,36 @@ func TestMigrateOlderDatabase(t *testing.T) {
 	if got := storetest.MustFindAll(t, db, kizuna.ObjectFilter{Collection: coll, Access: kizuna.AccessScope{Unrestricted: true}}); len(got) != 2 {
 		t.Errorf("%d objects after migration, want 2", len(got))
 	}
-	// Opening again applies nothing.
-	reopen(t, db, path).Close()
+	// The audit log moved to its own file, whole, and its chain goes on.
+	if err := db.read.QueryRow(`SELECT COUNT(*) FROM sqlite_schema WHERE name = 'audit'`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("migration 0004 left the audit table in the object database: %d, %v", n, err)
+	}
+	next := &kizuna.AuditEvent{Action: "read", Object: "after the move"}
+	if err := db.AppendAudit(ctx, next); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.FindAudit(ctx, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(older3)+1 {
+		t.Fatalf("%d audit events after the move, want %d", len(got), len(older3)+1)
+	}
+	for i, e := range older3 {
+		if *got[i] != e {
+			t.Errorf("audit event %d after the move: %+v, want %+v", i, *got[i], e)
+		}
+	}
+	if next.Seq != older3[2].Seq+1 || next.PrevHash != older3[2].Hash {
+		t.Errorf("the chain does not go on after the move: %+v", next)
+	}
+
+	// Opening again applies nothing and copies nothing again.
+	db = reopen(t, db, path)
+	if got, err := db.FindAudit(ctx, 0, 0); err != nil || len(got) != len(older3)+1 {
+		t.Errorf("after reopening: %d audit events, %v", len(got), err)
+	}
+	db.Close()
 
 	// The older binary refuses the database.
 	_, err = open(ctx, path, firstMigrations(t, older))
@@ -160,4 +196,22 @@ func reopen(t *testing.T, db *DB, path string) *DB {
 		t.Fatalf("reopening %s: %v", path, err)
 	}
 	return db
+}
+
+// olderAuditLog writes n chained audit events into the object database's
+// own audit table, as a binary from before migration 0004 did, and returns
+// them as stored.
+func olderAuditLog(t *testing.T, db *DB, n int) []kizuna.AuditEvent {
+	t.Helper()
+	var events []*kizuna.AuditEvent
+	for i := range n {
+		events = append(events, &kizuna.AuditEvent{Principal: "p", Action: "read", Object: fmt.Sprintf("indicator %d", i), Decision: "allow"})
+	}
+	filled := rowcodec.ChainAudit(events, 0, "", db.now().UTC())
+	for i := range filled {
+		if _, err := db.write.Exec(insertAudit, rowcodec.AuditArgs(&filled[i])...); err != nil {
+			t.Fatalf("older binary writing its audit log: %v", err)
+		}
+	}
+	return filled
 }

@@ -46,6 +46,8 @@ type DB struct {
 	// and storing them need no label lookup.
 	labelCache rowcodec.LabelCache
 
+	// The audit database (auditfile.go): its writer connection and readers.
+	auditW, auditR *sql.DB
 	// audits groups concurrent audit appends into one transaction.
 	audits auditQueue
 
@@ -114,7 +116,26 @@ func open(ctx context.Context, path string, source func() ([]migration, error)) 
 		db.write.Close()
 		return nil, formatError(err, "opening database %s", path)
 	}
+	// A database written by a newer kizuna is refused before anything is
+	// touched. The audit database is brought up to date, and given the rows
+	// of an older object database's audit table, before the object
+	// database's migrations drop that table.
+	if err := refuseNewer(ctx, db.write, migrations); err != nil {
+		db.write.Close()
+		return nil, err
+	}
+	if err := db.openAudit(ctx); err != nil {
+		db.closeAudit()
+		db.write.Close()
+		return nil, err
+	}
+	if err := db.moveAudit(ctx); err != nil {
+		db.closeAudit()
+		db.write.Close()
+		return nil, err
+	}
 	if err := migrate(ctx, db.write, migrations, db.now); err != nil {
+		db.closeAudit()
 		db.write.Close()
 		return nil, err
 	}
@@ -123,6 +144,7 @@ func open(ctx context.Context, path string, source func() ([]migration, error)) 
 	readDSN := path + fmt.Sprintf("?_pragma=busy_timeout(%d)", busyTimeout.Milliseconds()) +
 		"&_pragma=query_only(1)&_pragma=foreign_keys(1)" + cachePragmas + mmapPragma
 	if db.read, err = sql.Open("sqlite", readDSN); err != nil {
+		db.closeAudit()
 		db.write.Close()
 		return nil, formatError(err, "opening database %s", path)
 	}
@@ -150,21 +172,30 @@ func (db *DB) Close() error {
 		errs = append(errs, v.(*sql.Stmt).Close())
 		return true
 	})
-	if db.read != nil {
-		errs = append(errs, db.read.Close())
-	}
-	if db.write != nil {
-		if _, err := db.write.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
-			errs = append(errs, err)
-		}
-		errs = append(errs, db.write.Close())
-	}
+	errs = append(errs, closePair(db.read, db.write)...)
+	errs = append(errs, closePair(db.auditR, db.auditW)...)
 	for _, err := range errs {
 		if err != nil {
 			return formatError(err, "closing database %s", db.path)
 		}
 	}
 	return nil
+}
+
+// closePair closes the readers and then the writer of one database file,
+// folding its WAL back into the file first; either may be nil.
+func closePair(read, write *sql.DB) []error {
+	var errs []error
+	if read != nil {
+		errs = append(errs, read.Close())
+	}
+	if write != nil {
+		if _, err := write.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+			errs = append(errs, err)
+		}
+		errs = append(errs, write.Close())
+	}
+	return errs
 }
 
 // maxCachedStmts bounds the statement cache. Filters combine into a few

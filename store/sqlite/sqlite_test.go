@@ -146,7 +146,7 @@ func TestAuditIsAppendOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, stmt := range []string{`UPDATE audit SET reason = 'forged'`, `DELETE FROM audit`} {
-		_, err := db.write.ExecContext(ctx, stmt)
+		_, err := db.auditW.ExecContext(ctx, stmt)
 		if err == nil || !strings.Contains(err.Error(), "append-only") {
 			t.Errorf("%s: %v, want the append-only trigger to refuse", stmt, err)
 		}

@@ -142,7 +142,7 @@ func open(ctx context.Context, path string, source func() ([]migration, error)) 
 
 	// Readers are query-only: a bug on a read path cannot write.
 	readDSN := path + fmt.Sprintf("?_pragma=busy_timeout(%d)", busyTimeout.Milliseconds()) +
-		"&_pragma=query_only(1)&_pragma=foreign_keys(1)" + cachePragmas + mmapPragma
+		"&_pragma=query_only(1)&_pragma=foreign_keys(1)" + cachePragmas
 	if db.read, err = sql.Open("sqlite", readDSN); err != nil {
 		db.closeAudit()
 		db.write.Close()
@@ -266,12 +266,3 @@ func timeOrZero(n sql.NullInt64) time.Time {
 // across transactions. Temporary b-trees (sorts of id lookups) stay in
 // memory too.
 const cachePragmas = "&_pragma=cache_size(-32768)&_pragma=temp_store(MEMORY)"
-
-// mmapPragma lets the readers read the database file through a shared
-// memory map of up to 2 GiB (SQLite's own ceiling) rather than a pread into
-// each connection's page cache: a page of a million-object collection is
-// then one copy in the operating system's cache for every reader, and
-// reading it costs no system call. Writes still go through the writer's
-// page cache and write(2); pages still in the WAL are read from it as
-// before. Where mapping fails, SQLite reads as without it.
-const mmapPragma = "&_pragma=mmap_size(2147418112)"

@@ -123,6 +123,11 @@ type topMember struct {
 
 // topMembers splits raw, a JSON object, into its members. It fails on
 // anything else, on a key with an escape and on a repeated key.
+//
+// It scans the bytes itself: json.Decoder's Token and Decode into a
+// RawMessage per member made redactTop about three times slower (18-23 µs
+// against 6.4 µs for an indicator with one granular marking), no faster
+// than decoding and encoding the whole object.
 func topMembers(raw []byte) ([]topMember, bool) {
 	i := skipSpace(raw, 0)
 	if i >= len(raw) || raw[i] != '{' {

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
-	"strings"
 	"syscall"
 	"time"
 
@@ -135,10 +134,7 @@ func runBenchIngest(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "export: %d objects (%.1f MB) in %v: %.0f objects/s (through the access guard)\n",
 		cw.objects(), float64(cw.n)/1e6, exportDur.Round(time.Millisecond), float64(cw.objects())/exportDur.Seconds())
 	fmt.Fprintf(e.stdout, "peak memory of the import (max RSS when it ended): %.0f MB\n", float64(importRSS)/1e6)
-	// The import's own figure comes first: the export, which reads through
-	// the readers' page caches, is measured apart.
-	fmt.Fprintf(e.stdout, "peak memory after the export (max RSS): %.0f MB; anonymous memory now: %s\n",
-		float64(maxRSS())/1e6, rssAnon())
+	fmt.Fprintf(e.stdout, "peak memory of the process, export included (max RSS): %.0f MB\n", float64(maxRSS())/1e6)
 	return nil
 }
 
@@ -171,21 +167,6 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// rssAnon returns the process's resident anonymous memory (heap, stacks;
-// not mapped files) as /proc/self/status gives it, or "unknown".
-func rssAnon() string {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return "unknown"
-	}
-	for line := range strings.Lines(string(b)) {
-		if v, ok := strings.CutPrefix(line, "RssAnon:"); ok {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "unknown"
 }
 
 // maxRSS returns the process's peak resident set size in bytes.

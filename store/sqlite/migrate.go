@@ -35,6 +35,12 @@ func migrate(ctx context.Context, db *sql.DB, ms []migration, now func() time.Ti
 	if err := refuseNewer(ctx, db, ms); err != nil {
 		return err
 	}
+	return applyMigrations(ctx, db, ms, now)
+}
+
+// applyMigrations applies the migrations of ms that the database lacks;
+// refuseNewer has checked it.
+func applyMigrations(ctx context.Context, db *sql.DB, ms []migration, now func() time.Time) error {
 	for _, m := range ms {
 		if err := applyMigration(ctx, db, m, now); err != nil {
 			return err

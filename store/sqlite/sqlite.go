@@ -116,25 +116,7 @@ func open(ctx context.Context, path string, source func() ([]migration, error)) 
 		db.write.Close()
 		return nil, formatError(err, "opening database %s", path)
 	}
-	// A database written by a newer kizuna is refused before anything is
-	// touched. The audit database is brought up to date, and given the rows
-	// of an older object database's audit table, before the object
-	// database's migrations drop that table.
-	if err := refuseNewer(ctx, db.write, migrations); err != nil {
-		db.write.Close()
-		return nil, err
-	}
-	if err := db.openAudit(ctx); err != nil {
-		db.closeAudit()
-		db.write.Close()
-		return nil, err
-	}
-	if err := db.moveAudit(ctx); err != nil {
-		db.closeAudit()
-		db.write.Close()
-		return nil, err
-	}
-	if err := migrate(ctx, db.write, migrations, db.now); err != nil {
+	if err := db.prepareSchema(ctx, migrations); err != nil {
 		db.closeAudit()
 		db.write.Close()
 		return nil, err
@@ -162,6 +144,24 @@ func open(ctx context.Context, path string, source func() ([]migration, error)) 
 		return nil, err
 	}
 	return db, nil
+}
+
+// prepareSchema brings both database files up to date. A database written
+// by a newer kizuna is refused before anything is touched. The audit
+// database is brought up to date, and given the rows of an older object
+// database's audit table, before the object database's migrations drop
+// that table.
+func (db *DB) prepareSchema(ctx context.Context, migrations []migration) error {
+	if err := refuseNewer(ctx, db.write, migrations); err != nil {
+		return err
+	}
+	if err := db.openAudit(ctx); err != nil {
+		return err
+	}
+	if err := db.moveAudit(ctx); err != nil {
+		return err
+	}
+	return applyMigrations(ctx, db.write, migrations, db.now)
 }
 
 // Close closes the database. A final checkpoint folds the WAL back into the

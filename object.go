@@ -98,6 +98,11 @@ type ObjectFilter struct {
 	// Portions) and Raw. A store may then leave the other fields zero,
 	// which spares it reading and decoding them.
 	RawOnly bool
+	// ForWrite says the lookup is made for a write: the stored versions the
+	// write rules compare new versions with. A store may serve it apart
+	// from the readers, so that a node answering many readers still takes
+	// writes in.
+	ForWrite bool
 }
 
 // ObjectPage is one page of object versions.

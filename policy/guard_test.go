@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -339,4 +340,37 @@ func (s freshStore) FindObjects(ctx context.Context, f kizuna.ObjectFilter) (*ki
 	}
 	page.Fresh = true
 	return page, nil
+}
+
+// filterSpy records the filters of the reads made through it.
+type filterSpy struct {
+	*policytest.MemStore
+	filters []kizuna.ObjectFilter
+}
+
+func (s *filterSpy) FindObjects(ctx context.Context, f kizuna.ObjectFilter) (*kizuna.ObjectPage, error) {
+	s.filters = append(s.filters, f)
+	return s.MemStore.FindObjects(ctx, f)
+}
+
+// TestGuardWriteLookupMarked checks that the stored versions the write
+// rules need are read as a lookup for a write, which the store serves
+// apart from the readers, and through no reader's scope.
+func TestGuardWriteLookupMarked(t *testing.T) {
+	w := newWorld(t)
+	spy := &filterSpy{MemStore: w.store}
+	g := policy.NewGuard(w.p, spy)
+	us := reader("us", orgUS, "USA", nil, "USA:SECRET")
+	secret := w.marking(map[string]any{"scheme": "USA", "level": "SECRET", "releasable_to": []string{"USA", "JPN"}})
+	obj := w.indicator(orgUS, []string{secret})
+	obj.Label = w.label(obj)
+	if res, err := g.PutObjects(as(us), w.c.ID, []*kizuna.Object{obj}); err != nil || res[0].Err != nil {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if len(spy.filters) != 1 {
+		t.Fatalf("%d reads for one write, want 1: %+v", len(spy.filters), spy.filters)
+	}
+	if f := spy.filters[0]; !f.ForWrite || !f.Access.Unrestricted || !f.Versions.Last || !slices.Equal(f.IDs, []string{obj.ID}) {
+		t.Errorf("write lookup filter = %+v", f)
+	}
 }

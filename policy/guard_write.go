@@ -77,7 +77,7 @@ func (g *Guard) latest(ctx context.Context, collection string, objs []*kizuna.Ob
 		n := min(len(ids), 500)
 		page, err := g.store.FindObjects(ctx, kizuna.ObjectFilter{
 			Collection: collection, IDs: ids[:n], Versions: kizuna.VersionMatch{Last: true},
-			Access: kizuna.AccessScope{Unrestricted: true}, Limit: n + 1,
+			Access: kizuna.AccessScope{Unrestricted: true}, Limit: n + 1, ForWrite: true,
 		})
 		if err != nil {
 			return nil, err

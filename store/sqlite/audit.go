@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"sync"
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/store/internal/rowcodec"
@@ -31,50 +30,18 @@ func (db *DB) AppendAudit(ctx context.Context, events ...*kizuna.AuditEvent) err
 	if err := ctx.Err(); err != nil {
 		return formatError(err, "appending to the audit log")
 	}
-	call := &auditCall{events: events, done: make(chan error, 1)}
-	q := &db.audits
-	q.mu.Lock()
-	q.pending = append(q.pending, call)
-	q.mu.Unlock()
-
-	q.writer.Lock()
-	defer q.writer.Unlock()
-	select {
-	case err := <-call.done: // written with an earlier call's batch
-		return err
-	default:
-	}
-	q.mu.Lock()
-	batch := q.pending
-	q.pending = nil
-	q.mu.Unlock()
 	// The batch holds other callers' events too: one caller's cancellation
 	// must not fail them.
-	err := db.appendAudit(context.WithoutCancel(ctx), batch)
-	for _, c := range batch {
-		c.done <- err
-	}
-	return <-call.done
-}
-
-// auditQueue groups concurrent AppendAudit calls.
-type auditQueue struct {
-	mu      sync.Mutex
-	pending []*auditCall // waiting to be written, in arrival order
-	writer  sync.Mutex   // held by the call writing a batch
-}
-
-// auditCall is one AppendAudit call: its events and its outcome.
-type auditCall struct {
-	events []*kizuna.AuditEvent
-	done   chan error // buffered; receives the outcome of the batch
+	return db.audits.do(events, func(calls [][]*kizuna.AuditEvent) ([]error, error) {
+		return nil, db.appendAudit(context.WithoutCancel(ctx), calls)
+	})
 }
 
 // appendAudit writes the events of the calls, in order, in one transaction.
-func (db *DB) appendAudit(ctx context.Context, calls []*auditCall) error {
+func (db *DB) appendAudit(ctx context.Context, calls [][]*kizuna.AuditEvent) error {
 	var events []*kizuna.AuditEvent
 	for _, c := range calls {
-		events = append(events, c.events...)
+		events = append(events, c...)
 	}
 	tx, err := db.auditW.BeginTx(ctx, nil)
 	if err != nil {

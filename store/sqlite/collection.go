@@ -34,11 +34,11 @@ func (tx *writeTx) collectionSeq(ctx context.Context, idOrAlias string) (int64, 
 	return seq, id, nil
 }
 
-// readCollectionSeq returns the internal key of the collection with the id
-// or alias.
-func (db *DB) readCollectionSeq(ctx context.Context, idOrAlias string) (int64, error) {
+// collectionSeq returns the internal key of the collection with the id or
+// alias.
+func (p *readPool) collectionSeq(ctx context.Context, idOrAlias string) (int64, error) {
 	var seq int64
-	err := db.read.QueryRowContext(ctx, `SELECT seq FROM collections WHERE id = ? OR alias = ?`, idOrAlias, idOrAlias).Scan(&seq)
+	err := p.QueryRowContext(ctx, `SELECT seq FROM collections WHERE id = ? OR alias = ?`, idOrAlias, idOrAlias).Scan(&seq)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, kizuna.Errorf(kizuna.ENOTFOUND, "collection %q not found", idOrAlias)
 	} else if err != nil {

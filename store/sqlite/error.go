@@ -42,3 +42,10 @@ func formatError(err error, format string, args ...any) error {
 	}
 	return kizuna.WrapError(kizuna.EINTERNAL, err, "sqlite: %s failed", what)
 }
+
+// isConstraint reports whether err is a constraint violation: SQLite undoes
+// the statement that caused it and the transaction goes on.
+func isConstraint(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_CONSTRAINT
+}

@@ -39,16 +39,16 @@ func (db *DB) FindLabels(ctx context.Context, afterID int64) ([]*kizuna.StoredLa
 	return out, nil
 }
 
-// loadLabels returns the labels with the ids, from the cache or the
-// database. The returned labels are shared and must not be modified.
-func (db *DB) loadLabels(ctx context.Context, ids map[int64]bool) (map[int64]*kizuna.AccessLabel, error) {
+// loadLabels returns the labels with the ids, from the cache or else
+// through pool. The returned labels are shared and must not be modified.
+func (db *DB) loadLabels(ctx context.Context, pool *readPool, ids map[int64]bool) (map[int64]*kizuna.AccessLabel, error) {
 	out := make(map[int64]*kizuna.AccessLabel, len(ids))
 	missing := db.labelCache.Lookup(ids, out)
 	if len(missing) == 0 {
 		return out, nil
 	}
 	arg, _ := json.Marshal(missing)
-	rows, err := db.read.QueryContext(ctx, `SELECT id, encoding FROM labels WHERE id IN (SELECT value FROM json_each(?))`, string(arg))
+	rows, err := pool.QueryContext(ctx, `SELECT id, encoding FROM labels WHERE id IN (SELECT value FROM json_each(?))`, string(arg))
 	if err != nil {
 		return nil, formatError(err, "reading access labels")
 	}
@@ -85,7 +85,7 @@ func (db *DB) FindMarkingDefinition(ctx context.Context, id string) (*kizuna.Obj
 		JOIN objects o ON o.collection = c.seq AND o.id = ?
 		WHERE o.type = 'marking-definition'
 		ORDER BY o.version, o.date_added LIMIT 1`
-	objs, err := db.queryObjects(ctx, q, []any{id}, &objectReader{raw: true})
+	objs, err := db.queryObjects(ctx, db.read, q, []any{id}, &objectReader{raw: true})
 	if err != nil {
 		return nil, err
 	}

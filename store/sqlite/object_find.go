@@ -28,7 +28,11 @@ func (db *DB) FindObjects(ctx context.Context, f kizuna.ObjectFilter) (*kizuna.O
 	if err != nil {
 		return nil, err
 	}
-	seq, err := db.readCollectionSeq(ctx, f.Collection)
+	pool := db.read
+	if f.ForWrite {
+		pool = db.lookup
+	}
+	seq, err := pool.collectionSeq(ctx, f.Collection)
 	if err != nil {
 		return nil, err
 	}
@@ -39,7 +43,7 @@ func (db *DB) FindObjects(ctx context.Context, f kizuna.ObjectFilter) (*kizuna.O
 
 	sparse := false
 	if !f.Access.Unrestricted && len(f.IDs) == 0 && db.sparseBelow > 0 {
-		n, err := db.countAdmitted(ctx, seq, f.Access.LabelIDs, after, db.sparseBelow)
+		n, err := pool.countAdmitted(ctx, seq, f.Access.LabelIDs, after, db.sparseBelow)
 		if err != nil {
 			return nil, err
 		}
@@ -47,7 +51,7 @@ func (db *DB) FindObjects(ctx context.Context, f kizuna.ObjectFilter) (*kizuna.O
 	}
 	sqlText, args := findQuery(seq, f, after, limit+1, sparse)
 	rd := &objectReader{raw: f.IncludeRaw, rawOnly: f.IncludeRaw && f.RawOnly, collection: f.Collection}
-	objs, err := db.queryObjects(ctx, sqlText, args, rd)
+	objs, err := db.queryObjects(ctx, pool, sqlText, args, rd)
 	if err != nil {
 		return nil, err
 	}
@@ -75,8 +79,8 @@ const countAdmittedSQL = `SELECT COUNT(*) FROM (SELECT 1 FROM objects INDEXED BY
 
 // countAdmitted counts, up to bound, the rows of the collection with key
 // seq added after the position after whose label is in labels.
-func (db *DB) countAdmitted(ctx context.Context, seq int64, labels []int64, after int64, bound int) (int, error) {
-	stmt, once, err := db.readStmt(ctx, countAdmittedSQL)
+func (p *readPool) countAdmitted(ctx context.Context, seq int64, labels []int64, after int64, bound int) (int, error) {
+	stmt, once, err := p.stmt(ctx, countAdmittedSQL)
 	if err != nil {
 		return 0, err
 	}

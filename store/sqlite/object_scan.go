@@ -68,8 +68,8 @@ func (r *objectReader) keep(b sql.RawBytes) json.RawMessage {
 
 // queryObjects runs a query whose columns are objectColumns (rawOnlyColumns
 // when rd.rawOnly) and fills in the labels of the rows.
-func (db *DB) queryObjects(ctx context.Context, query string, args []any, rd *objectReader) ([]*kizuna.Object, error) {
-	stmt, once, err := db.readStmt(ctx, query)
+func (db *DB) queryObjects(ctx context.Context, pool *readPool, query string, args []any, rd *objectReader) ([]*kizuna.Object, error) {
+	stmt, once, err := pool.stmt(ctx, query)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +101,7 @@ func (db *DB) queryObjects(ctx context.Context, query string, args []any, rd *ob
 	}
 	labelIDs := map[int64]bool{}
 	rowcodec.LabelIDs(objs, labelIDs)
-	labels, err := db.loadLabels(ctx, labelIDs)
+	labels, err := db.loadLabels(ctx, pool, labelIDs)
 	if err != nil {
 		return nil, err
 	}

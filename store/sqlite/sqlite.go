@@ -35,8 +35,10 @@ const busyTimeout = 5 * time.Second
 // concurrent use.
 type DB struct {
 	path  string
-	write *sql.DB // one connection: writes are serialised
-	read  *sql.DB // a pool of query-only connections
+	write *sql.DB   // one connection: writes are serialised
+	read  *readPool // query-only connections for every read
+	// lookup serves the reads made for a write (readpool.go).
+	lookup *readPool
 
 	// now returns the current time; tests replace it to provoke equal and
 	// backward clock readings.
@@ -49,18 +51,14 @@ type DB struct {
 	// The audit database (auditfile.go): its writer connection and readers.
 	auditW, auditR *sql.DB
 	// audits groups concurrent audit appends into one transaction.
-	audits auditQueue
+	audits groupCommit[[]*kizuna.AuditEvent]
+	// statuses groups concurrent status writes into one transaction.
+	statuses groupCommit[statusWrite]
 
 	// sparseBelow is the number of admitted rows below which a scoped page
 	// reads them directly (sparseRows; 0 never does). Tests change it to
 	// run the suite through both plans.
 	sparseBelow int
-
-	// stmts caches prepared read statements by their text: compiling a
-	// page query costs more than running it on a small page. The set of
-	// texts is small, since list filters are bound as one JSON parameter.
-	stmts  sync.Map // string -> *sql.Stmt
-	nstmts atomic.Int64
 
 	// The background checkpointer (checkpoint.go).
 	ckpt *sql.DB
@@ -125,17 +123,11 @@ func open(ctx context.Context, path string, source func() ([]migration, error)) 
 	// Readers are query-only: a bug on a read path cannot write.
 	readDSN := path + fmt.Sprintf("?_pragma=busy_timeout(%d)", busyTimeout.Milliseconds()) +
 		"&_pragma=query_only(1)&_pragma=foreign_keys(1)" + cachePragmas
-	if db.read, err = sql.Open("sqlite", readDSN); err != nil {
-		db.closeAudit()
-		db.write.Close()
-		return nil, formatError(err, "opening database %s", path)
-	}
 	readers := max(4, 2*runtime.GOMAXPROCS(0))
-	db.read.SetMaxOpenConns(readers)
-	db.read.SetMaxIdleConns(readers)
-	db.read.SetConnMaxIdleTime(0)
-	db.read.SetConnMaxLifetime(0)
-	if err := db.read.PingContext(ctx); err != nil {
+	if db.read, err = openReadPool(ctx, readDSN, readers); err == nil {
+		db.lookup, err = openReadPool(ctx, readDSN, lookupConns)
+	}
+	if err != nil {
 		db.Close()
 		return nil, formatError(err, "opening database %s", path)
 	}
@@ -167,12 +159,8 @@ func (db *DB) prepareSchema(ctx context.Context, migrations []migration) error {
 // Close closes the database. A final checkpoint folds the WAL back into the
 // database file, so that a copied data directory is self-contained.
 func (db *DB) Close() error {
-	errs := []error{db.stopCheckpointer()}
-	db.stmts.Range(func(k, v any) bool {
-		errs = append(errs, v.(*sql.Stmt).Close())
-		return true
-	})
-	errs = append(errs, closePair(db.read, db.write)...)
+	errs := []error{db.stopCheckpointer(), db.lookup.close(), db.read.close()}
+	errs = append(errs, closePair(nil, db.write)...)
 	errs = append(errs, closePair(db.auditR, db.auditW)...)
 	for _, err := range errs {
 		if err != nil {
@@ -196,32 +184,6 @@ func closePair(read, write *sql.DB) []error {
 		errs = append(errs, write.Close())
 	}
 	return errs
-}
-
-// maxCachedStmts bounds the statement cache. Filters combine into a few
-// hundred query texts at most, and a handful in practice; past the bound a
-// query is prepared for its one use.
-const maxCachedStmts = 256
-
-// readStmt returns the prepared read statement of the query text, and
-// whether the caller must close it after use.
-func (db *DB) readStmt(ctx context.Context, query string) (stmt *sql.Stmt, once bool, err error) {
-	if s, ok := db.stmts.Load(query); ok {
-		return s.(*sql.Stmt), false, nil
-	}
-	s, err := db.read.PrepareContext(ctx, query)
-	if err != nil {
-		return nil, false, formatError(err, "preparing a query")
-	}
-	if db.nstmts.Load() >= maxCachedStmts {
-		return s, true, nil
-	}
-	if prev, loaded := db.stmts.LoadOrStore(query, s); loaded {
-		s.Close()
-		return prev.(*sql.Stmt), false, nil
-	}
-	db.nstmts.Add(1)
-	return s, false, nil
 }
 
 // writeTx is a write transaction with the one "now" every row it writes uses.
@@ -260,6 +222,11 @@ func timeOrZero(n sql.NullInt64) time.Time {
 	}
 	return rowcodec.FromMicros(n.Int64)
 }
+
+// lookupConns is the size of the pool that serves the reads made for a
+// write: one per ingest worker of the default configuration (two), which
+// a federation pull shares.
+const lookupConns = 2
 
 // cachePragmas give each connection a 32 MiB page cache (the default is
 // 2 MiB): index pages of a million-object collection then stay in memory

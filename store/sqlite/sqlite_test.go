@@ -178,8 +178,9 @@ func TestPragmas(t *testing.T) {
 		{db.write, "journal_mode", "wal"},
 		{db.write, "synchronous", "1"},
 		{db.write, "foreign_keys", "1"},
-		{db.read, "foreign_keys", "1"},
-		{db.read, "query_only", "1"},
+		{db.read.DB, "foreign_keys", "1"},
+		{db.read.DB, "query_only", "1"},
+		{db.lookup.DB, "query_only", "1"},
 		{db.write, "busy_timeout", "5000"},
 		{db.write, "wal_autocheckpoint", "0"},
 	} {
@@ -259,7 +260,7 @@ func TestCountAdmittedPlan(t *testing.T) {
 // explain returns the query plan of the page query for f, one step a line.
 func explain(tb testing.TB, db *DB, f kizuna.ObjectFilter, sparse bool) string {
 	tb.Helper()
-	seq, err := db.readCollectionSeq(context.Background(), f.Collection)
+	seq, err := db.read.collectionSeq(context.Background(), f.Collection)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -288,7 +289,7 @@ func TestStatementCacheBound(t *testing.T) {
 	defer db.Close()
 	coll := storetest.MustCollection(t, db)
 	storetest.MustPut(t, db, coll, storetest.NewSCO(storetest.ObjectID("ipv4-addr", 1), "192.0.2.1", storetest.LabelGreen))
-	db.nstmts.Store(maxCachedStmts)
+	db.read.nstmts.Store(maxCachedStmts)
 	for i := 0; i < 3; i++ {
 		p := storetest.MustFind(t, db, kizuna.ObjectFilter{Collection: coll, Access: unrestricted, Types: []string{"ipv4-addr", "x"}})
 		if len(p.Objects) != 1 {
@@ -296,7 +297,7 @@ func TestStatementCacheBound(t *testing.T) {
 		}
 	}
 	n := 0
-	db.stmts.Range(func(any, any) bool { n++; return true })
+	db.read.stmts.Range(func(any, any) bool { n++; return true })
 	if n != 0 {
 		t.Errorf("%d statements cached past the bound", n)
 	}
@@ -364,5 +365,41 @@ func TestWALStartsOver(t *testing.T) {
 	// the commits between two checkpoints).
 	if wal, dbSize := fileSize(t, db.path+"-wal"), fileSize(t, db.path); wal > dbSize {
 		t.Errorf("WAL %d bytes, database file %d bytes: the WAL did not start over", wal, dbSize)
+	}
+}
+
+// TestLookupForWriteBesideBusyReaders holds every reader connection, as a
+// node answering many readers does, and checks that a lookup made for a
+// write is still answered (from its own connections), while a read waits.
+func TestLookupForWriteBesideBusyReaders(t *testing.T) {
+	db := MustOpen(t)
+	defer db.Close()
+	coll := storetest.MustCollection(t, db)
+	id := storetest.ObjectID("ipv4-addr", 1)
+	storetest.MustPut(t, db, coll, storetest.NewSCO(id, "192.0.2.1", storetest.LabelGreen))
+	ctx := context.Background()
+	for range db.read.Stats().MaxOpenConnections {
+		conn, err := db.read.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+	}
+	f := kizuna.ObjectFilter{Collection: coll, IDs: []string{id}, Versions: kizuna.VersionMatch{Last: true}, Access: unrestricted}
+
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	if _, err := db.FindObjects(short, f); err == nil {
+		t.Fatal("a read was answered although every reader connection was held")
+	}
+	f.ForWrite = true
+	short, cancel = context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	page, err := db.FindObjects(short, f)
+	if err != nil {
+		t.Fatalf("lookup for a write: %v", err)
+	}
+	if len(page.Objects) != 1 || page.Objects[0].ID != id {
+		t.Fatalf("lookup for a write = %+v", page.Objects)
 	}
 }

@@ -197,6 +197,16 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return s.queue.shutdown(ctx)
 }
 
+// IngestBacklog is the number of POSTed envelopes accepted and not yet
+// ingested. At Workers+QueueSize the node answers POSTs 503; a backlog
+// that keeps growing means the node takes in less than it is sent.
+func (s *Server) IngestBacklog() int {
+	if s.queue == nil {
+		return 0
+	}
+	return s.queue.backlog()
+}
+
 // Close is Shutdown without a deadline.
 func (s *Server) Close() error { return s.Shutdown(context.Background()) }
 

@@ -3,6 +3,7 @@ package taxii_test
 import (
 	"context"
 	"flag"
+	"fmt"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/ingest"
 	"github.com/kizuna-dev/kizuna/taxii"
 )
@@ -23,8 +25,13 @@ var (
 // BenchmarkConcurrentClients runs many clients at once against one node for
 // a fixed time: four in five requests read a page (objects or manifest, at a
 // random added_after), one in five posts ten new objects. It reports the
-// request rate, the latency p50/p99, the errors (any failed request), and
-// the peak Go heap, sampled every 250 ms, to show memory stays bounded.
+// request rate, the latency p50/p99, the errors (any failed request, and
+// any posted object that was not stored), and the peak Go heap, sampled
+// every 250 ms, to show memory stays bounded. A POST is answered before its
+// objects are stored: the ingest backlog (envelopes accepted, not yet
+// ingested; its peak sampled every 250 ms, and at the end), and how long
+// the node took to clear it once the clients stopped, show whether ingest
+// kept up.
 //
 //	go test ./taxii -run '^$' -bench ConcurrentClients -benchtime 1x
 func BenchmarkConcurrentClients(b *testing.B) {
@@ -48,8 +55,10 @@ func BenchmarkConcurrentClients(b *testing.B) {
 			requests, errs atomic.Int64
 			mu             sync.Mutex
 			latencies      []time.Duration
+			statuses       []string
 			firstErr       error
 			peakHeap       uint64
+			peakBacklog    int
 		)
 		stopSampling := make(chan struct{})
 		sampled := make(chan struct{})
@@ -61,6 +70,7 @@ func BenchmarkConcurrentClients(b *testing.B) {
 				var ms runtime.MemStats
 				runtime.ReadMemStats(&ms)
 				peakHeap = max(peakHeap, ms.HeapInuse)
+				peakBacklog = max(peakBacklog, n.srv.IngestBacklog())
 				select {
 				case <-t.C:
 				case <-stopSampling:
@@ -77,12 +87,16 @@ func BenchmarkConcurrentClients(b *testing.B) {
 				r := rand.New(rand.NewPCG(uint64(c), 7))
 				reader, writer := n.client("jpn-reader"), n.client("usa-publisher")
 				var mine []time.Duration
+				var posted []string
 				for time.Now().Before(deadline) {
 					t0 := time.Now()
 					var err error
 					if r.IntN(5) == 0 {
 						base := int(idBase.Add(10)) - 10
-						_, err = writer.AddObjects(ctx, n.shared.ID, benchBatch(base, 10))
+						var st *taxii.StatusResource
+						if st, err = writer.AddObjects(ctx, n.shared.ID, benchBatch(base, 10)); err == nil {
+							posted = append(posted, st.ID)
+						}
 					} else {
 						q := taxii.ObjectQuery{Limit: 100, AddedAfter: start.Add(time.Duration(r.IntN(3600)) * time.Second)}
 						if r.IntN(2) == 0 {
@@ -103,10 +117,30 @@ func BenchmarkConcurrentClients(b *testing.B) {
 				}
 				mu.Lock()
 				latencies = append(latencies, mine...)
+				statuses = append(statuses, posted...)
 				mu.Unlock()
 			}(c)
 		}
 		wg.Wait()
+		ended, backlogAtEnd := time.Now(), n.srv.IngestBacklog()
+		for n.srv.IngestBacklog() > 0 {
+			time.Sleep(time.Millisecond)
+		}
+		drained := time.Since(ended)
+		failed := 0
+		for _, id := range statuses {
+			st, err := n.db.FindStatusByID(ctx, id)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if st.Status != kizuna.StatusComplete || len(st.Successes) != st.Total {
+				failed++
+				if firstErr == nil {
+					firstErr = fmt.Errorf("status %s (%s): %d of %d objects stored: %+v", id, st.Status, len(st.Successes), st.Total, st.Failures)
+				}
+			}
+		}
+		errs.Add(int64(failed))
 		close(stopSampling)
 		<-sampled
 		slices.Sort(latencies)
@@ -115,8 +149,11 @@ func BenchmarkConcurrentClients(b *testing.B) {
 		b.ReportMetric(ms(latencies[len(latencies)/2]), "p50-ms")
 		b.ReportMetric(ms(latencies[len(latencies)*99/100]), "p99-ms")
 		b.ReportMetric(float64(peakHeap)/(1<<20), "peak-heap-MB")
+		b.ReportMetric(float64(peakBacklog), "peak-backlog")
+		b.ReportMetric(float64(backlogAtEnd), "backlog-at-end")
+		b.ReportMetric(ms(drained), "drain-ms")
 		if errs.Load() > 0 {
-			b.Errorf("%d of %d requests failed; first: %v", errs.Load(), requests.Load(), firstErr)
+			b.Errorf("%d of %d requests failed (POSTs whose objects were not all stored included); first: %v", errs.Load(), requests.Load(), firstErr)
 		}
 	}
 }

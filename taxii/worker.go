@@ -66,6 +66,9 @@ func (q *ingestQueue) reserve() bool {
 	}
 }
 
+// backlog is the number of accepted envelopes not yet ingested.
+func (q *ingestQueue) backlog() int { return len(q.slots) }
+
 // release gives back a slot reserved for a job that will not be submitted.
 func (q *ingestQueue) release() {
 	<-q.slots

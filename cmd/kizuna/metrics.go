@@ -41,6 +41,14 @@ func newMetrics() *metrics {
 	return m
 }
 
+// registerBacklog exposes the TAXII ingest backlog as a gauge.
+func (m *metrics) registerBacklog(backlog func() int) {
+	m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "kizuna_taxii_ingest_backlog",
+		Help: "POSTed envelopes accepted and not yet ingested; when the queue is full, POSTs are answered 503.",
+	}, func() float64 { return float64(backlog()) }))
+}
+
 // handler serves the registry in the Prometheus text format.
 func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})

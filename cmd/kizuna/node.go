@@ -285,6 +285,7 @@ func (n *node) httpHandler(ctx context.Context, cfg serveConfig, m *metrics) (ht
 	ts.Objects, ts.Collections = fedObjects{ObjectStore: n.guard, n: n}, n.guard
 	ts.Statuses, ts.Principals = n.store, n.store
 	ts.Authorizer, ts.Ingester, ts.Logger = n.authz, n.ingest, n.logger
+	m.registerBacklog(ts.IngestBacklog)
 
 	matcher := match.New(n.store, n.guard, n.ingest, n.logger)
 	if err := matcher.Load(ctx); err != nil {

@@ -175,6 +175,9 @@ func TestReadmeTour(t *testing.T) {
 	if !regexp.MustCompile(`kizuna_http_requests_total\{code="200",method="GET",route="/taxii2/"\} \d+`).Match(m) {
 		t.Errorf("metrics lack the TAXII request count:\n%.2000s", m)
 	}
+	if !regexp.MustCompile(`(?m)^kizuna_taxii_ingest_backlog \d+$`).Match(m) {
+		t.Errorf("metrics lack the ingest backlog:\n%.2000s", m)
+	}
 }
 
 // TestImportReportsEachRejection imports from stdin a bundle with a byte-order

@@ -35,7 +35,7 @@ var (
 //
 //	go test ./taxii -run '^$' -bench ConcurrentClients -benchtime 1x
 func BenchmarkConcurrentClients(b *testing.B) {
-	n := MustNode(b, taxii.Config{Workers: 2, QueueSize: 4096})
+	n := MustNode(b, taxii.Config{}) // the defaults: 2 workers, a queue of 64
 	ctx := context.Background()
 	if res, err := n.ingester.Ingest(ingest.AsOperator(ctx), n.shared.ID, benchBatch(0, 10_000)); err != nil {
 		b.Fatal(err)

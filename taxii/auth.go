@@ -3,7 +3,9 @@ package taxii
 import (
 	"crypto/subtle"
 	"encoding/base64"
+	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 
 	"github.com/kizuna-dev/kizuna"
@@ -18,12 +20,25 @@ const challenge = `Basic realm="kizuna", Bearer`
 // looking it up by name first would answer faster for unknown names and so
 // reveal which names exist. For Basic, the name is compared afterwards in
 // constant time.
+//
+// A client address that has failed too often (Config.AuthFailures) is
+// refused before its credentials are looked up; a request without
+// credentials costs no lookup and is not counted.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		addr := clientAddress(r)
+		if s.authFailures != nil && r.Header.Get("Authorization") != "" {
+			if blocked, wait := s.authFailures.blocked(addr); blocked {
+				w.Header().Set("Retry-After", retryAfter(wait))
+				s.writeError(w, r, kizuna.Errorf(codeRateLimited, "Too many failed authentications from this address; retry later."))
+				return
+			}
+		}
 		p, err := s.principalFor(r)
 		if err != nil {
 			if kizuna.ErrorCode(err) == kizuna.EUNAUTHORIZED {
 				w.Header().Set("WWW-Authenticate", challenge)
+				s.countAuthFailure(r, addr)
 			}
 			s.writeError(w, r, err)
 			return
@@ -74,4 +89,44 @@ func (s *Server) principalFor(r *http.Request) (*kizuna.Principal, error) {
 		return nil, kizuna.Errorf(kizuna.EUNAUTHORIZED, "Invalid credentials.")
 	}
 	return p, nil
+}
+
+// maxThrottledAddresses bounds the addresses whose failed authentications
+// are counted at once (a few MB); past it, those that have regained their
+// whole allowance are forgotten, and if none has, a failure from a new
+// address blocks it at once.
+const maxThrottledAddresses = 65536
+
+// countAuthFailure counts a failed authentication against the client
+// address, when the request carried credentials, and logs the address when
+// this failure uses up its allowance. The credentials are never logged.
+func (s *Server) countAuthFailure(r *http.Request, addr string) {
+	if s.authFailures == nil || r.Header.Get("Authorization") == "" {
+		return
+	}
+	if ok, _ := s.authFailures.allow(addr); !ok {
+		return // already blocked: refused before the lookup from now on
+	}
+	if blocked, wait := s.authFailures.blocked(addr); blocked {
+		s.Logger.WarnContext(r.Context(), "failed authentications throttled", slog.String("client", addr),
+			slog.Int("allowed_per_minute", s.cfg.AuthFailures), slog.Duration("retry_after", wait),
+			slog.String("request_id", kizuna.RequestIDFromContext(r.Context())))
+	}
+}
+
+// clientAddress is the key of the client's failed authentications: its IP
+// address, or the /64 prefix of an IPv6 address. Forwarded-for headers are
+// not trusted: a client could set them to escape the limit.
+func clientAddress(r *http.Request) string {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	a := ap.Addr().Unmap()
+	if a.Is6() {
+		if p, err := a.Prefix(64); err == nil {
+			return p.String()
+		}
+	}
+	return a.String()
 }

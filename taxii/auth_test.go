@@ -3,6 +3,7 @@ package taxii_test
 import (
 	"encoding/base64"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -158,5 +159,47 @@ func TestRateLimit(t *testing.T) {
 	// Buckets are per principal: bob is not limited by alice's use.
 	if r := MustDo(t, f, request{path: "/taxii2/", token: "tok-bob"}); r.status != 200 {
 		t.Errorf("bob: status %d", r.status)
+	}
+}
+
+// TestAuthFailuresThrottled: past the allowance of failed authentications,
+// an address is refused with 429 and Retry-After, valid credentials
+// included, before any lookup; requests without credentials still get 401;
+// the throttling is logged without the credentials.
+func TestAuthFailuresThrottled(t *testing.T) {
+	f := MustFixture(t, taxii.Config{AuthFailures: 3})
+	for i := range 3 {
+		MustError(t, MustDo(t, f, request{path: "/taxii2/", token: "guess-" + strconv.Itoa(i)}), http.StatusUnauthorized)
+	}
+	for _, rq := range []request{
+		{path: "/taxii2/", token: "guess-3"},
+		{path: "/taxii2/"}, // alice's valid token, from the same address
+		{path: "/taxii2/", token: "-", header: basic("alice", "tok-alice")},
+	} {
+		r := MustDo(t, f, rq)
+		MustError(t, r, http.StatusTooManyRequests)
+		if ra, err := strconv.Atoi(r.header.Get("Retry-After")); err != nil || ra < 1 || ra > 20 {
+			t.Errorf("Retry-After = %q, want the 20 s until the next allowance", r.header.Get("Retry-After"))
+		}
+	}
+	MustError(t, MustDo(t, f, request{path: "/taxii2/", token: "-"}), http.StatusUnauthorized)
+	logs := f.logs.String()
+	if strings.Count(logs, "failed authentications throttled") != 1 || !strings.Contains(logs, "client=127.0.0.1") {
+		t.Errorf("the throttling should be logged once, naming the address:\n%s", logs)
+	}
+	if strings.Contains(logs, "guess-") || strings.Contains(logs, "tok-alice") {
+		t.Errorf("credentials in the log:\n%s", logs)
+	}
+}
+
+// TestAuthFailuresOffByDefault: without AuthFailures, failures are only
+// answered 401.
+func TestAuthFailuresOffByDefault(t *testing.T) {
+	f := MustFixture(t, taxii.Config{})
+	for i := range 20 {
+		MustError(t, MustDo(t, f, request{path: "/taxii2/", token: "guess-" + strconv.Itoa(i)}), http.StatusUnauthorized)
+	}
+	if r := MustDo(t, f, request{path: "/taxii2/"}); r.status != http.StatusOK {
+		t.Errorf("valid token after failures: status %d", r.status)
 	}
 }

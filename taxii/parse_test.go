@@ -1,6 +1,7 @@
 package taxii
 
 import (
+	"net/http"
 	"net/url"
 	"reflect"
 	"testing"
@@ -110,5 +111,55 @@ func TestRateLimiter(t *testing.T) {
 	}
 	if ok, _ := l.allow("b"); !ok {
 		t.Errorf("another key is limited")
+	}
+}
+
+func TestRateLimiterBlockedAndBounded(t *testing.T) {
+	now := time.Unix(0, 0)
+	l := newRateLimiter(1, 2)
+	l.now = func() time.Time { return now }
+	l.maxKeys = 2
+	if blocked, _ := l.blocked("a"); blocked {
+		t.Fatal("an unknown key is blocked")
+	}
+	l.allow("a")
+	l.allow("a")
+	if blocked, wait := l.blocked("a"); !blocked || wait != time.Second {
+		t.Fatalf("after the burst: blocked=%v wait=%v, want blocked for 1s", blocked, wait)
+	}
+	if ok, _ := l.allow("b"); !ok {
+		t.Fatal("second key refused below the bound")
+	}
+	// The map is full and neither bucket is full again: a new key is
+	// refused (fail closed).
+	if ok, _ := l.allow("c"); ok {
+		t.Fatal("a new key was admitted past the bound")
+	}
+	// Once b has regained its tokens it is forgotten, and c takes its place.
+	now = now.Add(time.Second)
+	if ok, _ := l.allow("c"); !ok {
+		t.Fatal("a new key was refused although an idle one could be dropped")
+	}
+	if _, kept := l.buckets["b"]; kept {
+		t.Error("the idle key was kept")
+	}
+	if _, kept := l.buckets["a"]; !kept {
+		t.Error("a key still short of tokens was dropped")
+	}
+}
+
+func TestClientAddress(t *testing.T) {
+	for remote, want := range map[string]string{
+		"192.0.2.7:443":                "192.0.2.7",
+		"[::ffff:192.0.2.7]:443":       "192.0.2.7",
+		"[2001:db8:1:2:3:4:5:6]:443":   "2001:db8:1:2::/64",
+		"[2001:db8:1:2:ffff::1]:50000": "2001:db8:1:2::/64",
+		"[2001:db8:1:3::1]:1":          "2001:db8:1:3::/64",
+		"not an address":               "not an address",
+	} {
+		r := &http.Request{RemoteAddr: remote}
+		if got := clientAddress(r); got != want {
+			t.Errorf("clientAddress(%q) = %q, want %q", remote, got, want)
+		}
 	}
 }

@@ -6,12 +6,18 @@ import (
 	"time"
 )
 
-// rateLimiter keeps one token bucket per principal. Principals are the
-// node's registered ones, so the map is bounded by their number.
+// rateLimiter keeps one token bucket per key: per principal for requests
+// (the node's registered principals, so the map is bounded by their
+// number), per client address for failed authentications (bounded by
+// maxKeys).
 type rateLimiter struct {
 	rate  float64 // tokens per second
 	burst float64
 	now   func() time.Time
+	// maxKeys bounds the number of buckets (0: unbounded). Past it, full
+	// buckets (keys idle long enough to have regained every token) are
+	// dropped; if none is, a new key is refused: fail closed.
+	maxKeys int
 
 	mu      sync.Mutex
 	buckets map[string]*bucket
@@ -34,18 +40,57 @@ func (l *rateLimiter) allow(key string) (bool, time.Duration) {
 	defer l.mu.Unlock()
 	b, ok := l.buckets[key]
 	if !ok {
+		if l.maxKeys > 0 && len(l.buckets) >= l.maxKeys && !l.prune(now) {
+			return false, time.Duration(float64(time.Second) / l.rate)
+		}
 		b = &bucket{tokens: l.burst, last: now}
 		l.buckets[key] = b
 	}
-	if elapsed := now.Sub(b.last).Seconds(); elapsed > 0 {
-		b.tokens = min(l.burst, b.tokens+elapsed*l.rate)
-		b.last = now
-	}
+	l.refill(b, now)
 	if b.tokens >= 1 {
 		b.tokens--
 		return true, 0
 	}
-	return false, time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
+	return false, l.wait(b)
+}
+
+// blocked reports whether the key's bucket is empty, and how long until it
+// holds a token again, without taking one.
+func (l *rateLimiter) blocked(key string) (bool, time.Duration) {
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.buckets[key]
+	if !ok {
+		return false, 0
+	}
+	l.refill(b, now)
+	if b.tokens >= 1 {
+		return false, 0
+	}
+	return true, l.wait(b)
+}
+
+func (l *rateLimiter) refill(b *bucket, now time.Time) {
+	if elapsed := now.Sub(b.last).Seconds(); elapsed > 0 {
+		b.tokens = min(l.burst, b.tokens+elapsed*l.rate)
+		b.last = now
+	}
+}
+
+func (l *rateLimiter) wait(b *bucket) time.Duration {
+	return time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
+}
+
+// prune drops the buckets that are full again and reports whether the map
+// is below maxKeys.
+func (l *rateLimiter) prune(now time.Time) bool {
+	for k, b := range l.buckets {
+		if b.tokens+now.Sub(b.last).Seconds()*l.rate >= l.burst {
+			delete(l.buckets, k)
+		}
+	}
+	return len(l.buckets) < l.maxKeys
 }
 
 // retryAfter renders a wait as whole seconds, rounded up, at least 1.

@@ -45,6 +45,14 @@ type Config struct {
 	// size (default: RateLimit rounded up, at least 1).
 	RateLimit float64
 	RateBurst int
+	// AuthFailures is how many failed authentications one client address
+	// may make at once; it regains that many per minute. Past it, the
+	// address's requests that carry credentials are answered 429, with
+	// Retry-After, before the credentials are looked up, so that guessing
+	// tokens or flooding the store with lookups costs the node nothing.
+	// Addresses are compared whole for IPv4 and by /64 for IPv6 (one
+	// host's usual allocation). 0 disables the limit.
+	AuthFailures int
 }
 
 // Defaults of Config.
@@ -101,8 +109,9 @@ type Server struct {
 	Ingester    kizuna.Ingester
 	Logger      *slog.Logger
 
-	cfg     Config
-	limiter *rateLimiter
+	cfg          Config
+	limiter      *rateLimiter
+	authFailures *rateLimiter
 
 	startOnce sync.Once
 	handler   http.Handler
@@ -117,6 +126,10 @@ func NewServer(cfg Config) *Server {
 	s := &Server{cfg: cfg}
 	if cfg.RateLimit > 0 {
 		s.limiter = newRateLimiter(cfg.RateLimit, cfg.RateBurst)
+	}
+	if cfg.AuthFailures > 0 {
+		s.authFailures = newRateLimiter(float64(cfg.AuthFailures)/60, cfg.AuthFailures)
+		s.authFailures.maxKeys = maxThrottledAddresses
 	}
 	return s
 }

@@ -281,6 +281,9 @@ func (n *node) httpHandler(ctx context.Context, cfg serveConfig, m *metrics) (ht
 		Description:      "kizuna node of " + n.id.Nation,
 		MaxContentLength: cfg.MaxContentLength,
 		MaxPageSize:      cfg.MaxPageSize,
+		RateLimit:        cfg.RateLimit,
+		RateBurst:        cfg.RateBurst,
+		AuthFailures:     cfg.AuthFailures,
 	})
 	ts.Objects, ts.Collections = fedObjects{ObjectStore: n.guard, n: n}, n.guard
 	ts.Statuses, ts.Principals = n.store, n.store

@@ -25,6 +25,12 @@ type serveConfig struct {
 	TLS bool
 	// FedCatchUp is the federation's catch-up interval (0: the default).
 	FedCatchUp time.Duration
+	// RateLimit and RateBurst bound each principal's TAXII requests (0:
+	// no limit); AuthFailures bounds each client address's failed
+	// authentications per minute (0: no limit). See taxii.Config.
+	RateLimit    float64
+	RateBurst    int
+	AuthFailures int
 }
 
 func runServe(ctx context.Context, e *env, args []string) error {
@@ -42,6 +48,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs.IntVar(&cfg.MaxPageSize, "max-page-size", 1000, "largest page of objects a TAXII response carries")
 	fs.BoolVar(&cfg.TLS, "tls", false, "serve HTTPS with the node's own certificate even on loopback (always on other addresses)")
 	fs.DurationVar(&cfg.FedCatchUp, "federation-catch-up", 0, "interval of the federation's catch-up rounds (default 5s)")
+	fs.Float64Var(&cfg.RateLimit, "rate-limit", 100, "TAXII requests per second allowed to each principal, sustained (0: no limit)")
+	fs.IntVar(&cfg.RateBurst, "rate-burst", 200, "TAXII requests a principal may make at once, above --rate-limit")
+	fs.IntVar(&cfg.AuthFailures, "auth-failures", 30, "failed authentications allowed per client address per minute; past them its requests are answered 429 (0: no limit)")
 	var lf logFlags
 	lf.register(fs)
 	if err := fs.Parse(args); err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -13,8 +14,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kizuna-dev/kizuna/policy/policytest"
 )
 
 // startNode runs 'kizuna serve --sample' in-process on a free port and
@@ -239,5 +243,28 @@ func TestInterruptedInitialisationResumes(t *testing.T) {
 	}
 	if len(seen) == 0 {
 		t.Errorf("export after resuming is empty:\n%s", out)
+	}
+}
+
+// TestServeThrottlesFailedAuthentications runs `kizuna serve` with its
+// default flags: past 30 failed authentications from one address in a
+// minute, that address is answered 429, valid token included, and the
+// node logs it once.
+func TestServeThrottlesFailedAuthentications(t *testing.T) {
+	n := MustFedNode(t, t.TempDir(), fedSpec{Name: "USA", Nation: "USA", Org: policytest.Orgs[0]}, false)
+	n.start(t)
+	defer n.stop(t, syscall.SIGTERM)
+	for i := range 30 {
+		if code, b := n.taxiiCode(t, http.MethodGet, "collections/", fmt.Sprintf("guess-%d", i), nil); code != http.StatusUnauthorized {
+			t.Fatalf("failure %d: %d %s", i, code, b)
+		}
+	}
+	if code, b := n.taxiiCode(t, http.MethodGet, "collections/", n.reader, nil); code != http.StatusTooManyRequests {
+		t.Fatalf("valid token after 30 failures: %d %s, want 429", code, b)
+	}
+	n.stop(t, syscall.SIGTERM)
+	log, _ := os.ReadFile(filepath.Join(n.dir, "serve.log"))
+	if strings.Count(string(log), "failed authentications throttled") != 1 || strings.Contains(string(log), "guess-") {
+		t.Errorf("the throttling should be logged once, without the tokens:\n%s", log)
 	}
 }

@@ -284,6 +284,7 @@ func (n *node) httpHandler(ctx context.Context, cfg serveConfig, m *metrics) (ht
 		RateLimit:        cfg.RateLimit,
 		RateBurst:        cfg.RateBurst,
 		AuthFailures:     cfg.AuthFailures,
+		QueueSize:        cfg.PostQueue,
 	})
 	ts.Objects, ts.Collections = fedObjects{ObjectStore: n.guard, n: n}, n.guard
 	ts.Statuses, ts.Principals = n.store, n.store

@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/kizuna-dev/kizuna/taxii"
 )
 
 // serveConfig is the configuration of a running node.
@@ -31,6 +33,9 @@ type serveConfig struct {
 	RateLimit    float64
 	RateBurst    int
 	AuthFailures int
+	// PostQueue is how many accepted TAXII POST envelopes may wait to be
+	// ingested (0: the default, 64).
+	PostQueue int
 }
 
 func runServe(ctx context.Context, e *env, args []string) error {
@@ -50,6 +55,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs.DurationVar(&cfg.FedCatchUp, "federation-catch-up", 0, "interval of the federation's catch-up rounds (default 5s)")
 	fs.Float64Var(&cfg.RateLimit, "rate-limit", 100, "TAXII requests per second allowed to each principal, sustained (0: no limit)")
 	fs.IntVar(&cfg.RateBurst, "rate-burst", 200, "TAXII requests a principal may make at once, above --rate-limit")
+	fs.IntVar(&cfg.PostQueue, "post-queue", taxii.DefaultQueueSize, "TAXII POST envelopes that may wait to be ingested; past them a POST is answered 503 with Retry-After")
 	fs.IntVar(&cfg.AuthFailures, "auth-failures", 30, "failed authentications allowed per client address per minute; past them its requests are answered 429 (0: no limit)")
 	var lf logFlags
 	lf.register(fs)

@@ -42,6 +42,22 @@ type Object struct {
 	LabelID    int64     // the stored label, filled in by the store
 	Portions   []Portion // labels of the portions marked with granular_markings
 	Origin     string    // node or peer the version came from; "" for local
+
+	// WriteBasis, set by the write rules, is the stored state of the id
+	// they judged this version against. nil: no write rule applies (the
+	// host operator's own imports).
+	WriteBasis *WriteBasis
+}
+
+// WriteBasis is the latest version of an id stored in the collection when
+// the write rules judged a new version of it. The store checks, inside the
+// transaction that would store the new version, that it still is, and
+// refuses the version with ECONFLICT if another writer has stored a
+// version of the id since: no version is stored on a decision made on
+// stale state.
+type WriteBasis struct {
+	Found   bool      // false: no version of the id was stored
+	Version time.Time // the latest stored version, when Found
 }
 
 // GranularMarking is one entry of a STIX granular_markings list.

@@ -342,15 +342,21 @@ func (s freshStore) FindObjects(ctx context.Context, f kizuna.ObjectFilter) (*ki
 	return page, nil
 }
 
-// filterSpy records the filters of the reads made through it.
+// filterSpy records the filters of the reads made through it, and runs
+// afterFind, if set, after each.
 type filterSpy struct {
 	*policytest.MemStore
-	filters []kizuna.ObjectFilter
+	filters   []kizuna.ObjectFilter
+	afterFind func()
 }
 
 func (s *filterSpy) FindObjects(ctx context.Context, f kizuna.ObjectFilter) (*kizuna.ObjectPage, error) {
 	s.filters = append(s.filters, f)
-	return s.MemStore.FindObjects(ctx, f)
+	page, err := s.MemStore.FindObjects(ctx, f)
+	if s.afterFind != nil {
+		s.afterFind()
+	}
+	return page, err
 }
 
 // TestGuardWriteLookupMarked checks that the stored versions the write
@@ -372,5 +378,47 @@ func TestGuardWriteLookupMarked(t *testing.T) {
 	}
 	if f := spy.filters[0]; !f.ForWrite || !f.Access.Unrestricted || !f.Versions.Last || !slices.Equal(f.IDs, []string{obj.ID}) {
 		t.Errorf("write lookup filter = %+v", f)
+	}
+	if b := obj.WriteBasis; b == nil || b.Found {
+		t.Errorf("a first version's write basis = %+v, want none found", b)
+	}
+}
+
+// TestGuardWriteOnStaleDecision: another organisation stores the first
+// version of an id between the guard's lookup and its write; the write,
+// judged as a first version, is refused with ECONFLICT instead of adding a
+// version to an object another organisation created.
+func TestGuardWriteOnStaleDecision(t *testing.T) {
+	w := newWorld(t)
+	spy := &filterSpy{MemStore: w.store}
+	g := policy.NewGuard(w.p, spy)
+	secret := w.marking(map[string]any{"scheme": "USA", "level": "SECRET", "releasable_to": []string{"USA", "JPN"}})
+	us := reader("us", orgUS, "USA", nil, "USA:SECRET")
+	jp := reader("jp", orgJP, "JPN", nil, "JPN:kimitsu")
+
+	theirs := w.indicator(orgJP, []string{secret})
+	theirs.Label = w.label(theirs)
+	var doc map[string]any
+	_ = json.Unmarshal(theirs.Raw, &doc)
+	doc["modified"] = "2026-02-01T00:00:00.000Z"
+	doc["created_by_ref"] = orgUS
+	mine := MustObject(t, MustJSON(t, doc))
+	mine.Label = w.label(mine)
+
+	spy.afterFind = func() {
+		spy.afterFind = nil
+		if res, err := g.PutObjects(as(jp), w.c.ID, []*kizuna.Object{theirs}); err != nil || res[0].Err != nil {
+			t.Fatalf("the other organisation's write: %+v %v", res, err)
+		}
+	}
+	res, err := g.PutObjects(as(us), w.c.ID, []*kizuna.Object{mine})
+	if err != nil || kizuna.ErrorCode(res[0].Err) != kizuna.ECONFLICT {
+		t.Fatalf("write on a stale decision: %+v %v, want a conflict", res, err)
+	}
+	// Sent again, it is judged on the stored version and refused by the
+	// owner rule.
+	res, err = g.PutObjects(as(us), w.c.ID, []*kizuna.Object{mine})
+	if err != nil || kizuna.ErrorCode(res[0].Err) != kizuna.EFORBIDDEN || !strings.Contains(kizuna.ErrorMessage(res[0].Err), policy.RuleWriteOwner) {
+		t.Errorf("sent again: %+v %v, want refused by %s", res, err, policy.RuleWriteOwner)
 	}
 }

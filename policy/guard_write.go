@@ -9,7 +9,10 @@ import (
 
 // PutObjects applies the collection's write rule and the policy's write
 // rules (CheckWrite against the latest stored version) to each object, and
-// stores those that pass. Refusals are EFORBIDDEN results, audited.
+// stores those that pass. Refusals are EFORBIDDEN results, audited. Each
+// stored object carries the basis of its decision (kizuna.WriteBasis): if
+// another writer stores a version of its id meanwhile, the store refuses
+// it with ECONFLICT rather than store it on a stale decision.
 func (g *Guard) PutObjects(ctx context.Context, collection string, objs []*kizuna.Object) ([]kizuna.PutResult, error) {
 	pr := kizuna.PrincipalFromContext(ctx)
 	if pr == nil {
@@ -43,6 +46,13 @@ func (g *Guard) PutObjects(ctx context.Context, collection string, objs []*kizun
 			})
 			continue
 		}
+		// The store stores the version only if the decision's basis
+		// still holds inside its transaction.
+		basis := &kizuna.WriteBasis{}
+		if prev := previous[obj.ID]; prev != nil {
+			basis.Found, basis.Version = true, prev.Version
+		}
+		obj.WriteBasis = basis
 		batch = append(batch, obj)
 		index = append(index, i)
 	}

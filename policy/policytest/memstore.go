@@ -57,6 +57,14 @@ func (s *MemStore) PutObjects(ctx context.Context, collection string, objs []*ki
 	if s.findCollection(collection) == nil {
 		return nil, kizuna.Errorf(kizuna.ENOTFOUND, "collection %s not found", collection)
 	}
+	// The latest version of each id before the batch, for the write
+	// rules' basis (kizuna.WriteBasis).
+	latest := map[string]time.Time{}
+	for _, r := range s.rows {
+		if r.Collection == collection && r.Version.After(latest[r.ID]) {
+			latest[r.ID] = r.Version
+		}
+	}
 	out := make([]kizuna.PutResult, len(objs))
 	for i, o := range objs {
 		if o.Label == nil {
@@ -78,7 +86,16 @@ func (s *MemStore) PutObjects(ctx context.Context, collection string, objs []*ki
 		if dup {
 			continue
 		}
+		// Identical content is a no-op above, however the state changed.
+		if b := o.WriteBasis; b != nil {
+			v, found := latest[o.ID]
+			if found != b.Found || (found && !v.Equal(b.Version)) {
+				out[i] = kizuna.PutResult{ID: o.ID, Version: o.Version, Err: kizuna.Errorf(kizuna.ECONFLICT, "%s: another version was stored since the write was judged", o.ID)}
+				continue
+			}
+		}
 		c := *o
+		c.WriteBasis = nil
 		label := *o.Label
 		c.Label, c.LabelID = &label, s.labelID(&label)
 		c.Portions = make([]kizuna.Portion, len(o.Portions))

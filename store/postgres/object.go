@@ -78,12 +78,16 @@ func (db *DB) putBatch(ctx context.Context, collection string, objs []*kizuna.Ob
 	} else if err != nil {
 		return nil, formatError(err, "locking collection %q", collection)
 	}
+	stale, err := p.staleBasis(ctx, objs)
+	if err != nil {
+		return nil, err
+	}
 	var results []kizuna.PutResult
 	var stored []storedFields
 	if single {
-		results, stored, err = p.putEach(ctx, objs)
+		results, stored, err = p.putEach(ctx, objs, stale)
 	} else {
-		results, stored, err = p.putPipelined(ctx, objs)
+		results, stored, err = p.putPipelined(ctx, objs, stale)
 	}
 	if errors.Is(err, errUnusable) {
 		// The object's own result reports the failure; nothing is committed.
@@ -110,10 +114,14 @@ func (db *DB) putBatch(ctx context.Context, collection string, objs []*kizuna.Ob
 // putEach stores the objects one statement at a time, for a batch of one.
 // When a statement fails the transaction is unusable: the results are
 // returned with nil stored fields, so that nothing is committed.
-func (p *putTx) putEach(ctx context.Context, objs []*kizuna.Object) ([]kizuna.PutResult, []storedFields, error) {
+func (p *putTx) putEach(ctx context.Context, objs []*kizuna.Object, stale map[int]kizuna.PutResult) ([]kizuna.PutResult, []storedFields, error) {
 	results := make([]kizuna.PutResult, len(objs))
 	stored := make([]storedFields, len(objs))
 	for i, o := range objs {
+		if r, ok := stale[i]; ok {
+			results[i] = r
+			continue
+		}
 		var unexpected bool
 		results[i], stored[i], unexpected = p.putObject(ctx, i, o)
 		if ctx.Err() != nil {
@@ -124,6 +132,34 @@ func (p *putTx) putEach(ctx context.Context, objs []*kizuna.Object) ([]kizuna.Pu
 		}
 	}
 	return results, stored, nil
+}
+
+// staleBasis reads, inside the write transaction and under the
+// collection's row lock, the latest stored version of each id whose write
+// the write rules judged, and returns the results of those judged on a
+// state that has changed since (kizuna.WriteBasis).
+func (p *putTx) staleBasis(ctx context.Context, objs []*kizuna.Object) (map[int]kizuna.PutResult, error) {
+	ids := rowcodec.BasisIDs(objs)
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	rows, err := p.Query(ctx, rowcodec.LatestQueryPostgres, p.seq, ids)
+	if err != nil {
+		return nil, formatError(err, "reading the latest versions")
+	}
+	latest, err := rowcodec.ScanLatest(rows)
+	rows.Close()
+	if err != nil {
+		return nil, formatError(err, "reading the latest versions")
+	}
+	return rowcodec.StaleBasis(objs, latest, func(o *kizuna.Object) (bool, error) {
+		var one int
+		err := p.QueryRow(ctx, `SELECT 1 FROM objects WHERE collection = $1 AND id = $2 AND hash = $3 LIMIT 1`, p.seq, o.ID, o.Hash).Scan(&one)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return false, nil
+		}
+		return err == nil, formatError(err, "reading the latest versions")
+	})
 }
 
 type storedFields struct {

@@ -16,12 +16,16 @@ import (
 // stored are deleted before commit, so a rejected object leaves no label.
 // Any failed statement aborts the PostgreSQL transaction: the batch then
 // reports errAborted and is stored again one object at a time.
-func (p *putTx) putPipelined(ctx context.Context, objs []*kizuna.Object) ([]kizuna.PutResult, []storedFields, error) {
+func (p *putTx) putPipelined(ctx context.Context, objs []*kizuna.Object, stale map[int]kizuna.PutResult) ([]kizuna.PutResult, []storedFields, error) {
 	results := make([]kizuna.PutResult, len(objs))
 	stored := make([]storedFields, len(objs))
 	encs := make([][]string, len(objs))
 	pending := make([]bool, len(objs)) // valid and not yet decided
 	for i, o := range objs {
+		if r, ok := stale[i]; ok {
+			results[i] = r
+			continue
+		}
 		if o == nil {
 			results[i].Err = kizuna.Errorf(kizuna.EINVALID, "object %d of the batch is missing", i)
 			continue

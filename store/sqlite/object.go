@@ -104,6 +104,10 @@ func (db *DB) putBatch(ctx context.Context, collection string, objs []*kizuna.Ob
 	if err != nil {
 		return nil, err
 	}
+	stale, err := tx.staleBasis(ctx, seq, objs)
+	if err != nil {
+		return nil, err
+	}
 	results := make([]kizuna.PutResult, len(objs))
 	stored := make([]storedFields, len(objs))
 	// The statements of each object run without ctx: the driver watches a
@@ -111,6 +115,10 @@ func (db *DB) putBatch(ctx context.Context, collection string, objs []*kizuna.Ob
 	// than a one-row insert. ctx is checked between objects instead.
 	octx := context.WithoutCancel(ctx)
 	for i, o := range objs {
+		if r, ok := stale[i]; ok {
+			results[i] = r
+			continue
+		}
 		results[i], stored[i] = p.putObject(octx, i, o)
 		if ctx.Err() != nil {
 			return nil, formatError(ctx.Err(), "storing objects")
@@ -134,6 +142,34 @@ func (db *DB) putBatch(ctx context.Context, collection string, objs []*kizuna.Ob
 		}
 	}
 	return results, nil
+}
+
+// staleBasis reads, inside the write transaction, the latest stored
+// version of each id whose write the write rules judged, and returns the
+// results of those judged on a state that has changed since
+// (kizuna.WriteBasis).
+func (tx *writeTx) staleBasis(ctx context.Context, seq int64, objs []*kizuna.Object) (map[int]kizuna.PutResult, error) {
+	ids := rowcodec.BasisIDs(objs)
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	rows, err := tx.QueryContext(ctx, rowcodec.LatestQuerySQLite, seq, jsonList(ids))
+	if err != nil {
+		return nil, formatError(err, "reading the latest versions")
+	}
+	latest, err := rowcodec.ScanLatest(rows)
+	rows.Close()
+	if err != nil {
+		return nil, formatError(err, "reading the latest versions")
+	}
+	return rowcodec.StaleBasis(objs, latest, func(o *kizuna.Object) (bool, error) {
+		var one int
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM objects WHERE collection = ? AND id = ? AND hash = ? LIMIT 1`, seq, o.ID, o.Hash).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return false, nil
+		}
+		return err == nil, formatError(err, "reading the latest versions")
+	})
 }
 
 // storedFields are what the store assigned to a new version.

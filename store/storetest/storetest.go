@@ -32,6 +32,8 @@ func Run(t *testing.T, open func(t *testing.T) kizuna.Store) {
 		{"Idempotent", testIdempotent},
 		{"Conflict", testConflict},
 		{"Unversioned", testUnversioned},
+		{"WriteBasis", testWriteBasis},
+		{"WriteBasisIdentical", testWriteBasisIdentical},
 		{"Refused", testRefused},
 		{"BatchAtomicity", testBatchAtomicity},
 		{"RepeatsInBatch", testRepeatsInBatch},

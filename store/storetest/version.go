@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -101,5 +102,84 @@ func testUnversioned(t *testing.T, s kizuna.Store) {
 	at := MustFindAll(t, s, kizuna.ObjectFilter{Collection: coll, Access: all, Versions: kizuna.VersionMatch{At: []time.Time{a.Version}}})
 	if len(at) != 1 || at[0].Hash != NewSCO(id, "198.51.100.7", LabelGreen).Hash {
 		t.Errorf("SCO at its first version: %d found", len(at))
+	}
+}
+
+// testWriteBasis: a version whose write was judged on a state that has
+// changed since (another version of its id stored meanwhile) is refused
+// with ECONFLICT and not stored; one whose basis holds is stored; every
+// version of a batch is judged against the state before the batch; an
+// object without a basis is not checked.
+func testWriteBasis(t *testing.T, s kizuna.Store) {
+	ctx := context.Background()
+	coll := MustCollection(t, s)
+	id, other := ObjectID("indicator", 1), ObjectID("indicator", 2)
+	v1 := MustTime(t, "2026-01-01T00:00:00Z")
+	v2 := MustTime(t, "2026-01-02T00:00:00Z")
+	v3 := MustTime(t, "2026-01-03T00:00:00Z")
+	with := func(o *kizuna.Object, b kizuna.WriteBasis) *kizuna.Object {
+		o.WriteBasis = &b
+		return o
+	}
+	none := kizuna.WriteBasis{}
+	at := func(v time.Time) kizuna.WriteBasis { return kizuna.WriteBasis{Found: true, Version: v} }
+
+	MustPut(t, s, coll, with(NewObject(id, v1, LabelGreen, "v1"), none))
+	rs, err := s.PutObjects(ctx, coll, []*kizuna.Object{
+		with(NewObject(id, v2, LabelGreen, "v2"), at(v1)),       // holds
+		with(NewObject(id, v3, LabelGreen, "v3"), at(v1)),       // holds: judged on the state before the batch
+		with(NewObject(other, v1, LabelGreen, "first"), at(v1)), // stale: nothing was stored
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"", "", kizuna.ECONFLICT} {
+		if got := kizuna.ErrorCode(rs[i].Err); got != want {
+			t.Errorf("object %d: %v, want code %q", i, rs[i].Err, want)
+		}
+	}
+	// Judged when v1 was the latest, after v2 and v3 were stored: stale.
+	// Judged as a first version, after one was stored: stale. Neither is
+	// stored.
+	late := MustTime(t, "2026-01-04T00:00:00Z")
+	rs, err = s.PutObjects(ctx, coll, []*kizuna.Object{
+		with(NewObject(id, late, LabelGreen, "late"), at(v1)),
+		with(NewObject(id, v1.Add(time.Hour), LabelGreen, "older"), none),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range rs {
+		if kizuna.ErrorCode(r.Err) != kizuna.ECONFLICT || !strings.Contains(kizuna.ErrorMessage(r.Err), id) {
+			t.Errorf("stale object %d: %v, want a conflict naming %s", i, r.Err, id)
+		}
+	}
+	all := MustFindAll(t, s, kizuna.ObjectFilter{Collection: coll, Access: kizuna.AccessScope{Unrestricted: true}, Versions: kizuna.VersionMatch{All: true}})
+	if len(all) != 3 {
+		t.Fatalf("%d versions stored, want v1, v2, v3: %+v", len(all), all)
+	}
+	// The latest is v3 now: a basis at v3 holds; no basis is not checked.
+	MustPut(t, s, coll, with(NewObject(id, late, LabelGreen, "late"), at(v3)), NewObject(other, v2, LabelGreen, "unchecked"))
+}
+
+// testWriteBasisIdentical: a version judged on a stale state whose content
+// is already stored (two clients posting the same object at once) is the
+// no-op success it would be without the check.
+func testWriteBasisIdentical(t *testing.T, s kizuna.Store) {
+	coll := MustCollection(t, s)
+	id := ObjectID("indicator", 1)
+	v1 := MustTime(t, "2026-01-01T00:00:00Z")
+	MustPut(t, s, coll, NewObject(id, v1, LabelGreen, "v1"))
+	again := NewObject(id, v1, LabelGreen, "v1")
+	again.WriteBasis = &kizuna.WriteBasis{} // judged before the first was stored
+	sco := NewSCO(ObjectID("ipv4-addr", 1), "192.0.2.1", LabelGreen)
+	MustPut(t, s, coll, sco)
+	scoAgain := NewSCO(sco.ID, "192.0.2.1", LabelGreen)
+	scoAgain.WriteBasis = &kizuna.WriteBasis{}
+	rs := MustPut(t, s, coll, again, scoAgain)
+	for i, r := range rs {
+		if r.Created {
+			t.Errorf("object %d: stored again: %+v", i, r)
+		}
 	}
 }

@@ -93,8 +93,8 @@ func (s *Server) principalFor(r *http.Request) (*kizuna.Principal, error) {
 
 // maxThrottledAddresses bounds the addresses whose failed authentications
 // are counted at once (a few MB); past it, those that have regained their
-// whole allowance are forgotten, and if none has, a failure from a new
-// address blocks it at once.
+// whole allowance are forgotten, and while none has, requests with
+// credentials from any other address are refused (fail closed).
 const maxThrottledAddresses = 65536
 
 // countAuthFailure counts a failed authentication against the client

@@ -131,9 +131,12 @@ func TestRateLimiterBlockedAndBounded(t *testing.T) {
 		t.Fatal("second key refused below the bound")
 	}
 	// The map is full and neither bucket is full again: a new key is
-	// refused (fail closed).
+	// refused, and blocked (fail closed).
 	if ok, _ := l.allow("c"); ok {
 		t.Fatal("a new key was admitted past the bound")
+	}
+	if blocked, _ := l.blocked("c"); !blocked {
+		t.Fatal("a new key is not blocked while the map is full")
 	}
 	// Once b has regained its tokens it is forgotten, and c takes its place.
 	now = now.Add(time.Second)

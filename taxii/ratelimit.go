@@ -16,8 +16,10 @@ type rateLimiter struct {
 	now   func() time.Time
 	// maxKeys bounds the number of buckets (0: unbounded). Past it, full
 	// buckets (keys idle long enough to have regained every token) are
-	// dropped; if none is, a new key is refused: fail closed.
+	// dropped, at most once a second; if none is, every new key is
+	// refused until one is: fail closed.
 	maxKeys int
+	pruned  time.Time // when prune last ran
 
 	mu      sync.Mutex
 	buckets map[string]*bucket
@@ -40,7 +42,7 @@ func (l *rateLimiter) allow(key string) (bool, time.Duration) {
 	defer l.mu.Unlock()
 	b, ok := l.buckets[key]
 	if !ok {
-		if l.maxKeys > 0 && len(l.buckets) >= l.maxKeys && !l.prune(now) {
+		if l.full(now) {
 			return false, time.Duration(float64(time.Second) / l.rate)
 		}
 		b = &bucket{tokens: l.burst, last: now}
@@ -62,6 +64,9 @@ func (l *rateLimiter) blocked(key string) (bool, time.Duration) {
 	defer l.mu.Unlock()
 	b, ok := l.buckets[key]
 	if !ok {
+		if l.full(now) {
+			return true, time.Duration(float64(time.Second) / l.rate)
+		}
 		return false, 0
 	}
 	l.refill(b, now)
@@ -82,15 +87,22 @@ func (l *rateLimiter) wait(b *bucket) time.Duration {
 	return time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
 }
 
-// prune drops the buckets that are full again and reports whether the map
-// is below maxKeys.
-func (l *rateLimiter) prune(now time.Time) bool {
-	for k, b := range l.buckets {
-		if b.tokens+now.Sub(b.last).Seconds()*l.rate >= l.burst {
-			delete(l.buckets, k)
+// full reports whether the map holds maxKeys buckets, after dropping those
+// that are full again (at most once a second: under a flood of new keys
+// the scan would cost more than the requests).
+func (l *rateLimiter) full(now time.Time) bool {
+	if l.maxKeys <= 0 || len(l.buckets) < l.maxKeys {
+		return false
+	}
+	if now.Sub(l.pruned) >= time.Second || now.Before(l.pruned) {
+		l.pruned = now
+		for k, b := range l.buckets {
+			if b.tokens+now.Sub(b.last).Seconds()*l.rate >= l.burst {
+				delete(l.buckets, k)
+			}
 		}
 	}
-	return len(l.buckets) < l.maxKeys
+	return len(l.buckets) >= l.maxKeys
 }
 
 // retryAfter renders a wait as whole seconds, rounded up, at least 1.

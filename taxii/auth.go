@@ -26,7 +26,7 @@ const challenge = `Basic realm="kizuna", Bearer`
 // credentials costs no lookup and is not counted.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		addr := clientAddress(r)
+		addr := clientAddress(r, s.cfg.TrustedProxies)
 		if s.authFailures != nil && r.Header.Get("Authorization") != "" {
 			if blocked, wait := s.authFailures.blocked(addr); blocked {
 				w.Header().Set("Retry-After", retryAfter(wait))
@@ -115,18 +115,43 @@ func (s *Server) countAuthFailure(r *http.Request, addr string) {
 }
 
 // clientAddress is the key of the client's failed authentications: its IP
-// address, or the /64 prefix of an IPv6 address. Forwarded-for headers are
-// not trusted: a client could set them to escape the limit.
-func clientAddress(r *http.Request) string {
+// address, or the /64 prefix of an IPv6 address. The client's address is
+// the connection's, or, when that is a trusted proxy, the last address in
+// X-Forwarded-For that is not a trusted proxy: the one the outermost
+// trusted proxy saw. Forwarded-for headers from any other address are not
+// trusted: a client could set them to escape the limit.
+func clientAddress(r *http.Request, trusted []netip.Prefix) string {
 	ap, err := netip.ParseAddrPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
 	}
 	a := ap.Addr().Unmap()
+	if isTrusted(a, trusted) {
+		hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+		for i := len(hops) - 1; i >= 0; i-- {
+			h, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+			if err != nil {
+				break // a malformed entry: keep the last address known good
+			}
+			a = h.Unmap()
+			if !isTrusted(a, trusted) {
+				break
+			}
+		}
+	}
 	if a.Is6() {
 		if p, err := a.Prefix(64); err == nil {
 			return p.String()
 		}
 	}
 	return a.String()
+}
+
+func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
+	for _, p := range trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }

@@ -3,6 +3,7 @@ package taxii_test
 import (
 	"encoding/base64"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"testing"
@@ -201,5 +202,23 @@ func TestAuthFailuresOffByDefault(t *testing.T) {
 	}
 	if r := MustDo(t, f, request{path: "/taxii2/"}); r.status != http.StatusOK {
 		t.Errorf("valid token after failures: status %d", r.status)
+	}
+}
+
+// TestAuthFailuresBehindTrustedProxy: behind a trusted proxy, each client
+// named by X-Forwarded-For has its own allowance, so one client's failures
+// do not lock out the others.
+func TestAuthFailuresBehindTrustedProxy(t *testing.T) {
+	f := MustFixture(t, taxii.Config{AuthFailures: 2, TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
+	from := func(client string) http.Header { return http.Header{"X-Forwarded-For": {client}} }
+	for i := range 2 {
+		MustError(t, MustDo(t, f, request{path: "/taxii2/", token: "guess-" + strconv.Itoa(i), header: from("198.51.100.1")}), http.StatusUnauthorized)
+	}
+	MustError(t, MustDo(t, f, request{path: "/taxii2/", header: from("198.51.100.1")}), http.StatusTooManyRequests)
+	if r := MustDo(t, f, request{path: "/taxii2/", header: from("198.51.100.2")}); r.status != http.StatusOK {
+		t.Errorf("another client behind the proxy: status %d, want 200", r.status)
+	}
+	if !strings.Contains(f.logs.String(), "client=198.51.100.1") {
+		t.Errorf("the log should name the client behind the proxy:\n%s", f.logs.String())
 	}
 }

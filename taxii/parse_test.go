@@ -2,6 +2,7 @@ package taxii
 
 import (
 	"net/http"
+	"net/netip"
 	"net/url"
 	"reflect"
 	"testing"
@@ -152,17 +153,36 @@ func TestRateLimiterBlockedAndBounded(t *testing.T) {
 }
 
 func TestClientAddress(t *testing.T) {
-	for remote, want := range map[string]string{
-		"192.0.2.7:443":                "192.0.2.7",
-		"[::ffff:192.0.2.7]:443":       "192.0.2.7",
-		"[2001:db8:1:2:3:4:5:6]:443":   "2001:db8:1:2::/64",
-		"[2001:db8:1:2:ffff::1]:50000": "2001:db8:1:2::/64",
-		"[2001:db8:1:3::1]:1":          "2001:db8:1:3::/64",
-		"not an address":               "not an address",
+	proxies := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("2001:db8:ffff::/48")}
+	for _, tt := range []struct {
+		remote, forwarded string
+		trusted           []netip.Prefix
+		want              string
+	}{
+		{"192.0.2.7:443", "", nil, "192.0.2.7"},
+		{"[::ffff:192.0.2.7]:443", "", nil, "192.0.2.7"},
+		{"[2001:db8:1:2:3:4:5:6]:443", "", nil, "2001:db8:1:2::/64"},
+		{"[2001:db8:1:2:ffff::1]:50000", "", nil, "2001:db8:1:2::/64"},
+		{"[2001:db8:1:3::1]:1", "", nil, "2001:db8:1:3::/64"},
+		{"not an address", "", nil, "not an address"},
+		// Forwarded-for is ignored unless the connection is a trusted proxy.
+		{"192.0.2.7:443", "198.51.100.1", nil, "192.0.2.7"},
+		{"192.0.2.7:443", "198.51.100.1", proxies, "192.0.2.7"},
+		// From a trusted proxy: the last address that is not a proxy.
+		{"10.1.1.1:443", "198.51.100.1", proxies, "198.51.100.1"},
+		{"10.1.1.1:443", "203.0.113.9, 198.51.100.1, 10.2.2.2", proxies, "198.51.100.1"},
+		{"10.1.1.1:443", "2001:db8:5:6::1", proxies, "2001:db8:5:6::/64"},
+		{"[2001:db8:ffff:1::1]:443", "198.51.100.1", proxies, "198.51.100.1"},
+		// A malformed entry stops the walk at the last good address.
+		{"10.1.1.1:443", "198.51.100.1, junk", proxies, "10.1.1.1"},
+		{"10.1.1.1:443", "", proxies, "10.1.1.1"},
 	} {
-		r := &http.Request{RemoteAddr: remote}
-		if got := clientAddress(r); got != want {
-			t.Errorf("clientAddress(%q) = %q, want %q", remote, got, want)
+		r := &http.Request{RemoteAddr: tt.remote, Header: http.Header{}}
+		if tt.forwarded != "" {
+			r.Header.Set("X-Forwarded-For", tt.forwarded)
+		}
+		if got := clientAddress(r, tt.trusted); got != tt.want {
+			t.Errorf("clientAddress(%q, X-Forwarded-For %q, %d proxies) = %q, want %q", tt.remote, tt.forwarded, len(tt.trusted), got, tt.want)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync"
 
 	"github.com/kizuna-dev/kizuna"
@@ -53,6 +54,14 @@ type Config struct {
 	// Addresses are compared whole for IPv4 and by /64 for IPv6 (one
 	// host's usual allocation). 0 disables the limit.
 	AuthFailures int
+	// TrustedProxies are the reverse proxies in front of the node. For a
+	// request from one of them, the client's address is the last one in
+	// X-Forwarded-For that is not itself a trusted proxy; from any other
+	// address, X-Forwarded-For is ignored (a client could set it to
+	// escape the limits). Without them, a node behind a proxy sees every
+	// client at the proxy's address, and one client's failed
+	// authentications would block all.
+	TrustedProxies []netip.Prefix
 }
 
 // Defaults of Config.

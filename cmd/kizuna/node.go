@@ -285,6 +285,7 @@ func (n *node) httpHandler(ctx context.Context, cfg serveConfig, m *metrics) (ht
 		RateBurst:        cfg.RateBurst,
 		AuthFailures:     cfg.AuthFailures,
 		QueueSize:        cfg.PostQueue,
+		TrustedProxies:   cfg.TrustedProxies,
 	})
 	ts.Objects, ts.Collections = fedObjects{ObjectStore: n.guard, n: n}, n.guard
 	ts.Statuses, ts.Principals = n.store, n.store

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/kizuna-dev/kizuna/taxii"
@@ -36,6 +37,9 @@ type serveConfig struct {
 	// PostQueue is how many accepted TAXII POST envelopes may wait to be
 	// ingested (0: the default, 64).
 	PostQueue int
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For the
+	// node believes (taxii.Config.TrustedProxies).
+	TrustedProxies []netip.Prefix
 }
 
 func runServe(ctx context.Context, e *env, args []string) error {
@@ -56,11 +60,20 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs.Float64Var(&cfg.RateLimit, "rate-limit", 100, "TAXII requests per second allowed to each principal, sustained (0: no limit)")
 	fs.IntVar(&cfg.RateBurst, "rate-burst", 200, "TAXII requests a principal may make at once, above --rate-limit")
 	fs.IntVar(&cfg.PostQueue, "post-queue", taxii.DefaultQueueSize, "TAXII POST envelopes that may wait to be ingested; past them a POST is answered 503 with Retry-After")
+	var proxies listFlag
+	fs.Var(&proxies, "trusted-proxy", "address or CIDR of a reverse proxy in front of the node, whose X-Forwarded-For names the client (repeatable)")
 	fs.IntVar(&cfg.AuthFailures, "auth-failures", 30, "failed authentications allowed per client address per minute; past them its requests are answered 429 (0: no limit)")
 	var lf logFlags
 	lf.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return &exitError{code: 2}
+	}
+	for _, p := range proxies {
+		prefix, err := parsePrefix(p)
+		if err != nil {
+			return &exitError{code: 2, msg: "serve: --trusted-proxy " + err.Error()}
+		}
+		cfg.TrustedProxies = append(cfg.TrustedProxies, prefix)
 	}
 	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
 		return &exitError{code: 2, msg: "serve: --tls-cert and --tls-key go together"}
@@ -162,4 +175,18 @@ func serve(ctx context.Context, e *env, cfg serveConfig, ln net.Listener, logger
 		return err
 	}
 	return err
+}
+
+// parsePrefix reads a CIDR prefix, or a single address as the prefix of
+// that address alone.
+func parsePrefix(s string) (netip.Prefix, error) {
+	if p, err := netip.ParsePrefix(s); err == nil {
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("%q is neither an IP address nor a CIDR prefix", s)
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
 }

@@ -268,3 +268,23 @@ func TestServeThrottlesFailedAuthentications(t *testing.T) {
 		t.Errorf("the throttling should be logged once, without the tokens:\n%s", log)
 	}
 }
+
+func TestParsePrefix(t *testing.T) {
+	for in, want := range map[string]string{
+		"10.0.0.0/8":       "10.0.0.0/8",
+		"10.1.2.3/8":       "10.0.0.0/8",
+		"192.0.2.1":        "192.0.2.1/32",
+		"::ffff:192.0.2.1": "192.0.2.1/32",
+		"2001:db8::1":      "2001:db8::1/128",
+		"2001:db8::/32":    "2001:db8::/32",
+	} {
+		if p, err := parsePrefix(in); err != nil || p.String() != want {
+			t.Errorf("parsePrefix(%q) = %v, %v; want %s", in, p, err, want)
+		}
+	}
+	for _, in := range []string{"", "nope", "10.0.0.0/33", "example.org"} {
+		if _, err := parsePrefix(in); err == nil {
+			t.Errorf("parsePrefix(%q) accepted", in)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package kizuna
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 )
 
@@ -52,13 +53,18 @@ type Object struct {
 // WriteBasis is the latest version of an id stored in the collection when
 // the write rules judged a new version of it. The store checks, inside the
 // transaction that would store the new version, that it still is, and
-// refuses the version with ECONFLICT if another writer has stored a
-// version of the id since: no version is stored on a decision made on
-// stale state.
+// refuses the version with ECONFLICT wrapping ErrStaleWrite if another
+// writer has stored a version of the id since: no version is stored on a
+// decision made on stale state.
 type WriteBasis struct {
 	Found   bool      // false: no version of the id was stored
 	Version time.Time // the latest stored version, when Found
 }
+
+// ErrStaleWrite is wrapped in the ECONFLICT result of a version whose
+// WriteBasis no longer held: judged again on the current state, it may
+// pass or be refused.
+var ErrStaleWrite = errors.New("the write rules judged this version on a state that has changed")
 
 // GranularMarking is one entry of a STIX granular_markings list.
 type GranularMarking struct {

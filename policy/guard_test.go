@@ -3,6 +3,7 @@ package policy_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -384,15 +385,21 @@ func TestGuardWriteLookupMarked(t *testing.T) {
 	}
 }
 
-// TestGuardWriteOnStaleDecision: another organisation stores the first
-// version of an id between the guard's lookup and its write; the write,
-// judged as a first version, is refused with ECONFLICT instead of adding a
-// version to an object another organisation created.
-func TestGuardWriteOnStaleDecision(t *testing.T) {
+// spiedWorld returns a world whose guard reads through a filterSpy, and a
+// SECRET marking releasable to the USA and Japan.
+func spiedWorld(t *testing.T) (*world, *filterSpy, *policy.Guard, string) {
 	w := newWorld(t)
 	spy := &filterSpy{MemStore: w.store}
-	g := policy.NewGuard(w.p, spy)
-	secret := w.marking(map[string]any{"scheme": "USA", "level": "SECRET", "releasable_to": []string{"USA", "JPN"}})
+	return w, spy, policy.NewGuard(w.p, spy), w.marking(map[string]any{"scheme": "USA", "level": "SECRET", "releasable_to": []string{"USA", "JPN"}})
+}
+
+// TestGuardWriteOnStaleDecision: another organisation stores the first
+// version of an id between the guard's lookup and its write. The store
+// refuses the write, judged as a first version, and the guard judges it
+// again on what is stored now: the owner rule refuses it, instead of a
+// version being added to an object another organisation created.
+func TestGuardWriteOnStaleDecision(t *testing.T) {
+	w, spy, g, secret := spiedWorld(t)
 	us := reader("us", orgUS, "USA", nil, "USA:SECRET")
 	jp := reader("jp", orgJP, "JPN", nil, "JPN:kimitsu")
 
@@ -412,13 +419,49 @@ func TestGuardWriteOnStaleDecision(t *testing.T) {
 		}
 	}
 	res, err := g.PutObjects(as(us), w.c.ID, []*kizuna.Object{mine})
-	if err != nil || kizuna.ErrorCode(res[0].Err) != kizuna.ECONFLICT {
-		t.Fatalf("write on a stale decision: %+v %v, want a conflict", res, err)
-	}
-	// Sent again, it is judged on the stored version and refused by the
-	// owner rule.
-	res, err = g.PutObjects(as(us), w.c.ID, []*kizuna.Object{mine})
 	if err != nil || kizuna.ErrorCode(res[0].Err) != kizuna.EFORBIDDEN || !strings.Contains(kizuna.ErrorMessage(res[0].Err), policy.RuleWriteOwner) {
-		t.Errorf("sent again: %+v %v, want refused by %s", res, err, policy.RuleWriteOwner)
+		t.Fatalf("write on a stale decision: %+v %v, want judged again and refused by %s", res, err, policy.RuleWriteOwner)
+	}
+	if len(spy.filters) != 3 { // the first lookup, the other write's, the second judgement's
+		t.Errorf("%d lookups, want 3", len(spy.filters))
+	}
+}
+
+// TestGuardWriteStaleEveryTime: when every attempt's decision goes stale,
+// the guard stops after three and the result is the conflict.
+func TestGuardWriteStaleEveryTime(t *testing.T) {
+	w, spy, g, secret := spiedWorld(t)
+	us := reader("us", orgUS, "USA", nil, "USA:SECRET")
+	first := w.indicator(orgUS, []string{secret})
+	first.Label = w.label(first)
+	var doc map[string]any
+	_ = json.Unmarshal(first.Raw, &doc)
+	version := func(day int) *kizuna.Object {
+		doc["modified"] = fmt.Sprintf("2026-03-%02dT00:00:00.000Z", day)
+		o := MustObject(t, MustJSON(t, doc))
+		o.Label = w.label(o)
+		return o
+	}
+	mine := version(1)
+	day := 10
+	var interfere func()
+	interfere = func() {
+		// Another writer of the same organisation adds a version after
+		// each of this write's lookups.
+		spy.afterFind = nil
+		day++
+		if res, err := g.PutObjects(as(us), w.c.ID, []*kizuna.Object{version(day)}); err != nil || res[0].Err != nil {
+			t.Fatalf("interfering write: %+v %v", res, err)
+		}
+		spy.afterFind = interfere
+	}
+	spy.afterFind = interfere
+	res, err := g.PutObjects(as(us), w.c.ID, []*kizuna.Object{mine})
+	spy.afterFind = nil
+	if err != nil || !errors.Is(res[0].Err, kizuna.ErrStaleWrite) || kizuna.ErrorCode(res[0].Err) != kizuna.ECONFLICT {
+		t.Fatalf("%+v %v, want the stale-write conflict", res, err)
+	}
+	if day != 13 {
+		t.Errorf("%d interfering writes, want one per attempt (3)", day-10)
 	}
 }

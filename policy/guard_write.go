@@ -2,6 +2,7 @@ package policy
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
@@ -9,10 +10,14 @@ import (
 
 // PutObjects applies the collection's write rule and the policy's write
 // rules (CheckWrite against the latest stored version) to each object, and
-// stores those that pass. Refusals are EFORBIDDEN results, audited. Each
-// stored object carries the basis of its decision (kizuna.WriteBasis): if
-// another writer stores a version of its id meanwhile, the store refuses
-// it with ECONFLICT rather than store it on a stale decision.
+// stores those that pass. Refusals are EFORBIDDEN results, audited.
+//
+// Each stored object carries the basis of its decision (kizuna.WriteBasis):
+// if another writer stores a version of its id between the decision and
+// the write, the store refuses it (kizuna.ErrStaleWrite) rather than store
+// it on a stale decision, and the object is judged again on the new state,
+// up to maxWriteAttempts times in all; after that its result is the
+// conflict, which its sender may send again.
 func (g *Guard) PutObjects(ctx context.Context, collection string, objs []*kizuna.Object) ([]kizuna.PutResult, error) {
 	pr := kizuna.PrincipalFromContext(ctx)
 	if pr == nil {
@@ -25,19 +30,49 @@ func (g *Guard) PutObjects(ctx context.Context, collection string, objs []*kizun
 	if !g.authz.CanWrite(ctx, c) {
 		return nil, kizuna.Errorf(kizuna.EFORBIDDEN, "principal %q may not write to collection %s", pr.Name, c.ID)
 	}
-	previous, err := g.latest(ctx, c.ID, objs)
-	if err != nil {
-		return nil, err
-	}
 	results := make([]kizuna.PutResult, len(objs))
-	var batch []*kizuna.Object
-	var index []int
-	var events []*kizuna.AuditEvent
+	var todo []int
 	for i, obj := range objs {
 		if obj == nil {
 			results[i] = kizuna.PutResult{Err: kizuna.Errorf(kizuna.EINVALID, "object at index %d: missing", i)}
 			continue
 		}
+		todo = append(todo, i)
+	}
+	for attempt := 1; len(todo) > 0; attempt++ {
+		stale, err := g.judgeAndPut(ctx, pr, c, objs, todo, results)
+		if err != nil {
+			return nil, err
+		}
+		if attempt == maxWriteAttempts {
+			break
+		}
+		todo = stale
+	}
+	return results, nil
+}
+
+// maxWriteAttempts bounds how many times PutObjects judges and writes an
+// object whose decision went stale before the write.
+const maxWriteAttempts = 3
+
+// judgeAndPut judges the objects objs[todo] on the latest stored versions,
+// stores those allowed, records each outcome in results, and returns the
+// indexes of those the store refused because their decision went stale.
+func (g *Guard) judgeAndPut(ctx context.Context, pr *kizuna.Principal, c *kizuna.Collection, objs []*kizuna.Object, todo []int, results []kizuna.PutResult) ([]int, error) {
+	judged := make([]*kizuna.Object, len(todo))
+	for j, i := range todo {
+		judged[j] = objs[i]
+	}
+	previous, err := g.latest(ctx, c.ID, judged)
+	if err != nil {
+		return nil, err
+	}
+	var batch []*kizuna.Object
+	var index []int
+	var events []*kizuna.AuditEvent
+	for _, i := range todo {
+		obj := objs[i]
 		if err := g.policy.CheckWrite(ctx, pr, obj, obj.Label, previous[obj.ID]); err != nil {
 			results[i] = kizuna.PutResult{ID: obj.ID, Version: obj.Version, Err: err}
 			events = append(events, &kizuna.AuditEvent{
@@ -61,16 +96,21 @@ func (g *Guard) PutObjects(ctx context.Context, collection string, objs []*kizun
 			return nil, kizuna.WrapError(kizuna.EINTERNAL, err, "the audit log could not record the refusal")
 		}
 	}
-	if len(batch) > 0 {
-		stored, err := g.store.PutObjects(ctx, c.ID, batch)
-		if err != nil {
-			return nil, err
-		}
-		for j, r := range stored {
-			results[index[j]] = r
+	if len(batch) == 0 {
+		return nil, nil
+	}
+	stored, err := g.store.PutObjects(ctx, c.ID, batch)
+	if err != nil {
+		return nil, err
+	}
+	var stale []int
+	for j, r := range stored {
+		results[index[j]] = r
+		if errors.Is(r.Err, kizuna.ErrStaleWrite) {
+			stale = append(stale, index[j])
 		}
 	}
-	return results, nil
+	return stale, nil
 }
 
 // latest returns the latest stored version of each object, whoever may see

@@ -90,7 +90,7 @@ func (s *MemStore) PutObjects(ctx context.Context, collection string, objs []*ki
 		if b := o.WriteBasis; b != nil {
 			v, found := latest[o.ID]
 			if found != b.Found || (found && !v.Equal(b.Version)) {
-				out[i] = kizuna.PutResult{ID: o.ID, Version: o.Version, Err: kizuna.Errorf(kizuna.ECONFLICT, "%s: another version was stored since the write was judged", o.ID)}
+				out[i] = kizuna.PutResult{ID: o.ID, Version: o.Version, Err: kizuna.WrapError(kizuna.ECONFLICT, kizuna.ErrStaleWrite, "%s: another version was stored since the write was judged", o.ID)}
 				continue
 			}
 		}

@@ -78,8 +78,8 @@ func StaleBasis(objs []*kizuna.Object, latest map[string]int64, stored func(o *k
 		if stale == nil {
 			stale = map[int]kizuna.PutResult{}
 		}
-		stale[i] = kizuna.PutResult{ID: o.ID, Version: o.Version.UTC().Truncate(time.Microsecond), Err: kizuna.Errorf(kizuna.ECONFLICT,
-			"%s: another version of this object was stored while this one was being written; send it again", o.ID)}
+		stale[i] = kizuna.PutResult{ID: o.ID, Version: o.Version.UTC().Truncate(time.Microsecond), Err: kizuna.WrapError(kizuna.ECONFLICT,
+			kizuna.ErrStaleWrite, "%s: another version of this object was stored while this one was being written; send it again", o.ID)}
 	}
 	return stale, nil
 }

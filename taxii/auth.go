@@ -1,12 +1,15 @@
 package taxii
 
 import (
+	"context"
 	"crypto/subtle"
 	"encoding/base64"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/netip"
 	"strings"
+	"time"
 
 	"github.com/kizuna-dev/kizuna"
 )
@@ -107,10 +110,21 @@ func (s *Server) countAuthFailure(r *http.Request, addr string) {
 	if ok, _ := s.authFailures.allow(addr); !ok {
 		return // already blocked: refused before the lookup from now on
 	}
-	if blocked, wait := s.authFailures.blocked(addr); blocked {
-		s.Logger.WarnContext(r.Context(), "failed authentications throttled", slog.String("client", addr),
-			slog.Int("allowed_per_minute", s.cfg.AuthFailures), slog.Duration("retry_after", wait),
-			slog.String("request_id", kizuna.RequestIDFromContext(r.Context())))
+	blocked, wait := s.authFailures.blocked(addr)
+	if !blocked {
+		return
+	}
+	ctx := r.Context()
+	s.Logger.WarnContext(ctx, "failed authentications throttled", slog.String("client", addr),
+		slog.Int("allowed_per_minute", s.cfg.AuthFailures), slog.Duration("retry_after", wait),
+		slog.String("request_id", kizuna.RequestIDFromContext(ctx)))
+	if s.Audit == nil {
+		return
+	}
+	ev := &kizuna.AuditEvent{Action: "auth.throttle", Object: addr, Decision: "deny",
+		Reason: fmt.Sprintf("%d failed authentications within a minute; requests with credentials refused for %s", s.cfg.AuthFailures, wait.Round(time.Second))}
+	if err := s.Audit.AppendAudit(context.WithoutCancel(ctx), ev); err != nil {
+		s.Logger.ErrorContext(ctx, "audit append failed", slog.String("error", err.Error()))
 	}
 }
 

@@ -1,6 +1,7 @@
 package taxii_test
 
 import (
+	"context"
 	"encoding/base64"
 	"net/http"
 	"net/netip"
@@ -190,6 +191,11 @@ func TestAuthFailuresThrottled(t *testing.T) {
 	}
 	if strings.Contains(logs, "guess-") || strings.Contains(logs, "tok-alice") {
 		t.Errorf("credentials in the log:\n%s", logs)
+	}
+	evs, _ := f.audit.FindAudit(context.Background(), 0, 0)
+	if len(evs) != 1 || evs[0].Action != "auth.throttle" || evs[0].Decision != "deny" || evs[0].Object != "127.0.0.1" ||
+		strings.Contains(evs[0].Reason, "guess-") {
+		t.Errorf("audit records of the throttling = %+v, want one auth.throttle naming the address", evs)
 	}
 }
 

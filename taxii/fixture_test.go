@@ -42,6 +42,7 @@ type fixture struct {
 	ingester    *mock.Ingester
 	ts          *httptest.Server
 	logs        *bytes.Buffer
+	audit       *memAudit
 }
 
 // MustFixture returns a running fixture; cfg may be zero.
@@ -92,6 +93,8 @@ func MustFixture(tb testing.TB, cfg taxii.Config) *fixture {
 	f.srv.Objects, f.srv.Collections, f.srv.Statuses = f.objects, f.collections, f.statuses
 	f.srv.Principals, f.srv.Authorizer, f.srv.Ingester = principals, auth, f.ingester
 	f.srv.Logger = slog.New(slog.NewTextHandler(&lockedWriter{w: f.logs}, nil))
+	f.audit = &memAudit{}
+	f.srv.Audit = f.audit
 	f.ts = httptest.NewServer(f.srv.Handler())
 	// Redirects are checked, not followed.
 	f.ts.Client().CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
@@ -112,6 +115,32 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// memAudit is an AuditStore in memory.
+type memAudit struct {
+	mu     sync.Mutex
+	events []kizuna.AuditEvent
+}
+
+func (a *memAudit) AppendAudit(ctx context.Context, events ...*kizuna.AuditEvent) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, e := range events {
+		a.events = append(a.events, *e)
+	}
+	return nil
+}
+
+func (a *memAudit) FindAudit(ctx context.Context, afterSeq int64, limit int) ([]*kizuna.AuditEvent, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make([]*kizuna.AuditEvent, len(a.events))
+	for i := range a.events {
+		e := a.events[i]
+		out[i] = &e
+	}
+	return out, nil
 }
 
 // memStatuses is a StatusStore in memory, copying on every call like a real

@@ -117,6 +117,9 @@ type Server struct {
 	Authorizer  kizuna.Authorizer
 	Ingester    kizuna.Ingester
 	Logger      *slog.Logger
+	// Audit, when set, records the addresses throttled for failed
+	// authentications (Config.AuthFailures).
+	Audit kizuna.AuditStore
 
 	cfg          Config
 	limiter      *rateLimiter

@@ -288,7 +288,7 @@ func (n *node) httpHandler(ctx context.Context, cfg serveConfig, m *metrics) (ht
 		TrustedProxies:   cfg.TrustedProxies,
 	})
 	ts.Objects, ts.Collections = fedObjects{ObjectStore: n.guard, n: n}, n.guard
-	ts.Statuses, ts.Principals = n.store, n.store
+	ts.Statuses, ts.Principals, ts.Audit = n.store, n.store, n.store
 	ts.Authorizer, ts.Ingester, ts.Logger = n.authz, n.ingest, n.logger
 	m.registerBacklog(ts.IngestBacklog)
 

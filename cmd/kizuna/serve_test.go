@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/kizuna-dev/kizuna/policy/policytest"
+	"github.com/kizuna-dev/kizuna/store/sqlite"
 )
 
 // startNode runs 'kizuna serve --sample' in-process on a free port and
@@ -266,6 +267,24 @@ func TestServeThrottlesFailedAuthentications(t *testing.T) {
 	log, _ := os.ReadFile(filepath.Join(n.dir, "serve.log"))
 	if strings.Count(string(log), "failed authentications throttled") != 1 || strings.Contains(string(log), "guess-") {
 		t.Errorf("the throttling should be logged once, without the tokens:\n%s", log)
+	}
+	db, err := sqlite.Open(context.Background(), filepath.Join(n.dir, storeFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	evs, err := db.FindAudit(context.Background(), 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	throttled := 0
+	for _, e := range evs {
+		if e.Action == "auth.throttle" && e.Object == "127.0.0.1" && e.Decision == "deny" {
+			throttled++
+		}
+	}
+	if throttled != 1 {
+		t.Errorf("%d auth.throttle audit records, want 1", throttled)
 	}
 }
 

@@ -29,8 +29,10 @@ const challenge = `Basic realm="kizuna", Bearer`
 // credentials costs no lookup and is not counted.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		addr := clientAddress(r, s.cfg.TrustedProxies)
-		if s.authFailures != nil && r.Header.Get("Authorization") != "" {
+		counted := s.authFailures != nil && r.Header.Get("Authorization") != ""
+		var addr string
+		if counted {
+			addr = clientAddress(r, s.cfg.TrustedProxies)
 			if blocked, wait := s.authFailures.blocked(addr); blocked {
 				w.Header().Set("Retry-After", retryAfter(wait))
 				s.writeError(w, r, kizuna.Errorf(codeRateLimited, "Too many failed authentications from this address; retry later."))
@@ -41,7 +43,9 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		if err != nil {
 			if kizuna.ErrorCode(err) == kizuna.EUNAUTHORIZED {
 				w.Header().Set("WWW-Authenticate", challenge)
-				s.countAuthFailure(r, addr)
+				if counted {
+					s.countAuthFailure(r, addr)
+				}
 			}
 			s.writeError(w, r, err)
 			return
@@ -101,12 +105,9 @@ func (s *Server) principalFor(r *http.Request) (*kizuna.Principal, error) {
 const maxThrottledAddresses = 65536
 
 // countAuthFailure counts a failed authentication against the client
-// address, when the request carried credentials, and logs the address when
-// this failure uses up its allowance. The credentials are never logged.
+// address, and logs and audits the address when this failure uses up its
+// allowance. The credentials are never logged.
 func (s *Server) countAuthFailure(r *http.Request, addr string) {
-	if s.authFailures == nil || r.Header.Get("Authorization") == "" {
-		return
-	}
 	if ok, _ := s.authFailures.allow(addr); !ok {
 		return // already blocked: refused before the lookup from now on
 	}

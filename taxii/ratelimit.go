@@ -37,6 +37,20 @@ func newRateLimiter(rate float64, burst int) *rateLimiter {
 // allow takes a token from the key's bucket. When none is left it reports
 // how long until one is.
 func (l *rateLimiter) allow(key string) (bool, time.Duration) {
+	return l.check(key, true)
+}
+
+// blocked reports whether the key's bucket is empty, and how long until it
+// holds a token again, without taking one.
+func (l *rateLimiter) blocked(key string) (bool, time.Duration) {
+	ok, wait := l.check(key, false)
+	return !ok, wait
+}
+
+// check reports whether the key's bucket holds a token, taking it if take.
+// A key without a bucket has a full one, made only when a token is taken;
+// while the map is full, such a key is refused.
+func (l *rateLimiter) check(key string, take bool) (bool, time.Duration) {
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -45,35 +59,20 @@ func (l *rateLimiter) allow(key string) (bool, time.Duration) {
 		if l.full(now) {
 			return false, time.Duration(float64(time.Second) / l.rate)
 		}
+		if !take {
+			return true, 0
+		}
 		b = &bucket{tokens: l.burst, last: now}
 		l.buckets[key] = b
 	}
 	l.refill(b, now)
-	if b.tokens >= 1 {
+	if b.tokens < 1 {
+		return false, l.wait(b)
+	}
+	if take {
 		b.tokens--
-		return true, 0
 	}
-	return false, l.wait(b)
-}
-
-// blocked reports whether the key's bucket is empty, and how long until it
-// holds a token again, without taking one.
-func (l *rateLimiter) blocked(key string) (bool, time.Duration) {
-	now := l.now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b, ok := l.buckets[key]
-	if !ok {
-		if l.full(now) {
-			return true, time.Duration(float64(time.Second) / l.rate)
-		}
-		return false, 0
-	}
-	l.refill(b, now)
-	if b.tokens >= 1 {
-		return false, 0
-	}
-	return true, l.wait(b)
+	return true, 0
 }
 
 func (l *rateLimiter) refill(b *bucket, now time.Time) {

@@ -138,7 +138,12 @@ func TestWitnessChecksHeads(t *testing.T) {
 	}{
 		{"fork", ctx, signedHead(a, 20, hashOf("rewritten")), kizuna.ECONFLICT, "fork: entry 20 hashes to"},
 		{"rollback", ctx, signedHead(a, 15, hashOf("15")), kizuna.ECONFLICT, "rollback: the log ends at entry 15, but this node witnessed it at entry 20"},
-		{"another key", ctx, func() *kizuna.AuditHead { h := signedHead(c, 30, hashOf("30")); h.Node = a.id; SignAuditHead(h, c.key); return h }(), kizuna.EFORBIDDEN, "does not verify with peer \"a\"'s pinned key"},
+		{"another key", ctx, func() *kizuna.AuditHead {
+			h := signedHead(c, 30, hashOf("30"))
+			h.Node = a.id
+			SignAuditHead(h, c.key)
+			return h
+		}(), kizuna.EFORBIDDEN, "does not verify with peer \"a\"'s pinned key"},
 		{"altered", ctx, func() *kizuna.AuditHead { h := signedHead(a, 30, hashOf("30")); h.Seq = 31; return h }(), kizuna.EFORBIDDEN, "does not verify"},
 		{"another node's head", ctx, signedHead(c, 30, hashOf("30")), kizuna.EFORBIDDEN, "a node sends only its own heads"},
 		{"not a peer", kizuna.NewContextWithPrincipal(context.Background(), &kizuna.Principal{Name: "a", Roles: []string{kizuna.RoleAdmin}}), signedHead(a, 30, hashOf("30")), kizuna.EFORBIDDEN, "only a peer node"},

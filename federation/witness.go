@@ -128,9 +128,11 @@ func (w *Witness) WitnessAuditHead(ctx context.Context, h *kizuna.AuditHead) (*k
 		}
 		w.Witnessed.Add(1)
 	}
-	// The receipt of a head witnessed before is the same receipt: the
-	// head, the time first witnessed, a deterministic signature.
-	r := &kizuna.AuditReceipt{Head: stored.AuditHead, Witness: w.cfg.Node, Time: stored.WitnessedAt}
+	// A head witnessed before gets the same receipt again (the time first
+	// witnessed; Ed25519 signatures are deterministic). The receipt covers
+	// the head as sent, whose signature may be a later one of the same
+	// entry and hash.
+	r := &kizuna.AuditReceipt{Head: *h, Witness: w.cfg.Node, Time: stored.WitnessedAt}
 	SignAuditReceipt(r, w.cfg.Key)
 	return r, nil
 }

@@ -5,9 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
-	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -28,7 +26,7 @@ type witnessNode struct {
 	witness *Witness
 }
 
-func mustWitnessNode(t *testing.T, name string) *witnessNode {
+func mustWitnessNode(t testing.TB, name string) *witnessNode {
 	t.Helper()
 	_, key, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -193,196 +191,25 @@ func TestWitnessChecksHeads(t *testing.T) {
 	}
 }
 
-// appendN appends n audit events to db.
-func appendN(t *testing.T, db *sqlite.DB, n int) {
-	t.Helper()
-	for i := 0; i < n; i++ {
-		if err := db.AppendAudit(context.Background(), &kizuna.AuditEvent{Action: "read", Object: fmt.Sprint(i)}); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
-func TestHeadSignerSignsByCountAndTime(t *testing.T) {
-	a := mustWitnessNode(t, "a")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	s := NewHeadSigner(HeadSignerConfig{Node: a.id, Key: a.key, Log: a.db, Every: 10, Interval: time.Hour})
-	a.db.OnAuditAppend(s.Appended)
-	done := make(chan struct{})
-	go func() { defer close(done); s.Run(ctx) }()
-	appendN(t, a.db, 25)
-	waitFor(t, "a head at entry 20 or later", func() bool { h := s.Last(); return h != nil && h.Seq >= 20 })
-	h := s.Last()
-	if !CheckAuditHead(h, a.pub()) || h.Node != a.id {
-		t.Fatalf("head %+v is not a's signature", h)
-	}
-	hashes, _ := a.db.AuditHashes(ctx, []int64{h.Seq})
-	if hashes[h.Seq] != h.Hash {
-		t.Fatalf("head %d hash %s, the log's %s", h.Seq, h.Hash, hashes[h.Seq])
-	}
-	cancel()
-	<-done
-
-	// By time: one entry, a short interval.
-	ctx, cancel = context.WithCancel(context.Background())
-	defer cancel()
-	s = NewHeadSigner(HeadSignerConfig{Node: a.id, Key: a.key, Log: a.db, Every: 1 << 40, Interval: 10 * time.Millisecond})
-	go s.Run(ctx)
-	appendN(t, a.db, 1)
-	end, _, _ := a.db.AuditChainHead(ctx)
-	waitFor(t, "the new entry signed", func() bool { h := s.Last(); return h != nil && h.Seq == end })
-	// Nothing new: nothing signed again.
-	n := s.Signed.Load()
-	last := s.Last()
-	if got, err := s.Sign(ctx); err != nil || got != last || s.Signed.Load() != n {
-		t.Errorf("Sign with nothing new = %+v, %v; signed %d times, was %d", got, err, s.Signed.Load(), n)
-	}
-}
-
-// dropTriggers removes the append-only triggers of the audit database, as
-// an operator with the file can.
-func dropTriggers(t *testing.T, path string) *sql.DB {
-	t.Helper()
-	raw, err := sql.Open("sqlite", sqlite.AuditPath(path))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { raw.Close() })
-	rows, err := raw.Query(`SELECT name FROM sqlite_schema WHERE type = 'trigger'`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for rows.Next() {
-		var n string
-		rows.Scan(&n)
-		names = append(names, n)
-	}
-	rows.Close()
-	for _, n := range names {
-		if _, err := raw.Exec(`DROP TRIGGER ` + n); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return raw
-}
-
-func TestHeadSignerDetectsTruncation(t *testing.T) {
-	a := mustWitnessNode(t, "a")
-	ctx := context.Background()
-	s := NewHeadSigner(HeadSignerConfig{Node: a.id, Key: a.key, Log: a.db})
-	appendN(t, a.db, 100)
-	first, err := s.Sign(ctx)
-	if err != nil || first.Seq != 100 {
-		t.Fatalf("Sign = %+v, %v", first, err)
-	}
-	raw := dropTriggers(t, a.path)
-	if _, err := raw.Exec(`DELETE FROM audit WHERE seq > 50`); err != nil {
-		t.Fatal(err)
-	}
-	// A new signer, as after a restart, finds the log behind its head.
-	s = NewHeadSigner(HeadSignerConfig{Node: a.id, Key: a.key, Log: a.db})
-	h, err := s.Sign(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s.Divergences.Load() != 1 || h.Seq != 51 {
-		t.Fatalf("divergences %d, head %+v; want 1 and a head at the recorded divergence (51)", s.Divergences.Load(), h)
-	}
-	evs, _ := a.db.FindAudit(ctx, 50, 10)
-	if len(evs) != 1 || evs[0].Action != "audit.divergence" || !strings.Contains(evs[0].Reason, "the log ends at entry 50, before entry 100") {
-		t.Fatalf("log after the divergence: %+v", evs)
-	}
-}
-
-// directPeer reaches another node's witness in-process, as the peer's
-// principal there.
-type directPeer struct {
-	from *witnessNode
-	to   *witnessNode
-	// forge, when set, alters the receipt before it is returned.
-	forge func(r *kizuna.AuditReceipt)
-}
-
-func (p directPeer) WitnessAuditHead(ctx context.Context, h *kizuna.AuditHead) (*kizuna.AuditReceipt, error) {
-	c := *h
-	r, err := p.to.witness.WitnessAuditHead(asPeer(p.from), &c)
-	if err == nil && p.forge != nil {
-		p.forge(r)
-	}
-	return r, err
-}
-
-func (p directPeer) WitnessedAuditHeads(ctx context.Context, after int64, limit int) (*kizuna.WitnessedHeads, error) {
-	return p.to.witness.WitnessedAuditHeads(asPeer(p.from), after, limit)
-}
-
-func TestExchangerStoresReceipts(t *testing.T) {
-	a, b, c := mustWitnessNode(t, "a"), mustWitnessNode(t, "b"), mustWitnessNode(t, "c")
+// TestWitnessReceiptsAHeadSignedTwice: the node signed the same entry and
+// hash again (its signed heads were lost); the receipt covers the head it
+// sent, so that it can check and keep it.
+func TestWitnessReceiptsAHeadSignedTwice(t *testing.T) {
+	a, b := mustWitnessNode(t, "a"), mustWitnessNode(t, "b")
 	b.witness.SetPeers(&Peers{Peers: []*PeerConfig{a.peerConfig()}})
-	c.witness.SetPeers(&Peers{Peers: []*PeerConfig{a.peerConfig()}})
-	ctx := context.Background()
-	forged := func(r *kizuna.AuditReceipt) { r.Head.Seq-- }
-	newExchanger := func(forge func(*kizuna.AuditReceipt)) *Exchanger {
-		x, err := NewExchanger(ctx, ExchangeConfig{
-			Peers: &Peers{Peers: []*PeerConfig{b.peerConfig(), c.peerConfig()}}, Log: a.db, Audit: a.db,
-			Dial: func(pc *PeerConfig) (WitnessPeer, error) {
-				if pc.Name == "c" {
-					return directPeer{from: a, to: c, forge: forge}, nil
-				}
-				return directPeer{from: a, to: b}, nil
-			},
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return x
-	}
-	s := NewHeadSigner(HeadSignerConfig{Node: a.id, Key: a.key, Log: a.db})
-	appendN(t, a.db, 30)
-	h, _ := s.Sign(ctx)
-
-	x := newExchanger(forged)
-	x.Flush(ctx)
-	if x.Receipts.Load() != 1 || x.Failures.Load() != 1 {
-		t.Fatalf("receipts %d failures %d, want 1 (b) and 1 (c's forged receipt)", x.Receipts.Load(), x.Failures.Load())
-	}
-	rs, _ := a.db.LastAuditReceipts(ctx)
-	if len(rs) != 1 || rs[0].Witness != b.id || !rs[0].Head.Same(h) {
-		t.Fatalf("receipts stored: %+v", rs)
-	}
-	// A head already receipted is not offered again, even by a new
-	// exchanger (after a restart).
-	x = newExchanger(nil)
-	x.Flush(ctx)
-	if x.Receipts.Load() != 1 {
-		t.Fatalf("after a restart: receipts %d, want 1 (c only)", x.Receipts.Load())
-	}
-	x.Flush(ctx)
-	if x.Receipts.Load() != 1 || b.witness.Witnessed.Load() != 1 {
-		t.Fatalf("flushing again sent the head again: receipts %d, b witnessed %d", x.Receipts.Load(), b.witness.Witnessed.Load())
-	}
-
-	// a's operator truncates the log; the next head is refused by both
-	// witnesses, and a records the refusals.
-	raw := dropTriggers(t, a.path)
-	if _, err := raw.Exec(`DELETE FROM audit WHERE seq > 20`); err != nil {
+	first := signedHead(a, 10, hashOf("10"))
+	r1, err := b.witness.WitnessAuditHead(asPeer(a), first)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := raw.Exec(`DELETE FROM audit_head`); err != nil {
+	again := *first
+	again.Time = again.Time.Add(time.Hour)
+	SignAuditHead(&again, a.key)
+	r2, err := b.witness.WitnessAuditHead(asPeer(a), &again)
+	if err != nil {
 		t.Fatal(err)
 	}
-	s = NewHeadSigner(HeadSignerConfig{Node: a.id, Key: a.key, Log: a.db})
-	if _, err := s.Sign(ctx); err != nil {
-		t.Fatal(err)
-	}
-	x.Flush(ctx)
-	if x.Refusals.Load() != 2 || b.witness.Rollbacks.Load() != 1 || c.witness.Rollbacks.Load() != 1 {
-		t.Fatalf("refusals %d, rollbacks b %d c %d; want 2, 1, 1", x.Refusals.Load(), b.witness.Rollbacks.Load(), c.witness.Rollbacks.Load())
-	}
-	evs, _ := a.db.FindAudit(ctx, 20, 10)
-	if len(evs) != 2 || evs[0].Action != "audit.witness.refused" || evs[1].Action != "audit.witness.refused" {
-		t.Fatalf("a's log after the refusals: %+v", evs)
+	if !r2.Head.Same(&again) || !CheckAuditReceipt(r2, b.pub()) || !r2.Time.Equal(r1.Time) {
+		t.Fatalf("receipt %+v: want b's signature of the head as sent, witnessed when first seen (%v)", r2, r1.Time)
 	}
 }

@@ -142,3 +142,25 @@ func testWitness(t *testing.T, s kizuna.Store) {
 		t.Fatalf("FindWitnessAlarms(all, 2) = %v, %v", as, err)
 	}
 }
+
+// AuditHeadTables are the tables beside the audit log, which both stores
+// keep append-only.
+var AuditHeadTables = []string{"audit_head", "audit_receipt", "audit_witnessed", "audit_witness_alarm"}
+
+// MustAuditHeadRows stores one signed head, receipt, witnessed head and
+// alarm, so that a store's own test can try to change them.
+func MustAuditHeadRows(tb testing.TB, s kizuna.Store) {
+	tb.Helper()
+	ctx := context.Background()
+	h := kizuna.AuditHead{Node: "identity--a", Seq: 1, Hash: "h", Time: time.Now(), Key: "k", Sig: "s"}
+	for _, err := range []error{
+		s.AddAuditHead(ctx, &h),
+		s.AddAuditReceipt(ctx, &kizuna.AuditReceipt{Head: h, Witness: "identity--w", Time: time.Now()}),
+		s.AddWitnessedHead(ctx, &kizuna.WitnessedHead{AuditHead: h, Peer: "p", WitnessedAt: time.Now()}),
+		s.AddWitnessAlarm(ctx, &kizuna.WitnessAlarm{Kind: kizuna.WitnessFork, Peer: "p", Head: h, Earlier: h, Time: time.Now()}),
+	} {
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+}

@@ -58,7 +58,7 @@ func verifyAudit(ctx context.Context, out io.Writer, n *node, askPeers bool, dia
 		c.askPeers(ctx, dial)
 	}
 	if c.problems > 0 {
-		return &exitError{code: 1, msg: fmt.Sprintf("audit verify: %d problems: the log disagrees with heads that were signed or witnessed of it", c.problems)}
+		return &exitError{code: 1, msg: fmt.Sprintf("audit verify: FAILED: %d problem(s) listed above; the log does not match what was signed or witnessed of it", c.problems)}
 	}
 	fmt.Fprintln(out, "audit log consistent with every signed and witnessed head checked")
 	return nil

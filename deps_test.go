@@ -31,6 +31,13 @@ func TestDependenciesPointInward(t *testing.T) {
 		"federation":              {"", "stix"},
 		"mock":                    {""},
 		"internal/testkit":        {"", "stix"},
+		"defense":                 {"", "defense/score", "defense/threshold", "defense/internal/conf"},
+		"defense/score":           {"", "defense/internal/celx", "defense/internal/conf"},
+		"defense/threshold":       {"", "defense/internal/celx", "defense/internal/conf"},
+		"defense/consult":         {"", "defense/internal/conf"},
+		"defense/defstix":         {"", "stix"},
+		"defense/internal/celx":   {},
+		"defense/internal/conf":   {},
 	}
 	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, "./...").Output()
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/types"
@@ -31,6 +32,30 @@ func (i Issue) String() string {
 	return fmt.Sprintf("%d:%d: %s", i.Line, i.Column, i.Message)
 }
 
+// fullName rewrites CEL's "undeclared reference to 'factors' (in
+// container '')" to name the whole dotted name written at the position,
+// which is what a person mistyped.
+func fullName(src string, line, col int, msg string) string {
+	if !strings.HasPrefix(msg, "undeclared reference to '") {
+		return msg
+	}
+	lines := strings.Split(src, "\n")
+	if line < 1 || line > len(lines) || col < 0 || col >= len(lines[line-1]) {
+		return msg
+	}
+	rest := lines[line-1][col:]
+	end := strings.IndexFunc(rest, func(r rune) bool {
+		return !(r == '.' || r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
+	})
+	if end < 0 {
+		end = len(rest)
+	}
+	if end == 0 {
+		return msg
+	}
+	return "undeclared reference to '" + strings.TrimRight(rest[:end], ".") + "'"
+}
+
 // Expr is a compiled expression.
 type Expr struct {
 	Source string
@@ -45,7 +70,8 @@ func Compile(env *cel.Env, src string, want *cel.Type) (*Expr, []Issue) {
 	if iss != nil && iss.Err() != nil {
 		var out []Issue
 		for _, e := range iss.Errors() {
-			out = append(out, Issue{Line: e.Location.Line(), Column: e.Location.Column() + 1, Message: e.Message})
+			out = append(out, Issue{Line: e.Location.Line(), Column: e.Location.Column() + 1,
+				Message: fullName(src, e.Location.Line(), e.Location.Column(), e.Message)})
 		}
 		return nil, out
 	}

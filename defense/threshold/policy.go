@@ -15,6 +15,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -170,7 +171,7 @@ func Load(data []byte, file string) (*Policy, error) {
 		p.decision = x
 	}
 	if len(errs) > 0 {
-		return nil, kizuna.WrapError(kizuna.EINVALID, joinErrs(errs), "%v", joinErrs(errs))
+		return nil, kizuna.WrapError(kizuna.EINVALID, errors.Join(errs...), "%v", errors.Join(errs...))
 	}
 	return p, nil
 }
@@ -195,20 +196,6 @@ func (p *Policy) validateLevels(plain func(path, format string, args ...any)) {
 	}
 	slices.SortFunc(p.Levels, func(a, b LevelDef) int { return a.Rank - b.Rank })
 }
-
-type joined []error
-
-func joinErrs(errs []error) error { return joined(errs) }
-
-func (j joined) Error() string {
-	s := make([]string, len(j))
-	for i, e := range j {
-		s[i] = e.Error()
-	}
-	return strings.Join(s, "\n")
-}
-
-func (j joined) Unwrap() []error { return j }
 
 // Ref returns the reference an assessment records.
 func (p *Policy) Ref() kizuna.PolicyRef {

@@ -33,7 +33,7 @@ func (i Issue) String() string {
 }
 
 // fullName rewrites CEL's "undeclared reference to 'factors' (in
-// container '')" to name the whole dotted name written at the position,
+// container ”)" to name the whole dotted name written at the position,
 // which is what a person mistyped.
 func fullName(src string, line, col int, msg string) string {
 	if !strings.HasPrefix(msg, "undeclared reference to '") {

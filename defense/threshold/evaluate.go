@@ -24,11 +24,11 @@ type Result struct {
 // is not one of the policy's levels, is an error (EINVALID wrapping an
 // *Error with the path and position): no level is made up.
 func (p *Policy) Evaluate(in *Input) (*Result, error) {
-	fired, err := p.FiredRules(in)
+	base := activation{in}
+	fired, err := p.fired(base)
 	if err != nil {
 		return nil, err
 	}
-	base := &celx.Vars{Index: varIndex, Values: values(in)}
 	lvl, err := p.decide(base, fired)
 	if err != nil {
 		return nil, err
@@ -64,8 +64,9 @@ func (p *Policy) Evaluate(in *Input) (*Result, error) {
 
 // FiredRules evaluates every rule on an input and reports which fired, in the
 // order of Rules.
-func (p *Policy) FiredRules(in *Input) ([]bool, error) {
-	act := &celx.Vars{Index: varIndex, Values: values(in)}
+func (p *Policy) FiredRules(in *Input) ([]bool, error) { return p.fired(activation{in}) }
+
+func (p *Policy) fired(act activation) ([]bool, error) {
 	fired := make([]bool, len(p.Rules))
 	for i := range p.Rules {
 		ok, is := p.Rules[i].expr.Bool(act)
@@ -81,14 +82,14 @@ func (p *Policy) FiredRules(in *Input) ([]bool, error) {
 // the order of Rules): divergence uses it to ask what the decision would
 // be had some rules come out otherwise.
 func (p *Policy) Decide(in *Input, fired []bool) (kizuna.Level, error) {
-	l, err := p.decide(&celx.Vars{Index: varIndex, Values: values(in)}, fired)
+	l, err := p.decide(activation{in}, fired)
 	if err != nil {
 		return kizuna.Level{}, err
 	}
 	return kizuna.Level{ID: l.ID, Name: l.Name, Rank: l.Rank}, nil
 }
 
-func (p *Policy) decide(base *celx.Vars, fired []bool) (*LevelDef, error) {
+func (p *Policy) decide(base activation, fired []bool) (*LevelDef, error) {
 	vals := make([]any, len(fired))
 	for i, f := range fired {
 		vals[i] = f

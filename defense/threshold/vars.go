@@ -2,6 +2,7 @@ package threshold
 
 import (
 	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/interpreter"
 
 	"github.com/kizuna-dev/kizuna"
 )
@@ -138,11 +139,17 @@ var varIndex = func() map[string]int {
 	return m
 }()
 
-// values computes every variable of an input, in the order of Vars.
-func values(in *Input) []any {
-	out := make([]any, len(Vars))
-	for i := range Vars {
-		out[i] = Vars[i].get(in)
+// activation resolves the variables of an input when an expression reads
+// them, so that an evaluation computes only what the policy uses.
+type activation struct{ in *Input }
+
+// ResolveName implements interpreter.Activation.
+func (a activation) ResolveName(name string) (any, bool) {
+	if i, ok := varIndex[name]; ok {
+		return Vars[i].get(a.in), true
 	}
-	return out
+	return nil, false
 }
+
+// Parent implements interpreter.Activation.
+func (a activation) Parent() interpreter.Activation { return nil }

@@ -78,7 +78,7 @@ type Party struct {
 // ConsultStep is one recorded transition.
 type ConsultStep struct {
 	Seq         int       `json:"seq"`
-	Action      string    `json:"action"`
+	Action      string    `json:"act"`
 	Nation      string    `json:"nation"`
 	ActorRef    string    `json:"actor_ref"` // the acting organisation's identity
 	Principal   string    `json:"principal,omitempty"`

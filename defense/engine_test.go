@@ -213,3 +213,26 @@ func TestLoadReportsFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckIncidentSectors: a sector id that is not configured is named
+// with the incident id and its JSON path; the derived markings of an
+// assessment carry every marking of its sources.
+func TestCheckIncidentSectors(t *testing.T) {
+	e := mustEngine(t)
+	inc, _ := portAttack()
+	if err := e.CheckIncident(inc, "ext"); err != nil {
+		t.Fatal(err)
+	}
+	inc.Alliance.Sectors = []string{"jp.ports", "jp.harbours"}
+	inc.Alliance.Dependencies[0].Sector = "us.navy"
+	err := e.CheckIncident(inc, "ext")
+	for _, w := range []string{portIncident + ": $.extensions['ext'].sectors[1]: \"jp.harbours\" is not a configured sector id",
+		"$.extensions['ext'].dependencies[0].sector: \"us.navy\""} {
+		if err == nil || kizuna.ErrorCode(err) != kizuna.EINVALID || !strings.Contains(err.Error(), w) {
+			t.Errorf("err = %v\nlacks %q", err, w)
+		}
+	}
+	if got := defense.DerivedMarkings([]string{"b", "a"}, nil, []string{"a", "c"}); !slices.Equal(got, []string{"a", "b", "c"}) {
+		t.Errorf("derived markings %v", got)
+	}
+}

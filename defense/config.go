@@ -183,9 +183,11 @@ func loadSectors(fsys fs.FS, name string) (*Sectors, error) {
 		if !slices.Contains(s.Expand, g.Relation) {
 			continue
 		}
+		// Equivalents are the other nations' sectors of the group: two
+		// sectors of one nation in a one-to-many group are not alike.
 		for _, a := range g.Sectors {
 			for _, b := range g.Sectors {
-				if a != b && !slices.Contains(s.equiv[a], b) {
+				if nationOf(a) != nationOf(b) && !slices.Contains(s.equiv[a], b) {
 					s.equiv[a] = append(s.equiv[a], b)
 				}
 			}
@@ -195,6 +197,12 @@ func loadSectors(fsys fs.FS, name string) (*Sectors, error) {
 		return nil, kizuna.WrapError(kizuna.EINVALID, err, "%v", err)
 	}
 	return s, nil
+}
+
+// nationOf returns the nation prefix of a sector id ("jp" of "jp.ports").
+func nationOf(id string) string {
+	n, _, _ := strings.Cut(id, ".")
+	return n
 }
 
 // Known reports whether id is a configured sector.

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/defense/internal/subsets"
 	"github.com/kizuna-dev/kizuna/defense/threshold"
 )
 
@@ -42,8 +43,12 @@ type Pair struct {
 	Summary   []string   `json:"summary"`
 }
 
+// scoredSeverity names the severity under a nation's scoring model among
+// the inputs (the factor "severity" is an analyst's answer).
+const scoredSeverity = "scored_severity"
+
 // InputDiff is an input on which two nations differ: a factor id, or
-// "severity".
+// "scored_severity".
 type InputDiff struct {
 	Input string `json:"input"`
 	A     string `json:"a"`
@@ -130,13 +135,13 @@ func differing(a, b inputs) []string {
 		}
 	}
 	if a.sev.Score != b.sev.Score || a.sev.Level != b.sev.Level {
-		out = append(out, "severity")
+		out = append(out, scoredSeverity)
 	}
 	return out
 }
 
 func describeDiff(name string, a, b inputs) InputDiff {
-	if name == "severity" {
+	if name == scoredSeverity {
 		return InputDiff{Input: name, A: fmt.Sprintf("%v (%s)", a.sev.Score, a.sev.LevelName), B: fmt.Sprintf("%v (%s)", b.sev.Score, b.sev.LevelName)}
 	}
 	return InputDiff{Input: name, A: describe(a.answers.Answer(name)), B: describe(b.answers.Answer(name))}
@@ -160,7 +165,7 @@ func mix(base, other inputs, take []string) inputs {
 		}
 	}
 	for _, t := range take {
-		if t == "severity" {
+		if t == scoredSeverity {
 			out.sev = other.sev
 		}
 	}
@@ -172,7 +177,7 @@ func mix(base, other inputs, take []string) inputs {
 func smallest(p *threshold.Policy, f *kizuna.IncidentFacts, base, other inputs, names []string, target int) [][]string {
 	found := [][]string{}
 	for k := 1; k <= len(names) && len(found) == 0; k++ {
-		subsets(len(names), k, func(idx []int) bool {
+		subsets.Each(len(names), k, func(idx []int) bool {
 			take := make([]string, len(idx))
 			for i, x := range idx {
 				take[i] = names[x]
@@ -184,31 +189,6 @@ func smallest(p *threshold.Policy, f *kizuna.IncidentFacts, base, other inputs, 
 		})
 	}
 	return found
-}
-
-// subsets calls fn with each k-subset of 0..n-1 in lexicographic order
-// until fn returns false.
-func subsets(n, k int, fn func([]int) bool) {
-	idx := make([]int, k)
-	for i := range idx {
-		idx[i] = i
-	}
-	for {
-		if !fn(idx) {
-			return
-		}
-		i := k - 1
-		for i >= 0 && idx[i] == n-k+i {
-			i--
-		}
-		if i < 0 {
-			return
-		}
-		idx[i]++
-		for j := i + 1; j < k; j++ {
-			idx[j] = idx[j-1] + 1
-		}
-	}
 }
 
 func summarize(p *Pair) []string {

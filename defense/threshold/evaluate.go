@@ -7,6 +7,7 @@ import (
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/defense/internal/celx"
+	"github.com/kizuna-dev/kizuna/defense/internal/subsets"
 )
 
 // Result is what a policy concludes on one input, and why.
@@ -38,20 +39,17 @@ func (p *Policy) Evaluate(in *Input) (*Result, error) {
 	for _, f := range factorRefs(p.decision) {
 		factors[f] = true
 	}
-	flipped := slices.Clone(fired)
+	var on []int
 	for i, r := range p.Rules {
-		if !fired[i] {
-			continue
+		if fired[i] {
+			res.RulesFired = append(res.RulesFired, r.ID)
+			on = append(on, i)
 		}
-		res.RulesFired = append(res.RulesFired, r.ID)
-		flipped[i] = false
-		other, err := p.decide(base, flipped)
-		flipped[i] = true
-		if err != nil || other.ID != lvl.ID {
-			res.DecidingRules = append(res.DecidingRules, r.ID)
-			for _, f := range factorRefs(r.expr) {
-				factors[f] = true
-			}
+	}
+	for _, i := range p.deciding(base, fired, on, lvl.ID) {
+		res.DecidingRules = append(res.DecidingRules, p.Rules[i].ID)
+		for _, f := range factorRefs(p.Rules[i].expr) {
+			factors[f] = true
 		}
 	}
 	for _, f := range kizuna.Factors {
@@ -60,6 +58,39 @@ func (p *Policy) Evaluate(in *Input) (*Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// maxDeciding bounds the size of the rule sets tried when no single rule
+// decides the level (two rules that each suffice, for instance).
+const maxDeciding = 3
+
+// deciding returns the fired rules (indexes into Rules, among on) that
+// decide the level: those whose removal alone changes it, or, when none
+// does, the rules of the smallest sets whose joint removal does.
+func (p *Policy) deciding(base activation, fired []bool, on []int, level string) []int {
+	flipped := slices.Clone(fired)
+	var out []int
+	for k := 1; k <= min(maxDeciding, len(on)) && len(out) == 0; k++ {
+		subsets.Each(len(on), k, func(idx []int) bool {
+			for _, x := range idx {
+				flipped[on[x]] = false
+			}
+			other, err := p.decide(base, flipped)
+			for _, x := range idx {
+				flipped[on[x]] = true
+			}
+			if err != nil || other.ID != level {
+				for _, x := range idx {
+					if !slices.Contains(out, on[x]) {
+						out = append(out, on[x])
+					}
+				}
+			}
+			return true
+		})
+	}
+	slices.Sort(out)
+	return out
 }
 
 // FiredRules evaluates every rule on an input and reports which fired, in the

@@ -72,7 +72,9 @@ func TestExamplePolicies(t *testing.T) {
 			[]string{"physical_harm", "significant_destruction", "severe_effects", "state_attributed", "military_nexus", "high_severity"},
 			[]string{"severe_effects", "state_attributed"}, []string{"severity", "state_involvement"}},
 		{"JPN", jpAnswers, "use-of-force-notify",
-			[]string{"attack_on_japan", "serious_damage", "national_emergency"}, nil, nil},
+			[]string{"attack_on_japan", "serious_damage", "national_emergency"},
+			// Either of two rules suffices: together they decide.
+			[]string{"serious_damage", "national_emergency"}, []string{"severity"}},
 	}
 	for _, c := range cases {
 		t.Run(c.nation, func(t *testing.T) {
@@ -165,5 +167,23 @@ func TestPolicyLoadRejects(t *testing.T) {
 	}
 	if _, err := threshold.Load([]byte(`{"nation":"JPN","colour":1}`), "x.json"); err == nil || !strings.Contains(err.Error(), `x.json: $: unknown property "colour"`) {
 		t.Errorf("unknown property: %v", err)
+	}
+}
+
+// TestDocsListEveryVariable: docs/collective-defense.md names every
+// incident, severity and campaign variable a policy may read.
+func TestDocsListEveryVariable(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/collective-defense.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range threshold.Vars {
+		if strings.HasPrefix(v.Name, "factors.") {
+			continue
+		}
+		short := v.Name[strings.Index(v.Name, ".")+1:]
+		if !strings.Contains(string(doc), "`"+v.Name+"`") && !strings.Contains(string(doc), "`"+short+"`") {
+			t.Errorf("the docs do not list %s", v.Name)
+		}
 	}
 }

@@ -80,12 +80,15 @@ func (a *FactorAnswers) Answer(factor string) *FactorAnswer {
 // Severity is an incident's score under one scoring model, and the band
 // (NCISS-like level) the score falls in.
 type Severity struct {
-	Model        string          `json:"model"`
-	ModelVersion string          `json:"model_version"`
-	Score        float64         `json:"score"`
-	Level        int             `json:"level"`
-	LevelName    string          `json:"level_name"`
-	Categories   []CategoryScore `json:"categories"`
+	Model        string `json:"model"`
+	ModelVersion string `json:"model_version"`
+	// Notional is true under a model whose weights are not an agency's
+	// operational ones (the shipped NCISS default).
+	Notional   bool            `json:"notional,omitempty"`
+	Score      float64         `json:"score"`
+	Level      int             `json:"level"`
+	LevelName  string          `json:"level_name"`
+	Categories []CategoryScore `json:"categories"`
 }
 
 // CategoryScore is one category's part of a Severity: the options the
@@ -117,6 +120,9 @@ type PolicyRef struct {
 	// Digest is the hex SHA-256 of the policy file, so that a result can
 	// be tied to the exact text that produced it.
 	Digest string `json:"digest"`
+	// Example is true under a policy shipped as an illustration, not a
+	// nation's position.
+	Example bool `json:"example,omitempty"`
 }
 
 // AssessmentResult is what one nation's configured scoring model and

@@ -77,6 +77,11 @@ func TestDivergencePortAttack(t *testing.T) {
 		}
 		ranks[o.Nation] = o.Result.Level.Rank
 	}
+	for _, o := range d.Outcomes {
+		if !o.Result.Severity.Notional || !o.Result.Policy.Example || len(o.Result.Policy.Digest) != 64 {
+			t.Errorf("%s: the result does not say it comes from the notional model and an example policy: %+v %+v", o.Nation, o.Result.Severity, o.Result.Policy)
+		}
+	}
 	if ranks["USA"] != 2 || ranks["JPN"] != 1 || ranks["AUS"] != 1 {
 		t.Fatalf("ranks %v", ranks)
 	}

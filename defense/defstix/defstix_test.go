@@ -44,9 +44,9 @@ func incident() *kizuna.Incident {
 
 func result() kizuna.AssessmentResult {
 	return kizuna.AssessmentResult{Nation: "USA",
-		Severity: kizuna.Severity{Model: "nciss-notional", ModelVersion: "2026-12-07", Score: 87.02, Level: 4, LevelName: "Severe",
+		Severity: kizuna.Severity{Model: "nciss-notional", ModelVersion: "2026-12-07", Notional: true, Score: 87.02, Level: 4, LevelName: "Severe",
 			Categories: []kizuna.CategoryScore{{Category: "functional_impact", Weight: 6, Options: []string{"denial-critical"}, Value: 100, Weighted: 600}}},
-		Policy:     kizuna.PolicyRef{Nation: "USA", Version: "example", Digest: strings.Repeat("ab", 32)},
+		Policy:     kizuna.PolicyRef{Nation: "USA", Version: "example", Digest: strings.Repeat("ab", 32), Example: true},
 		Level:      kizuna.Level{ID: "armed-attack-consult", Name: "possible armed attack — treaty consultation", Rank: 2},
 		RulesFired: []string{"physical_harm", "state_attributed"}, DecidingRules: []string{"state_attributed"}, DecidingFactors: []string{"state_involvement"}}
 }

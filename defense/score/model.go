@@ -261,7 +261,7 @@ func (m *Model) eval(sum float64) (float64, *celx.Issue) {
 // that fails is an error naming the model, its file and the position in
 // the equation: no severity is made up.
 func (m *Model) Score(f *kizuna.IncidentFacts) (kizuna.Severity, error) {
-	s := kizuna.Severity{Model: m.ID, ModelVersion: m.Version, Categories: make([]kizuna.CategoryScore, len(m.Categories))}
+	s := kizuna.Severity{Model: m.ID, ModelVersion: m.Version, Notional: m.Notional, Categories: make([]kizuna.CategoryScore, len(m.Categories))}
 	sum := 0.0
 	for i := range m.Categories {
 		c := &m.Categories[i]

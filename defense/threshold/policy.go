@@ -199,7 +199,7 @@ func (p *Policy) validateLevels(plain func(path, format string, args ...any)) {
 
 // Ref returns the reference an assessment records.
 func (p *Policy) Ref() kizuna.PolicyRef {
-	return kizuna.PolicyRef{Nation: p.Nation, Version: p.Version, Digest: p.digest}
+	return kizuna.PolicyRef{Nation: p.Nation, Version: p.Version, Digest: p.digest, Example: p.Example}
 }
 
 // File returns the name the policy was loaded under.

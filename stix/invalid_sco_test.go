@@ -15,7 +15,7 @@ var invalidSCOCases = []mutation{
 	{"short SHA-256", "file", map[string]any{"hashes": map[string]any{"SHA-256": "abcd"}}, nil, "$.hashes['SHA-256']", "64 hexadecimal digits"},
 	{"archive-ext without contains_refs", "file", map[string]any{"extensions": map[string]any{"archive-ext": map[string]any{"comment": "x"}}}, nil, "$.extensions['archive-ext'].contains_refs", "is required"},
 	{"pebinary without pe_type", "file", map[string]any{"extensions": map[string]any{"windows-pebinary-ext": map[string]any{"imphash": "x"}}}, nil, "$.extensions['windows-pebinary-ext'].pe_type", "is required"},
-	{"unknown extension name", "file", map[string]any{"extensions": map[string]any{"foo-ext": map[string]any{"a": "b"}}}, nil, "$.extensions['foo-ext']", "extension-definition id or a predefined extension"},
+	{"unknown extension name", "file", map[string]any{"extensions": map[string]any{"x-foo": map[string]any{"abc": "b"}}}, nil, "$.extensions['x-foo']", "extension-definition id, a predefined extension"},
 	{"extension of another type", "file", map[string]any{"extensions": map[string]any{"tcp-ext": map[string]any{"src_flags_hex": "02"}}}, nil, "$.extensions['tcp-ext']", "applies to network-traffic objects"},
 	{"ntfs-ext without properties", "file", map[string]any{"extensions": map[string]any{"ntfs-ext": map[string]any{}}}, nil, "$.extensions['ntfs-ext']", "at least one"},
 	{"IPv4 value out of range", "ipv4-addr", map[string]any{"value": "300.1.1.1"}, nil, "$.value", "not an IPv4 address"},

@@ -116,7 +116,8 @@ func checkMarkingDefinition(c *checker, v *value, p *path) {
 }
 
 // checkLanguageContent checks contents: a dictionary of RFC 5646 language
-// tags to dictionaries of translated properties.
+// tags to dictionaries of translated properties, each named as a property
+// and, like a property, neither null nor an empty list.
 func checkLanguageContent(c *checker, v *value, p *path) {
 	cv := v.get("contents")
 	if cv == nil {
@@ -137,7 +138,15 @@ func checkLanguageContent(c *checker, v *value, p *path) {
 			c.errf(&r, "must be a non-empty dictionary of property names to translations")
 			continue
 		}
-		c.customValue(&m.val, &r)
+		for j := range m.val.obj {
+			t := &m.val.obj[j]
+			s := r.child(t.key)
+			if !isPropertyName(t.key) {
+				c.errf(&s, "must be the name of a property: 3 to 250 characters of a-z, 0-9 and '_', starting with a letter")
+				continue
+			}
+			c.customValue("", &t.val, &s)
+		}
 	}
 }
 

@@ -1,7 +1,6 @@
 package stix
 
 import (
-	"encoding/base64"
 	"math"
 	"slices"
 	"strconv"
@@ -144,21 +143,15 @@ func (c *checker) checkProp(pr prop, v *value, p *path) {
 	case tOVs, tEnums:
 		c.list(v, p, func(e *value, q *path) { c.vocab(e, q, pr) })
 	case tBinary:
-		if c.wantString(v, p) {
-			if _, err := base64.StdEncoding.DecodeString(v.s); err != nil {
-				c.errf(p, "must be base64 (RFC 4648) binary: %v", err)
-			}
-		}
+		c.binary(v, p)
 	case tHex:
-		if c.wantString(v, p) && !isHex(v.s) {
-			c.errf(p, "must be a hexadecimal string with an even number of digits")
-		}
+		c.hex(v, p)
 	case tObject:
 		c.object(v, p, pr.shape)
 	case tObjects:
 		c.list(v, p, func(e *value, q *path) { c.object(e, q, pr.shape) })
 	case tAny:
-		c.customValue(v, p)
+		c.customValue("", v, p)
 	case tReserved:
 		c.errf(p, "is reserved by STIX 2.1 and must not be used")
 	case tForbidden:
@@ -307,51 +300,3 @@ func (c *checker) shapeProps(v *value, p *path, s *shape, common map[string]prop
 }
 
 func (c *checker) check(v *value, p *path, s *shape) { s.check(c, v, p) }
-
-// customProperty applies the STIX 2.1 rules for a property the
-// specification does not define.
-func (c *checker) customProperty(m *member, p *path, toplevelExt bool) {
-	if !isPropertyName(m.key) {
-		c.errf(p, "property names must be 3 to 250 characters of a-z, 0-9 and '_'")
-		return
-	}
-	if !toplevelExt && !(len(m.key) > 2 && m.key[0] == 'x' && m.key[1] == '_') {
-		c.warnf(p, "custom property names should start with \"x_\" (or be defined by an extension)")
-	}
-	c.customValue(&m.val, p)
-}
-
-// customValue checks that a custom value is a STIX value: no nulls and no
-// empty lists anywhere in it.
-func (c *checker) customValue(v *value, p *path) {
-	switch v.kind {
-	case kNull:
-		c.errf(p, "must not be null")
-	case kArray:
-		if len(v.arr) == 0 {
-			c.errf(p, "must not be an empty list")
-		}
-		for i := range v.arr {
-			q := p.at(i)
-			c.customValue(&v.arr[i], &q)
-		}
-	case kObject:
-		for i := range v.obj {
-			q := p.child(v.obj[i].key)
-			c.customValue(&v.obj[i].val, &q)
-		}
-	}
-}
-
-func isPropertyName(s string) bool {
-	if len(s) < 3 || len(s) > 250 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
-			return false
-		}
-	}
-	return true
-}

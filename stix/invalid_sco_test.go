@@ -39,7 +39,7 @@ var invalidSCOCases = []mutation{
 	{"validity_not_after before validity_not_before", "x509-certificate", map[string]any{"validity_not_after": "2015-01-01T00:00:00Z"}, nil, "$.validity_not_after", "validity_not_before"},
 	{"SCO with a UUIDv5 but no ID contributing properties", "process", map[string]any{"id": "process--8b0a2f5b-7b1a-5c4a-9a1e-1f2a3b4c5d6e"}, nil, "$.id", "must use a UUIDv4"},
 	{"SCO spec_version 2.0", "url", map[string]any{"spec_version": "2.0"}, nil, "$.spec_version", "not supported"},
-	{"URL without a scheme", "url", map[string]any{"value": "example.com/research"}, nil, "$.value", "no scheme"},
+	{"URL without a scheme", "url", map[string]any{"value": "example.com/research"}, nil, "$.value", "not an absolute RFC 3986 URI"},
 	{"URL with a space in the host", "url", map[string]any{"value": "http://exa mple.com/"}, nil, "$.value", "RFC 3986"},
 	{"e-mail with a display name", "email-addr", map[string]any{"value": "John Doe <john@example.com>"}, nil, "$.value", "addr-spec"},
 	{"e-mail without a domain", "email-addr", map[string]any{"value": "john@"}, nil, "$.value", "addr-spec"},

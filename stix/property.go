@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -11,29 +12,33 @@ import (
 type pkind uint8
 
 const (
-	tString    pkind = iota // string
-	tStrings                // non-empty list of strings
-	tTimestamp              // timestamp
-	tBool                   // boolean
-	tInt                    // integer, optionally within [min, max]
-	tFloat                  // number, optionally within [min, max]
-	tRef                    // identifier of one of vals (any type when empty)
-	tRefs                   // non-empty list of identifiers
-	tDict                   // dictionary
-	tHashes                 // hashes dictionary
-	tKillChain              // list of kill-chain-phase
-	tOV                     // open vocabulary: values outside vals are warnings
-	tOVs                    // list of open vocabulary values
-	tEnum                   // enumeration: values outside vals are errors
-	tEnums                  // list of enumeration values
-	tBinary                 // base64 binary
-	tHex                    // hexadecimal string
-	tObject                 // object described by shape
-	tObjects                // non-empty list of objects described by shape
-	tAny                    // any value but null
-	tReserved               // reserved by the specification: MUST NOT be used
-	tForbidden              // not a property of this type: MUST NOT be present
-	tHandled                // checked by validateObject itself
+	tString          pkind = iota // string
+	tStrings                      // non-empty list of strings
+	tTimestamp                    // timestamp
+	tBool                         // boolean
+	tInt                          // integer, optionally within [min, max]
+	tFloat                        // number, optionally within [min, max]
+	tRef                          // identifier of one of vals (any type when empty)
+	tRefs                         // non-empty list of identifiers
+	tDict                         // dictionary
+	tHashes                       // hashes dictionary
+	tKillChain                    // list of kill-chain-phase
+	tOV                           // open vocabulary: values outside vals are warnings
+	tOVs                          // list of open vocabulary values
+	tEnum                         // enumeration: values outside vals are errors
+	tEnums                        // list of enumeration values
+	tBinary                       // base64 binary
+	tHex                          // hexadecimal string
+	tObject                       // object described by shape
+	tObjects                      // non-empty list of objects described by shape
+	tAny                          // any value but null
+	tCharset                      // character set name of the IANA registry
+	tURI                          // absolute RFC 3986 URI
+	tSecondTimestamp              // timestamp precise to the second, without fraction
+	tLanguages                    // non-empty list of language tags or ISO 639-2 codes
+	tReserved                     // reserved by the specification: MUST NOT be used
+	tForbidden                    // not a property of this type: MUST NOT be present
+	tHandled                      // checked by validateObject itself
 )
 
 // prop describes one property.
@@ -70,7 +75,12 @@ var (
 	pAnyRef    = prop{kind: tRef}
 	pAnyRefs   = prop{kind: tRefs}
 	pReserved  = prop{kind: tReserved}
-	pForbidden = prop{kind: tForbidden}
+	pCharset   = prop{kind: tCharset}
+	pURI       = prop{kind: tURI}
+	// pSecondTimestamp is a timestamp STIX requires to be precise to the
+	// second (windows-pebinary-ext's time_date_stamp).
+	pSecondTimestamp = prop{kind: tSecondTimestamp}
+	pForbidden       = prop{kind: tForbidden}
 )
 
 func intRange(min, max float64) prop { return prop{kind: tInt, min: min, max: max, ranged: true} }
@@ -152,6 +162,16 @@ func (c *checker) checkProp(pr prop, v *value, p *path) {
 		c.list(v, p, func(e *value, q *path) { c.object(e, q, pr.shape) })
 	case tAny:
 		c.customValue("", v, p)
+	case tSecondTimestamp:
+		if _, ok := c.timestamp(v, p); ok && strings.IndexByte(v.s, '.') >= 0 {
+			c.errf(p, "must be precise to the second, without fractional seconds")
+		}
+	case tURI:
+		c.uriProp(v, p)
+	case tCharset:
+		c.charset(v, p)
+	case tLanguages:
+		c.list(v, p, func(e *value, q *path) { c.softwareLanguage(e, q) })
 	case tReserved:
 		c.errf(p, "is reserved by STIX 2.1 and must not be used")
 	case tForbidden:

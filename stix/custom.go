@@ -37,12 +37,18 @@ func (c *checker) customValue(name string, v *value, p *path) {
 // isPropertyName reports whether s is a STIX 2.1 property name: 3 to 250
 // characters of a-z, 0-9 and '_', starting with a letter.
 func isPropertyName(s string) bool {
-	if len(s) < 3 || len(s) > 250 || s[0] < 'a' || s[0] > 'z' {
+	return s != "" && s[0] >= 'a' && s[0] <= 'z' && isLowerName(s, 3, '_')
+}
+
+// isLowerName reports whether s is min to 250 characters of a-z, 0-9 and
+// sep.
+func isLowerName(s string, min int, sep byte) bool {
+	if len(s) < min || len(s) > 250 {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == sep) {
 			return false
 		}
 	}

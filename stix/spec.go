@@ -112,6 +112,9 @@ var commonSCO = map[string]prop{
 	"granular_markings":   objects(granularMarkingShape),
 	"defanged":            pBool,
 	"extensions":          pHandled,
+	// Reserved for every object, observables included.
+	"severity": pReserved, "action": pReserved, "usernames": pReserved, "phone_numbers": pReserved,
+	"addresses": pReserved,
 }
 
 var externalReferenceShape = &shape{

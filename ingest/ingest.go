@@ -137,10 +137,7 @@ func (s *Service) Prepare(ctx context.Context, raws []json.RawMessage) *Prepared
 			}
 			raw = verified
 		}
-		obj, props, err := stix.ParseStrings(raw, patternProps...)
-		if err == nil {
-			err = checkPattern(obj, props)
-		}
+		obj, err := stix.Parse(raw)
 		if err != nil {
 			pb.results[i] = kizuna.PutResult{ID: objectIDOf(raw), Err: withIndex(err, i, raw)}
 			return

@@ -1,5 +1,7 @@
 package stix
 
+import "strings"
+
 // dict checks a STIX dictionary: an object whose keys are 1 to 250 ASCII
 // letters, digits, '-' or '_'. Upper case is allowed: the specification's own
 // examples of HTTP headers and environment variables use it.
@@ -19,6 +21,8 @@ func (c *checker) dict(v *value, p *path) {
 		}
 		if m.val.kind == kNull {
 			c.errf(&q, "must not be null")
+		} else if m.val.kind == kArray && len(m.val.arr) == 0 {
+			c.errf(&q, "must not be an empty list")
 		}
 	}
 }
@@ -90,8 +94,8 @@ func (c *checker) hashes(v *value, p *path) {
 			continue
 		}
 		if _, known := hashNames[lower(m.key)]; known {
-			if m.val.s == "" {
-				c.errf(&q, "must not be empty")
+			if why := fuzzyHashForm(m.key, m.val.s); why != "" {
+				c.errf(&q, "%s", why)
 			}
 			continue
 		}
@@ -117,4 +121,31 @@ func lower(s string) string {
 		}
 	}
 	return s
+}
+
+// fuzzyHashForm says what is wrong with an SSDEEP or TLSH value, or "".
+// SSDEEP: 1 to 128 characters of its base64 alphabet and ':' separators.
+// TLSH: 70 alphanumerics, or the same after the "T1" version prefix that
+// TLSH 4 writes.
+func fuzzyHashForm(alg, s string) string {
+	switch alg {
+	case "SSDEEP":
+		if s == "" || len(s) > 128 || !isAlnum(strings.Map(func(r rune) rune {
+			if r == '/' || r == '+' || r == ':' || r == '.' {
+				return 'a'
+			}
+			return r
+		}, s)) {
+			return "an SSDEEP hash must be 1 to 128 characters of A-Z, a-z, 0-9, '/', '+', ':' and '.'"
+		}
+	case "TLSH":
+		t := s
+		if len(t) == 72 && t[:2] == "T1" {
+			t = t[2:]
+		}
+		if len(t) != 70 || !isAlnum(t) {
+			return "a TLSH hash must be 70 letters and digits (after an optional \"T1\")"
+		}
+	}
+	return ""
 }

@@ -4,7 +4,11 @@
 //
 // Validation follows the STIX 2.1 specification: a violation of a MUST is an
 // error and the object is refused; a violation of a SHOULD is a warning and
-// the object is accepted. Every problem names the object id and the JSON path
+// the object is accepted. An indicator's STIX pattern is parsed and checked
+// with the object (package pattern). Language tags, character sets and
+// CPE names are checked against their registries and grammars
+// (registries_table.go). docs/interop.md compares the verdicts with the OASIS
+// stix2-validator's. Every problem names the object id and the JSON path
 // of the offending value ("$.valid_until", "$.external_references[0].url",
 // "$.hashes['SHA-256']"), so that a producer can fix its data.
 //

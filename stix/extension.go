@@ -70,12 +70,42 @@ func (c *checker) extensions(e *value, p *path, typ string, spec *typeSpec) {
 			c.errf(&q, "the %s extension applies to %s objects, not %s", m.key, owner, typ)
 			continue
 		}
-		if strings.HasPrefix(m.key, "x-") {
-			c.warnf(&q, "custom extensions named \"x-...\" are deprecated in STIX 2.1; define an extension-definition")
-			c.customValue(&m.val, &q)
+		if isCustomExtensionName(m.key) {
+			c.warnf(&q, "custom extensions named \"...-ext\" are deprecated in STIX 2.1; define an extension-definition")
+			if len(m.val.obj) == 0 {
+				c.errf(&q, "must not be an empty extension")
+			}
+			c.extensionProps(&m.val, &q, "")
 			continue
 		}
-		c.errf(&q, "extension keys must be an extension-definition id or a predefined extension of the %s type", typ)
+		c.errf(&q, "extension keys must be an extension-definition id, a predefined extension of the %s type, or a custom extension name ending in \"-ext\"", typ)
+	}
+}
+
+// isCustomExtensionName reports whether s names a custom extension as STIX
+// 2.0 defined them and 2.1 still accepts: lowercase words of a-z and 0-9
+// joined by '-', the first starting with a letter, ending in "-ext".
+func isCustomExtensionName(s string) bool {
+	if !strings.HasSuffix(s, "-ext") || len(s) > 250 {
+		return false
+	}
+	return isTypeName(s) && s[0] >= 'a' && s[0] <= 'z'
+}
+
+// extensionProps checks the properties of an extension (all but skip) by
+// the rules of custom properties.
+func (c *checker) extensionProps(v *value, p *path, skip string) {
+	for i := range v.obj {
+		m := &v.obj[i]
+		if m.key == skip {
+			continue
+		}
+		r := p.child(m.key)
+		if !isPropertyName(m.key) {
+			c.errf(&r, "property names must be 3 to 250 characters of a-z, 0-9 and '_', starting with a letter")
+			continue
+		}
+		c.customValue(m.key, &m.val, &r)
 	}
 }
 
@@ -92,18 +122,7 @@ func (c *checker) definedExtension(v *value, p *path) {
 	case !slices.Contains(extensionTypes, et.s):
 		c.errf(&q, "%q is not one of %v", truncate(et.s, 40), extensionTypes)
 	}
-	for i := range v.obj {
-		m := &v.obj[i]
-		if m.key == "extension_type" {
-			continue
-		}
-		r := p.child(m.key)
-		if !isPropertyName(m.key) {
-			c.errf(&r, "property names must be 3 to 250 characters of a-z, 0-9 and '_'")
-			continue
-		}
-		c.customValue(&m.val, &r)
-	}
+	c.extensionProps(v, p, "extension_type")
 }
 
 func predefinedExtensionOwner(name string) string {

@@ -27,9 +27,9 @@ func parseIdentifier(s string) (typ string, version byte, why string) {
 	return typ, version, ""
 }
 
-// uuidVersion checks the 8-4-4-4-12 lowercase hexadecimal form, the RFC 4122
-// variant and a version from 1 to 5. Lowercase is required because the id is
-// compared as a string everywhere: "A" and "a" would make two objects.
+// uuidVersion checks the 8-4-4-4-12 hexadecimal form, the RFC 4122 variant
+// and a version from 1 to 5. RFC 4122 reads hexadecimal digits in either
+// case; isLowerUUID tells whether a UUID is in the lowercase form it writes.
 func uuidVersion(u string) (byte, bool) {
 	if len(u) != 36 {
 		return 0, false
@@ -42,7 +42,7 @@ func uuidVersion(u string) (byte, bool) {
 			}
 			continue
 		}
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
 			return 0, false
 		}
 	}
@@ -51,11 +51,31 @@ func uuidVersion(u string) (byte, bool) {
 		return 0, false
 	}
 	switch u[19] {
-	case '8', '9', 'a', 'b':
+	case '8', '9', 'a', 'b', 'A', 'B':
 	default:
 		return 0, false
 	}
 	return v - '0', true
+}
+
+// isLowerUUID reports whether the identifier s (already checked) has no
+// uppercase hexadecimal digit.
+func isLowerUUID(s string) bool {
+	for i := len(s) - 36; i < len(s); i++ {
+		if s[i] >= 'A' && s[i] <= 'F' {
+			return false
+		}
+	}
+	return true
+}
+
+// warnUpper warns about an identifier in uppercase: it is valid, but
+// identifiers are compared as strings, so a reference in the other case
+// would not find the object.
+func (c *checker) warnUpper(s string, p *path) {
+	if !isLowerUUID(s) {
+		c.warnf(p, "the UUID should be written in lowercase, as RFC 4122 writes it: identifiers are compared as strings")
+	}
 }
 
 // ref checks a reference: a valid identifier of one of the allowed types.
@@ -71,6 +91,7 @@ func (c *checker) ref(v *value, p *path, allowed []string) {
 		c.errf(p, "%s", why)
 		return
 	}
+	c.warnUpper(v.s, p)
 	if len(allowed) == 0 || refAllowed(typ, allowed) {
 		return
 	}
@@ -223,7 +244,7 @@ func (c *checker) uuidRules(v *value, id string, version byte, spec *typeSpec, p
 		} else if version != 4 {
 			c.errf(&p, "a %s must use a UUIDv4", v.get("type").s)
 		}
-	case version == 5 && id[strings.Index(id, "--")+2:] != u:
+	case version == 5 && !strings.EqualFold(id[strings.Index(id, "--")+2:], u):
 		c.warnf(&p, "should be the deterministic id %s--%s computed from the ID contributing properties", v.get("type").s, u)
 	case version != 5:
 		c.warnf(&p, "should be the deterministic UUIDv5 id %s--%s", v.get("type").s, u)

@@ -107,26 +107,31 @@ var invalidSDOCases = []mutation{
 func TestInvalidExamples(t *testing.T) {
 	for _, tc := range invalidCases {
 		t.Run(tc.typ+"/"+tc.name, func(t *testing.T) {
-			raw := tc.build(t)
-			_, errs := Validate(raw)
-			found := false
-			for _, p := range errs {
-				if p.Path == tc.path && strings.Contains(p.Message, tc.msg) {
-					found = true
-				}
-			}
-			if !found {
-				t.Errorf("no error at %s containing %q; errors: %v", tc.path, tc.msg, errs)
-			}
-			_, err := Parse(raw)
-			var ke *kizuna.Error
-			if !errors.As(err, &ke) || ke.Code != kizuna.EINVALID {
-				t.Fatalf("Parse error = %v, want an EINVALID *kizuna.Error", err)
-			}
-			if !strings.Contains(ke.Message, tc.path+": ") {
-				t.Errorf("Parse message %q does not name %s", ke.Message, tc.path)
-			}
+			assertRejected(t, tc.build(t), tc.path, tc.path, tc.msg)
 		})
+	}
+}
+
+// assertRejected checks that Validate reports an error at path containing
+// msg, and that Parse fails with EINVALID and a message that contains
+// named ("id: path" or path).
+func assertRejected(t *testing.T, raw []byte, named, path, msg string) {
+	t.Helper()
+	_, errs := Validate(raw)
+	found := false
+	for _, p := range errs {
+		found = found || p.Path == path && strings.Contains(p.Message, msg)
+	}
+	if !found {
+		t.Errorf("no error at %s containing %q; errors: %v", path, msg, errs)
+	}
+	_, err := Parse(raw)
+	var ke *kizuna.Error
+	if !errors.As(err, &ke) || ke.Code != kizuna.EINVALID {
+		t.Fatalf("Parse error = %v, want an EINVALID *kizuna.Error", err)
+	}
+	if !strings.Contains(ke.Message, named+": ") {
+		t.Errorf("Parse message %q does not name %s", ke.Message, named)
 	}
 }
 

@@ -60,7 +60,25 @@ var metaSpecs = map[string]*typeSpec{
 	"extension-definition": {shape: shape{required: []string{"created_by_ref", "name", "schema", "version", "extension_types"},
 		props: map[string]prop{
 			"name": pString, "description": pString, "schema": pString, "version": pString,
-			"extension_types": enums(extensionTypes...), "extension_properties": pStrings}}},
+			"extension_types": enums(extensionTypes...), "extension_properties": pStrings},
+		check: checkExtensionDefinition}},
+}
+
+// checkExtensionDefinition: extension_properties names the properties a
+// toplevel-property-extension adds, and only such an extension has them.
+func checkExtensionDefinition(c *checker, v *value, p *path) {
+	if v.get("extension_properties") == nil {
+		return
+	}
+	if t := v.get("extension_types"); t != nil && t.kind == kArray {
+		for i := range t.arr {
+			if stringOf(&t.arr[i]) == "toplevel-property-extension" {
+				return
+			}
+		}
+	}
+	q := p.child("extension_properties")
+	c.errf(&q, "is only for an extension-definition whose extension_types include toplevel-property-extension")
 }
 
 // checkMarkingDefinition applies the marking-definition rules: the legacy
@@ -92,6 +110,7 @@ func checkMarkingDefinition(c *checker, v *value, p *path) {
 		}
 	}
 	id := stringOf(v.get("id"))
+	c.noSelfMarking(v, p, id)
 	if want, ok := tlp1[id]; ok {
 		got, err := appendCanonical(nil, v)
 		if err == nil && !bytes.Equal(got, []byte(want)) {
@@ -115,8 +134,36 @@ func checkMarkingDefinition(c *checker, v *value, p *path) {
 	}
 }
 
+// noSelfMarking: a marking-definition must not mark itself, in
+// object_marking_refs or in a granular marking (the circle has no ground).
+func (c *checker) noSelfMarking(v *value, p *path, id string) {
+	if id == "" {
+		return
+	}
+	if r := v.get("object_marking_refs"); r != nil && r.kind == kArray {
+		rp := p.child("object_marking_refs")
+		for i := range r.arr {
+			if stringOf(&r.arr[i]) == id {
+				q := rp.at(i)
+				c.errf(&q, "a marking-definition must not mark itself")
+			}
+		}
+	}
+	if g := v.get("granular_markings"); g != nil && g.kind == kArray {
+		gp := p.child("granular_markings")
+		for i := range g.arr {
+			if stringOf(g.arr[i].get("marking_ref")) == id {
+				q := gp.at(i)
+				r := q.child("marking_ref")
+				c.errf(&r, "a marking-definition must not mark itself")
+			}
+		}
+	}
+}
+
 // checkLanguageContent checks contents: a dictionary of RFC 5646 language
-// tags to dictionaries of translated properties.
+// tags to dictionaries of translated properties, each named as a property
+// and, like a property, neither null nor an empty list.
 func checkLanguageContent(c *checker, v *value, p *path) {
 	cv := v.get("contents")
 	if cv == nil {
@@ -137,7 +184,15 @@ func checkLanguageContent(c *checker, v *value, p *path) {
 			c.errf(&r, "must be a non-empty dictionary of property names to translations")
 			continue
 		}
-		c.customValue(&m.val, &r)
+		for j := range m.val.obj {
+			t := &m.val.obj[j]
+			s := r.child(t.key)
+			if !isPropertyName(t.key) {
+				c.errf(&s, "must be the name of a property: 3 to 250 characters of a-z, 0-9 and '_', starting with a letter")
+				continue
+			}
+			c.customValue("", &t.val, &s)
+		}
 	}
 }
 

@@ -1,7 +1,5 @@
 package stix
 
-import "strings"
-
 // isTypeName reports whether s is a STIX type name: 3 to 250 characters of
 // a-z, 0-9 and '-', starting with a letter, with no "--" and no trailing
 // hyphen (either would make identifiers ambiguous).
@@ -19,27 +17,6 @@ func isTypeName(s string) bool {
 			}
 		default:
 			return false
-		}
-	}
-	return true
-}
-
-// isLangTag is a structural check of an RFC 5646 language tag: subtags of
-// 1 to 8 letters or digits separated by '-', the first of letters only.
-func isLangTag(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i, sub := range strings.Split(s, "-") {
-		if len(sub) < 1 || len(sub) > 8 {
-			return false
-		}
-		for j := 0; j < len(sub); j++ {
-			ch := sub[j]
-			letter := ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z'
-			if !letter && (i == 0 || !(ch >= '0' && ch <= '9')) {
-				return false
-			}
 		}
 	}
 	return true

@@ -75,6 +75,7 @@ func (c *checker) validateObject(v *value) *kizuna.Object {
 		} else {
 			obj.ID = idv.s
 			uuidVersion = ver
+			c.warnUpper(idv.s, &ip)
 		}
 	}
 
@@ -123,7 +124,13 @@ func (c *checker) validateObject(v *value) *kizuna.Object {
 func (c *checker) envelope(v *value, obj *kizuna.Object, spec *typeSpec) {
 	var created, modified time.Time
 	if cv := v.get("created"); cv != nil && cv.kind == kString {
-		created = c.preciseTimestamp(cv, "created")
+		if spec == specs["marking-definition"] {
+			// A marking-definition is a timestamp, not a version: STIX
+			// sets no precision for it.
+			created = tsOf(cv)
+		} else {
+			created = c.preciseTimestamp(cv, "created")
+		}
 	}
 	if mv := v.get("modified"); mv != nil && mv.kind == kString {
 		modified = c.preciseTimestamp(mv, "modified")

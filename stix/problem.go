@@ -74,7 +74,12 @@ func (p *path) write(b *strings.Builder) {
 	}
 }
 
+// isPlainName reports whether a key can follow a '.' in a JSON path: a
+// name of letters, digits and '_' that does not start with a digit.
 func isPlainName(s string) bool {
+	if s != "" && s[0] >= '0' && s[0] <= '9' {
+		return false
+	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {

@@ -1,10 +1,10 @@
 package stix
 
 import (
-	"encoding/base64"
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -12,29 +12,33 @@ import (
 type pkind uint8
 
 const (
-	tString    pkind = iota // string
-	tStrings                // non-empty list of strings
-	tTimestamp              // timestamp
-	tBool                   // boolean
-	tInt                    // integer, optionally within [min, max]
-	tFloat                  // number, optionally within [min, max]
-	tRef                    // identifier of one of vals (any type when empty)
-	tRefs                   // non-empty list of identifiers
-	tDict                   // dictionary
-	tHashes                 // hashes dictionary
-	tKillChain              // list of kill-chain-phase
-	tOV                     // open vocabulary: values outside vals are warnings
-	tOVs                    // list of open vocabulary values
-	tEnum                   // enumeration: values outside vals are errors
-	tEnums                  // list of enumeration values
-	tBinary                 // base64 binary
-	tHex                    // hexadecimal string
-	tObject                 // object described by shape
-	tObjects                // non-empty list of objects described by shape
-	tAny                    // any value but null
-	tReserved               // reserved by the specification: MUST NOT be used
-	tForbidden              // not a property of this type: MUST NOT be present
-	tHandled                // checked by validateObject itself
+	tString          pkind = iota // string
+	tStrings                      // non-empty list of strings
+	tTimestamp                    // timestamp
+	tBool                         // boolean
+	tInt                          // integer, optionally within [min, max]
+	tFloat                        // number, optionally within [min, max]
+	tRef                          // identifier of one of vals (any type when empty)
+	tRefs                         // non-empty list of identifiers
+	tDict                         // dictionary
+	tHashes                       // hashes dictionary
+	tKillChain                    // list of kill-chain-phase
+	tOV                           // open vocabulary: values outside vals are warnings
+	tOVs                          // list of open vocabulary values
+	tEnum                         // enumeration: values outside vals are errors
+	tEnums                        // list of enumeration values
+	tBinary                       // base64 binary
+	tHex                          // hexadecimal string
+	tObject                       // object described by shape
+	tObjects                      // non-empty list of objects described by shape
+	tAny                          // any value but null
+	tCharset                      // character set name of the IANA registry
+	tURI                          // absolute RFC 3986 URI
+	tSecondTimestamp              // timestamp precise to the second, without fraction
+	tLanguages                    // non-empty list of language tags or ISO 639-2 codes
+	tReserved                     // reserved by the specification: MUST NOT be used
+	tForbidden                    // not a property of this type: MUST NOT be present
+	tHandled                      // checked by validateObject itself
 )
 
 // prop describes one property.
@@ -71,7 +75,12 @@ var (
 	pAnyRef    = prop{kind: tRef}
 	pAnyRefs   = prop{kind: tRefs}
 	pReserved  = prop{kind: tReserved}
-	pForbidden = prop{kind: tForbidden}
+	pCharset   = prop{kind: tCharset}
+	pURI       = prop{kind: tURI}
+	// pSecondTimestamp is a timestamp STIX requires to be precise to the
+	// second (windows-pebinary-ext's time_date_stamp).
+	pSecondTimestamp = prop{kind: tSecondTimestamp}
+	pForbidden       = prop{kind: tForbidden}
 )
 
 func intRange(min, max float64) prop { return prop{kind: tInt, min: min, max: max, ranged: true} }
@@ -144,21 +153,25 @@ func (c *checker) checkProp(pr prop, v *value, p *path) {
 	case tOVs, tEnums:
 		c.list(v, p, func(e *value, q *path) { c.vocab(e, q, pr) })
 	case tBinary:
-		if c.wantString(v, p) {
-			if _, err := base64.StdEncoding.DecodeString(v.s); err != nil {
-				c.errf(p, "must be base64 (RFC 4648) binary: %v", err)
-			}
-		}
+		c.binary(v, p)
 	case tHex:
-		if c.wantString(v, p) && !isHex(v.s) {
-			c.errf(p, "must be a hexadecimal string with an even number of digits")
-		}
+		c.hex(v, p)
 	case tObject:
 		c.object(v, p, pr.shape)
 	case tObjects:
 		c.list(v, p, func(e *value, q *path) { c.object(e, q, pr.shape) })
 	case tAny:
-		c.customValue(v, p)
+		c.customValue("", v, p)
+	case tSecondTimestamp:
+		if _, ok := c.timestamp(v, p); ok && strings.IndexByte(v.s, '.') >= 0 {
+			c.errf(p, "must be precise to the second, without fractional seconds")
+		}
+	case tURI:
+		c.uriProp(v, p)
+	case tCharset:
+		c.charset(v, p)
+	case tLanguages:
+		c.list(v, p, func(e *value, q *path) { c.softwareLanguage(e, q) })
 	case tReserved:
 		c.errf(p, "is reserved by STIX 2.1 and must not be used")
 	case tForbidden:
@@ -307,51 +320,3 @@ func (c *checker) shapeProps(v *value, p *path, s *shape, common map[string]prop
 }
 
 func (c *checker) check(v *value, p *path, s *shape) { s.check(c, v, p) }
-
-// customProperty applies the STIX 2.1 rules for a property the
-// specification does not define.
-func (c *checker) customProperty(m *member, p *path, toplevelExt bool) {
-	if !isPropertyName(m.key) {
-		c.errf(p, "property names must be 3 to 250 characters of a-z, 0-9 and '_'")
-		return
-	}
-	if !toplevelExt && !(len(m.key) > 2 && m.key[0] == 'x' && m.key[1] == '_') {
-		c.warnf(p, "custom property names should start with \"x_\" (or be defined by an extension)")
-	}
-	c.customValue(&m.val, p)
-}
-
-// customValue checks that a custom value is a STIX value: no nulls and no
-// empty lists anywhere in it.
-func (c *checker) customValue(v *value, p *path) {
-	switch v.kind {
-	case kNull:
-		c.errf(p, "must not be null")
-	case kArray:
-		if len(v.arr) == 0 {
-			c.errf(p, "must not be an empty list")
-		}
-		for i := range v.arr {
-			q := p.at(i)
-			c.customValue(&v.arr[i], &q)
-		}
-	case kObject:
-		for i := range v.obj {
-			q := p.child(v.obj[i].key)
-			c.customValue(&v.obj[i].val, &q)
-		}
-	}
-}
-
-func isPropertyName(s string) bool {
-	if len(s) < 3 || len(s) > 250 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
-			return false
-		}
-	}
-	return true
-}

@@ -4,13 +4,13 @@ var pPort = intRange(0, 65535)
 
 var scoSpecs = map[string]*typeSpec{
 	"artifact": {idProps: []string{"hashes", "payload_bin"}, shape: shape{props: map[string]prop{
-		"mime_type": pString, "payload_bin": pBinary, "url": pString, "hashes": pHashes,
+		"mime_type": pString, "payload_bin": pBinary, "url": pURI, "hashes": pHashes,
 		"encryption_algorithm": enum(enumEncryptionAlgorithm...), "decryption_key": pString},
 		check: checkArtifact}},
 	"autonomous-system": {idProps: []string{"number"}, shape: shape{required: []string{"number"}, props: map[string]prop{
 		"number": pNonNeg, "name": pString, "rir": pString}}},
 	"directory": {idProps: []string{"path"}, shape: shape{required: []string{"path"}, props: map[string]prop{
-		"path": pString, "path_enc": pString, "ctime": pTimestamp, "mtime": pTimestamp, "atime": pTimestamp,
+		"path": pString, "path_enc": pCharset, "ctime": pTimestamp, "mtime": pTimestamp, "atime": pTimestamp,
 		"contains_refs": refs("file", "directory")}}},
 	"domain-name": {idProps: []string{"value"}, shape: shape{required: []string{"value"}, props: map[string]prop{
 		"value": pString, "resolves_to_refs": refs("ipv4-addr", "ipv6-addr", "domain-name")},
@@ -26,7 +26,7 @@ var scoSpecs = map[string]*typeSpec{
 		"raw_email_ref": ref("artifact")},
 		check: checkEmailMessage}},
 	"file": {idProps: []string{"hashes", "name", "extensions", "parent_directory_ref"}, shape: shape{props: map[string]prop{
-		"hashes": pHashes, "size": pNonNeg, "name": pString, "name_enc": pString, "magic_number_hex": pHex,
+		"hashes": pHashes, "size": pNonNeg, "name": pString, "name_enc": pCharset, "magic_number_hex": pHex,
 		"mime_type": pString, "ctime": pTimestamp, "mtime": pTimestamp, "atime": pTimestamp,
 		"parent_directory_ref": ref("directory"), "contains_refs": refs("SCO"), "content_ref": ref("artifact")},
 		check: func(c *checker, v *value, p *path) {
@@ -46,7 +46,7 @@ var scoSpecs = map[string]*typeSpec{
 				"image_height": pNonNeg, "image_width": pNonNeg, "bits_per_pixel": pNonNeg, "exif_tags": pDict}},
 			"windows-pebinary-ext": {required: []string{"pe_type"}, props: map[string]prop{
 				"pe_type": ov(vocabWindowsPEType...), "imphash": pString, "machine_hex": pHex,
-				"number_of_sections": pNonNeg, "time_date_stamp": pTimestamp, "pointer_to_symbol_table_hex": pHex,
+				"number_of_sections": pNonNeg, "time_date_stamp": pSecondTimestamp, "pointer_to_symbol_table_hex": pHex,
 				"number_of_symbols": pNonNeg, "size_of_optional_header": pNonNeg, "characteristics_hex": pHex,
 				"file_header_hashes": pHashes, "optional_header": object(peOptionalHeaderShape),
 				"sections": objects(peSectionShape)}},
@@ -103,10 +103,10 @@ var scoSpecs = map[string]*typeSpec{
 				"service_type": enum(enumServiceType...), "service_status": enum(enumServiceStatus...)}},
 		}},
 	"software": {idProps: []string{"name", "cpe", "swid", "vendor", "version"}, shape: shape{required: []string{"name"}, props: map[string]prop{
-		"name": pString, "cpe": pString, "swid": pString, "languages": pStrings, "vendor": pString, "version": pString}}},
+		"name": pString, "cpe": pString, "swid": pString, "languages": {kind: tLanguages}, "vendor": pString, "version": pString},
+		check: checkCPE}},
 	"url": {idProps: []string{"value"}, shape: shape{required: []string{"value"}, props: map[string]prop{
-		"value": pString},
-		check: checkURLValue}},
+		"value": pURI}}},
 	"user-account": {idProps: []string{"account_type", "user_id", "account_login"}, shape: shape{props: map[string]prop{
 		"user_id": pString, "credential": pString, "account_login": pString, "account_type": ov(vocabAccountType...),
 		"display_name": pString, "is_service_account": pBool, "is_privileged": pBool, "can_escalate_privs": pBool,
@@ -120,7 +120,7 @@ var scoSpecs = map[string]*typeSpec{
 	"windows-registry-key": {idProps: []string{"key", "values"}, shape: shape{props: map[string]prop{
 		"key": pString, "values": objects(registryValueShape), "modified_time": pTimestamp,
 		"creator_user_ref": ref("user-account"), "number_of_subkeys": pNonNeg},
-		check: atLeastOneOwn("windows-registry-key")}},
+		check: checkRegistryKey}},
 	"x509-certificate": {idProps: []string{"hashes", "serial_number"}, shape: shape{props: map[string]prop{
 		"is_self_signed": pBool, "hashes": pHashes, "version": pString, "serial_number": pString,
 		"signature_algorithm": pString, "issuer": pString, "validity_not_before": pTimestamp,

@@ -2,7 +2,7 @@ package stix
 
 import (
 	"net/netip"
-	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -36,6 +36,48 @@ func checkArtifact(c *checker, v *value, p *path) {
 	if v.get("decryption_key") != nil && v.get("encryption_algorithm") == nil {
 		q := p.child("decryption_key")
 		c.errf(&q, "must not be present without encryption_algorithm")
+	}
+	if m := v.get("mime_type"); m != nil && m.kind == kString && !isMediaType(m.s) {
+		q := p.child("mime_type")
+		c.errf(&q, "%q is not a media type of the IANA registry's form (type/subtype, type one of %s)", truncate(m.s, 64), strings.Join(mediaTopTypes, ", "))
+	}
+}
+
+// mediaTopTypes are the top-level types of the IANA Media Types registry.
+var mediaTopTypes = []string{"application", "audio", "font", "image", "message", "model", "multipart", "text", "video"}
+
+// isMediaType checks the form of a registered media type: a top-level type
+// of the registry, '/', and a subtype of letters, digits and ".+_-".
+// Whether the registry lists the subtype is not checked: it grows every
+// month, and a node would refuse new types until it is updated.
+func isMediaType(s string) bool {
+	slash := strings.IndexByte(s, '/')
+	if slash < 0 || !slices.Contains(mediaTopTypes, s[:slash]) || slash == len(s)-1 {
+		return false
+	}
+	for i := slash + 1; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(".+_-", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// checkRegistryKey requires a property of the key's own and the hive of
+// key written out: STIX 2.1 forbids the abbreviations (HKLM for
+// HKEY_LOCAL_MACHINE).
+func checkRegistryKey(c *checker, v *value, p *path) {
+	atLeastOneOwn("windows-registry-key")(c, v, p)
+	k := v.get("key")
+	if k == nil || k.kind != kString {
+		return
+	}
+	hive, _, _ := strings.Cut(k.s, "\\")
+	switch strings.ToUpper(hive) {
+	case "HKLM", "HKCC", "HKCR", "HKCU", "HKU":
+		q := p.child("key")
+		c.errf(&q, "the hive %q must be written out in full (HKEY_LOCAL_MACHINE, not HKLM)", hive)
 	}
 }
 
@@ -119,22 +161,6 @@ func isMAC(s string) bool {
 		}
 	}
 	return true
-}
-
-// checkURLValue requires an RFC 3986 URL: it parses, and has a scheme.
-func checkURLValue(c *checker, v *value, p *path) {
-	s := v.get("value")
-	if s == nil || s.kind != kString {
-		return
-	}
-	q := p.child("value")
-	u, err := url.Parse(s.s)
-	switch {
-	case err != nil:
-		c.errf(&q, "is not an RFC 3986 URL: %v", err)
-	case u.Scheme == "":
-		c.errf(&q, "is not an RFC 3986 URL: it has no scheme")
-	}
 }
 
 // checkEmailValue requires an RFC 5322 addr-spec: local-part@domain, without

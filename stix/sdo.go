@@ -1,6 +1,7 @@
 package stix
 
 import (
+	"strings"
 	"time"
 )
 
@@ -56,7 +57,7 @@ var sdoSpecs = map[string]*typeSpec{
 		"indicator_types": ovs(vocabIndicatorType...), "pattern": pString, "pattern_type": ov(vocabPatternType...),
 		"pattern_version": pString, "valid_from": pTimestamp, "valid_until": pTimestamp,
 		"kill_chain_phases": pKillChain}),
-		check: ordered("valid_from", "valid_until", true)}},
+		check: checkIndicator}},
 	"infrastructure": {shape: shape{required: []string{"name"}, props: merge(named, map[string]prop{
 		"infrastructure_types": ovs(vocabInfrastructureType...), "aliases": pStrings,
 		"kill_chain_phases": pKillChain, "first_seen": pTimestamp, "last_seen": pTimestamp}),
@@ -67,7 +68,7 @@ var sdoSpecs = map[string]*typeSpec{
 		"secondary_motivations": ovs(vocabAttackMotivation...)}),
 		check: ordered("first_seen", "last_seen", false)}},
 	"location": {shape: shape{props: merge(named, map[string]prop{
-		"latitude": floatRange(-90, 90), "longitude": floatRange(-180, 180), "precision": floatRange(0, 1e308),
+		"latitude": floatRange(-90, 90), "longitude": floatRange(-180, 180), "precision": pFloatAny,
 		"region": ov(vocabRegion...), "country": pString, "administrative_area": pString, "city": pString,
 		"street_address": pString, "postal_code": pString}),
 		check: checkLocation}},
@@ -128,9 +129,14 @@ func checkLocation(c *checker, v *value, p *path) {
 		}
 		c.errf(&q, "latitude and longitude must be present together")
 	}
-	if v.get("precision") != nil && !(lat && lon) {
+	if pv := v.get("precision"); pv != nil {
 		q := p.child("precision")
-		c.errf(&q, "precision needs latitude and longitude")
+		if !(lat && lon) {
+			c.errf(&q, "precision needs latitude and longitude")
+		}
+		if pv.kind == kNumber && strings.HasPrefix(pv.s, "-") {
+			c.warnf(&q, "a precision is a distance in meters and should not be negative")
+		}
 	}
 	if cv := v.get("country"); cv != nil && cv.kind == kString && !isCountryCode(cv.s) {
 		q := p.child("country")

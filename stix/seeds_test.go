@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 )
@@ -22,7 +23,7 @@ func TestWriteFuzzSeeds(t *testing.T) {
 	for _, typ := range validTypes(t) {
 		seeds = append(seeds, MustReadFile(t, filepath.Join("valid", typ+".json")))
 	}
-	for _, tc := range append(append([]mutation{}, invalidCases...), warningCases...) {
+	for _, tc := range slices.Concat(invalidCases, warningCases, acceptedCases, rejectedCases) {
 		seeds = append(seeds, tc.build(t))
 	}
 	bundles, err := filepath.Glob(filepath.Join("testdata", "bundle", "*.json"))

@@ -112,19 +112,18 @@ var commonSCO = map[string]prop{
 	"granular_markings":   objects(granularMarkingShape),
 	"defanged":            pBool,
 	"extensions":          pHandled,
+	// Reserved for every object, observables included.
+	"severity": pReserved, "action": pReserved, "usernames": pReserved, "phone_numbers": pReserved,
+	"addresses": pReserved,
 }
 
 var externalReferenceShape = &shape{
 	required: []string{"source_name"},
 	props: map[string]prop{
-		"source_name": pString, "description": pString, "url": pString,
+		"source_name": pString, "description": pString, "url": pURI,
 		"hashes": pHashes, "external_id": pString,
 	},
-	check: func(c *checker, v *value, p *path) {
-		if v.get("description") == nil && v.get("url") == nil && v.get("external_id") == nil {
-			c.errf(p, "an external reference needs description, url or external_id besides source_name")
-		}
-	},
+	check: checkExternalReference,
 }
 
 var granularMarkingShape = &shape{

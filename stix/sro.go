@@ -8,7 +8,7 @@ var sroSpecs = map[string]*typeSpec{
 		check: func(c *checker, v *value, p *path) {
 			if rt := v.get("relationship_type"); rt != nil && rt.kind == kString && !isRelationshipType(rt.s) {
 				q := p.child("relationship_type")
-				c.errf(&q, "must be 3 to 250 characters of a-z, 0-9 and '-'")
+				c.errf(&q, "must be 1 to 250 characters of a-z, 0-9 and '-'")
 			}
 			c.order(v, p, "start_time", "stop_time", true)
 		}}},
@@ -20,15 +20,6 @@ var sroSpecs = map[string]*typeSpec{
 		check: ordered("first_seen", "last_seen", false)}},
 }
 
-func isRelationshipType(s string) bool {
-	if len(s) < 3 || len(s) > 250 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
+// isRelationshipType: STIX 2.1 limits relationship types to a-z, 0-9 and
+// '-' and sets no minimum length (the limit of 250 is that of all names).
+func isRelationshipType(s string) bool { return isLowerName(s, 1, '-') }

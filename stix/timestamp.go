@@ -6,8 +6,9 @@ import (
 )
 
 // ParseTimestamp parses a STIX timestamp: RFC 3339 in UTC with the 'Z'
-// designator, "YYYY-MM-DDTHH:mm:ss[.s+]Z", with at most nine fractional
-// digits (the precision time.Time holds, so that versions compare exactly).
+// designator, "YYYY-MM-DDTHH:mm:ss[.s+]Z", with any number of fractional
+// digits. The result holds nanoseconds: digits beyond the ninth are
+// dropped, so two timestamps that differ only there are the same instant.
 func ParseTimestamp(s string) (time.Time, error) {
 	t, _, err := parseTimestamp(s)
 	return t, err
@@ -49,18 +50,22 @@ func parseTimestamp(s string) (time.Time, int, error) {
 		if rest[0] != '.' || len(rest) == 1 {
 			return bad("malformed fractional seconds")
 		}
-		if len(rest)-1 > 9 {
-			return bad("more than nine fractional digits")
-		}
 		digits = len(rest) - 1
-		v, ok := num(20, digits)
-		if !ok {
+		if _, ok := num(20, digits); !ok {
 			return bad("malformed fractional seconds")
 		}
-		frac = v
+		// time.Time holds nanoseconds: further digits are read but
+		// dropped, as RFC 3339 leaves the precision to the writer.
+		frac, _ = num(20, min(digits, 9))
 		for i := digits; i < 9; i++ {
 			frac *= 10
 		}
+	}
+	if year == 0 {
+		// RFC 3339 reads 0000, but STIX tools built on common date
+		// libraries cannot represent a year before 1: refuse it here
+		// rather than hand on an object that others cannot read.
+		return bad("year 0000 is out of range")
 	}
 	if month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || sec > 59 {
 		return bad("field out of range")

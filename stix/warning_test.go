@@ -18,6 +18,8 @@ var warningCases = []mutation{
 	{"kill chain phase with capitals", "attack-pattern", map[string]any{"kill_chain_phases": []any{map[string]any{"kill_chain_name": "Lockheed Martin", "phase_name": "delivery"}}}, nil, "$.kill_chain_phases[0].kill_chain_name", "lowercase"},
 	{"deprecated objects", "observed-data", map[string]any{"objects": map[string]any{"0": map[string]any{"type": "ipv4-addr", "value": "198.51.100.3"}}}, []string{"object_refs"}, "$.objects", "deprecated"},
 	{"custom type without x-", "x-acme", map[string]any{"type": "acme-widget", "id": "acme-widget--4e9b6b1e-4c34-4b5c-9ac1-a6b1c0d1e2f3"}, nil, "$.type", `should start with "x-"`},
+	{"id in upper case", "indicator", map[string]any{"id": "indicator--8E2E2D2B-17D4-4CBF-938F-98EE46B3CD3E"}, nil, "$.id", "lowercase"},
+	{"reference in upper case", "indicator", map[string]any{"created_by_ref": "identity--311B2D2D-F010-4473-83EC-1EDF84858F4C"}, nil, "$.created_by_ref", "lowercase"},
 	{"STIX 2.0 custom extension", "file", map[string]any{"extensions": map[string]any{"x-acme-ext": map[string]any{"x_score": 1}}}, nil, "$.extensions['x-acme-ext']", "deprecated"},
 	{"country not ISO 3166-1 alpha-2", "location", map[string]any{"country": "Japan"}, nil, "$.country", "ISO 3166-1"},
 	{"sector outside the vocabulary", "identity", map[string]any{"sectors": []any{"banking"}}, nil, "$.sectors[0]", "not in the suggested vocabulary"},

@@ -31,6 +31,10 @@ func TestDependenciesPointInward(t *testing.T) {
 		"federation":              {"", "stix"},
 		"mock":                    {""},
 		"internal/testkit":        {"", "stix"},
+		"internal/uuidv5":         {},
+		"feed":                    {"", "pattern", "stix", "internal/uuidv5"},
+		"misp":                    {"", "pattern", "stix", "internal/uuidv5"},
+		"source":                  {""},
 	}
 	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, "./...").Output()
 	if err != nil {

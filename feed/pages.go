@@ -11,11 +11,13 @@ import (
 // ctx: the export then holds exactly what the reader may read, redacted as
 // the reader sees it. Set filter.Versions.Last so that each object comes
 // once, and IncludeRaw (the exporters read the objects' JSON; ETag does
-// not need it).
+// not need it). The stream may be read more than once, each time from the
+// first page.
 func Pages(ctx context.Context, store kizuna.ObjectStore, filter kizuna.ObjectFilter) Objects {
 	return func(yield func(*kizuna.Object, error) bool) {
+		f := filter // each pass over the stream starts at the first page
 		for {
-			page, err := store.FindObjects(ctx, filter)
+			page, err := store.FindObjects(ctx, f)
 			if err != nil {
 				yield(nil, err)
 				return
@@ -28,7 +30,7 @@ func Pages(ctx context.Context, store kizuna.ObjectStore, filter kizuna.ObjectFi
 			if !page.More {
 				return
 			}
-			filter.Next = page.Next
+			f.Next = page.Next
 		}
 	}
 }

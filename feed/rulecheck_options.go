@@ -411,7 +411,9 @@ func unhex(c byte) byte {
 	return c - '0'
 }
 
-func isHexDigit(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
+func isHexDigit(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
 
 // metadata checks "key value, key value": keys are words, values are not
 // empty and hold no comma (which would end the item).

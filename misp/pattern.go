@@ -15,13 +15,13 @@ type cmp struct {
 	numSet bool
 }
 
-func eq(path, value string) cmp           { return cmp{path: path, op: "=", str: value} }
-func eqInt(path string, n int64) cmp      { return cmp{path: path, op: "=", num: n, numSet: true} }
-func subset(path, cidr string) cmp        { return cmp{path: path, op: "ISSUBSET", str: cidr} }
-func (c cmp) typ() string                 { t, _, _ := strings.Cut(c.path, ":"); return t }
-func (c cmp) withPath(p string) cmp       { c.path = p; return c }
-func (c cmp) String() string              { return c.path + " " + c.op + " " + c.literal() }
-func quote(s string) string               { return "'" + escaper.Replace(s) + "'" }
+func eq(path, value string) cmp      { return cmp{path: path, op: "=", str: value} }
+func eqInt(path string, n int64) cmp { return cmp{path: path, op: "=", num: n, numSet: true} }
+func subset(path, cidr string) cmp   { return cmp{path: path, op: "ISSUBSET", str: cidr} }
+func (c cmp) typ() string            { t, _, _ := strings.Cut(c.path, ":"); return t }
+func (c cmp) withPath(p string) cmp  { c.path = p; return c }
+func (c cmp) String() string         { return c.path + " " + c.op + " " + c.literal() }
+func quote(s string) string          { return "'" + escaper.Replace(s) + "'" }
 func (c cmp) literal() string {
 	if c.numSet {
 		return strconv.FormatInt(c.num, 10)

@@ -163,7 +163,10 @@ func TestRoundTripThroughMISPExport(t *testing.T) {
 	}
 	got := map[string]bool{}
 	for _, raw := range out {
-		var o struct{ Pattern string; ObjectMarkingRefs []string `json:"object_marking_refs"` }
+		var o struct {
+			Pattern           string
+			ObjectMarkingRefs []string `json:"object_marking_refs"`
+		}
 		json.Unmarshal(raw, &o)
 		if o.Pattern != "" {
 			got[o.Pattern] = true

@@ -41,6 +41,14 @@ func contentOf(s string) string {
 // the documentation says must be escaped (" ; \) are escaped, control
 // characters become spaces.
 func quoteText(s string) string {
+	plain := true
+	for i := 0; i < len(s) && plain; i++ {
+		c := s[i]
+		plain = c >= 0x20 && c < 0x7f && c != '"' && c != ';' && c != '\\'
+	}
+	if plain {
+		return `"` + s + `"`
+	}
 	var b strings.Builder
 	b.WriteByte('"')
 	for _, r := range s {
@@ -86,6 +94,14 @@ func (r *rule) add(opts ...string) { r.opts = append(r.opts, opts...) }
 
 func (r *rule) text(msg string, meta []string, classtype string, sid uint32, rev int64) string {
 	var b strings.Builder
+	size := len(r.header) + len(msg) + len(classtype) + 64
+	for _, o := range r.opts {
+		size += len(o) + 2
+	}
+	for _, m := range meta {
+		size += len(m) + 2
+	}
+	b.Grow(size)
 	b.WriteString(r.header)
 	b.WriteString(" (msg:")
 	b.WriteString(quoteText(msg))

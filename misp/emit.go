@@ -3,6 +3,7 @@ package misp
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/kizuna-dev/kizuna/pattern"
@@ -175,7 +176,10 @@ func (cv *conversion) object(where string, o *Object) {
 		for i := range o.Attribute {
 			a := &o.Attribute[i]
 			aw := fmt.Sprintf("%s: Attribute[%d]", where, i)
-			if isStandalone(a.Type) {
+			// The hash of a section (pe-section, elf-section) is not the
+			// hash of a file.
+			section := strings.Contains(o.Name, "section") && hashNames[a.Type] != ""
+			if isStandalone(a.Type) && !section {
 				cv.attribute(aw, a, base)
 				continue
 			}
@@ -229,8 +233,9 @@ func (cv *conversion) object(where string, o *Object) {
 				r.notMapped(aw, p.attr, "no observable for this relation in an observation")
 				continue
 			}
+			base := len(scos) // the refs of m.scos count from its start
 			for _, x := range m.scos {
-				x.refs = shift(x.refs, len(scos))
+				x.refs = shift(x.refs, base)
 				scos = append(scos, x)
 			}
 		}

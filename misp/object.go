@@ -154,6 +154,6 @@ var standalone = []string{"ip-src", "ip-dst", "ip-src|port", "ip-dst|port", "dom
 	"sha3-224", "sha3-256", "sha3-384", "sha3-512", "ssdeep", "tlsh", "filename|md5", "filename|sha1",
 	"filename|sha256", "filename|sha512", "malware-sample", "mutex", "regkey", "regkey|value", "mac-address",
 	"x509-fingerprint-sha1", "x509-fingerprint-md5", "x509-fingerprint-sha256", "snort", "yara", "sigma",
-	"stix2-pattern", "vulnerability", "threat-actor", "campaign-name", "AS", "imphash", "user-agent"}
+	"stix2-pattern", "vulnerability", "threat-actor", "campaign-name", "AS", "imphash", "user-agent", "link"}
 
 func isStandalone(t string) bool { return slices.Contains(standalone, t) }

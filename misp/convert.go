@@ -99,7 +99,14 @@ func (cv *conversion) modifiedAt(ts Number) time.Time {
 
 // id derives an object's id from the MISP UUIDs it comes from.
 func (cv *conversion) id(typ string, parts ...string) string {
-	return typ + "--" + uuidv5.New(namespace, typ+":"+strings.Join(parts, ":"))
+	norm := make([]string, len(parts))
+	for i, p := range parts {
+		norm[i] = p
+		if _, err := uuidv5.Parse(p); err == nil {
+			norm[i] = strings.ToLower(p) // MISP writes UUIDs in either case
+		}
+	}
+	return typ + "--" + uuidv5.New(namespace, typ+":"+strings.Join(norm, ":"))
 }
 
 // sdo fills the common properties of a domain object.
@@ -120,15 +127,18 @@ func (cv *conversion) sdo(o map[string]any, id string, modified time.Time, marks
 }
 
 // emit adds an object, once: an observable two attributes name is written
-// once when its content is the same.
+// once. An id already written with other content keeps its first content.
 func (cv *conversion) emit(o map[string]any) {
 	id := o["id"].(string)
 	if i, ok := cv.ids[id]; ok {
 		a, _ := json.Marshal(cv.objs[i])
 		b, _ := json.Marshal(o)
-		if string(a) == string(b) {
-			return
+		if string(a) != string(b) {
+			// Two elements with one UUID, or one observable under two
+			// markings: one id may hold one content per version.
+			cv.c.Report.problem(cv.where, "%s: a second, different object with this id is not written", id)
 		}
+		return
 	}
 	cv.ids[id] = len(cv.objs)
 	cv.objs = append(cv.objs, o)

@@ -111,7 +111,7 @@ func (cv *conversion) observation(uuid string, scos []sco, firstSeen, lastSeen s
 			o[k] = v
 		}
 		for k, refs := range scos[i].refs {
-			if len(refs) == 1 && k[len(k)-4:] == "_ref" {
+			if len(refs) == 1 && strings.HasSuffix(k, "_ref") {
 				o[k] = build(refs[0])
 				continue
 			}

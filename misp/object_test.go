@@ -42,3 +42,31 @@ func TestObservationOfGroupedObjectRefs(t *testing.T) {
 		}(), "; "))
 	}
 }
+
+// Two attributes with one UUID (a malformed export) give one indicator, the
+// first, and a problem: never two objects with one id in one import.
+func TestDuplicateUUIDs(t *testing.T) {
+	c := testConverter(t)
+	ev := event(t, `{"Event":{"uuid":"5e000000-0000-4000-8000-000000000006","info":"t","date":"2023-11-01","distribution":"0","Attribute":[
+	  {"uuid":"5F000000-0000-4000-8000-000000000001","type":"domain","value":"first.example","to_ids":true},
+	  {"uuid":"5f000000-0000-4000-8000-000000000001","type":"domain","value":"second.example","to_ids":true}]}}`)
+	objs, err := c.Convert("t.json", ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]bool{}
+	for _, raw := range objs {
+		var o struct{ ID string }
+		json.Unmarshal(raw, &o)
+		if ids[o.ID] {
+			t.Errorf("%s twice", o.ID)
+		}
+		ids[o.ID] = true
+		if strings.Contains(string(raw), "second.example") {
+			t.Errorf("the second attribute replaced the first: %s", raw)
+		}
+	}
+	if c.Report.ProblemCount != 1 || !strings.Contains(c.Report.Problems[0].Reason, "a second, different object with this id") {
+		t.Errorf("problems %v", c.Report.Problems)
+	}
+}

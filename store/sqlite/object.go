@@ -41,8 +41,8 @@ func (tx *writeTx) preparePut(ctx context.Context, seq int64) (*putTx, error) {
 		{&p.findVersion, `SELECT hash, date_added FROM objects WHERE collection = ? AND id = ? AND version = ?`},
 		{&p.findHash, `SELECT version, date_added FROM objects WHERE collection = ? AND id = ? AND hash = ? ORDER BY version LIMIT 1`},
 		{&p.insert, `INSERT INTO objects (collection, date_added, id, version, type, spec_version, created, modified,
-			revoked, created_by_ref, marking_refs, granular_markings, label_id, portions, hash, origin, raw)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+			revoked, created_by_ref, marking_refs, granular_markings, label_id, portions, hash, origin, owner, raw)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&p.findLabel, `SELECT id FROM labels WHERE encoding = ?`},
 		{&p.insertLabel, `INSERT INTO labels (encoding) VALUES (?)`},
 		{&p.savepoint, `SAVEPOINT put_object`},
@@ -292,7 +292,7 @@ func (p *putTx) insertRow(ctx context.Context, o *kizuna.Object, res *kizuna.Put
 	}
 	r, err := p.insert.ExecContext(ctx, p.seq, added, o.ID, version, o.Type, o.SpecVersion,
 		nullMicros(o.Created), nullMicros(o.Modified), o.Revoked, o.CreatedByRef, markingRefs, granular,
-		sf.labelID, portions, o.Hash, o.Origin, []byte(o.Raw))
+		sf.labelID, portions, o.Hash, o.Origin, ownerColumn(o), []byte(o.Raw))
 	if err != nil {
 		return false, err
 	}

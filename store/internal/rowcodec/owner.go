@@ -51,6 +51,7 @@ func IDs(objs []*kizuna.Object) []string {
 type OwnerTx struct {
 	before  map[string]*kizuna.Owner
 	current map[string]*kizuna.Owner
+	makers  map[string]*kizuna.Object // the version that made each new record
 }
 
 // NewOwnerTx starts from the records read inside the transaction.
@@ -59,7 +60,7 @@ func NewOwnerTx(records map[string]*kizuna.Owner) *OwnerTx {
 	for id, r := range records {
 		current[id] = r
 	}
-	return &OwnerTx{before: records, current: current}
+	return &OwnerTx{before: records, current: current, makers: map[string]*kizuna.Object{}}
 }
 
 // Check returns the error that refuses o given the id's record as the
@@ -94,12 +95,9 @@ func (t *OwnerTx) Check(o *kizuna.Object, stored func(o *kizuna.Object) (bool, e
 func (t *OwnerTx) Stored(o *kizuna.Object) {
 	rec := t.current[o.ID]
 	switch {
-	case rec == nil && o.Owner != nil:
-		r := *o.Owner
-		r.ID = o.ID
-		t.current[o.ID] = &r
 	case rec == nil:
-		t.current[o.ID] = kizuna.DefaultOwner(o)
+		t.current[o.ID] = MadeRecord(o)
+		t.makers[o.ID] = o
 	case o.Owner != nil && o.WriteBasis != nil && !kizuna.SameOwner(o.Owner, rec):
 		r := *o.Owner
 		r.ID = o.ID
@@ -119,6 +117,21 @@ func (t *OwnerTx) Stored(o *kizuna.Object) {
 func settles(o *kizuna.Object, rec *kizuna.Owner) bool {
 	return o.WriteBasis == nil && o.Type == "marking-definition" && rec != nil && rec.Content == kizuna.ContestedContent
 }
+
+// MadeRecord is the record o makes as the first version of its id: the
+// one it carries, else kizuna.DefaultOwner.
+func MadeRecord(o *kizuna.Object) *kizuna.Owner {
+	if o.Owner == nil {
+		return kizuna.DefaultOwner(o)
+	}
+	r := *o.Owner
+	r.ID = o.ID
+	return &r
+}
+
+// Maker returns the version whose storing made the id's record in this
+// batch, or nil.
+func (t *OwnerTx) Maker(id string) *kizuna.Object { return t.makers[id] }
 
 // Changes returns the records the batch made, in id order: those of ids
 // that had none when the transaction began, and those it replaced.

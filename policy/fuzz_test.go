@@ -1,6 +1,7 @@
 package policy_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"strings"
@@ -96,12 +97,16 @@ func FuzzWriteMeta(f *testing.F) {
 		`{"type":"marking-definition","definition_type":"statement","definition":{"statement":"x"}}`,
 		`{"type":"marking-definition","extensions":{"extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d":{"extension_type":"property-extension","tlp_2_0":"red"}}}`,
 		`{"type":"ipv4-addr","value":"192.0.2.1","object_marking_refs":["x"],"x_kizuna_provenance":{}}`,
+		`{"type":"ipv4-addr","value":"192.0.2.2","x_kizuna_provenance":{"node":"identity--usa-node"}}`,
 		`[]`, `null`, `{"extensions":[]}`, `"x"`,
 	} {
 		f.Add([]byte(seed))
 	}
 	w := newWorld(f)
+	w.p.SetAgency(relayAgency{})
 	pr := reader("fuzz", orgJP, "JPN", nil, "JPN:kimitsu", "USA:TOP SECRET")
+	peer := reader("node", orgJP2, "JPN", nil)
+	peer.Roles = append(peer.Roles, kizuna.RolePeer)
 	ctx := as(pr)
 	rec := &kizuna.Owner{ID: "ipv4-addr--f0000000-0000-4000-8000-000000000002", Organization: orgUS, Content: "k"}
 	f.Fuzz(func(t *testing.T, raw []byte) {
@@ -120,6 +125,13 @@ func FuzzWriteMeta(f *testing.F) {
 		key, kerr := policy.ContentKey(sco)
 		if _, err := w.p.CheckWrite(ctx, pr, sco, sco.Label, policy.Stored{Owner: rec}); kerr == nil && key != rec.Content && kizuna.ErrorCode(err) != kizuna.EFORBIDDEN {
 			t.Fatalf("another organisation's observable with another content: %v", err)
+		}
+		// A peer acts for the owner only in relaying what the owner's
+		// node signed, whatever else the object says.
+		_, err = w.p.CheckWrite(as(peer), peer, sco, sco.Label, policy.Stored{Owner: rec})
+		signed := bytes.Contains(raw, []byte("identity--usa-node"))
+		if err == nil && !signed && kerr == nil && key != rec.Content {
+			t.Fatalf("a peer stored another content of an organisation it relays for, without that node's signature: %s", raw)
 		}
 	})
 }

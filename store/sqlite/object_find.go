@@ -229,6 +229,9 @@ func (db *DB) DeleteObject(ctx context.Context, collection, id string, versions 
 		var q selectQuery
 		q.where(`o.collection = ?`, seq)
 		q.objectConditions([]string{id}, nil, nil, access, versions, "o")
+		if err := tx.pinOwner(ctx, id); err != nil {
+			return 0, err
+		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM objects WHERE pk IN (SELECT o.pk FROM objects o WHERE `+q.conds()+`)`, q.args...)
 		if err != nil {
 			return 0, formatError(err, "deleting object %s", id)

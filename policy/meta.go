@@ -1,0 +1,66 @@
+package policy
+
+import (
+	"context"
+
+	"github.com/kizuna-dev/kizuna"
+)
+
+// metaLabel returns the label of a meta object that carries no marking of
+// its own, and whether obj is one. Meta objects are what a reader needs to
+// interpret other objects, so they do not take the collection's default
+// marking:
+//
+//   - a marking-definition is labelled with what it expresses, without its
+//     TLP (a TLP level is no secret): a classification marking is readable
+//     by exactly those who may read what it marks, a statement or TLP
+//     marking by everyone who may read the collection, an uninterpretable
+//     one by nobody (like what it marks);
+//   - an extension-definition, a canonical object (reserved ids) and the
+//     identity of an organisation the storing principal may name as
+//     creator (its own, one it acts for; for the operator's imports, one
+//     the request names as created_by_ref, or the operator's own) are
+//     readable by everyone who may read the collection.
+//
+// Any other identity (a victim, a sector body) is an ordinary object.
+func (p *Policy) metaLabel(ctx context.Context, obj *kizuna.Object) (kizuna.AccessLabel, bool, []string) {
+	if _, canonical := canonicalHash(obj.ID); canonical {
+		return kizuna.AccessLabel{}, true, nil
+	}
+	switch obj.Type {
+	case "marking-definition":
+		in := p.interpret(obj)
+		l := in.label
+		l.TLP = ""
+		if len(in.reasons) > 0 {
+			l.Uninterpretable = append(l.Uninterpretable, obj.ID)
+		}
+		return l, true, nil
+	case "extension-definition":
+		return kizuna.AccessLabel{}, true, nil
+	case "identity":
+		if p.isCreatorIdentity(ctx, obj) {
+			return kizuna.AccessLabel{}, true, nil
+		}
+	}
+	return kizuna.AccessLabel{}, false, nil
+}
+
+// isCreatorIdentity reports whether the identity obj is one that the work
+// in ctx may name as the creator of objects.
+func (p *Policy) isCreatorIdentity(ctx context.Context, obj *kizuna.Object) bool {
+	if w := operatorFrom(ctx); w != nil {
+		return obj.ID == w.org || w.creators[obj.ID]
+	}
+	_, ok := p.actsAs(kizuna.PrincipalFromContext(ctx), obj.ID, obj)
+	return ok
+}
+
+// checkReserved refuses content other than the canonical one under a
+// reserved id, whoever stores it (the operator's imports included).
+func checkReserved(obj *kizuna.Object) error {
+	if h, ok := canonicalHash(obj.ID); ok && obj.Hash != h {
+		return kizuna.Errorf(kizuna.EINVALID, "%s: the id is reserved: every kizuna node holds its official definition, and only an identical copy may be stored (rule %s)", obj.ID, RuleWriteReserved)
+	}
+	return nil
+}

@@ -88,6 +88,14 @@ func MustFixture(tb testing.TB, cfg taxii.Config) *fixture {
 			}
 			return nil, kizuna.Errorf(kizuna.ENOTFOUND, "no principal")
 		},
+		FindPrincipalByNameFn: func(ctx context.Context, name string) (*kizuna.Principal, error) {
+			for _, p := range tokens {
+				if p.Name == name {
+					return p, nil
+				}
+			}
+			return nil, kizuna.Errorf(kizuna.ENOTFOUND, "no principal")
+		},
 	}
 	f.srv = taxii.NewServer(cfg)
 	f.srv.Objects, f.srv.Collections, f.srv.Statuses = f.objects, f.collections, f.statuses

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/netip"
 	"sync"
+	"time"
 
 	"github.com/kizuna-dev/kizuna"
 )
@@ -33,11 +34,22 @@ type Config struct {
 	// DefaultPageSize is the page size when a request gives no limit
 	// (default 100, never above MaxPageSize).
 	DefaultPageSize int
-	// Workers is the number of POST envelopes processed at once (default 2).
+	// Workers is the number of POST envelopes processed at once (default
+	// 2). Envelopes of one principal into one collection are processed one
+	// after another, in the order they were accepted, whatever the number
+	// of workers.
 	Workers int
 	// QueueSize is how many accepted POST envelopes may wait for a worker
 	// (default 64); a POST beyond it is refused with 503.
 	QueueSize int
+	// SyncWait is how long the answer to a POST of at most SyncObjects
+	// objects waits for their ingest (default DefaultSyncWait). When the
+	// ingest ends in time, the answer is the final status (complete, with
+	// its successes and failures); otherwise, and for larger envelopes, it
+	// is the pending status, to be polled. A negative SyncWait always
+	// answers pending.
+	SyncWait    time.Duration
+	SyncObjects int
 	// IngestBatch is how many objects of one envelope are ingested before
 	// the status resource is updated (default 500).
 	IngestBatch int
@@ -72,6 +84,8 @@ const (
 	DefaultWorkers          = 2
 	DefaultQueueSize        = 64
 	DefaultIngestBatch      = 500
+	DefaultSyncWait         = time.Second
+	DefaultSyncObjects      = 1000
 )
 
 func (c Config) withDefaults() Config {
@@ -95,6 +109,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.QueueSize <= 0 {
 		c.QueueSize = DefaultQueueSize
+	}
+	if c.SyncWait == 0 {
+		c.SyncWait = DefaultSyncWait
+	}
+	if c.SyncObjects <= 0 {
+		c.SyncObjects = DefaultSyncObjects
 	}
 	if c.IngestBatch <= 0 {
 		c.IngestBatch = DefaultIngestBatch

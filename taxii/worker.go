@@ -2,127 +2,32 @@ package taxii
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"slices"
-	"sync"
 
 	"github.com/kizuna-dev/kizuna"
 )
 
-// ingestJob is one accepted POST envelope.
-type ingestJob struct {
-	ctx     context.Context // the request's, for its principal and request id
-	status  *kizuna.Status
-	objects []json.RawMessage
-}
-
-// ingestQueue runs a fixed number of workers over a bounded queue. A slot is
-// reserved before the status is stored, so that an accepted POST always has
-// room and a refused one leaves nothing behind.
-type ingestQueue struct {
-	s     *Server
-	slots chan struct{}
-	jobs  chan *ingestJob
-
-	mu       sync.RWMutex
-	closed   bool
-	inflight sync.WaitGroup
-	workers  sync.WaitGroup
-
-	// base is cancelled when a Shutdown deadline passes, to abandon the
-	// envelopes still being ingested.
-	base   context.Context
-	cancel context.CancelFunc
-}
-
-func newIngestQueue(s *Server, workers, size int) *ingestQueue {
-	q := &ingestQueue{
-		s:     s,
-		slots: make(chan struct{}, workers+size),
-		jobs:  make(chan *ingestJob, workers+size),
-	}
-	q.base, q.cancel = context.WithCancel(context.Background())
-	for range workers {
-		q.workers.Add(1)
-		go q.run()
-	}
-	return q
-}
-
-// reserve takes a slot, or reports false when the queue is full or closed.
-func (q *ingestQueue) reserve() bool {
-	q.mu.RLock()
-	defer q.mu.RUnlock()
-	if q.closed {
-		return false
-	}
-	select {
-	case q.slots <- struct{}{}:
-		q.inflight.Add(1)
-		return true
-	default:
-		return false
-	}
-}
-
-// backlog is the number of accepted envelopes not yet ingested.
-func (q *ingestQueue) backlog() int { return len(q.slots) }
-
-// release gives back a slot reserved for a job that will not be submitted.
-func (q *ingestQueue) release() {
-	<-q.slots
-	q.inflight.Done()
-}
-
-// submit hands a job to the workers; it never blocks, as the job holds a
-// slot and the channel has room for every slot.
-func (q *ingestQueue) submit(job *ingestJob) {
-	job.ctx = context.WithoutCancel(job.ctx)
-	q.jobs <- job
-}
-
-func (q *ingestQueue) run() {
-	defer q.workers.Done()
-	for job := range q.jobs {
-		q.process(job)
-		q.release()
-	}
-}
-
-// shutdown refuses new jobs and waits for the accepted ones.
-func (q *ingestQueue) shutdown(ctx context.Context) error {
-	q.mu.Lock()
-	already := q.closed
-	q.closed = true
-	q.mu.Unlock()
-	done := make(chan struct{})
-	go func() {
-		q.inflight.Wait()
-		if !already {
-			close(q.jobs)
-		}
-		q.workers.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		q.cancel()
-		return ctx.Err()
-	}
-}
-
-// process ingests a job in batches, updating the status after each batch so
-// that a client polling a large POST sees the pendings shrink.
-func (q *ingestQueue) process(job *ingestJob) {
+// process ingests a job in batches, with the rights its principal holds
+// now, updating the status after each batch so that a client polling a
+// large POST sees the pendings shrink. It returns the final status.
+func (q *ingestQueue) process(job *ingestJob) *kizuna.Status {
 	ctx, cancel := context.WithCancel(job.ctx)
 	defer cancel()
 	stop := context.AfterFunc(q.base, cancel)
 	defer stop()
 
 	s, st := q.s, job.status
+	p, err := s.currentPrincipal(ctx)
+	if err != nil {
+		st.Failures = append(st.Failures, failAll(st.Pendings, kizuna.ErrorMessage(err))...)
+		st.Pendings = nil
+		st.Status = kizuna.StatusComplete
+		s.updateStatus(ctx, st)
+		return snapshot(st)
+	}
+	ctx = kizuna.NewContextWithPrincipal(ctx, p)
+
 	batch := s.cfg.IngestBatch
 	for start := 0; start < len(job.objects); start += batch {
 		end := min(start+batch, len(job.objects))
@@ -154,9 +59,48 @@ func (q *ingestQueue) process(job *ingestJob) {
 		if end == len(job.objects) {
 			st.Status = kizuna.StatusComplete
 		}
-		if uerr := s.Statuses.UpdateStatus(ctx, snapshot(st)); uerr != nil {
-			s.Logger.ErrorContext(ctx, "taxii status update failed", slog.String("status", st.ID), slog.String("error", uerr.Error()))
-		}
+		s.updateStatus(ctx, st)
+	}
+	return snapshot(st)
+}
+
+// currentPrincipal returns the principal of the envelope as the store holds
+// it now, not as it was when the envelope was accepted: a principal revoked
+// meanwhile stores nothing, and one whose roles or clearances changed writes
+// with the new ones.
+func (s *Server) currentPrincipal(ctx context.Context) (*kizuna.Principal, error) {
+	posted := kizuna.PrincipalFromContext(ctx)
+	if posted == nil {
+		return nil, kizuna.Errorf(kizuna.EUNAUTHORIZED, "Not stored: the envelope has no principal.")
+	}
+	p, err := s.Principals.FindPrincipalByName(ctx, posted.Name)
+	switch {
+	case kizuna.ErrorCode(err) == kizuna.ENOTFOUND, err == nil && (p.ID != posted.ID || p.RevokedAt != nil):
+		return nil, kizuna.Errorf(kizuna.EUNAUTHORIZED, "Not stored: principal %q was revoked before this envelope was processed.", posted.Name)
+	case err != nil:
+		s.Logger.ErrorContext(ctx, "taxii principal lookup failed", slog.String("principal", posted.ID),
+			slog.String("request_id", kizuna.RequestIDFromContext(ctx)), slog.String("error", err.Error()))
+		return nil, kizuna.Errorf(kizuna.EINTERNAL, "Not stored: the node could not check the principal that posted; post again.")
+	}
+	return p, nil
+}
+
+// failAll turns pending details into failures with the message.
+func failAll(pendings []kizuna.StatusDetail, message string) []kizuna.StatusDetail {
+	out := make([]kizuna.StatusDetail, len(pendings))
+	for i, d := range pendings {
+		d.Message = message
+		out[i] = d
+	}
+	return out
+}
+
+// updateStatus stores st; a failure is logged, as the objects are stored
+// whatever the status says (and the node settles unfinished statuses at its
+// next start).
+func (s *Server) updateStatus(ctx context.Context, st *kizuna.Status) {
+	if err := s.Statuses.UpdateStatus(ctx, snapshot(st)); err != nil {
+		s.Logger.ErrorContext(ctx, "taxii status update failed", slog.String("status", st.ID), slog.String("error", err.Error()))
 	}
 }
 

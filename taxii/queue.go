@@ -120,29 +120,34 @@ func (q *ingestQueue) submit(job *ingestJob) {
 	}
 }
 
-// run processes the oldest envelope of each ready lane, then puts the lane
+// run processes the oldest envelopes of each ready lane, then puts the lane
 // back at the end of the line if it has more, so that one busy principal
-// does not starve the others.
+// does not starve the others. The envelopes stay in the lane while they
+// are processed, so that those accepted meanwhile queue behind them.
 func (q *ingestQueue) run() {
 	defer q.workers.Done()
 	for l := range q.ready {
 		q.laneMu.Lock()
-		job := l.jobs[0]
+		jobs := q.takeGroup(l)
 		q.laneMu.Unlock()
 
-		job.final = q.process(job)
-		close(job.done)
+		q.process(jobs)
+		for _, job := range jobs {
+			close(job.done)
+		}
 
 		q.laneMu.Lock()
-		l.jobs[0] = nil
-		l.jobs = l.jobs[1:]
+		clear(l.jobs[:len(jobs)])
+		l.jobs = l.jobs[len(jobs):]
 		if len(l.jobs) > 0 {
 			q.ready <- l
 		} else {
 			delete(q.lanes, l.key)
 		}
 		q.laneMu.Unlock()
-		q.release()
+		for range jobs {
+			q.release()
+		}
 	}
 }
 

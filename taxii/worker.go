@@ -2,66 +2,126 @@ package taxii
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"slices"
+	"sync"
 
 	"github.com/kizuna-dev/kizuna"
 )
 
-// process ingests a job in batches, with the rights its principal holds
-// now, updating the status after each batch so that a client polling a
-// large POST sees the pendings shrink. It returns the final status.
-func (q *ingestQueue) process(job *ingestJob) *kizuna.Status {
-	ctx, cancel := context.WithCancel(job.ctx)
+// process ingests a group of envelopes taken together from the head of one
+// lane (takeGroup), with the rights their principal holds now, and sets
+// each job's final status.
+//
+// One envelope is ingested in batches of Config.IngestBatch objects, its
+// status updated after each, so that a client polling a large POST sees
+// the pendings shrink. Several small envelopes are ingested in one call:
+// under load a lane's envelopes wait for one another, and each call has a
+// cost of its own (the principal's lookup, the store's transaction) that a
+// group of envelopes shares. The objects of the group are committed
+// together, in the order the envelopes were accepted, except that the
+// ingester stores marking-definitions before the objects of its call.
+func (q *ingestQueue) process(jobs []*ingestJob) {
+	ctx, cancel := context.WithCancel(jobs[0].ctx)
 	defer cancel()
 	stop := context.AfterFunc(q.base, cancel)
 	defer stop()
 
-	s, st := q.s, job.status
+	s := q.s
 	p, err := s.currentPrincipal(ctx)
-	if err != nil {
-		st.Failures = append(st.Failures, failAll(st.Pendings, kizuna.ErrorMessage(err))...)
-		st.Pendings = nil
-		st.Status = kizuna.StatusComplete
-		s.updateStatus(ctx, st)
-		return snapshot(st)
+	switch {
+	case err != nil:
+		for _, job := range jobs {
+			job.status.Failures = append(job.status.Failures, failAll(job.status.Pendings, kizuna.ErrorMessage(err))...)
+			job.status.Pendings = nil
+		}
+	case len(jobs) == 1:
+		s.ingestInBatches(kizuna.NewContextWithPrincipal(ctx, p), jobs[0])
+	default:
+		ctx = kizuna.NewContextWithPrincipal(ctx, p)
+		var objects []json.RawMessage
+		for _, job := range jobs {
+			objects = append(objects, job.objects...)
+		}
+		results, err := s.ingest(ctx, jobs[0].status, objects)
+		for _, job := range jobs {
+			n := len(job.objects)
+			recordResults(job.status, results[:min(n, len(results))], err, n)
+			results = results[min(n, len(results)):]
+		}
 	}
-	ctx = kizuna.NewContextWithPrincipal(ctx, p)
+	var wg sync.WaitGroup
+	for _, job := range jobs {
+		job.status.Status = kizuna.StatusComplete
+		job.final = snapshot(job.status)
+		// Status writes that arrive together share a transaction.
+		wg.Go(func() { s.updateStatus(ctx, job.final) })
+	}
+	wg.Wait()
+}
 
-	batch := s.cfg.IngestBatch
+// takeGroup returns the envelopes at the head of l that process takes
+// together: the oldest, and those after it while the objects number at
+// most Config.IngestBatch. Call it with laneMu held.
+func (q *ingestQueue) takeGroup(l *lane) []*ingestJob {
+	n, total := 1, len(l.jobs[0].objects)
+	for n < len(l.jobs) && total+len(l.jobs[n].objects) <= q.s.cfg.IngestBatch {
+		total += len(l.jobs[n].objects)
+		n++
+	}
+	return l.jobs[:n:n]
+}
+
+// ingestInBatches ingests one envelope in batches, storing its status after
+// each batch but the last (process stores the final one).
+func (s *Server) ingestInBatches(ctx context.Context, job *ingestJob) {
+	st, batch := job.status, s.cfg.IngestBatch
 	for start := 0; start < len(job.objects); start += batch {
 		end := min(start+batch, len(job.objects))
-		results, err := s.Ingester.Ingest(ctx, st.Collection, job.objects[start:end])
-		if err != nil && kizuna.ErrorCode(err) == kizuna.EINTERNAL {
-			s.Logger.ErrorContext(ctx, "taxii ingest failed", slog.String("status", st.ID),
-				slog.String("collection", st.Collection), slog.String("request_id", kizuna.RequestIDFromContext(ctx)),
-				slog.String("error", err.Error()))
+		results, err := s.ingest(ctx, st, job.objects[start:end])
+		recordResults(st, results, err, end-start)
+		if end < len(job.objects) {
+			s.updateStatus(ctx, st)
 		}
-		for i := start; i < end; i++ {
-			claimed := st.Pendings[i-start]
-			switch {
-			case err != nil:
-				claimed.Message = kizuna.ErrorMessage(err)
-				st.Failures = append(st.Failures, claimed)
-			case i-start >= len(results):
-				claimed.Message = "Internal error: the ingester returned no result for this object."
-				st.Failures = append(st.Failures, claimed)
-			default:
-				d := resultDetail(results[i-start], claimed)
-				if results[i-start].Err != nil {
-					st.Failures = append(st.Failures, d)
-				} else {
-					st.Successes = append(st.Successes, d)
-				}
+	}
+}
+
+// ingest runs the ingester on objects for the collection of st, logging an
+// internal failure of the whole call.
+func (s *Server) ingest(ctx context.Context, st *kizuna.Status, objects []json.RawMessage) ([]kizuna.PutResult, error) {
+	results, err := s.Ingester.Ingest(ctx, st.Collection, objects)
+	if err != nil && kizuna.ErrorCode(err) == kizuna.EINTERNAL {
+		s.Logger.ErrorContext(ctx, "taxii ingest failed", slog.String("status", st.ID),
+			slog.String("collection", st.Collection), slog.String("request_id", kizuna.RequestIDFromContext(ctx)),
+			slog.String("error", err.Error()))
+	}
+	return results, err
+}
+
+// recordResults moves the first n pendings of st to its successes or
+// failures, after the results of their ingest, or err when the whole call
+// failed.
+func recordResults(st *kizuna.Status, results []kizuna.PutResult, err error, n int) {
+	for i := range n {
+		claimed := st.Pendings[i]
+		switch {
+		case err != nil:
+			claimed.Message = kizuna.ErrorMessage(err)
+			st.Failures = append(st.Failures, claimed)
+		case i >= len(results):
+			claimed.Message = "Internal error: the ingester returned no result for this object."
+			st.Failures = append(st.Failures, claimed)
+		default:
+			d := resultDetail(results[i], claimed)
+			if results[i].Err != nil {
+				st.Failures = append(st.Failures, d)
+			} else {
+				st.Successes = append(st.Successes, d)
 			}
 		}
-		st.Pendings = st.Pendings[end-start:]
-		if end == len(job.objects) {
-			st.Status = kizuna.StatusComplete
-		}
-		s.updateStatus(ctx, st)
 	}
-	return snapshot(st)
+	st.Pendings = st.Pendings[n:]
 }
 
 // currentPrincipal returns the principal of the envelope as the store holds
@@ -95,7 +155,7 @@ func failAll(pendings []kizuna.StatusDetail, message string) []kizuna.StatusDeta
 	return out
 }
 
-// updateStatus stores st; a failure is logged, as the objects are stored
+// updateStatus stores a copy of st; a failure is logged, as the objects are stored
 // whatever the status says (and the node settles unfinished statuses at its
 // next start).
 func (s *Server) updateStatus(ctx context.Context, st *kizuna.Status) {

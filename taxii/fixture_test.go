@@ -191,6 +191,19 @@ func (s *memStatuses) FindStatusByID(ctx context.Context, id string) (*kizuna.St
 	return &cp, nil
 }
 
+func (s *memStatuses) FindPendingStatuses(ctx context.Context) ([]*kizuna.Status, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []*kizuna.Status
+	for _, st := range s.m {
+		if st.Status == kizuna.StatusPending {
+			cp := *st
+			out = append(out, &cp)
+		}
+	}
+	return out, nil
+}
+
 // request describes one HTTP request of a test.
 type request struct {
 	method, path, token, accept, contentType string

@@ -114,6 +114,17 @@ func serve(ctx context.Context, e *env, cfg serveConfig, ln net.Listener, logger
 		fmt.Fprintf(e.stdout, "admin token (also in %s/%s, shown only now): %s\n", cfg.Data, adminTokenFile, init.AdminToken)
 	}
 
+	// The envelopes a previous run accepted and did not finish (a crash, a
+	// kill) are settled before any new one is accepted.
+	settled, err := taxii.SettleInterrupted(ctx, n.store, n.store)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("settling interrupted TAXII statuses: %w", err)
+	}
+	if settled > 0 {
+		logger.Warn("settled TAXII statuses left pending by an interrupted run", "statuses", settled)
+	}
+
 	stopFed, err := n.startFederation(ctx, fedOptions{CatchUp: cfg.FedCatchUp})
 	if err != nil {
 		ln.Close()

@@ -95,7 +95,8 @@ func TestMigrateAndRefuseNewer(t *testing.T) {
 	for _, m := range ms {
 		fsys["m/"+m.Name] = &fstest.MapFile{Data: []byte(m.SQL)}
 	}
-	fsys[fmt.Sprintf("m/%04d_future.sql", len(ms)+1)] = &fstest.MapFile{Data: []byte(`ALTER TABLE objects ADD COLUMN future BIGINT`)}
+	latest := ms[len(ms)-1].Number
+	fsys[fmt.Sprintf("m/%04d_future.sql", latest+1)] = &fstest.MapFile{Data: []byte(`ALTER TABLE objects ADD COLUMN future BIGINT`)}
 	newer, err := open(ctx, dsn, func() ([]migration, error) { return loadMigrations(fsys, "m") })
 	if err != nil {
 		t.Fatalf("newer binary: %v", err)
@@ -109,8 +110,8 @@ func TestMigrateAndRefuseNewer(t *testing.T) {
 	newer.Close()
 
 	_, err = Open(ctx, dsn)
-	if kizuna.ErrorCode(err) != kizuna.ESCHEMA || kizuna.ErrorMessage(err) != "data directory was written by a newer kizuna (schema 2 > 1); upgrade kizuna" {
-		t.Fatalf("older binary: %v, want ESCHEMA naming schema 2 > 1", err)
+	if want := fmt.Sprintf("data directory was written by a newer kizuna (schema %d > %d); upgrade kizuna", latest+1, latest); kizuna.ErrorCode(err) != kizuna.ESCHEMA || kizuna.ErrorMessage(err) != want {
+		t.Fatalf("older binary: %v, want ESCHEMA %q", err, want)
 	}
 }
 

@@ -30,8 +30,8 @@ func firstMigrations(tb testing.TB, n int) func() ([]migration, error) {
 func TestMigrateOlderDatabase(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "kizuna.db")
-	db, all := openWithoutLast(t, path)
-	older := len(all) - 1
+	// The older binary stops before 0004, which moved the audit log.
+	db, all, older := openBefore(t, path, 4)
 	coll := storetest.MustCollection(t, db)
 	sdo := func(name string) *kizuna.Object {
 		return storetest.NewObject(storetest.ObjectID("indicator", 1), storetest.MustTime(t, "2025-06-01T00:00:00Z"), storetest.LabelGreen, name)
@@ -169,19 +169,24 @@ func TestLoadMigrationsRejectsBadNames(t *testing.T) {
 	}
 }
 
-// openWithoutLast creates a database at path as a binary without the last
-// migration would, and returns it with every embedded migration.
-func openWithoutLast(t *testing.T, path string) (*DB, []migration) {
+// openBefore creates a database at path as a binary whose migrations stop
+// before the one numbered number would, and returns it with every embedded
+// migration and the number of migrations the older binary has.
+func openBefore(t *testing.T, path string, number int) (*DB, []migration, int) {
 	t.Helper()
 	all, err := embeddedMigrations()
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := open(context.Background(), path, firstMigrations(t, len(all)-1))
+	older := 0
+	for older < len(all) && all[older].Number < number {
+		older++
+	}
+	db, err := open(context.Background(), path, firstMigrations(t, older))
 	if err != nil {
 		t.Fatalf("older binary creating the database: %v", err)
 	}
-	return db, all
+	return db, all, older
 }
 
 // reopen closes db and opens the database at path again, as the current

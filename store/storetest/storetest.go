@@ -54,6 +54,7 @@ func Run(t *testing.T, open func(t *testing.T) kizuna.Store) {
 		{"Collections", testCollections},
 		{"Principals", testPrincipals},
 		{"Statuses", testStatuses},
+		{"PendingStatuses", testPendingStatuses},
 		{"Audit", testAudit},
 	}
 	for _, tt := range tests {

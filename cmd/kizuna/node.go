@@ -310,7 +310,9 @@ func (n *node) httpHandler(ctx context.Context, cfg serveConfig, m *metrics) (ht
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
 	})
-	mux.Handle("GET /metrics", m.handler())
+	if cfg.MetricsListen == "" {
+		mux.Handle("GET /metrics", ts.ProtectRole(kizuna.RoleAdmin, m.handler()))
+	}
 	mux.Handle("/taxii2/", ts.Handler())
 	mux.Handle("/api/v1/", ts.Protect(apiServer.Handler()))
 	shutdown := func(ctx context.Context) error {

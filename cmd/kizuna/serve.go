@@ -40,6 +40,10 @@ type serveConfig struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For the
 	// node believes (taxii.Config.TrustedProxies).
 	TrustedProxies []netip.Prefix
+	// MetricsListen, when set, is the address of a listener serving
+	// /metrics without credentials; the main address then serves none.
+	// Without it, /metrics is on the main address for admin principals.
+	MetricsListen string
 }
 
 func runServe(ctx context.Context, e *env, args []string) error {
@@ -62,6 +66,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs.IntVar(&cfg.PostQueue, "post-queue", taxii.DefaultQueueSize, "TAXII POST envelopes that may wait to be ingested; past them a POST is answered 503 with Retry-After")
 	var proxies listFlag
 	fs.Var(&proxies, "trusted-proxy", "address or CIDR of a reverse proxy in front of the node, whose X-Forwarded-For names the client (repeatable)")
+	fs.StringVar(&cfg.MetricsListen, "metrics-listen", "", "address serving Prometheus metrics at /metrics without credentials (bind it where only monitoring reaches); without it, /metrics is on --listen and needs an admin's credentials")
 	fs.IntVar(&cfg.AuthFailures, "auth-failures", 30, "failed authentications allowed per client address per minute; past them its requests are answered 429 (0: no limit)")
 	var lf logFlags
 	lf.register(fs)
@@ -139,6 +144,16 @@ func serve(ctx context.Context, e *env, cfg serveConfig, ln net.Listener, logger
 
 	m := newMetrics()
 	m.registerFederation(n.fed)
+	if cfg.MetricsListen != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsListen)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("--metrics-listen: %w", err)
+		}
+		stopMetrics := m.serveSeparately(mln, logger)
+		defer stopMetrics(context.Background())
+		fmt.Fprintf(e.stdout, "Prometheus metrics: http://%s/metrics\n", mln.Addr())
+	}
 	handler, shutdownApp, err := n.httpHandler(ctx, cfg, m)
 	if err != nil {
 		ln.Close()

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -206,6 +207,27 @@ func (s *Server) routes(mux *http.ServeMux) {
 // Allow) from 404.
 var methods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
 
+// InFront returns a handler that serves /taxii2 and every path below it
+// with the TAXII server and passes other requests to next. A ServeMux in
+// front would answer some of those paths itself, the ones not in canonical
+// form ("/taxii2//", "/taxii2/./api/") with redirects carrying an HTML
+// body; every answer under /taxii2/ is the TAXII server's.
+func (s *Server) InFront(next http.Handler) http.Handler {
+	h := s.Handler()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if IsTAXIIPath(r.URL.Path) {
+			h.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// IsTAXIIPath reports whether the TAXII server answers for path.
+func IsTAXIIPath(path string) bool {
+	return path == strings.TrimSuffix(DiscoveryPath, "/") || strings.HasPrefix(path, DiscoveryPath)
+}
+
 // dispatch routes the request, answering unknown paths and wrong methods
 // with TAXII error objects instead of the mux's plain-text ones.
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
@@ -214,7 +236,10 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, r, err)
 			return
 		}
-		s.mux.ServeHTTP(w, r)
+		// The mux redirects a path without its trailing slash, or not in
+		// canonical form, to the canonical one; the redirect carries
+		// no body, where the mux would write HTML.
+		s.mux.ServeHTTP(&bareRedirects{ResponseWriter: w}, r)
 		return
 	}
 	var allow []string
@@ -265,3 +290,27 @@ func joinComma(list []string) string {
 	}
 	return out
 }
+
+// bareRedirects drops the body and content type of a redirect.
+type bareRedirects struct {
+	http.ResponseWriter
+	redirect bool
+}
+
+func (w *bareRedirects) WriteHeader(code int) {
+	if code >= 300 && code < 400 {
+		w.redirect = true
+		w.Header().Del("Content-Type")
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *bareRedirects) Write(p []byte) (int, error) {
+	if w.redirect {
+		return len(p), nil
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *bareRedirects) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/kizuna-dev/kizuna/taxii"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -85,7 +86,7 @@ func (m *metrics) serveSeparately(ln net.Listener, logger *slog.Logger) func(con
 // instrument counts and times every request. Every label takes its value
 // from a fixed set, so that no request, however invented, adds a series:
 // the route is the ServeMux pattern that matched (ids in URLs never become
-// labels) or "unmatched", the method one of the standard ones or "other",
+// labels), "/taxii2/" for the TAXII server, or "unmatched", the method one of the standard ones or "other",
 // the code a valid HTTP status or "other".
 func (m *metrics) instrument(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -93,7 +94,11 @@ func (m *metrics) instrument(next http.Handler) http.Handler {
 		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
 		next.ServeHTTP(sw, r)
 		route := r.Pattern
-		if route == "" {
+		switch {
+		case route != "":
+		case taxii.IsTAXIIPath(r.URL.Path):
+			route = taxii.DiscoveryPath // served by the TAXII server, in front of the mux
+		default:
 			route = "unmatched"
 		}
 		method := methodLabel(r.Method)

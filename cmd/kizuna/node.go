@@ -313,11 +313,10 @@ func (n *node) httpHandler(ctx context.Context, cfg serveConfig, m *metrics) (ht
 	if cfg.MetricsListen == "" {
 		mux.Handle("GET /metrics", ts.ProtectRole(kizuna.RoleAdmin, m.handler()))
 	}
-	mux.Handle("/taxii2/", ts.Handler())
 	mux.Handle("/api/v1/", ts.Protect(apiServer.Handler()))
 	shutdown := func(ctx context.Context) error {
 		defer stopMatcher()
 		return ts.Shutdown(ctx)
 	}
-	return mux, shutdown, nil
+	return ts.InFront(mux), shutdown, nil
 }

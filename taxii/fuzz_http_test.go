@@ -13,7 +13,7 @@ import (
 )
 
 // FuzzRequest drives the whole handler with arbitrary methods, paths,
-// queries, headers and bodies: whatever comes in, the answer is never a 500
+// queries, headers and bodies: whatever comes in, the answer is never a 500,
 // every error is a TAXII error object, and a redirect to the canonical path
 // carries no body.
 func FuzzRequest(f *testing.F) {

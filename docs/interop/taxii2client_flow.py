@@ -4,9 +4,11 @@ against TAXII 2.1.
 Usage (the client package on PYTHONPATH, a publisher principal's name and token):
 
     PYTHONPATH=/tmp/taxii2client /usr/bin/python3 docs/interop/taxii2client_flow.py \
-        http://127.0.0.1:8443/taxii2/ NAME TOKEN COLLECTION
+        http://127.0.0.1:8443/taxii2/ NAME TOKEN COLLECTION [CREATOR]
 
 COLLECTION is the id or alias of a collection the principal may read and write.
+The objects posted carry no created_by_ref, as a client's often do; with CREATOR
+(an identity id: the principal's organisation) they name it.
 Each check prints PASS or FAIL with what was seen; the exit status is the number
 of failures (0: the whole flow conforms).
 """
@@ -51,22 +53,31 @@ def stamp(t):
     return t.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (t.microsecond // 1000)
 
 
+CREATOR = None
+
+
+def creator(obj):
+    if CREATOR:
+        obj["created_by_ref"] = CREATOR
+    return obj
+
+
 def indicator(oid, created, modified, n):
-    return {
+    return creator({
         "type": "indicator", "spec_version": "2.1", "id": oid,
         "created": stamp(created), "modified": stamp(modified),
         "name": "interop indicator %d" % n, "pattern_type": "stix",
         "pattern": "[ipv4-addr:value = '198.51.100.%d']" % n,
         "valid_from": stamp(created),
-    }
+    })
 
 
 def malware(oid, t):
-    return {
+    return creator({
         "type": "malware", "spec_version": "2.1", "id": oid,
         "created": stamp(t), "modified": stamp(t),
         "name": "interop malware", "is_family": False,
-    }
+    })
 
 
 def ids(envelope):
@@ -205,8 +216,10 @@ def main(url, user, token, coll):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 5:
+    if len(sys.argv) not in (5, 6):
         sys.exit(__doc__)
-    main(*sys.argv[1:])
+    if len(sys.argv) == 6:
+        CREATOR = sys.argv[5]
+    main(*sys.argv[1:5])
     print("%d failure(s)%s" % (len(failures), (": " + "; ".join(failures)) if failures else ""))
     sys.exit(min(len(failures), 100))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -240,5 +241,55 @@ func TestStatusIsThePostersOnly(t *testing.T) {
 	}
 	if got := MustDecodeStatus(t, n, st.ID, n.tokens["usa-publisher"]); got.SuccessCount != 1 {
 		t.Errorf("the poster reads %+v", got)
+	}
+}
+
+// Envelopes that wait in one lane are ingested together, and each status
+// still reports its own objects, in order: a marking-definition, objects
+// it marks, and an envelope with an invalid object.
+func TestQueuedEnvelopesKeepTheirOwnStatuses(t *testing.T) {
+	n := MustNode(t, taxii.Config{SyncWait: -1})
+	g := newGate(n.ingester, "usa-publisher")
+	n.srv.Ingester = g
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	first := MustPostPending(t, n, "usa-publisher", stixIndicator(1, at, orgUSA, policy.TLP2Clear))
+	<-g.entered
+	md := "marking-definition--" + kizuna.NewUUID()
+	marked := strings.Replace(string(stixIndicator(3, at, orgUSA, policy.TLP2Clear)), `"object_marking_refs":["`, `"object_marking_refs":["`+md+`","`, 1)
+	bad := []byte(`{"type":"indicator","spec_version":"2.1","id":"indicator--` + kizuna.NewUUID() + `"}`)
+	queued := []struct {
+		objects             [][]byte
+		successes, failures int
+	}{
+		{[][]byte{releasability(md), stixIndicator(2, at, orgUSA, policy.TLP2Clear)}, 2, 0},
+		{[][]byte{[]byte(marked)}, 1, 0},
+		{[][]byte{stixIndicator(4, at, orgUSA, policy.TLP2Clear), bad, stixIndicator(5, at, orgUSA, policy.TLP2Clear)}, 2, 1},
+	}
+	ids := make([]string, len(queued))
+	for i, q := range queued {
+		ids[i] = MustPostPending(t, n, "usa-publisher", q.objects...).ID
+	}
+	close(g.open)
+	MustWaitStatus(t, n, first.ID, n.tokens["usa-publisher"])
+	for i, q := range queued {
+		st := MustWaitStatus(t, n, ids[i], n.tokens["usa-publisher"])
+		if st.SuccessCount != q.successes || st.FailureCount != q.failures || st.TotalCount != len(q.objects) {
+			t.Fatalf("envelope %d: %d successes, %d failures of %d; want %d and %d: %+v", i, st.SuccessCount, st.FailureCount, st.TotalCount, q.successes, q.failures, st)
+		}
+		var want []string
+		for _, o := range q.objects {
+			var head struct{ ID string }
+			json.Unmarshal(o, &head)
+			want = append(want, head.ID)
+		}
+		var got []string
+		for _, d := range append(st.Successes, st.Failures...) {
+			got = append(got, d.ID)
+		}
+		for _, id := range want {
+			if !slices.Contains(got, id) {
+				t.Errorf("envelope %d: its status lacks %s: %v", i, id, got)
+			}
+		}
 	}
 }

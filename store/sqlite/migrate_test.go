@@ -30,13 +30,14 @@ func firstMigrations(tb testing.TB, n int) func() ([]migration, error) {
 func TestMigrateOlderDatabase(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "kizuna.db")
-	// The older binary stops before 0004, which moved the audit log.
-	db, all, older := openBefore(t, path, 4)
+	// A binary from before migration 0004, which moved the audit log.
+	db, all := openBefore(t, path, 4)
+	older := 3
 	coll := storetest.MustCollection(t, db)
 	sdo := func(name string) *kizuna.Object {
 		return storetest.NewObject(storetest.ObjectID("indicator", 1), storetest.MustTime(t, "2025-06-01T00:00:00Z"), storetest.LabelGreen, name)
 	}
-	storetest.MustPut(t, db, coll, storetest.NewSCO(storetest.ObjectID("ipv4-addr", 1), "192.0.2.1", storetest.LabelGreen), sdo("first"))
+	putOlder(t, db, coll, storetest.NewSCO(storetest.ObjectID("ipv4-addr", 1), "192.0.2.1", storetest.LabelGreen), sdo("first"))
 	// An older binary kept its audit log in the object database.
 	older3 := olderAuditLog(t, db, 3)
 	// A newer binary that copied the log and stopped before migration
@@ -169,24 +170,24 @@ func TestLoadMigrationsRejectsBadNames(t *testing.T) {
 	}
 }
 
-// openBefore creates a database at path as a binary whose migrations stop
-// before the one numbered number would, and returns it with every embedded
-// migration and the number of migrations the older binary has.
-func openBefore(t *testing.T, path string, number int) (*DB, []migration, int) {
+// openBefore creates a database at path as a binary without migration
+// number and the later ones would, and returns it with every embedded
+// migration.
+func openBefore(t *testing.T, path string, number int) (*DB, []migration) {
 	t.Helper()
 	all, err := embeddedMigrations()
 	if err != nil {
 		t.Fatal(err)
 	}
-	older := 0
-	for older < len(all) && all[older].Number < number {
-		older++
+	n := 0
+	for n < len(all) && all[n].Number < number {
+		n++
 	}
-	db, err := open(context.Background(), path, firstMigrations(t, older))
+	db, err := open(context.Background(), path, firstMigrations(t, n))
 	if err != nil {
 		t.Fatalf("older binary creating the database: %v", err)
 	}
-	return db, all, older
+	return db, all
 }
 
 // reopen closes db and opens the database at path again, as the current

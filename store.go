@@ -13,5 +13,7 @@ type Store interface {
 	PrincipalStore
 	StatusStore
 	AuditStore
+	AuditHeadStore
+	WitnessStore
 	io.Closer
 }

@@ -44,6 +44,8 @@ type serveConfig struct {
 	// /metrics without credentials; the main address then serves none.
 	// Without it, /metrics is on the main address for admin principals.
 	MetricsListen string
+	// Audit tunes the signing and witnessing of the audit log.
+	Audit auditOptions
 }
 
 func runServe(ctx context.Context, e *env, args []string) error {
@@ -68,6 +70,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs.Var(&proxies, "trusted-proxy", "address or CIDR of a reverse proxy in front of the node, whose X-Forwarded-For names the client (repeatable)")
 	fs.StringVar(&cfg.MetricsListen, "metrics-listen", "", "address serving Prometheus metrics at /metrics without credentials (bind it where only monitoring reaches); without it, /metrics is on --listen and needs an admin's credentials")
 	fs.IntVar(&cfg.AuthFailures, "auth-failures", 30, "failed authentications allowed per client address per minute; past them its requests are answered 429 (0: no limit)")
+	cfg.Audit.register(fs)
 	var lf logFlags
 	lf.register(fs)
 	if err := fs.Parse(args); err != nil {
@@ -130,6 +133,14 @@ func serve(ctx context.Context, e *env, cfg serveConfig, ln net.Listener, logger
 		logger.Warn("settled TAXII statuses left pending by an interrupted run", "statuses", settled)
 	}
 
+	// Stopped after the federation (deferred before it), so that the head
+	// signed at shutdown covers everything the node recorded.
+	stopAudit, err := n.startAuditHeads(ctx, cfg.Audit)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopAudit()
 	stopFed, err := n.startFederation(ctx, fedOptions{CatchUp: cfg.FedCatchUp})
 	if err != nil {
 		ln.Close()
@@ -144,6 +155,7 @@ func serve(ctx context.Context, e *env, cfg serveConfig, ln net.Listener, logger
 
 	m := newMetrics()
 	m.registerFederation(n.fed)
+	m.registerAudit(n.heads)
 	if cfg.MetricsListen != "" {
 		mln, err := net.Listen("tcp", cfg.MetricsListen)
 		if err != nil {

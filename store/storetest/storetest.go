@@ -59,6 +59,8 @@ func Run(t *testing.T, open func(t *testing.T) kizuna.Store) {
 		{"Statuses", testStatuses},
 		{"PendingStatuses", testPendingStatuses},
 		{"Audit", testAudit},
+		{"AuditHeads", testAuditHeads},
+		{"Witness", testWitness},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/kizuna-dev/kizuna/policy"
+	"github.com/kizuna-dev/kizuna/taxii"
 )
 
 // ipv4 returns an ipv4-addr observable with the id and value, under the
@@ -141,6 +142,11 @@ func TestOwnerVersionsAndDelete(t *testing.T) {
 	MustDecode(t, r, &versions)
 	if len(versions.Versions) != 2 {
 		t.Errorf("versions: %s", r.body)
+	}
+	var manifest taxii.Manifest
+	MustDecode(t, MustDo(t, w.n, request{path: collectionPath(w.n.shared) + "manifest/?match[version]=all&match[id]=" + url.QueryEscape(id), token: w.n.tokens["jpn-reader"]}), &manifest)
+	if len(manifest.Objects) != 2 {
+		t.Errorf("manifest: %+v", manifest)
 	}
 	del := func(name, query string) int {
 		return MustDo(t, w.n, request{method: http.MethodDelete, path: collectionPath(w.n.shared) + "objects/" + url.PathEscape(id) + "/" + query, token: w.n.tokens[name]}).status

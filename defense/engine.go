@@ -1,0 +1,115 @@
+package defense
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/defense/threshold"
+)
+
+// Engine assesses incidents under every configured nation's scoring model
+// and policy. It is safe for concurrent use: it holds only configuration.
+type Engine struct {
+	sectors *Sectors
+	nations map[string]*Nation
+	order   []string
+}
+
+// New returns an engine over nations (each with a model and a policy).
+func New(sectors *Sectors, nations ...*Nation) (*Engine, error) {
+	e := &Engine{sectors: sectors, nations: map[string]*Nation{}}
+	for _, n := range nations {
+		if n == nil || n.Model == nil || n.Policy == nil {
+			return nil, kizuna.Errorf(kizuna.EINVALID, "a nation needs a scoring model and a policy")
+		}
+		if _, dup := e.nations[n.Code]; dup {
+			return nil, kizuna.Errorf(kizuna.EINVALID, "nation %s is configured twice", n.Code)
+		}
+		e.nations[n.Code] = n
+		e.order = append(e.order, n.Code)
+	}
+	slices.Sort(e.order)
+	return e, nil
+}
+
+// Nations lists the configured nations in code order.
+func (e *Engine) Nations() []string { return slices.Clone(e.order) }
+
+// Nation returns a nation's configuration, or nil.
+func (e *Engine) Nation(code string) *Nation { return e.nations[code] }
+
+// Sectors returns the configured sector vocabulary.
+func (e *Engine) Sectors() *Sectors { return e.sectors }
+
+// Outcome is one nation's result, or why there is none.
+type Outcome struct {
+	Nation string                   `json:"nation"`
+	Result *kizuna.AssessmentResult `json:"result,omitempty"`
+	Error  string                   `json:"error,omitempty"`
+}
+
+// Assess scores the incident under the nation's model and runs its policy
+// on the facts, the severity and the nation's factor answers (nil: none
+// answered). Errors: ENOTFOUND (nation not configured), EINVALID (the
+// model or the policy failed; the message names it and the position).
+func (e *Engine) Assess(nation string, f *kizuna.IncidentFacts, answers *kizuna.FactorAnswers) (*kizuna.AssessmentResult, error) {
+	return e.assess(nation, f, answers, single(f))
+}
+
+func single(f *kizuna.IncidentFacts) threshold.Campaign {
+	return threshold.Campaign{Incidents: 1, Nations: f.AffectedNations, SpanDays: f.DurationHours / 24}
+}
+
+func (e *Engine) assess(nation string, f *kizuna.IncidentFacts, answers *kizuna.FactorAnswers, c threshold.Campaign) (*kizuna.AssessmentResult, error) {
+	n := e.nations[nation]
+	if n == nil {
+		return nil, kizuna.Errorf(kizuna.ENOTFOUND, "no scoring model and policy are configured for %s", nation)
+	}
+	if answers != nil && answers.Nation != "" && answers.Nation != nation {
+		return nil, kizuna.Errorf(kizuna.EINVALID, "%s's factor answers cannot be assessed as %s's", answers.Nation, nation)
+	}
+	sev, err := n.Model.Score(f)
+	if err != nil {
+		return nil, err
+	}
+	res, err := n.Policy.Evaluate(&threshold.Input{Facts: f, Severity: sev, Answers: answers, Campaign: c})
+	if err != nil {
+		return nil, err
+	}
+	return &kizuna.AssessmentResult{
+		Nation: nation, Severity: sev, Policy: n.Policy.Ref(), Level: res.Level,
+		RulesFired: nonNil(res.RulesFired), DecidingRules: nonNil(res.DecidingRules), DecidingFactors: nonNil(res.DecidingFactors),
+	}, nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// AssessAll assesses the incident under every configured nation, each with
+// its own answers (answers[nation], nil when it has none). A nation whose
+// model or policy fails has an Outcome with the error and no result.
+func (e *Engine) AssessAll(f *kizuna.IncidentFacts, answers map[string]*kizuna.FactorAnswers) []Outcome {
+	out := make([]Outcome, 0, len(e.order))
+	for _, n := range e.order {
+		r, err := e.Assess(n, f, answers[n])
+		o := Outcome{Nation: n, Result: r}
+		if err != nil {
+			o.Error = kizuna.ErrorMessage(err)
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+// describe formats a factor answer for people: "high (75)".
+func describe(a *kizuna.FactorAnswer) string {
+	if a == nil {
+		return "unanswered"
+	}
+	return fmt.Sprintf("%s (%d)", a.Degree, a.Confidence)
+}

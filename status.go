@@ -15,7 +15,7 @@ const (
 type Status struct {
 	ID          string // a UUID
 	Collection  string
-	Principal   string // id of the principal that posted; only it and admins may read
+	Principal   string // id of the principal that posted; only it may read the status
 	Status      string // StatusPending or StatusComplete
 	RequestTime time.Time
 	Total       int
@@ -39,4 +39,7 @@ type StatusStore interface {
 	UpdateStatus(ctx context.Context, s *Status) error
 	// FindStatusByID returns a status resource. Errors: ENOTFOUND.
 	FindStatusByID(ctx context.Context, id string) (*Status, error)
+	// FindPendingStatuses returns every status still StatusPending, oldest
+	// request first.
+	FindPendingStatuses(ctx context.Context) ([]*Status, error)
 }

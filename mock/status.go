@@ -13,6 +13,8 @@ type StatusStore struct {
 	CreateStatusFn   func(ctx context.Context, s *kizuna.Status) error
 	UpdateStatusFn   func(ctx context.Context, s *kizuna.Status) error
 	FindStatusByIDFn func(ctx context.Context, id string) (*kizuna.Status, error)
+
+	FindPendingStatusesFn func(ctx context.Context) ([]*kizuna.Status, error)
 }
 
 // CreateStatus calls CreateStatusFn.
@@ -28,4 +30,9 @@ func (m *StatusStore) UpdateStatus(ctx context.Context, s *kizuna.Status) error 
 // FindStatusByID calls FindStatusByIDFn.
 func (m *StatusStore) FindStatusByID(ctx context.Context, id string) (*kizuna.Status, error) {
 	return m.FindStatusByIDFn(ctx, id)
+}
+
+// FindPendingStatuses calls FindPendingStatusesFn.
+func (m *StatusStore) FindPendingStatuses(ctx context.Context) ([]*kizuna.Status, error) {
+	return m.FindPendingStatusesFn(ctx)
 }

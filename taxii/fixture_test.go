@@ -88,6 +88,14 @@ func MustFixture(tb testing.TB, cfg taxii.Config) *fixture {
 			}
 			return nil, kizuna.Errorf(kizuna.ENOTFOUND, "no principal")
 		},
+		FindPrincipalByNameFn: func(ctx context.Context, name string) (*kizuna.Principal, error) {
+			for _, p := range tokens {
+				if p.Name == name {
+					return p, nil
+				}
+			}
+			return nil, kizuna.Errorf(kizuna.ENOTFOUND, "no principal")
+		},
 	}
 	f.srv = taxii.NewServer(cfg)
 	f.srv.Objects, f.srv.Collections, f.srv.Statuses = f.objects, f.collections, f.statuses
@@ -181,6 +189,19 @@ func (s *memStatuses) FindStatusByID(ctx context.Context, id string) (*kizuna.St
 	}
 	cp := *st
 	return &cp, nil
+}
+
+func (s *memStatuses) FindPendingStatuses(ctx context.Context) ([]*kizuna.Status, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []*kizuna.Status
+	for _, st := range s.m {
+		if st.Status == kizuna.StatusPending {
+			cp := *st
+			out = append(out, &cp)
+		}
+	}
+	return out, nil
 }
 
 // request describes one HTTP request of a test.

@@ -13,8 +13,9 @@ import (
 )
 
 // FuzzRequest drives the whole handler with arbitrary methods, paths,
-// queries, headers and bodies: whatever comes in, the answer is never a 500
-// and every error is a TAXII error object.
+// queries, headers and bodies: whatever comes in, the answer is never a 500,
+// every error is a TAXII error object, and a redirect to the canonical path
+// carries no body.
 func FuzzRequest(f *testing.F) {
 	f.Add("GET", "/taxii2/api/collections/"+openID+"/objects/", "limit=5&match[version]=all", taxii.MediaTypeTAXII, "", "")
 	f.Add("POST", "/taxii2/api/collections/"+openID+"/objects/", "", "*/*", taxii.MediaTypeTAXII, `{"objects":[{"id":"x"}]}`)
@@ -49,6 +50,9 @@ func FuzzRequest(f *testing.F) {
 		h.ServeHTTP(rec, req)
 		if rec.Code >= 500 && rec.Code != http.StatusServiceUnavailable {
 			t.Fatalf("%s %s?%s: %d %s", method, path, query, rec.Code, rec.Body)
+		}
+		if rec.Code >= 300 && rec.Code < 400 && (rec.Body.Len() > 0 || rec.Header().Get("Content-Type") != "" || rec.Header().Get("Location") == "") {
+			t.Fatalf("%s %s: redirect %d with %q %q, want a Location and no body", method, path, rec.Code, rec.Header().Get("Content-Type"), rec.Body)
 		}
 		if rec.Code >= 400 {
 			var em taxii.ErrorMessage

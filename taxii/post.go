@@ -2,6 +2,7 @@ package taxii
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -13,8 +14,10 @@ import (
 )
 
 // handleAddObjects serves POST .../collections/{id}/objects/. It checks the
-// request, records a pending status and answers 202 at once; a worker
-// ingests the objects and completes the status. A queue slot is taken
+// request, records a pending status and queues the envelope behind those
+// the same principal posted into the collection; a worker ingests the
+// objects and completes the status. A small envelope's answer waits for
+// that (awaitSmall); a large one is answered 202 pending at once. A queue slot is taken
 // before the body is read, so that an overloaded node refuses at once
 // instead of reading megabytes it cannot process.
 func (s *Server) handleAddObjects(w http.ResponseWriter, r *http.Request) {
@@ -64,10 +67,34 @@ func (s *Server) handleAddObjects(w http.ResponseWriter, r *http.Request) {
 	// the worker owns st.
 	resp := statusResource(st)
 	if len(objects) > 0 {
-		s.queue.submit(&ingestJob{ctx: r.Context(), status: st, objects: objects})
+		job := &ingestJob{ctx: r.Context(), status: st, objects: objects}
+		s.queue.submit(job)
 		submitted = true
+		if final := s.awaitSmall(r.Context(), job); final != nil {
+			resp = statusResource(final)
+		}
 	}
 	writeJSON(w, http.StatusAccepted, resp)
+}
+
+// awaitSmall waits for a small envelope's ingest, up to Config.SyncWait, and
+// returns its final status; nil when the envelope is large, the wait ends
+// first or the client goes away. A client posting small envelopes one
+// after another then gets each answer without polling, which otherwise
+// costs it a poll interval (0.2 to 1 s) per envelope.
+func (s *Server) awaitSmall(ctx context.Context, job *ingestJob) *kizuna.Status {
+	if s.cfg.SyncWait < 0 || len(job.objects) > s.cfg.SyncObjects {
+		return nil
+	}
+	t := time.NewTimer(s.cfg.SyncWait)
+	defer t.Stop()
+	select {
+	case <-job.done:
+		return job.final
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return nil
 }
 
 // readEnvelope reads the request body, at most MaxContentLength bytes of it

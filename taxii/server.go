@@ -5,7 +5,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/kizuna-dev/kizuna"
 )
@@ -33,11 +35,22 @@ type Config struct {
 	// DefaultPageSize is the page size when a request gives no limit
 	// (default 100, never above MaxPageSize).
 	DefaultPageSize int
-	// Workers is the number of POST envelopes processed at once (default 2).
+	// Workers is the number of POST envelopes processed at once (default
+	// 2). Envelopes of one principal into one collection are processed one
+	// after another, in the order they were accepted, whatever the number
+	// of workers.
 	Workers int
 	// QueueSize is how many accepted POST envelopes may wait for a worker
 	// (default 64); a POST beyond it is refused with 503.
 	QueueSize int
+	// SyncWait is how long the answer to a POST of at most SyncObjects
+	// objects waits for their ingest (default DefaultSyncWait). When the
+	// ingest ends in time, the answer is the final status (complete, with
+	// its successes and failures); otherwise, and for larger envelopes, it
+	// is the pending status, to be polled. A negative SyncWait always
+	// answers pending.
+	SyncWait    time.Duration
+	SyncObjects int
 	// IngestBatch is how many objects of one envelope are ingested before
 	// the status resource is updated (default 500).
 	IngestBatch int
@@ -72,6 +85,8 @@ const (
 	DefaultWorkers          = 2
 	DefaultQueueSize        = 64
 	DefaultIngestBatch      = 500
+	DefaultSyncWait         = time.Second
+	DefaultSyncObjects      = 1000
 )
 
 func (c Config) withDefaults() Config {
@@ -95,6 +110,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.QueueSize <= 0 {
 		c.QueueSize = DefaultQueueSize
+	}
+	if c.SyncWait == 0 {
+		c.SyncWait = DefaultSyncWait
+	}
+	if c.SyncObjects <= 0 {
+		c.SyncObjects = DefaultSyncObjects
 	}
 	if c.IngestBatch <= 0 {
 		c.IngestBatch = DefaultIngestBatch
@@ -186,6 +207,27 @@ func (s *Server) routes(mux *http.ServeMux) {
 // Allow) from 404.
 var methods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
 
+// InFront returns a handler that serves /taxii2 and every path below it
+// with the TAXII server and passes other requests to next. A ServeMux in
+// front would answer some of those paths itself, the ones not in canonical
+// form ("/taxii2//", "/taxii2/./api/") with redirects carrying an HTML
+// body; every answer under /taxii2/ is the TAXII server's.
+func (s *Server) InFront(next http.Handler) http.Handler {
+	h := s.Handler()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if IsTAXIIPath(r.URL.Path) {
+			h.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// IsTAXIIPath reports whether the TAXII server answers for path.
+func IsTAXIIPath(path string) bool {
+	return path == strings.TrimSuffix(DiscoveryPath, "/") || strings.HasPrefix(path, DiscoveryPath)
+}
+
 // dispatch routes the request, answering unknown paths and wrong methods
 // with TAXII error objects instead of the mux's plain-text ones.
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
@@ -194,7 +236,10 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, r, err)
 			return
 		}
-		s.mux.ServeHTTP(w, r)
+		// The mux redirects a path without its trailing slash, or not in
+		// canonical form, to the canonical one; the redirect carries
+		// no body, where the mux would write HTML.
+		s.mux.ServeHTTP(&bareRedirects{ResponseWriter: w}, r)
 		return
 	}
 	var allow []string
@@ -245,3 +290,27 @@ func joinComma(list []string) string {
 	}
 	return out
 }
+
+// bareRedirects drops the body and content type of a redirect.
+type bareRedirects struct {
+	http.ResponseWriter
+	redirect bool
+}
+
+func (w *bareRedirects) WriteHeader(code int) {
+	if code >= 300 && code < 400 {
+		w.redirect = true
+		w.Header().Del("Content-Type")
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *bareRedirects) Write(p []byte) (int, error) {
+	if w.redirect {
+		return len(p), nil
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *bareRedirects) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -27,8 +27,10 @@ var (
 // random added_after), one in five posts ten new objects. It reports the
 // request rate, the latency p50/p99, the errors (any failed request, and
 // any posted object that was not stored), and the peak Go heap, sampled
-// every 250 ms, to show memory stays bounded. A POST is answered before its
-// objects are stored: the ingest backlog (envelopes accepted, not yet
+// every 250 ms, to show memory stays bounded. Every POST comes from one
+// publisher into one collection, so the envelopes are ingested in one lane,
+// in order; a POST answers when its objects are stored, or after
+// Config.SyncWait: the ingest backlog (envelopes accepted, not yet
 // ingested; its peak sampled every 250 ms, and at the end), and how long
 // the node took to clear it once the clients stopped, show whether ingest
 // kept up.

@@ -57,8 +57,10 @@ func statusDetails(ds []kizuna.StatusDetail) []StatusDetail {
 }
 
 // handleStatus serves GET /taxii2/api/status/{id}/, with or without the
-// trailing slash. Only the principal that posted, or an admin, may read a
-// status; anyone else gets 404, as for a status that does not exist.
+// trailing slash. A status is its poster's alone: it names the objects
+// posted, which may be classified above what any other principal, an admin
+// included, may read. Anyone else gets 404, as for a status that does not
+// exist.
 func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("statusID")
 	notFound := kizuna.Errorf(kizuna.ENOTFOUND, "Status %q not found.", truncate(id, 100))
@@ -75,7 +77,7 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := kizuna.PrincipalFromContext(r.Context())
-	if st.Principal != p.ID && !p.HasRole(kizuna.RoleAdmin) {
+	if p == nil || st.Principal != p.ID {
 		s.writeError(w, r, notFound)
 		return
 	}

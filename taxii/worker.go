@@ -10,153 +10,157 @@ import (
 	"github.com/kizuna-dev/kizuna"
 )
 
-// ingestJob is one accepted POST envelope.
-type ingestJob struct {
-	ctx     context.Context // the request's, for its principal and request id
-	status  *kizuna.Status
-	objects []json.RawMessage
-}
-
-// ingestQueue runs a fixed number of workers over a bounded queue. A slot is
-// reserved before the status is stored, so that an accepted POST always has
-// room and a refused one leaves nothing behind.
-type ingestQueue struct {
-	s     *Server
-	slots chan struct{}
-	jobs  chan *ingestJob
-
-	mu       sync.RWMutex
-	closed   bool
-	inflight sync.WaitGroup
-	workers  sync.WaitGroup
-
-	// base is cancelled when a Shutdown deadline passes, to abandon the
-	// envelopes still being ingested.
-	base   context.Context
-	cancel context.CancelFunc
-}
-
-func newIngestQueue(s *Server, workers, size int) *ingestQueue {
-	q := &ingestQueue{
-		s:     s,
-		slots: make(chan struct{}, workers+size),
-		jobs:  make(chan *ingestJob, workers+size),
-	}
-	q.base, q.cancel = context.WithCancel(context.Background())
-	for range workers {
-		q.workers.Add(1)
-		go q.run()
-	}
-	return q
-}
-
-// reserve takes a slot, or reports false when the queue is full or closed.
-func (q *ingestQueue) reserve() bool {
-	q.mu.RLock()
-	defer q.mu.RUnlock()
-	if q.closed {
-		return false
-	}
-	select {
-	case q.slots <- struct{}{}:
-		q.inflight.Add(1)
-		return true
-	default:
-		return false
-	}
-}
-
-// backlog is the number of accepted envelopes not yet ingested.
-func (q *ingestQueue) backlog() int { return len(q.slots) }
-
-// release gives back a slot reserved for a job that will not be submitted.
-func (q *ingestQueue) release() {
-	<-q.slots
-	q.inflight.Done()
-}
-
-// submit hands a job to the workers; it never blocks, as the job holds a
-// slot and the channel has room for every slot.
-func (q *ingestQueue) submit(job *ingestJob) {
-	job.ctx = context.WithoutCancel(job.ctx)
-	q.jobs <- job
-}
-
-func (q *ingestQueue) run() {
-	defer q.workers.Done()
-	for job := range q.jobs {
-		q.process(job)
-		q.release()
-	}
-}
-
-// shutdown refuses new jobs and waits for the accepted ones.
-func (q *ingestQueue) shutdown(ctx context.Context) error {
-	q.mu.Lock()
-	already := q.closed
-	q.closed = true
-	q.mu.Unlock()
-	done := make(chan struct{})
-	go func() {
-		q.inflight.Wait()
-		if !already {
-			close(q.jobs)
-		}
-		q.workers.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		q.cancel()
-		return ctx.Err()
-	}
-}
-
-// process ingests a job in batches, updating the status after each batch so
-// that a client polling a large POST sees the pendings shrink.
-func (q *ingestQueue) process(job *ingestJob) {
-	ctx, cancel := context.WithCancel(job.ctx)
+// process ingests a group of envelopes taken together from the head of one
+// lane (takeGroup), with the rights their principal holds now, and sets
+// each job's final status.
+//
+// One envelope is ingested in batches of Config.IngestBatch objects, its
+// status updated after each, so that a client polling a large POST sees
+// the pendings shrink. Several small envelopes are ingested in one call:
+// under load a lane's envelopes wait for one another, and each call has a
+// cost of its own (the principal's lookup, the store's transaction) that a
+// group of envelopes shares. The objects of the group are committed
+// together, in the order the envelopes were accepted, except that the
+// ingester stores marking-definitions before the objects of its call.
+func (q *ingestQueue) process(jobs []*ingestJob) {
+	ctx, cancel := context.WithCancel(jobs[0].ctx)
 	defer cancel()
 	stop := context.AfterFunc(q.base, cancel)
 	defer stop()
 
-	s, st := q.s, job.status
-	batch := s.cfg.IngestBatch
+	s := q.s
+	p, err := s.currentPrincipal(ctx)
+	switch {
+	case err != nil:
+		for _, job := range jobs {
+			job.status.Failures = append(job.status.Failures, failAll(job.status.Pendings, kizuna.ErrorMessage(err))...)
+			job.status.Pendings = nil
+		}
+	case len(jobs) == 1:
+		s.ingestInBatches(kizuna.NewContextWithPrincipal(ctx, p), jobs[0])
+	default:
+		ctx = kizuna.NewContextWithPrincipal(ctx, p)
+		var objects []json.RawMessage
+		for _, job := range jobs {
+			objects = append(objects, job.objects...)
+		}
+		results, err := s.ingest(ctx, jobs[0].status, objects)
+		for _, job := range jobs {
+			n := len(job.objects)
+			recordResults(job.status, results[:min(n, len(results))], err, n)
+			results = results[min(n, len(results)):]
+		}
+	}
+	var wg sync.WaitGroup
+	for _, job := range jobs {
+		job.status.Status = kizuna.StatusComplete
+		job.final = snapshot(job.status)
+		// Status writes that arrive together share a transaction.
+		wg.Go(func() { s.updateStatus(ctx, job.final) })
+	}
+	wg.Wait()
+}
+
+// takeGroup returns the envelopes at the head of l that process takes
+// together: the oldest, and those after it while the objects number at
+// most Config.IngestBatch. Call it with laneMu held.
+func (q *ingestQueue) takeGroup(l *lane) []*ingestJob {
+	n, total := 1, len(l.jobs[0].objects)
+	for n < len(l.jobs) && total+len(l.jobs[n].objects) <= q.s.cfg.IngestBatch {
+		total += len(l.jobs[n].objects)
+		n++
+	}
+	return l.jobs[:n:n]
+}
+
+// ingestInBatches ingests one envelope in batches, storing its status after
+// each batch but the last (process stores the final one).
+func (s *Server) ingestInBatches(ctx context.Context, job *ingestJob) {
+	st, batch := job.status, s.cfg.IngestBatch
 	for start := 0; start < len(job.objects); start += batch {
 		end := min(start+batch, len(job.objects))
-		results, err := s.Ingester.Ingest(ctx, st.Collection, job.objects[start:end])
-		if err != nil && kizuna.ErrorCode(err) == kizuna.EINTERNAL {
-			s.Logger.ErrorContext(ctx, "taxii ingest failed", slog.String("status", st.ID),
-				slog.String("collection", st.Collection), slog.String("request_id", kizuna.RequestIDFromContext(ctx)),
-				slog.String("error", err.Error()))
+		results, err := s.ingest(ctx, st, job.objects[start:end])
+		recordResults(st, results, err, end-start)
+		if end < len(job.objects) {
+			s.updateStatus(ctx, st)
 		}
-		for i := start; i < end; i++ {
-			claimed := st.Pendings[i-start]
-			switch {
-			case err != nil:
-				claimed.Message = kizuna.ErrorMessage(err)
-				st.Failures = append(st.Failures, claimed)
-			case i-start >= len(results):
-				claimed.Message = "Internal error: the ingester returned no result for this object."
-				st.Failures = append(st.Failures, claimed)
-			default:
-				d := resultDetail(results[i-start], claimed)
-				if results[i-start].Err != nil {
-					st.Failures = append(st.Failures, d)
-				} else {
-					st.Successes = append(st.Successes, d)
-				}
+	}
+}
+
+// ingest runs the ingester on objects for the collection of st, logging an
+// internal failure of the whole call.
+func (s *Server) ingest(ctx context.Context, st *kizuna.Status, objects []json.RawMessage) ([]kizuna.PutResult, error) {
+	results, err := s.Ingester.Ingest(ctx, st.Collection, objects)
+	if err != nil && kizuna.ErrorCode(err) == kizuna.EINTERNAL {
+		s.Logger.ErrorContext(ctx, "taxii ingest failed", slog.String("status", st.ID),
+			slog.String("collection", st.Collection), slog.String("request_id", kizuna.RequestIDFromContext(ctx)),
+			slog.String("error", err.Error()))
+	}
+	return results, err
+}
+
+// recordResults moves the first n pendings of st to its successes or
+// failures, after the results of their ingest, or err when the whole call
+// failed.
+func recordResults(st *kizuna.Status, results []kizuna.PutResult, err error, n int) {
+	for i := range n {
+		claimed := st.Pendings[i]
+		switch {
+		case err != nil:
+			claimed.Message = kizuna.ErrorMessage(err)
+			st.Failures = append(st.Failures, claimed)
+		case i >= len(results):
+			claimed.Message = "Internal error: the ingester returned no result for this object."
+			st.Failures = append(st.Failures, claimed)
+		default:
+			d := resultDetail(results[i], claimed)
+			if results[i].Err != nil {
+				st.Failures = append(st.Failures, d)
+			} else {
+				st.Successes = append(st.Successes, d)
 			}
 		}
-		st.Pendings = st.Pendings[end-start:]
-		if end == len(job.objects) {
-			st.Status = kizuna.StatusComplete
-		}
-		if uerr := s.Statuses.UpdateStatus(ctx, snapshot(st)); uerr != nil {
-			s.Logger.ErrorContext(ctx, "taxii status update failed", slog.String("status", st.ID), slog.String("error", uerr.Error()))
-		}
+	}
+	st.Pendings = st.Pendings[n:]
+}
+
+// currentPrincipal returns the principal of the envelope as the store holds
+// it now, not as it was when the envelope was accepted: a principal revoked
+// meanwhile stores nothing, and one whose roles or clearances changed writes
+// with the new ones.
+func (s *Server) currentPrincipal(ctx context.Context) (*kizuna.Principal, error) {
+	posted := kizuna.PrincipalFromContext(ctx)
+	if posted == nil {
+		return nil, kizuna.Errorf(kizuna.EUNAUTHORIZED, "Not stored: the envelope has no principal.")
+	}
+	p, err := s.Principals.FindPrincipalByName(ctx, posted.Name)
+	switch {
+	case kizuna.ErrorCode(err) == kizuna.ENOTFOUND, err == nil && (p.ID != posted.ID || p.RevokedAt != nil):
+		return nil, kizuna.Errorf(kizuna.EUNAUTHORIZED, "Not stored: principal %q was revoked before this envelope was processed.", posted.Name)
+	case err != nil:
+		s.Logger.ErrorContext(ctx, "taxii principal lookup failed", slog.String("principal", posted.ID),
+			slog.String("request_id", kizuna.RequestIDFromContext(ctx)), slog.String("error", err.Error()))
+		return nil, kizuna.Errorf(kizuna.EINTERNAL, "Not stored: the node could not check the principal that posted; post again.")
+	}
+	return p, nil
+}
+
+// failAll turns pending details into failures with the message.
+func failAll(pendings []kizuna.StatusDetail, message string) []kizuna.StatusDetail {
+	out := make([]kizuna.StatusDetail, len(pendings))
+	for i, d := range pendings {
+		d.Message = message
+		out[i] = d
+	}
+	return out
+}
+
+// updateStatus stores a copy of st; a failure is logged, as the objects are stored
+// whatever the status says (and the node settles unfinished statuses at its
+// next start).
+func (s *Server) updateStatus(ctx context.Context, st *kizuna.Status) {
+	if err := s.Statuses.UpdateStatus(ctx, snapshot(st)); err != nil {
+		s.Logger.ErrorContext(ctx, "taxii status update failed", slog.String("status", st.ID), slog.String("error", err.Error()))
 	}
 }
 

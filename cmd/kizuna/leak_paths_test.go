@@ -53,8 +53,8 @@ func (c *leakChecker) checkReader(lr *leakReader, ri int) {
 		c.compare(lr, "versions", specs, c.versionsOf(lr, resp, refVersions, id), visible)
 	}
 
-	// The status of the scenario's POST is its poster's and the admin's
-	// only: to a reader it is as absent as a status that never existed.
+	// The status of the scenario's POST is its poster's only: to a reader
+	// it is as absent as a status that never existed.
 	c.cases++
 	fake := kizuna.NewUUID()
 	ref := leakErrorShape(c.l.get(c.t, "/taxii2/api/status/"+fake+"/", lr.name, lr.token), fake)

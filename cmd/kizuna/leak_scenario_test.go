@@ -77,8 +77,8 @@ func (c *leakChecker) store(round int) {
 		}
 	}
 	c.status = st.ID
-	if r := l.get(t, "/taxii2/api/status/"+st.ID+"/", adminName, l.admin); r.code != http.StatusOK {
-		t.Errorf("status as the admin: %d %s", r.code, r.body)
+	if r := l.get(t, "/taxii2/api/status/"+st.ID+"/", adminName, l.admin); r.code != http.StatusNotFound || strings.Contains(string(r.body), "--") {
+		t.Errorf("status as the admin, who is not its poster: %d %s, want 404", r.code, r.body)
 	}
 	if st.TotalCount != len(c.sc.Objects) || st.SuccessCount+st.FailureCount != st.TotalCount {
 		t.Errorf("status counts %d+%d of %d, want %d in all", st.SuccessCount, st.FailureCount, st.TotalCount, len(c.sc.Objects))

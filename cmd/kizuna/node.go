@@ -315,12 +315,13 @@ func (n *node) httpHandler(ctx context.Context, cfg serveConfig, m *metrics) (ht
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
 	})
-	mux.Handle("GET /metrics", m.handler())
-	mux.Handle("/taxii2/", ts.Handler())
+	if cfg.MetricsListen == "" {
+		mux.Handle("GET /metrics", ts.ProtectRole(kizuna.RoleAdmin, m.handler()))
+	}
 	mux.Handle("/api/v1/", ts.Protect(apiServer.Handler()))
 	shutdown := func(ctx context.Context) error {
 		defer stopMatcher()
 		return ts.Shutdown(ctx)
 	}
-	return mux, shutdown, nil
+	return ts.InFront(mux), shutdown, nil
 }

@@ -40,6 +40,10 @@ type serveConfig struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For the
 	// node believes (taxii.Config.TrustedProxies).
 	TrustedProxies []netip.Prefix
+	// MetricsListen, when set, is the address of a listener serving
+	// /metrics without credentials; the main address then serves none.
+	// Without it, /metrics is on the main address for admin principals.
+	MetricsListen string
 	// Audit tunes the signing and witnessing of the audit log.
 	Audit auditOptions
 }
@@ -64,6 +68,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs.IntVar(&cfg.PostQueue, "post-queue", taxii.DefaultQueueSize, "TAXII POST envelopes that may wait to be ingested; past them a POST is answered 503 with Retry-After")
 	var proxies listFlag
 	fs.Var(&proxies, "trusted-proxy", "address or CIDR of a reverse proxy in front of the node, whose X-Forwarded-For names the client (repeatable)")
+	fs.StringVar(&cfg.MetricsListen, "metrics-listen", "", "address serving Prometheus metrics at /metrics without credentials (bind it where only monitoring reaches); without it, /metrics is on --listen and needs an admin's credentials")
 	fs.IntVar(&cfg.AuthFailures, "auth-failures", 30, "failed authentications allowed per client address per minute; past them its requests are answered 429 (0: no limit)")
 	cfg.Audit.register(fs)
 	var lf logFlags
@@ -117,6 +122,17 @@ func serve(ctx context.Context, e *env, cfg serveConfig, ln net.Listener, logger
 		fmt.Fprintf(e.stdout, "admin token (also in %s/%s, shown only now): %s\n", cfg.Data, adminTokenFile, init.AdminToken)
 	}
 
+	// The envelopes a previous run accepted and did not finish (a crash, a
+	// kill) are settled before any new one is accepted.
+	settled, err := taxii.SettleInterrupted(ctx, n.store, n.store)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("settling interrupted TAXII statuses: %w", err)
+	}
+	if settled > 0 {
+		logger.Warn("settled TAXII statuses left pending by an interrupted run", "statuses", settled)
+	}
+
 	// Stopped after the federation (deferred before it), so that the head
 	// signed at shutdown covers everything the node recorded.
 	stopAudit, err := n.startAuditHeads(ctx, cfg.Audit)
@@ -140,6 +156,16 @@ func serve(ctx context.Context, e *env, cfg serveConfig, ln net.Listener, logger
 	m := newMetrics()
 	m.registerFederation(n.fed)
 	m.registerAudit(n.heads)
+	if cfg.MetricsListen != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsListen)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("--metrics-listen: %w", err)
+		}
+		stopMetrics := m.serveSeparately(mln, logger)
+		defer stopMetrics(context.Background())
+		fmt.Fprintf(e.stdout, "Prometheus metrics: http://%s/metrics\n", mln.Addr())
+	}
 	handler, shutdownApp, err := n.httpHandler(ctx, cfg, m)
 	if err != nil {
 		ln.Close()

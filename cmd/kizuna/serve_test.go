@@ -170,8 +170,21 @@ func TestReadmeTour(t *testing.T) {
 		t.Errorf("JPN reader: the description should be visible: %s", body)
 	}
 
-	// Metrics count the requests just made.
-	resp, err := http.Get(base + "/metrics")
+	// Metrics count the requests just made; on the node's own address
+	// they are the admin's.
+	if code, _ := taxiiGet(t, base+"/metrics", "", ""); code != http.StatusUnauthorized {
+		t.Errorf("/metrics without credentials: %d, want 401", code)
+	}
+	if code, _ := taxiiGet(t, base+"/metrics", "tanaka", jp); code != http.StatusForbidden {
+		t.Errorf("/metrics as a reader: %d, want 403", code)
+	}
+	admin, err := os.ReadFile(filepath.Join(data, adminTokenFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodGet, base+"/metrics", nil)
+	req.SetBasicAuth(adminName, strings.TrimSpace(string(admin)))
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,3 +58,17 @@ func (db *DB) FindStatusByID(ctx context.Context, id string) (*kizuna.Status, er
 	}
 	return s, nil
 }
+
+// FindPendingStatuses returns every pending status, oldest request first
+// (migration 0003 indexes them).
+func (db *DB) FindPendingStatuses(ctx context.Context) ([]*kizuna.Status, error) {
+	rows, err := db.pool.Query(ctx, `SELECT id FROM statuses WHERE status = $1 ORDER BY request_time, id`, kizuna.StatusPending)
+	if err != nil {
+		return nil, formatError(err, "listing pending statuses")
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, formatError(err, "listing pending statuses")
+	}
+	return rowcodec.FindEachStatus(ctx, ids, db.FindStatusByID)
+}

@@ -98,3 +98,31 @@ func (db *DB) FindStatusByID(ctx context.Context, id string) (*kizuna.Status, er
 	}
 	return s, nil
 }
+
+// FindPendingStatuses returns every pending status, oldest request first
+// (migration 0006 indexes them).
+func (db *DB) FindPendingStatuses(ctx context.Context) ([]*kizuna.Status, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id FROM statuses WHERE status = ? ORDER BY request_time, id`, kizuna.StatusPending)
+	if err != nil {
+		return nil, formatError(err, "listing pending statuses")
+	}
+	ids, err := scanIDs(rows)
+	if err != nil {
+		return nil, formatError(err, "listing pending statuses")
+	}
+	return rowcodec.FindEachStatus(ctx, ids, db.FindStatusByID)
+}
+
+// scanIDs reads a column of strings and closes rows.
+func scanIDs(rows *sql.Rows) ([]string, error) {
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}

@@ -71,41 +71,6 @@ func testPrincipals(t *testing.T, s kizuna.Store) {
 	wantCode(t, err, kizuna.ENOTFOUND, "missing principal by name")
 }
 
-func testStatuses(t *testing.T, s kizuna.Store) {
-	ctx := context.Background()
-	st := &kizuna.Status{
-		ID: "2d086da7-4bdc-4f91-900e-d77486753710", Collection: "c", Principal: "principal--1",
-		Status: kizuna.StatusPending, RequestTime: MustTime(t, "2025-03-01T10:00:00.123456Z"), Total: 3,
-		Successes: []kizuna.StatusDetail{{ID: ObjectID("indicator", 1), Version: MustTime(t, "2025-03-01T10:00:00Z")}},
-		Failures:  []kizuna.StatusDetail{{ID: ObjectID("indicator", 2), Version: MustTime(t, "2025-03-01T10:00:00Z"), Message: "conflict"}},
-		Pendings:  []kizuna.StatusDetail{{ID: ObjectID("indicator", 3), Version: MustTime(t, "2025-03-01T10:00:00Z")}},
-	}
-	if err := s.CreateStatus(ctx, st); err != nil {
-		t.Fatalf("CreateStatus: %v", err)
-	}
-	wantCode(t, s.CreateStatus(ctx, st), kizuna.ECONFLICT, "duplicate status")
-	got, err := s.FindStatusByID(ctx, st.ID)
-	if err != nil {
-		t.Fatalf("FindStatusByID: %v", err)
-	}
-	if !reflect.DeepEqual(got, st) {
-		t.Errorf("status =\n %+v\nwant\n %+v", got, st)
-	}
-	st.Status = kizuna.StatusComplete
-	st.Successes = append(st.Successes, st.Pendings...)
-	st.Pendings = []kizuna.StatusDetail{}
-	if err := s.UpdateStatus(ctx, st); err != nil {
-		t.Fatalf("UpdateStatus: %v", err)
-	}
-	got, err = s.FindStatusByID(ctx, st.ID)
-	if err != nil || got.Status != kizuna.StatusComplete || len(got.Successes) != 2 || len(got.Pendings) != 0 {
-		t.Errorf("updated status = %+v, %v", got, err)
-	}
-	wantCode(t, s.UpdateStatus(ctx, &kizuna.Status{ID: "missing", Status: kizuna.StatusPending}), kizuna.ENOTFOUND, "update missing status")
-	_, err = s.FindStatusByID(ctx, "missing")
-	wantCode(t, err, kizuna.ENOTFOUND, "missing status")
-}
-
 func testAudit(t *testing.T, s kizuna.Store) {
 	ctx := context.Background()
 	evs := []*kizuna.AuditEvent{

@@ -57,6 +57,7 @@ func Run(t *testing.T, open func(t *testing.T) kizuna.Store) {
 		{"Collections", testCollections},
 		{"Principals", testPrincipals},
 		{"Statuses", testStatuses},
+		{"PendingStatuses", testPendingStatuses},
 		{"Audit", testAudit},
 		{"AuditHeads", testAuditHeads},
 		{"Witness", testWitness},

@@ -1,6 +1,7 @@
 package rowcodec
 
 import (
+	"context"
 	"encoding/json"
 
 	"github.com/kizuna-dev/kizuna"
@@ -52,4 +53,18 @@ func ScanStatus(dialect, id string, row Row) (*kizuna.Status, error) {
 		}
 	}
 	return &s, nil
+}
+
+// FindEachStatus looks each id up with find, in order: stores list the ids
+// of the statuses a query selects, then read each as FindStatusByID does.
+func FindEachStatus(ctx context.Context, ids []string, find func(context.Context, string) (*kizuna.Status, error)) ([]*kizuna.Status, error) {
+	out := make([]*kizuna.Status, 0, len(ids))
+	for _, id := range ids {
+		s, err := find(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
 }

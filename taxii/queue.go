@@ -1,0 +1,176 @@
+package taxii
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+
+	"github.com/kizuna-dev/kizuna"
+)
+
+// ingestJob is one accepted POST envelope.
+type ingestJob struct {
+	ctx     context.Context // the request's, for its principal and request id
+	status  *kizuna.Status
+	objects []json.RawMessage
+
+	// done is closed once the envelope is processed; final is then its
+	// status as stored.
+	done  chan struct{}
+	final *kizuna.Status
+}
+
+// laneKey names the envelopes that must be committed in the order they were
+// accepted: those of one principal into one collection. A client that posts
+// marking-definitions and then, after the 202, the objects they mark relies
+// on that order.
+type laneKey struct{ principal, collection string }
+
+// lane holds the accepted envelopes of one laneKey, oldest first. A lane is
+// handed to one worker at a time, so its envelopes never run concurrently;
+// different lanes run on different workers.
+type lane struct {
+	key  laneKey
+	jobs []*ingestJob
+}
+
+// ingestQueue runs a fixed number of workers over a bounded queue of lanes.
+// A slot is reserved before the status is stored, so that an accepted POST
+// always has room and a refused one leaves nothing behind.
+type ingestQueue struct {
+	s     *Server
+	slots chan struct{}
+	// ready holds the lanes that have envelopes and no worker, each once.
+	// There are never more lanes than reserved slots, so sends to it
+	// never block.
+	ready chan *lane
+
+	laneMu sync.Mutex
+	lanes  map[laneKey]*lane
+
+	mu       sync.RWMutex
+	closed   bool
+	inflight sync.WaitGroup
+	workers  sync.WaitGroup
+
+	// base is cancelled when a Shutdown deadline passes, to abandon the
+	// envelopes still being ingested.
+	base   context.Context
+	cancel context.CancelFunc
+}
+
+func newIngestQueue(s *Server, workers, size int) *ingestQueue {
+	q := &ingestQueue{
+		s:     s,
+		slots: make(chan struct{}, workers+size),
+		ready: make(chan *lane, workers+size),
+		lanes: map[laneKey]*lane{},
+	}
+	q.base, q.cancel = context.WithCancel(context.Background())
+	for range workers {
+		q.workers.Add(1)
+		go q.run()
+	}
+	return q
+}
+
+// reserve takes a slot, or reports false when the queue is full or closed.
+func (q *ingestQueue) reserve() bool {
+	q.mu.RLock()
+	defer q.mu.RUnlock()
+	if q.closed {
+		return false
+	}
+	select {
+	case q.slots <- struct{}{}:
+		q.inflight.Add(1)
+		return true
+	default:
+		return false
+	}
+}
+
+// backlog is the number of accepted envelopes not yet ingested.
+func (q *ingestQueue) backlog() int { return len(q.slots) }
+
+// release gives back a slot reserved for a job that will not be submitted,
+// or whose job is done.
+func (q *ingestQueue) release() {
+	<-q.slots
+	q.inflight.Done()
+}
+
+// submit appends a job to its lane; it never blocks, as the job holds a
+// slot. The job no longer depends on the request: it runs after the
+// response when the client does not wait.
+func (q *ingestQueue) submit(job *ingestJob) {
+	job.ctx = context.WithoutCancel(job.ctx)
+	job.done = make(chan struct{})
+	key := laneKey{principal: job.status.Principal, collection: job.status.Collection}
+	q.laneMu.Lock()
+	defer q.laneMu.Unlock()
+	l, busy := q.lanes[key]
+	if !busy {
+		l = &lane{key: key}
+		q.lanes[key] = l
+	}
+	l.jobs = append(l.jobs, job)
+	if !busy {
+		q.ready <- l
+	}
+}
+
+// run processes the oldest envelopes of each ready lane, then puts the lane
+// back at the end of the line if it has more, so that one busy principal
+// does not starve the others. The envelopes stay in the lane while they
+// are processed, so that those accepted meanwhile queue behind them.
+func (q *ingestQueue) run() {
+	defer q.workers.Done()
+	for l := range q.ready {
+		q.laneMu.Lock()
+		jobs := q.takeGroup(l)
+		q.laneMu.Unlock()
+
+		q.process(jobs)
+		for _, job := range jobs {
+			close(job.done)
+		}
+
+		q.laneMu.Lock()
+		clear(l.jobs[:len(jobs)])
+		l.jobs = l.jobs[len(jobs):]
+		if len(l.jobs) > 0 {
+			q.ready <- l
+		} else {
+			delete(q.lanes, l.key)
+		}
+		q.laneMu.Unlock()
+		for range jobs {
+			q.release()
+		}
+	}
+}
+
+// shutdown refuses new jobs and waits for the accepted ones.
+func (q *ingestQueue) shutdown(ctx context.Context) error {
+	q.mu.Lock()
+	already := q.closed
+	q.closed = true
+	q.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		q.inflight.Wait()
+		if !already {
+			close(q.ready)
+		}
+		q.workers.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		q.cancel()
+		return ctx.Err()
+	}
+}

@@ -92,6 +92,17 @@ type fakePeer struct {
 	deleteFails int
 	// failAt fails the push with this number (1-based), once.
 	failAt int
+	// labels makes the peer refuse, as a kizuna node does, a version
+	// marked with a marking-definition it does not hold: one received in
+	// an earlier request, or, for an object that is not itself a
+	// marking-definition, one of the same request.
+	labels bool
+	// lose is a marking-definition the peer refuses to keep (as if it
+	// had lost it): it answers success and forgets it.
+	lose    string
+	markers map[string]bool
+	// requests holds the ids of each request, in order.
+	requests [][]string
 }
 
 func (p *fakePeer) Push(ctx context.Context, collection string, objects []json.RawMessage) (*kizuna.Status, error) {
@@ -109,15 +120,43 @@ func (p *fakePeer) Push(ctx context.Context, collection string, objects []json.R
 	st := &kizuna.Status{ID: "s", Status: kizuna.StatusComplete}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for _, raw := range objects {
-		id := head(raw).ID
-		if p.refuse != "" && strings.Contains(id, p.refuse) {
-			st.Failures = append(st.Failures, kizuna.StatusDetail{ID: id, Message: "refused"})
-			continue
-		}
-		p.received = append(p.received, raw)
-		st.Successes = append(st.Successes, kizuna.StatusDetail{ID: id})
+	if p.markers == nil {
+		p.markers = map[string]bool{}
 	}
+	// As a kizuna node does: the marking-definitions of a request first,
+	// then the other objects, which may use the ones just accepted.
+	var ids []string
+	inRequest := map[string]bool{}
+	for _, pass := range []bool{true, false} {
+		for _, raw := range objects {
+			id := head(raw).ID
+			if strings.HasPrefix(id, "marking-definition--") != pass {
+				continue
+			}
+			if p.refuse != "" && strings.Contains(id, p.refuse) {
+				st.Failures = append(st.Failures, kizuna.StatusDetail{ID: id, Message: "refused"})
+				continue
+			}
+			if p.labels {
+				if m := p.unknownMarking(raw, inRequest); m != "" {
+					st.Failures = append(st.Failures, kizuna.StatusDetail{ID: id, Message: id + ": $.object_marking_refs[0]: " + m + " is unknown to this node"})
+					continue
+				}
+			}
+			if pass {
+				inRequest[id] = true
+				if id != p.lose {
+					p.markers[id] = true
+				}
+			}
+			p.received = append(p.received, raw)
+			st.Successes = append(st.Successes, kizuna.StatusDetail{ID: id})
+		}
+	}
+	for _, raw := range objects {
+		ids = append(ids, head(raw).ID)
+	}
+	p.requests = append(p.requests, ids)
 	return st, nil
 }
 
@@ -168,4 +207,23 @@ func (p *fakePeer) deletions() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return append([]string(nil), p.deleted...)
+}
+
+// unknownMarking returns a marking raw needs that the peer does not hold;
+// p.mu is held.
+func (p *fakePeer) unknownMarking(raw json.RawMessage, inRequest map[string]bool) string {
+	refs, _ := kizuna.ParseMetaRefs(raw)
+	marking := strings.HasPrefix(head(raw).ID, "marking-definition--")
+	for _, m := range refs.Markings {
+		if !p.markers[m] && (marking || !inRequest[m] || m == p.lose) {
+			return m
+		}
+	}
+	return ""
+}
+
+func (p *fakePeer) requestIDs() [][]string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([][]string(nil), p.requests...)
 }

@@ -20,25 +20,30 @@ type Retry struct {
 	Tries int `json:"tries"`
 }
 
-// MetaHeld reports whether the peer has answered for this version of a
-// meta object from this node (accepted it, or refused it for good).
-func (c *Cursors) MetaHeld(peer, collection, id string, version time.Time) bool {
+// MetaHeld reports, for direction "push", whether the peer has answered
+// for this version of a meta object from this node (accepted it, or
+// refused it for good); for "pull", whether this node has fetched that
+// version of a meta object from the peer.
+func (c *Cursors) MetaHeld(direction, peer, collection, id string, version time.Time) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	v, ok := c.st.Meta[cursorKey("meta", peer, collection)][id]
+	v, ok := c.st.Meta[metaKey(direction, peer, collection)][id]
 	return ok && v == version.UTC().Format(time.RFC3339Nano)
 }
 
-// SetMetaHeld records meta object versions the peer has answered for, and
-// forgets those in forget (a refusal showed the peer lacks them), in one
-// write.
-func (c *Cursors) SetMetaHeld(peer, collection string, held map[string]time.Time, forget []string) error {
+func metaKey(direction, peer, collection string) string {
+	return cursorKey("meta", peer, direction+":"+collection)
+}
+
+// SetMetaHeld records meta object versions held, and forgets those in
+// forget (a refusal showed the peer lacks them), in one write.
+func (c *Cursors) SetMetaHeld(direction, peer, collection string, held map[string]time.Time, forget []string) error {
 	if len(held) == 0 && len(forget) == 0 {
 		return nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	k := cursorKey("meta", peer, collection)
+	k := metaKey(direction, peer, collection)
 	if c.st.Meta == nil {
 		c.st.Meta = map[string]map[string]string{}
 	}

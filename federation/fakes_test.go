@@ -103,6 +103,10 @@ type fakePeer struct {
 	markers map[string]bool
 	// requests holds the ids of each request, in order.
 	requests [][]string
+	// serve is what the peer's collection holds for Pull, one second of
+	// date_added apart; extra are further objects only Get finds.
+	serve, extra []json.RawMessage
+	gets         []string // the ids asked for with Get
 }
 
 func (p *fakePeer) Push(ctx context.Context, collection string, objects []json.RawMessage) (*kizuna.Status, error) {
@@ -161,7 +165,39 @@ func (p *fakePeer) Push(ctx context.Context, collection string, objects []json.R
 }
 
 func (p *fakePeer) Pull(ctx context.Context, collection string, after time.Time, limit int) (*PullPage, error) {
-	return &PullPage{}, nil
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	page := &PullPage{}
+	for i, raw := range p.serve {
+		at := time.Date(2026, 1, 1, 0, 0, i+1, 0, time.UTC)
+		if !at.After(after) {
+			continue
+		}
+		if len(page.Objects) == limit {
+			page.More = true
+			break
+		}
+		page.Objects, page.Last = append(page.Objects, raw), at
+	}
+	return page, nil
+}
+
+func (p *fakePeer) Get(ctx context.Context, collection string, ids []string) ([]json.RawMessage, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.gets = append(p.gets, ids...)
+	var out []json.RawMessage
+	for _, raw := range p.serve {
+		if slices.Contains(ids, head(raw).ID) {
+			out = append(out, raw)
+		}
+	}
+	for _, raw := range p.extra {
+		if slices.Contains(ids, head(raw).ID) {
+			out = append(out, raw)
+		}
+	}
+	return out, nil
 }
 
 func (p *fakePeer) Delete(ctx context.Context, collection, id string) error {

@@ -150,7 +150,7 @@ func (r *round) held(o *kizuna.Object) bool {
 	if !metaLike(o) {
 		return false
 	}
-	return r.p.s.cfg.Cursors.MetaHeld(r.p.pc.Name, r.p.m.Local, o.ID, o.Version)
+	return r.p.s.cfg.Cursors.MetaHeld("push", r.p.pc.Name, r.p.m.Local, o.ID, o.Version)
 }
 
 // logMissing reports the objects a round withheld for want of

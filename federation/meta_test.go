@@ -161,7 +161,7 @@ func TestPushRefusalForMissingMeta(t *testing.T) {
 	// This node's record says b holds both markings (a chain: the shared
 	// marking is marked with the inner one); b lost them.
 	v := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	if err := cursors.SetMetaHeld("b", "default", map[string]time.Time{mdShared: v, mdInner: v}, nil); err != nil {
+	if err := cursors.SetMetaHeld("push", "b", "default", map[string]time.Time{mdShared: v, mdInner: v}, nil); err != nil {
 		t.Fatal(err)
 	}
 	f := newFixture(t, store, dir, peers)
@@ -175,9 +175,7 @@ func TestPushRefusalForMissingMeta(t *testing.T) {
 	if n := f.svc.Stats().Refused.Load(); n != 0 {
 		t.Errorf("%d final refusals, want none", n)
 	}
-	if q := f.cursors.PendingRetries("b", "default"); len(q) != 0 {
-		t.Errorf("retries still queued: %v", q)
-	}
+	waitFor(t, "the retry queue to empty", func() bool { return len(f.cursors.PendingRetries("b", "default")) == 0 })
 
 	// A peer that keeps refusing: final after maxTries, audited once.
 	store2 := metaStore()
@@ -220,16 +218,16 @@ func TestMetaRecordPersists(t *testing.T) {
 		t.Fatal(err)
 	}
 	v := time.Date(2026, 1, 1, 0, 0, 0, 123456000, time.UTC)
-	c.SetMetaHeld("jpn", "default", map[string]time.Time{mdShared: v, mdInner: v}, nil)
-	c.SetMetaHeld("jpn", "default", nil, []string{mdInner})
-	c.SetMetaHeld("aus", "default", map[string]time.Time{mdShared: v}, nil)
+	c.SetMetaHeld("push", "jpn", "default", map[string]time.Time{mdShared: v, mdInner: v}, nil)
+	c.SetMetaHeld("push", "jpn", "default", nil, []string{mdInner})
+	c.SetMetaHeld("push", "aus", "default", map[string]time.Time{mdShared: v}, nil)
 	c.QueueRetries("jpn", "default", []Retry{{ID: indicator + "01", Version: v}})
 	c.QueueRetries("jpn", "default", []Retry{{ID: indicator + "01", Version: v, Tries: 1}})
 	c2, err := OpenCursors(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !c2.MetaHeld("jpn", "default", mdShared, v) || c2.MetaHeld("jpn", "default", mdInner, v) || c2.MetaHeld("jpn", "default", mdShared, v.Add(time.Second)) {
+	if !c2.MetaHeld("push", "jpn", "default", mdShared, v) || c2.MetaHeld("push", "jpn", "default", mdInner, v) || c2.MetaHeld("push", "jpn", "default", mdShared, v.Add(time.Second)) {
 		t.Errorf("held record after reopening is wrong")
 	}
 	if q := c2.PendingRetries("jpn", "default"); len(q) != 1 || q[0].Tries != 1 {
@@ -245,7 +243,7 @@ func TestMetaRecordPersists(t *testing.T) {
 		t.Fatal(err)
 	}
 	c3, _ := OpenCursors(dir)
-	if c3.MetaHeld("jpn", "default", mdShared, v) || len(c3.PendingRetries("jpn", "default")) != 0 || !c3.MetaHeld("aus", "default", mdShared, v) {
+	if c3.MetaHeld("push", "jpn", "default", mdShared, v) || len(c3.PendingRetries("jpn", "default")) != 0 || !c3.MetaHeld("push", "aus", "default", mdShared, v) {
 		t.Errorf("Forget removed the wrong records")
 	}
 }

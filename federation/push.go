@@ -398,7 +398,7 @@ func (p *pusher) push(ctx context.Context, batch []json.RawMessage, items []item
 			Reason: fmt.Sprintf("peer %q collection %s refused the version: %s", p.pc.Name, p.m.Remote, f.Message),
 		})
 	}
-	if err := p.s.cfg.Cursors.SetMetaHeld(p.pc.Name, p.m.Local, held, forget); err != nil {
+	if err := p.s.cfg.Cursors.SetMetaHeld("push", p.pc.Name, p.m.Local, held, forget); err != nil {
 		return err
 	}
 	if err := p.s.cfg.Cursors.QueueRetries(p.pc.Name, p.m.Local, again); err != nil {

@@ -37,6 +37,9 @@ type Peer interface {
 	// Delete removes an object (every version) from a collection of the
 	// peer; an object the peer does not hold is not an error.
 	Delete(ctx context.Context, collection, id string) error
+	// Get returns the latest version of each id the peer's collection
+	// holds; ids it does not hold are absent.
+	Get(ctx context.Context, collection string, ids []string) ([]json.RawMessage, error)
 }
 
 // PullPage is one page of Pull.

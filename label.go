@@ -63,11 +63,12 @@ type LabelStore interface {
 }
 
 // MarkingStore finds marking-definitions, whatever collection holds them.
-// Marking-definitions are immutable once created, so the first stored
-// version is the definition.
+// A marking-definition id means one definition on the whole node: the one
+// its owner record names (Owner.Content), never another copy.
 type MarkingStore interface {
-	// FindMarkingDefinition returns the marking-definition with the id.
-	// Errors: ENOTFOUND.
+	// FindMarkingDefinition returns a stored copy of the definition the
+	// id's owner record names. Errors: ENOTFOUND (no record, a contested
+	// one, or no stored copy of the definition).
 	FindMarkingDefinition(ctx context.Context, id string) (*Object, error)
 }
 

@@ -48,17 +48,33 @@ type Object struct {
 	// they judged this version against. nil: no write rule applies (the
 	// host operator's own imports).
 	WriteBasis *WriteBasis
+	// Owner is the owner record of the id once this version is stored, set
+	// by the write rules (by ingest for the operator's imports). The store
+	// records it, in the transaction that stores the version, when the id
+	// has no record yet; with a WriteBasis it also replaces the record the
+	// basis names (an observable's owner storing a new content). nil: the
+	// record is left as it is.
+	Owner *Owner
 }
 
-// WriteBasis is the latest version of an id stored in the collection when
-// the write rules judged a new version of it. The store checks, inside the
-// transaction that would store the new version, that it still is, and
-// refuses the version with ECONFLICT wrapping ErrStaleWrite if another
-// writer has stored a version of the id since: no version is stored on a
-// decision made on stale state.
+// WriteBasis is the state of an id when the write rules judged a new
+// version of it: the latest version stored in the collection, and the
+// id's node-wide owner record. The store checks, inside the transaction
+// that would store the new version, that both still hold, and refuses the
+// version with ECONFLICT wrapping ErrStaleWrite if another writer has
+// stored a version of the id in the collection since, or changed its owner
+// record anywhere on the node (two first versions of one id in two
+// collections at once): no version is stored on a decision made on stale
+// state. The latest version is compared with the state before the batch
+// the version belongs to; the owner record with the state as the batch
+// proceeds, so that a batch's first version of an id makes the record its
+// later versions are checked against.
 type WriteBasis struct {
 	Found   bool      // false: no version of the id was stored
 	Version time.Time // the latest stored version, when Found
+	// Owner is the owner record the rules judged on; nil when the id had
+	// none.
+	Owner *Owner
 }
 
 // ErrStaleWrite is wrapped in the ECONFLICT result of a version whose

@@ -8,6 +8,7 @@ type Store interface {
 	ObjectStore
 	LabelStore
 	MarkingStore
+	OwnerStore
 	CollectionStore
 	PrincipalStore
 	StatusStore

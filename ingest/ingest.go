@@ -10,10 +10,12 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/policy"
 	"github.com/kizuna-dev/kizuna/stix"
 )
 
@@ -56,6 +58,7 @@ type Service struct {
 	subscribers []func([]*kizuna.Object)
 	metrics     Metrics
 	verifier    Verifier
+	operatorOrg string
 }
 
 var _ kizuna.Ingester = (*Service)(nil)
@@ -78,6 +81,12 @@ func New(store Store, guarded Guarded, policy Labeler, logger *slog.Logger) *Ser
 // SetMetrics installs the ingest counters.
 func (s *Service) SetMetrics(m Metrics) { s.metrics = m }
 
+// SetOperatorOrganization names the node operator's organisation (an
+// identity id): the owner of what the operator's own imports store without
+// created_by_ref, and the audience TLP:AMBER and stricter default to for
+// them. Without it such objects have no owner and an empty audience.
+func (s *Service) SetOperatorOrganization(org string) { s.operatorOrg = org }
+
 // SetVerifier installs the provenance check applied to every object a
 // principal with the peer role sends. Without one, peers' objects are
 // rejected: nothing unsigned enters from a peer.
@@ -96,8 +105,12 @@ type operatorKey struct{}
 
 // AsOperator marks ctx as the host operator's own work (the import command
 // run on the node's machine, the demo's sample data). Write rules that bind
-// network principals do not apply to it; every object is still validated,
-// labelled and audited.
+// network principals do not apply to it: its objects may name any creator,
+// and may add versions to any id; the operator's organisation
+// (SetOperatorOrganization) owns what it stores without created_by_ref.
+// Every object is still validated, labelled and audited, a reserved id
+// still takes only its canonical content, and a marking-definition id only
+// the node's one definition.
 func AsOperator(ctx context.Context) context.Context {
 	return context.WithValue(ctx, operatorKey{}, true)
 }
@@ -177,9 +190,15 @@ func (s *Service) Commit(ctx context.Context, collection string, pb *Prepared) (
 		return nil, err
 	}
 	results, parsed := pb.results, pb.parsed
+	if operator {
+		ctx = policy.OperatorContext(ctx, s.operatorOrg, creators(parsed))
+	}
 
 	// Marking-definitions are labelled and stored first, so that a bundle
-	// may carry the markings of the objects it carries.
+	// may carry the markings of the objects it carries. An object that
+	// references a marking-definition of the same request that was refused
+	// is refused with it: it was meant to carry that definition, not the
+	// one the node holds under the id.
 	var created []*kizuna.Object
 	for _, markings := range []bool{true, false} {
 		var idx []int
@@ -188,7 +207,10 @@ func (s *Service) Commit(ctx context.Context, collection string, pb *Prepared) (
 				idx = append(idx, i)
 			}
 		}
-		stored, err := s.labelAndStore(ctx, objects, c, parsed, idx, results)
+		if !markings {
+			idx = refuseUnmarked(parsed, idx, results)
+		}
+		stored, err := s.labelAndStore(ctx, objects, c, parsed, idx, results, operator)
 		if err != nil {
 			return nil, err
 		}
@@ -201,7 +223,7 @@ func (s *Service) Commit(ctx context.Context, collection string, pb *Prepared) (
 // labelAndStore labels the objects parsed[idx] and stores those that could
 // be labelled, recording each outcome in results. It returns the versions
 // newly stored.
-func (s *Service) labelAndStore(ctx context.Context, objects kizuna.ObjectStore, c *kizuna.Collection, parsed []*kizuna.Object, idx []int, results []kizuna.PutResult) ([]*kizuna.Object, error) {
+func (s *Service) labelAndStore(ctx context.Context, objects kizuna.ObjectStore, c *kizuna.Collection, parsed []*kizuna.Object, idx []int, results []kizuna.PutResult, operator bool) ([]*kizuna.Object, error) {
 	var batch []*kizuna.Object
 	var index []int
 	for _, i := range idx {
@@ -215,6 +237,14 @@ func (s *Service) labelAndStore(ctx context.Context, objects kizuna.ObjectStore,
 			s.logger.LogAttrs(ctx, slog.LevelWarn, "ingest warning", slog.String("object", obj.ID), slog.String("warning", w))
 		}
 		obj.Label, obj.Portions = label, portions
+		if operator {
+			// The guard gives principals' versions their owner record;
+			// the operator's own claim it here.
+			if obj.Owner, err = policy.Claim(obj, s.operatorOrg); err != nil {
+				results[i] = kizuna.PutResult{ID: obj.ID, Version: obj.Version, Err: err}
+				continue
+			}
+		}
 		batch = append(batch, obj)
 		index = append(index, i)
 	}
@@ -337,4 +367,54 @@ func withIndex(err error, i int, raw []byte) error {
 		return err
 	}
 	return kizuna.WrapError(kizuna.EINVALID, err, "object at index %d: %s", i, kizuna.ErrorMessage(err))
+}
+
+// creators returns the ids the objects name as created_by_ref.
+func creators(parsed []*kizuna.Object) map[string]bool {
+	out := map[string]bool{}
+	for _, o := range parsed {
+		if o != nil && o.CreatedByRef != "" {
+			out[o.CreatedByRef] = true
+		}
+	}
+	return out
+}
+
+// refuseUnmarked refuses the objects parsed[idx] that reference a
+// marking-definition of the same request whose storing failed, and returns
+// the indexes of the others.
+func refuseUnmarked(parsed []*kizuna.Object, idx []int, results []kizuna.PutResult) []int {
+	refused := map[string]string{}
+	for _, r := range results {
+		if r.Err != nil && strings.HasPrefix(r.ID, "marking-definition--") {
+			refused[r.ID] = kizuna.ErrorMessage(r.Err)
+		}
+	}
+	if len(refused) == 0 {
+		return idx
+	}
+	kept := idx[:0:0]
+	for _, i := range idx {
+		o := parsed[i]
+		path, ref := "", ""
+		for j, m := range o.MarkingRefs {
+			if _, ok := refused[m]; ok {
+				path, ref = fmt.Sprintf("$.object_marking_refs[%d]", j), m
+				break
+			}
+		}
+		for j, g := range o.GranularMarkings {
+			if _, ok := refused[g.MarkingRef]; ok && ref == "" {
+				path, ref = fmt.Sprintf("$.granular_markings[%d].marking_ref", j), g.MarkingRef
+				break
+			}
+		}
+		if ref == "" {
+			kept = append(kept, i)
+			continue
+		}
+		results[i] = kizuna.PutResult{ID: o.ID, Version: o.Version, Err: kizuna.Errorf(kizuna.EINVALID,
+			"%s: %s: %s of this request was refused, so the objects it marks are refused with it (%s)", o.ID, path, ref, refused[ref])}
+	}
+	return kept
 }

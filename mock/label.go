@@ -29,3 +29,15 @@ type MarkingStore struct {
 func (s *MarkingStore) FindMarkingDefinition(ctx context.Context, id string) (*kizuna.Object, error) {
 	return s.FindMarkingDefinitionFn(ctx, id)
 }
+
+var _ kizuna.OwnerStore = (*OwnerStore)(nil)
+
+// OwnerStore is a mock of kizuna.OwnerStore.
+type OwnerStore struct {
+	FindOwnersFn func(ctx context.Context, ids []string) (map[string]*kizuna.Owner, error)
+}
+
+// FindOwners calls FindOwnersFn.
+func (s *OwnerStore) FindOwners(ctx context.Context, ids []string) (map[string]*kizuna.Owner, error) {
+	return s.FindOwnersFn(ctx, ids)
+}

@@ -35,6 +35,21 @@ type Config struct {
 	NationGroups map[string][]string `json:"nation_groups,omitempty"`
 	// Equivalences are the level equivalences of the node's agreements.
 	Equivalences []Equivalence `json:"equivalences,omitempty"`
+	// MarkingAuthorities let principals of other nations define
+	// classification marking-definitions in a scheme. Without an entry, a
+	// scheme's levels may be defined only by principals of the scheme's own
+	// nation, and those of a scheme without a nation (NATO) by nobody but
+	// the host operator's imports.
+	MarkingAuthorities []MarkingAuthority `json:"marking_authorities,omitempty"`
+}
+
+// MarkingAuthority is one agreement's permission for the principals of
+// the listed nations (codes or nation groups) to define classification
+// marking-definitions in a scheme that is not their nation's.
+type MarkingAuthority struct {
+	Agreement string   `json:"agreement,omitempty"`
+	Scheme    string   `json:"scheme"`
+	Nations   []string `json:"nations"`
 }
 
 // Scheme is one classification scheme with its levels, lowest first.
@@ -234,6 +249,20 @@ func (c Config) Validate() error {
 				add(lp+".scheme", "scheme %s appears twice in one equivalence", cl.Scheme)
 			}
 			seen[normKey(cl.Scheme)] = true
+		}
+	}
+	for i, a := range c.MarkingAuthorities {
+		ap := fmt.Sprintf("$.marking_authorities[%d]", i)
+		if schemes[normKey(a.Scheme)] == nil {
+			add(ap+".scheme", "unknown scheme %q", a.Scheme)
+		}
+		if len(a.Nations) == 0 {
+			add(ap+".nations", "at least one nation (or nation group) is required")
+		}
+		for k, n := range a.Nations {
+			if _, group := c.NationGroups[n]; !isNationCode(n) && !group {
+				add(fmt.Sprintf("%s.nations[%d]", ap, k), "%q is neither an ISO 3166-1 alpha-3 code nor a nation group of this file", n)
+			}
 		}
 	}
 	if len(errs) > 0 {

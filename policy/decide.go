@@ -12,21 +12,23 @@ import (
 // this order; an allowance names RuleAllow.
 const (
 	RuleAllow           = "allow"
-	RuleNoPrincipal     = "no-principal"     // nobody authenticated, or the principal is revoked
-	RuleNoLabel         = "no-label"         // nothing says who may read
-	RuleUninterpretable = "uninterpretable"  // a marking the node cannot interpret
-	RuleTLP             = "tlp"              // a TLP value the node does not know
-	RuleAudience        = "audience"         // TLP:AMBER/AMBER+STRICT/RED or a named audience
-	RuleReleasability   = "releasability"    // the reader's nation is not in the releasable set
-	RuleCommunity       = "community"        // a community the reader does not belong to
-	RuleClassification  = "classification"   // no clearance grants a required level
-	RuleUnknownLevel    = "unknown-level"    // a required level the configuration lacks
-	RuleWriteRole       = "write-role"       // CheckWrite: not a publisher or peer
-	RuleWriteClearance  = "write-clearance"  // CheckWrite: above the publisher's clearance
-	RuleWriteRelease    = "write-release"    // CheckWrite: not releasable to the publisher's nation
-	RuleWriteOwner      = "write-owner"      // CheckWrite: another organisation's object
-	RuleWriteNoCreator  = "write-no-creator" // CheckWrite: previous version has no creator
-	RuleWriteImmutable  = "write-immutable"  // CheckWrite: a marking-definition cannot be versioned
+	RuleNoPrincipal     = "no-principal"    // nobody authenticated, or the principal is revoked
+	RuleNoLabel         = "no-label"        // nothing says who may read
+	RuleUninterpretable = "uninterpretable" // a marking the node cannot interpret
+	RuleTLP             = "tlp"             // a TLP value the node does not know
+	RuleAudience        = "audience"        // TLP:AMBER/AMBER+STRICT/RED or a named audience
+	RuleReleasability   = "releasability"   // the reader's nation is not in the releasable set
+	RuleCommunity       = "community"       // a community the reader does not belong to
+	RuleClassification  = "classification"  // no clearance grants a required level
+	RuleUnknownLevel    = "unknown-level"   // a required level the configuration lacks
+	RuleWriteRole       = "write-role"      // CheckWrite: not a publisher or peer
+	RuleWriteClearance  = "write-clearance" // CheckWrite: above the publisher's clearance
+	RuleWriteRelease    = "write-release"   // CheckWrite: not releasable to the publisher's nation
+	RuleWriteOwner      = "write-owner"     // CheckWrite: an id another organisation owns
+	RuleWriteCreator    = "write-creator"   // CheckWrite: created_by_ref names an organisation the publisher may not act as
+	RuleWriteImmutable  = "write-immutable" // CheckWrite: a marking-definition id already means another definition
+	RuleWriteReserved   = "write-reserved"  // CheckWrite: not the canonical content of a reserved id
+	RuleWriteDefine     = "write-define"    // CheckWrite: a classification marking outside the definer's schemes
 )
 
 // Decision is the outcome of the access decision and the rule behind it.
@@ -81,15 +83,28 @@ func (p *Policy) Decide(pr *kizuna.Principal, l *kizuna.AccessLabel) Decision {
 		}
 	}
 	for _, req := range l.Classifications {
-		ok, known := p.levels.grants(pr.Clearances, req)
-		if !known {
-			return deny(RuleUnknownLevel, "%s:%s is not a level of this node's configuration", req.Scheme, req.Level)
-		}
-		if !ok {
-			return deny(RuleClassification, "no clearance of principal %q (%s) grants %s:%s", pr.Name, clearanceList(pr.Clearances), req.Scheme, req.Level)
+		if d := p.checkLevel(pr, req, RuleClassification); !d.Allow {
+			return d
 		}
 	}
 	return Decision{Allow: true, Rule: RuleAllow, Reason: "every marking is satisfied"}
+}
+
+// checkLevel decides whether a clearance of pr grants the level req: a
+// level the configuration lacks denies by RuleUnknownLevel, one no
+// clearance grants by rule (RuleClassification to read it,
+// RuleWriteClearance to publish at it).
+func (p *Policy) checkLevel(pr *kizuna.Principal, req kizuna.Classification, rule string) Decision {
+	ok, known := p.levels.grants(pr.Clearances, req)
+	switch {
+	case !known:
+		return deny(RuleUnknownLevel, "%s:%s is not a level of this node's configuration", req.Scheme, req.Level)
+	case ok:
+		return Decision{Allow: true, Rule: RuleAllow}
+	case rule == RuleWriteClearance:
+		return deny(rule, "principal %q (cleared %s) may not publish at %s:%s", pr.Name, clearanceList(pr.Clearances), req.Scheme, req.Level)
+	}
+	return deny(rule, "no clearance of principal %q (%s) grants %s:%s", pr.Name, clearanceList(pr.Clearances), req.Scheme, req.Level)
 }
 
 // inAudience admits the reader's organisation or the reader itself.

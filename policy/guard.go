@@ -11,11 +11,12 @@ import (
 	"github.com/kizuna-dev/kizuna"
 )
 
-// GuardStore is what a Guard wraps: the object, label, collection and audit
-// stores of a node (kizuna.Store satisfies it).
+// GuardStore is what a Guard wraps: the object, label, owner, collection and
+// audit stores of a node (kizuna.Store satisfies it).
 type GuardStore interface {
 	kizuna.ObjectStore
 	kizuna.LabelStore
+	kizuna.OwnerStore
 	kizuna.CollectionStore
 	kizuna.AuditStore
 }

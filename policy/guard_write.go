@@ -56,13 +56,21 @@ func (g *Guard) PutObjects(ctx context.Context, collection string, objs []*kizun
 // object whose decision went stale before the write.
 const maxWriteAttempts = 3
 
-// judgeAndPut judges the objects objs[todo] on the latest stored versions,
-// stores those allowed, records each outcome in results, and returns the
-// indexes of those the store refused because their decision went stale.
+// judgeAndPut judges the objects objs[todo] on the latest stored versions
+// and the owner records of their ids, stores those allowed, records each
+// outcome in results, and returns the indexes of those the store refused
+// because their decision went stale.
 func (g *Guard) judgeAndPut(ctx context.Context, pr *kizuna.Principal, c *kizuna.Collection, objs []*kizuna.Object, todo []int, results []kizuna.PutResult) ([]int, error) {
 	judged := make([]*kizuna.Object, len(todo))
+	ids := make([]string, len(todo))
 	for j, i := range todo {
-		judged[j] = objs[i]
+		judged[j], ids[j] = objs[i], objs[i].ID
+	}
+	// The owner records first: a write between the two reads then shows
+	// in the versions read, or else in the basis the store checks.
+	owners, err := g.store.FindOwners(ctx, ids)
+	if err != nil {
+		return nil, err
 	}
 	previous, err := g.latest(ctx, c.ID, judged)
 	if err != nil {
@@ -71,9 +79,21 @@ func (g *Guard) judgeAndPut(ctx context.Context, pr *kizuna.Principal, c *kizuna
 	var batch []*kizuna.Object
 	var index []int
 	var events []*kizuna.AuditEvent
+	// A version is judged after the earlier versions of its id in the
+	// batch, as the store will see them: the latest of them is its
+	// previous version, and the owner record is the one they leave.
+	inBatch := map[string]*kizuna.Object{}
 	for _, i := range todo {
 		obj := objs[i]
-		if err := g.policy.CheckWrite(ctx, pr, obj, obj.Label, previous[obj.ID]); err != nil {
+		st := Stored{Previous: previous[obj.ID], Owner: owners[obj.ID]}
+		if st.Previous != nil {
+			st.PreviousReadable = g.policy.Decide(pr, g.labelOf(ctx, st.Previous.LabelID, st.Previous.Label)).Allow
+		}
+		if earlier := inBatch[obj.ID]; earlier != nil && (st.Previous == nil || !earlier.Version.Before(st.Previous.Version)) {
+			st.Previous, st.PreviousReadable = earlier, true
+		}
+		owner, err := g.policy.CheckWrite(ctx, pr, obj, obj.Label, st)
+		if err != nil {
 			results[i] = kizuna.PutResult{ID: obj.ID, Version: obj.Version, Err: err}
 			events = append(events, &kizuna.AuditEvent{
 				Time: time.Now().UTC(), Principal: pr.ID, Action: "write.reject", Object: obj.ID, Decision: "deny",
@@ -83,11 +103,20 @@ func (g *Guard) judgeAndPut(ctx context.Context, pr *kizuna.Principal, c *kizuna
 		}
 		// The store stores the version only if the decision's basis
 		// still holds inside its transaction.
-		basis := &kizuna.WriteBasis{}
+		// The store compares the latest version with the state before
+		// the batch, the owner record with the state the batch's earlier
+		// versions leave.
+		basis := &kizuna.WriteBasis{Owner: st.Owner}
 		if prev := previous[obj.ID]; prev != nil {
 			basis.Found, basis.Version = true, prev.Version
 		}
-		obj.WriteBasis = basis
+		obj.WriteBasis, obj.Owner = basis, owner
+		if owner != nil {
+			owners[obj.ID] = owner
+		}
+		if earlier := inBatch[obj.ID]; earlier == nil || !obj.Version.Before(earlier.Version) {
+			inBatch[obj.ID] = obj
+		}
 		batch = append(batch, obj)
 		index = append(index, i)
 	}
@@ -141,9 +170,9 @@ func (g *Guard) latest(ctx context.Context, collection string, objs []*kizuna.Ob
 }
 
 // DeleteObject removes versions the principal may see, of an object its
-// organisation created (admins may remove any visible object). Invisible
-// versions are neither removed nor counted, and an object with no visible
-// version is ENOTFOUND.
+// organisation owns or it acts for (kizuna.Owner; admins may remove any
+// visible object). Invisible versions are neither removed nor counted, and
+// an object with no visible version is ENOTFOUND.
 func (g *Guard) DeleteObject(ctx context.Context, collection, id string, versions kizuna.VersionMatch, _ kizuna.AccessScope) (int, error) {
 	pr := kizuna.PrincipalFromContext(ctx)
 	if pr == nil {
@@ -160,7 +189,16 @@ func (g *Guard) DeleteObject(ctx context.Context, collection, id string, version
 	if len(page.Objects) == 0 {
 		return 0, kizuna.Errorf(kizuna.ENOTFOUND, "object %s not found", id)
 	}
-	if !g.authz.CanWrite(ctx, c) || (!pr.HasRole(kizuna.RoleAdmin) && page.Objects[0].CreatedByRef != pr.Organization) {
+	owners, err := g.store.FindOwners(ctx, []string{id})
+	if err != nil {
+		return 0, err
+	}
+	owner := ""
+	if rec := owners[id]; rec != nil {
+		owner = rec.Organization
+	}
+	_, owns := g.policy.actsAs(pr, owner)
+	if !g.authz.CanWrite(ctx, c) || (!pr.HasRole(kizuna.RoleAdmin) && !owns) {
 		return 0, kizuna.Errorf(kizuna.EFORBIDDEN, "principal %q may not delete %s", pr.Name, id)
 	}
 	scope, err := g.Scope(ctx)

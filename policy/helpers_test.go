@@ -12,6 +12,7 @@ import (
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/policy"
 	"github.com/kizuna-dev/kizuna/policy/policytest"
+	"github.com/kizuna-dev/kizuna/stix"
 )
 
 // MustPolicy returns a policy with the default configuration over store.
@@ -186,7 +187,14 @@ func MustObject(tb testing.TB, raw []byte) *kizuna.Object {
 		tb.Fatal(err)
 	}
 	obj := &kizuna.Object{ID: env.ID, Type: env.Type, SpecVersion: "2.1", CreatedByRef: env.CreatedByRef,
-		MarkingRefs: env.MarkingRefs, GranularMarkings: env.GranularMarkings, Raw: raw, Hash: fmt.Sprintf("%x", sha256.Sum256(raw))}
+		MarkingRefs: env.MarkingRefs, GranularMarkings: env.GranularMarkings, Raw: raw}
+	// The content hash is the store's, of the canonical JSON (of the raw
+	// bytes for the malformed objects some tests make on purpose).
+	canon, err := stix.Canonical(raw)
+	if err != nil {
+		canon = raw
+	}
+	obj.Hash = fmt.Sprintf("%x", sha256.Sum256(canon))
 	for _, ts := range []struct {
 		s   string
 		dst *time.Time

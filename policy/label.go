@@ -17,38 +17,55 @@ import (
 // warnings for the publisher.
 //
 // An object without object_marking_refs takes the collection's
-// DefaultMarkingRefs. A reference to a marking-definition the node does not
-// hold rejects the object (EINVALID): publish the marking-definition first,
-// earlier in the same bundle or in an earlier request. A held marking the
-// node cannot interpret is recorded in Uninterpretable, which denies every
-// reader, and reported as a warning. The label of a portion that marks a
-// required property is folded into the object's own label, so that the
-// store withholds the object inside its query from readers not cleared for
-// that portion.
+// DefaultMarkingRefs, except the meta objects a reader needs to interpret
+// other objects (see metaLabel): a marking-definition, an
+// extension-definition, and the identity of an organisation that the
+// storing principal may name as creator. A reference to a
+// marking-definition the node does not hold rejects the object (EINVALID):
+// publish the marking-definition first, earlier in the same bundle or in an
+// earlier request. A held marking the node cannot interpret is recorded in
+// Uninterpretable, which denies every reader, and reported as a warning.
+// The label of a portion that marks a required property is folded into the
+// object's own label, so that the store withholds the object inside its
+// query from readers not cleared for that portion.
+//
+// The audience that TLP:AMBER, AMBER+STRICT and RED default to is the
+// object's creator (created_by_ref), else the organisation storing it: the
+// principal's, or the node operator's for its own imports
+// (OperatorContext). That is the owner of a first version (kizuna.Owner).
 func (p *Policy) Label(ctx context.Context, obj *kizuna.Object, c *kizuna.Collection) (*kizuna.AccessLabel, []kizuna.Portion, []string, error) {
 	if obj == nil {
 		return nil, nil, nil, kizuna.Errorf(kizuna.EINVALID, "no object to label")
 	}
-	var warnings []string
-	refs := obj.MarkingRefs
-	if len(refs) == 0 {
-		if c == nil || len(c.DefaultMarkingRefs) == 0 {
-			return nil, nil, nil, kizuna.Errorf(kizuna.EINVALID, "%s: $.object_marking_refs: the object carries no marking and the collection has no default marking", obj.ID)
-		}
-		refs = c.DefaultMarkingRefs
-	}
-	creator := obj.CreatedByRef
-	if creator == "" {
-		if pr := kizuna.PrincipalFromContext(ctx); pr != nil {
-			creator = pr.Organization
-		}
-	}
-
-	label, w, err := p.labelOf(ctx, obj, refs, "$.object_marking_refs")
-	if err != nil {
+	if err := checkReserved(obj); err != nil {
 		return nil, nil, nil, err
 	}
-	warnings = append(warnings, w...)
+	var warnings []string
+	creator := obj.CreatedByRef
+	if creator == "" {
+		creator = storingOrganization(ctx)
+	}
+	refs := obj.MarkingRefs
+	var label kizuna.AccessLabel
+	if len(refs) == 0 {
+		meta, ok, w := p.metaLabel(ctx, obj)
+		if ok {
+			label = meta
+			warnings = append(warnings, w...)
+		} else if c == nil || len(c.DefaultMarkingRefs) == 0 {
+			return nil, nil, nil, kizuna.Errorf(kizuna.EINVALID, "%s: $.object_marking_refs: the object carries no marking and the collection has no default marking", obj.ID)
+		} else {
+			refs = c.DefaultMarkingRefs
+		}
+	}
+	if len(refs) > 0 {
+		l, w, err := p.labelOf(ctx, obj, refs, "$.object_marking_refs")
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		label = l
+		warnings = append(warnings, w...)
+	}
 	if obj.Type != "marking-definition" && bytes.Contains(obj.Raw, []byte(ExtensionID)) {
 		own, w := p.ownAudience(obj)
 		warnings = append(warnings, w...)
@@ -268,4 +285,63 @@ func sortedCopy(s []string) []string {
 	out := slices.Clone(s)
 	slices.Sort(out)
 	return out
+}
+
+// metaLabel returns the label of a meta object that carries no marking of
+// its own, and whether obj is one. Meta objects are what a reader needs to
+// interpret other objects, so they do not take the collection's default
+// marking:
+//
+//   - a marking-definition is labelled with what it expresses, without its
+//     TLP (a TLP level is no secret): a classification marking is readable
+//     by exactly those who may read what it marks, a statement or TLP
+//     marking by everyone who may read the collection, an uninterpretable
+//     one by nobody (like what it marks);
+//   - an extension-definition, a canonical object (reserved ids) and the
+//     identity of an organisation the storing principal may name as
+//     creator (its own, one it acts for; for the operator's imports, one
+//     the request names as created_by_ref, or the operator's own) are
+//     readable by everyone who may read the collection.
+//
+// Any other identity (a victim, a sector body) is an ordinary object.
+func (p *Policy) metaLabel(ctx context.Context, obj *kizuna.Object) (kizuna.AccessLabel, bool, []string) {
+	if _, canonical := canonicalHash(obj.ID); canonical {
+		return kizuna.AccessLabel{}, true, nil
+	}
+	switch obj.Type {
+	case "marking-definition":
+		in := p.interpret(obj)
+		l := in.label
+		l.TLP = ""
+		if len(in.reasons) > 0 {
+			l.Uninterpretable = append(l.Uninterpretable, obj.ID)
+		}
+		return l, true, nil
+	case "extension-definition":
+		return kizuna.AccessLabel{}, true, nil
+	case "identity":
+		if p.isCreatorIdentity(ctx, obj.ID) {
+			return kizuna.AccessLabel{}, true, nil
+		}
+	}
+	return kizuna.AccessLabel{}, false, nil
+}
+
+// isCreatorIdentity reports whether the identity id is one that the work
+// in ctx may name as the creator of objects.
+func (p *Policy) isCreatorIdentity(ctx context.Context, id string) bool {
+	if w := operatorFrom(ctx); w != nil {
+		return id == w.org || w.creators[id]
+	}
+	_, ok := p.actsAs(kizuna.PrincipalFromContext(ctx), id)
+	return ok
+}
+
+// checkReserved refuses content other than the canonical one under a
+// reserved id, whoever stores it (the operator's imports included).
+func checkReserved(obj *kizuna.Object) error {
+	if h, ok := canonicalHash(obj.ID); ok && obj.Hash != h {
+		return kizuna.Errorf(kizuna.EINVALID, "%s: the id is reserved: every kizuna node holds its official definition, and only an identical copy may be stored (rule %s)", obj.ID, RuleWriteReserved)
+	}
+	return nil
 }

@@ -51,13 +51,18 @@ func TestTLPMarkings(t *testing.T) {
 	if l := w.label(w.indicator(orgJP, []string{fake})); len(l.Uninterpretable) != 1 {
 		t.Errorf("a non-standard TLP id must be uninterpretable: %+v", l)
 	}
-	// The predefined TLP 1.0 objects themselves are stored without a
-	// warning: their ids are what the node interprets.
-	tlpWhite := MustObject(t, MustJSON(t, map[string]any{"type": "marking-definition", "spec_version": "2.1", "id": policy.TLP1White,
-		"created": "2017-01-20T00:00:00.000Z", "definition_type": "tlp", "name": "TLP:WHITE", "definition": map[string]any{"tlp": "white"},
-		"object_marking_refs": []string{policy.TLP1White}}))
-	if l, _, warnings, err := w.p.Label(w.ctx, tlpWhite, w.c); err != nil || len(warnings) != 0 || l.TLP != kizuna.TLPClear {
+	// The predefined TLP 1.0 objects themselves, as the specification
+	// defines them, are stored without a warning and readable by every
+	// reader of the collection: their ids are what the node interprets.
+	// Any other content under a TLP id is refused.
+	white := map[string]any{"type": "marking-definition", "spec_version": "2.1", "id": policy.TLP1White,
+		"created": "2017-01-20T00:00:00.000Z", "definition_type": "tlp", "name": "TLP:WHITE", "definition": map[string]any{"tlp": "white"}}
+	if l, _, warnings, err := w.p.Label(w.ctx, MustObject(t, MustJSON(t, white)), w.c); err != nil || len(warnings) != 0 || !reflect.DeepEqual(*l, kizuna.AccessLabel{}) {
 		t.Errorf("TLP:WHITE itself: %+v %q %v", l, warnings, err)
+	}
+	white["object_marking_refs"] = []string{policy.TLP1White}
+	if _, _, _, err := w.p.Label(w.ctx, MustObject(t, MustJSON(t, white)), w.c); kizuna.ErrorCode(err) != kizuna.EINVALID || !strings.Contains(kizuna.ErrorMessage(err), policy.RuleWriteReserved) {
+		t.Errorf("TLP:WHITE with other content: %v, want refused by %s", err, policy.RuleWriteReserved)
 	}
 	// A property given twice, or an extension given twice, is ambiguous.
 	for i, raw := range []string{

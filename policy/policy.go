@@ -13,6 +13,7 @@ package policy
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/kizuna-dev/kizuna"
 )
@@ -23,6 +24,7 @@ type Policy struct {
 	cfg      Config
 	levels   *classifier
 	markings kizuna.MarkingStore
+	agency   atomic.Pointer[agencyBox]
 
 	mu      sync.Mutex
 	interps map[string]*interpretation // marking-definitions are immutable

@@ -10,8 +10,21 @@ import (
 	"github.com/kizuna-dev/kizuna/policy"
 )
 
+// agency lets each peer principal act for the listed organisations, of
+// the nation given.
+type agency map[string]map[string]string
+
+func (a agency) ActsFor(pr *kizuna.Principal, org string) (string, bool) {
+	if pr == nil || !pr.HasRole(kizuna.RolePeer) {
+		return "", false
+	}
+	n, ok := a[pr.Name][org]
+	return n, ok
+}
+
 func TestCheckWrite(t *testing.T) {
 	p := MustPolicy(t, nil)
+	p.SetAgency(agency{"peer": {orgUS: "USA"}})
 	usa := func(level string, rel ...string) *kizuna.AccessLabel {
 		l := &kizuna.AccessLabel{Classifications: []kizuna.Classification{{Scheme: "USA", Level: level}}}
 		if rel != nil {
@@ -39,27 +52,45 @@ func TestCheckWrite(t *testing.T) {
 		label    *kizuna.AccessLabel
 		previous *kizuna.Object
 		rule     string // "" when allowed
+		readable bool   // the principal may read previous
 	}{
-		{"at own clearance", usS, obj(orgUS, t0, "a"), usa("SECRET", "USA"), nil, ""},
-		{"below own clearance", usS, obj(orgUS, t0, "a"), usa("CONFIDENTIAL", "USA", "JPN"), nil, ""},
-		{"above own clearance", usS, obj(orgUS, t0, "a"), usa("TOP SECRET", "USA"), nil, policy.RuleWriteClearance},
-		{"through an agreement", jpG, obj(orgJP, t0, "a"), usa("SECRET", "USA", "JPN"), nil, ""},
-		{"releasability without own nation", jpG, obj(orgJP, t0, "a"), usa("CONFIDENTIAL", "USA"), nil, policy.RuleWriteRelease},
-		{"unknown level", usS, obj(orgUS, t0, "a"), usa("ULTRA"), nil, policy.RuleUnknownLevel},
-		{"a reader may not publish", ro, obj(orgUS, t0, "a"), &kizuna.AccessLabel{}, nil, policy.RuleWriteRole},
-		{"no principal", nil, obj(orgUS, t0, "a"), &kizuna.AccessLabel{}, nil, policy.RuleNoPrincipal},
-		{"new version by the creator", usS, obj(orgUS, t1, "b"), &kizuna.AccessLabel{}, obj(orgUS, t0, "a"), ""},
-		{"new version by another organisation", jpG, obj(orgUS, t1, "b"), &kizuna.AccessLabel{}, obj(orgUS, t0, "a"), policy.RuleWriteOwner},
-		{"new version claiming another creator", jpG, obj(orgJP, t1, "b"), &kizuna.AccessLabel{}, obj(orgUS, t0, "a"), policy.RuleWriteOwner},
-		{"identical re-post by anyone", jpG, obj(orgUS, t0, "a"), &kizuna.AccessLabel{}, obj(orgUS, t0, "a"), ""},
-		{"a peer relays the creator's version", peer, obj(orgUS, t1, "b"), &kizuna.AccessLabel{}, obj(orgUS, t0, "a"), ""},
-		{"a marking-definition is immutable", usS, &kizuna.Object{ID: "marking-definition--b0000000-0000-4000-8000-000000000001", Type: "marking-definition", CreatedByRef: orgUS, Created: t1, Version: t1, Hash: "b"},
-			&kizuna.AccessLabel{}, &kizuna.Object{ID: "marking-definition--b0000000-0000-4000-8000-000000000001", Type: "marking-definition", CreatedByRef: orgUS, Created: t0, Version: t0, Hash: "a"}, policy.RuleWriteImmutable},
-		{"anonymous object cannot be versioned", usS, obj("", t1, "b"), &kizuna.AccessLabel{}, obj("", t0, "a"), policy.RuleWriteNoCreator},
+		{"at own clearance", usS, obj(orgUS, t0, "a"), usa("SECRET", "USA"), nil, "", false},
+		{"below own clearance", usS, obj(orgUS, t0, "a"), usa("CONFIDENTIAL", "USA", "JPN"), nil, "", false},
+		{"above own clearance", usS, obj(orgUS, t0, "a"), usa("TOP SECRET", "USA"), nil, policy.RuleWriteClearance, false},
+		{"through an agreement", jpG, obj(orgJP, t0, "a"), usa("SECRET", "USA", "JPN"), nil, "", false},
+		{"releasability without own nation", jpG, obj(orgJP, t0, "a"), usa("CONFIDENTIAL", "USA"), nil, policy.RuleWriteRelease, false},
+		{"unknown level", usS, obj(orgUS, t0, "a"), usa("ULTRA"), nil, policy.RuleUnknownLevel, false},
+		{"a reader may not publish", ro, obj(orgUS, t0, "a"), &kizuna.AccessLabel{}, nil, policy.RuleWriteRole, false},
+		{"no principal", nil, obj(orgUS, t0, "a"), &kizuna.AccessLabel{}, nil, policy.RuleNoPrincipal, false},
+		{"new version by the creator", usS, obj(orgUS, t1, "b"), &kizuna.AccessLabel{}, obj(orgUS, t0, "a"), "", false},
+		{"new version by another organisation", jpG, obj(orgUS, t1, "b"), &kizuna.AccessLabel{}, obj(orgUS, t0, "a"), policy.RuleWriteOwner, false},
+		{"new version claiming another creator", jpG, obj(orgJP, t1, "b"), &kizuna.AccessLabel{}, obj(orgUS, t0, "a"), policy.RuleWriteOwner, false},
+		{"identical re-post by a reader", jpG, obj(orgUS, t0, "a"), &kizuna.AccessLabel{}, obj(orgUS, t0, "a"), "", true},
+		{"identical re-post by one who may not read it", jpG, obj(orgUS, t0, "a"), &kizuna.AccessLabel{}, obj(orgUS, t0, "a"), policy.RuleWriteOwner, false},
+		{"a peer relays the creator's version", peer, obj(orgUS, t1, "b"), &kizuna.AccessLabel{}, obj(orgUS, t0, "a"), "", false},
+		{"a marking-definition is immutable", usS, &kizuna.Object{ID: "marking-definition--b0000000-0000-4000-8000-000000000001", Type: "marking-definition", CreatedByRef: orgUS, Created: t1, Version: t1, Hash: "b", Raw: []byte(`{"type":"marking-definition","definition_type":"statement","definition":{"statement":"b"}}`)},
+			&kizuna.AccessLabel{}, &kizuna.Object{ID: "marking-definition--b0000000-0000-4000-8000-000000000001", Type: "marking-definition", CreatedByRef: orgUS, Created: t0, Version: t0, Hash: "a"}, policy.RuleWriteImmutable, false},
+		{"an object without creator is versioned by its owner", usS, obj("", t1, "b"), &kizuna.AccessLabel{}, obj("", t0, "a"), "", false},
+		{"an object without creator is not versioned by another organisation", jpG, obj("", t1, "b"), &kizuna.AccessLabel{}, obj("", t0, "a"), policy.RuleWriteOwner, false},
+		{"a first version names another creator", jpG, obj(orgUS, t0, "a"), &kizuna.AccessLabel{}, nil, policy.RuleWriteCreator, false},
+		{"a peer names a creator it does not act for", peer, obj(orgAU, t0, "a"), &kizuna.AccessLabel{}, nil, policy.RuleWriteCreator, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := p.CheckWrite(context.Background(), tt.pr, tt.obj, tt.label, tt.previous)
+			st := policy.Stored{Previous: tt.previous, PreviousReadable: tt.readable}
+			if tt.previous != nil {
+				// The owner of a stored id is its first version's creator,
+				// else the organisation that stored it (here orgUS).
+				owner := tt.previous.CreatedByRef
+				if owner == "" {
+					owner = orgUS
+				}
+				st.Owner = &kizuna.Owner{ID: tt.previous.ID, Organization: owner}
+				if tt.previous.Type == "marking-definition" {
+					st.Owner.Content = tt.previous.Hash
+				}
+			}
+			_, err := p.CheckWrite(context.Background(), tt.pr, tt.obj, tt.label, st)
 			if tt.rule == "" {
 				if err != nil {
 					t.Errorf("refused: %v", err)
@@ -74,10 +105,10 @@ func TestCheckWrite(t *testing.T) {
 	// Portions are held to the same ceiling as the object.
 	o := obj(orgUS, t0, "a")
 	o.Portions = []kizuna.Portion{{Selectors: []string{"description"}, Label: usa("TOP SECRET", "USA")}}
-	if err := p.CheckWrite(context.Background(), usS, o, &kizuna.AccessLabel{}, nil); kizuna.ErrorCode(err) != kizuna.EFORBIDDEN {
+	if _, err := p.CheckWrite(context.Background(), usS, o, &kizuna.AccessLabel{}, policy.Stored{}); kizuna.ErrorCode(err) != kizuna.EFORBIDDEN {
 		t.Errorf("a portion above clearance: %v", err)
 	}
-	if err := p.CheckWrite(context.Background(), usS, o, nil, nil); kizuna.ErrorCode(err) != kizuna.EINVALID {
+	if _, err := p.CheckWrite(context.Background(), usS, o, nil, policy.Stored{}); kizuna.ErrorCode(err) != kizuna.EINVALID {
 		t.Errorf("no label: %v", err)
 	}
 }

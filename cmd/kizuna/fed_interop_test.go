@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"net/http"
 	"strings"
 	"syscall"
 	"testing"
@@ -71,8 +72,13 @@ func TestFederationPlainTAXIIPeer(t *testing.T) {
 	if pulled.Origin != "plain" {
 		t.Errorf("pulled object origin = %q, want \"plain\"", pulled.Origin)
 	}
+	// An organisation not behind the plain peer publishes there (as its
+	// own: the plain server's creator rule holds too).
 	foreign := "indicator--" + kizuna.NewUUID()
-	plain.post(t, []json.RawMessage{greenIndicator(foreign, o[2], "created by an organisation not behind the plain peer")})
+	other := strings.TrimSpace(MustRunCLI(t, "principal", "add", "--data", plain.dir, "--name", "other-publisher",
+		"--role", "publisher", "--nation", "JPN", "--org", o[2]))
+	body, _ := json.Marshal(map[string]any{"objects": []json.RawMessage{greenIndicator(foreign, o[2], "created by an organisation not behind the plain peer")}})
+	plain.taxii(t, http.MethodPost, "collections/default/objects/", other, body)
 	time.Sleep(2500 * time.Millisecond) // two catch-up rounds
 	if len(usa.held(t)[foreign]) != 0 {
 		t.Error("an object of an organisation not behind the plain peer was accepted")

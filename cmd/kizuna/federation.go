@@ -37,6 +37,7 @@ func (n *node) startFederation(ctx context.Context, opt fedOptions) (func(), err
 		return nil, err
 	}
 	n.peers = peers
+	n.policy.SetAgency(peerAgency{peers})
 	n.ingest.SetVerifier(federation.NewVerifier(n.id.ID, peers, n.store, n.logger))
 	svc, err := federation.New(federation.Config{
 		Node: n.id.ID, Keys: keys, Peers: peers,

@@ -82,6 +82,7 @@ func openNode(ctx context.Context, dir string, logger *slog.Logger) (*node, erro
 		objects: guard, authz: policy.Authorizer{},
 	}
 	n.ingest = ingest.New(db, guard, pol, logger)
+	n.ingest.SetOperatorOrganization(id.Organization)
 	return n, nil
 }
 

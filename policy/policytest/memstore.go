@@ -23,18 +23,20 @@ type MemStore struct {
 	labelIDs    map[string]int64
 	collections []*kizuna.Collection
 	audit       []*kizuna.AuditEvent
+	owners      map[string]*kizuna.Owner
 	clock       time.Time
 }
 
 // NewMemStore returns an empty store.
 func NewMemStore() *MemStore {
-	return &MemStore{labelIDs: map[string]int64{}, clock: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	return &MemStore{labelIDs: map[string]int64{}, owners: map[string]*kizuna.Owner{}, clock: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 }
 
 var _ interface {
 	kizuna.ObjectStore
 	kizuna.LabelStore
 	kizuna.MarkingStore
+	kizuna.OwnerStore
 	kizuna.CollectionStore
 	kizuna.AuditStore
 } = (*MemStore)(nil)
@@ -87,15 +89,26 @@ func (s *MemStore) PutObjects(ctx context.Context, collection string, objs []*ki
 			continue
 		}
 		// Identical content is a no-op above, however the state changed.
+		rec := s.owners[o.ID]
 		if b := o.WriteBasis; b != nil {
 			v, found := latest[o.ID]
-			if found != b.Found || (found && !v.Equal(b.Version)) {
+			if found != b.Found || (found && !v.Equal(b.Version)) || !kizuna.SameOwner(b.Owner, rec) {
 				out[i] = kizuna.PutResult{ID: o.ID, Version: o.Version, Err: kizuna.WrapError(kizuna.ECONFLICT, kizuna.ErrStaleWrite, "%s: another version was stored since the write was judged", o.ID)}
 				continue
 			}
 		}
+		if o.Type == "marking-definition" && rec != nil && rec.Content != o.Hash {
+			out[i] = kizuna.PutResult{ID: o.ID, Version: o.Version, Err: kizuna.Errorf(kizuna.ECONFLICT, "%s: another definition is stored under this id", o.ID)}
+			continue
+		}
+		if o.Owner != nil && (rec == nil || o.WriteBasis != nil) {
+			r := *o.Owner
+			s.owners[o.ID] = &r
+		} else if rec == nil {
+			s.owners[o.ID] = kizuna.DefaultOwner(o)
+		}
 		c := *o
-		c.WriteBasis = nil
+		c.WriteBasis, c.Owner = nil, nil
 		label := *o.Label
 		c.Label, c.LabelID = &label, s.labelID(&label)
 		c.Portions = make([]kizuna.Portion, len(o.Portions))
@@ -227,17 +240,33 @@ func (s *MemStore) FindLabels(ctx context.Context, afterID int64) ([]*kizuna.Sto
 	return out, nil
 }
 
-// FindMarkingDefinition returns the first stored version of the id.
+// FindMarkingDefinition returns a stored copy of the definition the id's
+// owner record names.
 func (s *MemStore) FindMarkingDefinition(ctx context.Context, id string) (*kizuna.Object, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	rec := s.owners[id]
 	for _, r := range s.rows {
-		if r.ID == id && r.Type == "marking-definition" {
+		if rec != nil && r.ID == id && r.Type == "marking-definition" && r.Hash == rec.Content {
 			c := *r
 			return &c, nil
 		}
 	}
 	return nil, kizuna.Errorf(kizuna.ENOTFOUND, "marking-definition %s not found", id)
+}
+
+// FindOwners returns the owner records of the ids that have one.
+func (s *MemStore) FindOwners(ctx context.Context, ids []string) (map[string]*kizuna.Owner, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]*kizuna.Owner{}
+	for _, id := range ids {
+		if r := s.owners[id]; r != nil {
+			c := *r
+			out[id] = &c
+		}
+	}
+	return out, nil
 }
 
 func (s *MemStore) findCollection(id string) *kizuna.Collection {

@@ -65,13 +65,14 @@ func (db *DB) loadLabels(ctx context.Context, ids map[int64]bool) (map[int64]*ki
 	return out, nil
 }
 
-// FindMarkingDefinition returns the earliest stored version of the
-// marking-definition with the id, whatever collection holds it.
+// FindMarkingDefinition returns a stored copy of the one definition the
+// id's owner record names, whatever collection holds it.
 func (db *DB) FindMarkingDefinition(ctx context.Context, id string) (*kizuna.Object, error) {
-	objs, err := db.queryObjects(ctx, `SELECT `+objectColumns(true)+` FROM collections c
-		JOIN objects o ON o.collection = c.seq AND o.id = $1
-		WHERE o.type = 'marking-definition'
-		ORDER BY o.version, o.date_added LIMIT 1`, []any{id}, true)
+	objs, err := db.queryObjects(ctx, `SELECT `+objectColumns(true)+` FROM owners w
+		JOIN collections c ON true
+		JOIN objects o ON o.collection = c.seq AND o.id = w.id
+		WHERE w.id = $1 AND o.type = 'marking-definition' AND o.hash = w.content
+		ORDER BY o.date_added LIMIT 1`, []any{id}, true)
 	if err != nil {
 		return nil, err
 	}

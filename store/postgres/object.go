@@ -82,6 +82,13 @@ func (db *DB) putBatch(ctx context.Context, collection string, objs []*kizuna.Ob
 	if err != nil {
 		return nil, err
 	}
+	if stale == nil {
+		stale = map[int]kizuna.PutResult{}
+	}
+	owners, err := p.claimOwners(ctx, objs, stale)
+	if err != nil {
+		return ownerFailure(objs, err, single)
+	}
 	var results []kizuna.PutResult
 	var stored []storedFields
 	if single {
@@ -94,6 +101,9 @@ func (db *DB) putBatch(ctx context.Context, collection string, objs []*kizuna.Ob
 		return results, nil
 	} else if err != nil {
 		return nil, err
+	}
+	if err := p.settleOwners(ctx, owners, objs, results); err != nil {
+		return ownerFailure(objs, err, single)
 	}
 	if _, err := tx.Exec(ctx, `UPDATE collections SET last_added = $1 WHERE seq = $2`, p.lastAdded, p.seq); err != nil {
 		return nil, formatError(err, "storing objects")
@@ -109,6 +119,18 @@ func (db *DB) putBatch(ctx context.Context, collection string, objs []*kizuna.Ob
 		}
 	}
 	return results, nil
+}
+
+// ownerFailure turns a failed statement of the owner phase into the
+// batch's outcome: errAborted, for a batch that is then stored one object
+// at a time; for a batch of one, the object's own result (a value the
+// database refuses), with nothing committed.
+func ownerFailure(objs []*kizuna.Object, err error, single bool) ([]kizuna.PutResult, error) {
+	if !single || len(objs) != 1 || objs[0] == nil {
+		return nil, err
+	}
+	o := objs[0]
+	return []kizuna.PutResult{rowcodec.OwnerResult(o, formatError(err, "storing object %s", o.ID))}, nil
 }
 
 // putEach stores the objects one statement at a time, for a batch of one.
@@ -152,14 +174,7 @@ func (p *putTx) staleBasis(ctx context.Context, objs []*kizuna.Object) (map[int]
 	if err != nil {
 		return nil, formatError(err, "reading the latest versions")
 	}
-	return rowcodec.StaleBasis(objs, latest, func(o *kizuna.Object) (bool, error) {
-		var one int
-		err := p.QueryRow(ctx, `SELECT 1 FROM objects WHERE collection = $1 AND id = $2 AND hash = $3 LIMIT 1`, p.seq, o.ID, o.Hash).Scan(&one)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return false, nil
-		}
-		return err == nil, formatError(err, "reading the latest versions")
-	})
+	return rowcodec.StaleBasis(objs, latest, func(o *kizuna.Object) (bool, error) { return p.sameContent(ctx, o) })
 }
 
 type storedFields struct {

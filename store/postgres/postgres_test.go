@@ -109,8 +109,9 @@ func TestMigrateAndRefuseNewer(t *testing.T) {
 	newer.Close()
 
 	_, err = Open(ctx, dsn)
-	if kizuna.ErrorCode(err) != kizuna.ESCHEMA || kizuna.ErrorMessage(err) != "data directory was written by a newer kizuna (schema 2 > 1); upgrade kizuna" {
-		t.Fatalf("older binary: %v, want ESCHEMA naming schema 2 > 1", err)
+	want := fmt.Sprintf("data directory was written by a newer kizuna (schema %d > %d); upgrade kizuna", len(ms)+1, ms[len(ms)-1].Number)
+	if kizuna.ErrorCode(err) != kizuna.ESCHEMA || kizuna.ErrorMessage(err) != want {
+		t.Fatalf("older binary: %v, want ESCHEMA %q", err, want)
 	}
 }
 

@@ -76,15 +76,16 @@ func (db *DB) loadLabels(ctx context.Context, pool *readPool, ids map[int64]bool
 	return out, nil
 }
 
-// FindMarkingDefinition returns the earliest stored version of the
-// marking-definition with the id, whatever collection holds it.
+// FindMarkingDefinition returns a stored copy of the one definition the
+// id's owner record names, whatever collection holds it.
 func (db *DB) FindMarkingDefinition(ctx context.Context, id string) (*kizuna.Object, error) {
 	// The join walks the (few) collections and looks the id up in each
 	// one's (collection, id, version) index.
-	q := `SELECT ` + objectColumns("c.id", true) + ` FROM collections c
-		JOIN objects o ON o.collection = c.seq AND o.id = ?
-		WHERE o.type = 'marking-definition'
-		ORDER BY o.version, o.date_added LIMIT 1`
+	q := `SELECT ` + objectColumns("c.id", true) + ` FROM owners w
+		JOIN collections c
+		JOIN objects o ON o.collection = c.seq AND o.id = w.id
+		WHERE w.id = ? AND o.type = 'marking-definition' AND o.hash = w.content
+		ORDER BY o.date_added LIMIT 1`
 	objs, err := db.queryObjects(ctx, db.read, q, []any{id}, &objectReader{raw: true})
 	if err != nil {
 		return nil, err

@@ -30,13 +30,14 @@ func firstMigrations(tb testing.TB, n int) func() ([]migration, error) {
 func TestMigrateOlderDatabase(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "kizuna.db")
-	db, all := openWithoutLast(t, path)
-	older := len(all) - 1
+	// A binary from before migration 0004, which moved the audit log.
+	db, all := openBefore(t, path, 4)
+	older := 3
 	coll := storetest.MustCollection(t, db)
 	sdo := func(name string) *kizuna.Object {
 		return storetest.NewObject(storetest.ObjectID("indicator", 1), storetest.MustTime(t, "2025-06-01T00:00:00Z"), storetest.LabelGreen, name)
 	}
-	storetest.MustPut(t, db, coll, storetest.NewSCO(storetest.ObjectID("ipv4-addr", 1), "192.0.2.1", storetest.LabelGreen), sdo("first"))
+	putOlder(t, db, coll, storetest.NewSCO(storetest.ObjectID("ipv4-addr", 1), "192.0.2.1", storetest.LabelGreen), sdo("first"))
 	// An older binary kept its audit log in the object database.
 	older3 := olderAuditLog(t, db, 3)
 	// A newer binary that copied the log and stopped before migration
@@ -169,15 +170,20 @@ func TestLoadMigrationsRejectsBadNames(t *testing.T) {
 	}
 }
 
-// openWithoutLast creates a database at path as a binary without the last
-// migration would, and returns it with every embedded migration.
-func openWithoutLast(t *testing.T, path string) (*DB, []migration) {
+// openBefore creates a database at path as a binary without migration
+// number and the later ones would, and returns it with every embedded
+// migration.
+func openBefore(t *testing.T, path string, number int) (*DB, []migration) {
 	t.Helper()
 	all, err := embeddedMigrations()
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := open(context.Background(), path, firstMigrations(t, len(all)-1))
+	n := 0
+	for n < len(all) && all[n].Number < number {
+		n++
+	}
+	db, err := open(context.Background(), path, firstMigrations(t, n))
 	if err != nil {
 		t.Fatalf("older binary creating the database: %v", err)
 	}

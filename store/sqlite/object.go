@@ -108,6 +108,10 @@ func (db *DB) putBatch(ctx context.Context, collection string, objs []*kizuna.Ob
 	if err != nil {
 		return nil, err
 	}
+	owners, err := tx.ownerTx(ctx, objs)
+	if err != nil {
+		return nil, err
+	}
 	results := make([]kizuna.PutResult, len(objs))
 	stored := make([]storedFields, len(objs))
 	// The statements of each object run without ctx: the driver watches a
@@ -119,10 +123,26 @@ func (db *DB) putBatch(ctx context.Context, collection string, objs []*kizuna.Ob
 			results[i] = r
 			continue
 		}
+		if o != nil {
+			refusal, err := owners.Check(o, func(o *kizuna.Object) (bool, error) { return tx.sameContent(octx, seq, o) })
+			if err != nil {
+				return nil, err
+			}
+			if refusal != nil {
+				results[i] = rowcodec.OwnerResult(o, refusal)
+				continue
+			}
+		}
 		results[i], stored[i] = p.putObject(octx, i, o)
 		if ctx.Err() != nil {
 			return nil, formatError(ctx.Err(), "storing objects")
 		}
+		if results[i].Err == nil && results[i].Created {
+			owners.Stored(o)
+		}
+	}
+	if err := tx.writeOwners(ctx, owners); err != nil {
+		return nil, err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE collections SET last_added = ? WHERE seq = ?`, p.lastAdded, seq); err != nil {
 		return nil, formatError(err, "storing objects")
@@ -162,14 +182,7 @@ func (tx *writeTx) staleBasis(ctx context.Context, seq int64, objs []*kizuna.Obj
 	if err != nil {
 		return nil, formatError(err, "reading the latest versions")
 	}
-	return rowcodec.StaleBasis(objs, latest, func(o *kizuna.Object) (bool, error) {
-		var one int
-		err := tx.QueryRowContext(ctx, `SELECT 1 FROM objects WHERE collection = ? AND id = ? AND hash = ? LIMIT 1`, seq, o.ID, o.Hash).Scan(&one)
-		if errors.Is(err, sql.ErrNoRows) {
-			return false, nil
-		}
-		return err == nil, formatError(err, "reading the latest versions")
-	})
+	return rowcodec.StaleBasis(objs, latest, func(o *kizuna.Object) (bool, error) { return tx.sameContent(ctx, seq, o) })
 }
 
 // storedFields are what the store assigned to a new version.

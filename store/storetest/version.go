@@ -122,7 +122,10 @@ func testWriteBasis(t *testing.T, s kizuna.Store) {
 		return o
 	}
 	none := kizuna.WriteBasis{}
-	at := func(v time.Time) kizuna.WriteBasis { return kizuna.WriteBasis{Found: true, Version: v} }
+	// The owner record the first version makes (it carries none: the
+	// store's default), which a basis of a later version names.
+	rec := &kizuna.Owner{ID: id}
+	at := func(v time.Time) kizuna.WriteBasis { return kizuna.WriteBasis{Found: true, Version: v, Owner: rec} }
 
 	MustPut(t, s, coll, with(NewObject(id, v1, LabelGreen, "v1"), none))
 	rs, err := s.PutObjects(ctx, coll, []*kizuna.Object{

@@ -118,7 +118,10 @@ func (r *round) prepare(ctx context.Context, o *kizuna.Object) (*group, bool, er
 	c.Raw = raw
 	self := &c
 	seq := slices.Concat(before, []*kizuna.Object{self}, after)
-	depth := kizuna.MarkingDepth(seq)
+	depth := make([]int, len(seq)) // all in one request: the usual case
+	if len(seq) > 1 {
+		depth = kizuna.MarkingDepth(seq)
+	}
 	g := &group{}
 	for i, m := range seq {
 		if m != self && (r.finder.peerHas[m.ID] || r.held(m)) {

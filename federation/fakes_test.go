@@ -99,7 +99,11 @@ type fakePeer struct {
 	labels bool
 	// lose is a marking-definition the peer refuses to keep (as if it
 	// had lost it): it answers success and forgets it.
-	lose    string
+	lose string
+	// taken are marking-definitions the peer holds under another
+	// signature: it refuses them, and, as a kizuna node does, the objects
+	// of the same request marked with them.
+	taken   map[string]bool
 	markers map[string]bool
 	// requests holds the ids of each request, in order.
 	requests [][]string
@@ -130,7 +134,7 @@ func (p *fakePeer) Push(ctx context.Context, collection string, objects []json.R
 	// As a kizuna node does: the marking-definitions of a request first,
 	// then the other objects, which may use the ones just accepted.
 	var ids []string
-	inRequest := map[string]bool{}
+	inRequest, refusedHere := map[string]bool{}, map[string]bool{}
 	for _, pass := range []bool{true, false} {
 		for _, raw := range objects {
 			id := head(raw).ID
@@ -139,6 +143,15 @@ func (p *fakePeer) Push(ctx context.Context, collection string, objects []json.R
 			}
 			if p.refuse != "" && strings.Contains(id, p.refuse) {
 				st.Failures = append(st.Failures, kizuna.StatusDetail{ID: id, Message: "refused"})
+				continue
+			}
+			if p.taken[id] {
+				refusedHere[id] = true
+				st.Failures = append(st.Failures, kizuna.StatusDetail{ID: id, Message: id + ": the id is taken (rule write-immutable)"})
+				continue
+			}
+			if refs, _ := kizuna.ParseMetaRefs(raw); slices.ContainsFunc(refs.Markings, func(m string) bool { return refusedHere[m] }) {
+				st.Failures = append(st.Failures, kizuna.StatusDetail{ID: id, Message: id + ": a marking-definition of this request was refused, so the objects it marks are refused with it"})
 				continue
 			}
 			if p.labels {

@@ -3,7 +3,6 @@ package federation
 import (
 	"context"
 	"encoding/json"
-	"slices"
 	"strings"
 	"time"
 
@@ -81,12 +80,35 @@ type item struct {
 	tries   int      // earlier refusals for want of a meta object
 }
 
+// request is the versions of one TAXII request.
+type request struct {
+	raws  []json.RawMessage
+	items []item
+}
+
+func (q *request) add(o *kizuna.Object, meta bool) error {
+	refs, err := kizuna.MetaRefsOf(o)
+	if err != nil {
+		return err
+	}
+	q.raws = append(q.raws, o.Raw)
+	q.items = append(q.items, item{id: o.ID, version: o.Version, meta: meta, track: metaLike(o), refs: refs.All()})
+	return nil
+}
+
 // group is an object and the meta objects it needs that the peer does not
-// have, split into the requests they must travel in (a marking-definition
-// marked with another one must reach the peer after it).
+// have. The meta objects go in requests of their own ahead of the object
+// (pre), so that one the peer refuses (it holds that definition already,
+// under another signature) takes no object with it: the receiver refuses
+// the objects of a request marked with a marking-definition it refused in
+// that request. A marking-definition marked with another one goes in a
+// later request than that one; identities and extension-definitions go
+// after all of them. The object goes in the batch being filled (self),
+// and meta objects marked with it, when it is a marking-definition, after
+// it (post).
 type group struct {
-	layers [][]json.RawMessage
-	items  [][]item
+	pre, post []*request
+	self      request
 }
 
 // prepare returns the group of o, and false when o stays here: its
@@ -116,27 +138,46 @@ func (r *round) prepare(ctx context.Context, o *kizuna.Object) (*group, bool, er
 	}
 	c := *o
 	c.Raw = raw
-	self := &c
-	seq := slices.Concat(before, []*kizuna.Object{self}, after)
-	depth := make([]int, len(seq)) // all in one request: the usual case
-	if len(seq) > 1 {
-		depth = kizuna.MarkingDepth(seq)
-	}
 	g := &group{}
-	for i, m := range seq {
-		if m != self && (r.finder.peerHas[m.ID] || r.held(m)) {
-			continue
+	if err := g.self.add(&c, false); err != nil {
+		return nil, false, err
+	}
+	var marks, others []*kizuna.Object
+	for _, m := range before {
+		switch {
+		case r.finder.peerHas[m.ID] || r.held(m):
+		case strings.HasPrefix(m.ID, "marking-definition--"):
+			marks = append(marks, m)
+		default:
+			others = append(others, m)
 		}
-		refs, err := kizuna.MetaRefsOf(m)
-		if err != nil {
+	}
+	for i, d := range kizuna.MarkingDepth(marks) {
+		for len(g.pre) <= d {
+			g.pre = append(g.pre, &request{})
+		}
+		if err := g.pre[d].add(marks[i], true); err != nil {
 			return nil, false, err
 		}
-		for len(g.layers) <= depth[i] {
-			g.layers, g.items = append(g.layers, nil), append(g.items, nil)
+	}
+	if len(others) > 0 {
+		q := &request{}
+		for _, m := range others {
+			if err := q.add(m, true); err != nil {
+				return nil, false, err
+			}
 		}
-		d := depth[i]
-		g.layers[d] = append(g.layers[d], m.Raw)
-		g.items[d] = append(g.items[d], item{id: m.ID, version: m.Version, meta: m != self, track: metaLike(m), refs: refs.All()})
+		g.pre = append(g.pre, q)
+	}
+	for _, m := range after {
+		if r.finder.peerHas[m.ID] || r.held(m) {
+			continue
+		}
+		q := &request{}
+		if err := q.add(m, true); err != nil {
+			return nil, false, err
+		}
+		g.post = append(g.post, q)
 	}
 	return g, true, nil
 }

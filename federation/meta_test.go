@@ -72,11 +72,11 @@ func creator() *kizuna.Object {
 }
 
 // TestPushMetaFirst: a peer gets the marking-definitions, the
-// extension-definition and the creator of an object before it, each once
-// (the creator, stored later, is not sent again in its own place), a
-// marking-definition marked with another one in a later request than that
-// one, and nothing it does not need; after a restart the persisted record
-// keeps them from being sent again.
+// extension-definition and the creator of an object before it, in
+// requests of their own, each once (the creator, stored later, is not sent
+// again in its own place), a marking-definition marked with another one in
+// a later request than that one, and nothing it does not need; after a
+// restart the persisted record keeps them from being sent again.
 func TestPushMetaFirst(t *testing.T) {
 	store := metaStore()
 	peers := map[string]*fakePeer{"a": {labels: true}, "b": {labels: true}}
@@ -91,7 +91,7 @@ func TestPushMetaFirst(t *testing.T) {
 	time.Sleep(50 * time.Millisecond)
 	// Pages of three versions: the second indicator is on a page of its
 	// own.
-	want := [][]string{{mdInner, extDef, orgA}, {mdShared, indicator + "01"}, {indicator + "02"}}
+	want := [][]string{{mdInner}, {mdShared}, {extDef, orgA}, {indicator + "01"}, {indicator + "02"}}
 	if got := b.requestIDs(); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("requests %v,\nwant %v", got, want)
 	}
@@ -245,5 +245,23 @@ func TestMetaRecordPersists(t *testing.T) {
 	c3, _ := OpenCursors(dir)
 	if c3.MetaHeld("push", "jpn", "default", mdShared, v) || len(c3.PendingRetries("jpn", "default")) != 0 || !c3.MetaHeld("push", "aus", "default", mdShared, v) {
 		t.Errorf("Forget removed the wrong records")
+	}
+}
+
+// TestPushMetaPeerHoldsAnotherCopy: a peer that holds a marking-definition
+// already (its operator imported it) refuses the signed copy; the object
+// marked with it, in a request of its own, is still accepted.
+func TestPushMetaPeerHoldsAnotherCopy(t *testing.T) {
+	store := metaStore()
+	b := &fakePeer{labels: true, taken: map[string]bool{mdInner: true}, markers: map[string]bool{mdInner: true}}
+	f := newFixture(t, store, t.TempDir(), map[string]*fakePeer{"a": {}, "b": b})
+	store.add(marked(1, "green", mdInner))
+	f.svc.Notify([]*kizuna.Object{store.first()})
+	waitFor(t, "the indicator", func() bool { return slices.Contains(b.ids(), indicator+"01") })
+	if n := f.svc.Stats().Refused.Load(); n != 1 {
+		t.Errorf("%d refusals, want 1 (the marking-definition)", n)
+	}
+	if !f.cursors.MetaHeld("push", "b", "default", mdInner, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("the refused marking-definition is not recorded as answered: it would go again")
 	}
 }

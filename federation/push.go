@@ -185,26 +185,40 @@ func (r *round) offer(ctx context.Context, o *kizuna.Object) error {
 	if err != nil || !ok {
 		return err
 	}
-	for i, layer := range g.layers {
-		size := 0
-		for _, raw := range layer {
-			size += len(raw)
+	for _, q := range g.pre {
+		if err := r.send(ctx, q); err != nil {
+			return err
 		}
-		if len(r.raws) > 0 && (i > 0 || r.size+size > maxBatchBytes) {
-			if err := r.flush(ctx); err != nil {
-				return err
-			}
+	}
+	size := len(g.self.raws[0])
+	if len(r.raws) > 0 && r.size+size > maxBatchBytes {
+		if err := r.flush(ctx); err != nil {
+			return err
 		}
-		for j, it := range g.items[i] {
-			if !it.meta {
-				it.tries = r.tries
-			}
-			r.items = append(r.items, it)
-			r.raws = append(r.raws, layer[j])
+	}
+	it := g.self.items[0]
+	it.tries = r.tries
+	r.items, r.raws, r.size = append(r.items, it), append(r.raws, g.self.raws[0]), r.size+size
+	for _, q := range g.post {
+		if err := r.send(ctx, q); err != nil {
+			return err
 		}
-		r.size += size
 	}
 	return nil
+}
+
+// send sends q as a request of its own, after the batch being filled.
+func (r *round) send(ctx context.Context, q *request) error {
+	if len(r.raws) > 0 {
+		if err := r.flush(ctx); err != nil {
+			return err
+		}
+	}
+	r.raws, r.items = q.raws, q.items
+	for _, raw := range q.raws {
+		r.size += len(raw)
+	}
+	return r.flush(ctx)
 }
 
 // flush waits for the batch in flight, then starts the current one (or,

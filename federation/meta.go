@@ -142,32 +142,8 @@ func (r *round) prepare(ctx context.Context, o *kizuna.Object) (*group, bool, er
 	if err := g.self.add(&c, false); err != nil {
 		return nil, false, err
 	}
-	var marks, others []*kizuna.Object
-	for _, m := range before {
-		switch {
-		case r.finder.peerHas[m.ID] || r.held(m):
-		case strings.HasPrefix(m.ID, "marking-definition--"):
-			marks = append(marks, m)
-		default:
-			others = append(others, m)
-		}
-	}
-	for i, d := range kizuna.MarkingDepth(marks) {
-		for len(g.pre) <= d {
-			g.pre = append(g.pre, &request{})
-		}
-		if err := g.pre[d].add(marks[i], true); err != nil {
-			return nil, false, err
-		}
-	}
-	if len(others) > 0 {
-		q := &request{}
-		for _, m := range others {
-			if err := q.add(m, true); err != nil {
-				return nil, false, err
-			}
-		}
-		g.pre = append(g.pre, q)
+	if g.pre, err = metaRequests(before, func(m *kizuna.Object) bool { return r.finder.peerHas[m.ID] || r.held(m) }); err != nil {
+		return nil, false, err
 	}
 	for _, m := range after {
 		if r.finder.peerHas[m.ID] || r.held(m) {
@@ -180,6 +156,41 @@ func (r *round) prepare(ctx context.Context, o *kizuna.Object) (*group, bool, er
 		g.post = append(g.post, q)
 	}
 	return g, true, nil
+}
+
+// metaRequests puts meta objects (but those skip reports) in the requests
+// they must travel in: marking-definitions first, one marked with another
+// of them in a later request than that one, then the others in one more.
+func metaRequests(objs []*kizuna.Object, skip func(*kizuna.Object) bool) ([]*request, error) {
+	var marks, others []*kizuna.Object
+	for _, m := range objs {
+		switch {
+		case skip(m):
+		case strings.HasPrefix(m.ID, "marking-definition--"):
+			marks = append(marks, m)
+		default:
+			others = append(others, m)
+		}
+	}
+	var out []*request
+	for i, d := range kizuna.MarkingDepth(marks) {
+		for len(out) <= d {
+			out = append(out, &request{})
+		}
+		if err := out[d].add(marks[i], true); err != nil {
+			return nil, err
+		}
+	}
+	if len(others) > 0 {
+		q := &request{}
+		for _, m := range others {
+			if err := q.add(m, true); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, q)
+	}
+	return out, nil
 }
 
 // metaLike reports whether o may be a meta object: the peer's answer to

@@ -70,9 +70,9 @@ func rawObject(raw json.RawMessage) *kizuna.Object {
 
 // withMeta returns the requests that ingest a pulled page: first the
 // meta objects its objects need that this node has not fetched from the
-// peer yet, in as many requests as a chain of markings needs, then the
-// page, then the meta objects marked with a marking-definition of the
-// page. It returns the meta objects fetched, to record once ingested.
+// peer yet, in requests of their own as a push sends them (metaRequests),
+// then the page, then the meta objects marked with a marking-definition of
+// the page. It returns the meta objects fetched, to record once ingested.
 func (p *puller) withMeta(ctx context.Context, meta *kizuna.MetaSet, finder *pullFinder, batch []json.RawMessage) ([][]json.RawMessage, map[string]time.Time, error) {
 	finder.onPage = map[string]bool{}
 	for _, raw := range batch {
@@ -101,12 +101,13 @@ func (p *puller) withMeta(ctx context.Context, meta *kizuna.MetaSet, finder *pul
 			post = append(post, o.Raw)
 		}
 	}
+	pres, err := metaRequests(pre, func(*kizuna.Object) bool { return false })
+	if err != nil {
+		return nil, nil, err
+	}
 	var requests [][]json.RawMessage
-	for i, d := range kizuna.MarkingDepth(pre) {
-		for len(requests) <= d {
-			requests = append(requests, nil)
-		}
-		requests[d] = append(requests[d], pre[i].Raw)
+	for _, q := range pres {
+		requests = append(requests, q.raws)
 	}
 	requests = append(requests, batch)
 	if len(post) > 0 {

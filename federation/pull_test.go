@@ -77,10 +77,10 @@ func TestPullMetaFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer svc.Stop()
-	waitFor(t, "both pages", func() bool { return len(ing.got()) >= 4 })
+	waitFor(t, "both pages", func() bool { return len(ing.got()) >= 5 })
 	time.Sleep(100 * time.Millisecond) // further rounds, which must fetch nothing more
 	want := [][]string{
-		{mdInner, orgC}, {mdShared}, {indicator + "01", mdUnused}, // page 1
+		{mdInner}, {mdShared}, {orgC}, {indicator + "01", mdUnused}, // page 1
 		{indicator + "02"}, // page 2: what it needs is held already
 	}
 	if got := ing.got(); fmt.Sprint(got) != fmt.Sprint(want) {

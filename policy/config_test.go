@@ -80,6 +80,15 @@ func TestConfigValidation(t *testing.T) {
 			m["equivalences"].([]any)[0].(map[string]any)["levels"].([]any)[1].(map[string]any)["scheme"] = "USA"
 		}, errors: []string{"$.equivalences[0].levels[1].scheme: scheme USA appears twice"}},
 		{name: "bad group", edit: func(m map[string]any) { m["nation_groups"] = map[string]any{"FVEY": []any{"Canada"}} }, errors: []string{`$.nation_groups["FVEY"][0]`}},
+		{name: "marking authority of an unknown scheme", edit: func(m map[string]any) {
+			m["marking_authorities"] = []any{map[string]any{"scheme": "XYZ", "nations": []any{"JPN"}}}
+		}, errors: []string{`$.marking_authorities[0].scheme: unknown scheme "XYZ"`}},
+		{name: "marking authority without nations", edit: func(m map[string]any) {
+			m["marking_authorities"] = []any{map[string]any{"scheme": "NATO", "nations": []any{}}}
+		}, errors: []string{"$.marking_authorities[0].nations: at least one"}},
+		{name: "marking authority of a bad nation", edit: func(m map[string]any) {
+			m["marking_authorities"] = []any{map[string]any{"scheme": "NATO", "nations": []any{"USA", "Japan"}}}
+		}, errors: []string{`$.marking_authorities[0].nations[1]: "Japan"`}},
 		{name: "several problems are all named", edit: func(m map[string]any) {
 			level(m, 0, 1)["tier"] = -1
 			schemes(m)[3].(map[string]any)["nation"] = "au"

@@ -3,6 +3,7 @@ package policy_test
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/kizuna-dev/kizuna"
@@ -80,6 +81,65 @@ func FuzzRedact(f *testing.F) {
 			if _, ok := doc[policy.RedactedProperty]; !ok {
 				t.Fatal("redaction not listed")
 			}
+		}
+	})
+}
+
+// FuzzWriteMeta labels arbitrary JSON as a marking-definition without
+// markings of its own (a meta object, labelled with what it expresses) and
+// as an observable, and applies the write rules to both: no input may
+// panic, a marking the node cannot interpret leaves its definition to
+// nobody, and the observable's content key ignores its markings.
+func FuzzWriteMeta(f *testing.F) {
+	for _, seed := range []string{
+		`{"type":"marking-definition","extensions":{"extension-definition--a6ad3f01-dcdd-4bf5-8b2f-242de041664e":{"extension_type":"property-extension","scheme":"USA","level":"SECRET","noforn":true}}}`,
+		`{"type":"marking-definition","definition_type":"statement","definition":{"statement":"x"}}`,
+		`{"type":"marking-definition","extensions":{"extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d":{"extension_type":"property-extension","tlp_2_0":"red"}}}`,
+		`{"type":"ipv4-addr","value":"192.0.2.1","object_marking_refs":["x"],"x_kizuna_provenance":{}}`,
+		`[]`, `null`, `{"extensions":[]}`, `"x"`,
+	} {
+		f.Add([]byte(seed))
+	}
+	w := newWorld(f)
+	pr := reader("fuzz", orgJP, "JPN", nil, "JPN:kimitsu", "USA:TOP SECRET")
+	ctx := as(pr)
+	rec := &kizuna.Owner{ID: "ipv4-addr--f0000000-0000-4000-8000-000000000002", Organization: orgUS, Content: "k"}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		md := &kizuna.Object{ID: "marking-definition--f0000000-0000-4000-8000-000000000003", Type: "marking-definition", Raw: raw, Hash: "h"}
+		l, _, _, err := w.p.Label(ctx, md, w.c)
+		if err != nil {
+			t.Fatalf("a marking-definition without markings must label: %v", err)
+		}
+		if w.p.Decide(pr, l).Allow && len(l.Uninterpretable) > 0 {
+			t.Fatal("an uninterpretable definition is readable")
+		}
+		if _, err := w.p.CheckWrite(ctx, pr, md, l, policy.Stored{}); err != nil && kizuna.ErrorCode(err) != kizuna.EFORBIDDEN {
+			t.Fatalf("write rules: %v", err)
+		}
+		sco := &kizuna.Object{ID: rec.ID, Type: "ipv4-addr", Raw: raw, Hash: "h", Label: &kizuna.AccessLabel{}}
+		key, kerr := policy.ContentKey(sco)
+		if _, err := w.p.CheckWrite(ctx, pr, sco, sco.Label, policy.Stored{Owner: rec}); kerr == nil && key != rec.Content && kizuna.ErrorCode(err) != kizuna.EFORBIDDEN {
+			t.Fatalf("another organisation's observable with another content: %v", err)
+		}
+	})
+}
+
+// FuzzParseConfig parses arbitrary configuration files: no input may
+// panic, and a configuration it accepts makes a policy.
+func FuzzParseConfig(f *testing.F) {
+	f.Add(policy.DefaultConfigJSON())
+	f.Add([]byte(`{"schemes":[{"id":"USA","nation":"USA","levels":[{"id":"S","tier":1}]}],"marking_authorities":[{"scheme":"USA","nations":["JPN"]}]}`))
+	f.Add([]byte(`{"schemes":[{"id":"A","levels":[{"id":"x","tier":0}]}],"nation_groups":{"G":["USA"]},"marking_authorities":[{"scheme":"a","nations":["G"]}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg, err := policy.ParseConfig("fuzz.json", data)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "fuzz.json: ") {
+				t.Fatalf("the error does not name the file: %v", err)
+			}
+			return
+		}
+		if _, err := policy.New(cfg, nil); err != nil {
+			t.Fatalf("an accepted configuration makes no policy: %v", err)
 		}
 	})
 }

@@ -2,7 +2,6 @@ package policy
 
 import (
 	"slices"
-	"strings"
 
 	"github.com/kizuna-dev/kizuna"
 )
@@ -64,11 +63,4 @@ func (p *Policy) mayDefine(nation, scheme string) bool {
 		}
 	}
 	return false
-}
-
-// isCanonicalMarking reports whether id is a reserved marking id (TLP or a
-// shipped "REL TO <nation>" marking).
-func isCanonicalMarking(id string) bool {
-	_, ok := canonicalHash(id)
-	return ok && strings.HasPrefix(id, "marking-definition--")
 }

@@ -100,7 +100,9 @@ func loadPolicyConfig(dir string) (policy.Config, error) {
 	}
 	cfg, err := policy.LoadConfig(path)
 	if err != nil {
-		return policy.Config{}, fmt.Errorf("%s: %s", path, kizuna.ErrorMessage(err))
+		// The error names the file by its base name and the JSON path of
+		// each problem; say where the file is.
+		return policy.Config{}, fmt.Errorf("%s: %s", path, strings.TrimPrefix(err.Error(), policyFile+": "))
 	}
 	return cfg, nil
 }

@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"context"
 	"path/filepath"
 	"testing"
 
@@ -53,47 +52,13 @@ func putOlder(t *testing.T, db *DB, coll string, objs ...*kizuna.Object) {
 // contested and resolves to no definition, while one stored once resolves
 // to its definition.
 func TestMigrateOwners(t *testing.T) {
-	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "kizuna.db")
 	db, _ := openBefore(t, path, 5)
 	a, b := storetest.MustCollection(t, db), storetest.MustCollection(t, db)
-	orgA, orgB := storetest.ObjectID("identity", 1), storetest.ObjectID("identity", 2)
-	v1 := storetest.MustTime(t, "2026-01-01T00:00:00Z")
-	sdo := func(org, name string) *kizuna.Object {
-		o := storetest.NewObject(storetest.ObjectID("indicator", 1), v1, storetest.LabelGreen, name)
-		o.CreatedByRef = org
-		return o
-	}
-	md := func(n int, org, name string) *kizuna.Object {
-		o := storetest.NewObject(storetest.ObjectID("marking-definition", n), v1, storetest.LabelGreen, name)
-		o.Type, o.CreatedByRef = "marking-definition", org
-		return o
-	}
-	good, taken, takeover := md(1, orgA, "secret"), md(2, orgA, "secret"), md(2, orgB, "open")
-	putOlder(t, db, a, sdo(orgA, "first"), good, taken)
-	putOlder(t, db, b, sdo(orgB, "copy"), takeover, storetest.NewSCO(storetest.ObjectID("ipv4-addr", 1), "192.0.2.1", storetest.LabelGreen))
+	m := storetest.NewOwnerMigration(t)
+	putOlder(t, db, a, m.First...)
+	putOlder(t, db, b, m.Second...)
 	db = reopen(t, db, path)
 	defer db.Close()
-
-	owners, err := db.FindOwners(ctx, []string{sdo("", "").ID, good.ID, taken.ID, storetest.ObjectID("ipv4-addr", 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for id, want := range map[string]kizuna.Owner{
-		sdo("", "").ID:                     {Organization: orgA},
-		good.ID:                            {Organization: orgA, Content: good.Hash},
-		taken.ID:                           {Organization: orgA, Content: kizuna.ContestedContent},
-		storetest.ObjectID("ipv4-addr", 1): {},
-	} {
-		want.ID = id
-		if got := owners[id]; got == nil || *got != want {
-			t.Errorf("owner of %s = %+v, want %+v", id, got, want)
-		}
-	}
-	if got, err := db.FindMarkingDefinition(ctx, good.ID); err != nil || got.Hash != good.Hash {
-		t.Errorf("FindMarkingDefinition(%s) = %v, %v", good.ID, got, err)
-	}
-	if _, err := db.FindMarkingDefinition(ctx, taken.ID); kizuna.ErrorCode(err) != kizuna.ENOTFOUND {
-		t.Errorf("a contested marking-definition resolved: %v", err)
-	}
+	m.Check(t, db)
 }

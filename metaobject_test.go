@@ -168,3 +168,44 @@ func TestMetaSetAttackLike(t *testing.T) {
 		t.Errorf("after the statement and its creator: %v, want nothing", ids(need))
 	}
 }
+
+// FuzzMetaRefs: any input parses or fails cleanly; the references never
+// name the object itself, each appears once, and gathering the meta
+// objects of objects that reference each other (cycles included) ends.
+func FuzzMetaRefs(f *testing.F) {
+	f.Add(`{"id":"` + metaInner + `","object_marking_refs":["` + metaInner + `","` + metaOuter + `"],"created_by_ref":"` + metaCreator + `"}`)
+	f.Add(`{"id":"x","granular_markings":[{"marking_ref":"` + metaOuter + `"},{"lang":"en"}],"extensions":{"` + metaExt + `":{},"x":1}}`)
+	f.Add(`{"object_marking_refs":null,"granular_markings":[null],"extensions":[]}`)
+	f.Fuzz(func(t *testing.T, raw string) {
+		r, err := kizuna.ParseMetaRefs(json.RawMessage(raw))
+		if err != nil {
+			return
+		}
+		var h struct{ ID string }
+		json.Unmarshal([]byte(raw), &h)
+		all := r.All()
+		for i, id := range all {
+			if id == h.ID && id != "" {
+				t.Fatalf("references itself: %v", all)
+			}
+			if slices.Contains(all[:i], id) {
+				t.Fatalf("%s twice: %v", id, all)
+			}
+		}
+		// Every reference resolves to an object shaped like the input, so
+		// that the references form cycles.
+		fd := &finder{objs: map[string]*kizuna.Object{}}
+		for _, id := range all {
+			fd.objs[id] = &kizuna.Object{ID: id, Raw: json.RawMessage(raw)}
+		}
+		s := &kizuna.MetaSet{Finder: fd}
+		before, after, _, err := s.Need(context.Background(), &kizuna.Object{ID: h.ID, Raw: json.RawMessage(raw)})
+		if err != nil {
+			return
+		}
+		if n := len(before) + len(after); n > len(all) {
+			t.Fatalf("%d meta objects gathered from %d references", n, len(all))
+		}
+		kizuna.MarkingDepth(before)
+	})
+}

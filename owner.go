@@ -20,7 +20,7 @@ type Owner struct {
 	// stored last (policy.ContentKey); "" for other objects. The value
 	// "contested" marks a marking-definition id that was stored with
 	// several contents before the node recorded owners: it resolves to no
-	// definition.
+	// definition until the host operator imports the one that stands.
 	Content string
 }
 

@@ -197,7 +197,7 @@ func (g *Guard) DeleteObject(ctx context.Context, collection, id string, version
 	if rec := owners[id]; rec != nil {
 		owner = rec.Organization
 	}
-	_, owns := g.policy.actsAs(pr, owner)
+	_, owns := g.policy.actsAs(pr, owner, nil)
 	if !g.authz.CanWrite(ctx, c) || (!pr.HasRole(kizuna.RoleAdmin) && !owns) {
 		return 0, kizuna.Errorf(kizuna.EFORBIDDEN, "principal %q may not delete %s", pr.Name, id)
 	}

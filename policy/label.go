@@ -320,20 +320,20 @@ func (p *Policy) metaLabel(ctx context.Context, obj *kizuna.Object) (kizuna.Acce
 	case "extension-definition":
 		return kizuna.AccessLabel{}, true, nil
 	case "identity":
-		if p.isCreatorIdentity(ctx, obj.ID) {
+		if p.isCreatorIdentity(ctx, obj) {
 			return kizuna.AccessLabel{}, true, nil
 		}
 	}
 	return kizuna.AccessLabel{}, false, nil
 }
 
-// isCreatorIdentity reports whether the identity id is one that the work
+// isCreatorIdentity reports whether the identity obj is one that the work
 // in ctx may name as the creator of objects.
-func (p *Policy) isCreatorIdentity(ctx context.Context, id string) bool {
+func (p *Policy) isCreatorIdentity(ctx context.Context, obj *kizuna.Object) bool {
 	if w := operatorFrom(ctx); w != nil {
-		return id == w.org || w.creators[id]
+		return obj.ID == w.org || w.creators[obj.ID]
 	}
-	_, ok := p.actsAs(kizuna.PrincipalFromContext(ctx), id)
+	_, ok := p.actsAs(kizuna.PrincipalFromContext(ctx), obj.ID, obj)
 	return ok
 }
 

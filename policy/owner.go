@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -13,13 +14,16 @@ import (
 // Agency says for which organisations other than its own a principal may
 // act: name them as the creator of first versions, and version and delete
 // the objects they own. Peering agreements make it: a peer node acts for the
-// organisations behind it, and relays the signed objects of the
-// organisations behind the other pinned peers (the federation's verifier
-// checks each signature).
+// organisations behind it, and relays the objects of the organisations
+// behind the other pinned peers that those peers signed (the federation's
+// verifier checks each signature before the write rules run).
 type Agency interface {
 	// ActsFor reports whether pr may act for the organisation org, and the
-	// nation org belongs to under the agreement ("" when unknown).
-	ActsFor(pr *kizuna.Principal, org string) (nation string, ok bool)
+	// nation org belongs to under the agreement ("" when unknown). signer
+	// is the node that signed the object pr writes (its provenance), ""
+	// for a deletion or an unsigned object: acting for the organisations
+	// of another peer is bound to that peer's signature.
+	ActsFor(pr *kizuna.Principal, org, signer string) (nation string, ok bool)
 }
 
 // agencyBox holds the Agency in an atomic pointer.
@@ -32,10 +36,11 @@ func (p *Policy) SetAgency(a Agency) {
 	p.agency.Store(&agencyBox{a})
 }
 
-// actsAs reports whether pr may act as organisation org: org is its own,
-// or the agency lets it act for org. nation is the nation to hold org's
-// acts to (pr's own for its organisation).
-func (p *Policy) actsAs(pr *kizuna.Principal, org string) (nation string, ok bool) {
+// actsAs reports whether pr may act as organisation org in writing obj
+// (nil for a deletion): org is its own, or the agency lets it act for
+// org. nation is the nation to hold org's acts to (pr's own for its
+// organisation).
+func (p *Policy) actsAs(pr *kizuna.Principal, org string, obj *kizuna.Object) (nation string, ok bool) {
 	if pr == nil || org == "" {
 		return "", false
 	}
@@ -43,10 +48,30 @@ func (p *Policy) actsAs(pr *kizuna.Principal, org string) (nation string, ok boo
 		return pr.Nation, true
 	}
 	if b := p.agency.Load(); b != nil && b.a != nil {
-		return b.a.ActsFor(pr, org)
+		return b.a.ActsFor(pr, org, signerOf(pr, obj))
 	}
 	return "", false
 }
+
+// signerOf returns the node whose provenance signature obj carries, when a
+// peer writes it (the verifier has checked that signature), else "".
+func signerOf(pr *kizuna.Principal, obj *kizuna.Object) string {
+	if obj == nil || !pr.HasRole(kizuna.RolePeer) || !bytes.Contains(obj.Raw, []byte(provenanceProperty)) {
+		return ""
+	}
+	var head struct {
+		Provenance *struct {
+			Node string `json:"node"`
+		} `json:"x_kizuna_provenance"`
+	}
+	if json.Unmarshal(obj.Raw, &head) != nil || head.Provenance == nil {
+		return ""
+	}
+	return head.Provenance.Node
+}
+
+// provenanceProperty is the federation's signature property.
+const provenanceProperty = "x_kizuna_provenance"
 
 // isObservable reports whether obj is a cyber observable: an object
 // without created, whose id is shared by design (the same observation made
@@ -59,7 +84,7 @@ func isObservable(obj *kizuna.Object) bool {
 // contentFree are the properties of an observable that are not its
 // content: its markings (each copy carries its own) and the federation's
 // provenance signature.
-var contentFree = []string{"object_marking_refs", "granular_markings", "x_kizuna_provenance"}
+var contentFree = []string{"object_marking_refs", "granular_markings", provenanceProperty}
 
 // ContentKey returns the key of an observable's content: the SHA-256 of
 // the canonical JSON of the object without its markings and provenance

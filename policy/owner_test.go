@@ -259,3 +259,51 @@ func TestReservedContent(t *testing.T) {
 		wantRule(t, "the write rules on other content under "+obj.ID, err, policy.RuleWriteReserved)
 	}
 }
+
+// relayAgency lets the peer "node" act for orgJP directly, and for orgUS
+// only in writing what node "identity--usa-node" signed.
+type relayAgency struct{}
+
+func (relayAgency) ActsFor(pr *kizuna.Principal, org, signer string) (string, bool) {
+	switch {
+	case pr.Name != "node" || !pr.HasRole(kizuna.RolePeer):
+		return "", false
+	case org == orgJP:
+		return "JPN", true
+	case org == orgUS && signer == "identity--usa-node":
+		return "USA", true
+	}
+	return "", false
+}
+
+// TestRelayBoundToSignature: a peer acts for another peer's organisation
+// only in writing an object that peer signed: a version it signed itself
+// of that organisation's object, or a deletion of it, is not the other
+// peer's.
+func TestRelayBoundToSignature(t *testing.T) {
+	w := newWorld(t)
+	w.p.SetAgency(relayAgency{})
+	peer := reader("node", orgJP2, "JPN", nil)
+	peer.Roles = append(peer.Roles, kizuna.RolePeer)
+	rec := &kizuna.Owner{ID: "indicator--c0000000-0000-4000-8000-000000000009", Organization: orgUS}
+	version := func(signer string) *kizuna.Object {
+		doc := map[string]any{"type": "indicator", "spec_version": "2.1", "id": rec.ID, "created": "2026-01-01T00:00:00.000Z",
+			"modified": "2026-02-01T00:00:00.000Z", "pattern": "[ipv4-addr:value = '192.0.2.9']", "pattern_type": "stix", "valid_from": "2026-01-01T00:00:00Z",
+			"object_marking_refs": []string{policy.TLP2Clear}}
+		if signer != "" {
+			doc["x_kizuna_provenance"] = map[string]any{"node": signer, "key": "k", "sig": "s"}
+		}
+		return MustObject(t, MustJSON(t, doc))
+	}
+	_, err := judge(t, w.p, w, peer, version("identity--usa-node"), policy.Stored{Owner: rec})
+	wantRule(t, "a version the owner's node signed", err, "")
+	for _, signer := range []string{"", "identity--jpn-node"} {
+		_, err = judge(t, w.p, w, peer, version(signer), policy.Stored{Owner: rec})
+		wantRule(t, "a version signed by "+signer, err, policy.RuleWriteOwner)
+	}
+	// The same version from a publisher: a provenance property proves
+	// nothing, only the verifier's check of a peer's objects does.
+	pub := reader("node", orgJP2, "JPN", nil)
+	_, err = judge(t, w.p, w, pub, version("identity--usa-node"), policy.Stored{Owner: rec})
+	wantRule(t, "a publisher's copy with a provenance property", err, policy.RuleWriteOwner)
+}

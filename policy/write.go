@@ -111,7 +111,7 @@ func (p *Policy) judgeWrite(pr *kizuna.Principal, obj *kizuna.Object, label *kiz
 	}
 	owner := st.Owner.Organization
 	prev := st.Previous
-	if _, ok := p.actsAs(pr, owner); !ok {
+	if _, ok := p.actsAs(pr, owner, obj); !ok {
 		if prev != nil && prev.Hash == obj.Hash && prev.Version.Equal(obj.Version) && st.PreviousReadable {
 			return Decision{Allow: true, Rule: RuleAllow, Reason: "an identical re-post of the latest version"}, nil
 		}
@@ -151,7 +151,7 @@ func (p *Policy) checkCreator(pr *kizuna.Principal, obj *kizuna.Object) Decision
 	if obj.CreatedByRef == "" {
 		return Decision{Allow: true, Rule: RuleAllow}
 	}
-	if _, ok := p.actsAs(pr, obj.CreatedByRef); !ok {
+	if _, ok := p.actsAs(pr, obj.CreatedByRef, obj); !ok {
 		return deny(RuleWriteCreator, "created_by_ref %s is neither the organisation of principal %q (%s) nor one it may act for", obj.CreatedByRef, pr.Name, orNone(pr.Organization))
 	}
 	return Decision{Allow: true, Rule: RuleAllow}
@@ -179,7 +179,7 @@ func (p *Policy) judgeObservable(pr *kizuna.Principal, obj *kizuna.Object, st St
 		return deny(RuleUninterpretable, "%s", kizuna.ErrorMessage(err)), nil
 	}
 	rec := st.Owner
-	if _, ok := p.actsAs(pr, rec.Organization); ok {
+	if _, ok := p.actsAs(pr, rec.Organization, obj); ok {
 		if d := p.checkCreator(pr, obj); !d.Allow {
 			return d, nil
 		}

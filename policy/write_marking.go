@@ -32,7 +32,7 @@ func (p *Policy) judgeMarking(pr *kizuna.Principal, obj *kizuna.Object, st Store
 	}
 	nation := pr.Nation
 	if obj.CreatedByRef != "" {
-		nation, _ = p.actsAs(pr, obj.CreatedByRef)
+		nation, _ = p.actsAs(pr, obj.CreatedByRef, obj)
 	}
 	for _, c := range expressed.Classifications {
 		if !p.mayDefine(nation, c.Scheme) {

@@ -14,7 +14,7 @@ import (
 // the nation given.
 type agency map[string]map[string]string
 
-func (a agency) ActsFor(pr *kizuna.Principal, org string) (string, bool) {
+func (a agency) ActsFor(pr *kizuna.Principal, org, _ string) (string, bool) {
 	if pr == nil || !pr.HasRole(kizuna.RolePeer) {
 		return "", false
 	}

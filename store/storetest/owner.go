@@ -251,7 +251,7 @@ func NewOwnerMigration(tb testing.TB) *OwnerMigration {
 // Check checks the owner records the migration made: each id's from its
 // first stored version; the marking-definition stored once resolves to its
 // definition, the one stored with two contents is contested and resolves
-// to none.
+// to none, until the host operator's import of one settles it.
 func (m *OwnerMigration) Check(tb testing.TB, s kizuna.Store) {
 	tb.Helper()
 	ctx := context.Background()
@@ -275,5 +275,19 @@ func (m *OwnerMigration) Check(tb testing.TB, s kizuna.Store) {
 	}
 	if _, err := s.FindMarkingDefinition(ctx, m.taken); kizuna.ErrorCode(err) != kizuna.ENOTFOUND {
 		tb.Errorf("a contested marking-definition resolved: %v", err)
+	}
+	// A write rule's version does not settle it; the host operator's
+	// import of the definition that stands does.
+	standing := *m.First[2]
+	standing.WriteBasis = &kizuna.WriteBasis{Owner: &kizuna.Owner{ID: m.taken, Organization: orgA, Content: kizuna.ContestedContent}}
+	c := MustCollection(tb, s)
+	rs, err := s.PutObjects(ctx, c, []*kizuna.Object{&standing})
+	if err != nil || kizuna.ErrorCode(rs[0].Err) != kizuna.ECONFLICT {
+		tb.Errorf("a judged definition under a contested id: %+v %v, want a conflict", rs, err)
+	}
+	standing = *m.First[2]
+	MustPut(tb, s, c, &standing)
+	if got, err := s.FindMarkingDefinition(ctx, m.taken); err != nil || got.Hash != m.First[2].Hash {
+		tb.Errorf("the operator's definition does not settle the contested id: %v, %v", got, err)
 	}
 }

@@ -72,7 +72,7 @@ func NewOwnerTx(records map[string]*kizuna.Owner) *OwnerTx {
 func (t *OwnerTx) Check(o *kizuna.Object, stored func(o *kizuna.Object) (bool, error)) (refusal *kizuna.Error, err error) {
 	rec := t.current[o.ID]
 	stale := o.WriteBasis != nil && !kizuna.SameOwner(o.WriteBasis.Owner, rec)
-	conflict := o.Type == "marking-definition" && rec != nil && rec.Content != o.Hash
+	conflict := o.Type == "marking-definition" && rec != nil && rec.Content != o.Hash && !settles(o, rec)
 	if !stale && !conflict {
 		return nil, nil
 	}
@@ -104,7 +104,20 @@ func (t *OwnerTx) Stored(o *kizuna.Object) {
 		r := *o.Owner
 		r.ID = o.ID
 		t.current[o.ID] = &r
+	case settles(o, rec):
+		r := kizuna.Owner{ID: o.ID, Organization: rec.Organization, Content: o.Hash}
+		if o.Owner != nil && o.Owner.Organization != "" {
+			r.Organization = o.Owner.Organization
+		}
+		t.current[o.ID] = &r
 	}
+}
+
+// settles reports whether o, stored without a WriteBasis (the host
+// operator's import), settles the contested definition of its marking id:
+// the definition the operator imports is the one that stands.
+func settles(o *kizuna.Object, rec *kizuna.Owner) bool {
+	return o.WriteBasis == nil && o.Type == "marking-definition" && rec != nil && rec.Content == kizuna.ContestedContent
 }
 
 // Changes returns the records the batch made, in id order: those of ids

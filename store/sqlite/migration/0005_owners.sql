@@ -20,8 +20,8 @@ CREATE TABLE owners (
 -- operator's imports may change such an id). A marking-definition id
 -- stored with a single content keeps that definition; one stored with
 -- several contents (a definition was taken over) is 'contested': it
--- resolves to no definition, so new objects cannot use it until the
--- operator settles it. An observable's content key is not computed here:
+-- resolves to no definition, so new objects cannot use it, until the host
+-- operator imports the definition that stands. An observable's content key is not computed here:
 -- '' lets only identical re-posts through.
 INSERT INTO owners (id, organization, content)
 SELECT f.id, f.created_by_ref,

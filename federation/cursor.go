@@ -26,7 +26,8 @@ const maxPendingDeletes = 100_000
 // Cursors persists, per peer and collection, how far synchronisation got:
 // for a push, the date_added of the last local version the peer confirmed;
 // for a pull, the peer's date_added of the last version stored here. It
-// also keeps the deletions not yet propagated. Each update is written
+// also keeps the deletions not yet propagated, the meta objects each peer
+// holds from this node, and the versions to send once more. Each update is written
 // atomically before the work goes on, so a crash repeats at most one
 // batch, which the receiver's idempotence absorbs.
 type Cursors struct {
@@ -38,11 +39,17 @@ type Cursors struct {
 type cursorState struct {
 	Cursors map[string]time.Time `json:"cursors"`
 	Deletes map[string][]string  `json:"deletes,omitempty"`
+	// Meta records, per peer and collection, the meta objects the peer has
+	// answered for: id -> the version sent (RFC 3339).
+	Meta map[string]map[string]string `json:"meta,omitempty"`
+	// Retries are versions a peer refused for want of a meta object, to
+	// send once more after it.
+	Retries map[string][]Retry `json:"retries,omitempty"`
 }
 
 // OpenCursors loads the cursors file of dir (none yet is fine).
 func OpenCursors(dir string) (*Cursors, error) {
-	c := &Cursors{path: filepath.Join(dir, CursorsFile), st: cursorState{Cursors: map[string]time.Time{}, Deletes: map[string][]string{}}}
+	c := &Cursors{path: filepath.Join(dir, CursorsFile), st: cursorState{Cursors: map[string]time.Time{}}}
 	b, err := os.ReadFile(c.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return c, nil
@@ -54,9 +61,6 @@ func OpenCursors(dir string) (*Cursors, error) {
 	}
 	if c.st.Cursors == nil {
 		c.st.Cursors = map[string]time.Time{}
-	}
-	if c.st.Deletes == nil {
-		c.st.Deletes = map[string][]string{}
 	}
 	return c, nil
 }
@@ -90,6 +94,9 @@ func (c *Cursors) QueueDelete(peer, collection, id string) error {
 	}
 	if len(c.st.Deletes[k]) >= maxPendingDeletes {
 		return kizuna.Errorf(kizuna.EUNAVAILABLE, "peer %q: %d deletions already wait; %s is not propagated", peer, maxPendingDeletes, id)
+	}
+	if c.st.Deletes == nil {
+		c.st.Deletes = map[string][]string{}
 	}
 	c.st.Deletes[k] = append(c.st.Deletes[k], id)
 	return c.save()
@@ -129,6 +136,16 @@ func (c *Cursors) Forget(peer string) error {
 	for k := range c.st.Deletes {
 		if strings.HasPrefix(k, cursorKey("delete", peer, "")) {
 			delete(c.st.Deletes, k)
+		}
+	}
+	for k := range c.st.Meta {
+		if strings.HasPrefix(k, cursorKey("meta", peer, "")) {
+			delete(c.st.Meta, k)
+		}
+	}
+	for k := range c.st.Retries {
+		if strings.HasPrefix(k, cursorKey("retry", peer, "")) {
+			delete(c.st.Retries, k)
 		}
 	}
 	return c.save()

@@ -92,6 +92,25 @@ type fakePeer struct {
 	deleteFails int
 	// failAt fails the push with this number (1-based), once.
 	failAt int
+	// labels makes the peer refuse, as a kizuna node does, a version
+	// marked with a marking-definition it does not hold: one received in
+	// an earlier request, or, for an object that is not itself a
+	// marking-definition, one of the same request.
+	labels bool
+	// lose is a marking-definition the peer refuses to keep (as if it
+	// had lost it): it answers success and forgets it.
+	lose string
+	// taken are marking-definitions the peer holds under another
+	// signature: it refuses them, and, as a kizuna node does, the objects
+	// of the same request marked with them.
+	taken   map[string]bool
+	markers map[string]bool
+	// requests holds the ids of each request, in order.
+	requests [][]string
+	// serve is what the peer's collection holds for Pull, one second of
+	// date_added apart; extra are further objects only Get finds.
+	serve, extra []json.RawMessage
+	gets         []string // the ids asked for with Get
 }
 
 func (p *fakePeer) Push(ctx context.Context, collection string, objects []json.RawMessage) (*kizuna.Status, error) {
@@ -109,20 +128,89 @@ func (p *fakePeer) Push(ctx context.Context, collection string, objects []json.R
 	st := &kizuna.Status{ID: "s", Status: kizuna.StatusComplete}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for _, raw := range objects {
-		id := head(raw).ID
-		if p.refuse != "" && strings.Contains(id, p.refuse) {
-			st.Failures = append(st.Failures, kizuna.StatusDetail{ID: id, Message: "refused"})
-			continue
-		}
-		p.received = append(p.received, raw)
-		st.Successes = append(st.Successes, kizuna.StatusDetail{ID: id})
+	if p.markers == nil {
+		p.markers = map[string]bool{}
 	}
+	// As a kizuna node does: the marking-definitions of a request first,
+	// then the other objects, which may use the ones just accepted.
+	var ids []string
+	inRequest, refusedHere := map[string]bool{}, map[string]bool{}
+	for _, pass := range []bool{true, false} {
+		for _, raw := range objects {
+			id := head(raw).ID
+			if strings.HasPrefix(id, "marking-definition--") != pass {
+				continue
+			}
+			if p.refuse != "" && strings.Contains(id, p.refuse) {
+				st.Failures = append(st.Failures, kizuna.StatusDetail{ID: id, Message: "refused"})
+				continue
+			}
+			if p.taken[id] {
+				refusedHere[id] = true
+				st.Failures = append(st.Failures, kizuna.StatusDetail{ID: id, Message: id + ": the id is taken (rule write-immutable)"})
+				continue
+			}
+			if refs, _ := kizuna.ParseMetaRefs(raw); slices.ContainsFunc(refs.Markings, func(m string) bool { return refusedHere[m] }) {
+				st.Failures = append(st.Failures, kizuna.StatusDetail{ID: id, Message: id + ": a marking-definition of this request was refused, so the objects it marks are refused with it"})
+				continue
+			}
+			if p.labels {
+				if m := p.unknownMarking(raw, inRequest); m != "" {
+					st.Failures = append(st.Failures, kizuna.StatusDetail{ID: id, Message: id + ": $.object_marking_refs[0]: " + m + " is unknown to this node"})
+					continue
+				}
+			}
+			if pass {
+				inRequest[id] = true
+				if id != p.lose {
+					p.markers[id] = true
+				}
+			}
+			p.received = append(p.received, raw)
+			st.Successes = append(st.Successes, kizuna.StatusDetail{ID: id})
+		}
+	}
+	for _, raw := range objects {
+		ids = append(ids, head(raw).ID)
+	}
+	p.requests = append(p.requests, ids)
 	return st, nil
 }
 
 func (p *fakePeer) Pull(ctx context.Context, collection string, after time.Time, limit int) (*PullPage, error) {
-	return &PullPage{}, nil
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	page := &PullPage{}
+	for i, raw := range p.serve {
+		at := time.Date(2026, 1, 1, 0, 0, i+1, 0, time.UTC)
+		if !at.After(after) {
+			continue
+		}
+		if len(page.Objects) == limit {
+			page.More = true
+			break
+		}
+		page.Objects, page.Last = append(page.Objects, raw), at
+	}
+	return page, nil
+}
+
+func (p *fakePeer) Get(ctx context.Context, collection string, ids []string) ([]json.RawMessage, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.gets = append(p.gets, ids...)
+	var out []json.RawMessage
+	for _, raw := range p.serve {
+		if slices.Contains(ids, head(raw).ID) {
+			out = append(out, raw)
+		}
+	}
+	for _, raw := range p.extra {
+		if slices.Contains(ids, head(raw).ID) {
+			out = append(out, raw)
+		}
+	}
+	return out, nil
 }
 
 func (p *fakePeer) Delete(ctx context.Context, collection, id string) error {
@@ -168,4 +256,23 @@ func (p *fakePeer) deletions() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return append([]string(nil), p.deleted...)
+}
+
+// unknownMarking returns a marking raw needs that the peer does not hold;
+// p.mu is held.
+func (p *fakePeer) unknownMarking(raw json.RawMessage, inRequest map[string]bool) string {
+	refs, _ := kizuna.ParseMetaRefs(raw)
+	marking := strings.HasPrefix(head(raw).ID, "marking-definition--")
+	for _, m := range refs.Markings {
+		if !p.markers[m] && (marking || !inRequest[m] || m == p.lose) {
+			return m
+		}
+	}
+	return ""
+}
+
+func (p *fakePeer) requestIDs() [][]string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([][]string(nil), p.requests...)
 }

@@ -42,7 +42,9 @@ func (p *puller) run(ctx context.Context) {
 }
 
 // sync ingests what the peer added after the cursor, as the peer's
-// principal: the write rules and the verifier apply as to a push.
+// principal: the write rules and the verifier apply as to a push. The
+// meta objects the pulled objects need are fetched from the peer and
+// ingested first.
 func (p *puller) sync(ctx context.Context) error {
 	if p.s.cfg.Ingester == nil {
 		return kizuna.Errorf(kizuna.EINTERNAL, "federation: no ingester to pull into")
@@ -52,6 +54,8 @@ func (p *puller) sync(ctx context.Context) error {
 		return err
 	}
 	pctx := kizuna.NewContextWithPrincipal(ctx, pr)
+	finder := &pullFinder{p: p}
+	meta := &kizuna.MetaSet{Finder: finder, Known: p.s.cfg.Known}
 	for {
 		cursor := p.s.cfg.Cursors.Get("pull", p.pc.Name, p.m.Remote)
 		rctx, cancel := context.WithTimeout(ctx, requestTimeout)
@@ -76,14 +80,23 @@ func (p *puller) sync(ctx context.Context) error {
 			batch = append(batch, raw)
 		}
 		if len(batch) > 0 {
-			results, err := p.s.cfg.Ingester.Ingest(pctx, p.local, batch)
+			requests, fetched, err := p.withMeta(pctx, meta, finder, batch)
 			if err != nil {
 				return err
 			}
-			for _, r := range results {
-				if r.Err == nil && r.Created {
-					p.s.stats.Pulled.Add(1)
+			for _, req := range requests {
+				results, err := p.s.cfg.Ingester.Ingest(pctx, p.local, req)
+				if err != nil {
+					return err
 				}
+				for _, r := range results {
+					if r.Err == nil && r.Created {
+						p.s.stats.Pulled.Add(1)
+					}
+				}
+			}
+			if err := p.s.cfg.Cursors.SetMetaHeld("pull", p.pc.Name, p.m.Remote, fetched, nil); err != nil {
+				return err
 			}
 		}
 		if err := p.s.cfg.Cursors.Set("pull", p.pc.Name, p.m.Remote, page.Last); err != nil {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -14,6 +13,10 @@ import (
 )
 
 const (
+	// maxTries bounds the times a version is sent to a peer that refuses
+	// it for want of a meta object: each try sends the meta objects it
+	// named again, one level of a chain of markings at a time.
+	maxTries = 3
 	// maxBatchBytes keeps a POST well below a receiver's default 10 MiB
 	// body limit.
 	maxBatchBytes = 4 << 20
@@ -96,115 +99,34 @@ func (p *pusher) deleteQueued(ctx context.Context) error {
 	return nil
 }
 
-// sync sends everything added after the cursor that the peer may receive.
-// One batch is in flight while the next is read and signed, so that this
-// node's work overlaps the peer's; the cursor still advances in order,
-// each time to the last version a confirmed batch covered.
-func (p *pusher) sync(ctx context.Context) error {
-	pr, err := p.s.principal(ctx, p.pc)
-	if err != nil {
-		return err
-	}
-	pctx := kizuna.NewContextWithPrincipal(ctx, pr)
-	var inflight chan error
-	wait := func() error {
-		if inflight == nil {
-			return nil
-		}
-		err := <-inflight
-		inflight = nil
-		return err
-	}
-	// send waits for the batch in flight, then starts batch (or, when it
-	// is empty, just moves the cursor to upto).
-	send := func(batch []json.RawMessage, upto time.Time) error {
-		if err := wait(); err != nil {
-			return err
-		}
-		if len(batch) == 0 {
-			return p.s.cfg.Cursors.Set("push", p.pc.Name, p.m.Local, upto)
-		}
-		done := make(chan error, 1)
-		inflight = done
-		go func() {
-			err := p.push(ctx, batch)
-			if err == nil {
-				err = p.s.cfg.Cursors.Set("push", p.pc.Name, p.m.Local, upto)
-			}
-			done <- err
-		}()
-		return nil
-	}
-	next := p.s.cfg.Cursors.Get("push", p.pc.Name, p.m.Local)
-	for {
-		f := kizuna.ObjectFilter{
-			Collection: p.local, Versions: kizuna.VersionMatch{All: true},
-			Limit: p.s.cfg.BatchSize, IncludeRaw: true,
-		}
-		if !next.IsZero() {
-			after := next
-			f.AddedAfter = &after
-		}
-		page, err := p.s.cfg.Objects.FindObjects(pctx, f)
-		if err != nil {
-			return errors.Join(err, wait())
-		}
-		if len(page.Objects) == 0 {
-			return wait()
-		}
-		var batch []json.RawMessage
-		size := 0
-		for i, o := range page.Objects {
-			raw, err := p.egress(ctx, pr, o)
-			if err != nil {
-				return errors.Join(err, wait())
-			}
-			if raw == nil {
-				continue
-			}
-			if size+len(raw) > maxBatchBytes && len(batch) > 0 {
-				if err := send(batch, page.Objects[i-1].DateAdded); err != nil {
-					return err
-				}
-				batch, size = nil, 0
-			}
-			batch = append(batch, raw)
-			size += len(raw)
-		}
-		next = page.Objects[len(page.Objects)-1].DateAdded
-		if err := send(batch, next); err != nil {
-			return err
-		}
-		if !page.More {
-			return wait()
-		}
-	}
-}
+// Verdicts of the egress rules on one version.
+const (
+	egressSend     = iota // the peer gets it
+	egressWithheld        // the agreement keeps it here
+	egressStays           // it cannot travel on from here (unsigned, redacted relay)
+	egressPeerHas         // it came from the peer, or the peer originated it
+)
 
-// egress returns the form of o the peer gets, or nil when o stays here.
-// The guard has already applied the access decision with the peer as the
-// reader and removed the portions it may not see; egress adds the
-// agreement's TLP cap, keeps TLP:RED and AMBER+STRICT to an audience that
-// names the peer, never returns an object to the peer it came from, and
-// signs what this node originated. An object from another peer travels on
-// only with its originator's signature intact: not redacted, and signed.
-func (p *pusher) egress(ctx context.Context, pr *kizuna.Principal, o *kizuna.Object) (json.RawMessage, error) {
-	withhold := func() (json.RawMessage, error) {
-		p.s.stats.Withheld.Add(1)
-		return nil, nil
-	}
+// egressOf returns the form of o the peer gets and the verdict. The guard
+// has already applied the access decision with the peer as the reader and
+// removed the portions it may not see; egressOf adds the agreement's TLP
+// cap, keeps TLP:RED and AMBER+STRICT to an audience that names the peer,
+// never returns an object to the peer it came from, and signs what this
+// node originated. An object from another peer travels on only with its
+// originator's signature intact: not redacted, and signed.
+func (p *pusher) egressOf(o *kizuna.Object, pr *kizuna.Principal) (json.RawMessage, int) {
 	l := o.Label
 	if l == nil {
-		return withhold() // the guard never returns one; fail closed regardless
+		return nil, egressWithheld // the guard never returns one; fail closed regardless
 	}
 	if rank, ok := tlpRank[l.TLP]; !ok || rank > tlpRank[p.pc.MaxTLP] {
-		return withhold()
+		return nil, egressWithheld
 	}
 	if (l.TLP == kizuna.TLPRed || l.TLP == kizuna.TLPAmberStrict) && !slices.Contains(l.Audience, pr.Organization) {
-		return withhold()
+		return nil, egressWithheld
 	}
 	if o.Origin == p.pc.Name {
-		return nil, nil // it came from this peer: no echo
+		return nil, egressPeerHas // no echo
 	}
 	if o.Origin == "" {
 		// A redacted object (the guard's redaction for this peer) is already
@@ -212,23 +134,30 @@ func (p *pusher) egress(ctx context.Context, pr *kizuna.Principal, o *kizuna.Obj
 		raw, err := Sign(o.Raw, p.s.cfg.Node, p.s.cfg.Keys.Signing)
 		if err != nil {
 			p.s.cfg.Logger.Warn("federation: cannot sign; withheld", "object", o.ID, "err", err)
-			return withhold()
+			return nil, egressWithheld
 		}
-		return raw, nil
+		return raw, egressSend
 	}
 	_, _, prov, err := Split(o.Raw)
-	if err != nil || prov == nil || prov.Node == p.pc.Node || o.Hash == "" || bytes.Contains(o.Raw, []byte(`"x_kizuna_redacted"`)) {
-		// Unsigned (from a plain peer), back to its originator, or redacted
-		// here or upstream: the originator's signature would not hold.
-		return nil, nil
+	if err == nil && prov != nil && prov.Node == p.pc.Node {
+		return nil, egressPeerHas // back to its originator
 	}
-	return o.Raw, nil
+	if err != nil || prov == nil || o.Hash == "" || bytes.Contains(o.Raw, []byte(`"x_kizuna_redacted"`)) {
+		// Unsigned (from a plain peer), or redacted here or upstream: the
+		// originator's signature would not hold.
+		return nil, egressStays
+	}
+	return o.Raw, egressSend
 }
 
-// push posts one batch and waits for the peer's verdict. Refusals are
-// final for those versions (the peer's rules will not change by
-// retrying) and are audited; a failed request is retried from the cursor.
-func (p *pusher) push(ctx context.Context, batch []json.RawMessage) error {
+// push posts one batch and waits for the peer's verdict. A refusal that
+// names a meta object the refused version references shows that the peer
+// lacks it: the pusher forgets that the peer holds it and queues the
+// version to be sent again, with it, up to maxTries times in all. Other
+// refusals, and the last one, are final for those versions (the peer's
+// rules will not change by retrying) and are audited; a failed request is
+// retried from the cursor.
+func (p *pusher) push(ctx context.Context, batch []json.RawMessage, items []item) error {
 	rctx, cancel := context.WithTimeout(ctx, requestTimeout)
 	defer cancel()
 	st, err := p.peer.Push(rctx, p.m.Remote, batch)
@@ -238,13 +167,55 @@ func (p *pusher) push(ctx context.Context, batch []json.RawMessage) error {
 	if st.Status != kizuna.StatusComplete {
 		return kizuna.Errorf(kizuna.EUNAVAILABLE, "peer %q did not complete status %s", p.pc.Name, st.ID)
 	}
+	find := func(d kizuna.StatusDetail) (item, bool) {
+		i := slices.IndexFunc(items, func(it item) bool { return it.id == d.ID && (d.Version.IsZero() || it.version.Equal(d.Version)) })
+		if i < 0 {
+			return item{}, false
+		}
+		return items[i], true
+	}
+	held := map[string]time.Time{}
+	var forget []string
+	var again []Retry
+	for _, d := range st.Successes {
+		if it, ok := find(d); ok && it.track {
+			held[it.id] = it.version
+		}
+	}
 	p.s.stats.Sent.Add(int64(len(st.Successes)))
-	p.s.stats.Refused.Add(int64(len(st.Failures)))
 	for _, f := range st.Failures {
+		it, ok := find(f)
+		if miss := missingMeta(it, f.Message); ok && len(miss) > 0 {
+			// The peer lacks meta objects this node believed it held: send
+			// them again, and with them this version (a meta object goes
+			// again when an object needs it).
+			forget = append(forget, miss...)
+			if it.track {
+				forget = append(forget, it.id)
+			}
+			if it.meta {
+				continue
+			}
+			if it.tries+1 < maxTries {
+				again = append(again, Retry{ID: it.id, Version: it.version, Tries: it.tries + 1})
+				continue
+			}
+		} else if ok && it.track {
+			held[it.id] = it.version // answered for good
+		}
+		p.s.stats.Refused.Add(1)
 		p.s.audit(ctx, &kizuna.AuditEvent{
 			Action: "federation.refused", Object: f.ID, Decision: "deny",
 			Reason: fmt.Sprintf("peer %q collection %s refused the version: %s", p.pc.Name, p.m.Remote, f.Message),
 		})
+	}
+	if err := p.s.cfg.Cursors.SetMetaHeld("push", p.pc.Name, p.m.Local, held, forget); err != nil {
+		return err
+	}
+	if err := p.s.cfg.Cursors.QueueRetries(p.pc.Name, p.m.Local, again); err != nil {
+		p.s.cfg.Logger.Error("federation: a refused version will not be sent again", "peer", p.pc.Name, "err", err)
+	} else if len(again) > 0 {
+		p.poke() // the next round sends them, at once
 	}
 	return nil
 }

@@ -224,15 +224,23 @@ func TestEgressOfRedactedVersion(t *testing.T) {
 	// removed, its marking dropped and the next one renumbered.
 	redacted := json.RawMessage(`{"type":"indicator","spec_version":"2.1","id":"indicator--r","created_by_ref":"` + orgA + `","description":"d","labels":["open"],"x_kizuna_redacted":["description","labels.[0]"],
 		"granular_markings":[{"marking_ref":"m-desc","selectors":["description"]},{"marking_ref":"m-open","selectors":["labels.[0]"]}]}`)
+	for _, id := range []string{"m-desc", "m-open"} {
+		md := version(id, "", nil, "", json.RawMessage(`{"type":"marking-definition","id":"`+id+`"}`))
+		md.Type = "marking-definition"
+		store.add(md)
+	}
 	o := version("indicator--r", "green", nil, "", redacted)
 	o.Hash = ""
 	store.add(o)
 	f.svc.Notify([]*kizuna.Object{o})
-	waitFor(t, "the redacted version", func() bool { return len(peers["b"].ids()) == 1 })
+	waitFor(t, "the redacted version", func() bool { return len(peers["b"].ids()) == 3 })
+	if got := peers["b"].ids(); strings.Join(got, " ") != "m-desc m-open indicator--r" {
+		t.Fatalf("peer received %v, want the two marking-definitions, then the object", got)
+	}
 	var got struct {
 		GranularMarkings []kizuna.GranularMarking `json:"granular_markings"`
 	}
-	json.Unmarshal(peers["b"].got()[0], &got)
+	json.Unmarshal(peers["b"].got()[2], &got)
 	want := []kizuna.GranularMarking{{MarkingRef: "m-desc", Selectors: []string{"description"}}, {MarkingRef: "m-open", Selectors: []string{"labels.[0]"}}}
 	if fmt.Sprint(got.GranularMarkings) != fmt.Sprint(want) {
 		t.Fatalf("granular markings sent: %v, want %v", got.GranularMarkings, want)

@@ -37,6 +37,9 @@ type Peer interface {
 	// Delete removes an object (every version) from a collection of the
 	// peer; an object the peer does not hold is not an error.
 	Delete(ctx context.Context, collection, id string) error
+	// Get returns the latest version of each id the peer's collection
+	// holds; ids it does not hold are absent.
+	Get(ctx context.Context, collection string, ids []string) ([]json.RawMessage, error)
 }
 
 // PullPage is one page of Pull.
@@ -66,6 +69,9 @@ type Config struct {
 	Ingester    kizuna.Ingester
 	Audit       kizuna.AuditStore
 	Cursors     *Cursors
+	// Known reports the meta objects every node holds (the TLP markings,
+	// kizuna's own extension-definition): they are never sent.
+	Known func(id string) bool
 	// Dial connects to a peer.
 	Dial   func(pc *PeerConfig) (Peer, error)
 	Logger *slog.Logger
@@ -84,9 +90,12 @@ type Stats struct {
 	Sent     atomic.Int64 // object versions a peer accepted
 	Refused  atomic.Int64 // object versions a peer refused
 	Withheld atomic.Int64 // versions the decision allowed but egress rules kept back
-	Pulled   atomic.Int64 // versions stored from plain peers
-	Deleted  atomic.Int64 // deletions propagated
-	Failures atomic.Int64 // failed synchronisation rounds (retried)
+	// MetaWithheld counts versions kept back because a marking-definition
+	// they need may not go to the peer, which could not label them.
+	MetaWithheld atomic.Int64
+	Pulled       atomic.Int64 // versions stored from plain peers
+	Deleted      atomic.Int64 // deletions propagated
+	Failures     atomic.Int64 // failed synchronisation rounds (retried)
 }
 
 // Service runs the federation workers.

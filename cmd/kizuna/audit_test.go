@@ -74,7 +74,7 @@ func TestBundleObjectCount(t *testing.T) {
 			objs = append(objs, &kizuna.Object{Raw: []byte(`{"type":"x"}`)})
 		}
 		store := pageStore{objs}
-		if err := writeBundle(context.Background(), &env{stdout: w}, store, kizuna.ObjectFilter{}); err != nil {
+		if err := writeBundle(context.Background(), &env{stdout: w}, store, kizuna.ObjectFilter{}, nil); err != nil {
 			t.Fatal(err)
 		}
 		if got := w.objects(); got != int64(n) {

@@ -115,12 +115,17 @@ func runBenchIngest(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	collections, err := nd.store.FindCollections(ctx)
+	if err != nil {
+		return err
+	}
 	cw := &countingWriter{}
 	start = time.Now()
 	ectx := kizuna.NewContextWithPrincipal(ctx, admin)
+	meta := &kizuna.MetaLookup{Objects: nd.objects, Collections: collections}
 	if err := writeBundle(ectx, &env{stdout: cw, stderr: e.stderr}, nd.objects, kizuna.ObjectFilter{
 		Collection: defaultAlias, Versions: kizuna.VersionMatch{All: true}, IncludeRaw: true, Limit: 1000,
-	}); err != nil {
+	}, meta); err != nil {
 		return err
 	}
 	exportDur := time.Since(start)

@@ -48,11 +48,11 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		d.ln = ln
 		defer ln.Close()
 	}
-	directory, byNode, err := splitSample(nodes)
+	byNode, err := splitSample(nodes)
 	if err != nil {
 		return err
 	}
-	if err := prepareDemo(ctx, root, nodes, directory); err != nil {
+	if err := prepareDemo(ctx, root, nodes); err != nil {
 		return err
 	}
 
@@ -125,23 +125,47 @@ func (d *demoNode) reader(name string) *demoReader {
 	return nil
 }
 
-// demoPublish posts objects as the node's publisher.
+// demoPublish posts objects as the node's publisher. An object marked
+// with a marking-definition another node defines is accepted once that
+// node's federation has delivered the marking (with the first object that
+// needs it): such refusals are posted again for a while.
 func demoPublish(ctx context.Context, d *demoNode, objects []json.RawMessage) error {
-	if len(objects) == 0 {
-		return nil
-	}
 	c := &taxii.Client{APIRoot: d.url(), Token: d.reader("publisher").Token}
-	st, err := c.AddObjects(ctx, defaultAlias, objects)
-	if err != nil {
-		return err
-	}
-	if st, err = c.WaitStatus(ctx, st.ID, 20*time.Millisecond); err != nil {
-		return err
-	}
-	if st.FailureCount > 0 {
-		return fmt.Errorf("demo node %s refused part of the sample: %s", d.Name, st.Failures[0].Message)
+	deadline := time.Now().Add(30 * time.Second)
+	for len(objects) > 0 {
+		st, err := c.AddObjects(ctx, defaultAlias, objects)
+		if err != nil {
+			return err
+		}
+		if st, err = c.WaitStatus(ctx, st.ID, 20*time.Millisecond); err != nil {
+			return err
+		}
+		var again []json.RawMessage
+		for _, f := range st.Failures {
+			if !strings.Contains(f.Message, "is unknown to this node") || time.Now().After(deadline) {
+				return fmt.Errorf("demo node %s refused part of the sample: %s", d.Name, f.Message)
+			}
+			for _, raw := range objects {
+				if objectID(raw) == f.ID {
+					again = append(again, raw)
+				}
+			}
+		}
+		if len(again) > 0 {
+			time.Sleep(200 * time.Millisecond)
+		}
+		objects = again
 	}
 	return nil
+}
+
+// objectID returns the id of a raw object, or "".
+func objectID(raw json.RawMessage) string {
+	var h struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal(raw, &h)
+	return h.ID
 }
 
 // visible counts the objects a principal reads on its node.

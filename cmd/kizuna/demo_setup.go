@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -8,10 +9,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/kizuna-dev/kizuna"
-	"github.com/kizuna-dev/kizuna/federation"
 )
 
 // Organisations of the sample data set, which the demo's nodes stand for.
@@ -41,11 +40,9 @@ type demoNode struct {
 	MaxTLP      string
 	Readers     []*demoReader
 
-	dir    string
-	ln     net.Listener
-	nodeID string
-	keys   *federation.Keys
-	tokens map[string]string // this node's token on each other node
+	dir  string
+	ln   net.Listener
+	keys map[string]string // what 'kizuna node key' prints
 }
 
 func (d *demoNode) url() string { return "http://" + d.ln.Addr().String() + "/taxii2/api/" }
@@ -75,66 +72,79 @@ func demoNodes() []*demoNode {
 	}
 }
 
-// prepareDemo initialises the nodes' data directories under root, peers
-// them in a full mesh and creates their principals. Every node's directory
-// receives the sample's organisations and marking-definitions, as
-// agreements exchange them, so that each node can interpret the markings
-// of what its peers send.
-func prepareDemo(ctx context.Context, root string, nodes []*demoNode, directory []json.RawMessage) error {
+// prepareDemo sets the nodes up under root exactly as an operator would
+// (docs/federation.md): 'kizuna init', 'node key', 'principal add',
+// 'peer add' and 'peer set-token' for each, run in this process. Nothing
+// else is stored: the sample's organisations and marking-definitions are
+// published by their nodes and travel with the objects that need them.
+func prepareDemo(ctx context.Context, root string, nodes []*demoNode) error {
+	cli := func(args ...string) (string, error) {
+		var out, errb bytes.Buffer
+		if err := run(ctx, &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb}, args); err != nil {
+			return "", fmt.Errorf("kizuna %s: %v %s", strings.Join(args[:2], " "), err, strings.TrimSpace(errb.String()))
+		}
+		return strings.TrimSpace(out.String()), nil
+	}
 	for _, d := range nodes {
 		d.dir = filepath.Join(root, strings.ToLower(d.Name))
-		d.tokens = map[string]string{}
-		if _, err := ensureDataDir(ctx, d.dir, initOptions{Name: "kizuna demo node (" + d.Nation + ")", Nation: d.Nation}); err != nil {
+		if _, err := cli("init", "--data", d.dir, "--nation", d.Nation, "--name", "kizuna demo node ("+d.Nation+")"); err != nil {
 			return err
 		}
-		n, err := openNode(ctx, d.dir, nil)
+		out, err := cli("node", "key", "--data", d.dir)
 		if err != nil {
 			return err
 		}
-		err = n.bootstrap(ctx, false)
-		if err == nil {
-			err = n.importRaw(ctx, directoryAlias, directory)
-		}
-		if err == nil {
-			d.keys, err = n.nodeKeys()
-		}
-		d.nodeID = n.id.ID
-		for _, r := range d.Readers {
-			if err != nil {
-				break
+		d.keys = map[string]string{}
+		for _, line := range strings.Split(out, "\n") {
+			if k, v, ok := strings.Cut(line, ": "); ok {
+				d.keys[k] = v
 			}
-			r.Token, err = n.demoPrincipal(ctx, d, r)
 		}
-		n.Close()
-		if err != nil {
-			return fmt.Errorf("demo node %s: %w", d.Name, err)
+		for _, r := range d.Readers {
+			args := []string{"principal", "add", "--data", d.dir, "--name", r.Name, "--org", d.Org}
+			for _, role := range r.Roles {
+				args = append(args, "--role", role)
+			}
+			for _, c := range r.Clearances {
+				args = append(args, "--clearance", c)
+			}
+			for _, c := range r.Communities {
+				args = append(args, "--community", c)
+			}
+			if r.Token, err = cli(args...); err != nil {
+				return err
+			}
 		}
 	}
+	tokens := map[[2]string]string{} // {a, b}: the token b presents to a
 	for _, a := range nodes {
-		n, err := openNode(ctx, a.dir, nil)
-		if err != nil {
-			return err
-		}
 		for _, b := range nodes {
 			if a == b {
 				continue
 			}
-			pc := &federation.PeerConfig{
-				Name: strings.ToLower(b.Name), Node: b.nodeID, URL: b.url(), PublicKey: b.keys.PublicKey(), CertSHA256: b.keys.CertSHA256,
-				Nation: b.Nation, Organization: b.Org, Organizations: append([]string{b.Org}, b.Behind...), MaxTLP: b.MaxTLP,
-				Collections: []federation.CollectionMap{{Local: defaultAlias, Remote: defaultAlias, Push: true}},
+			args := []string{"peer", "add", "--data", a.dir, "--name", strings.ToLower(b.Name), "--url", b.url(),
+				"--node", b.keys["node"], "--public-key", b.keys["public-key"], "--cert-sha256", b.keys["cert-sha256"],
+				"--nation", b.Nation, "--org", b.Org, "--max-tlp", b.MaxTLP}
+			for _, o := range b.Behind {
+				args = append(args, "--behind", o)
 			}
-			if b.tokens[a.Name], err = n.addPeer(ctx, pc, b.Ceiling, b.Communities); err != nil {
-				n.Close()
-				return fmt.Errorf("demo node %s: peer %s: %w", a.Name, b.Name, err)
+			for _, c := range b.Ceiling {
+				args = append(args, "--clearance", c)
 			}
+			for _, c := range b.Communities {
+				args = append(args, "--community", c)
+			}
+			token, err := cli(args...)
+			if err != nil {
+				return fmt.Errorf("demo node %s: %w", a.Name, err)
+			}
+			tokens[[2]string{a.Name, b.Name}] = token
 		}
-		n.Close()
 	}
 	for _, a := range nodes {
 		for _, b := range nodes {
 			if a != b {
-				if err := setPeerToken(a.dir, strings.ToLower(b.Name), "", a.tokens[b.Name]); err != nil {
+				if _, err := cli("peer", "set-token", "--data", a.dir, "--name", strings.ToLower(b.Name), "--token", tokens[[2]string{b.Name, a.Name}]); err != nil {
 					return err
 				}
 			}
@@ -143,58 +153,42 @@ func prepareDemo(ctx context.Context, root string, nodes []*demoNode, directory 
 	return nil
 }
 
-// demoPrincipal creates a principal of the node's organisation.
-func (n *node) demoPrincipal(ctx context.Context, d *demoNode, r *demoReader) (string, error) {
-	p := &kizuna.Principal{ID: "principal--" + kizuna.NewUUID(), Name: r.Name, Organization: d.Org, Nation: d.Nation,
-		Communities: r.Communities, Roles: r.Roles, CreatedAt: time.Now().UTC()}
-	if len(p.Roles) == 0 {
-		p.Roles = []string{kizuna.RoleReader}
-	}
-	for _, c := range r.Clearances {
-		cl, err := n.parseClearance(c)
-		if err != nil {
-			return "", err
-		}
-		p.Clearances = append(p.Clearances, cl)
-	}
-	token := kizuna.NewToken()
-	return token, n.store.CreatePrincipal(ctx, p, kizuna.HashToken(token))
-}
-
-// splitSample divides the sample bundle: organisations and
-// marking-definitions for every node's directory, and the rest for the
-// node of its creator (anonymous objects go with their marking's nation).
-func splitSample(nodes []*demoNode) (directory []json.RawMessage, byNode map[string][]json.RawMessage, err error) {
+// splitSample divides the sample bundle between the nodes that publish
+// it: each object goes to the node of its creator (an organisation, or a
+// marking-definition, to the node whose organisation it is or created it;
+// anonymous objects with their marking's nation, else USA).
+func splitSample(nodes []*demoNode) (map[string][]json.RawMessage, error) {
 	var bundle struct {
 		Objects []json.RawMessage `json:"objects"`
 	}
 	if err := json.Unmarshal(sampleBundle, &bundle); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	byNode = map[string][]json.RawMessage{}
+	byNode := map[string][]json.RawMessage{}
 	for _, raw := range bundle.Objects {
 		var h struct {
+			ID           string   `json:"id"`
 			Type         string   `json:"type"`
 			CreatedByRef string   `json:"created_by_ref"`
 			Markings     []string `json:"object_marking_refs"`
 		}
 		if err := json.Unmarshal(raw, &h); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		if h.Type == "identity" || h.Type == "marking-definition" {
-			directory = append(directory, raw)
-			continue
+		creator := h.CreatedByRef
+		if h.Type == "identity" {
+			creator = h.ID
 		}
 		owner := nodes[0].Name
 		for _, d := range nodes {
-			if h.CreatedByRef == d.Org || (h.CreatedByRef != "" && slices.Contains(d.Behind, h.CreatedByRef)) {
+			if creator == d.Org || (creator != "" && slices.Contains(d.Behind, creator)) {
 				owner = d.Name
 			}
 		}
-		if h.CreatedByRef == "" && slices.Contains(h.Markings, sampleJPNMarker) {
+		if creator == "" && slices.Contains(h.Markings, sampleJPNMarker) {
 			owner = "JPN"
 		}
 		byNode[owner] = append(byNode[owner], raw)
 	}
-	return directory, byNode, nil
+	return byNode, nil
 }

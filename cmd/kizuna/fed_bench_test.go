@@ -37,7 +37,7 @@ func benchPair(b *testing.B, preload func(n *node) error) ([]*demoNode, func()) 
 		}
 		d.ln = ln
 	}
-	if err := prepareDemo(ctx, b.TempDir(), nodes, nil); err != nil {
+	if err := prepareDemo(ctx, b.TempDir(), nodes); err != nil {
 		b.Fatal(err)
 	}
 	if preload != nil {

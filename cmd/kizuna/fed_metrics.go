@@ -16,11 +16,11 @@ func (m *metrics) registerFederation(s *federation.Service) {
 	st := s.Stats()
 	for outcome, c := range map[string]*atomic.Int64{
 		"sent": &st.Sent, "refused": &st.Refused, "withheld": &st.Withheld,
-		"pulled": &st.Pulled, "deleted": &st.Deleted,
+		"withheld_meta": &st.MetaWithheld, "pulled": &st.Pulled, "deleted": &st.Deleted,
 	} {
 		m.registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name:        "kizuna_federation_objects_total",
-			Help:        "Object versions handled by federation: sent (a peer accepted), refused (a peer refused), withheld (allowed by the decision, kept by the agreement's egress rules), pulled (stored from plain peers), deleted (deletions propagated).",
+			Help:        "Object versions handled by federation: sent (a peer accepted), refused (a peer refused), withheld (allowed by the decision, kept by the agreement's egress rules), withheld_meta (kept because a marking-definition it needs may not go to the peer), pulled (stored from plain peers), deleted (deletions propagated).",
 			ConstLabels: prometheus.Labels{"outcome": outcome},
 		}, func() float64 { return float64(c.Load()) }))
 	}

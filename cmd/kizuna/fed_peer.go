@@ -69,3 +69,13 @@ func (p taxiiPeer) Delete(ctx context.Context, collection, id string) error {
 	}
 	return nil
 }
+
+// Get returns the latest version of each id the peer's collection holds.
+func (p taxiiPeer) Get(ctx context.Context, collection string, ids []string) ([]json.RawMessage, error) {
+	var out []json.RawMessage
+	err := p.c.AllObjects(ctx, collection, taxii.ObjectQuery{IDs: ids, Versions: []string{"last"}}, func(page *taxii.ObjectsPage) error {
+		out = append(out, page.Objects...)
+		return nil
+	})
+	return out, err
+}

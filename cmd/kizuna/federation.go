@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"fmt"
 	"net"
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/federation"
+	"github.com/kizuna-dev/kizuna/policy"
 )
 
 // fedOptions tune the federation of a running node (tests and the demo
@@ -38,7 +40,7 @@ func (n *node) startFederation(ctx context.Context, opt fedOptions) (func(), err
 		Objects: n.guard, Collections: n.store, Principals: n.store,
 		Ingester: n.ingest, Audit: n.store, Cursors: cursors,
 		Dial: dialPeer, Logger: n.logger.With("component", "federation"),
-		CatchUp: opt.CatchUp,
+		CatchUp: opt.CatchUp, Known: knownEverywhere,
 	})
 	if err != nil {
 		return nil, err
@@ -53,6 +55,30 @@ func (n *node) startFederation(ctx context.Context, opt fedOptions) (func(), err
 	}
 	return svc.Stop, nil
 }
+
+// knownEverywhere reports the meta objects every kizuna node interprets
+// by id or ships with: the TLP marking-definitions, the extension ids the
+// policy reads, and kizuna's own identity. Peers never need them sent.
+func knownEverywhere(id string) bool {
+	if _, tlp := policy.TLPOf(id); tlp {
+		return true
+	}
+	switch id {
+	case policy.ExtensionID, policy.TLP2ExtensionID, policy.ACSExtensionID, projectIdentity:
+		return true
+	}
+	return false
+}
+
+// projectIdentity is the id of the identity that created kizuna's
+// extension-definition.
+var projectIdentity = func() string {
+	var head struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal(policy.ProjectIdentity, &head) // embedded, and tested in policy
+	return head.ID
+}()
 
 // fedObjects is the object store the TAXII server uses when the node
 // federates: the guard, plus deletion handling. A deletion by the

@@ -1,0 +1,213 @@
+package federation
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/kizuna-dev/kizuna"
+)
+
+// round is one synchronisation of a pusher with its peer: the batch being
+// filled, the one in flight, and the meta objects gathered so far.
+type round struct {
+	p       *pusher
+	pr      *kizuna.Principal
+	finder  *peerFinder
+	meta    *kizuna.MetaSet
+	missing map[string]int // marking-definitions the peer may not receive -> objects withheld
+
+	raws  []json.RawMessage
+	items []item
+	size  int
+	// covered is the cursor once the current batch is confirmed: the
+	// date_added of the last version whose whole group is in it or before.
+	covered  time.Time
+	retrying bool // the batches resend versions; the cursor stays
+	tries    int  // earlier refusals of the version offered, when retrying
+	inflight chan error
+}
+
+// sync sends everything added after the cursor that the peer may receive,
+// each object after the meta objects it needs, after the versions queued
+// to be sent once more. One batch is in flight while the next is read and
+// signed, so that this node's work overlaps the peer's; the cursor still
+// advances in order, each time to the last version a confirmed batch
+// covered.
+func (p *pusher) sync(ctx context.Context) error {
+	pr, err := p.s.principal(ctx, p.pc)
+	if err != nil {
+		return err
+	}
+	pctx := kizuna.NewContextWithPrincipal(ctx, pr)
+	finder, err := p.newPeerFinder(pctx, pr)
+	if err != nil {
+		return err
+	}
+	r := &round{p: p, pr: pr, finder: finder, missing: map[string]int{},
+		meta: &kizuna.MetaSet{Finder: finder, Known: p.s.cfg.Known}}
+	defer r.logMissing(ctx)
+	if err := r.resend(pctx); err != nil {
+		return err
+	}
+	r.covered = p.s.cfg.Cursors.Get("push", p.pc.Name, p.m.Local)
+	for {
+		f := kizuna.ObjectFilter{
+			Collection: p.local, Versions: kizuna.VersionMatch{All: true},
+			Limit: p.s.cfg.BatchSize, IncludeRaw: true,
+		}
+		if !r.covered.IsZero() {
+			after := r.covered
+			f.AddedAfter = &after
+		}
+		page, err := p.s.cfg.Objects.FindObjects(pctx, f)
+		if err != nil {
+			return errors.Join(err, r.wait())
+		}
+		if len(page.Objects) == 0 {
+			return r.wait()
+		}
+		for _, o := range page.Objects {
+			if err := r.offer(pctx, o); err != nil {
+				return errors.Join(err, r.wait())
+			}
+			r.covered = o.DateAdded
+		}
+		if err := r.flush(ctx); err != nil {
+			return err
+		}
+		if !page.More {
+			return r.wait()
+		}
+	}
+}
+
+// offer adds o, with what it needs, to the batch, unless it stays here. A
+// marking-definition or extension-definition is not sent on its own: it
+// goes ahead of the first object that needs it.
+func (r *round) offer(ctx context.Context, o *kizuna.Object) error {
+	if kizuna.IsMetaType(o.Type) {
+		return nil
+	}
+	g, ok, err := r.prepare(ctx, o)
+	if err != nil || !ok {
+		return err
+	}
+	for _, q := range g.pre {
+		if err := r.send(ctx, q); err != nil {
+			return err
+		}
+	}
+	size := len(g.self.raws[0])
+	if len(r.raws) > 0 && r.size+size > maxBatchBytes {
+		if err := r.flush(ctx); err != nil {
+			return err
+		}
+	}
+	it := g.self.items[0]
+	it.tries = r.tries
+	r.items, r.raws, r.size = append(r.items, it), append(r.raws, g.self.raws[0]), r.size+size
+	for _, q := range g.post {
+		if err := r.send(ctx, q); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// send sends q as a request of its own, after the batch being filled.
+func (r *round) send(ctx context.Context, q *request) error {
+	if len(r.raws) > 0 {
+		if err := r.flush(ctx); err != nil {
+			return err
+		}
+	}
+	r.raws, r.items = q.raws, q.items
+	for _, raw := range q.raws {
+		r.size += len(raw)
+	}
+	return r.flush(ctx)
+}
+
+// flush waits for the batch in flight, then starts the current one (or,
+// when it is empty, just moves the cursor to what it covers).
+func (r *round) flush(ctx context.Context) error {
+	if err := r.wait(); err != nil {
+		return err
+	}
+	batch, items, upto, move := r.raws, r.items, r.covered, !r.retrying
+	r.raws, r.items, r.size = nil, nil, 0
+	p := r.p
+	if len(batch) == 0 {
+		if !move {
+			return nil
+		}
+		return p.s.cfg.Cursors.Set("push", p.pc.Name, p.m.Local, upto)
+	}
+	done := make(chan error, 1)
+	r.inflight = done
+	go func() {
+		err := p.push(ctx, batch, items)
+		if err == nil && move {
+			err = p.s.cfg.Cursors.Set("push", p.pc.Name, p.m.Local, upto)
+		}
+		done <- err
+	}()
+	return nil
+}
+
+// wait returns the outcome of the batch in flight, if any.
+func (r *round) wait() error {
+	if r.inflight == nil {
+		return nil
+	}
+	err := <-r.inflight
+	r.inflight = nil
+	return err
+}
+
+// resend sends once more the versions the peer refused for want of a meta
+// object, with what they need; a second refusal is final.
+func (r *round) resend(ctx context.Context) error {
+	p := r.p
+	queued := p.s.cfg.Cursors.PendingRetries(p.pc.Name, p.m.Local)
+	if len(queued) == 0 {
+		return nil
+	}
+	r.retrying = true
+	defer func() { r.retrying, r.tries = false, 0 }()
+	for chunk := range slices.Chunk(queued, p.s.cfg.BatchSize) {
+		f := kizuna.ObjectFilter{Collection: p.local, IncludeRaw: true, Limit: 2 * len(chunk)}
+		for _, q := range chunk {
+			f.IDs = append(f.IDs, q.ID)
+			f.Versions.At = append(f.Versions.At, q.Version)
+		}
+		page, err := p.s.cfg.Objects.FindObjects(ctx, f)
+		if err != nil {
+			return errors.Join(err, r.wait())
+		}
+		for _, o := range page.Objects {
+			i := slices.IndexFunc(chunk, func(q Retry) bool { return q.ID == o.ID && q.Version.Equal(o.Version) })
+			if i < 0 {
+				continue
+			}
+			r.tries = chunk[i].Tries
+			if err := r.offer(ctx, o); err != nil {
+				return errors.Join(err, r.wait())
+			}
+		}
+		r.tries = 0
+		if err := r.flush(ctx); err != nil {
+			return err
+		}
+		if err := r.wait(); err != nil {
+			return err
+		}
+		if err := p.s.cfg.Cursors.DoneRetries(p.pc.Name, p.m.Local, chunk); err != nil {
+			return err
+		}
+	}
+	return nil
+}

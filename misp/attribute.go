@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/kizuna-dev/kizuna/stix"
 )
 
 // mapped is what one MISP attribute becomes: the comparisons of an
@@ -84,12 +86,14 @@ func mapAttribute(a *Attribute) (*mapped, string) {
 	case "mutex":
 		return &mapped{cmps: []cmp{eq("mutex:name", v)}, scos: []sco{{typ: "mutex", props: map[string]any{"name": v}}}}, ""
 	case "regkey":
+		v = stix.FullRegistryKey(v)
 		return &mapped{cmps: []cmp{eq("windows-registry-key:key", v)}, scos: []sco{{typ: "windows-registry-key", props: map[string]any{"key": v}}}}, ""
 	case "regkey|value":
 		k, data, ok := strings.Cut(v, "|")
 		if !ok {
 			return nil, "the value is not key|value"
 		}
+		k = stix.FullRegistryKey(k)
 		return &mapped{cmps: []cmp{eq("windows-registry-key:key", k), eq("windows-registry-key:values[*].data", data)},
 			scos: []sco{{typ: "windows-registry-key", props: map[string]any{"key": k, "values": []any{map[string]any{"data": data}}}}}}, ""
 	case "user-agent":

@@ -74,11 +74,32 @@ func checkRegistryKey(c *checker, v *value, p *path) {
 		return
 	}
 	hive, _, _ := strings.Cut(k.s, "\\")
-	switch strings.ToUpper(hive) {
-	case "HKLM", "HKCC", "HKCR", "HKCU", "HKU":
+	if full, ok := abbreviatedHives[strings.ToUpper(hive)]; ok {
 		q := p.child("key")
-		c.errf(&q, "the hive %q must be written out in full (HKEY_LOCAL_MACHINE, not HKLM)", hive)
+		c.errf(&q, "the hive %q must be written out in full (%s)", hive, full)
 	}
+}
+
+// abbreviatedHives maps the usual abbreviations of registry hives to the
+// names STIX 2.1 requires.
+var abbreviatedHives = map[string]string{
+	"HKLM": "HKEY_LOCAL_MACHINE", "HKCC": "HKEY_CURRENT_CONFIG", "HKCR": "HKEY_CLASSES_ROOT",
+	"HKCU": "HKEY_CURRENT_USER", "HKU": "HKEY_USERS",
+}
+
+// FullRegistryKey returns key with an abbreviated hive (HKLM, HKCU, ...)
+// written out in full, as STIX 2.1 requires; other keys are returned as
+// they are.
+func FullRegistryKey(key string) string {
+	hive, rest, found := strings.Cut(key, "\\")
+	full, ok := abbreviatedHives[strings.ToUpper(hive)]
+	if !ok {
+		return key
+	}
+	if !found {
+		return full
+	}
+	return full + "\\" + rest
 }
 
 func checkEmailMessage(c *checker, v *value, p *path) {

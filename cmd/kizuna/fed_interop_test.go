@@ -136,8 +136,15 @@ func TestFederationDeletePropagates(t *testing.T) {
 	if len(jpn.held(t)[keep]) != 1 {
 		t.Fatal("the peer lost an object that was not deleted")
 	}
-	if len(usa.audit(t, "federation.delete")) != 1 {
-		t.Error("the propagated deletion was not audited")
+	// The sender audits the deletion once the peer has confirmed it and its
+	// cursor is saved, which may be just after the peer dropped the object.
+	for deadline := time.Now().Add(10 * time.Second); len(usa.audit(t, "federation.delete")) == 0; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the propagated deletion was not audited")
+		}
+	}
+	if n := len(usa.audit(t, "federation.delete")); n != 1 {
+		t.Errorf("the propagated deletion was audited %d times, want once", n)
 	}
 
 	// A revocation is a new version and travels like one.

@@ -26,7 +26,7 @@ func TestDependenciesPointInward(t *testing.T) {
 		"store/storetest":         {""},
 		"taxii":                   {""},
 		"web":                     {""},
-		"match":                   {"", "pattern"},
+		"match":                   {"", "pattern", "policy"},
 		"api":                     {""},
 		"federation":              {"", "stix"},
 		"mock":                    {""},

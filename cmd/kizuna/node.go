@@ -292,13 +292,23 @@ func (n *node) httpHandler(ctx context.Context, cfg serveConfig, m *metrics) (ht
 	ts.Authorizer, ts.Ingester, ts.Logger = n.authz, n.ingest, n.logger
 	m.registerBacklog(ts.IngestBacklog)
 
-	matcher := match.New(n.store, n.guard, n.ingest, n.logger)
+	matcher := match.New(n.store, n.guard, n.ingest, n.policy, n.logger)
 	if err := matcher.Load(ctx); err != nil {
 		return nil, nil, err
 	}
 	n.ingest.Subscribe(matcher.Notify)
-	mctx, stopMatcher := context.WithCancel(context.Background())
-	go matcher.Run(mctx)
+	mctx, cancelMatcher := context.WithCancel(context.Background())
+	matcherDone := make(chan struct{})
+	go func() {
+		defer close(matcherDone)
+		matcher.Run(mctx)
+	}()
+	// stopMatcher returns once the matcher has written its queued audit
+	// records, before the store is closed.
+	stopMatcher := func() {
+		cancelMatcher()
+		<-matcherDone
+	}
 	apiServer := &api.Server{Matcher: matcher, Logger: n.logger}
 
 	mux := http.NewServeMux()

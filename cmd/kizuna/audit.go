@@ -9,14 +9,18 @@ import (
 )
 
 func runAudit(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] != "verify" {
-		return &exitError{code: 2, msg: "Usage: kizuna audit verify [--data DIR]"}
+	if handled, err := groupUsage(e, args, "Usage: kizuna audit verify [flags]\n\nRun 'kizuna audit verify -h' for its flags."); handled {
+		return err
+	}
+	if args[0] != "verify" {
+		return &exitError{code: 2, msg: fmt.Sprintf("kizuna audit: unknown subcommand %q (want verify)", args[0])}
 	}
 	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
+	fs.Usage = usageFunc(fs, "Usage: kizuna audit verify [--data DIR]")
 	fs.SetOutput(e.stderr)
 	data := dataFlag(fs)
-	if err := fs.Parse(args[1:]); err != nil {
-		return &exitError{code: 2}
+	if err := parseFlags(e, fs, args[1:]); err != nil {
+		return err
 	}
 	n, err := openNode(ctx, *data, nil)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 
 func runExport(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	fs.Usage = usageFunc(fs, "Usage: kizuna export --collection ID [flags] > bundle.json")
 	fs.SetOutput(e.stderr)
 	data := dataFlag(fs)
 	collection := fs.String("collection", "", "collection id or alias (required)")
@@ -22,8 +23,8 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	as := fs.String("principal", adminName, "export what this principal may read")
 	var lf logFlags
 	lf.register(fs)
-	if err := fs.Parse(args); err != nil {
-		return &exitError{code: 2}
+	if err := parseFlags(e, fs, args); err != nil {
+		return err
 	}
 	if *collection == "" {
 		fs.Usage()

@@ -37,12 +37,9 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	var lf logFlags
 	lf.register(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, "Usage: kizuna import --data DIR --collection ID FILE... ('-' reads standard input)")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return &exitError{code: 2}
+	fs.Usage = usageFunc(fs, "Usage: kizuna import --collection ID [flags] FILE... ('-' reads standard input)")
+	if err := parseFlags(e, fs, args); err != nil {
+		return err
 	}
 	if *collection == "" || fs.NArg() == 0 {
 		fs.Usage()

@@ -44,6 +44,7 @@ type serveConfig struct {
 
 func runServe(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.Usage = usageFunc(fs, "Usage: kizuna serve [--data DIR] [--listen ADDR] [flags]")
 	fs.SetOutput(e.stderr)
 	var cfg serveConfig
 	fs.StringVar(&cfg.Data, "data", defaultDataDir, "data directory (initialised on first start)")
@@ -65,8 +66,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs.IntVar(&cfg.AuthFailures, "auth-failures", 30, "failed authentications allowed per client address per minute; past them its requests are answered 429 (0: no limit)")
 	var lf logFlags
 	lf.register(fs)
-	if err := fs.Parse(args); err != nil {
-		return &exitError{code: 2}
+	if err := parseFlags(e, fs, args); err != nil {
+		return err
 	}
 	for _, p := range proxies {
 		prefix, err := parsePrefix(p)

@@ -63,6 +63,9 @@ func openNode(ctx context.Context, dir string, logger *slog.Logger) (*node, erro
 	if err != nil {
 		return nil, err
 	}
+	if err := privateDir(dir); err != nil {
+		return nil, err
+	}
 	cfg, err := loadPolicyConfig(dir)
 	if err != nil {
 		return nil, err

@@ -56,6 +56,8 @@ func TestImportIsAllOrNothing(t *testing.T) {
 		{"trailing garbage", `{"type":"bundle","id":"bundle--6a1d3f5e-2c4b-4d8e-9f0a-1b2c3d4e5f60","objects":[` + objs + `]} trailing`, "byte offset"},
 		{"a second value", `[` + objs + `] []`, "after the top-level value"},
 		{"truncated", `[` + objs + `,{"type":"indicator"`, "unexpected end of input"},
+		{"truncated after an object", `{"type":"bundle","id":"bundle--6a1d3f5e-2c4b-4d8e-9f0a-1b2c3d4e5f60","objects":[` + objs, "unexpected end of input"},
+		{"an open brace", `{`, "unexpected end of input"},
 		{"malformed object", `[` + objs + `,{"type":"indicator",}]`, "malformed JSON at byte offset"},
 		{"many objects, then a bad id", `{"type":"bundle","objects":[` + many + `],"id":"bundle--nope"}`, "bundle id"},
 	} {

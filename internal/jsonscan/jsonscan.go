@@ -5,6 +5,7 @@
 package jsonscan
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -175,24 +176,14 @@ func (s *scanner) topObject(bulk string) error {
 		return nil
 	}
 	for {
-		if c != '"' {
-			return s.errorf("invalid character %q looking for the beginning of an object key string", c)
-		}
 		start := len(s.out)
 		s.startKeep()
-		if err := s.str(); err != nil {
+		if err := s.key(c); err != nil {
 			return err
 		}
 		s.stopKeep()
 		var key string
-		isBulk := json.Unmarshal(s.out[start:], &key) == nil && key == bulk
-		if c, ok = s.next(); !ok {
-			return s.eof()
-		} else if c != ':' {
-			return s.errorf("invalid character %q after object key", c)
-		}
-		s.pos++
-		s.out = append(s.out, ':')
+		isBulk := json.Unmarshal(bytes.TrimRight(bytes.TrimSpace(s.out[start:]), ":"), &key) == nil && key == bulk
 		if c, ok = s.next(); !ok {
 			return s.eof()
 		}
@@ -264,8 +255,14 @@ func (s *scanner) push() error {
 	return nil
 }
 
-func (s *scanner) object() error {
-	s.pos++ // '{'
+func (s *scanner) object() error { return s.container('}') }
+
+func (s *scanner) array() error { return s.container(']') }
+
+// container scans an object (closed by '}') or an array (']') from its
+// opening byte.
+func (s *scanner) container(closing byte) error {
+	s.pos++
 	if err := s.push(); err != nil {
 		return err
 	}
@@ -273,24 +270,17 @@ func (s *scanner) object() error {
 	if !ok {
 		return s.eof()
 	}
-	if c == '}' {
+	if c == closing {
 		s.pos++
 		s.depth--
 		return nil
 	}
 	for {
-		if c != '"' {
-			return s.errorf("invalid character %q looking for the beginning of an object key string", c)
+		if closing == '}' {
+			if err := s.key(c); err != nil {
+				return err
+			}
 		}
-		if err := s.str(); err != nil {
-			return err
-		}
-		if c, ok = s.next(); !ok {
-			return s.eof()
-		} else if c != ':' {
-			return s.errorf("invalid character %q after object key", c)
-		}
-		s.pos++
 		if err := s.value(); err != nil {
 			return err
 		}
@@ -300,12 +290,15 @@ func (s *scanner) object() error {
 		switch c {
 		case ',':
 			s.pos++
-		case '}':
+		case closing:
 			s.pos++
 			s.depth--
 			return nil
 		default:
-			return s.errorf("invalid character %q after object key:value pair", c)
+			if closing == '}' {
+				return s.errorf("invalid character %q after object key:value pair", c)
+			}
+			return s.errorf("invalid character %q after array element", c)
 		}
 		if c, ok = s.next(); !ok {
 			return s.eof()
@@ -313,38 +306,24 @@ func (s *scanner) object() error {
 	}
 }
 
-func (s *scanner) array() error {
-	s.pos++ // '['
-	if err := s.push(); err != nil {
+// key scans an object member's name and the colon after it; c is the next
+// byte, which must open the name.
+func (s *scanner) key(c byte) error {
+	if c != '"' {
+		return s.errorf("invalid character %q looking for the beginning of an object key string", c)
+	}
+	if err := s.str(); err != nil {
 		return err
 	}
 	c, ok := s.next()
 	if !ok {
 		return s.eof()
 	}
-	if c == ']' {
-		s.pos++
-		s.depth--
-		return nil
+	if c != ':' {
+		return s.errorf("invalid character %q after object key", c)
 	}
-	for {
-		if err := s.value(); err != nil {
-			return err
-		}
-		if c, ok = s.next(); !ok {
-			return s.eof()
-		}
-		switch c {
-		case ',':
-			s.pos++
-		case ']':
-			s.pos++
-			s.depth--
-			return nil
-		default:
-			return s.errorf("invalid character %q after array element", c)
-		}
-	}
+	s.pos++
+	return nil
 }
 
 // plain marks the bytes a string may hold without a second look.

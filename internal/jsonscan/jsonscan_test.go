@@ -14,7 +14,8 @@ func TestSkeleton(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{`{"type":"bundle","objects":[{"a":[1,2,{"b":"c"}]},{}],"id":"bundle--x"}`, `{"type":"bundle","objects":[],"id":"bundle--x"}`},
 		{` [ {"a": 1}, 2, "three" ] `, `[]`},
-		{`{"id" : "x" , "objects" : 5}`, `{"id":"x","objects":5}`},
+		{`{"id" : "x" , "objects" : 5}`, `{"id" :"x","objects" :5}`},
+		{`{"a:" :1,"objects":[2]}`, `{"a:" :1,"objects":[]}`},
 		{`{"ob\u006aects":[1]}`, `{"ob\u006aects":[]}`},
 		{`{"x":{"objects":[1]}}`, `{"x":{"objects":[1]}}`},
 		{`"s"`, `"s"`},

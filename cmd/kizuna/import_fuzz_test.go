@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"strings"
 	"testing"
-
 )
 
 // FuzzCheckEnvelope checks the import's first pass against the STIX
@@ -32,4 +31,3 @@ func FuzzCheckEnvelope(f *testing.F) {
 		}
 	})
 }
-

@@ -23,18 +23,35 @@ const AuditTimeFormat = "2006-01-02T15:04:05.000000Z"
 // so that no two different entries hash the same input. The first entry of
 // a log has PrevHash "".
 func (e *AuditEvent) ComputeHash() string {
-	h := sha256.New()
-	for _, f := range []string{
+	buf := make([]byte, 0, 256)
+	buf = appendFields(buf,
 		e.PrevHash,
 		strconv.FormatInt(e.Seq, 10),
-		e.Time.UTC().Truncate(time.Microsecond).Format(AuditTimeFormat),
+		formatAuditTime(e.Time),
 		e.Principal,
 		e.Action,
 		e.Object,
 		e.Decision,
 		e.Reason,
-	} {
-		h.Write([]byte(strconv.Itoa(len(f)) + ":" + f + ","))
+	)
+	sum := sha256.Sum256(buf)
+	return hex.EncodeToString(sum[:])
+}
+
+// appendFields appends each field to out as its length in bytes (decimal),
+// a colon, the bytes themselves and a comma: an encoding no two different
+// lists of fields share.
+func appendFields(out []byte, fields ...string) []byte {
+	for _, f := range fields {
+		out = strconv.AppendInt(out, int64(len(f)), 10)
+		out = append(out, ':')
+		out = append(out, f...)
+		out = append(out, ',')
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	return out
+}
+
+// formatAuditTime writes t as the audit log keeps times.
+func formatAuditTime(t time.Time) string {
+	return t.UTC().Truncate(time.Microsecond).Format(AuditTimeFormat)
 }

@@ -12,5 +12,7 @@ type Store interface {
 	PrincipalStore
 	StatusStore
 	AuditStore
+	AuditHeadStore
+	WitnessStore
 	io.Closer
 }

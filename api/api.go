@@ -20,6 +20,8 @@ const DefaultMaxBody = 32 << 20
 // Server serves the native API.
 type Server struct {
 	Matcher kizuna.Matcher
+	// Witness, when set, witnesses peers' audit-log heads (witness.go).
+	Witness kizuna.AuditWitness
 	Logger  *slog.Logger
 	// MaxBody bounds request bodies (default DefaultMaxBody).
 	MaxBody int64
@@ -35,6 +37,10 @@ func (s *Server) Handler() http.Handler {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/v1/match", s.handleMatch)
+	if s.Witness != nil {
+		mux.HandleFunc("POST /api/v1/audit/heads", s.handleWitnessHead)
+		mux.HandleFunc("GET /api/v1/audit/heads", s.handleWitnessedHeads)
+	}
 	mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, kizuna.Errorf(kizuna.ENOTFOUND, "no resource at %s %s", r.Method, r.URL.Path))
 	})
@@ -44,20 +50,8 @@ func (s *Server) Handler() http.Handler {
 // handleMatch answers POST /api/v1/match with a kizuna.MatchRequest body.
 func (s *Server) handleMatch(w http.ResponseWriter, r *http.Request) {
 	var req kizuna.MatchRequest
-	body := http.MaxBytesReader(w, r.Body, s.MaxBody)
-	dec := json.NewDecoder(body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			s.error(w, r, kizuna.Errorf(kizuna.ETOOLARGE, "the request body exceeds %d bytes", s.MaxBody))
-			return
-		}
-		s.error(w, r, kizuna.Errorf(kizuna.EINVALID, "request body: %v", describeJSONError(err)))
-		return
-	}
-	if dec.More() {
-		s.error(w, r, kizuna.Errorf(kizuna.EINVALID, "request body: one JSON object expected"))
+	if err := decodeBody(w, r, s.MaxBody, "request body", &req); err != nil {
+		s.error(w, r, err)
 		return
 	}
 	res, err := s.Matcher.Match(r.Context(), &req)

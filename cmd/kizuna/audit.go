@@ -2,36 +2,69 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"flag"
 	"fmt"
+	"io"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/federation"
 )
 
 func runAudit(ctx context.Context, e *env, args []string) error {
-	if handled, err := groupUsage(e, args, "Usage: kizuna audit verify [flags]\n\nRun 'kizuna audit verify -h' for its flags."); handled {
+	const usage = "Usage: kizuna audit verify [--data DIR] [--peers]"
+	if handled, err := groupUsage(e, args, usage+"\n\nRun 'kizuna audit verify -h' for its flags."); handled {
 		return err
 	}
 	if args[0] != "verify" {
 		return &exitError{code: 2, msg: fmt.Sprintf("kizuna audit: unknown subcommand %q (want verify)", args[0])}
 	}
 	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
-	fs.Usage = usageFunc(fs, "Usage: kizuna audit verify [--data DIR]")
+	fs.Usage = usageFunc(fs, usage)
 	fs.SetOutput(e.stderr)
 	data := dataFlag(fs)
+	askPeers := fs.Bool("peers", false, "also ask every kizuna peer which heads of this log it witnessed, and check them")
 	if err := parseFlags(e, fs, args[1:]); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return &exitError{code: 2, msg: usage}
 	}
 	n, err := openNode(ctx, *data, nil)
 	if err != nil {
 		return err
 	}
 	defer n.Close()
+	return verifyAudit(ctx, e.stdout, n, *askPeers, dialWitness)
+}
+
+// verifyAudit checks the log's chain, then the log against every head
+// signed or witnessed of it: the node's signed heads, the receipts of its
+// witnesses and, with askPeers, what each kizuna peer says it witnessed.
+func verifyAudit(ctx context.Context, out io.Writer, n *node, askPeers bool, dial func(*federation.PeerConfig) (federation.WitnessPeer, error)) error {
 	count, err := verifyAuditChain(ctx, n.store)
 	if err != nil {
 		return &exitError{code: 1, msg: "audit verify: " + err.Error()}
 	}
-	fmt.Fprintf(e.stdout, "audit log intact: %d entries, each chained to the one before\n", count)
+	fmt.Fprintf(out, "hash chain intact: %d entries, each chained to the one before\n", count)
+	keys, peers, err := n.peering()
+	if err != nil {
+		return err
+	}
+	c := &headCheck{log: n.store, node: n.id.ID, pub: keys.Signing.Public().(ed25519.PublicKey), peers: peers, out: out, end: count}
+	if err := c.signedHeads(ctx); err != nil {
+		return err
+	}
+	if err := c.receipts(ctx); err != nil {
+		return err
+	}
+	if askPeers {
+		c.askPeers(ctx, dial)
+	}
+	if c.problems > 0 {
+		return &exitError{code: 1, msg: fmt.Sprintf("audit verify: FAILED: %d problem(s) listed above; the log does not match what was signed or witnessed of it", c.problems)}
+	}
+	fmt.Fprintln(out, "audit log consistent with every signed and witnessed head checked")
 	return nil
 }
 

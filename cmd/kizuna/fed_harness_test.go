@@ -43,6 +43,8 @@ type fedNode struct {
 	cmd               *exec.Cmd
 	log               *os.File
 	client            *http.Client
+	// serveArgs are added to the node's 'kizuna serve' command line.
+	serveArgs []string
 }
 
 func (n *fedNode) apiRoot() string { return n.scheme + "://" + n.addr + "/taxii2/api/" }
@@ -144,6 +146,7 @@ func (n *fedNode) start(t *testing.T) {
 	if n.scheme == "https" {
 		args = append(args, "--tls")
 	}
+	args = append(args, n.serveArgs...)
 	n.cmd = exec.Command(self, args...)
 	n.cmd.Env = append(os.Environ(), "KIZUNA_TEST_MAIN=1")
 	if n.log, err = os.OpenFile(filepath.Join(n.dir, "serve.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600); err != nil {

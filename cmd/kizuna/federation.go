@@ -22,11 +22,7 @@ type fedOptions struct {
 // serves, so that no peer's object arrives unverified and no ingest event
 // is missed. The returned function stops the workers.
 func (n *node) startFederation(ctx context.Context, opt fedOptions) (func(), error) {
-	keys, err := n.nodeKeys()
-	if err != nil {
-		return nil, err
-	}
-	peers, err := federation.LoadPeers(n.dir)
+	keys, peers, err := n.peering()
 	if err != nil {
 		return nil, err
 	}

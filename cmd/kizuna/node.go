@@ -52,6 +52,8 @@ type node struct {
 	// peers and fed are set by startFederation.
 	peers *federation.Peers
 	fed   *federation.Service
+	// heads is set by startAuditHeads.
+	heads *auditHeads
 }
 
 // openNode opens an initialised data directory.
@@ -312,7 +314,7 @@ func (n *node) httpHandler(ctx context.Context, cfg serveConfig, m *metrics) (ht
 		cancelMatcher()
 		<-matcherDone
 	}
-	apiServer := &api.Server{Matcher: matcher, Logger: n.logger}
+	apiServer := &api.Server{Matcher: matcher, Witness: n.auditWitness(), Logger: n.logger}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

@@ -41,6 +41,8 @@ type serveConfig struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For the
 	// node believes (taxii.Config.TrustedProxies).
 	TrustedProxies []netip.Prefix
+	// Audit tunes the signing and witnessing of the audit log.
+	Audit auditOptions
 }
 
 // listenEnv names the environment variable that sets serve's default
@@ -77,6 +79,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	var proxies listFlag
 	fs.Var(&proxies, "trusted-proxy", "address or CIDR of a reverse proxy in front of the node, whose X-Forwarded-For names the client (repeatable)")
 	fs.IntVar(&cfg.AuthFailures, "auth-failures", 30, "failed authentications allowed per client address per minute; past them its requests are answered 429 (0: no limit)")
+	cfg.Audit.register(fs)
 	var lf logFlags
 	lf.register(fs)
 	if err := parseFlags(e, fs, args); err != nil {
@@ -128,6 +131,14 @@ func serve(ctx context.Context, e *env, cfg serveConfig, ln net.Listener, logger
 		fmt.Fprintf(e.stdout, "admin token (also in %s/%s, shown only now): %s\n", cfg.Data, adminTokenFile, init.AdminToken)
 	}
 
+	// Stopped after the federation (deferred before it), so that the head
+	// signed at shutdown covers everything the node recorded.
+	stopAudit, err := n.startAuditHeads(ctx, cfg.Audit)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopAudit()
 	stopFed, err := n.startFederation(ctx, fedOptions{CatchUp: cfg.FedCatchUp})
 	if err != nil {
 		ln.Close()
@@ -142,6 +153,7 @@ func serve(ctx context.Context, e *env, cfg serveConfig, ln net.Listener, logger
 
 	m := newMetrics()
 	m.registerFederation(n.fed)
+	m.registerAudit(n.heads)
 	handler, shutdownApp, err := n.httpHandler(ctx, cfg, m)
 	if err != nil {
 		ln.Close()

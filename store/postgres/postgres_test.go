@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/store/internal/rowcodec"
 	"github.com/kizuna-dev/kizuna/store/storetest"
 )
 
@@ -95,7 +96,9 @@ func TestMigrateAndRefuseNewer(t *testing.T) {
 	for _, m := range ms {
 		fsys["m/"+m.Name] = &fstest.MapFile{Data: []byte(m.SQL)}
 	}
-	fsys[fmt.Sprintf("m/%04d_future.sql", len(ms)+1)] = &fstest.MapFile{Data: []byte(`ALTER TABLE objects ADD COLUMN future BIGINT`)}
+	// Numbers may have gaps: the future migration follows the last one.
+	last, _ := rowcodec.MigrationNumber(ms[len(ms)-1].Name)
+	fsys[fmt.Sprintf("m/%04d_future.sql", last+1)] = &fstest.MapFile{Data: []byte(`ALTER TABLE objects ADD COLUMN future BIGINT`)}
 	newer, err := open(ctx, dsn, func() ([]migration, error) { return loadMigrations(fsys, "m") })
 	if err != nil {
 		t.Fatalf("newer binary: %v", err)
@@ -109,8 +112,9 @@ func TestMigrateAndRefuseNewer(t *testing.T) {
 	newer.Close()
 
 	_, err = Open(ctx, dsn)
-	if kizuna.ErrorCode(err) != kizuna.ESCHEMA || kizuna.ErrorMessage(err) != "data directory was written by a newer kizuna (schema 2 > 1); upgrade kizuna" {
-		t.Fatalf("older binary: %v, want ESCHEMA naming schema 2 > 1", err)
+	want := fmt.Sprintf("data directory was written by a newer kizuna (schema %d > %d); upgrade kizuna", last+1, last)
+	if kizuna.ErrorCode(err) != kizuna.ESCHEMA || kizuna.ErrorMessage(err) != want {
+		t.Fatalf("older binary: %v, want ESCHEMA: %s", err, want)
 	}
 }
 

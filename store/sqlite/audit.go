@@ -70,7 +70,21 @@ func (db *DB) appendAudit(ctx context.Context, calls [][]*kizuna.AuditEvent) err
 	for i, e := range events {
 		*e = filled[i]
 	}
+	if hook := db.auditHook.Load(); hook != nil {
+		(*hook)(filled[len(filled)-1].Seq)
+	}
 	return nil
+}
+
+// OnAuditAppend sets a function called with the seq of the last entry of
+// each committed append (nil: none), such as the signer of audit heads
+// counting entries. It runs on the appending goroutine and must not block.
+func (db *DB) OnAuditAppend(fn func(seq int64)) {
+	if fn == nil {
+		db.auditHook.Store(nil)
+		return
+	}
+	db.auditHook.Store(&fn)
 }
 
 // FindAudit returns up to limit events with Seq > afterSeq, in order. A

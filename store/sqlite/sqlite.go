@@ -52,6 +52,8 @@ type DB struct {
 	auditW, auditR *sql.DB
 	// audits groups concurrent audit appends into one transaction.
 	audits groupCommit[[]*kizuna.AuditEvent]
+	// auditHook, when set, learns the last seq of each committed append.
+	auditHook atomic.Pointer[func(seq int64)]
 	// statuses groups concurrent status writes into one transaction.
 	statuses groupCommit[statusWrite]
 

@@ -55,6 +55,8 @@ func Run(t *testing.T, open func(t *testing.T) kizuna.Store) {
 		{"Principals", testPrincipals},
 		{"Statuses", testStatuses},
 		{"Audit", testAudit},
+		{"AuditHeads", testAuditHeads},
+		{"Witness", testWitness},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"sync"
+	"time"
+
+	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/federation"
+	"github.com/kizuna-dev/kizuna/taxii"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// auditOptions tune the signing and the witnessing of the audit log.
+type auditOptions struct {
+	SignEvery       int64
+	SignInterval    time.Duration
+	WitnessInterval time.Duration
+}
+
+// register adds the options' flags to a command.
+func (o *auditOptions) register(fs *flag.FlagSet) {
+	fs.Int64Var(&o.SignEvery, "audit-sign-every", federation.DefaultSignEvery, "sign the audit log's head after this many new entries")
+	fs.DurationVar(&o.SignInterval, "audit-sign-interval", federation.DefaultSignInterval, "sign the audit log's head when a new entry has waited this long")
+	fs.DurationVar(&o.WitnessInterval, "audit-witness-interval", federation.DefaultWitnessInterval, "offer the latest signed head to each kizuna peer this often")
+}
+
+// auditHeads are the signer, the exchange and the witness of a serving
+// node.
+type auditHeads struct {
+	signer   *federation.HeadSigner
+	exchange *federation.Exchanger
+	witness  *federation.Witness
+}
+
+// witnessShutdownTimeout bounds how long a stopping node tries to hand
+// its last signed head to its peers.
+const witnessShutdownTimeout = 5 * time.Second
+
+// startAuditHeads starts signing the audit log's head and exchanging it
+// with the kizuna peers. The returned function stops both, signs the head
+// as the node leaves it and offers it to the peers that are up: run it
+// once nothing else appends to the log.
+func (n *node) startAuditHeads(ctx context.Context, opt auditOptions) (func(), error) {
+	keys, peers, err := n.peering()
+	if err != nil {
+		return nil, err
+	}
+	logger := n.logger.With("component", "audit")
+	h := &auditHeads{}
+	h.witness = federation.NewWitness(federation.WitnessConfig{
+		Node: n.id.ID, Key: keys.Signing, Peers: peers, Store: n.store, Audit: n.store, Logger: logger,
+	})
+	h.exchange, err = federation.NewExchanger(ctx, federation.ExchangeConfig{
+		Peers: peers, Log: n.store, Audit: n.store, Dial: dialWitness, Interval: opt.WitnessInterval, Logger: logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	h.signer = federation.NewHeadSigner(federation.HeadSignerConfig{
+		Node: n.id.ID, Key: keys.Signing, Log: n.store, Every: opt.SignEvery, Interval: opt.SignInterval,
+		Logger: logger, OnSigned: func(*kizuna.AuditHead) { h.exchange.Poke() },
+	})
+	n.store.OnAuditAppend(h.signer.Appended)
+	n.heads = h
+
+	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); h.signer.Run(rctx) }()
+	h.exchange.Start(rctx)
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			cancel()
+			wg.Wait()
+			h.exchange.Stop()
+			n.store.OnAuditAppend(nil)
+			sctx, done := context.WithTimeout(context.Background(), witnessShutdownTimeout)
+			defer done()
+			if _, err := h.signer.Sign(sctx); err != nil {
+				logger.Error("audit: the log's head was not signed at shutdown", "err", err)
+			}
+			h.exchange.Flush(sctx)
+		})
+	}, nil
+}
+
+// peering returns the node's keys and its peers' configuration, as the
+// data directory holds them.
+func (n *node) peering() (*federation.Keys, *federation.Peers, error) {
+	keys, err := n.nodeKeys()
+	if err != nil {
+		return nil, nil, err
+	}
+	peers, err := federation.LoadPeers(n.dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	return keys, peers, nil
+}
+
+// auditWitness returns the node's witness of its peers' audit heads, or
+// nil when the node does not serve.
+func (n *node) auditWitness() kizuna.AuditWitness {
+	if n.heads == nil {
+		return nil
+	}
+	return n.heads.witness
+}
+
+// dialWitness returns the client of a kizuna peer's audit witness, over a
+// pinned HTTPS connection (or loopback HTTP) with this node's credentials.
+func dialWitness(pc *federation.PeerConfig) (federation.WitnessPeer, error) {
+	hc, err := federation.ClientFor(pc, time.Minute)
+	if err != nil {
+		return nil, err
+	}
+	return &taxii.Client{APIRoot: pc.URL, HTTPClient: hc, Username: pc.Username, Token: pc.Token}, nil
+}
+
+// registerAudit exposes the counters of the audit heads.
+func (m *metrics) registerAudit(h *auditHeads) {
+	if h == nil {
+		return
+	}
+	counter := func(name, help string, labels prometheus.Labels, v func() int64) {
+		m.registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help, ConstLabels: labels},
+			func() float64 { return float64(v()) }))
+	}
+	counter("kizuna_audit_heads_signed_total", "Heads of the audit log signed with the node key.", nil, h.signer.Signed.Load)
+	counter("kizuna_audit_divergences_total", "Times the audit log was found to contradict the head signed before it (entries removed or rewritten).", nil, h.signer.Divergences.Load)
+	counter("kizuna_audit_receipts_total", "Receipts of this node's signed heads stored from witnessing peers.", nil, h.exchange.Receipts.Load)
+	counter("kizuna_audit_refusals_total", "Signed heads of this node a peer refused as contradicting a head it witnessed.", nil, h.exchange.Refusals.Load)
+	counter("kizuna_audit_witness_failures_total", "Failed exchanges of signed heads with peers (retried).", nil, h.exchange.Failures.Load)
+	counter("kizuna_audit_witnessed_total", "Peers' signed heads this node witnessed.", nil, h.witness.Witnessed.Load)
+	help := "Peers' signed heads that contradicted a head this node witnessed before, by kind: fork (another hash at a witnessed entry) or rollback (below the highest witnessed entry)."
+	counter("kizuna_audit_witness_alarms_total", help, prometheus.Labels{"kind": kizuna.WitnessFork}, h.witness.Forks.Load)
+	counter("kizuna_audit_witness_alarms_total", help, prometheus.Labels{"kind": kizuna.WitnessRollback}, h.witness.Rollbacks.Load)
+}

@@ -4,15 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/kizuna-dev/kizuna"
-	"github.com/kizuna-dev/kizuna/ingest"
 	"github.com/kizuna-dev/kizuna/internal/jsonscan"
 	"github.com/kizuna-dev/kizuna/stix"
 )
@@ -25,7 +22,9 @@ import (
 // ingest service in batches. Both keep memory flat whatever the file's
 // size. Standard input, or any input that cannot be read twice, is spooled
 // to a file in the data directory (0600, unlinked at once, so that nothing
-// is left behind even by a crash) during the first pass.
+// is left behind even by a crash) during the first pass. A named file is
+// read by both passes at once: the second decodes and validates its first
+// batches while the first runs, and stores nothing before it has passed.
 //
 // A file refused by the first pass is recorded in sum.notImported and is
 // not an error; the error is for failures that stop the import.
@@ -35,19 +34,63 @@ func importFile(ctx context.Context, e *env, n *node, collection, name string, p
 		return err
 	}
 	defer src.close()
-	if err := src.check(); err != nil {
-		if kizuna.ErrorCode(err) != kizuna.EINVALID {
-			return fmt.Errorf("%s: %w", name, err)
+	gate := &checkGate{done: make(chan struct{})}
+	var r io.Reader
+	var size int64
+	if src.spool == nil && name != "-" {
+		again, err := os.Open(name)
+		if err != nil {
+			return err
 		}
-		sum.notImported = append(sum.notImported, name+": "+kizuna.ErrorMessage(err))
+		defer again.Close()
+		if st, err := again.Stat(); err == nil {
+			size = st.Size()
+		}
+		go gate.run(src.check)
+		defer gate.wait() // the check reads src, which is closed on return
+		r = again
+	} else {
+		gate.run(src.check)
+		if gate.err == nil {
+			if r, size, err = src.rewind(); err != nil {
+				return err
+			}
+		}
+	}
+	err = importObjects(ctx, e, n, collection, name, r, size, progress, sum, gate)
+	var refused *notImportedError
+	if errors.As(err, &refused) {
+		if kizuna.ErrorCode(refused.err) != kizuna.EINVALID {
+			return fmt.Errorf("%s: %w", name, refused.err)
+		}
+		sum.notImported = append(sum.notImported, name+": "+kizuna.ErrorMessage(refused.err))
 		return nil
 	}
-	r, size, err := src.rewind()
-	if err != nil {
-		return err
-	}
-	return importObjects(ctx, e, n, collection, name, r, size, progress, sum)
+	return err
 }
+
+// checkGate holds the first pass's verdict for the second, which stores
+// nothing before it.
+type checkGate struct {
+	done chan struct{}
+	err  error
+}
+
+func (g *checkGate) run(check func() error) {
+	g.err = check()
+	close(g.done)
+}
+
+func (g *checkGate) wait() error {
+	<-g.done
+	return g.err
+}
+
+// notImportedError is a first pass's refusal, or its failure to read the
+// input, which leaves the file out whole.
+type notImportedError struct{ err error }
+
+func (e *notImportedError) Error() string { return e.err.Error() }
 
 // importSource is one input of an import, readable twice.
 type importSource struct {
@@ -207,116 +250,4 @@ func decodeAll(r io.Reader) error {
 			return err
 		}
 	}
-}
-
-// importObjects is the second pass: it streams the objects of a checked
-// input through the ingest service in batches, one goroutine decoding
-// ahead and another parsing and validating the next batch on every core
-// while the current one is labelled and stored.
-func importObjects(ctx context.Context, e *env, n *node, collection, name string, in io.Reader, size int64, progress bool, sum *importSummary) error {
-	cr := &countingReader{r: in}
-	br := skipBOM(cr)
-	var bar *progressBar
-	if progress && isTerminal(e.stderr) {
-		bar = newProgressBar(e.stderr, name, size, cr)
-		defer bar.stop()
-	}
-	type batchOrErr struct {
-		objs     []json.RawMessage
-		first    int // index in the file of the batch's first object
-		prepared *ingest.Prepared
-		err      error
-	}
-	batches := make(chan batchOrErr, 2)
-	dctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() {
-		defer close(batches)
-		dec := stix.NewDecoder(br)
-		batch, first := make([]json.RawMessage, 0, importBatch), 0
-		send := func(b batchOrErr) bool {
-			select {
-			case batches <- b:
-				return true
-			case <-dctx.Done():
-				return false
-			}
-		}
-		for {
-			raw, err := dec.Next()
-			// io.EOF itself is the end; the decoder's errors for input
-			// that ends too early wrap io.EOF, and they are errors.
-			if err == io.EOF {
-				if len(batch) > 0 {
-					send(batchOrErr{objs: batch, first: first})
-				}
-				return
-			} else if err != nil {
-				// The first pass found the file valid: it changed since.
-				send(batchOrErr{err: fmt.Errorf("%s changed during the import; objects before the change may have been stored: %s", name, kizuna.ErrorMessage(err))})
-				return
-			}
-			// Next's slice may alias the decoder's buffer; a batch outlives it.
-			batch = append(batch, append(json.RawMessage(nil), raw...))
-			if len(batch) == importBatch {
-				if !send(batchOrErr{objs: batch, first: first}) {
-					return
-				}
-				batch, first = make([]json.RawMessage, 0, importBatch), first+importBatch
-			}
-		}
-	}()
-	prepared := make(chan batchOrErr, 1)
-	go func() {
-		defer close(prepared)
-		for b := range batches {
-			if b.err == nil {
-				b.prepared = n.ingest.Prepare(ctx, b.objs)
-			}
-			select {
-			case prepared <- b:
-			case <-dctx.Done():
-				return
-			}
-		}
-	}()
-	for b := range prepared {
-		if b.err != nil {
-			return b.err
-		}
-		results, err := n.ingest.Commit(ctx, collection, b.prepared)
-		if err != nil {
-			return err
-		}
-		for i, res := range results {
-			switch {
-			case res.Err != nil:
-				sum.rejected++
-				fmt.Fprintf(e.stderr, "rejected: %s\n", rejection(name, b.first+i, res))
-			case !res.Created:
-				sum.accepted++
-				sum.unchanged++
-			default:
-				sum.accepted++
-			}
-		}
-		if bar != nil {
-			bar.objects.Store(int64(sum.accepted + sum.rejected))
-		}
-	}
-	return nil
-}
-
-// rejection describes a rejected object. Messages name the object id and
-// the JSON path; an object without an id is named by the file and its
-// index in it (the ingest service knows only its index in the batch).
-func rejection(name string, index int, res kizuna.PutResult) string {
-	msg := kizuna.ErrorMessage(res.Err)
-	if res.ID != "" {
-		return msg
-	}
-	for _, prefix := range []string{"object at index " + fmt.Sprint(index%importBatch) + ": ", "object at index: "} {
-		msg = strings.TrimPrefix(msg, prefix)
-	}
-	return fmt.Sprintf("%s: object at index %d: %s", name, index, msg)
 }

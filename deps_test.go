@@ -26,7 +26,7 @@ func TestDependenciesPointInward(t *testing.T) {
 		"store/storetest":          {""},
 		"taxii":                    {""},
 		"web":                      {""},
-		"match":                    {"", "pattern"},
+		"match":                    {"", "pattern", "policy"},
 		"api":                      {""},
 		"federation":               {"", "stix"},
 		"mock":                     {""},
@@ -43,6 +43,7 @@ func TestDependenciesPointInward(t *testing.T) {
 		"feed":                     {"", "pattern", "stix", "internal/uuidv5"},
 		"misp":                     {"", "pattern", "stix", "internal/uuidv5"},
 		"source":                   {""},
+		"internal/jsonscan":        {},
 	}
 	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, "./...").Output()
 	if err != nil {

@@ -13,7 +13,9 @@ import (
 type MatchRequest struct {
 	Bundles []json.RawMessage `json:"bundles,omitempty"`
 	Values  []string          `json:"values,omitempty"`
-	// RecordSightings stores a STIX sighting for each matched indicator.
+	// RecordSightings stores a STIX sighting for each matched indicator,
+	// marked at least as restrictively as the indicator (its portions
+	// included) and the observations that matched it.
 	RecordSightings bool `json:"record_sightings,omitempty"`
 	// Anonymous leaves the principal's organisation out of the sightings.
 	Anonymous bool `json:"anonymous,omitempty"`
@@ -37,10 +39,22 @@ type MatchResult struct {
 	Indicators []json.RawMessage `json:"indicators"`
 	// Sightings lists the ids of the sightings recorded.
 	Sightings []string `json:"sightings,omitempty"`
+	// RefusedSightings lists the sightings asked for and not recorded,
+	// with the reason (nothing of them is stored).
+	RefusedSightings []SightingRefusal `json:"refused_sightings,omitempty"`
 	// Unrecognized lists the plain values of no known observable shape.
 	Unrecognized []string `json:"unrecognized,omitempty"`
 	// IndexedAt is when the index last caught up with the store.
 	IndexedAt time.Time `json:"indexed_at"`
+}
+
+// SightingRefusal reports a sighting of a matched indicator that was not
+// recorded: the write rules refused it, or it could not be marked at least
+// as restrictively as the indicator and the observations it reveals.
+type SightingRefusal struct {
+	Indicator  string `json:"indicator"`
+	Collection string `json:"collection"`
+	Reason     string `json:"reason"`
 }
 
 // Matcher matches observations against the indicators the principal in ctx

@@ -15,14 +15,24 @@ import (
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/pattern"
+	"github.com/kizuna-dev/kizuna/policy"
 )
 
 // Store is what the matcher reads to build its index: the raw store, read
 // unrestricted, because the index serves every principal; what a principal
-// gets is filtered by the guard.
+// gets is filtered by the guard. The matcher also records in its audit log
+// the hits it withholds.
 type Store interface {
 	kizuna.ObjectStore
 	kizuna.CollectionStore
+	kizuna.AuditStore
+}
+
+// Deriver marks the sightings the matcher records at least as restrictively
+// as what they reveal (*policy.Policy).
+type Deriver interface {
+	Derive(ctx context.Context, sources []policy.DerivedSource) (*policy.Derivation, error)
+	CheckDerived(ctx context.Context, obj *kizuna.Object, c *kizuna.Collection, d *policy.Derivation) (*kizuna.AccessLabel, error)
 }
 
 // Guarded is the store as a principal sees it (*policy.Guard): reads
@@ -38,6 +48,7 @@ type Service struct {
 	store    Store
 	guarded  Guarded
 	ingester kizuna.Ingester
+	deriver  Deriver
 	logger   *slog.Logger
 
 	mu        sync.RWMutex
@@ -48,6 +59,11 @@ type Service struct {
 	pendingMu sync.Mutex
 	pending   []*kizuna.Object
 	wake      chan struct{}
+
+	// audits queues the audit records of withheld hits for Run to write,
+	// so that a request takes as long whether or not it hit something
+	// hidden.
+	audits chan *kizuna.AuditEvent
 }
 
 var _ kizuna.Matcher = (*Service)(nil)
@@ -67,13 +83,14 @@ func key(collection, id string) string { return collection + " " + id }
 
 // New returns a matcher. Call Load, then Run in a goroutine, and feed it the
 // ingest events with Notify.
-func New(store Store, guarded Guarded, ingester kizuna.Ingester, logger *slog.Logger) *Service {
+func New(store Store, guarded Guarded, ingester kizuna.Ingester, deriver Deriver, logger *slog.Logger) *Service {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	return &Service{
-		store: store, guarded: guarded, ingester: ingester, logger: logger,
+		store: store, guarded: guarded, ingester: ingester, deriver: deriver, logger: logger,
 		ix: pattern.NewIndex(), entries: map[string]*entry{}, wake: make(chan struct{}, 1),
+		audits: make(chan *kizuna.AuditEvent, auditQueue),
 	}
 }
 
@@ -134,14 +151,18 @@ func (s *Service) Notify(objs []*kizuna.Object) {
 	}
 }
 
-// Run applies queued versions until ctx ends.
+// Run applies queued versions and writes queued audit records until ctx
+// ends; the audit records queued by then are written before it returns.
 func (s *Service) Run(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
+			s.writeAudits(context.WithoutCancel(ctx), nil)
 			return
 		case <-s.wake:
 			s.drain()
+		case ev := <-s.audits:
+			s.writeAudits(ctx, ev)
 		}
 	}
 }
@@ -225,19 +246,27 @@ type hit struct {
 	observedData string
 	value        string
 	first, last  time.Time
+	// sources are the submitted objects the hit reveals when a sighting
+	// records it: its observed-data and the SCOs that one references.
+	sources []*kizuna.Object
 }
 
 // candidates matches every observation against the index and keeps the
 // indicators that have not expired and whose label is in the principal's
-// scope (the guard still decides on each one it returns).
-func (s *Service) candidates(obs []*pattern.Observation, values []string, now time.Time, scope map[int64]bool) []hit {
+// scope (the guard still decides on each one it returns). It adds the
+// entries outside the scope to withheld.
+func (s *Service) candidates(obs []*pattern.Observation, values []string, now time.Time, scope map[int64]bool, withheld map[string]*entry) []hit {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var hits []hit
 	for i, o := range obs {
 		for _, k := range s.ix.MatchObservation(o) {
 			e := s.entries[k]
-			if e == nil || (!e.validUntil.IsZero() && !now.Before(e.validUntil)) || (scope != nil && !scope[e.labelID]) {
+			if e == nil || (!e.validUntil.IsZero() && !now.Before(e.validUntil)) {
+				continue
+			}
+			if scope != nil && !scope[e.labelID] {
+				withheld[k] = e
 				continue
 			}
 			h := hit{entry: e, first: o.First, last: o.Last}

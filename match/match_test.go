@@ -49,7 +49,7 @@ func TestExpiredIndicatorsDoNotMatch(t *testing.T) {
 	if res, err := ing.Ingest(ingest.AsOperator(ctx), c.ID, []json.RawMessage{raw1, raw2}); err != nil || res[0].Err != nil || res[1].Err != nil {
 		t.Fatalf("ingest: %v %+v", err, res)
 	}
-	m := match.New(db, guard, ing, nil)
+	m := match.New(db, guard, ing, pol, nil)
 	if err := m.Load(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -3,9 +3,6 @@ package match
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
@@ -20,6 +17,11 @@ const (
 
 // Match answers which indicators the principal in ctx may read match the
 // request's observations, and records sightings when asked.
+//
+// The answer is the same whether or not the observations also hit
+// indicators the principal may not read (outside its scope, or in a
+// collection it may not read): those hits are absent, not counted, and
+// cause no error; the audit log records them (withhold).
 func (s *Service) Match(ctx context.Context, req *kizuna.MatchRequest) (*kizuna.MatchResult, error) {
 	p := kizuna.PrincipalFromContext(ctx)
 	if p == nil {
@@ -48,13 +50,24 @@ func (s *Service) Match(ctx context.Context, req *kizuna.MatchRequest) (*kizuna.
 	now := time.Now().UTC()
 	res := &kizuna.MatchResult{Matches: []kizuna.Match{}, Indicators: []json.RawMessage{}}
 
+	withheld := map[string]*entry{}
 	var hits []hit
 	for i, b := range req.Bundles {
 		obs, err := pattern.ParseObservations(b, pattern.V21)
 		if err != nil {
 			return nil, kizuna.Errorf(kizuna.EINVALID, "$.bundles[%d]: %v", i, err)
 		}
-		hits = append(hits, s.candidates(obs, nil, now, scope)...)
+		var sources map[string][]*kizuna.Object
+		if req.RecordSightings {
+			if sources, err = observationSources(b); err != nil {
+				return nil, kizuna.Errorf(kizuna.EINVALID, "$.bundles[%d]: %v", i, err)
+			}
+		}
+		bundleHits := s.candidates(obs, nil, now, scope, withheld)
+		for j := range bundleHits {
+			bundleHits[j].sources = sources[bundleHits[j].observedData]
+		}
+		hits = append(hits, bundleHits...)
 	}
 	if len(req.Values) > 0 {
 		var obs []*pattern.Observation
@@ -67,7 +80,7 @@ func (s *Service) Match(ctx context.Context, req *kizuna.MatchRequest) (*kizuna.
 			}
 			obs, vals = append(obs, o), append(vals, v)
 		}
-		hits = append(hits, s.candidates(obs, vals, now, scope)...)
+		hits = append(hits, s.candidates(obs, vals, now, scope, withheld)...)
 	}
 
 	visible, err := s.visible(ctx, hits)
@@ -78,8 +91,11 @@ func (s *Service) Match(ctx context.Context, req *kizuna.MatchRequest) (*kizuna.
 	var order []string
 	for _, h := range hits {
 		k := key(h.entry.collection, h.entry.id)
-		if visible[k] == nil {
+		if o := visible[k]; o == nil {
+			withheld[k] = h.entry
 			continue
+		} else if o.Revoked {
+			continue // revoked since the index took it
 		}
 		if perIndicator[k] == nil {
 			order = append(order, k)
@@ -89,15 +105,20 @@ func (s *Service) Match(ctx context.Context, req *kizuna.MatchRequest) (*kizuna.
 			Indicator: h.entry.id, Collection: h.entry.collection, ObservedData: h.observedData, Value: h.value,
 		})
 	}
+	s.withhold(ctx, p, withheld)
 	sortMatches(res.Matches)
 	for _, k := range order {
 		res.Indicators = append(res.Indicators, visible[k].Raw)
 	}
 	if req.RecordSightings {
 		for _, k := range order {
-			id, err := s.recordSighting(ctx, p, visible[k], perIndicator[k], req.Anonymous, now)
+			id, refusal, err := s.recordSighting(ctx, p, visible[k], perIndicator[k], req.Anonymous, now)
 			if err != nil {
 				return nil, err
+			}
+			if refusal != nil {
+				res.RefusedSightings = append(res.RefusedSightings, *refusal)
+				continue
 			}
 			res.Sightings = append(res.Sightings, id)
 		}
@@ -109,7 +130,10 @@ func (s *Service) Match(ctx context.Context, req *kizuna.MatchRequest) (*kizuna.
 }
 
 // visible reads the matched indicators through the guard: only those the
-// principal may read come back, as it may read them.
+// principal may read come back, as it may read them (revoked ones too, which
+// the caller leaves out). A collection the
+// principal may not read (whether it may write to it or not) holds nothing
+// it may read.
 func (s *Service) visible(ctx context.Context, hits []hit) (map[string]*kizuna.Object, error) {
 	ids := map[string][]string{}
 	seen := map[string]bool{}
@@ -128,82 +152,17 @@ func (s *Service) visible(ctx context.Context, hits []hit) (map[string]*kizuna.O
 				Collection: c, IDs: list[:n], Types: []string{"indicator"},
 				Versions: kizuna.VersionMatch{Last: true}, IncludeRaw: true, Limit: n,
 			})
-			if kizuna.ErrorCode(err) == kizuna.ENOTFOUND {
-				break // a collection the principal may not read
+			if code := kizuna.ErrorCode(err); code == kizuna.ENOTFOUND || code == kizuna.EFORBIDDEN {
+				break
 			} else if err != nil {
 				return nil, err
 			}
 			for _, o := range page.Objects {
-				if !o.Revoked {
-					o.Collection = c
-					out[key(c, o.ID)] = o
-				}
+				o.Collection = c
+				out[key(c, o.ID)] = o
 			}
 			list = list[n:]
 		}
 	}
 	return out, nil
-}
-
-// recordSighting stores a sighting of the indicator through the ingest path,
-// with the principal's rights. It carries the indicator's markings, so that
-// it is never more visible than what it reveals.
-func (s *Service) recordSighting(ctx context.Context, p *kizuna.Principal, ind *kizuna.Object, hits []hit, anonymous bool, now time.Time) (string, error) {
-	first, last := hits[0].first, hits[0].last
-	var ods []string
-	for _, h := range hits {
-		if h.first.Before(first) {
-			first = h.first
-		}
-		if h.last.After(last) {
-			last = h.last
-		}
-		if strings.HasPrefix(h.observedData, "observed-data--") {
-			ods = append(ods, h.observedData)
-		}
-	}
-	ts := func(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
-	sighting := map[string]any{
-		"type": "sighting", "spec_version": "2.1", "id": "sighting--" + kizuna.NewUUID(),
-		"created": ts(now), "modified": ts(now), "sighting_of_ref": ind.ID,
-		"count": len(hits), "first_seen": ts(first), "last_seen": ts(last),
-	}
-	if len(ind.MarkingRefs) > 0 {
-		sighting["object_marking_refs"] = ind.MarkingRefs
-	}
-	if len(ods) > 0 {
-		sighting["observed_data_refs"] = dedupe(ods)
-	}
-	if !anonymous && p.Organization != "" {
-		sighting["created_by_ref"] = p.Organization
-		sighting["where_sighted_refs"] = []string{p.Organization}
-	}
-	raw, err := json.Marshal(sighting)
-	if err != nil {
-		return "", err
-	}
-	results, err := s.ingester.Ingest(ctx, ind.Collection, []json.RawMessage{raw})
-	if err != nil {
-		return "", fmt.Errorf("recording a sighting of %s: %w", ind.ID, err)
-	}
-	if results[0].Err != nil {
-		var ke *kizuna.Error
-		if errors.As(results[0].Err, &ke) {
-			return "", kizuna.Errorf(ke.Code, "recording a sighting of %s: %s", ind.ID, ke.Message)
-		}
-		return "", results[0].Err
-	}
-	return sighting["id"].(string), nil
-}
-
-func dedupe(s []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, x := range s {
-		if !seen[x] {
-			seen[x] = true
-			out = append(out, x)
-		}
-	}
-	return out
 }

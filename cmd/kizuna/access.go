@@ -9,17 +9,21 @@ import (
 )
 
 func runAccess(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] != "explain" {
-		return &exitError{code: 2, msg: "Usage: kizuna access explain --principal NAME --object ID [--collection ID]"}
+	if handled, err := groupUsage(e, args, "Usage: kizuna access explain [flags]\n\nRun 'kizuna access explain -h' for its flags."); handled {
+		return err
+	}
+	if args[0] != "explain" {
+		return &exitError{code: 2, msg: fmt.Sprintf("kizuna access: unknown subcommand %q (want explain)", args[0])}
 	}
 	fs := flag.NewFlagSet("access explain", flag.ContinueOnError)
+	fs.Usage = usageFunc(fs, "Usage: kizuna access explain --principal NAME --object ID [--collection ID] [--data DIR]")
 	fs.SetOutput(e.stderr)
 	data := dataFlag(fs)
 	name := fs.String("principal", "", "the principal (required)")
 	id := fs.String("object", "", "the object id (required)")
 	collection := fs.String("collection", "", "the collection (default: every collection holding the object)")
-	if err := fs.Parse(args[1:]); err != nil {
-		return &exitError{code: 2}
+	if err := parseFlags(e, fs, args[1:]); err != nil {
+		return err
 	}
 	if *name == "" || *id == "" {
 		return &exitError{code: 2, msg: "access explain: --principal and --object are required"}

@@ -13,15 +13,19 @@ import (
 
 func runAudit(ctx context.Context, e *env, args []string) error {
 	const usage = "Usage: kizuna audit verify [--data DIR] [--peers]"
-	if len(args) == 0 || args[0] != "verify" {
-		return &exitError{code: 2, msg: usage}
+	if handled, err := groupUsage(e, args, usage+"\n\nRun 'kizuna audit verify -h' for its flags."); handled {
+		return err
+	}
+	if args[0] != "verify" {
+		return &exitError{code: 2, msg: fmt.Sprintf("kizuna audit: unknown subcommand %q (want verify)", args[0])}
 	}
 	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
+	fs.Usage = usageFunc(fs, usage)
 	fs.SetOutput(e.stderr)
 	data := dataFlag(fs)
 	askPeers := fs.Bool("peers", false, "also ask every kizuna peer which heads of this log it witnessed, and check them")
-	if err := fs.Parse(args[1:]); err != nil {
-		return &exitError{code: 2}
+	if err := parseFlags(e, fs, args[1:]); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return &exitError{code: 2, msg: usage}

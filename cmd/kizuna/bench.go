@@ -16,9 +16,16 @@ import (
 	"github.com/kizuna-dev/kizuna/ingest"
 )
 
+const benchUsage = `Usage: kizuna bench gen|ingest [flags]
+
+  gen     write a synthetic bundle of indicators to stdout
+  ingest  measure import and export on a fresh data directory
+
+Run 'kizuna bench SUBCOMMAND -h' for the flags of a subcommand.`
+
 func runBench(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 {
-		return &exitError{code: 2, msg: "Usage: kizuna bench gen|ingest [flags]"}
+	if handled, err := groupUsage(e, args, benchUsage); handled {
+		return err
 	}
 	switch args[0] {
 	case "gen":
@@ -33,11 +40,12 @@ func runBench(ctx context.Context, e *env, args []string) error {
 // runBenchGen writes a synthetic bundle to stdout.
 func runBenchGen(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("bench gen", flag.ContinueOnError)
+	fs.Usage = usageFunc(fs, "Usage: kizuna bench gen [--objects N] [--seed N] > bundle.json")
 	fs.SetOutput(e.stderr)
 	n := fs.Int("objects", 100_000, "number of indicators")
 	seed := fs.Uint64("seed", 1, "random seed")
-	if err := fs.Parse(args); err != nil {
-		return &exitError{code: 2}
+	if err := parseFlags(e, fs, args); err != nil {
+		return err
 	}
 	return writeSyntheticBundle(e.stdout, *n, *seed)
 }
@@ -46,12 +54,13 @@ func runBenchGen(ctx context.Context, e *env, args []string) error {
 // throughput on a fresh data directory, and the process's peak memory.
 func runBenchIngest(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("bench ingest", flag.ContinueOnError)
+	fs.Usage = usageFunc(fs, "Usage: kizuna bench ingest [--objects N] [--dir DIR] [--cpuprofile FILE]")
 	fs.SetOutput(e.stderr)
 	n := fs.Int("objects", 100_000, "number of indicator-sized objects")
 	dir := fs.String("dir", "", "working directory (default: a temporary one, removed afterwards)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the import to this file")
-	if err := fs.Parse(args); err != nil {
-		return &exitError{code: 2}
+	if err := parseFlags(e, fs, args); err != nil {
+		return err
 	}
 	work := *dir
 	if work == "" {

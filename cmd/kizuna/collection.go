@@ -10,9 +10,16 @@ import (
 	"github.com/kizuna-dev/kizuna"
 )
 
+const collectionUsage = `Usage: kizuna collection add|list [flags]
+
+  add   add a collection
+  list  list the collections
+
+Run 'kizuna collection SUBCOMMAND -h' for the flags of a subcommand.`
+
 func runCollection(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 {
-		return &exitError{code: 2, msg: "Usage: kizuna collection add|list [flags]"}
+	if handled, err := groupUsage(e, args, collectionUsage); handled {
+		return err
 	}
 	switch args[0] {
 	case "add":
@@ -26,6 +33,7 @@ func runCollection(ctx context.Context, e *env, args []string) error {
 
 func runCollectionAdd(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("collection add", flag.ContinueOnError)
+	fs.Usage = usageFunc(fs, "Usage: kizuna collection add --title TITLE [--alias ALIAS] [flags]")
 	fs.SetOutput(e.stderr)
 	data := dataFlag(fs)
 	id := fs.String("id", "", "collection id (a UUID; default: a new one)")
@@ -37,8 +45,8 @@ func runCollectionAdd(ctx context.Context, e *env, args []string) error {
 	nations := fs.String("nations", "", "if set, only principals of these nations may read or write")
 	communities := fs.String("communities", "", "if set, readers and writers must hold all these communities")
 	markings := fs.String("default-markings", "", "marking-definition ids for objects that carry none (default: TLP:AMBER releasable to the node's nation)")
-	if err := fs.Parse(args); err != nil {
-		return &exitError{code: 2}
+	if err := parseFlags(e, fs, args); err != nil {
+		return err
 	}
 	if *title == "" {
 		return &exitError{code: 2, msg: "collection add: --title is required"}
@@ -63,10 +71,11 @@ func runCollectionAdd(ctx context.Context, e *env, args []string) error {
 
 func runCollectionList(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("collection list", flag.ContinueOnError)
+	fs.Usage = usageFunc(fs, "Usage: kizuna collection list [--data DIR]")
 	fs.SetOutput(e.stderr)
 	data := dataFlag(fs)
-	if err := fs.Parse(args); err != nil {
-		return &exitError{code: 2}
+	if err := parseFlags(e, fs, args); err != nil {
+		return err
 	}
 	n, err := openNode(ctx, *data, nil)
 	if err != nil {

@@ -49,7 +49,7 @@ type initResult struct {
 // and an admin principal whose token is written once to admin.token (0600).
 func ensureDataDir(ctx context.Context, dir string, opt initOptions) (*initResult, error) {
 	if _, err := os.Stat(filepath.Join(dir, identityFile)); err == nil {
-		return &initResult{}, nil
+		return &initResult{}, privateDir(dir)
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
@@ -59,7 +59,7 @@ func ensureDataDir(ctx context.Context, dir string, opt initOptions) (*initResul
 	if !isNationCode(opt.Nation) {
 		return nil, fmt.Errorf("--nation %q: want an ISO 3166-1 alpha-3 code such as USA or JPN", opt.Nation)
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := privateDir(dir); err != nil {
 		return nil, err
 	}
 	dbPath := filepath.Join(dir, storeFile)
@@ -104,6 +104,25 @@ func ensureDataDir(ctx context.Context, dir string, opt initOptions) (*initResul
 		return nil, err
 	}
 	return &initResult{Created: true, AdminToken: token}, nil
+}
+
+// privateDir creates the data directory if needed and makes it 0700: what
+// it holds (objects, the audit log, tokens, keys, import spools) is for the
+// node's own user only, and every file in it is created 0600.
+func privateDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	st, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	if st.Mode().Perm() != 0o700 {
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return fmt.Errorf("data directory %s has mode %v and cannot be made private: %w", dir, st.Mode().Perm(), err)
+		}
+	}
+	return nil
 }
 
 // readIdentity reads the node identity of an initialised data directory.

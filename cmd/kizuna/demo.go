@@ -24,11 +24,12 @@ import (
 // shows who sees what.
 func runDemo(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.Usage = usageFunc(fs, "Usage: kizuna demo [flags]")
 	fs.SetOutput(e.stderr)
 	dir := fs.String("dir", "", "directory for the nodes' data (default: a new temporary directory, removed at exit)")
 	runFor := fs.Duration("for", 0, "stop after this long (default: run until interrupted)")
-	if err := fs.Parse(args); err != nil {
-		return &exitError{code: 2}
+	if err := parseFlags(e, fs, args); err != nil {
+		return err
 	}
 	root := *dir
 	if root == "" {

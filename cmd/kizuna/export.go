@@ -15,6 +15,7 @@ import (
 
 func runExport(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	fs.Usage = usageFunc(fs, "Usage: kizuna export --collection ID [flags] > bundle.json")
 	fs.SetOutput(e.stderr)
 	data := dataFlag(fs)
 	collection := fs.String("collection", "", "collection id or alias (required)")
@@ -25,8 +26,8 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	unrestricted := fs.Bool("unrestricted", false, "export every version whatever its markings, as the host operator (backups, moving a node; audited)")
 	var lf logFlags
 	lf.register(fs)
-	if err := fs.Parse(args); err != nil {
-		return &exitError{code: 2}
+	if err := parseFlags(e, fs, args); err != nil {
+		return err
 	}
 	principalSet := false
 	fs.Visit(func(f *flag.Flag) { principalSet = principalSet || f.Name == "principal" })

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -15,7 +12,6 @@ import (
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/ingest"
-	"github.com/kizuna-dev/kizuna/stix"
 )
 
 // importBatch is how many objects go to the store in one transaction (each
@@ -27,6 +23,17 @@ const importBatch = 5000
 // importSummary counts an import's outcome.
 type importSummary struct {
 	accepted, unchanged, rejected int
+	// notImported names each file left out whole, with the reason.
+	notImported []string
+}
+
+// print writes what the import stored.
+func (sum *importSummary) print(e *env, collection string) {
+	fmt.Fprintf(e.stdout, "imported into %s: %d accepted (%d new, %d already present), %d rejected\n",
+		collection, sum.accepted, sum.accepted-sum.unchanged, sum.unchanged, sum.rejected)
+	for _, n := range sum.notImported {
+		fmt.Fprintf(e.stdout, "not imported, nothing stored from it: %s\n", n)
+	}
 }
 
 func runImport(ctx context.Context, e *env, args []string) error {
@@ -37,12 +44,12 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	var lf logFlags
 	lf.register(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, "Usage: kizuna import --data DIR --collection ID FILE... ('-' reads standard input)")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return &exitError{code: 2}
+	fs.Usage = usageFunc(fs, "Usage: kizuna import --collection ID [flags] FILE... ('-' reads standard input)\n\n"+
+		"Each file is a STIX bundle, a JSON list of objects or one object. A file whose JSON or bundle\n"+
+		"envelope is invalid anywhere is not imported at all; otherwise each object is stored or\n"+
+		"rejected on its own, and each rejection is named on stderr with the object id and JSON path.")
+	if err := parseFlags(e, fs, args); err != nil {
+		return err
 	}
 	if *collection == "" || fs.NArg() == 0 {
 		fs.Usage()
@@ -62,134 +69,18 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	var sum importSummary
 	for _, name := range fs.Args() {
 		if err := importFile(ctx, e, n, *collection, name, !*quiet, &sum); err != nil {
-			return err
+			// The node could not go on (a store failure, a file changed
+			// under the import): say what was stored before it stopped.
+			sum.print(e, *collection)
+			return fmt.Errorf("import: %s", kizuna.ErrorMessage(err))
 		}
 	}
-	fmt.Fprintf(e.stdout, "imported into %s: %d accepted (%d new, %d already present), %d rejected\n",
-		*collection, sum.accepted, sum.accepted-sum.unchanged, sum.unchanged, sum.rejected)
-	if sum.rejected > 0 {
+	sum.print(e, *collection)
+	switch {
+	case len(sum.notImported) > 0:
+		return &exitError{code: 1, msg: fmt.Sprintf("import: %d file(s) not imported, %d object(s) rejected", len(sum.notImported), sum.rejected)}
+	case sum.rejected > 0:
 		return &exitError{code: 1, msg: fmt.Sprintf("import: %d object(s) rejected", sum.rejected)}
-	}
-	return nil
-}
-
-// importFile streams one file (or stdin) through the ingest service in
-// batches, so that memory stays flat whatever the file's size.
-func importFile(ctx context.Context, e *env, n *node, collection, name string, progress bool, sum *importSummary) error {
-	var r io.Reader
-	var size int64
-	if name == "-" {
-		r = e.stdin
-	} else {
-		f, err := os.Open(name)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if st, err := f.Stat(); err == nil {
-			size = st.Size()
-		}
-		r = f
-	}
-	cr := &countingReader{r: r}
-	br := bufio.NewReaderSize(cr, 64<<10)
-	// Files saved by some editors start with a UTF-8 byte-order mark, which
-	// JSON does not allow; it carries no data.
-	if bom, _ := br.Peek(3); string(bom) == "\xef\xbb\xbf" {
-		br.Discard(3)
-	}
-	var bar *progressBar
-	if progress && isTerminal(e.stderr) {
-		bar = newProgressBar(e.stderr, name, size, cr)
-		defer bar.stop()
-	}
-
-	// One goroutine decodes batches ahead of the one being stored.
-	type batchOrErr struct {
-		objs     []json.RawMessage
-		prepared *ingest.Prepared
-		err      error
-	}
-	batches := make(chan batchOrErr, 2)
-	dctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() {
-		defer close(batches)
-		dec := stix.NewDecoder(br)
-		batch := make([]json.RawMessage, 0, importBatch)
-		send := func(b batchOrErr) bool {
-			select {
-			case batches <- b:
-				return true
-			case <-dctx.Done():
-				return false
-			}
-		}
-		for {
-			raw, err := dec.Next()
-			if errors.Is(err, io.EOF) {
-				if len(batch) > 0 {
-					send(batchOrErr{objs: batch})
-				}
-				return
-			} else if err != nil {
-				if len(batch) > 0 && !send(batchOrErr{objs: batch}) {
-					return
-				}
-				send(batchOrErr{err: fmt.Errorf("%s: %w", name, err)})
-				return
-			}
-			// Next's slice may alias the decoder's buffer; a batch outlives it.
-			batch = append(batch, append(json.RawMessage(nil), raw...))
-			if len(batch) == importBatch {
-				if !send(batchOrErr{objs: batch}) {
-					return
-				}
-				batch = make([]json.RawMessage, 0, importBatch)
-			}
-		}
-	}()
-	// A second stage parses and validates the next batch on every core while
-	// the current one is labelled and stored.
-	prepared := make(chan batchOrErr, 1)
-	go func() {
-		defer close(prepared)
-		for b := range batches {
-			if b.err == nil {
-				b.prepared = n.ingest.Prepare(ctx, b.objs)
-			}
-			select {
-			case prepared <- b:
-			case <-dctx.Done():
-				return
-			}
-		}
-	}()
-	for b := range prepared {
-		if b.err != nil {
-			return b.err
-		}
-		results, err := n.ingest.Commit(ctx, collection, b.prepared)
-		if err != nil {
-			return err
-		}
-		for _, res := range results {
-			switch {
-			case res.Err != nil:
-				sum.rejected++
-				// Messages name the object (its id, or its index) and the
-				// JSON path themselves.
-				fmt.Fprintf(e.stderr, "rejected: %s\n", kizuna.ErrorMessage(res.Err))
-			case !res.Created:
-				sum.accepted++
-				sum.unchanged++
-			default:
-				sum.accepted++
-			}
-		}
-		if bar != nil {
-			bar.objects.Store(int64(sum.accepted + sum.rejected))
-		}
 	}
 	return nil
 }

@@ -10,13 +10,14 @@ import (
 // serving: for scripts and tests.
 func runInit(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("init", flag.ContinueOnError)
+	fs.Usage = usageFunc(fs, "Usage: kizuna init [--data DIR] [--nation NNN] [--name NAME] [--sample]")
 	fs.SetOutput(e.stderr)
 	data := dataFlag(fs)
 	nation := fs.String("nation", "USA", "the operator's nation (ISO 3166-1 alpha-3)")
 	name := fs.String("name", "", "the node's display name")
 	sample := fs.Bool("sample", false, "load the sample data set into a 'sample' collection")
-	if err := fs.Parse(args); err != nil {
-		return &exitError{code: 2}
+	if err := parseFlags(e, fs, args); err != nil {
+		return err
 	}
 	res, err := ensureDataDir(ctx, *data, initOptions{Name: *name, Nation: *nation})
 	if err != nil {

@@ -31,7 +31,7 @@ Usage:
   kizuna bench      gen|ingest                      generate synthetic data; measure ingest and export
   kizuna version                                    print the version
 
-Run 'kizuna COMMAND -h' for the flags of a command.
+Run 'kizuna COMMAND -h' (or 'kizuna help COMMAND') for the flags of a command.
 `
 
 // env carries the process's streams so that tests can replace them.
@@ -66,8 +66,16 @@ func main() {
 	}
 }
 
-// run dispatches to a subcommand.
+// run dispatches to a subcommand. Usage printed on request (-h, --help,
+// help) is a successful answer.
 func run(ctx context.Context, e *env, args []string) error {
+	if err := dispatch(ctx, e, args); !errors.Is(err, errHelp) {
+		return err
+	}
+	return nil
+}
+
+func dispatch(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
 		fmt.Fprint(e.stderr, usage)
 		return &exitError{code: 2}
@@ -106,7 +114,10 @@ func run(ctx context.Context, e *env, args []string) error {
 		return runBench(ctx, e, rest)
 	case "version":
 		return runVersion(ctx, e, rest)
-	case "help", "-h", "--help":
+	case "help", "-h", "-help", "--help":
+		if cmd == "help" && len(rest) > 0 && !isHelp(rest[0]) {
+			return dispatch(ctx, e, []string{rest[0], "--help"}) // kizuna help peer
+		}
 		fmt.Fprint(e.stdout, usage)
 		return nil
 	default:

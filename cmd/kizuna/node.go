@@ -65,6 +65,9 @@ func openNode(ctx context.Context, dir string, logger *slog.Logger) (*node, erro
 	if err != nil {
 		return nil, err
 	}
+	if err := privateDir(dir); err != nil {
+		return nil, err
+	}
 	cfg, err := loadPolicyConfig(dir)
 	if err != nil {
 		return nil, err
@@ -297,13 +300,23 @@ func (n *node) httpHandler(ctx context.Context, cfg serveConfig, m *metrics) (ht
 	ts.Authorizer, ts.Ingester, ts.Logger = n.authz, n.ingest, n.logger
 	m.registerBacklog(ts.IngestBacklog)
 
-	matcher := match.New(n.store, n.guard, n.ingest, n.logger)
+	matcher := match.New(n.store, n.guard, n.ingest, n.policy, n.logger)
 	if err := matcher.Load(ctx); err != nil {
 		return nil, nil, err
 	}
 	n.ingest.Subscribe(matcher.Notify)
-	mctx, stopMatcher := context.WithCancel(context.Background())
-	go matcher.Run(mctx)
+	mctx, cancelMatcher := context.WithCancel(context.Background())
+	matcherDone := make(chan struct{})
+	go func() {
+		defer close(matcherDone)
+		matcher.Run(mctx)
+	}()
+	// stopMatcher returns once the matcher has written its queued audit
+	// records, before the store is closed.
+	stopMatcher := func() {
+		cancelMatcher()
+		<-matcherDone
+	}
 	apiServer := &api.Server{Matcher: matcher, Witness: n.auditWitness(), Logger: n.logger}
 
 	mux := http.NewServeMux()

@@ -19,14 +19,18 @@ func (n *node) nodeKeys() (*federation.Keys, error) {
 
 // runNode runs 'kizuna node key'.
 func runNode(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] != "key" {
-		return &exitError{code: 2, msg: "Usage: kizuna node key --data DIR"}
+	if handled, err := groupUsage(e, args, "Usage: kizuna node key [flags]\n\nRun 'kizuna node key -h' for its flags."); handled {
+		return err
+	}
+	if args[0] != "key" {
+		return &exitError{code: 2, msg: fmt.Sprintf("kizuna node: unknown subcommand %q (want key)", args[0])}
 	}
 	fs := flag.NewFlagSet("node key", flag.ContinueOnError)
+	fs.Usage = usageFunc(fs, "Usage: kizuna node key [--data DIR]")
 	fs.SetOutput(e.stderr)
 	data := dataFlag(fs)
-	if err := fs.Parse(args[1:]); err != nil {
-		return &exitError{code: 2}
+	if err := parseFlags(e, fs, args[1:]); err != nil {
+		return err
 	}
 	n, err := openNode(ctx, *data, nil)
 	if err != nil {

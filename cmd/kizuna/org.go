@@ -10,18 +10,22 @@ import (
 )
 
 func runOrg(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] != "add" {
-		return &exitError{code: 2, msg: "Usage: kizuna org add --name NAME --nation NNN [--sector S]..."}
+	if handled, err := groupUsage(e, args, "Usage: kizuna org add [flags]\n\nRun 'kizuna org add -h' for its flags."); handled {
+		return err
+	}
+	if args[0] != "add" {
+		return &exitError{code: 2, msg: fmt.Sprintf("kizuna org: unknown subcommand %q (want add)", args[0])}
 	}
 	fs := flag.NewFlagSet("org add", flag.ContinueOnError)
+	fs.Usage = usageFunc(fs, "Usage: kizuna org add --name NAME --nation NNN [--sector S]... [--data DIR]")
 	fs.SetOutput(e.stderr)
 	data := dataFlag(fs)
 	name := fs.String("name", "", "the organisation's name (required)")
 	nation := fs.String("nation", "", "ISO 3166-1 alpha-3 nation (required)")
 	var sectors listFlag
 	fs.Var(&sectors, "sector", "an industry sector (STIX industry-sector-ov, e.g. energy, defense; repeatable)")
-	if err := fs.Parse(args[1:]); err != nil {
-		return &exitError{code: 2}
+	if err := parseFlags(e, fs, args[1:]); err != nil {
+		return err
 	}
 	if *name == "" || !isNationCode(*nation) {
 		return &exitError{code: 2, msg: "org add: --name and --nation (an ISO 3166-1 alpha-3 code) are required"}

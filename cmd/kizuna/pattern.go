@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/kizuna-dev/kizuna/pattern"
 )
@@ -23,16 +24,15 @@ when the pattern does not parse and 3 when it cannot be evaluated.
 
 // runPattern implements "kizuna pattern validate|match".
 func runPattern(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprint(e.stderr, patternUsage)
-		return &exitError{code: 2}
+	if handled, err := groupUsage(e, args, strings.TrimSuffix(patternUsage, "\n")); handled {
+		return err
 	}
 	fs := flag.NewFlagSet("pattern "+args[0], flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	version := fs.String("stix-version", "2.1", "STIX version of the pattern and data: 2.1 or 2.0")
-	fs.Usage = func() { fmt.Fprint(e.stderr, patternUsage) }
-	if err := fs.Parse(args[1:]); err != nil {
-		return &exitError{code: 2}
+	fs.Usage = func() { fmt.Fprint(fs.Output(), patternUsage) }
+	if err := parseFlags(e, fs, args[1:]); err != nil {
+		return err
 	}
 	v := pattern.Version(*version)
 	if v != pattern.V21 && v != pattern.V20 {
@@ -99,12 +99,12 @@ Observations: a JSON list of STIX 2.1 bundles. Prints one JSON line per
 func runMatch(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("match", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	fs.Usage = func() { fmt.Fprint(e.stderr, matchUsage) }
+	fs.Usage = func() { fmt.Fprint(fs.Output(), matchUsage) }
 	indFile := fs.String("indicators", "", "file of STIX indicators")
 	obsFile := fs.String("observations", "", "file of STIX 2.1 bundles")
 	whole := fs.Bool("whole-set", false, "evaluate the observations as one set")
-	if err := fs.Parse(args); err != nil {
-		return &exitError{code: 2}
+	if err := parseFlags(e, fs, args); err != nil {
+		return err
 	}
 	if *indFile == "" || *obsFile == "" || fs.NArg() != 0 {
 		fmt.Fprint(e.stderr, matchUsage)

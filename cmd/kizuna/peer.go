@@ -12,9 +12,19 @@ import (
 	"github.com/kizuna-dev/kizuna/federation"
 )
 
+const peerUsage = `Usage: kizuna peer add|list|set-token|resend|remove [flags]
+
+  add        add a peering agreement with another node
+  list       list the peers
+  set-token  set this node's token on a peer
+  resend     send a peer again what it may receive
+  remove     remove a peer
+
+Run 'kizuna peer SUBCOMMAND -h' for the flags of a subcommand.`
+
 func runPeer(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 {
-		return &exitError{code: 2, msg: "Usage: kizuna peer add|list|set-token|resend|remove [flags]"}
+	if handled, err := groupUsage(e, args, peerUsage); handled {
+		return err
 	}
 	switch args[0] {
 	case "add":
@@ -43,6 +53,7 @@ type peerAddFlags struct {
 
 func runPeerAdd(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("peer add", flag.ContinueOnError)
+	fs.Usage = usageFunc(fs, "Usage: kizuna peer add --name NAME --url URL --nation NNN --org ID [flags]")
 	fs.SetOutput(e.stderr)
 	var f peerAddFlags
 	fs.StringVar(&f.data, "data", defaultDataDir, "data directory")
@@ -63,8 +74,8 @@ func runPeerAdd(ctx context.Context, e *env, args []string) error {
 	fs.Var(&f.maps, "map", "LOCAL=REMOTE collection mapping (repeatable; default default=default)")
 	fs.BoolVar(&f.pull, "pull", false, "also pull the mapped collections from the peer (plain peers only)")
 	fs.BoolVar(&f.noPush, "no-push", false, "do not push to the peer (pull only)")
-	if err := fs.Parse(args); err != nil {
-		return &exitError{code: 2}
+	if err := parseFlags(e, fs, args); err != nil {
+		return err
 	}
 	for _, req := range []struct{ v, name string }{{f.pc.Name, "name"}, {f.pc.URL, "url"}, {f.pc.Nation, "nation"}, {f.pc.Organization, "org"}} {
 		if req.v == "" {
@@ -150,10 +161,11 @@ func (n *node) addPeer(ctx context.Context, pc *federation.PeerConfig, clearance
 
 func runPeerList(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("peer list", flag.ContinueOnError)
+	fs.Usage = usageFunc(fs, "Usage: kizuna peer list [--data DIR]")
 	fs.SetOutput(e.stderr)
 	data := dataFlag(fs)
-	if err := fs.Parse(args); err != nil {
-		return &exitError{code: 2}
+	if err := parseFlags(e, fs, args); err != nil {
+		return err
 	}
 	peers, err := federation.LoadPeers(*data)
 	if err != nil {

@@ -11,11 +11,12 @@ import (
 
 func runPeerRemove(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("peer remove", flag.ContinueOnError)
+	fs.Usage = usageFunc(fs, "Usage: kizuna peer remove --name NAME [--data DIR]")
 	fs.SetOutput(e.stderr)
 	data := dataFlag(fs)
 	name := fs.String("name", "", "the peer to remove (required)")
-	if err := fs.Parse(args); err != nil {
-		return &exitError{code: 2}
+	if err := parseFlags(e, fs, args); err != nil {
+		return err
 	}
 	if *name == "" {
 		return &exitError{code: 2, msg: "peer remove: --name is required"}
@@ -62,13 +63,14 @@ func runPeerRemove(ctx context.Context, e *env, args []string) error {
 // is always known only after its own 'peer add'.
 func runPeerSetToken(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("peer set-token", flag.ContinueOnError)
+	fs.Usage = usageFunc(fs, "Usage: kizuna peer set-token --name NAME --token TOKEN [--data DIR]")
 	fs.SetOutput(e.stderr)
 	data := dataFlag(fs)
 	name := fs.String("name", "", "the peer (required)")
 	token := fs.String("token", "", "this node's token on the peer (required)")
 	username := fs.String("username", "", "this node's user name on the peer (HTTP Basic); empty sends a bearer token")
-	if err := fs.Parse(args); err != nil {
-		return &exitError{code: 2}
+	if err := parseFlags(e, fs, args); err != nil {
+		return err
 	}
 	if *name == "" || *token == "" {
 		return &exitError{code: 2, msg: "peer set-token: --name and --token are required"}
@@ -100,11 +102,12 @@ func setPeerToken(dir, name, username, token string) error {
 // The receiver's idempotence makes a resend harmless.
 func runPeerResend(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("peer resend", flag.ContinueOnError)
+	fs.Usage = usageFunc(fs, "Usage: kizuna peer resend --name NAME [flags]")
 	fs.SetOutput(e.stderr)
 	data := dataFlag(fs)
 	name := fs.String("name", "", "the peer (required)")
-	if err := fs.Parse(args); err != nil {
-		return &exitError{code: 2}
+	if err := parseFlags(e, fs, args); err != nil {
+		return err
 	}
 	if *name == "" {
 		return &exitError{code: 2, msg: "peer resend: --name is required"}

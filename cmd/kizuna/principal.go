@@ -21,9 +21,17 @@ func (l *listFlag) Set(v string) error {
 	return nil
 }
 
+const principalUsage = `Usage: kizuna principal add|list|revoke [flags]
+
+  add     add a principal and print its token
+  list    list the principals
+  revoke  revoke a principal
+
+Run 'kizuna principal SUBCOMMAND -h' for the flags of a subcommand.`
+
 func runPrincipal(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 {
-		return &exitError{code: 2, msg: "Usage: kizuna principal add|list|revoke [flags]"}
+	if handled, err := groupUsage(e, args, principalUsage); handled {
+		return err
 	}
 	switch args[0] {
 	case "add":
@@ -39,6 +47,7 @@ func runPrincipal(ctx context.Context, e *env, args []string) error {
 
 func runPrincipalAdd(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("principal add", flag.ContinueOnError)
+	fs.Usage = usageFunc(fs, "Usage: kizuna principal add --name NAME [flags]\n\nPrints the new principal's token, alone, on stdout.")
 	fs.SetOutput(e.stderr)
 	data := dataFlag(fs)
 	name := fs.String("name", "", "unique name, also the HTTP Basic user name (required)")
@@ -48,8 +57,8 @@ func runPrincipalAdd(ctx context.Context, e *env, args []string) error {
 	fs.Var(&clearances, "clearance", "a clearance SCHEME:LEVEL, e.g. USA:SECRET or JPN:極秘 (repeatable)")
 	fs.Var(&communities, "community", "a need-to-know community (repeatable)")
 	fs.Var(&roles, "role", "reader, publisher, admin, poc or peer (repeatable; default reader)")
-	if err := fs.Parse(args); err != nil {
-		return &exitError{code: 2}
+	if err := parseFlags(e, fs, args); err != nil {
+		return err
 	}
 	if *name == "" {
 		return &exitError{code: 2, msg: "principal add: --name is required"}
@@ -103,10 +112,11 @@ func runPrincipalAdd(ctx context.Context, e *env, args []string) error {
 
 func runPrincipalList(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("principal list", flag.ContinueOnError)
+	fs.Usage = usageFunc(fs, "Usage: kizuna principal list [--data DIR]")
 	fs.SetOutput(e.stderr)
 	data := dataFlag(fs)
-	if err := fs.Parse(args); err != nil {
-		return &exitError{code: 2}
+	if err := parseFlags(e, fs, args); err != nil {
+		return err
 	}
 	n, err := openNode(ctx, *data, nil)
 	if err != nil {
@@ -136,11 +146,12 @@ func runPrincipalList(ctx context.Context, e *env, args []string) error {
 
 func runPrincipalRevoke(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("principal revoke", flag.ContinueOnError)
+	fs.Usage = usageFunc(fs, "Usage: kizuna principal revoke --name NAME [--data DIR]")
 	fs.SetOutput(e.stderr)
 	data := dataFlag(fs)
 	name := fs.String("name", "", "the principal to revoke (required)")
-	if err := fs.Parse(args); err != nil {
-		return &exitError{code: 2}
+	if err := parseFlags(e, fs, args); err != nil {
+		return err
 	}
 	if *name == "" && fs.NArg() == 1 {
 		*name = fs.Arg(0)

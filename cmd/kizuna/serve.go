@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
 	"time"
 
 	"github.com/kizuna-dev/kizuna/taxii"
@@ -48,12 +49,25 @@ type serveConfig struct {
 	Audit auditOptions
 }
 
+// listenEnv names the environment variable that sets serve's default
+// address, so that scripts (and the README's tour) can move a node off the
+// usual port without changing its command line.
+const listenEnv = "KIZUNA_LISTEN"
+
+func listenDefault() string {
+	if v := os.Getenv(listenEnv); v != "" {
+		return v
+	}
+	return "127.0.0.1:8443"
+}
+
 func runServe(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.Usage = usageFunc(fs, "Usage: kizuna serve [--data DIR] [--listen ADDR] [flags]")
 	fs.SetOutput(e.stderr)
 	var cfg serveConfig
 	fs.StringVar(&cfg.Data, "data", defaultDataDir, "data directory (initialised on first start)")
-	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:8443", "address to listen on")
+	fs.StringVar(&cfg.Listen, "listen", listenDefault(), "address to listen on (default: $"+listenEnv+" when set)")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key enables HTTPS")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "TLS private key file (PEM)")
 	fs.StringVar(&cfg.Nation, "nation", "USA", "the operator's nation (ISO 3166-1 alpha-3), used on first start")
@@ -73,8 +87,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	cfg.Audit.register(fs)
 	var lf logFlags
 	lf.register(fs)
-	if err := fs.Parse(args); err != nil {
-		return &exitError{code: 2}
+	if err := parseFlags(e, fs, args); err != nil {
+		return err
 	}
 	for _, p := range proxies {
 		prefix, err := parsePrefix(p)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"runtime"
 
@@ -9,6 +10,11 @@ import (
 )
 
 func runVersion(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("version", flag.ContinueOnError)
+	fs.Usage = usageFunc(fs, "Usage: kizuna version")
+	if err := parseFlags(e, fs, args); err != nil {
+		return err
+	}
 	commit := kizuna.Commit
 	if commit == "" {
 		commit = "unknown"

@@ -42,6 +42,9 @@ func AuditPath(path string) string {
 // small pool of query-only readers, and brings its schema up to date.
 func (db *DB) openAudit(ctx context.Context) error {
 	path := AuditPath(db.path)
+	if err := makePrivate(path); err != nil {
+		return err
+	}
 	busy := fmt.Sprintf("_pragma=busy_timeout(%d)", busyTimeout.Milliseconds())
 	// The same durability as the object database (see open).
 	w, err := sql.Open("sqlite", path+"?_txlock=immediate&"+busy+

@@ -89,6 +89,9 @@ func open(ctx context.Context, path string, source func() ([]migration, error)) 
 	if err != nil {
 		return nil, err
 	}
+	if err := makePrivate(path); err != nil {
+		return nil, err
+	}
 	db := &DB{path: path, now: time.Now, sparseBelow: sparseRows}
 	db.walLimit.Store(walRestartFrames)
 

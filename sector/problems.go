@@ -1,0 +1,92 @@
+package sector
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/kizuna-dev/kizuna"
+)
+
+// Problem is one fault of a configuration file, at a JSON path.
+type Problem struct {
+	File string // the file's name as given to the loader
+	Path string // "$.crosswalk[3].relation"
+	Msg  string
+}
+
+// Error formats the problem as "file: path: message".
+func (p *Problem) Error() string { return p.File + ": " + p.Path + ": " + p.Msg }
+
+// problems collects the faults of one file; a file is accepted only
+// without any.
+type problems struct {
+	file string
+	list []*Problem
+}
+
+func (ps *problems) add(path, format string, args ...any) {
+	ps.list = append(ps.list, &Problem{File: ps.file, Path: path, Msg: fmt.Sprintf(format, args...)})
+}
+
+// err returns nil without problems, else an EINVALID kizuna error whose
+// message lists every problem, one a line, and which wraps them all.
+func (ps *problems) err() error {
+	if len(ps.list) == 0 {
+		return nil
+	}
+	errs := make([]error, len(ps.list))
+	msgs := make([]string, len(ps.list))
+	for i, p := range ps.list {
+		errs[i], msgs[i] = p, p.Error()
+	}
+	return kizuna.WrapError(kizuna.EINVALID, errors.Join(errs...), "%s", strings.Join(msgs, "\n"))
+}
+
+// at returns path with a list index appended: at("$.nations", 2) is
+// "$.nations[2]".
+func at(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }
+
+// decodeStrict decodes one JSON document into v, refusing unknown
+// properties and trailing data; a failure is a Problem of file.
+func decodeStrict(data []byte, file string, v any) error {
+	ps := &problems{file: file}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		path, msg := describeDecodeError(err)
+		ps.add(path, "%s", msg)
+		return ps.err()
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		ps.add("$", "one JSON document expected; something follows it")
+		return ps.err()
+	}
+	return nil
+}
+
+// describeDecodeError names where and why encoding/json failed, as far as
+// it tells.
+func describeDecodeError(err error) (path, msg string) {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return "$", "malformed JSON at byte offset " + strconv.FormatInt(se.Offset, 10) + ": " + se.Error()
+	case errors.As(err, &te):
+		p := "$"
+		if te.Field != "" {
+			p += "." + te.Field
+		}
+		return p, "expected " + te.Type.String() + ", found a JSON " + te.Value
+	}
+	s := strings.TrimPrefix(err.Error(), "json: ")
+	if name, ok := strings.CutPrefix(s, "unknown field "); ok {
+		return "$", "unknown property " + name
+	}
+	return "$", s
+}

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -52,11 +54,11 @@ func (ps *problems) err() error {
 func at(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }
 
 // decodeStrict decodes one JSON document into v, refusing unknown
-// properties and trailing data; a failure is a Problem of file.
+// properties (each named with its JSON path) and trailing data; a failure
+// is a Problem of file.
 func decodeStrict(data []byte, file string, v any) error {
 	ps := &problems{file: file}
 	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		path, msg := describeDecodeError(err)
 		ps.add(path, "%s", msg)
@@ -66,7 +68,74 @@ func decodeStrict(data []byte, file string, v any) error {
 		ps.add("$", "one JSON document expected; something follows it")
 		return ps.err()
 	}
-	return nil
+	var doc any
+	if err := json.Unmarshal(data, &doc); err == nil {
+		unknownProperties(ps, "$", doc, reflect.TypeOf(v))
+	}
+	return ps.err()
+}
+
+// unknownProperties reports the object members of doc that the Go type t
+// does not declare, walking into lists, maps and nested structs.
+func unknownProperties(ps *problems, path string, doc any, t reflect.Type) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch d := doc.(type) {
+	case map[string]any:
+		switch t.Kind() {
+		case reflect.Map:
+			for _, k := range sortedKeys(d) {
+				unknownProperties(ps, path+"."+k, d[k], t.Elem())
+			}
+		case reflect.Struct:
+			fields := jsonFields(t)
+			for _, k := range sortedKeys(d) {
+				ft, ok := fields[k]
+				if !ok {
+					ps.add(path, "unknown property %q", k)
+					continue
+				}
+				unknownProperties(ps, path+"."+k, d[k], ft)
+			}
+		}
+	case []any:
+		if t.Kind() == reflect.Slice {
+			for i, e := range d {
+				unknownProperties(ps, at(path, i), e, t.Elem())
+			}
+		}
+	}
+}
+
+// jsonFields maps the JSON names of a struct's exported fields to their
+// types.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out[name] = f.Type
+	}
+	return out
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // describeDecodeError names where and why encoding/json failed, as far as
@@ -84,9 +153,5 @@ func describeDecodeError(err error) (path, msg string) {
 		}
 		return p, "expected " + te.Type.String() + ", found a JSON " + te.Value
 	}
-	s := strings.TrimPrefix(err.Error(), "json: ")
-	if name, ok := strings.CutPrefix(s, "unknown field "); ok {
-		return "$", "unknown property " + name
-	}
-	return "$", s
+	return "$", strings.TrimPrefix(err.Error(), "json: ")
 }

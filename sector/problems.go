@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path"
 	"reflect"
 	"slices"
 	"strconv"
@@ -155,3 +156,19 @@ func describeDecodeError(err error) (path, msg string) {
 	}
 	return "$", strings.TrimPrefix(err.Error(), "json: ")
 }
+
+// decodeLoose decodes the parts of a document that v declares, ignoring
+// the rest; a malformed document is a Problem of file.
+func decodeLoose(data []byte, file string, v any) error {
+	if err := json.Unmarshal(data, v); err != nil {
+		ps := &problems{file: file}
+		p, msg := describeDecodeError(err)
+		ps.add(p, "%s", msg)
+		return ps.err()
+	}
+	return nil
+}
+
+// joinPath resolves rel against the directory of the file name, as fs.FS
+// paths (slash-separated) are.
+func joinPath(name, rel string) string { return path.Join(path.Dir(name), rel) }

@@ -207,6 +207,8 @@ func (r *Router) Route(s Subject) *Result {
 		n.Paths = slices.CompactFunc(n.Paths, func(a, b Path) bool { return a == b })
 		res.Notices = append(res.Notices, n)
 	}
+	// The same notices in the same order whatever the directory's order.
+	slices.SortFunc(res.Notices, func(a, b Notice) int { return compareStrings(a.Principal, b.Principal) })
 	for org, w := range withheld {
 		if !readers[org] {
 			res.Withheld = append(res.Withheld, *w)

@@ -67,8 +67,8 @@ func (l EndpointList) Get(id string) *Endpoint {
 type Webhook struct {
 	Outbox    Outbox
 	Endpoints Endpoints
-	Client    *http.Client   // http.DefaultClient when nil; set a timeout
-	Logger    *slog.Logger   // slog.Default() when nil
+	Client    *http.Client // http.DefaultClient when nil; set a timeout
+	Logger    *slog.Logger // slog.Default() when nil
 	Now       func() time.Time
 	Rand      func() float64 // jitter in [0, 1); math/rand/v2 when nil
 

@@ -3,7 +3,7 @@ package route
 import (
 	"context"
 	"crypto/sha256"
-	"fmt"
+	"encoding/hex"
 	"slices"
 	"strings"
 	"sync"
@@ -167,36 +167,56 @@ func (a *GuardAccess) PropertyVisible(pr *kizuna.Principal, obj *kizuna.Object, 
 	return true
 }
 
-// evidenceCache judges the evidence of paths, each object and property
-// once per principal.
+// evidenceCache judges, for one principal at a time, whether it may read
+// the evidence of each concern, each concern once.
 type evidenceCache struct {
-	access Access
-	pr     *kizuna.Principal
-	memo   map[Evidence]bool
+	access   Access
+	concerns []Concern
+	pr       *kizuna.Principal
+	memo     []int8 // per concern: 0 not judged, 1 visible, -1 hidden
 }
 
-func newEvidenceCache(a Access) *evidenceCache { return &evidenceCache{access: a} }
+func newEvidenceCache(a Access, concerns []Concern) *evidenceCache {
+	return &evidenceCache{access: a, concerns: concerns, memo: make([]int8, len(concerns))}
+}
 
-func (c *evidenceCache) visible(pr *kizuna.Principal, ev []Evidence) bool {
-	if c.pr != pr {
-		c.pr, c.memo = pr, map[Evidence]bool{}
-	}
-	for _, e := range ev {
-		ok, done := c.memo[e]
-		if !done {
-			ok = c.access.PropertyVisible(pr, e.Object, e.Property)
-			c.memo[e] = ok
+// reset starts judging for another principal.
+func (c *evidenceCache) reset(pr *kizuna.Principal) {
+	c.pr = pr
+	clear(c.memo)
+}
+
+func (c *evidenceCache) visible(concern int) bool {
+	if c.memo[concern] == 0 {
+		c.memo[concern] = -1
+		ok := true
+		for _, e := range c.concerns[concern].Evidence {
+			if !c.access.PropertyVisible(c.pr, e.Object, e.Property) {
+				ok = false
+				break
+			}
 		}
-		if !ok {
-			return false
+		if ok {
+			c.memo[concern] = 1
 		}
 	}
-	return true
+	return c.memo[concern] == 1
 }
 
 // noticeID derives a notice's id from the object version and the
 // principal, in the form of a STIX-like identifier.
 func noticeID(obj *kizuna.Object, principal string) string {
 	h := sha256.Sum256([]byte(obj.ID + "\x00" + obj.Version.UTC().Format("2006-01-02T15:04:05.000000000Z") + "\x00" + principal))
-	return fmt.Sprintf("notice--%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
+	var b [44]byte
+	copy(b[:], "notice--")
+	hex.Encode(b[8:16], h[0:4])
+	b[16] = '-'
+	hex.Encode(b[17:21], h[4:6])
+	b[21] = '-'
+	hex.Encode(b[22:26], h[6:8])
+	b[26] = '-'
+	hex.Encode(b[27:31], h[8:10])
+	b[31] = '-'
+	hex.Encode(b[32:44], h[10:16])
+	return string(b[:])
 }

@@ -117,10 +117,12 @@ func (w *world) principal(name, org, nation string, clearances []kizuna.Classifi
 		Organization: org, Nation: nation, Clearances: clearances, Roles: append([]string{kizuna.RoleReader}, roles...)}
 }
 
+// principals lists the principals by name, so that the directory's order
+// is the same in every run.
 func (w *world) principals() []*kizuna.Principal {
 	var out []*kizuna.Principal
-	for _, pr := range w.prs {
-		out = append(out, pr)
+	for _, name := range keys(w.prs) {
+		out = append(out, w.prs[name])
 	}
 	return out
 }

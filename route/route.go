@@ -108,26 +108,29 @@ type Offer struct {
 	Offerees []string `json:"offerees"`
 }
 
-// Result is the outcome of routing one subject.
+// Result is the outcome of routing one subject. Notices are in the order
+// the Directory lists the principals, concern by concern.
 type Result struct {
 	Notices  []Notice   `json:"notices"`
 	Withheld []Withheld `json:"withheld"`
 	Offer    *Offer     `json:"offer,omitempty"`
 }
 
-// candidate gathers the paths by which one principal was reached.
+// candidate gathers the routes by which one principal was reached (most
+// are reached by one: it is kept inline).
 type candidate struct {
 	pr    *kizuna.Principal
 	org   *sector.Organization
-	paths []route
+	first int32   // index into the routing's routes
+	more  []int32 // further routes
 }
 
-// route is a path before the recipient's access to its evidence is
-// judged.
-type route struct {
-	concern *Concern
+// reach is one way to a sector's organisations: the concern, the sector,
+// and the path as the notice states it.
+type reach struct {
+	concern int // index into the subject's concerns
 	sector  string
-	link    *sector.Link
+	path    Path
 }
 
 // Route computes the notices of a subject: for each concerned sector, the
@@ -140,21 +143,8 @@ func (r *Router) Route(s Subject) *Result {
 	if s.Object == nil || len(s.Concerns) == 0 {
 		return res
 	}
-	cands := map[string]*candidate{}
-	var order []string
-	reach := func(c *Concern, sectorID string, l *sector.Link) {
-		for _, org := range r.Directory.Organizations(sectorID) {
-			for _, pr := range r.Directory.Principals(org.ID) {
-				cd := cands[pr.ID]
-				if cd == nil {
-					cd = &candidate{pr: pr, org: org}
-					cands[pr.ID] = cd
-					order = append(order, pr.ID)
-				}
-				cd.paths = append(cd.paths, route{concern: c, sector: sectorID, link: l})
-			}
-		}
-	}
+	// The routes first: each (concern, sector) once, with its path text.
+	var routes []reach
 	opts := sector.LinkOptions{Weak: r.Options.Weak, Pivot: r.Options.Pivot, Nations: r.Options.Nations}
 	for i := range s.Concerns {
 		c := &s.Concerns[i]
@@ -162,10 +152,28 @@ func (r *Router) Route(s Subject) *Result {
 			continue
 		}
 		if len(opts.Nations) == 0 || slices.Contains(opts.Nations, r.Catalog.Sector(c.Sector).Nation()) {
-			reach(c, c.Sector, nil)
+			routes = append(routes, reach{concern: i, sector: c.Sector, path: r.path(c, c.Sector, nil)})
 		}
 		for _, l := range r.Catalog.Links(c.Sector, opts) {
-			reach(c, l.To, &l)
+			routes = append(routes, reach{concern: i, sector: l.To, path: r.path(c, l.To, &l)})
+		}
+	}
+	reached := 0
+	for _, rt := range routes {
+		reached += len(r.Directory.Organizations(rt.sector))
+	}
+	index := make(map[*kizuna.Principal]int32, reached)
+	cands := make([]candidate, 0, reached)
+	for ri, rt := range routes {
+		for _, org := range r.Directory.Organizations(rt.sector) {
+			for _, pr := range r.Directory.Principals(org.ID) {
+				if ci, ok := index[pr]; ok {
+					cands[ci].more = append(cands[ci].more, int32(ri))
+					continue
+				}
+				index[pr] = int32(len(cands))
+				cands = append(cands, candidate{pr: pr, org: org, first: int32(ri)})
+			}
 		}
 	}
 	now := time.Now
@@ -173,44 +181,60 @@ func (r *Router) Route(s Subject) *Result {
 		now = r.Now
 	}
 	created := now().UTC()
-	withheld := map[string]*Withheld{}
-	readers := map[string]bool{} // organisations with a principal who may read
-	ev := newEvidenceCache(r.Access)
-	for _, id := range order {
-		cd := cands[id]
-		if !r.Access.Readable(cd.pr, s.Object) {
-			w := withheld[cd.org.ID]
+	withheld := map[*sector.Organization]*Withheld{}
+	readable := make([]bool, len(cands))
+	ev := newEvidenceCache(r.Access, s.Concerns)
+	res.Notices = make([]Notice, 0, len(cands))
+	for i := range cands {
+		cd := &cands[i]
+		if readable[i] = r.Access.Readable(cd.pr, s.Object); !readable[i] {
+			w := withheld[cd.org]
 			if w == nil {
 				w = &Withheld{Organization: cd.org.ID, Name: cd.org.Name}
-				withheld[cd.org.ID] = w
+				withheld[cd.org] = w
 			}
 			w.Principals++
-			for _, p := range cd.paths {
-				if !slices.Contains(w.Sectors, p.sector) {
-					w.Sectors = append(w.Sectors, p.sector)
+			for k := -1; k < len(cd.more); k++ {
+				ri := cd.first
+				if k >= 0 {
+					ri = cd.more[k]
+				}
+				if !slices.Contains(w.Sectors, routes[ri].sector) {
+					w.Sectors = append(w.Sectors, routes[ri].sector)
 				}
 			}
 			continue
 		}
-		readers[cd.org.ID] = true
-		n := Notice{ID: noticeID(s.Object, cd.pr.ID), Principal: cd.pr.ID, Organization: cd.org.ID,
-			Object: s.Object.ID, ObjectType: s.Object.Type, Version: s.Object.Version, Created: created}
-		for _, p := range cd.paths {
-			if ev.visible(cd.pr, p.concern.Evidence) {
-				n.Paths = append(n.Paths, r.path(p))
+		ev.reset(cd.pr)
+		var paths []Path
+		for k := -1; k < len(cd.more); k++ {
+			ri := cd.first
+			if k >= 0 {
+				ri = cd.more[k]
+			}
+			if ev.visible(routes[ri].concern) {
+				paths = append(paths, routes[ri].path)
 			}
 		}
-		if len(n.Paths) == 0 {
+		if len(paths) == 0 {
 			continue // it may read the object, but not why it concerns its sector
 		}
-		sortPaths(n.Paths)
-		n.Paths = slices.CompactFunc(n.Paths, func(a, b Path) bool { return a == b })
-		res.Notices = append(res.Notices, n)
+		if len(paths) > 1 {
+			sortPaths(paths)
+			paths = slices.CompactFunc(paths, func(a, b Path) bool { return a == b })
+		}
+		res.Notices = append(res.Notices, Notice{ID: noticeID(s.Object, cd.pr.ID), Principal: cd.pr.ID, Organization: cd.org.ID,
+			Object: s.Object.ID, ObjectType: s.Object.Type, Version: s.Object.Version, Paths: paths, Created: created})
 	}
-	// The same notices in the same order whatever the directory's order.
-	slices.SortFunc(res.Notices, func(a, b Notice) int { return compareStrings(a.Principal, b.Principal) })
-	for org, w := range withheld {
-		if !readers[org] {
+	if len(withheld) > 0 {
+		// An organisation one of whose principals may read is not withheld:
+		// it is reached, and the others are its own affair.
+		for i := range cands {
+			if readable[i] {
+				delete(withheld, cands[i].org)
+			}
+		}
+		for _, w := range withheld {
 			res.Withheld = append(res.Withheld, *w)
 		}
 	}
@@ -222,12 +246,12 @@ func (r *Router) Route(s Subject) *Result {
 }
 
 // path describes a route for people.
-func (r *Router) path(p route) Path {
-	out := Path{Concerned: p.concern.Sector, Sector: p.sector, Relation: RelationSame, Reason: p.concern.Reason}
-	if p.link != nil {
+func (r *Router) path(c *Concern, sectorID string, link *sector.Link) Path {
+	out := Path{Concerned: c.Sector, Sector: sectorID, Relation: RelationSame, Reason: c.Reason}
+	if link != nil {
 		// The link reads concerned → recipient; the notice states the
 		// recipient's sector's relation to the concerned one.
-		back := p.link.Reverse()
+		back := link.Reverse()
 		out.Relation, out.Weak, out.Via, out.Rationale = string(back.Relation), back.Weak, back.Via, back.Rationale
 	}
 	out.Text = r.Catalog.Label(out.Concerned)

@@ -3,6 +3,7 @@ package route
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -104,7 +105,7 @@ func (o *MemOutbox) Claim(_ context.Context, now time.Time, limit int, lease tim
 		if c := a.NextAt.Compare(b.NextAt); c != 0 {
 			return c
 		}
-		return compareStrings(a.Key, b.Key)
+		return strings.Compare(a.Key, b.Key)
 	})
 	if limit > 0 && len(due) > limit {
 		due = due[:limit]
@@ -169,7 +170,7 @@ func (o *MemOutbox) DeadLetters(context.Context) ([]*Delivery, error) {
 			out = append(out, &c)
 		}
 	}
-	slices.SortFunc(out, func(a, b *Delivery) int { return compareStrings(a.Key, b.Key) })
+	slices.SortFunc(out, func(a, b *Delivery) int { return strings.Compare(a.Key, b.Key) })
 	return out, nil
 }
 

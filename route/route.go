@@ -15,6 +15,7 @@ package route
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
@@ -238,7 +239,7 @@ func (r *Router) Route(s Subject) *Result {
 			res.Withheld = append(res.Withheld, *w)
 		}
 	}
-	slices.SortFunc(res.Withheld, func(a, b Withheld) int { return compareStrings(a.Organization, b.Organization) })
+	slices.SortFunc(res.Withheld, func(a, b Withheld) int { return strings.Compare(a.Organization, b.Organization) })
 	if len(res.Withheld) > 0 {
 		res.Offer = r.offer(s.Object, res.Withheld)
 	}
@@ -313,22 +314,12 @@ func sortPaths(ps []Path) {
 		if d := relationRank(a) - relationRank(b); d != 0 {
 			return d
 		}
-		if d := compareStrings(a.Concerned, b.Concerned); d != 0 {
+		if d := strings.Compare(a.Concerned, b.Concerned); d != 0 {
 			return d
 		}
-		if d := compareStrings(a.Sector, b.Sector); d != 0 {
+		if d := strings.Compare(a.Sector, b.Sector); d != 0 {
 			return d
 		}
-		return compareStrings(a.Reason, b.Reason)
+		return strings.Compare(a.Reason, b.Reason)
 	})
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

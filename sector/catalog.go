@@ -242,6 +242,21 @@ func (c *Catalog) checkSources(ps *problems, p string, ids []string, required bo
 	}
 }
 
+// checkNationSector checks that id, at path, is a sector of the nation,
+// as tiers and profiles require.
+func (c *Catalog) checkNationSector(ps *problems, path, nation, id string) bool {
+	s := c.Sector(id)
+	switch {
+	case s == nil:
+		ps.add(path, "%q is not a sector of any nation of the sectors file", id)
+	case s.nation != nation:
+		ps.add(path, "%s is a sector of %s, not of %s", id, s.nation, nation)
+	default:
+		return true
+	}
+	return false
+}
+
 // nationCode reports whether s looks like an ISO 3166-1 alpha-3 code.
 func nationCode(s string) bool {
 	if len(s) != 3 {

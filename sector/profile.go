@@ -84,12 +84,8 @@ func ParseProfiles(data []byte, file string, c *Catalog, csf *CSF) (*Profiles, e
 			ps.add(path+".sectors", "name at least one sector")
 		}
 		for j, id := range pr.Sectors {
-			s := c.Sector(id)
 			switch {
-			case s == nil:
-				ps.add(at(path+".sectors", j), "%q is not a sector of any nation of the sectors file", id)
-			case s.nation != pr.Nation:
-				ps.add(at(path+".sectors", j), "%s is a sector of %s, not of %s", id, s.nation, pr.Nation)
+			case !c.checkNationSector(ps, at(path+".sectors", j), pr.Nation, id):
 			case covered[id] != "":
 				ps.add(at(path+".sectors", j), "%s already has the profile %s", id, covered[id])
 			default:

@@ -84,12 +84,8 @@ func ParseTiers(data []byte, file string, c *Catalog) (*Tiers, error) {
 				ps.add(tp+".sectors", "a tier names at least one sector")
 			}
 			for k, id := range tier.Sectors {
-				s := c.Sector(id)
 				switch {
-				case s == nil:
-					ps.add(at(tp+".sectors", k), "%q is not a sector of any nation of the sectors file", id)
-				case s.nation != n.Nation:
-					ps.add(at(tp+".sectors", k), "%s is a sector of %s, not of %s", id, s.nation, n.Nation)
+				case !c.checkNationSector(ps, at(tp+".sectors", k), n.Nation, id):
 				case t.tierOf[id] != 0:
 					ps.add(at(tp+".sectors", k), "%s is already in tier %d", id, t.tierOf[id])
 				default:

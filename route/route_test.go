@@ -3,7 +3,9 @@ package route_test
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/kizuna-dev/kizuna"
@@ -275,4 +277,21 @@ func sameSet(a, b []string) bool {
 	slices.Sort(a)
 	slices.Sort(b)
 	return slices.Equal(a, b)
+}
+
+// TestDocsShowTheNotice: docs/sectors.md shows a notice path as routing
+// writes it.
+func TestDocsShowTheNotice(t *testing.T) {
+	w := newWorld(t)
+	res := w.router().Route(usIncident(w, nil, nil))
+	n := w.recipients(res.Notices)["jp-port-operator"]
+	doc, err := os.ReadFile("../docs/sectors.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"text": "` + n.Paths[0].Text + `"`, `"relation": "` + n.Paths[0].Relation + `"`, `"reason": "` + n.Paths[0].Reason + `"`} {
+		if !strings.Contains(string(doc), want) {
+			t.Errorf("docs/sectors.md does not show %s", want)
+		}
+	}
 }

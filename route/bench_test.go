@@ -74,6 +74,7 @@ func BenchmarkRoute(b *testing.B) {
 			var notices, judged int
 			b.ReportAllocs()
 			b.ResetTimer()
+			cpu0 := processCPU()
 			for i := 0; i < b.N; i++ {
 				res := r.Route(bc.s)
 				notices += len(res.Notices)
@@ -85,6 +86,9 @@ func BenchmarkRoute(b *testing.B) {
 			sec := b.Elapsed().Seconds()
 			b.ReportMetric(float64(notices)/sec, "notices/s")
 			b.ReportMetric(float64(judged)/sec, "principals/s")
+			if cpu := processCPU() - cpu0; cpu > 0 {
+				b.ReportMetric(float64(notices)/cpu.Seconds(), "notices/cpu-s")
+			}
 			b.ReportMetric(float64(notices)/float64(b.N), "notices/op")
 		})
 	}

@@ -74,7 +74,9 @@ type Offer struct {
 }
 
 // Result is the outcome of routing one subject. Notices are in the order
-// the Directory lists the principals, concern by concern.
+// the Directory lists the principals, concern by concern. Withheld and
+// Offer describe who may not read the object: they are for the offerees
+// (who may read it) and the node's operators, never for the recipients.
 type Result struct {
 	Notices  []Notice   `json:"notices"`
 	Withheld []Withheld `json:"withheld"`
@@ -192,8 +194,8 @@ func (r *Router) Route(s Subject) *Result {
 			Object: s.Object.ID, ObjectType: s.Object.Type, Version: s.Object.Version, Paths: paths, Created: created})
 	}
 	if len(withheld) > 0 {
-		// An organisation one of whose principals may read is not withheld:
-		// it is reached, and the others are its own affair.
+		// An organisation one of whose principals may read the object is
+		// not withheld: a tearline is not what it lacks.
 		for i := range cands {
 			if readable[i] {
 				delete(withheld, cands[i].org)

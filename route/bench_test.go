@@ -88,6 +88,7 @@ func BenchmarkRoute(b *testing.B) {
 			b.ReportMetric(float64(judged)/sec, "principals/s")
 			if cpu := processCPU() - cpu0; cpu > 0 {
 				b.ReportMetric(float64(notices)/cpu.Seconds(), "notices/cpu-s")
+				b.ReportMetric(float64(judged)/cpu.Seconds(), "principals/cpu-s")
 			}
 			b.ReportMetric(float64(notices)/float64(b.N), "notices/op")
 		})

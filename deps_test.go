@@ -31,7 +31,7 @@ func TestDependenciesPointInward(t *testing.T) {
 		"federation":               {"", "stix"},
 		"mock":                     {""},
 		"internal/testkit":         {"", "stix"},
-		"defense":                  {"", "defense/score", "defense/threshold", "defense/internal/conf", "defense/internal/subsets"},
+		"defense":                  {"", "defense/score", "defense/threshold", "defense/internal/conf", "defense/internal/subsets", "sector"},
 		"defense/score":            {"", "defense/internal/celx", "defense/internal/conf"},
 		"defense/threshold":        {"", "defense/internal/celx", "defense/internal/conf", "defense/internal/subsets"},
 		"defense/consult":          {"", "defense/internal/conf"},
@@ -44,6 +44,8 @@ func TestDependenciesPointInward(t *testing.T) {
 		"misp":                     {"", "pattern", "stix", "internal/uuidv5"},
 		"source":                   {""},
 		"internal/jsonscan":        {},
+		"sector":                   {""},
+		"route":                    {"", "sector", "policy"},
 	}
 	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, "./...").Output()
 	if err != nil {

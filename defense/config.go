@@ -16,7 +16,6 @@ import (
 	"errors"
 	"io/fs"
 	"path"
-	"slices"
 	"sort"
 	"strings"
 
@@ -24,12 +23,14 @@ import (
 	"github.com/kizuna-dev/kizuna/defense/internal/conf"
 	"github.com/kizuna-dev/kizuna/defense/score"
 	"github.com/kizuna-dev/kizuna/defense/threshold"
+	"github.com/kizuna-dev/kizuna/sector"
 )
 
 // Defaults holds the shipped configuration: defense.json, the notional
-// NCISS scoring model, the example policies of USA, JPN and AUS, the sector
-// lists and crosswalk, and the consultation deadlines. All of it is an
-// editable default, not any government's position.
+// NCISS scoring model, the example policies of USA, JPN and AUS, and the
+// consultation deadlines. All of it is an editable default, not any
+// government's position. The sector vocabularies and their crosswalk are
+// package sector's.
 //
 //go:embed defaults
 var Defaults embed.FS
@@ -39,8 +40,14 @@ const DefaultsDir = "defaults"
 
 // fileConfig is the shape of defense.json.
 type fileConfig struct {
-	Version string                `json:"version"`
-	Sectors string                `json:"sectors"`
+	Version string `json:"version"`
+	// Sectors names a sectors file in package sector's format, relative to
+	// the directory; without it the engine uses the shipped one.
+	Sectors string `json:"sectors,omitempty"`
+	// Expand lists the crosswalk relations through which an incident's
+	// sectors are extended into the configured nations' vocabularies; all
+	// relations when absent. Weak mappings never extend facts.
+	Expand  []sector.Relation     `json:"expand,omitempty"`
 	Nations map[string]nationFile `json:"nations"`
 	// Consultation names the consultation configuration (package
 	// defense/consult reads it).
@@ -73,11 +80,19 @@ func Load(fsys fs.FS, dir string) (*Engine, error) {
 		return nil, kizuna.WrapError(kizuna.EINVALID, err, "%v", err)
 	}
 	errs := &conf.Errors{File: name}
-	var sectors *Sectors
+	var sectors *sector.Catalog
 	if fc.Sectors == "" {
-		errs.Addf("$.sectors", "is required")
-	} else if sectors, err = loadSectors(fsys, path.Join(dir, fc.Sectors)); err != nil {
+		sectors, err = sector.DefaultCatalog()
+	} else {
+		sectors, err = sector.Load(fsys, path.Join(dir, fc.Sectors))
+	}
+	if err != nil {
 		return nil, err
+	}
+	for i, r := range fc.Expand {
+		if !r.Valid() {
+			errs.Addf(conf.Index("$.expand", i), "%q is not a crosswalk relation", r)
+		}
 	}
 	if len(fc.Nations) == 0 {
 		errs.Addf("$.nations", "at least one nation is required")
@@ -124,108 +139,13 @@ func Load(fsys fs.FS, dir string) (*Engine, error) {
 		}
 		return nil, kizuna.WrapError(kizuna.EINVALID, errors.Join(loadErrs...), "%s", strings.Join(msgs, "\n"))
 	}
-	return New(sectors, nations...)
+	e, err := New(sectors, nations...)
+	if err != nil {
+		return nil, err
+	}
+	e.expand.Relations = fc.Expand
+	return e, nil
 }
 
 // LoadDefaults returns the engine of the shipped configuration.
 func LoadDefaults() (*Engine, error) { return Load(Defaults, DefaultsDir) }
-
-// Sectors is the configured sector vocabulary: each nation's sector ids,
-// and the crosswalk that relates them.
-type Sectors struct {
-	Version     string                   `json:"version"`
-	Description string                   `json:"description,omitempty"`
-	Expand      []string                 `json:"expand"`
-	Nations     map[string][]SectorEntry `json:"nations"`
-	Crosswalk   []CrosswalkGroup         `json:"crosswalk"`
-
-	known map[string]bool
-	equiv map[string][]string
-}
-
-// SectorEntry is one national sector.
-type SectorEntry struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
-}
-
-// CrosswalkGroup relates sectors of several nations.
-type CrosswalkGroup struct {
-	Sectors  []string `json:"sectors"`
-	Relation string   `json:"relation"`
-}
-
-func loadSectors(fsys fs.FS, name string) (*Sectors, error) {
-	data, err := fs.ReadFile(fsys, name)
-	if err != nil {
-		return nil, kizuna.WrapError(kizuna.EINVALID, err, "%s: %v", name, err)
-	}
-	s := &Sectors{}
-	if err := conf.Decode(data, name, s); err != nil {
-		return nil, kizuna.WrapError(kizuna.EINVALID, err, "%v", err)
-	}
-	errs := &conf.Errors{File: name}
-	s.known, s.equiv = map[string]bool{}, map[string][]string{}
-	for nation, list := range s.Nations {
-		for i, e := range list {
-			if e.ID == "" || s.known[e.ID] {
-				errs.Addf(conf.Index("$.nations."+nation, i)+".id", "must be present and unique, not %q", e.ID)
-			}
-			s.known[e.ID] = true
-		}
-	}
-	for i, g := range s.Crosswalk {
-		for j, id := range g.Sectors {
-			if !s.known[id] {
-				errs.Addf(conf.Index(conf.Index("$.crosswalk", i)+".sectors", j), "%q is not a sector of any nation", id)
-			}
-		}
-		if !slices.Contains(s.Expand, g.Relation) {
-			continue
-		}
-		// Equivalents are the other nations' sectors of the group: two
-		// sectors of one nation in a one-to-many group are not alike.
-		for _, a := range g.Sectors {
-			for _, b := range g.Sectors {
-				if nationOf(a) != nationOf(b) && !slices.Contains(s.equiv[a], b) {
-					s.equiv[a] = append(s.equiv[a], b)
-				}
-			}
-		}
-	}
-	if err := errs.Err(); err != nil {
-		return nil, kizuna.WrapError(kizuna.EINVALID, err, "%v", err)
-	}
-	return s, nil
-}
-
-// nationOf returns the nation prefix of a sector id ("jp" of "jp.ports").
-func nationOf(id string) string {
-	n, _, _ := strings.Cut(id, ".")
-	return n
-}
-
-// Known reports whether id is a configured sector.
-func (s *Sectors) Known(id string) bool { return s != nil && s.known[id] }
-
-// Expand returns ids with their crosswalk equivalents, each once, in a
-// stable order.
-func (s *Sectors) ExpandAll(ids []string) []string {
-	var out []string
-	for _, id := range ids {
-		if !slices.Contains(out, id) {
-			out = append(out, id)
-		}
-	}
-	if s == nil {
-		return out
-	}
-	for _, id := range ids {
-		for _, e := range s.equiv[id] {
-			if !slices.Contains(out, e) {
-				out = append(out, e)
-			}
-		}
-	}
-	return out
-}

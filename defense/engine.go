@@ -6,18 +6,24 @@ import (
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/defense/threshold"
+	"github.com/kizuna-dev/kizuna/sector"
 )
 
 // Engine assesses incidents under every configured nation's scoring model
 // and policy. It is safe for concurrent use: it holds only configuration.
 type Engine struct {
-	sectors *Sectors
+	sectors *sector.Catalog
+	// expand says how an incident's sector ids are extended: into the
+	// vocabularies of the configured nations, whose models and policies
+	// read them.
+	expand  sector.ExpandOptions
 	nations map[string]*Nation
 	order   []string
 }
 
-// New returns an engine over nations (each with a model and a policy).
-func New(sectors *Sectors, nations ...*Nation) (*Engine, error) {
+// New returns an engine over nations (each with a model and a policy) and
+// the sector vocabularies (nil: none; sector ids are then kept as given).
+func New(sectors *sector.Catalog, nations ...*Nation) (*Engine, error) {
 	e := &Engine{sectors: sectors, nations: map[string]*Nation{}}
 	for _, n := range nations {
 		if n == nil || n.Model == nil || n.Policy == nil {
@@ -30,6 +36,7 @@ func New(sectors *Sectors, nations ...*Nation) (*Engine, error) {
 		e.order = append(e.order, n.Code)
 	}
 	slices.Sort(e.order)
+	e.expand.Nations = e.order
 	return e, nil
 }
 
@@ -39,8 +46,8 @@ func (e *Engine) Nations() []string { return slices.Clone(e.order) }
 // Nation returns a nation's configuration, or nil.
 func (e *Engine) Nation(code string) *Nation { return e.nations[code] }
 
-// Sectors returns the configured sector vocabulary.
-func (e *Engine) Sectors() *Sectors { return e.sectors }
+// Sectors returns the sector vocabularies and crosswalk the engine uses.
+func (e *Engine) Sectors() *sector.Catalog { return e.sectors }
 
 // Outcome is one nation's result, or why there is none.
 type Outcome struct {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/defense"
+	"github.com/kizuna-dev/kizuna/sector"
 )
 
 func mustEngine(t testing.TB) *defense.Engine {
@@ -194,17 +195,21 @@ func TestLoadReportsFiles(t *testing.T) {
 		}
 		return b
 	}
+	sectorsFile, err := sector.Defaults.ReadFile("defaults/sectors.json")
+	if err != nil {
+		t.Fatal(err)
+	}
 	fsys := fstest.MapFS{
 		"c/defense.json": {Data: []byte(`{"version":"1","sectors":"sectors.json","nations":{
 			"USA":{"scoring":"nciss.json","policy":"usa.json"},
 			"JPN":{"scoring":"nciss.json","policy":"usa.json"},
 			"AUS":{"scoring":"missing.json","policy":"aus.json"}}}`)},
-		"c/sectors.json": {Data: read("sectors.json")},
+		"c/sectors.json": {Data: sectorsFile},
 		"c/nciss.json":   {Data: read("scoring/nciss-notional.json")},
 		"c/usa.json":     {Data: read("policies/usa.json")},
 		"c/aus.json":     {Data: []byte(strings.Replace(string(read("policies/aus.json")), "rules.ally_affected", "rules.ally_afected", 1))},
 	}
-	_, err := defense.Load(fsys, "c")
+	_, err = defense.Load(fsys, "c")
 	if err != nil {
 		err = errors.New(kizuna.ErrorMessage(err))
 	}

@@ -76,7 +76,8 @@ func CurrentImpacts(inc *kizuna.Incident, impacts []*kizuna.Impact) []*kizuna.Im
 // decide the functional impact (from the highest availability impact),
 // the physical damage and the external impacts, and worsen the
 // recoverability; otherwise the alliance extension's values stand. Sector
-// ids are extended with their crosswalk equivalents.
+// ids are extended with the sectors the crosswalk links them to in the
+// other configured nations' vocabularies (never through weak mappings).
 func (e *Engine) Facts(inc *kizuna.Incident, impacts []*kizuna.Impact) *kizuna.IncidentFacts {
 	a := inc.Alliance
 	if a == nil {
@@ -88,8 +89,8 @@ func (e *Engine) Facts(inc *kizuna.Incident, impacts []*kizuna.Impact) *kizuna.I
 		InvestigationStatus:   inc.InvestigationStatus,
 		AffectedNations:       slices.Clone(a.AffectedNations),
 		ReportedSectors:       slices.Clone(a.Sectors),
-		Sectors:               e.sectors.ExpandAll(a.Sectors),
-		DependentSectors:      e.sectors.ExpandAll(a.DependentSectors),
+		Sectors:               e.sectors.Expand(a.Sectors, e.expand),
+		DependentSectors:      e.sectors.Expand(a.DependentSectors, e.expand),
 		FunctionalImpact:      a.FunctionalImpact,
 		InformationImpact:     a.InformationImpact,
 		ObservedActivity:      a.ObservedActivity,

@@ -60,9 +60,11 @@ func newFixture(t *testing.T, store *memObjects, dir string, peers map[string]*f
 }
 
 // waitFor polls cond for up to five seconds.
+// waitFor polls cond until it holds; the deadline only bounds a test that
+// would otherwise hang, so it is generous for a loaded machine.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)

@@ -59,7 +59,6 @@ func newFixture(t *testing.T, store *memObjects, dir string, peers map[string]*f
 	return &fixture{svc: svc, store: store, peers: peers, keys: keys, ka: ka, kb: kb, dir: dir, cursors: cursors}
 }
 
-// waitFor polls cond for up to five seconds.
 // waitFor polls cond until it holds; the deadline only bounds a test that
 // would otherwise hang, so it is generous for a loaded machine.
 func waitFor(t *testing.T, what string, cond func() bool) {

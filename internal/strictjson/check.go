@@ -40,7 +40,11 @@ func check(errs *Errors, path string, v any, t reflect.Type) {
 		}
 		return
 	}
-	if reflect.PointerTo(t).Implements(unmarshalerType) || t.Implements(unmarshalerType) {
+	if t.Kind() == reflect.Pointer {
+		check(errs, path, v, t.Elem())
+		return
+	}
+	if reflect.PointerTo(t).Implements(unmarshalerType) {
 		raw, _ := json.Marshal(v)
 		u := reflect.New(t).Interface().(json.Unmarshaler)
 		if err := u.UnmarshalJSON(raw); err != nil {
@@ -60,8 +64,6 @@ func check(errs *Errors, path string, v any, t reflect.Type) {
 		return
 	}
 	switch t.Kind() {
-	case reflect.Pointer:
-		check(errs, path, v, t.Elem())
 	case reflect.Interface:
 	case reflect.Struct:
 		m, ok := v.(map[string]any)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/defense/defstix"
 	"github.com/kizuna-dev/kizuna/internal/strictjson"
 	"github.com/kizuna-dev/kizuna/policy"
 	"github.com/kizuna-dev/kizuna/stix"
@@ -117,6 +118,13 @@ func (c *injectChecker) object(p string, raw json.RawMessage, from *kizuna.Parti
 	}
 	if from != nil && h.CreatedByRef != "" && h.CreatedByRef != from.Organization {
 		errs.Addf(p+".created_by_ref", "must be the organisation of the inject's source %q (%s), or be left out", from.ID, from.Organization)
+	}
+	if h.Type == "incident" && len(problems) == 0 {
+		// The collective-defense engine reads inject incidents: check its
+		// extensions now rather than when a player assesses.
+		if _, err := defstix.DecodeIncident(raw); err != nil {
+			errs.Addf(p, "%s", kizuna.ErrorMessage(err))
+		}
 	}
 	if h.ID != "" {
 		if _, dup := c.objects[h.ID]; dup {

@@ -146,16 +146,20 @@ const (
 // CorrectiveAction is a fix decided in an after-action review, tracked
 // across exercises: each review records what it found of it.
 type CorrectiveAction struct {
-	ID          string // "x-kizuna-corrective-action--UUID", stable across exercises
-	Created     time.Time
-	Modified    time.Time
-	Title       Text
-	Owner       string // participant's nation
-	OwnerRef    string // organisation identity id
-	Status      string
-	Due         time.Time
-	RaisedIn    string // exercise id
-	FindingRef  string
+	ID         string // "x-kizuna-corrective-action--UUID", stable across exercises
+	Created    time.Time
+	Modified   time.Time
+	Title      Text
+	Owner      string // participant's nation
+	OwnerRef   string // organisation identity id
+	Status     string
+	Due        time.Time
+	RaisedIn   string // exercise id
+	FindingRef string
+	// Checks are the expectations, as "action:participant" (for example
+	// "share:jpn-port-isac"), whose outcome in a later exercise verifies
+	// the action: met, it is verified; missed, it is open again.
+	Checks      []string
 	History     []CorrectiveEntry
 	MarkingRefs []string
 }

@@ -199,6 +199,27 @@ func (s *Schedule) rewrite(v any) any {
 	return v
 }
 
+// Published returns the ids an inject's objects are published under.
+func (s *Schedule) Published(inject string) []string {
+	for _, in := range s.ex.Injects {
+		if in.ID != inject {
+			continue
+		}
+		var out []string
+		for _, raw := range in.Objects {
+			var h objectHead
+			if json.Unmarshal(raw, &h) == nil {
+				out = append(out, s.remap[h.ID])
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// Exercise returns the scheduled exercise.
+func (s *Schedule) Exercise() *kizuna.Exercise { return s.ex }
+
 // PublishedID returns the id an authored inject object is published under
 // in this exercise.
 func (s *Schedule) PublishedID(authored string) string { return s.remap[authored] }

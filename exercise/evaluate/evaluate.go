@@ -66,7 +66,12 @@ func Evaluate(in Input) *Result {
 		parts[p.ID] = p
 	}
 	released := map[[2]string]time.Time{}
+	var rels []kizuna.InjectRelease
 	for _, r := range in.Releases {
+		if r.ReleasedAt.After(res.At) {
+			continue // not yet released when the evaluation is made
+		}
+		rels = append(rels, r)
 		k := [2]string{r.Inject, r.Participant}
 		if t, ok := released[k]; !ok || r.ReleasedAt.Before(t) {
 			released[k] = r.ReleasedAt.UTC()
@@ -74,7 +79,11 @@ func Evaluate(in Input) *Result {
 	}
 	var obs []observation
 	for _, l := range in.Logs {
-		obs = append(obs, observe(l)...)
+		for _, o := range observe(l) {
+			if !o.at.After(res.At) {
+				obs = append(obs, o)
+			}
+		}
 	}
 	sort.SliceStable(obs, func(i, j int) bool { return obs[i].at.Before(obs[j].at) })
 	injectOf := map[string]string{}
@@ -114,7 +123,10 @@ func Evaluate(in Input) *Result {
 			}
 		}
 	}
-	res.Timeline = timeline(ex, parts, in.Releases, obs, injectOf, s)
+	for _, r := range rels {
+		injectOf[r.ID] = r.Inject
+	}
+	res.Timeline = timeline(ex, parts, rels, obs, injectOf, s)
 	return res
 }
 

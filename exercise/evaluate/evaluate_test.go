@@ -138,24 +138,24 @@ func TestEvaluateFromAuditLog(t *testing.T) {
 		got[o.Inject+" "+o.Key()] = v
 	}
 	want := map[string]string{
-		"I-01 read:jpn-ncco":                 "met 10m0s",
-		"I-01 read:jpn-port-isac":            "late 40m0s",
-		"I-01 acknowledge:jpn-ncco":          "met 20m0s",
-		"I-01 share:jpn-ncco":                "missed",
-		"I-01 share:jpn-port-isac":           "met 1h30m0s",
-		"I-02 read:jpn-ncco":                 "met 15m0s",
-		"I-02 read:usa-nccc":                 "missed", // only the peer's egress read happened
-		"I-02 read:usa-navlog":               "met 5m0s",
-		"I-02 acknowledge:usa-nccc":          "met 40m0s",
-		"I-02 assess:jpn-ncco":               "late 7h0m0s",
-		"I-02 assess:usa-nccc":               "met 3h0m0s",
-		"I-02 consult-open:jpn-ncco":          "met 2h0m0s",
-		"I-03 read:usa-navlog":               "met 10m0s",
-		"I-03 read:jpn-port-isac":            "missed",
-		"I-03 share:usa-navlog":              "met 1h0m0s",
-		"I-04 read:jpn-ncco":                 "met 30m0s",
-		"I-04 read:usa-nccc":                 "late 2h0m0s",
-		"I-04 consult-close:jpn-ncco":        "met 20h0m0s",
+		"I-01 read:jpn-ncco":          "met 10m0s",
+		"I-01 read:jpn-port-isac":     "late 40m0s",
+		"I-01 acknowledge:jpn-ncco":   "met 20m0s",
+		"I-01 share:jpn-ncco":         "missed",
+		"I-01 share:jpn-port-isac":    "met 1h30m0s",
+		"I-02 read:jpn-ncco":          "met 15m0s",
+		"I-02 read:usa-nccc":          "missed", // only the peer's egress read happened
+		"I-02 read:usa-navlog":        "met 5m0s",
+		"I-02 acknowledge:usa-nccc":   "met 40m0s",
+		"I-02 assess:jpn-ncco":        "late 7h0m0s",
+		"I-02 assess:usa-nccc":        "met 3h0m0s",
+		"I-02 consult-open:jpn-ncco":  "met 2h0m0s",
+		"I-03 read:usa-navlog":        "met 10m0s",
+		"I-03 read:jpn-port-isac":     "missed",
+		"I-03 share:usa-navlog":       "met 1h0m0s",
+		"I-04 read:jpn-ncco":          "met 30m0s",
+		"I-04 read:usa-nccc":          "late 2h0m0s",
+		"I-04 consult-close:jpn-ncco": "met 20h0m0s",
 	}
 	for k, v := range want {
 		if got[k] != v {
@@ -262,7 +262,10 @@ func TestCorrectiveActionsCarryOver(t *testing.T) {
 		{ID: "x-kizuna-corrective-action--00000000-0000-4000-8000-000000000004", Status: kizuna.CorrectiveVerified, RaisedIn: prevEx, Checks: []string{"read:usa-nccc"}},
 	}
 	n := 0
-	next := func() string { n++; return fmt.Sprintf("x-kizuna-corrective-action--00000000-0000-4000-8000-1000000000f%d", n) }
+	next := func() string {
+		n++
+		return fmt.Sprintf("x-kizuna-corrective-action--00000000-0000-4000-8000-1000000000f%d", n)
+	}
 	out := evaluate.Review(prev, res, findings, next)
 	status := map[string]string{}
 	for _, ca := range out {

@@ -14,7 +14,7 @@ var Actions = []string{kizuna.ExpectRead, kizuna.ExpectShare, kizuna.ExpectAckno
 
 // Metric sums up one expected action of one participant or nation.
 type Metric struct {
-	Action                                          string
+	Action                                           string
 	Expected, Met, Late, Missed, Pending, Unreleased int
 	// Median and Max are the times taken, over the expectations done.
 	Median, Max time.Duration

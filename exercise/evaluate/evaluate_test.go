@@ -8,127 +8,16 @@ import (
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
-	"github.com/kizuna-dev/kizuna/exercise"
 	"github.com/kizuna-dev/kizuna/exercise/evaluate"
+	"github.com/kizuna-dev/kizuna/exercise/exercisetest"
 )
-
-var (
-	startex = time.Date(2027, 2, 16, 0, 0, 0, 0, time.UTC)
-	created = time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC)
-)
-
-// world is the example exercise played on two nodes, with the audit
-// entries the node records for the acts of the players.
-type world struct {
-	tb   testing.TB
-	ex   *kizuna.Exercise
-	s    *exercise.Schedule
-	rels []kizuna.InjectRelease
-	logs map[string]*evaluate.NodeLog
-	org  map[string]string // participant id -> organisation
-	seq  int64
-}
-
-func newWorld(tb testing.TB) *world {
-	ex, err := exercise.LoadScenario(exercise.Defaults, exercise.ExampleScenario)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	w := &world{tb: tb, ex: ex, s: exercise.NewSchedule(ex, startex, created), logs: map[string]*evaluate.NodeLog{}, org: map[string]string{}}
-	members := map[string]evaluate.Member{}
-	for _, p := range ex.Participants {
-		w.org[p.ID] = p.Organization
-		members["principal--"+p.ID] = evaluate.Member{Nation: p.Nation, Organization: p.Organization}
-	}
-	// The JPN node's peer principal for the USA node acts for usa-nccc's
-	// organisation: its egress reads must not count as usa-nccc reading.
-	members["principal--peer-usa"] = evaluate.Member{Nation: "USA", Organization: w.org["usa-nccc"], Peer: true}
-	dir := func(id string) (evaluate.Member, bool) { m, ok := members[id]; return m, ok }
-	for _, n := range []string{"jpn-node", "usa-node"} {
-		w.logs[n] = &evaluate.NodeLog{Node: n, Directory: dir}
-	}
-	// Every release is made on time, as the schedule says.
-	for _, d := range w.s.Due(startex.Add(72*time.Hour), nil) {
-		_, rec, err := w.s.Release(d, d.At)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		w.rels = append(w.rels, rec)
-	}
-	return w
-}
-
-func (w *world) obj(inject string, i int) string { return w.s.Published(inject)[i] }
-
-func (w *world) log(node string, at time.Duration, who, action, object, reason string) {
-	w.seq++
-	e := &kizuna.AuditEvent{Seq: w.seq, Time: startex.Add(at), Principal: "principal--" + who, Action: action, Object: object, Reason: reason}
-	if action != "deny" {
-		e.Decision = "allow"
-	}
-	w.logs[node].Events = append(w.logs[node].Events, e)
-}
-
-// read logs a read record in the form the node's guard writes it.
-func (w *world) read(node string, at time.Duration, who string, ids ...string) {
-	var notes []string
-	for _, id := range ids {
-		notes = append(notes, id+" version 2027-02-16T00:00:00.000000Z: exercise "+w.ex.ID)
-	}
-	object := "collection--exercise"
-	if len(ids) == 1 {
-		object = ids[0]
-	}
-	w.log(node, at, who, "read", object, fmt.Sprintf("collection collection--exercise: %d classified version(s) of %d read: %s", len(ids), len(ids)+3, strings.Join(notes, " | ")))
-}
-
-func (w *world) evaluate(at time.Duration) *evaluate.Result {
-	var logs []evaluate.NodeLog
-	for _, n := range []string{"jpn-node", "usa-node"} {
-		logs = append(logs, *w.logs[n])
-	}
-	return evaluate.Evaluate(evaluate.Input{Schedule: w.s, Releases: w.rels, Logs: logs, At: startex.Add(at)})
-}
-
-const h = time.Hour
-
-// play logs what the players did.
-func (w *world) play() {
-	ind := w.obj("I-01", 1)
-	inc := w.obj("I-02", 0)
-	w.read("jpn-node", 10*time.Minute, "jpn-ncco", ind, w.obj("I-01", 4))
-	w.log("jpn-node", 20*time.Minute, "jpn-ncco", kizuna.AuditExerciseAck, exercise.ReleaseID(w.ex.ID, "I-01", "jpn-ncco"), "")
-	w.read("jpn-node", 40*time.Minute, "jpn-port-isac", ind) // late: 30 minutes expected
-	w.log("jpn-node", 90*time.Minute, "jpn-port-isac", kizuna.AuditIngest, "indicator--11111111-1111-4111-8111-111111111111",
-		"collection=port-sector refs="+ind+","+w.ex.ControlRef)
-	w.log("jpn-node", 30*time.Minute, "jpn-ncco", "deny", ind, "a refused act counts for nothing")
-	// I-02 at +2h: the JPN node pushes the incident to the USA node (an
-	// egress read by the peer principal), the players act.
-	w.read("jpn-node", 2*h+time.Minute, "peer-usa", inc)
-	w.read("usa-node", 2*h+5*time.Minute, "usa-navlog", inc)
-	w.read("jpn-node", 2*h+15*time.Minute, "jpn-ncco", inc)
-	w.log("jpn-node", 4*h, "jpn-ncco", "consult.open", "x-kizuna-consultation--22222222-2222-4222-8222-222222222222",
-		"incident="+inc+" nation=JPN state=requested")
-	w.log("usa-node", 2*h+40*time.Minute, "usa-nccc", "consult.acknowledge", "x-kizuna-consultation--22222222-2222-4222-8222-222222222222",
-		"incident="+inc+" nation=USA state=requested,requested")
-	w.log("usa-node", 5*h, "usa-nccc", kizuna.AuditIngest, "x-kizuna-threshold-assessment--33333333-3333-4333-8333-333333333333", "collection=defense refs="+inc)
-	w.log("jpn-node", 9*h, "jpn-ncco", kizuna.AuditIngest, "x-kizuna-threshold-assessment--44444444-4444-4444-8444-444444444444", "collection=defense refs="+inc)
-	// I-03 at +6h: the navy cell reads and shares; the port ISAC never reads.
-	w.read("usa-node", 6*h+10*time.Minute, "usa-navlog", w.obj("I-03", 0))
-	w.log("usa-node", 7*h, "usa-navlog", kizuna.AuditIngest, "report--55555555-5555-4555-8555-555555555555", "collection=allies refs="+w.obj("I-03", 0))
-	// I-04 at +20h.
-	w.read("jpn-node", 20*h+30*time.Minute, "jpn-ncco", w.obj("I-04", 0))
-	w.read("usa-node", 22*h, "usa-nccc", w.obj("I-04", 0))
-	w.log("jpn-node", 40*h, "jpn-ncco", "consult.close", "x-kizuna-consultation--22222222-2222-4222-8222-222222222222",
-		"incident="+inc+" nation=JPN state=disagreement,closed")
-}
 
 // TestEvaluateFromAuditLog: the outcomes computed from the two nodes'
 // audit entries are the acts the players took, timed from each release.
 func TestEvaluateFromAuditLog(t *testing.T) {
-	w := newWorld(t)
-	w.play()
-	res := w.evaluate(72 * h)
+	w := exercisetest.NewWorld(t)
+	w.Play()
+	res := w.Evaluate(72 * time.Hour)
 	got := map[string]string{}
 	for _, o := range res.Outcomes {
 		v := o.Status
@@ -166,15 +55,15 @@ func TestEvaluateFromAuditLog(t *testing.T) {
 		t.Errorf("%d outcomes, want %d: %v", len(got), len(want), got)
 	}
 	// Evaluated earlier, an expectation whose deadline has not passed is pending.
-	early := w.evaluate(2*h + 10*time.Minute)
+	early := w.Evaluate(2*time.Hour + 10*time.Minute)
 	for _, o := range early.Outcomes {
 		if o.Inject == "I-02" && o.Key() == "assess:jpn-ncco" && o.Status != evaluate.StatusPending {
 			t.Errorf("at +2h10 the assessment is %s, want pending", o.Status)
 		}
 	}
 	// Without a release record, the inject never reached the participant.
-	w.rels = slices.DeleteFunc(w.rels, func(r kizuna.InjectRelease) bool { return r.Inject == "I-04" && r.Participant == "usa-nccc" })
-	for _, o := range w.evaluate(72 * h).Outcomes {
+	w.Rels = slices.DeleteFunc(w.Rels, func(r kizuna.InjectRelease) bool { return r.Inject == "I-04" && r.Participant == "usa-nccc" })
+	for _, o := range w.Evaluate(72 * time.Hour).Outcomes {
 		if o.Inject == "I-04" && o.Participant == "usa-nccc" && o.Status != evaluate.StatusNotReleased {
 			t.Errorf("unreleased inject: %s", o.Status)
 		}
@@ -185,9 +74,9 @@ func TestEvaluateFromAuditLog(t *testing.T) {
 // and times of each action; a timeline in time order that leaves out the
 // peer's egress reads.
 func TestSummariesAndTimeline(t *testing.T) {
-	w := newWorld(t)
-	w.play()
-	res := w.evaluate(72 * h)
+	w := exercisetest.NewWorld(t)
+	w.Play()
+	res := w.Evaluate(72 * time.Hour)
 	find := func(ss []evaluate.Summary, nation, participant, action string) evaluate.Metric {
 		for _, s := range ss {
 			if s.Nation == nation && s.Participant == participant {
@@ -239,9 +128,9 @@ func TestSummariesAndTimeline(t *testing.T) {
 // exercised is carried over; closed ones are left alone; findings no open
 // action covers raise new ones, in English and Japanese.
 func TestCorrectiveActionsCarryOver(t *testing.T) {
-	w := newWorld(t)
-	w.play()
-	res := w.evaluate(72 * h)
+	w := exercisetest.NewWorld(t)
+	w.Play()
+	res := w.Evaluate(72 * time.Hour)
 	findings := res.Findings()
 	var keys []string
 	for _, f := range findings {
@@ -277,7 +166,7 @@ func TestCorrectiveActionsCarryOver(t *testing.T) {
 			t.Errorf("action %s: %s, want %s", k, status[k], v)
 		}
 	}
-	if h := out[0].History; len(h) != 1 || !strings.HasPrefix(h[0].Note, "recurred: I-01 missed") || h[0].ExerciseRef != w.ex.ID {
+	if h := out[0].History; len(h) != 1 || !strings.HasPrefix(h[0].Note, "recurred: I-01 missed") || h[0].ExerciseRef != w.Ex.ID {
 		t.Errorf("reopened action's history: %+v", h)
 	}
 	if h := out[2].History; len(h) != 1 || h[0].Note != "not exercised; carried over" {
@@ -293,7 +182,7 @@ func TestCorrectiveActionsCarryOver(t *testing.T) {
 	var raised []string
 	for _, ca := range out[4:] {
 		raised = append(raised, ca.Checks[0])
-		if ca.RaisedIn != w.ex.ID || ca.Status != kizuna.CorrectiveOpen || ca.OwnerRef == "" {
+		if ca.RaisedIn != w.Ex.ID || ca.Status != kizuna.CorrectiveOpen || ca.OwnerRef == "" {
 			t.Errorf("raised action %+v", ca)
 		}
 	}

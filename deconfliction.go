@@ -56,7 +56,11 @@ type DefensiveAction struct {
 	Nation       string    // owning nation
 	Organization string    // owning organisation (identity id)
 	State        string    // one of the Action* approval states
-	MarkingRefs  []string
+	// DeconflictWith names the nations whose registries the action may be
+	// matched against through the pairwise exchange (hit/no-hit, no
+	// details); none: local matching only.
+	DeconflictWith []string
+	MarkingRefs    []string
 }
 
 // ActionTarget is one target of a defensive action.
@@ -71,8 +75,9 @@ type ActionTarget struct {
 type DeconflictionNotice struct {
 	ID       string // "x-kizuna-deconfliction-notice--UUID"
 	Created  time.Time
-	Rule     string // the conflict rule's name
-	Severity string
+	Rule     string   // the first conflict rule that fired
+	Rules    []string // every rule that fired
+	Severity string   // the highest of theirs
 	// ActionRef is the recipient's own action; Other describes the other
 	// party's as far as the recipient may learn it.
 	ActionRef      string

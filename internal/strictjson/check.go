@@ -2,6 +2,7 @@ package strictjson
 
 import (
 	"encoding"
+	"encoding/base64"
 	"encoding/json"
 	"math"
 	"reflect"
@@ -94,6 +95,13 @@ func check(errs *Errors, path string, v any, t reflect.Type) {
 			check(errs, Member(path, k), m[k], t.Elem())
 		}
 	case reflect.Slice, reflect.Array:
+		if t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 {
+			s, ok := v.(string)
+			if _, err := base64.StdEncoding.DecodeString(s); !ok || err != nil {
+				errs.Addf(path, "must be a base64 string")
+			}
+			return
+		}
 		l, ok := v.([]any)
 		if !ok {
 			errs.Addf(path, "must be a list, not %s", kind(v))

@@ -1,0 +1,191 @@
+package pairwise
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/deconflict"
+)
+
+// Index holds the tokens of this node's actions that take part in the
+// exchange with the agreement's other party, sorted for lookup.
+type Index struct {
+	ag      *Agreement
+	rules   *deconflict.Rules
+	self    string // this side's nation
+	tokens  []uint64
+	refs    []uint32 // parallel to tokens: action index << 1 | 1 when exact
+	actions []*kizuna.DefensiveAction
+}
+
+// BuildIndex indexes the actions of this side (nation self) that take
+// part in the exchange: matched states, released for deconfliction with
+// the other party's nation. Each action is indexed under its own class,
+// for every time bucket of its window and every key of its targets.
+func BuildIndex(ag *Agreement, rules *deconflict.Rules, self string, actions []*kizuna.DefensiveAction) (*Index, error) {
+	if err := ag.Check(); err != nil {
+		return nil, err
+	}
+	if rules.Digest != ag.Rules {
+		return nil, kizuna.Errorf(kizuna.EINVALID, "agreement %s: the rules loaded are not those agreed", ag.ID)
+	}
+	ix := &Index{ag: ag, rules: rules, self: self}
+	tk := newTokenizer(ag)
+	type pair struct {
+		t uint64
+		r uint32
+	}
+	var all []pair
+	for _, a := range actions {
+		if !eligible(a, ag.Other(self)) {
+			continue
+		}
+		keys, err := deconflict.KeysOf(a)
+		if err != nil {
+			return nil, err
+		}
+		buckets, err := ag.buckets(a.Start, a.End)
+		if err != nil {
+			return nil, kizuna.Errorf(kizuna.EINVALID, "%s: $.window: %v", a.ID, err)
+		}
+		n := uint32(len(ix.actions))
+		ix.actions = append(ix.actions, a)
+		c := deconflict.ClassOf(a)
+		up := upOnly(keys)
+		for _, b := range buckets {
+			for _, k := range keys.Exact {
+				all = append(all, pair{tk.token(c, b, k), n<<1 | 1})
+			}
+			for _, k := range up {
+				all = append(all, pair{tk.token(c, b, k), n << 1})
+			}
+		}
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].t < all[j].t })
+	ix.tokens = make([]uint64, len(all))
+	ix.refs = make([]uint32, len(all))
+	for i, p := range all {
+		ix.tokens[i], ix.refs[i] = p.t, p.r
+	}
+	return ix, nil
+}
+
+// Len returns the number of tokens indexed.
+func (ix *Index) Len() int { return len(ix.tokens) }
+
+// Answered is the responder's state of an answered query until its
+// confirm arrives.
+type Answered struct {
+	query   string
+	handles map[string]int // handle -> action index
+}
+
+// Respond looks the query's tokens up: an exact token of the query meets
+// any token of an indexed action (the query's piece lies in or equals the
+// action's), an up token meets an exact token (the action's piece lies in
+// the query's). It returns the sealed answer and the state to keep until
+// the confirm.
+func (ix *Index) Respond(q *Query, random io.Reader) (*Answer, *Answered, error) {
+	if q.Agreement != ix.ag.ID || q.Epoch != ix.ag.Epoch || q.Rules != ix.ag.Rules {
+		return nil, nil, kizuna.Errorf(kizuna.EINVALID, "agreement %s: the query is for another agreement, epoch or rule set", ix.ag.ID)
+	}
+	matched := map[int][]uint64{}
+	look := func(t uint64, exactOnly bool) {
+		for i := sort.Search(len(ix.tokens), func(i int) bool { return ix.tokens[i] >= t }); i < len(ix.tokens) && ix.tokens[i] == t; i++ {
+			if exactOnly && ix.refs[i]&1 == 0 {
+				continue
+			}
+			n := int(ix.refs[i] >> 1)
+			if !slices.Contains(matched[n], t) {
+				matched[n] = append(matched[n], t)
+			}
+		}
+	}
+	for _, t := range q.Exact {
+		look(t, false)
+	}
+	for _, t := range q.Up {
+		look(t, true)
+	}
+	st := &Answered{query: q.ID, handles: map[string]int{}}
+	hits := []Hit{}
+	idx := make([]int, 0, len(matched))
+	for n := range matched {
+		idx = append(idx, n)
+	}
+	slices.Sort(idx)
+	for _, n := range idx {
+		a := ix.actions[n]
+		h := ix.handle(q.ID, a.ID)
+		st.handles[h] = n
+		ts := matched[n]
+		slices.Sort(ts)
+		hits = append(hits, Hit{Handle: h, Matched: ts, Nation: a.Nation, Organization: a.Organization, Start: a.Start.UTC(), End: a.End.UTC()})
+	}
+	nonce := make([]byte, 12)
+	if _, err := io.ReadFull(random, nonce); err != nil {
+		return nil, nil, err
+	}
+	sealed, err := seal(ix.ag, "answer", q.ID, hits, nonce)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &Answer{V: Version, Agreement: ix.ag.ID, Query: q.ID, Sealed: sealed}, st, nil
+}
+
+// handle names an action for one query only, so that two queries cannot
+// tell they met the same action.
+func (ix *Index) handle(query, id string) string {
+	m := hmac.New(sha256.New, ix.ag.subkey("handle"))
+	m.Write([]byte(query + "\x00" + id))
+	return hex.EncodeToString(m.Sum(nil)[:16])
+}
+
+// Confirmed reads the initiator's confirm and returns the notices for the
+// owners of this side's actions it concerns. The responder does not take
+// the initiator's word for the rules: it judges them again from the kind,
+// category and window the initiator states, and drops an account whose
+// rules do not fire, whose window does not overlap, or whose handle it did
+// not give.
+func (ix *Index) Confirmed(st *Answered, c *Confirm, now time.Time, newID func() string) ([]kizuna.DeconflictionNotice, error) {
+	if c.Query != st.query {
+		return nil, kizuna.Errorf(kizuna.EINVALID, "agreement %s: the confirm is for query %s, not %s", ix.ag.ID, c.Query, st.query)
+	}
+	var list []Confirmed
+	if err := open(ix.ag, "confirm", st.query, c.Sealed, &list); err != nil {
+		return nil, err
+	}
+	var out []kizuna.DeconflictionNotice
+	for _, cf := range list {
+		n, ok := st.handles[cf.Handle]
+		if !ok {
+			continue
+		}
+		a := ix.actions[n]
+		fired := ix.rules.Fired(deconflict.ClassOf(a), deconflict.Class{Kind: cf.Kind, Category: cf.Category}, a.Nation == cf.Nation)
+		from, to := later(a.Start, cf.Start), earlier(a.End, cf.End)
+		if len(fired) == 0 || !from.Before(to) || cf.Nation != ix.ag.Other(ix.self) {
+			continue
+		}
+		out = append(out, kizuna.DeconflictionNotice{ID: newID(), Created: now.UTC(), Rule: fired[0], Rules: fired,
+			Severity: ix.rules.Severity(fired), ActionRef: a.ID, Recipient: a.Organization, OtherNation: cf.Nation, OtherOrg: cf.Organization,
+			OtherKind: cf.Kind, OtherCategory: cf.Category, Overlap: targetValues(a), WindowStart: from, WindowEnd: to, Agreement: ix.ag.ID})
+	}
+	return out, nil
+}
+
+// targetValues lists an action's own targets: the responder knows which
+// of its actions met, not which of its targets.
+func targetValues(a *kizuna.DefensiveAction) []string {
+	var out []string
+	for _, t := range a.Targets {
+		out = append(out, t.Kind+":"+t.Value)
+	}
+	return out
+}

@@ -10,7 +10,7 @@ import (
 )
 
 const (
-	orgUSCyber = "identity--b0000000-0000-4000-8000-000000000001"
+	orgUSCyber  = "identity--b0000000-0000-4000-8000-000000000001"
 	orgJPPolice = "identity--b0000000-0000-4000-8000-000000000002"
 	orgAUS      = "identity--b0000000-0000-4000-8000-000000000003"
 )
@@ -36,8 +36,10 @@ func action(nation, org, kind string, cat int, start, end time.Time, targets ...
 		State: kizuna.ActionApproved, DeconflictWith: []string{"USA", "JPN"}}
 }
 
-func ip(v string) kizuna.ActionTarget  { return kizuna.ActionTarget{Kind: kizuna.TargetIP, Value: v} }
-func dns(v string) kizuna.ActionTarget { return kizuna.ActionTarget{Kind: kizuna.TargetDomain, Value: v} }
+func ip(v string) kizuna.ActionTarget { return kizuna.ActionTarget{Kind: kizuna.TargetIP, Value: v} }
+func dns(v string) kizuna.ActionTarget {
+	return kizuna.ActionTarget{Kind: kizuna.TargetDomain, Value: v}
+}
 
 // everyone may see every registration.
 type everyone struct{}
@@ -47,4 +49,6 @@ func (everyone) MaySee(*kizuna.Principal, *kizuna.DefensiveAction) bool { return
 // nationOnly lets a principal see its own nation's registrations.
 type nationOnly struct{}
 
-func (nationOnly) MaySee(pr *kizuna.Principal, a *kizuna.DefensiveAction) bool { return pr.Nation == a.Nation }
+func (nationOnly) MaySee(pr *kizuna.Principal, a *kizuna.DefensiveAction) bool {
+	return pr.Nation == a.Nation
+}

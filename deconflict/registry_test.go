@@ -15,7 +15,10 @@ const day = 24 * time.Hour
 
 func ids() func() string {
 	n := 0
-	return func() string { n++; return fmt.Sprintf("x-kizuna-deconfliction-notice--00000000-0000-4000-8000-%012d", n) }
+	return func() string {
+		n++
+		return fmt.Sprintf("x-kizuna-deconfliction-notice--00000000-0000-4000-8000-%012d", n)
+	}
 }
 
 // TestLocalTakedownAgainstMonitoring: a US takedown request on a /24 and a

@@ -266,3 +266,44 @@ func TestResponderDoesNotTakeTheInitiatorsWord(t *testing.T) {
 		t.Error("a confirm for another query was accepted")
 	}
 }
+
+// TestIndexUpdates: actions registered after the index was built are
+// matched; removed, withdrawn or replaced ones are not.
+func TestIndexUpdates(t *testing.T) {
+	rules := mustRules(t)
+	ag := agreement(t, rules, "USA", "JPN")
+	ix, err := pairwise.BuildIndex(ag, rules, "JPN", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	takedown := act("USA", orgUS, kizuna.ActionTakedown, 4, t0, t0.Add(3*day), target)
+	hits := func() int {
+		mine, _, _ := exchange(t, ag, rules, takedown, ix)
+		return len(mine)
+	}
+	monitor := act("JPN", orgJP, kizuna.ActionMonitor, 1, t0, t0.Add(20*day), "203.0.113.45")
+	if err := ix.Put(monitor); err != nil {
+		t.Fatal(err)
+	}
+	if hits() != 1 {
+		t.Fatal("an action added to the index is not matched")
+	}
+	moved := *monitor
+	moved.Targets = []kizuna.ActionTarget{{Kind: kizuna.TargetIP, Value: "198.51.100.7"}}
+	ix.Put(&moved)
+	if hits() != 0 {
+		t.Error("the replaced version of an action is still matched")
+	}
+	ix.Put(monitor)
+	withdrawn := *monitor
+	withdrawn.State = kizuna.ActionWithdrawn
+	ix.Put(&withdrawn)
+	if hits() != 0 {
+		t.Error("a withdrawn action is still matched")
+	}
+	ix.Put(monitor)
+	ix.Remove(monitor.ID)
+	if hits() != 0 {
+		t.Error("a removed action is still matched")
+	}
+}

@@ -1,12 +1,12 @@
 package pairwise
 
 import (
+	"cmp"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
 	"slices"
-	"sort"
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
@@ -14,14 +14,28 @@ import (
 )
 
 // Index holds the tokens of this node's actions that take part in the
-// exchange with the agreement's other party, sorted for lookup.
+// exchange with the agreement's other party, sorted for lookup: a main
+// run built at once and a small run of the actions added since, merged
+// into the main run when it grows past an eighth of it.
 type Index struct {
 	ag      *Agreement
 	rules   *deconflict.Rules
 	self    string // this side's nation
-	tokens  []uint64
-	refs    []uint32 // parallel to tokens: action index << 1 | 1 when exact
+	tk      *tokenizer
+	main    run
+	recent  run
 	actions []*kizuna.DefensiveAction
+	byID    map[string]uint32
+	gone    map[uint32]bool
+}
+
+// run is a sorted list of tokens with, for each, the action index << 1,
+// | 1 when the token is of an exact key.
+type run []entry
+
+type entry struct {
+	t uint64
+	r uint32
 }
 
 // BuildIndex indexes the actions of this side (nation self) that take
@@ -35,49 +49,78 @@ func BuildIndex(ag *Agreement, rules *deconflict.Rules, self string, actions []*
 	if rules.Digest != ag.Rules {
 		return nil, kizuna.Errorf(kizuna.EINVALID, "agreement %s: the rules loaded are not those agreed", ag.ID)
 	}
-	ix := &Index{ag: ag, rules: rules, self: self}
-	tk := newTokenizer(ag)
-	type pair struct {
-		t uint64
-		r uint32
-	}
-	var all []pair
+	ix := &Index{ag: ag, rules: rules, self: self, tk: newTokenizer(ag), byID: map[string]uint32{}, gone: map[uint32]bool{}}
 	for _, a := range actions {
-		if !eligible(a, ag.Other(self)) {
-			continue
-		}
-		keys, err := deconflict.KeysOf(a)
-		if err != nil {
+		if err := ix.tokens(&ix.main, a); err != nil {
 			return nil, err
 		}
-		buckets, err := ag.buckets(a.Start, a.End)
-		if err != nil {
-			return nil, kizuna.Errorf(kizuna.EINVALID, "%s: $.window: %v", a.ID, err)
-		}
-		n := uint32(len(ix.actions))
-		ix.actions = append(ix.actions, a)
-		c := deconflict.ClassOf(a)
-		up := upOnly(keys)
-		for _, b := range buckets {
-			for _, k := range keys.Exact {
-				all = append(all, pair{tk.token(c, b, k), n<<1 | 1})
-			}
-			for _, k := range up {
-				all = append(all, pair{tk.token(c, b, k), n << 1})
-			}
-		}
 	}
-	sort.Slice(all, func(i, j int) bool { return all[i].t < all[j].t })
-	ix.tokens = make([]uint64, len(all))
-	ix.refs = make([]uint32, len(all))
-	for i, p := range all {
-		ix.tokens[i], ix.refs[i] = p.t, p.r
-	}
+	slices.SortFunc(ix.main, func(a, b entry) int { return cmp.Compare(a.t, b.t) })
 	return ix, nil
 }
 
+// tokens appends the tokens of an eligible action to r.
+func (ix *Index) tokens(r *run, a *kizuna.DefensiveAction) error {
+	if !eligible(a, ix.ag.Other(ix.self)) {
+		return nil
+	}
+	keys, err := deconflict.KeysOf(a)
+	if err != nil {
+		return err
+	}
+	buckets, err := ix.ag.buckets(a.Start, a.End)
+	if err != nil {
+		return kizuna.Errorf(kizuna.EINVALID, "%s: $.window: %v", a.ID, err)
+	}
+	if old, ok := ix.byID[a.ID]; ok {
+		ix.gone[old] = true
+	}
+	n := uint32(len(ix.actions))
+	ix.actions = append(ix.actions, a)
+	ix.byID[a.ID] = n
+	c := deconflict.ClassOf(a)
+	up := upOnly(keys)
+	for _, b := range buckets {
+		for _, k := range keys.Exact {
+			*r = append(*r, entry{ix.tk.token(c, b, k), n<<1 | 1})
+		}
+		for _, k := range up {
+			*r = append(*r, entry{ix.tk.token(c, b, k), n << 1})
+		}
+	}
+	return nil
+}
+
+// Put indexes a new action, or a new version of one (the old one is no
+// longer matched).
+func (ix *Index) Put(a *kizuna.DefensiveAction) error {
+	if old, ok := ix.byID[a.ID]; ok && !eligible(a, ix.ag.Other(ix.self)) {
+		ix.gone[old] = true
+		delete(ix.byID, a.ID)
+		return nil
+	}
+	if err := ix.tokens(&ix.recent, a); err != nil {
+		return err
+	}
+	slices.SortFunc(ix.recent, func(a, b entry) int { return cmp.Compare(a.t, b.t) })
+	if len(ix.recent) > len(ix.main)/8 {
+		ix.main = append(ix.main, ix.recent...)
+		ix.recent = nil
+		slices.SortFunc(ix.main, func(a, b entry) int { return cmp.Compare(a.t, b.t) })
+	}
+	return nil
+}
+
+// Remove stops matching an action.
+func (ix *Index) Remove(id string) {
+	if n, ok := ix.byID[id]; ok {
+		ix.gone[n] = true
+		delete(ix.byID, id)
+	}
+}
+
 // Len returns the number of tokens indexed.
-func (ix *Index) Len() int { return len(ix.tokens) }
+func (ix *Index) Len() int { return len(ix.main) + len(ix.recent) }
 
 // Answered is the responder's state of an answered query until its
 // confirm arrives.
@@ -97,13 +140,16 @@ func (ix *Index) Respond(q *Query, random io.Reader) (*Answer, *Answered, error)
 	}
 	matched := map[int][]uint64{}
 	look := func(t uint64, exactOnly bool) {
-		for i := sort.Search(len(ix.tokens), func(i int) bool { return ix.tokens[i] >= t }); i < len(ix.tokens) && ix.tokens[i] == t; i++ {
-			if exactOnly && ix.refs[i]&1 == 0 {
-				continue
-			}
-			n := int(ix.refs[i] >> 1)
-			if !slices.Contains(matched[n], t) {
-				matched[n] = append(matched[n], t)
+		for _, r := range []run{ix.main, ix.recent} {
+			i, _ := slices.BinarySearchFunc(r, t, func(e entry, t uint64) int { return cmp.Compare(e.t, t) })
+			for ; i < len(r) && r[i].t == t; i++ {
+				n := int(r[i].r >> 1)
+				if exactOnly && r[i].r&1 == 0 || ix.gone[uint32(n)] {
+					continue
+				}
+				if !slices.Contains(matched[n], t) {
+					matched[n] = append(matched[n], t)
+				}
 			}
 		}
 	}

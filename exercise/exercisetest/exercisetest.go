@@ -128,4 +128,3 @@ func (w *World) Play() {
 	w.Log("jpn-node", 40*h, "jpn-ncco", "consult.close", "x-kizuna-consultation--22222222-2222-4222-8222-222222222222",
 		"incident="+inc+" nation=JPN state=disagreement,closed")
 }
-

@@ -39,6 +39,18 @@ func TestDependenciesPointInward(t *testing.T) {
 		"defense/internal/celx":    {},
 		"defense/internal/conf":    {},
 		"defense/internal/subsets": {},
+		"internal/strictjson":      {},
+		"internal/newsdo":          {"", "internal/strictjson", "stix"},
+		"internal/pdf":             {},
+		"internal/stixschema":      {"stix"},
+		"exercise":                 {"", "stix", "policy", "defense/defstix", "internal/strictjson"},
+		"exercise/evaluate":        {"", "exercise"},
+		"exercise/report":          {"", "exercise", "exercise/evaluate", "internal/pdf"},
+		"exercise/exstix":          {"", "exercise", "exercise/evaluate", "internal/newsdo"},
+		"exercise/exercisetest":    {"", "exercise", "exercise/evaluate"},
+		"deconflict":               {"", "internal/strictjson"},
+		"deconflict/pairwise":      {"", "deconflict", "internal/strictjson"},
+		"deconflict/dcstix":        {"", "deconflict", "internal/newsdo", "internal/strictjson"},
 	}
 	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, "./...").Output()
 	if err != nil {

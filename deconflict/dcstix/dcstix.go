@@ -104,7 +104,7 @@ type other struct {
 type noticeProps struct {
 	Rule      string   `json:"rule"`
 	Rules     []string `json:"rules"`
-	Severity  string   `json:"severity"`
+	Severity  string   `json:"conflict_severity"`
 	ActionRef string   `json:"action_ref"`
 	Recipient string   `json:"recipient_ref"`
 	Other     other    `json:"other"`

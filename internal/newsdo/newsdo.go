@@ -85,7 +85,7 @@ func Decode(raw []byte, typ, ext string, props any) (Envelope, error) {
 		}
 	}
 	if len(errs.List) > 0 {
-		return e, kizuna.WrapError(kizuna.EINVALID, errs.Err(), "%s", joined(errs))
+		return e, kizuna.Errorf(kizuna.EINVALID, "%s", joined(errs))
 	}
 	own := map[string]any{}
 	for k, v := range m {
@@ -95,7 +95,7 @@ func Decode(raw []byte, typ, ext string, props any) (Envelope, error) {
 	}
 	b, _ := json.Marshal(own)
 	if err := strictjson.Decode(b, e.ID, props); err != nil {
-		return e, kizuna.WrapError(kizuna.EINVALID, err, "%s", strings.ReplaceAll(err.Error(), "\n", "; "))
+		return e, kizuna.Errorf(kizuna.EINVALID, "%s", strings.ReplaceAll(err.Error(), "\n", "; "))
 	}
 	var head struct {
 		Created      string   `json:"created"`

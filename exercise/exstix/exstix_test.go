@@ -25,7 +25,7 @@ func TestExtensionDefinitions(t *testing.T) {
 }
 
 // objects encodes one object of each type from the played example.
-func objects(t *testing.T) (map[string][]byte, *exercisetest.World, *evaluate.Result) {
+func objects(t testing.TB) (map[string][]byte, *exercisetest.World, *evaluate.Result) {
 	w := exercisetest.NewWorld(t)
 	w.Play()
 	res := w.Evaluate(72 * time.Hour)

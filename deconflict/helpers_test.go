@@ -2,11 +2,10 @@ package deconflict_test
 
 import (
 	"fmt"
-	"testing"
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
-	"github.com/kizuna-dev/kizuna/deconflict"
+	"github.com/kizuna-dev/kizuna/deconflict/deconflicttest"
 )
 
 const (
@@ -15,17 +14,10 @@ const (
 	orgAUS      = "identity--b0000000-0000-4000-8000-000000000003"
 )
 
-var t0 = time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)
+var t0 = deconflicttest.T0
 
 // MustRules loads the shipped rules.
-func MustRules(tb testing.TB) *deconflict.Rules {
-	tb.Helper()
-	r, err := deconflict.LoadRules(deconflict.Defaults, deconflict.DefaultRules)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return r
-}
+var MustRules = deconflicttest.MustRules
 
 var seq int
 

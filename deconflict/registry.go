@@ -114,8 +114,8 @@ func (r *Registry) Match(pr *kizuna.Principal, access Access, x *kizuna.Defensiv
 		if e.gone || y.ID == x.ID || !slices.Contains(Matched, y.State) {
 			continue
 		}
-		from, to := maxTime(x.Start, y.Start), minTime(x.End, y.End)
-		if !from.Before(to) {
+		from, to, ok := Overlap(x.Start, x.End, y.Start, y.End)
+		if !ok {
 			continue
 		}
 		fired := r.rules.Fired(ClassOf(x), ClassOf(y), x.Nation == y.Nation)
@@ -129,16 +129,15 @@ func (r *Registry) Match(pr *kizuna.Principal, access Access, x *kizuna.Defensiv
 	return out, nil
 }
 
-func maxTime(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
+// Overlap returns the common part of two windows [aStart, aEnd) and
+// [bStart, bEnd), and false when they do not intersect.
+func Overlap(aStart, aEnd, bStart, bEnd time.Time) (from, to time.Time, ok bool) {
+	from, to = aStart, aEnd
+	if bStart.After(from) {
+		from = bStart
 	}
-	return b
-}
-
-func minTime(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
+	if bEnd.Before(to) {
+		to = bEnd
 	}
-	return b
+	return from, to, from.Before(to)
 }

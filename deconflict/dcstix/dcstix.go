@@ -10,9 +10,6 @@ package dcstix
 
 import (
 	"embed"
-	"io/fs"
-	"path"
-	"sort"
 	"strings"
 
 	"github.com/kizuna-dev/kizuna"
@@ -34,16 +31,7 @@ var extensions embed.FS
 
 // ExtensionDefinitions returns the extension-definitions by file name;
 // docs/ holds copies.
-func ExtensionDefinitions() map[string][]byte {
-	out := map[string][]byte{}
-	names, _ := fs.Glob(extensions, "extensions/*.json")
-	sort.Strings(names)
-	for _, n := range names {
-		b, _ := extensions.ReadFile(n)
-		out[path.Base(n)] = b
-	}
-	return out
-}
+func ExtensionDefinitions() map[string][]byte { return newsdo.Definitions(extensions, "extensions") }
 
 type window struct {
 	Start newsdo.Timestamp `json:"start"`

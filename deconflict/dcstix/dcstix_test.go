@@ -23,7 +23,7 @@ func TestExtensionDefinitions(t *testing.T) {
 var takedown = &kizuna.DefensiveAction{ID: "x-kizuna-defensive-action--00000000-0000-4000-8000-000000000001", Created: t0, Modified: t0,
 	CreatedByRef: "identity--b0000000-0000-4000-8000-000000000001", Name: "Takedown of BLACKTIDE staging", Kind: kizuna.ActionTakedown, Category: 4,
 	Targets: []kizuna.ActionTarget{{Kind: kizuna.TargetIP, Value: "203.0.113.0/24"}, {Kind: kizuna.TargetDomain, Value: "tide-update.example"}},
-	Start: t0, End: t0.Add(72 * time.Hour), Nation: "USA", Organization: "identity--b0000000-0000-4000-8000-000000000001",
+	Start:   t0, End: t0.Add(72 * time.Hour), Nation: "USA", Organization: "identity--b0000000-0000-4000-8000-000000000001",
 	State: kizuna.ActionApproved, DeconflictWith: []string{"JPN"}, MarkingRefs: []string{"marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"}}
 
 var notice = &kizuna.DeconflictionNotice{ID: "x-kizuna-deconfliction-notice--00000000-0000-4000-8000-000000000002", Created: t0,

@@ -134,8 +134,8 @@ func (p *Pending) Resolve(ans *Answer, now time.Time, newID func() string, rando
 			overlap = append(overlap, o.key)
 			buckets = append(buckets, o.bucket)
 		}
-		from, to := later(a.Start, h.Start), earlier(a.End, h.End)
-		if class == nil || !from.Before(to) {
+		from, to, ok := deconflict.Overlap(a.Start, a.End, h.Start, h.End)
+		if class == nil || !ok {
 			continue
 		}
 		fired := p.rules.Fired(deconflict.ClassOf(a), *class, a.Nation == h.Nation)
@@ -163,18 +163,4 @@ func (p *Pending) Resolve(ans *Answer, now time.Time, newID func() string, rando
 		return nil, nil, err
 	}
 	return notices, &Confirm{V: Version, Agreement: p.ag.ID, Query: p.query, Sealed: sealed}, nil
-}
-
-func later(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}
-
-func earlier(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
 }

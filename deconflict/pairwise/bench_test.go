@@ -2,48 +2,19 @@ package pairwise_test
 
 import (
 	"crypto/rand"
-	"fmt"
-	mrand "math/rand/v2"
 	"testing"
-	"time"
 
 	"github.com/kizuna-dev/kizuna"
-	"github.com/kizuna-dev/kizuna/deconflict"
+	"github.com/kizuna-dev/kizuna/deconflict/deconflicttest"
 	"github.com/kizuna-dev/kizuna/deconflict/pairwise"
 )
-
-// workload is the registry of the deconflict benchmark: addresses, /24s,
-// domains and URLs of every kind and category, windows of 1 to 30 days.
-func workload(n int, nation, org string, seed uint64) []*kizuna.DefensiveAction {
-	r := mrand.New(mrand.NewPCG(seed, 7))
-	out := make([]*kizuna.DefensiveAction, n)
-	for i := range out {
-		var t kizuna.ActionTarget
-		switch x := r.IntN(10); {
-		case x < 5:
-			t = kizuna.ActionTarget{Kind: kizuna.TargetIP, Value: fmt.Sprintf("10.%d.%d.%d", r.IntN(256), r.IntN(256), r.IntN(256))}
-		case x < 7:
-			t = kizuna.ActionTarget{Kind: kizuna.TargetIP, Value: fmt.Sprintf("10.%d.%d.0/24", r.IntN(256), r.IntN(256))}
-		case x < 9:
-			t = kizuna.ActionTarget{Kind: kizuna.TargetDomain, Value: fmt.Sprintf("h%d.zone%d.example", r.IntN(50), r.IntN(20000))}
-		default:
-			t = kizuna.ActionTarget{Kind: kizuna.TargetURL, Value: fmt.Sprintf("https://zone%d.example/p/%d", r.IntN(20000), r.IntN(1000))}
-		}
-		start := t0.Add(time.Duration(r.IntN(365*24)) * time.Hour)
-		out[i] = &kizuna.DefensiveAction{ID: fmt.Sprintf("x-kizuna-defensive-action--00000000-0000-4000-8000-%012d", i),
-			Kind: deconflict.Kinds[r.IntN(len(deconflict.Kinds))].ID, Category: 1 + r.IntN(6), Targets: []kizuna.ActionTarget{t},
-			Start: start, End: start.Add(time.Duration(1+r.IntN(30)) * 24 * time.Hour), Nation: nation, Organization: org,
-			State: kizuna.ActionActive, DeconflictWith: []string{"USA", "JPN"}}
-	}
-	return out
-}
 
 // BenchmarkPairwiseIndex100k: building the responder's index of 100,000
 // actions (once per agreement and key epoch; then kept up to date).
 func BenchmarkPairwiseIndex100k(b *testing.B) {
 	rules := mustRules(b)
 	ag := agreement(b, rules, "USA", "JPN")
-	actions := workload(100_000, "JPN", orgJP, 1)
+	actions := deconflicttest.Workload(100_000, "JPN", orgJP, 1)
 	b.ResetTimer()
 	var ix *pairwise.Index
 	for i := 0; i < b.N; i++ {
@@ -63,11 +34,11 @@ func BenchmarkPairwiseIndex100k(b *testing.B) {
 func BenchmarkPairwiseMatch100k(b *testing.B) {
 	rules := mustRules(b)
 	ag := agreement(b, rules, "USA", "JPN")
-	ix, err := pairwise.BuildIndex(ag, rules, "JPN", workload(100_000, "JPN", orgJP, 1))
+	ix, err := pairwise.BuildIndex(ag, rules, "JPN", deconflicttest.Workload(100_000, "JPN", orgJP, 1))
 	if err != nil {
 		b.Fatal(err)
 	}
-	queries := workload(1000, "USA", orgUS, 2)
+	queries := deconflicttest.Workload(1000, "USA", orgUS, 2)
 	for _, q := range queries {
 		q.Kind, q.Category = kizuna.ActionTakedown, 4
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/deconflict"
+	"github.com/kizuna-dev/kizuna/deconflict/deconflicttest"
 	"github.com/kizuna-dev/kizuna/deconflict/pairwise"
 )
 
@@ -24,16 +25,10 @@ const (
 	target = "203.0.113.0/24"
 )
 
-var t0 = time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)
-
-func mustRules(tb testing.TB) *deconflict.Rules {
-	tb.Helper()
-	r, err := deconflict.LoadRules(deconflict.Defaults, deconflict.DefaultRules)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return r
-}
+var (
+	t0        = deconflicttest.T0
+	mustRules = deconflicttest.MustRules
+)
 
 // agreement derives a pairwise agreement between two nations from fresh
 // X25519 keys, as each side would, and checks both sides get the same key.

@@ -215,8 +215,8 @@ func (ix *Index) Confirmed(st *Answered, c *Confirm, now time.Time, newID func()
 		}
 		a := ix.actions[n]
 		fired := ix.rules.Fired(deconflict.ClassOf(a), deconflict.Class{Kind: cf.Kind, Category: cf.Category}, a.Nation == cf.Nation)
-		from, to := later(a.Start, cf.Start), earlier(a.End, cf.End)
-		if len(fired) == 0 || !from.Before(to) || cf.Nation != ix.ag.Other(ix.self) {
+		from, to, overlap := deconflict.Overlap(a.Start, a.End, cf.Start, cf.End)
+		if len(fired) == 0 || !overlap || cf.Nation != ix.ag.Other(ix.self) {
 			continue
 		}
 		out = append(out, kizuna.DeconflictionNotice{ID: newID(), Created: now.UTC(), Rule: fired[0], Rules: fired,

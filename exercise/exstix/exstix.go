@@ -7,9 +7,8 @@ package exstix
 
 import (
 	"embed"
-	"io/fs"
-	"path"
-	"sort"
+
+	"github.com/kizuna-dev/kizuna/internal/newsdo"
 )
 
 // Extension-definition ids.
@@ -33,13 +32,4 @@ var extensions embed.FS
 
 // ExtensionDefinitions returns the extension-definitions by file name
 // (kizuna-exercise-*.json); docs/ holds copies.
-func ExtensionDefinitions() map[string][]byte {
-	out := map[string][]byte{}
-	names, _ := fs.Glob(extensions, "extensions/*.json")
-	sort.Strings(names)
-	for _, n := range names {
-		b, _ := extensions.ReadFile(n)
-		out[path.Base(n)] = b
-	}
-	return out
-}
+func ExtensionDefinitions() map[string][]byte { return newsdo.Definitions(extensions, "extensions") }

@@ -8,6 +8,9 @@ package newsdo
 import (
 	"bytes"
 	"encoding/json"
+	"io/fs"
+	"path"
+	"sort"
 	"strings"
 	"time"
 
@@ -24,6 +27,19 @@ type Envelope struct {
 	Modified     time.Time
 	CreatedByRef string
 	MarkingRefs  []string
+}
+
+// Definitions returns the extension-definition files (*.json) of dir in
+// fsys by file name.
+func Definitions(fsys fs.FS, dir string) map[string][]byte {
+	out := map[string][]byte{}
+	names, _ := fs.Glob(fsys, path.Join(dir, "*.json"))
+	sort.Strings(names)
+	for _, n := range names {
+		b, _ := fs.ReadFile(fsys, n)
+		out[path.Base(n)] = b
+	}
+	return out
 }
 
 // common are the properties the envelope and package stix handle.

@@ -38,6 +38,27 @@ func MarkingID(exerciseID string) string {
 // participants only. created is the creation time of the exercise object,
 // so that every node's copy is the same version.
 func Marking(ex *kizuna.Exercise, created time.Time) ([]byte, error) {
+	return participantsMarking(ex, created, MarkingID(ex.ID), "EXERCISE 演習 // "+ex.Name.In("en")+" // PARTICIPANTS ONLY",
+		[]string{Community(ex.ID)})
+}
+
+// RecordMarkingID returns the id of an exercise's record marking.
+func RecordMarkingID(exerciseID string) string {
+	return "marking-definition--" + kizuna.NameUUID(namespace, "record|"+exerciseID)
+}
+
+// RecordMarking returns the marking of the exercise's records (the
+// x-kizuna-exercise object, the after-action report, corrective actions):
+// releasable to the participants' nations and limited to their
+// organisations, without the exercise community, so that the records stay
+// readable by the participants after the exercise ends and its data is
+// purged. Records are never mistaken for real intelligence: their types
+// are the exercise's own.
+func RecordMarking(ex *kizuna.Exercise, created time.Time) ([]byte, error) {
+	return participantsMarking(ex, created, RecordMarkingID(ex.ID), "EXERCISE RECORD 演習記録 // "+ex.Name.In("en")+" // PARTICIPANTS ONLY", nil)
+}
+
+func participantsMarking(ex *kizuna.Exercise, created time.Time, id, name string, communities []string) ([]byte, error) {
 	var nations, orgs []string
 	for _, p := range ex.Participants {
 		nations = append(nations, p.Nation)
@@ -45,16 +66,14 @@ func Marking(ex *kizuna.Exercise, created time.Time) ([]byte, error) {
 	}
 	slices.Sort(nations)
 	slices.Sort(orgs)
+	ext := map[string]any{"extension_type": "property-extension", "releasable_to": slices.Compact(nations), "audience": slices.Compact(orgs)}
+	if len(communities) > 0 {
+		ext["communities"] = communities
+	}
 	md := map[string]any{
-		"type": "marking-definition", "spec_version": "2.1", "id": MarkingID(ex.ID),
-		"created": stix.FormatTimestamp(created.UTC()), "created_by_ref": ex.ControlRef,
-		"name": "EXERCISE 演習 // " + ex.Name.In("en") + " // PARTICIPANTS ONLY",
-		"extensions": map[string]any{policy.ExtensionID: map[string]any{
-			"extension_type": "property-extension",
-			"communities":    []string{Community(ex.ID)},
-			"releasable_to":  slices.Compact(nations),
-			"audience":       slices.Compact(orgs),
-		}},
+		"type": "marking-definition", "spec_version": "2.1", "id": id,
+		"created": stix.FormatTimestamp(created.UTC()), "created_by_ref": ex.ControlRef, "name": name,
+		"extensions": map[string]any{policy.ExtensionID: ext},
 	}
 	return json.Marshal(md)
 }

@@ -89,6 +89,28 @@ func TestMarkingAdmitsOnlyRecipients(t *testing.T) {
 	if b := exercise.Banner(got); b != "EXERCISE 演習 "+ex.ID {
 		t.Errorf("banner %q", b)
 	}
+	// The record marking admits every participant, community or not, and
+	// no one else; it is not exercise data.
+	rec, err := exercise.RecordMarking(ex, created)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms.add(t, rec)
+	if exercise.OfMarking(rec) != nil {
+		t.Error("the record marking reads as exercise data")
+	}
+	report := &kizuna.Object{ID: "x-kizuna-after-action-report--00000000-0000-4000-8000-000000000001", Type: "x-kizuna-after-action-report",
+		MarkingRefs: []string{exercise.RecordMarkingID(ex.ID)}, CreatedByRef: ex.ControlRef, Raw: []byte(`{}`)}
+	rl, _, _, err := p.Label(context.Background(), report, &kizuna.Collection{ID: "c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		want := c.pr.Nation != "AUS"
+		if d := p.Decide(&c.pr, rl); d.Allow != want {
+			t.Errorf("record, %s: allow %v (%s), want %v", c.name, d.Allow, d.Reason, want)
+		}
+	}
 	if exercise.Banner(nil) != "" || exercise.OfLabel(&kizuna.AccessLabel{Communities: []string{"fvey-cti"}}) != nil {
 		t.Error("real data reads as exercise data")
 	}

@@ -13,10 +13,9 @@ import (
 	"github.com/kizuna-dev/kizuna/stix"
 )
 
-// Clock tells the time; tests inject one.
-type Clock interface{ Now() time.Time }
-
-// Schedule is an exercise's injects placed on the clock from STARTEX.
+// Schedule is an exercise's injects placed on the clock from STARTEX. It
+// reads no clock of its own: every call is given the time, so that the
+// node passes its clock and tests any time they like.
 type Schedule struct {
 	ex      *kizuna.Exercise
 	start   time.Time

@@ -16,12 +16,16 @@ func BenchmarkPairwiseIndex100k(b *testing.B) {
 	ag := agreement(b, rules, "USA", "JPN")
 	actions := deconflicttest.Workload(100_000, "JPN", orgJP, 1)
 	b.ResetTimer()
+	cpu0 := deconflicttest.ProcessCPU()
 	var ix *pairwise.Index
 	for i := 0; i < b.N; i++ {
 		var err error
 		if ix, err = pairwise.BuildIndex(ag, rules, "JPN", actions); err != nil {
 			b.Fatal(err)
 		}
+	}
+	if cpu := deconflicttest.ProcessCPU() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/op")
 	}
 	b.ReportMetric(float64(ix.Len()), "tokens")
 }
@@ -45,6 +49,7 @@ func BenchmarkPairwiseMatch100k(b *testing.B) {
 	newID := ids("8000")
 	notices, tokens := 0, 0
 	b.ResetTimer()
+	cpu0 := deconflicttest.ProcessCPU()
 	for i := 0; i < b.N; i++ {
 		q, pend, err := pairwise.Ask(ag, rules, queries[i%len(queries)], rand.Reader)
 		if err != nil {
@@ -64,6 +69,9 @@ func BenchmarkPairwiseMatch100k(b *testing.B) {
 			b.Fatal(err)
 		}
 		notices += len(mine) + len(theirs)
+	}
+	if cpu := deconflicttest.ProcessCPU() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/op")
 	}
 	b.ReportMetric(float64(notices)/float64(b.N), "notices/op")
 	b.ReportMetric(float64(tokens)/float64(b.N), "query-tokens/op")

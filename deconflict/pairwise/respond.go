@@ -50,45 +50,72 @@ func BuildIndex(ag *Agreement, rules *deconflict.Rules, self string, actions []*
 		return nil, kizuna.Errorf(kizuna.EINVALID, "agreement %s: the rules loaded are not those agreed", ag.ID)
 	}
 	ix := &Index{ag: ag, rules: rules, self: self, tk: newTokenizer(ag), byID: map[string]uint32{}, gone: map[uint32]bool{}}
+	// Prepared first, so that the run is allocated once at its size: the
+	// index of a large registry is mostly this one slice.
+	var prepared []prep
+	n := 0
 	for _, a := range actions {
-		if err := ix.tokens(&ix.main, a); err != nil {
+		p, ok, err := ix.prepare(a)
+		if err != nil {
 			return nil, err
 		}
+		if ok {
+			prepared = append(prepared, p)
+			n += p.count()
+		}
+	}
+	ix.main = make(run, 0, n)
+	for _, p := range prepared {
+		ix.add(&ix.main, p)
 	}
 	slices.SortFunc(ix.main, func(a, b entry) int { return cmp.Compare(a.t, b.t) })
 	return ix, nil
 }
 
-// tokens appends the tokens of an eligible action to r.
-func (ix *Index) tokens(r *run, a *kizuna.DefensiveAction) error {
+// prep is an action ready to index: its keys and time buckets.
+type prep struct {
+	a       *kizuna.DefensiveAction
+	exact   []string
+	up      []string
+	buckets []int64
+}
+
+func (p prep) count() int { return len(p.buckets) * (len(p.exact) + len(p.up)) }
+
+// prepare computes what an action is indexed under; ok is false for an
+// action that does not take part in the exchange.
+func (ix *Index) prepare(a *kizuna.DefensiveAction) (prep, bool, error) {
 	if !eligible(a, ix.ag.Other(ix.self)) {
-		return nil
+		return prep{}, false, nil
 	}
 	keys, err := deconflict.KeysOf(a)
 	if err != nil {
-		return err
+		return prep{}, false, err
 	}
 	buckets, err := ix.ag.buckets(a.Start, a.End)
 	if err != nil {
-		return kizuna.Errorf(kizuna.EINVALID, "%s: $.window: %v", a.ID, err)
+		return prep{}, false, kizuna.Errorf(kizuna.EINVALID, "%s: $.window: %v", a.ID, err)
 	}
-	if old, ok := ix.byID[a.ID]; ok {
+	return prep{a: a, exact: keys.Exact, up: upOnly(keys), buckets: buckets}, true, nil
+}
+
+// add appends the tokens of a prepared action to r.
+func (ix *Index) add(r *run, p prep) {
+	if old, ok := ix.byID[p.a.ID]; ok {
 		ix.gone[old] = true
 	}
 	n := uint32(len(ix.actions))
-	ix.actions = append(ix.actions, a)
-	ix.byID[a.ID] = n
-	c := deconflict.ClassOf(a)
-	up := upOnly(keys)
-	for _, b := range buckets {
-		for _, k := range keys.Exact {
+	ix.actions = append(ix.actions, p.a)
+	ix.byID[p.a.ID] = n
+	c := deconflict.ClassOf(p.a)
+	for _, b := range p.buckets {
+		for _, k := range p.exact {
 			*r = append(*r, entry{ix.tk.token(c, b, k), n<<1 | 1})
 		}
-		for _, k := range up {
+		for _, k := range p.up {
 			*r = append(*r, entry{ix.tk.token(c, b, k), n << 1})
 		}
 	}
-	return nil
 }
 
 // Put indexes a new action, or a new version of one (the old one is no
@@ -99,9 +126,11 @@ func (ix *Index) Put(a *kizuna.DefensiveAction) error {
 		delete(ix.byID, a.ID)
 		return nil
 	}
-	if err := ix.tokens(&ix.recent, a); err != nil {
+	p, ok, err := ix.prepare(a)
+	if err != nil || !ok {
 		return err
 	}
+	ix.add(&ix.recent, p)
 	slices.SortFunc(ix.recent, func(a, b entry) int { return cmp.Compare(a.t, b.t) })
 	if len(ix.recent) > len(ix.main)/8 {
 		ix.main = append(ix.main, ix.recent...)

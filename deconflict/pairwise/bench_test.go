@@ -1,0 +1,78 @@
+package pairwise_test
+
+import (
+	"crypto/rand"
+	"testing"
+
+	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/deconflict/deconflicttest"
+	"github.com/kizuna-dev/kizuna/deconflict/pairwise"
+)
+
+// BenchmarkPairwiseIndex100k: building the responder's index of 100,000
+// actions (once per agreement and key epoch; then kept up to date).
+func BenchmarkPairwiseIndex100k(b *testing.B) {
+	rules := mustRules(b)
+	ag := agreement(b, rules, "USA", "JPN")
+	actions := deconflicttest.Workload(100_000, "JPN", orgJP, 1)
+	b.ResetTimer()
+	cpu0 := deconflicttest.ProcessCPU()
+	var ix *pairwise.Index
+	for i := 0; i < b.N; i++ {
+		var err error
+		if ix, err = pairwise.BuildIndex(ag, rules, "JPN", actions); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if cpu := deconflicttest.ProcessCPU() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/op")
+	}
+	b.ReportMetric(float64(ix.Len()), "tokens")
+}
+
+// BenchmarkPairwiseMatch100k: one whole exchange for a new registration
+// (a takedown of a /24, a domain or a URL over 1 to 30 days) against
+// 100,000 registered actions of the other party: the initiator's query,
+// the responder's lookup and sealed answer, the initiator's resolution
+// and confirm, the responder's notices.
+func BenchmarkPairwiseMatch100k(b *testing.B) {
+	rules := mustRules(b)
+	ag := agreement(b, rules, "USA", "JPN")
+	ix, err := pairwise.BuildIndex(ag, rules, "JPN", deconflicttest.Workload(100_000, "JPN", orgJP, 1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	queries := deconflicttest.Workload(1000, "USA", orgUS, 2)
+	for _, q := range queries {
+		q.Kind, q.Category = kizuna.ActionTakedown, 4
+	}
+	newID := ids("8000")
+	notices, tokens := 0, 0
+	b.ResetTimer()
+	cpu0 := deconflicttest.ProcessCPU()
+	for i := 0; i < b.N; i++ {
+		q, pend, err := pairwise.Ask(ag, rules, queries[i%len(queries)], rand.Reader)
+		if err != nil {
+			b.Fatal(err)
+		}
+		tokens += len(q.Exact) + len(q.Up)
+		ans, st, err := ix.Respond(q, rand.Reader)
+		if err != nil {
+			b.Fatal(err)
+		}
+		mine, conf, err := pend.Resolve(ans, t0, newID, rand.Reader)
+		if err != nil {
+			b.Fatal(err)
+		}
+		theirs, err := ix.Confirmed(st, conf, t0, newID)
+		if err != nil {
+			b.Fatal(err)
+		}
+		notices += len(mine) + len(theirs)
+	}
+	if cpu := deconflicttest.ProcessCPU() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/op")
+	}
+	b.ReportMetric(float64(notices)/float64(b.N), "notices/op")
+	b.ReportMetric(float64(tokens)/float64(b.N), "query-tokens/op")
+}

@@ -28,7 +28,7 @@ func TestDependenciesPointInward(t *testing.T) {
 		"web":                       {""},
 		"match":                     {"", "pattern", "policy"},
 		"api":                       {""},
-		"federation":                {"", "stix"},
+		"federation":                {"", "stix", "policy"},
 		"mock":                      {""},
 		"internal/testkit":          {"", "stix"},
 		"defense":                   {"", "defense/score", "defense/threshold", "defense/internal/conf", "defense/internal/subsets", "sector"},

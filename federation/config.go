@@ -11,23 +11,12 @@ import (
 	"strings"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/policy"
 )
 
 // PeersFile holds the node's peers in its data directory (0600: it holds
 // the credentials this node presents to its peers).
 const PeersFile = "peers.json"
-
-// TLP ranks, from the least to the most restrictive. An object without a
-// TLP marking ranks as CLEAR: its other markings still bind.
-var tlpRank = map[string]int{
-	"": 0, kizuna.TLPClear: 0, kizuna.TLPGreen: 1, kizuna.TLPAmber: 2, kizuna.TLPAmberStrict: 3, kizuna.TLPRed: 4,
-}
-
-// ValidTLP reports whether s names a TLP 2.0 level.
-func ValidTLP(s string) bool {
-	_, ok := tlpRank[s]
-	return ok && s != ""
-}
 
 // CollectionMap maps a local collection to a collection of the peer.
 type CollectionMap struct {
@@ -84,7 +73,7 @@ func (pc *PeerConfig) Validate() error {
 	if err := CheckURL(pc.URL); err != nil {
 		return kizuna.Errorf(kizuna.EINVALID, "%s: %s", where, kizuna.ErrorMessage(err))
 	}
-	if !ValidTLP(pc.MaxTLP) {
+	if !policy.ValidTLP(pc.MaxTLP) {
 		return kizuna.Errorf(kizuna.EINVALID, "%s: max_tlp %q: want clear, green, amber, amber+strict or red", where, pc.MaxTLP)
 	}
 	if !pc.Plain {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/policy"
 )
 
 const (
@@ -119,7 +120,7 @@ func (p *pusher) egressOf(o *kizuna.Object, pr *kizuna.Principal) (json.RawMessa
 	if l == nil {
 		return nil, egressWithheld // the guard never returns one; fail closed regardless
 	}
-	if rank, ok := tlpRank[l.TLP]; !ok || rank > tlpRank[p.pc.MaxTLP] {
+	if !policy.WithinTLP(l.TLP, p.pc.MaxTLP) {
 		return nil, egressWithheld
 	}
 	if (l.TLP == kizuna.TLPRed || l.TLP == kizuna.TLPAmberStrict) && !slices.Contains(l.Audience, pr.Organization) {

@@ -178,6 +178,17 @@ func (g *Guard) DeleteObject(ctx context.Context, collection, id string, version
 	if pr == nil {
 		return 0, kizuna.Errorf(kizuna.ENOTFOUND, "object %s not found", id)
 	}
+	owners, err := g.store.FindOwners(ctx, []string{id})
+	if err != nil {
+		return 0, err
+	}
+	owner := ""
+	if rec := owners[id]; rec != nil {
+		owner = rec.Organization
+	}
+	if acting := g.policy.DeletingAs(pr, owner); acting != pr {
+		pr, ctx = acting, kizuna.NewContextWithPrincipal(ctx, acting)
+	}
 	c, err := g.collection(ctx, collection)
 	if err != nil {
 		return 0, err
@@ -188,14 +199,6 @@ func (g *Guard) DeleteObject(ctx context.Context, collection, id string, version
 	}
 	if len(page.Objects) == 0 {
 		return 0, kizuna.Errorf(kizuna.ENOTFOUND, "object %s not found", id)
-	}
-	owners, err := g.store.FindOwners(ctx, []string{id})
-	if err != nil {
-		return 0, err
-	}
-	owner := ""
-	if rec := owners[id]; rec != nil {
-		owner = rec.Organization
 	}
 	_, owns := g.policy.actsAs(pr, owner, nil)
 	if !g.authz.CanWrite(ctx, c) || (!pr.HasRole(kizuna.RoleAdmin) && !owns) {

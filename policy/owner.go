@@ -53,6 +53,29 @@ func (p *Policy) actsAs(pr *kizuna.Principal, org string, obj *kizuna.Object) (n
 	return "", false
 }
 
+// DeletingAs returns the principal a deletion by pr of an object owned by
+// the organisation owner runs as. A peer deletes the objects of the
+// organisations behind it (its agency) as their originator's node: as a
+// principal of the owning organisation, with the peer's nation, clearances,
+// communities and roles, so that it reaches what the originator marked for
+// its own organisation (TLP:AMBER, an audience) and every other rule still
+// binds. Everyone else deletes as themselves.
+func (p *Policy) DeletingAs(pr *kizuna.Principal, owner string) *kizuna.Principal {
+	if pr == nil || !pr.HasRole(kizuna.RolePeer) || owner == "" || owner == pr.Organization {
+		return pr
+	}
+	b := p.agency.Load()
+	if b == nil || b.a == nil {
+		return pr
+	}
+	if _, ok := b.a.ActsFor(pr, owner, ""); !ok {
+		return pr
+	}
+	acting := *pr
+	acting.Organization = owner
+	return &acting
+}
+
 // signerOf returns the node whose provenance signature obj carries, when a
 // peer writes it (the verifier has checked that signature), else "".
 func signerOf(pr *kizuna.Principal, obj *kizuna.Object) string {

@@ -81,10 +81,10 @@ var projectIdentity = func() string {
 }()
 
 // fedObjects is the object store the TAXII server uses when the node
-// federates: the guard, plus deletion handling. A deletion by the
-// object's originating organisation is propagated to the peers; a peer may
-// delete the objects of the organisations behind it, as their
-// originator's node.
+// federates: the guard, plus deletion propagation. A deletion by the
+// object's originating organisation is propagated to the peers (the guard
+// applies the rule by which a peer deletes for the organisations behind it:
+// policy.DeletingAs).
 type fedObjects struct {
 	kizuna.ObjectStore
 	n *node
@@ -108,17 +108,7 @@ func (f fedObjects) DeleteObject(ctx context.Context, collection, id string, ver
 	if len(page.Objects) > 0 {
 		creator = page.Objects[0].CreatedByRef
 	}
-	dctx := ctx
-	if pr.HasRole(kizuna.RolePeer) && f.n.peers != nil {
-		if pc := f.n.peers.Find(pr.Name); pc != nil && pc.HasOrganization(creator) && creator != pr.Organization {
-			// The peer deletes on behalf of the creating organisation
-			// behind it; the guard still applies every other rule.
-			acting := *pr
-			acting.Organization = creator
-			dctx = kizuna.NewContextWithPrincipal(ctx, &acting)
-		}
-	}
-	count, err := f.ObjectStore.DeleteObject(dctx, collection, id, versions, access)
+	count, err := f.ObjectStore.DeleteObject(ctx, collection, id, versions, access)
 	if err == nil && count > 0 && f.n.fed != nil && !pr.HasRole(kizuna.RolePeer) && creator != "" && creator == pr.Organization {
 		f.n.fed.Deleted(c.ID, id)
 	}

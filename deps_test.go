@@ -8,8 +8,9 @@ import (
 
 // TestDependenciesPointInward fails when a package imports one it must not:
 // the domain package imports only the standard library, pure packages import
-// only the domain, and adapters never import each other. Only cmd/* may
-// import everything.
+// only the domain, and adapters never import each other. Only node, which
+// wires them, and cmd/* may import the adapters together. Every package has
+// a rule, and every rule names a package that exists.
 func TestDependenciesPointInward(t *testing.T) {
 	const mod = "github.com/kizuna-dev/kizuna"
 	// allowed lists, for each package, the project packages it may import.
@@ -25,12 +26,12 @@ func TestDependenciesPointInward(t *testing.T) {
 		"store/internal/rowcodec":   {""},
 		"store/storetest":           {""},
 		"taxii":                     {""},
-		"web":                       {""},
 		"match":                     {"", "pattern", "policy"},
 		"api":                       {""},
 		"federation":                {"", "stix", "policy"},
 		"mock":                      {""},
-		"internal/testkit":          {"", "stix"},
+		"node":                      {"", "api", "federation", "ingest", "match", "policy", "store/sqlite", "store/postgres", "taxii"},
+		"node/nodetest":             {"", "node"},
 		"defense":                   {"", "defense/score", "defense/threshold", "defense/internal/conf", "defense/internal/subsets", "sector"},
 		"defense/score":             {"", "defense/internal/celx", "defense/internal/conf"},
 		"defense/threshold":         {"", "defense/internal/celx", "defense/internal/conf", "defense/internal/subsets"},
@@ -64,9 +65,11 @@ func TestDependenciesPointInward(t *testing.T) {
 	if err != nil {
 		t.Fatalf("go list: %v", err)
 	}
+	exists := map[string]bool{}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		fields := strings.Fields(line)
 		pkg := strings.TrimPrefix(strings.TrimPrefix(fields[0], mod), "/")
+		exists[pkg] = true
 		if strings.HasPrefix(pkg, "cmd/") {
 			continue
 		}
@@ -91,6 +94,16 @@ func TestDependenciesPointInward(t *testing.T) {
 			}
 			if !permitted {
 				t.Errorf("package %q imports %q, which points outward", pkg, target)
+			}
+		}
+	}
+	for pkg, imports := range allowed {
+		if !exists[pkg] {
+			t.Errorf("the dependency rules name package %q, which does not exist; remove it", pkg)
+		}
+		for _, imp := range imports {
+			if !exists[imp] {
+				t.Errorf("the dependency rule of %q allows %q, which does not exist", pkg, imp)
 			}
 		}
 	}

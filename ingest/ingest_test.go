@@ -3,14 +3,12 @@ package ingest_test
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/ingest"
-	"github.com/kizuna-dev/kizuna/policy"
-	"github.com/kizuna-dev/kizuna/store/sqlite"
+	"github.com/kizuna-dev/kizuna/node/nodetest"
 )
 
 const (
@@ -19,7 +17,7 @@ const (
 )
 
 type fixture struct {
-	db      *sqlite.DB
+	db      kizuna.Store
 	svc     *ingest.Service
 	coll    *kizuna.Collection
 	stored  [][]*kizuna.Object
@@ -30,17 +28,9 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "kizuna.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	pol, err := policy.New(policy.DefaultConfig(), db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &fixture{db: db}
-	f.svc = ingest.New(db, policy.NewGuard(pol, db), pol, nil)
+	n := nodetest.New(t, nodetest.Options{Bare: true})
+	db := n.Store
+	f := &fixture{db: db, svc: n.Ingest}
 	f.svc.Subscribe(func(objs []*kizuna.Object) { f.stored = append(f.stored, objs) })
 	f.coll = &kizuna.Collection{
 		Title: "test", CanRead: kizuna.AccessRule{Roles: []string{"reader", "publisher", "peer"}},

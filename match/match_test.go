@@ -3,14 +3,12 @@ package match_test
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"testing"
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/ingest"
 	"github.com/kizuna-dev/kizuna/match"
-	"github.com/kizuna-dev/kizuna/policy"
-	"github.com/kizuna-dev/kizuna/store/sqlite"
+	"github.com/kizuna-dev/kizuna/node/nodetest"
 )
 
 const tlpGreen = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
@@ -28,17 +26,8 @@ func indicator(pattern, validUntil string) (string, json.RawMessage) {
 // Load indexes what is already stored.
 func TestExpiredIndicatorsDoNotMatch(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "k.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	pol, err := policy.New(policy.DefaultConfig(), db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	guard := policy.NewGuard(pol, db)
-	ing := ingest.New(db, guard, pol, nil)
+	n := nodetest.New(t, nodetest.Options{Bare: true})
+	db, guard, ing, pol := n.Store, n.Guard, n.Ingest, n.Policy
 	c := &kizuna.Collection{Title: "t", CanRead: kizuna.AccessRule{Roles: []string{"reader"}},
 		CanWrite: kizuna.AccessRule{Roles: []string{"publisher"}}, DefaultMarkingRefs: []string{tlpGreen}}
 	if err := db.CreateCollection(ctx, c); err != nil {

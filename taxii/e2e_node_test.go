@@ -4,18 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/ingest"
+	"github.com/kizuna-dev/kizuna/node/nodetest"
 	"github.com/kizuna-dev/kizuna/policy"
-	"github.com/kizuna-dev/kizuna/store/sqlite"
 	"github.com/kizuna-dev/kizuna/taxii"
 )
 
@@ -25,10 +22,10 @@ const (
 	orgJPN = "identity--22222222-2222-4222-8222-222222222222"
 )
 
-// node is a real node: SQLite store, policy guard, ingest and the TAXII
-// server, over HTTP.
+// node is a real node (nodetest: the node package's store, policy, guard
+// and ingest) with its TAXII server, over HTTP.
 type node struct {
-	db       *sqlite.DB
+	db       kizuna.Store
 	ingester *ingest.Service
 	srv      *taxii.Server
 	ts       *httptest.Server
@@ -65,36 +62,21 @@ func openNode(dir string, cfg taxii.Config) (*node, func() error, error) {
 	return n, closeNode, nil
 }
 
-// wireNode opens (or creates) the database in dir and wires a node around
-// it, without principals or collections.
+// wireNode opens (or creates) the node whose data directory is dir, without
+// its bootstrap, principals or collections, and serves its TAXII server.
 func wireNode(dir string, cfg taxii.Config) (*node, func() error, error) {
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "kizuna.db"))
+	nd, err := nodetest.Open(nodetest.Options{Dir: dir, Bare: true})
 	if err != nil {
 		return nil, nil, err
 	}
-	pol, err := policy.New(policy.DefaultConfig(), db)
-	if err != nil {
-		db.Close()
-		return nil, nil, err
-	}
-	guard := policy.NewGuard(pol, db)
-	n := &node{db: db, tokens: map[string]string{}}
-	n.ingester = ingest.New(db, guard, pol, nil)
-	n.srv = taxii.NewServer(cfg)
-	n.srv.Objects, n.srv.Collections, n.srv.Statuses, n.srv.Principals = guard, guard, db, db
-	n.srv.Authorizer = policy.Authorizer{}
-	n.srv.Ingester = n.ingester
-	n.srv.Logger = slog.New(slog.DiscardHandler)
-	if os.Getenv("KIZUNA_TEST_LOG") != "" {
-		n.srv.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
-	}
+	n := &node{db: nd.Store, ingester: nd.Ingest, tokens: map[string]string{}}
+	n.srv = nd.TAXIIServer(cfg)
 	n.ts = httptest.NewServer(n.srv.Handler())
 	n.ts.Client().CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	closeNode := func() error {
 		n.ts.Close()
 		err := n.srv.Shutdown(context.Background())
-		return errors.Join(err, db.Close())
+		return errors.Join(err, nd.Close())
 	}
 	return n, closeNode, nil
 }

@@ -33,7 +33,7 @@ func runAccess(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer n.Close()
-	p, err := n.store.FindPrincipalByName(ctx, *name)
+	p, err := n.Store.FindPrincipalByName(ctx, *name)
 	if err != nil {
 		return fmt.Errorf("access explain: principal %q: %s", *name, kizuna.ErrorMessage(err))
 	}
@@ -50,17 +50,17 @@ func runAccess(ctx context.Context, e *env, args []string) error {
 	}
 	allowed := false
 	for _, o := range objs {
-		c, err := n.store.FindCollectionByID(ctx, o.Collection)
+		c, err := n.Store.FindCollectionByID(ctx, o.Collection)
 		if err != nil {
 			return err
 		}
 		pctx := kizuna.NewContextWithPrincipal(ctx, p)
-		fmt.Fprintf(e.stdout, "collection %s (%s): can_read=%t\n", c.ID, c.Title, n.authz.CanRead(pctx, c))
-		x := n.policy.Explain(ctx, p, o)
+		fmt.Fprintf(e.stdout, "collection %s (%s): can_read=%t\n", c.ID, c.Title, n.Authorizer.CanRead(pctx, c))
+		x := n.Policy.Explain(ctx, p, o)
 		if _, err := x.WriteTo(e.stdout); err != nil {
 			return err
 		}
-		allowed = allowed || (x.Decision.Allow && n.authz.CanRead(pctx, c))
+		allowed = allowed || (x.Decision.Allow && n.Authorizer.CanRead(pctx, c))
 	}
 	if !allowed {
 		return &exitError{code: 1}
@@ -71,12 +71,12 @@ func runAccess(ctx context.Context, e *env, args []string) error {
 // findEverywhere returns the latest version of an object in the collection,
 // or in every collection that holds it, with the labels filled in. It reads
 // unrestricted: it serves the operator on the host, for explanations.
-func (n *node) findEverywhere(ctx context.Context, id, collection string) ([]*kizuna.Object, error) {
+func (n *cliNode) findEverywhere(ctx context.Context, id, collection string) ([]*kizuna.Object, error) {
 	var cols []string
 	if collection != "" {
 		cols = []string{collection}
 	} else {
-		cs, err := n.store.FindCollections(ctx)
+		cs, err := n.Store.FindCollections(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -84,7 +84,7 @@ func (n *node) findEverywhere(ctx context.Context, id, collection string) ([]*ki
 			cols = append(cols, c.ID)
 		}
 	}
-	labels, err := n.store.FindLabels(ctx, 0)
+	labels, err := n.Store.FindLabels(ctx, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +94,7 @@ func (n *node) findEverywhere(ctx context.Context, id, collection string) ([]*ki
 	}
 	var out []*kizuna.Object
 	for _, c := range cols {
-		page, err := n.store.FindObjects(ctx, kizuna.ObjectFilter{
+		page, err := n.Store.FindObjects(ctx, kizuna.ObjectFilter{
 			Collection: c, IDs: []string{id}, Versions: kizuna.VersionMatch{Last: true},
 			Access: kizuna.AccessScope{Unrestricted: true}, IncludeRaw: true, Limit: 1,
 		})

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/federation"
+	"github.com/kizuna-dev/kizuna/node"
 )
 
 func runAudit(ctx context.Context, e *env, args []string) error {
@@ -35,23 +36,23 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer n.Close()
-	return verifyAudit(ctx, e.stdout, n, *askPeers, dialWitness)
+	return verifyAudit(ctx, e.stdout, n, *askPeers, node.DialWitness)
 }
 
 // verifyAudit checks the log's chain, then the log against every head
 // signed or witnessed of it: the node's signed heads, the receipts of its
 // witnesses and, with askPeers, what each kizuna peer says it witnessed.
-func verifyAudit(ctx context.Context, out io.Writer, n *node, askPeers bool, dial func(*federation.PeerConfig) (federation.WitnessPeer, error)) error {
-	count, err := verifyAuditChain(ctx, n.store)
+func verifyAudit(ctx context.Context, out io.Writer, n *cliNode, askPeers bool, dial func(*federation.PeerConfig) (federation.WitnessPeer, error)) error {
+	count, err := verifyAuditChain(ctx, n.Store)
 	if err != nil {
 		return &exitError{code: 1, msg: "audit verify: " + err.Error()}
 	}
 	fmt.Fprintf(out, "hash chain intact: %d entries, each chained to the one before\n", count)
-	keys, peers, err := n.peering()
+	keys, peers, err := n.Peering()
 	if err != nil {
 		return err
 	}
-	c := &headCheck{log: n.store, node: n.id.ID, pub: keys.Signing.Public().(ed25519.PublicKey), peers: peers, out: out, end: count}
+	c := &headCheck{log: n.Store, node: n.Identity.ID, pub: keys.Signing.Public().(ed25519.PublicKey), peers: peers, out: out, end: count}
 	if err := c.signedHeads(ctx); err != nil {
 		return err
 	}

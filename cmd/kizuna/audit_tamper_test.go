@@ -8,6 +8,7 @@ import (
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/federation"
+	"github.com/kizuna-dev/kizuna/node"
 	"github.com/kizuna-dev/kizuna/store/sqlite"
 )
 
@@ -22,7 +23,7 @@ type auditTamperer struct {
 
 func tamperAudit(t *testing.T, dir string) *auditTamperer {
 	t.Helper()
-	db, err := sql.Open("sqlite", sqlite.AuditPath(filepath.Join(dir, storeFile)))
+	db, err := sql.Open("sqlite", sqlite.AuditPath(filepath.Join(dir, node.SQLiteFile)))
 	if err != nil {
 		t.Fatal(err)
 	}

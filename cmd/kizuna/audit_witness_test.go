@@ -16,6 +16,7 @@ import (
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/federation"
+	"github.com/kizuna-dev/kizuna/node"
 	"github.com/kizuna-dev/kizuna/policy/policytest"
 	"github.com/kizuna-dev/kizuna/store/sqlite"
 )
@@ -70,7 +71,7 @@ func copyDataDir(t *testing.T, src string) string {
 // mode lets another process read).
 func openStore(t *testing.T, dir string) *sqlite.DB {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(dir, storeFile))
+	db, err := sqlite.Open(context.Background(), filepath.Join(dir, node.SQLiteFile))
 	if err != nil {
 		t.Fatal(err)
 	}

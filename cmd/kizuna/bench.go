@@ -14,6 +14,7 @@ import (
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/ingest"
+	"github.com/kizuna-dev/kizuna/node"
 )
 
 const benchUsage = `Usage: kizuna bench gen|ingest [flags]
@@ -72,7 +73,7 @@ func runBenchIngest(ctx context.Context, e *env, args []string) error {
 		work = tmp
 	}
 	data := filepath.Join(work, "data")
-	if _, err := ensureDataDir(ctx, data, initOptions{Nation: "USA"}); err != nil {
+	if _, err := node.Init(ctx, node.Config{Dir: data}, node.InitOptions{Nation: "USA"}); err != nil {
 		return err
 	}
 	nd, err := openNode(ctx, data, nil)
@@ -80,7 +81,7 @@ func runBenchIngest(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer nd.Close()
-	if err := nd.bootstrap(ctx, false); err != nil {
+	if err := nd.Bootstrap(ctx, false); err != nil {
 		return err
 	}
 
@@ -107,7 +108,7 @@ func runBenchIngest(ctx context.Context, e *env, args []string) error {
 	}
 	var sum importSummary
 	start, cpu0 := time.Now(), processCPU()
-	err = importFile(ingest.AsOperator(ctx), e, nd, defaultAlias, bundle, false, &sum)
+	err = importFile(ingest.AsOperator(ctx), e, nd, node.DefaultAlias, bundle, false, &sum)
 	importDur, importCPU := time.Since(start), processCPU()-cpu0
 	importRSS := maxRSS()
 	if *cpuprofile != "" {
@@ -120,20 +121,20 @@ func runBenchIngest(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("bench: %d synthetic objects rejected", sum.rejected)
 	}
 
-	admin, err := nd.store.FindPrincipalByName(ctx, adminName)
+	admin, err := nd.Store.FindPrincipalByName(ctx, node.AdminName)
 	if err != nil {
 		return err
 	}
-	collections, err := nd.store.FindCollections(ctx)
+	collections, err := nd.Store.FindCollections(ctx)
 	if err != nil {
 		return err
 	}
 	cw := &countingWriter{}
 	start = time.Now()
 	ectx := kizuna.NewContextWithPrincipal(ctx, admin)
-	meta := &kizuna.MetaLookup{Objects: nd.objects, Collections: collections}
-	if err := writeBundle(ectx, &env{stdout: cw, stderr: e.stderr}, nd.objects, kizuna.ObjectFilter{
-		Collection: defaultAlias, Versions: kizuna.VersionMatch{All: true}, IncludeRaw: true, Limit: 1000,
+	meta := &kizuna.MetaLookup{Objects: nd.Guard, Collections: collections}
+	if err := writeBundle(ectx, &env{stdout: cw, stderr: e.stderr}, nd.Guard, kizuna.ObjectFilter{
+		Collection: node.DefaultAlias, Versions: kizuna.VersionMatch{All: true}, IncludeRaw: true, Limit: 1000,
 	}, meta); err != nil {
 		return err
 	}

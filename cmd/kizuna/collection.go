@@ -62,7 +62,7 @@ func runCollectionAdd(ctx context.Context, e *env, args []string) error {
 		CanWrite:           kizuna.AccessRule{Roles: splitList(*writeRoles), Nations: splitList(*nations), Communities: splitList(*communities)},
 		DefaultMarkingRefs: splitList(*markings),
 	}
-	if err := n.createCollection(ctx, c); err != nil {
+	if err := n.CreateCollection(ctx, c); err != nil {
 		return fmt.Errorf("collection add: %s", kizuna.ErrorMessage(err))
 	}
 	fmt.Fprintln(e.stdout, c.ID)
@@ -82,7 +82,7 @@ func runCollectionList(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer n.Close()
-	cs, err := n.store.FindCollections(ctx)
+	cs, err := n.Store.FindCollections(ctx)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/node"
 	"github.com/kizuna-dev/kizuna/stix"
 	"github.com/kizuna-dev/kizuna/store/sqlite"
 )
@@ -42,13 +43,13 @@ func TestImportSurvivesKill(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(self, "import", "--data", data, "--collection", defaultAlias, "--quiet", bundle)
+	cmd := exec.Command(self, "import", "--data", data, "--collection", node.DefaultAlias, "--quiet", bundle)
 	cmd.Env = append(os.Environ(), "KIZUNA_TEST_MAIN=1")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(data, storeFile))
+	db, err := sqlite.Open(ctx, filepath.Join(data, node.SQLiteFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,11 +69,11 @@ func TestImportSurvivesKill(t *testing.T) {
 	db.Close()
 
 	// The store opens after the crash; its pages are intact.
-	db, err = sqlite.Open(ctx, filepath.Join(data, storeFile))
+	db, err = sqlite.Open(ctx, filepath.Join(data, node.SQLiteFile))
 	if err != nil {
 		t.Fatalf("store does not open after kill -9: %v", err)
 	}
-	checkIntegrity(t, filepath.Join(data, storeFile))
+	checkIntegrity(t, filepath.Join(data, node.SQLiteFile))
 	committed := verifyEveryObject(t, db)
 	db.Close()
 	if committed == 0 || committed >= n {
@@ -81,11 +82,11 @@ func TestImportSurvivesKill(t *testing.T) {
 	t.Logf("%d of %d objects were committed before the kill", committed, n)
 
 	// Importing again completes the set: the committed ones are no-ops.
-	out := MustRunCLI(t, "import", "--data", data, "--collection", defaultAlias, "--quiet", bundle)
+	out := MustRunCLI(t, "import", "--data", data, "--collection", node.DefaultAlias, "--quiet", bundle)
 	if !strings.Contains(out, "accepted") {
 		t.Fatalf("unexpected import summary: %q", out)
 	}
-	db, err = sqlite.Open(ctx, filepath.Join(data, storeFile))
+	db, err = sqlite.Open(ctx, filepath.Join(data, node.SQLiteFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +100,7 @@ func TestImportSurvivesKill(t *testing.T) {
 func countObjects(t *testing.T, db *sqlite.DB, limit int) int {
 	t.Helper()
 	page, err := db.FindObjects(context.Background(), kizuna.ObjectFilter{
-		Collection: defaultAlias, Versions: kizuna.VersionMatch{All: true},
+		Collection: node.DefaultAlias, Versions: kizuna.VersionMatch{All: true},
 		Access: kizuna.AccessScope{Unrestricted: true}, Limit: limit,
 	})
 	if err != nil {
@@ -115,7 +116,7 @@ func verifyEveryObject(t *testing.T, db *sqlite.DB) int {
 	t.Helper()
 	seen := map[string]bool{}
 	filter := kizuna.ObjectFilter{
-		Collection: defaultAlias, Versions: kizuna.VersionMatch{All: true},
+		Collection: node.DefaultAlias, Versions: kizuna.VersionMatch{All: true},
 		Access: kizuna.AccessScope{Unrestricted: true}, IncludeRaw: true, Limit: 5000,
 	}
 	for {

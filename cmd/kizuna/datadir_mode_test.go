@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/node"
 )
 
 // umaskMu serialises the tests that start processes under a umask of their
@@ -119,7 +120,7 @@ func TestDataDirIsPrivate(t *testing.T) {
 			runKizunaUmask(t, mask, "", "principal", "add", "--data", data, "--name", "pub", "--role", "publisher", "--role", "reader")
 			runKizunaUmask(t, mask, "", "peer", "add", "--data", data, "--name", "jp", "--url", "http://127.0.0.1:9/taxii2/api/",
 				"--nation", "JPN", "--org", org, "--plain")
-			runKizunaUmask(t, mask, `[`+importIndicators(10, 9)+`]`, "import", "--data", data, "--collection", defaultAlias, "--quiet", "-")
+			runKizunaUmask(t, mask, `[`+importIndicators(10, 9)+`]`, "import", "--data", data, "--collection", node.DefaultAlias, "--quiet", "-")
 			checkPrivate(t, data, "after the CLI commands")
 
 			serve, out, errb := startKizunaUmask(t, mask, nil, "serve", "--data", data, "--listen", "127.0.0.1:0", "--federation-catch-up", "100ms")
@@ -135,12 +136,12 @@ func TestDataDirIsPrivate(t *testing.T) {
 			admin := readAdminToken(t, data)
 			// A write, a classified read (audited) and a match recording a
 			// sighting, so that both databases have written their WAL.
-			code, body := postJSON(t, base+"/taxii2/api/collections/"+defaultAlias+"/objects/", "application/taxii+json;version=2.1", "admin", admin,
+			code, body := postJSON(t, base+"/taxii2/api/collections/"+node.DefaultAlias+"/objects/", "application/taxii+json;version=2.1", "admin", admin,
 				map[string]any{"objects": []any{json.RawMessage(importIndicators(1, 10))}})
 			if code != http.StatusAccepted {
 				t.Fatalf("POST: %d %s", code, body)
 			}
-			if code, body := taxiiGet(t, base+"/taxii2/api/collections/"+sampleAlias+"/objects/", "admin", admin); code != http.StatusOK {
+			if code, body := taxiiGet(t, base+"/taxii2/api/collections/"+node.SampleAlias+"/objects/", "admin", admin); code != http.StatusOK {
 				t.Fatalf("GET: %d %s", code, body)
 			}
 			code, body = postJSON(t, base+"/api/v1/match", "application/json", "admin", admin,
@@ -162,13 +163,13 @@ func TestDataDirIsPrivate(t *testing.T) {
 
 			// A data directory from before these rules is narrowed.
 			os.Chmod(data, 0o755)
-			for _, f := range []string{storeFile, "kizuna-audit.db", adminTokenFile} {
+			for _, f := range []string{node.SQLiteFile, "kizuna-audit.db", node.AdminTokenFile} {
 				os.Chmod(filepath.Join(data, f), 0o644)
 			}
 			runKizunaUmask(t, mask, "", "audit", "verify", "--data", data)
 			// The admin token is the operator's file: the node narrows only
 			// what it opens, so put it back before checking the rest.
-			os.Chmod(filepath.Join(data, adminTokenFile), 0o600)
+			os.Chmod(filepath.Join(data, node.AdminTokenFile), 0o600)
 			checkPrivate(t, data, "after a command on an older directory")
 		})
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/node"
 	"github.com/kizuna-dev/kizuna/taxii"
 )
 
@@ -67,7 +68,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		}
 		defer logFile.Close()
 		logger := slog.New(slog.NewTextHandler(logFile, nil)).With("node", d.Name)
-		cfg := serveConfig{Data: d.dir, Listen: d.ln.Addr().String(), MaxContentLength: 10 << 20, MaxPageSize: 1000, FedCatchUp: time.Second}
+		cfg := serveConfig{Data: d.dir, Listen: d.ln.Addr().String(), ServeConfig: node.ServeConfig{MaxContentLength: 10 << 20, MaxPageSize: 1000, FedCatchUp: time.Second}}
 		go func() { done <- serve(sctx, &env{stdout: io.Discard, stderr: io.Discard}, cfg, d.ln, logger) }()
 	}
 	for _, d := range nodes {
@@ -134,7 +135,7 @@ func demoPublish(ctx context.Context, d *demoNode, objects []json.RawMessage) er
 	c := &taxii.Client{APIRoot: d.url(), Token: d.reader("publisher").Token}
 	deadline := time.Now().Add(30 * time.Second)
 	for len(objects) > 0 {
-		st, err := c.AddObjects(ctx, defaultAlias, objects)
+		st, err := c.AddObjects(ctx, node.DefaultAlias, objects)
 		if err != nil {
 			return err
 		}
@@ -173,7 +174,7 @@ func objectID(raw json.RawMessage) string {
 func visible(ctx context.Context, d *demoNode, r *demoReader) (int, error) {
 	c := &taxii.Client{APIRoot: d.url(), Token: r.Token}
 	n := 0
-	err := c.AllObjects(ctx, defaultAlias, taxii.ObjectQuery{Limit: 1000}, func(p *taxii.ObjectsPage) error {
+	err := c.AllObjects(ctx, node.DefaultAlias, taxii.ObjectQuery{Limit: 1000}, func(p *taxii.ObjectsPage) error {
 		n += len(p.Objects)
 		return nil
 	})

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/node"
 )
 
 // Organisations of the sample data set, which the demo's nodes stand for.
@@ -161,7 +162,7 @@ func splitSample(nodes []*demoNode) (map[string][]json.RawMessage, error) {
 	var bundle struct {
 		Objects []json.RawMessage `json:"objects"`
 	}
-	if err := json.Unmarshal(sampleBundle, &bundle); err != nil {
+	if err := json.Unmarshal(node.SampleBundle(), &bundle); err != nil {
 		return nil, err
 	}
 	byNode := map[string][]json.RawMessage{}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/node"
 	"github.com/kizuna-dev/kizuna/store/sqlite"
 )
 
@@ -49,7 +50,7 @@ func TestDemo(t *testing.T) {
 		want         bool
 	}{{"usa", "", true}, {"jpn", "usa", true}, {"aus", "", false}} {
 		var found []*kizuna.Object
-		for _, coll := range []string{directoryAlias, defaultAlias} {
+		for _, coll := range []string{node.DirectoryAlias, node.DefaultAlias} {
 			found = append(found, storedVersions(t, filepath.Join(dir, c.node), coll, relJPN)...)
 		}
 		if !c.want && len(found) > 0 {
@@ -66,7 +67,7 @@ func TestDemo(t *testing.T) {
 func storedVersions(t *testing.T, dir, collection, id string) []*kizuna.Object {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(dir, storeFile))
+	db, err := sqlite.Open(ctx, filepath.Join(dir, node.SQLiteFile))
 	if err != nil {
 		t.Fatal(err)
 	}

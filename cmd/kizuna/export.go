@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/node"
 	"github.com/kizuna-dev/kizuna/stix"
 )
 
@@ -22,7 +23,7 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	typ := fs.String("type", "", "only objects of these types (comma-separated)")
 	addedAfter := fs.String("added-after", "", "only versions added after this timestamp (RFC 3339)")
 	versions := fs.String("versions", "all", "which versions: all, last or first")
-	as := fs.String("principal", adminName, "export what this principal may read")
+	as := fs.String("principal", node.AdminName, "export what this principal may read")
 	unrestricted := fs.Bool("unrestricted", false, "export every version whatever its markings, as the host operator (backups, moving a node; audited)")
 	var lf logFlags
 	lf.register(fs)
@@ -68,25 +69,25 @@ func runExport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer n.Close()
-	collections, err := n.store.FindCollections(ctx)
+	collections, err := n.Store.FindCollections(ctx)
 	if err != nil {
 		return err
 	}
 	if *unrestricted {
 		// The host operator holds the data directory itself: this reads it
 		// without a reader's decision, and says so in the audit log.
-		c, err := n.store.FindCollectionByID(ctx, *collection)
+		c, err := n.Store.FindCollectionByID(ctx, *collection)
 		if err != nil {
 			return fmt.Errorf("export: --collection %q: %s", *collection, kizuna.ErrorMessage(err))
 		}
-		n.audit(ctx, &kizuna.AuditEvent{Action: "export.unrestricted", Object: c.ID, Decision: "allow",
+		n.Audit(ctx, &kizuna.AuditEvent{Action: "export.unrestricted", Object: c.ID, Decision: "allow",
 			Reason: "the host operator exported every version of the collection, whatever its markings"})
 		all := kizuna.AccessScope{Unrestricted: true}
 		filter.Access = all
-		meta := &kizuna.MetaLookup{Objects: n.store, Collections: metaSearchOrder(collections, c.ID), Access: all}
-		return writeBundle(ctx, e, n.store, filter, meta)
+		meta := &kizuna.MetaLookup{Objects: n.Store, Collections: metaSearchOrder(collections, c.ID), Access: all}
+		return writeBundle(ctx, e, n.Store, filter, meta)
 	}
-	p, err := n.store.FindPrincipalByName(ctx, *as)
+	p, err := n.Store.FindPrincipalByName(ctx, *as)
 	if err != nil {
 		return fmt.Errorf("export: --principal %q: %s", *as, kizuna.ErrorMessage(err))
 	} else if p.RevokedAt != nil {
@@ -95,12 +96,12 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	// Exports read through the same guard as every other read path, the
 	// meta objects the exported objects need included.
 	ctx = kizuna.NewContextWithPrincipal(ctx, p)
-	c, err := n.guard.FindCollectionByID(ctx, *collection)
+	c, err := n.Guard.FindCollectionByID(ctx, *collection)
 	if err != nil {
 		return fmt.Errorf("export: --collection %q: %s", *collection, kizuna.ErrorMessage(err))
 	}
-	meta := &kizuna.MetaLookup{Objects: n.objects, Collections: metaSearchOrder(collections, c.ID)}
-	return writeBundle(ctx, e, n.objects, filter, meta)
+	meta := &kizuna.MetaLookup{Objects: n.Guard, Collections: metaSearchOrder(collections, c.ID)}
+	return writeBundle(ctx, e, n.Guard, filter, meta)
 }
 
 // metaSearchOrder returns the collections in which an export or a peer
@@ -112,7 +113,7 @@ func metaSearchOrder(all []*kizuna.Collection, first string) []*kizuna.Collectio
 		switch {
 		case c.ID == first:
 			return 0
-		case c.Alias == directoryAlias:
+		case c.Alias == node.DirectoryAlias:
 			return 1
 		}
 		return 2

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/node"
 )
 
 // bundleObjects returns the objects of a bundle as the exact bytes it
@@ -87,7 +88,7 @@ func TestExportRoundTrip(t *testing.T) {
 	a := filepath.Join(root, "a")
 	MustRunCLI(t, "init", "--data", a, "--nation", "USA")
 	MustRunCLI(t, "collection", "add", "--data", a, "--title", "Definitions", "--alias", "defs")
-	MustRunCLI(t, "import", "--data", a, "--collection", defaultAlias, filepath.Join("testdata", "attack-like.json"))
+	MustRunCLI(t, "import", "--data", a, "--collection", node.DefaultAlias, filepath.Join("testdata", "attack-like.json"))
 	MustRunCLI(t, "import", "--data", a, "--collection", "defs", filepath.Join("testdata", "attack-like-extension.json"))
 
 	for _, c := range []struct {
@@ -95,10 +96,10 @@ func TestExportRoundTrip(t *testing.T) {
 		args []string
 	}{
 		{"unrestricted", []string{"--unrestricted"}},
-		{"admin", []string{"--principal", adminName}},
+		{"admin", []string{"--principal", node.AdminName}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			out := MustRunCLI(t, append([]string{"export", "--data", a, "--collection", defaultAlias}, c.args...)...)
+			out := MustRunCLI(t, append([]string{"export", "--data", a, "--collection", node.DefaultAlias}, c.args...)...)
 			objs := bundleObjects(t, []byte(out))
 			MustMetaFirst(t, objs)
 			for raw := range rawSet(objs) {
@@ -115,11 +116,11 @@ func TestExportRoundTrip(t *testing.T) {
 			}
 			b := filepath.Join(root, c.name)
 			MustRunCLI(t, "init", "--data", b, "--nation", "JPN")
-			res := MustRunCLI(t, "import", "--data", b, "--collection", defaultAlias, path)
+			res := MustRunCLI(t, "import", "--data", b, "--collection", node.DefaultAlias, path)
 			if !strings.Contains(res, " 0 rejected") {
 				t.Fatalf("re-import: %s", res)
 			}
-			again := bundleObjects(t, []byte(MustRunCLI(t, "export", "--data", b, "--collection", defaultAlias, "--unrestricted")))
+			again := bundleObjects(t, []byte(MustRunCLI(t, "export", "--data", b, "--collection", node.DefaultAlias, "--unrestricted")))
 			if got, sent := rawSet(again), rawSet(objs); !mapsEqual(got, sent) {
 				t.Errorf("the fresh node holds %d objects, the export carried %d: not the same bytes", len(again), len(objs))
 			}
@@ -143,11 +144,11 @@ func mapsEqual(a, b map[string]int) bool {
 func TestExportFlags(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "data")
 	MustRunCLI(t, "init", "--data", data)
-	_, _, err := runWithInput(t, "", "export", "--data", data, "--collection", defaultAlias, "--unrestricted", "--principal", adminName)
+	_, _, err := runWithInput(t, "", "export", "--data", data, "--collection", node.DefaultAlias, "--unrestricted", "--principal", node.AdminName)
 	if err == nil || !strings.Contains(err.Error(), "exclude each other") {
 		t.Errorf("--unrestricted with --principal: %v", err)
 	}
-	MustRunCLI(t, "export", "--data", data, "--collection", defaultAlias, "--unrestricted")
+	MustRunCLI(t, "export", "--data", data, "--collection", node.DefaultAlias, "--unrestricted")
 	n := &fedNode{dir: data}
 	if len(n.audit(t, "export.unrestricted")) != 1 {
 		t.Errorf("the unrestricted export is not in the audit log")

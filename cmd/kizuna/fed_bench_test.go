@@ -19,6 +19,7 @@ import (
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/ingest"
+	"github.com/kizuna-dev/kizuna/node"
 	"github.com/kizuna-dev/kizuna/taxii"
 )
 
@@ -26,7 +27,7 @@ import (
 // demo's configuration), runs preload on the USA node's store before it
 // serves, and serves both in this process. It returns the nodes and a
 // function that stops them.
-func benchPair(b *testing.B, preload func(n *node) error) ([]*demoNode, func()) {
+func benchPair(b *testing.B, preload func(n *cliNode) error) ([]*demoNode, func()) {
 	b.Helper()
 	ctx := context.Background()
 	nodes := demoNodes()[:2]
@@ -54,7 +55,7 @@ func benchPair(b *testing.B, preload func(n *node) error) ([]*demoNode, func()) 
 	sctx, stop := context.WithCancel(ctx)
 	done := make(chan error, len(nodes))
 	for _, d := range nodes {
-		cfg := serveConfig{Data: d.dir, Listen: d.ln.Addr().String(), MaxContentLength: 10 << 20, MaxPageSize: 1000}
+		cfg := serveConfig{Data: d.dir, Listen: d.ln.Addr().String(), ServeConfig: node.ServeConfig{MaxContentLength: 10 << 20, MaxPageSize: 1000}}
 		go func() {
 			done <- serve(sctx, &env{stdout: io.Discard, stderr: io.Discard}, cfg, d.ln, slog.New(slog.DiscardHandler))
 		}()
@@ -100,7 +101,7 @@ func BenchmarkFederationLatency(b *testing.B) {
 		var h struct{ ID string }
 		json.Unmarshal(obj, &h)
 		start := time.Now()
-		if _, err := pub.AddObjects(ctx, defaultAlias, []json.RawMessage{obj}); err != nil {
+		if _, err := pub.AddObjects(ctx, node.DefaultAlias, []json.RawMessage{obj}); err != nil {
 			b.Fatal(err)
 		}
 		for {
@@ -142,15 +143,15 @@ func BenchmarkFederationCatchUp(b *testing.B) {
 	}
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		nodes, stop := benchPair(b, func(n *node) error {
-			svc := n.ingest
+		nodes, stop := benchPair(b, func(n *cliNode) error {
+			svc := n.Ingest
 			ctx := ingest.AsOperator(context.Background())
 			for start := 0; start < total; start += 1000 {
 				batch := make([]json.RawMessage, 0, 1000)
 				for k := start; k < min(start+1000, total); k++ {
 					batch = append(batch, benchIndicator(k))
 				}
-				if _, err := svc.Ingest(ctx, defaultAlias, batch); err != nil {
+				if _, err := svc.Ingest(ctx, node.DefaultAlias, batch); err != nil {
 					return err
 				}
 			}
@@ -158,7 +159,7 @@ func BenchmarkFederationCatchUp(b *testing.B) {
 		})
 		began, cpuBefore := time.Now(), cpuTime()
 		b.StartTimer()
-		db, err := sql.Open("sqlite", "file:"+filepath.Join(nodes[1].dir, storeFile)+"?mode=ro")
+		db, err := sql.Open("sqlite", "file:"+filepath.Join(nodes[1].dir, node.SQLiteFile)+"?mode=ro")
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -223,7 +223,7 @@ func TestFederationThreeNodesCLI(t *testing.T) {
 	fromUSA := []cliObject{
 		cliIndicator(usaOrg, relJPN, "", "usa", "jpn"), // a second object under a marking the peer has
 		cliIndicator(usaOrg, policy.TLP2Green, "", "usa", "jpn", "aus"),
-		cliIndicator(usaOrg, policy.TLP2Amber, "", "usa"),               // audience: its creator
+		cliIndicator(usaOrg, policy.TLP2Amber, "", "usa"),              // audience: its creator
 		cliIndicator(usaOrg, policy.TLP2Amber, audience, "usa", "jpn"), // AUS takes GREEN at most
 		fiveEyes, cliIndicator(usaOrg, fiveEyes.id, "", fiveEyes.want...),
 		cyberWG, cliIndicator(usaOrg, cyberWG.id, "", cyberWG.want...),

@@ -18,6 +18,7 @@ import (
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/federation"
+	"github.com/kizuna-dev/kizuna/node"
 	"github.com/kizuna-dev/kizuna/store/sqlite"
 )
 
@@ -264,13 +265,13 @@ func (n *fedNode) taxiiCode(t *testing.T, method, path, token string, body []byt
 func (n *fedNode) held(t *testing.T) map[string][]*kizuna.Object {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(n.dir, storeFile))
+	db, err := sqlite.Open(ctx, filepath.Join(n.dir, node.SQLiteFile))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
 	out := map[string][]*kizuna.Object{}
-	f := kizuna.ObjectFilter{Collection: defaultAlias, Versions: kizuna.VersionMatch{All: true}, Access: kizuna.AccessScope{Unrestricted: true}, IncludeRaw: true, Limit: 1000}
+	f := kizuna.ObjectFilter{Collection: node.DefaultAlias, Versions: kizuna.VersionMatch{All: true}, Access: kizuna.AccessScope{Unrestricted: true}, IncludeRaw: true, Limit: 1000}
 	for {
 		page, err := db.FindObjects(ctx, f)
 		if err != nil {
@@ -290,7 +291,7 @@ func (n *fedNode) held(t *testing.T) map[string][]*kizuna.Object {
 func (n *fedNode) audit(t *testing.T, action string) []*kizuna.AuditEvent {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(n.dir, storeFile))
+	db, err := sqlite.Open(ctx, filepath.Join(n.dir, node.SQLiteFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -323,7 +324,7 @@ func (n *fedNode) importDirectory(t *testing.T, objects []json.RawMessage) {
 	if err := os.WriteFile(path, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	MustRunCLI(t, "import", "--data", n.dir, "--collection", directoryAlias, path)
+	MustRunCLI(t, "import", "--data", n.dir, "--collection", node.DirectoryAlias, path)
 }
 
 // String names the node in messages.

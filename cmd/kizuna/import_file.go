@@ -28,8 +28,8 @@ import (
 //
 // A file refused by the first pass is recorded in sum.notImported and is
 // not an error; the error is for failures that stop the import.
-func importFile(ctx context.Context, e *env, n *node, collection, name string, progress bool, sum *importSummary) error {
-	src, err := openImportSource(e, n.dir, name)
+func importFile(ctx context.Context, e *env, n *cliNode, collection, name string, progress bool, sum *importSummary) error {
+	src, err := openImportSource(e, n.Dir, name)
 	if err != nil {
 		return err
 	}

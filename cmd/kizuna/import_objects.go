@@ -17,7 +17,7 @@ import (
 // another parsing and validating the next batch on every core while the
 // current one is labelled and stored. It stores the first batch only once
 // the gate (the first pass) has passed the input.
-func importObjects(ctx context.Context, e *env, n *node, collection, name string, in io.Reader, size int64, progress bool, sum *importSummary, gate *checkGate) error {
+func importObjects(ctx context.Context, e *env, n *cliNode, collection, name string, in io.Reader, size int64, progress bool, sum *importSummary, gate *checkGate) error {
 	if err := gateNow(gate); err != nil {
 		return err
 	}
@@ -78,7 +78,7 @@ func importObjects(ctx context.Context, e *env, n *node, collection, name string
 		defer close(prepared)
 		for b := range batches {
 			if b.err == nil {
-				b.prepared = n.ingest.Prepare(ctx, b.objs)
+				b.prepared = n.Ingest.Prepare(ctx, b.objs)
 			}
 			select {
 			case prepared <- b:
@@ -100,7 +100,7 @@ func importObjects(ctx context.Context, e *env, n *node, collection, name string
 		if b.err != nil {
 			return b.err
 		}
-		results, err := n.ingest.Commit(ctx, collection, b.prepared)
+		results, err := n.Ingest.Commit(ctx, collection, b.prepared)
 		if err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kizuna-dev/kizuna/node"
 	"github.com/kizuna-dev/kizuna/store/sqlite"
 )
 
@@ -28,7 +29,7 @@ func importIndicators(n int, seed int) string {
 // storedObjects counts the versions in the default collection.
 func storedObjects(t *testing.T, data string) int {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(data, storeFile))
+	db, err := sqlite.Open(context.Background(), filepath.Join(data, node.SQLiteFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +71,7 @@ func TestImportIsAllOrNothing(t *testing.T) {
 			if args[0] == "-" {
 				stdin = tc.in
 			}
-			out, errOut, err := runWithInput(t, stdin, append([]string{"import", "--data", data, "--collection", defaultAlias, "--quiet"}, args...)...)
+			out, errOut, err := runWithInput(t, stdin, append([]string{"import", "--data", data, "--collection", node.DefaultAlias, "--quiet"}, args...)...)
 			var xe *exitError
 			if !errors.As(err, &xe) || xe.code != 1 {
 				t.Errorf("%s (%s): err %v, want exit status 1\n%s%s", tc.name, args[0], err, out, errOut)
@@ -88,7 +89,7 @@ func TestImportIsAllOrNothing(t *testing.T) {
 	good := filepath.Join(dir, "good.json")
 	os.WriteFile(good, []byte(`{"type":"bundle","objects":[`+objs+`],"id":"bundle--6a1d3f5e-2c4b-4d8e-9f0a-1b2c3d4e5f60"}`), 0o600)
 	bad := filepath.Join(dir, "no-type.json")
-	out, _, err := runWithInput(t, "", "import", "--data", data, "--collection", defaultAlias, "--quiet", bad, good)
+	out, _, err := runWithInput(t, "", "import", "--data", data, "--collection", node.DefaultAlias, "--quiet", bad, good)
 	if err == nil || !strings.Contains(out, "3 accepted (3 new, 0 already present), 0 rejected") || !strings.Contains(out, bad+": invalid bundle") {
 		t.Errorf("valid and invalid file: %v\n%s", err, out)
 	}
@@ -103,7 +104,7 @@ func TestImportNamesRejectedObjects(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "data")
 	MustRunCLI(t, "init", "--data", data)
 	in := `[` + importIndicators(5001, 3) + `,{"type":"indicator","spec_version":"2.1"}]`
-	out, errOut, _ := runWithInput(t, in, "import", "--data", data, "--collection", defaultAlias, "--quiet", "-")
+	out, errOut, _ := runWithInput(t, in, "import", "--data", data, "--collection", node.DefaultAlias, "--quiet", "-")
 	if !strings.Contains(out, "5001 accepted") || !strings.Contains(errOut, "rejected: -: object at index 5001: ") {
 		t.Errorf("summary %q\nstderr %q", out, errOut)
 	}

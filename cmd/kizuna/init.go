@@ -4,6 +4,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
+
+	"github.com/kizuna-dev/kizuna/node"
 )
 
 // runInit initialises a data directory, as the first 'serve' would, without
@@ -19,7 +21,7 @@ func runInit(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(e, fs, args); err != nil {
 		return err
 	}
-	res, err := ensureDataDir(ctx, *data, initOptions{Name: *name, Nation: *nation})
+	res, err := node.Init(ctx, node.Config{Dir: *data}, node.InitOptions{Name: *name, Nation: *nation})
 	if err != nil {
 		return err
 	}
@@ -28,17 +30,17 @@ func runInit(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer n.Close()
-	if !res.Created && n.bootstrapped() {
+	if !res.Created && n.Bootstrapped() {
 		return fmt.Errorf("init: %s is already initialised", *data)
 	}
-	if err := n.bootstrap(ctx, *sample); err != nil {
+	if err := n.Bootstrap(ctx, *sample); err != nil {
 		return err
 	}
 	if !res.Created {
-		fmt.Fprintf(e.stderr, "finished the interrupted initialisation of %s; the admin token is in %s/%s\n", *data, *data, adminTokenFile)
+		fmt.Fprintf(e.stderr, "finished the interrupted initialisation of %s; the admin token is in %s/%s\n", *data, *data, node.AdminTokenFile)
 		return nil
 	}
-	fmt.Fprintf(e.stderr, "initialised %s for nation %s; the admin token is in %s/%s\n", *data, n.id.Nation, *data, adminTokenFile)
+	fmt.Fprintf(e.stderr, "initialised %s for nation %s; the admin token is in %s/%s\n", *data, n.Identity.Nation, *data, node.AdminTokenFile)
 	fmt.Fprintln(e.stdout, res.AdminToken)
 	return nil
 }

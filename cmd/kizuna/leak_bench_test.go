@@ -46,12 +46,12 @@ var (
 func BenchmarkLeakPage(b *testing.B) {
 	l, info := leakBenchNode(b)
 	ctx := context.Background()
-	reader, err := l.n.store.FindPrincipalByName(ctx, leakBenchReader)
+	reader, err := l.n.Store.FindPrincipalByName(ctx, leakBenchReader)
 	if err != nil {
 		b.Fatal(err)
 	}
 	rctx := kizuna.NewContextWithPrincipal(ctx, reader)
-	scope, err := l.n.guard.Scope(rctx)
+	scope, err := l.n.Guard.Scope(rctx)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func BenchmarkLeakPage(b *testing.B) {
 	unrestricted := func(i int) int {
 		f := filter(i)
 		f.Access = kizuna.AccessScope{Unrestricted: true}
-		page, err := l.n.store.FindObjects(ctx, f)
+		page, err := l.n.Store.FindObjects(ctx, f)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -86,7 +86,7 @@ func BenchmarkLeakPage(b *testing.B) {
 	})
 	b.Run("guard", func(b *testing.B) {
 		leakPair(b, func(i int) int {
-			page, err := l.n.guard.FindObjects(rctx, filter(i))
+			page, err := l.n.Guard.FindObjects(rctx, filter(i))
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -96,14 +96,14 @@ func BenchmarkLeakPage(b *testing.B) {
 	// The guard for the reader who sees everything: what the guard costs
 	// besides filtering (its per-object decision, the audit of classified
 	// reads, the collection lookup).
-	all, err := l.n.store.FindPrincipalByName(ctx, leakBenchAll)
+	all, err := l.n.Store.FindPrincipalByName(ctx, leakBenchAll)
 	if err != nil {
 		b.Fatal(err)
 	}
 	actx := kizuna.NewContextWithPrincipal(ctx, all)
 	b.Run("guard-all", func(b *testing.B) {
 		leakPair(b, func(i int) int {
-			page, err := l.n.guard.FindObjects(actx, filter(i))
+			page, err := l.n.Guard.FindObjects(actx, filter(i))
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -118,7 +118,7 @@ func BenchmarkLeakPage(b *testing.B) {
 		Organization: leakOther, Nation: "JPN", Communities: []string{"energy"}, Roles: []string{kizuna.RoleReader}})
 	b.Run("guard-unclassified", func(b *testing.B) {
 		leakPair(b, func(i int) int {
-			page, err := l.n.guard.FindObjects(uctx, filter(i))
+			page, err := l.n.Guard.FindObjects(uctx, filter(i))
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -129,7 +129,7 @@ func BenchmarkLeakPage(b *testing.B) {
 		leakPair(b, func(i int) int {
 			f := filter(i)
 			f.Access = scope
-			page, err := l.n.store.FindObjects(ctx, f)
+			page, err := l.n.Store.FindObjects(ctx, f)
 			if err != nil {
 				b.Fatal(err)
 			}

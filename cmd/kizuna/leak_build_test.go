@@ -9,6 +9,7 @@ import (
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/ingest"
+	"github.com/kizuna-dev/kizuna/node"
 	"github.com/kizuna-dev/kizuna/policy"
 )
 
@@ -76,7 +77,7 @@ func leakBuild(l *leakNode, rows int) (leakBenchInfo, error) {
 			Communities: []string{"energy", "ics"}, Roles: []string{kizuna.RoleReader}}, info.AllToken},
 	}
 	for _, pt := range principals {
-		if err := l.n.store.CreatePrincipal(ctx, pt.p, kizuna.HashToken(pt.token)); err != nil {
+		if err := l.n.Store.CreatePrincipal(ctx, pt.p, kizuna.HashToken(pt.token)); err != nil {
 			return info, err
 		}
 	}
@@ -90,13 +91,13 @@ func leakBuild(l *leakNode, rows int) (leakBenchInfo, error) {
 			"created": "2026-01-01T00:00:00.000Z", "name": m.name, "extensions": map[string]any{policy.ExtensionID: ext}})
 		markings = append(markings, raw)
 	}
-	if err := l.n.importRaw(ctx, directoryAlias, markings); err != nil {
+	if err := l.n.ImportRaw(ctx, node.DirectoryAlias, markings); err != nil {
 		return info, err
 	}
 	c := &kizuna.Collection{Title: "leak benchmark", DefaultMarkingRefs: []string{policy.TLP2Green},
 		CanRead:  kizuna.AccessRule{Roles: []string{kizuna.RoleReader}},
 		CanWrite: kizuna.AccessRule{Roles: []string{kizuna.RolePublisher}}}
-	if err := l.n.store.CreateCollection(ctx, c); err != nil {
+	if err := l.n.Store.CreateCollection(ctx, c); err != nil {
 		return info, err
 	}
 	info.Collection = c.ID
@@ -108,7 +109,7 @@ func leakBuild(l *leakNode, rows int) (leakBenchInfo, error) {
 		for i := lo; i < min(rows, lo+batch); i++ {
 			raws = append(raws, leakBenchObject(r, i))
 		}
-		results, err := l.n.ingest.Ingest(ingest.AsOperator(ctx), c.ID, raws)
+		results, err := l.n.Ingest.Ingest(ingest.AsOperator(ctx), c.ID, raws)
 		if err != nil {
 			return info, err
 		}

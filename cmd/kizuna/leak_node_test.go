@@ -2,27 +2,24 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kizuna-dev/kizuna/node"
+	"github.com/kizuna-dev/kizuna/node/nodetest"
 )
 
-// leakNode is a real node run by 'kizuna serve' in-process on a free
-// loopback port, plus a second handle on its data directory opened the way
-// the CLI commands open it, to create principals and collections and to
-// ingest as the host operator.
+// leakNode is a real node serving in-process on a free loopback port
+// (nodetest.Serve), whose components the test also uses directly, to
+// create principals and collections and to ingest as the host operator.
 type leakNode struct {
 	base   string // http://127.0.0.1:port
 	data   string
-	n      *node
+	n      *node.Node
 	admin  string // the admin's token
 	client *http.Client
 	// requests counts the requests sent.
@@ -33,57 +30,11 @@ type leakNode struct {
 // the sample) until the test or benchmark ends.
 func startLeakNode(tb testing.TB, data string) *leakNode {
 	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- serve(ctx, &env{stdout: io.Discard, stderr: io.Discard}, serveConfig{
-			Data: data, Nation: "USA", MaxContentLength: 10 << 20, MaxPageSize: 1000,
-		}, ln, slog.New(slog.DiscardHandler))
-	}()
-	l := &leakNode{
-		base: "http://" + ln.Addr().String(), data: data,
+	s := nodetest.Serve(tb, nodetest.Options{Dir: data}, node.ServeConfig{})
+	return &leakNode{
+		base: s.Base, data: data, n: s.Node, admin: s.Admin,
 		client: &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 8}},
 	}
-	tb.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				tb.Errorf("serve returned %v after shutdown", err)
-			}
-		case <-time.After(30 * time.Second):
-			tb.Error("serve did not shut down within 30 s")
-		}
-	})
-	for i := 0; ; i++ {
-		resp, err := l.client.Get(l.base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		if i == 400 {
-			tb.Fatalf("node did not become healthy: %v", err)
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-	tok, err := os.ReadFile(filepath.Join(data, adminTokenFile))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	l.admin = strings.TrimSpace(string(tok))
-	n, err := openNode(context.Background(), data, nil)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { n.Close() })
-	l.n = n
-	return l
 }
 
 // leakResponse is one HTTP answer.

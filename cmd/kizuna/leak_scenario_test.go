@@ -10,6 +10,7 @@ import (
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/ingest"
+	"github.com/kizuna-dev/kizuna/node"
 	"github.com/kizuna-dev/kizuna/policy/policytest"
 	"github.com/kizuna-dev/kizuna/taxii"
 )
@@ -21,14 +22,14 @@ import (
 func (c *leakChecker) store(round int) {
 	t, l, ctx := c.t, c.l, context.Background()
 	t.Helper()
-	if err := l.n.store.CreateCollection(ctx, c.sc.Collection); err != nil {
+	if err := l.n.Store.CreateCollection(ctx, c.sc.Collection); err != nil {
 		t.Fatal(err)
 	}
 	var markings []json.RawMessage
 	for _, md := range c.sc.StoredMarkings() {
 		markings = append(markings, md.Raw)
 	}
-	results, err := l.n.ingest.Ingest(ingest.AsOperator(ctx), directoryAlias, markings)
+	results, err := l.n.Ingest.Ingest(ingest.AsOperator(ctx), node.DirectoryAlias, markings)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +47,7 @@ func (c *leakChecker) store(round int) {
 		Roles:      []string{kizuna.RolePublisher},
 	}
 	pubToken := kizuna.NewToken()
-	if err := l.n.store.CreatePrincipal(ctx, pub, kizuna.HashToken(pubToken)); err != nil {
+	if err := l.n.Store.CreatePrincipal(ctx, pub, kizuna.HashToken(pubToken)); err != nil {
 		t.Fatal(err)
 	}
 	var env taxii.Envelope
@@ -77,7 +78,7 @@ func (c *leakChecker) store(round int) {
 		}
 	}
 	c.status = st.ID
-	if r := l.get(t, "/taxii2/api/status/"+st.ID+"/", adminName, l.admin); r.code != http.StatusNotFound || strings.Contains(string(r.body), "--") {
+	if r := l.get(t, "/taxii2/api/status/"+st.ID+"/", node.AdminName, l.admin); r.code != http.StatusNotFound || strings.Contains(string(r.body), "--") {
 		t.Errorf("status as the admin, who is not its poster: %d %s, want 404", r.code, r.body)
 	}
 	if st.TotalCount != len(c.sc.Objects) || st.SuccessCount+st.FailureCount != st.TotalCount {
@@ -96,7 +97,7 @@ func (c *leakChecker) store(round int) {
 			again = append(again, spec.Object().Raw)
 		}
 	}
-	results, err = l.n.ingest.Ingest(ingest.AsOperator(ctx), c.coll, again)
+	results, err = l.n.Ingest.Ingest(ingest.AsOperator(ctx), c.coll, again)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +127,7 @@ func (c *leakChecker) store(round int) {
 // storedKeys lists the versions the scenario's collection holds, read
 // directly from the store without any access scope.
 func (c *leakChecker) storedKeys() map[string]bool {
-	page, err := c.l.n.store.FindObjects(context.Background(), kizuna.ObjectFilter{
+	page, err := c.l.n.Store.FindObjects(context.Background(), kizuna.ObjectFilter{
 		Collection: c.coll, Versions: kizuna.VersionMatch{All: true}, Access: kizuna.AccessScope{Unrestricted: true},
 	})
 	if err != nil {

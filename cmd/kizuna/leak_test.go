@@ -133,11 +133,11 @@ func (c *leakChecker) reader(r policytest.Reader) *leakReader {
 	lr := &leakReader{r: r, name: r.ID, token: kizuna.NewToken(), hidden: r.Absent || r.Revoked}
 	if p := r.Principal(); p != nil {
 		p.RevokedAt = nil
-		if err := c.l.n.store.CreatePrincipal(ctx, p, kizuna.HashToken(lr.token)); err != nil {
+		if err := c.l.n.Store.CreatePrincipal(ctx, p, kizuna.HashToken(lr.token)); err != nil {
 			t.Fatal(err)
 		}
 		if r.Revoked {
-			if err := c.l.n.store.RevokePrincipal(ctx, p.Name); err != nil {
+			if err := c.l.n.Store.RevokePrincipal(ctx, p.Name); err != nil {
 				t.Fatal(err)
 			}
 		}

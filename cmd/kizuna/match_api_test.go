@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/node"
 	"github.com/kizuna-dev/kizuna/store/sqlite"
 )
 
@@ -79,7 +80,7 @@ func TestMatchAPI(t *testing.T) {
 	}
 	// Index hits outside the reader's scope are dropped before any read:
 	// the audit log shows no by-id denial the reader never asked for.
-	db, err := sqlite.Open(context.Background(), filepath.Join(data, storeFile))
+	db, err := sqlite.Open(context.Background(), filepath.Join(data, node.SQLiteFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,8 +101,8 @@ func TestMatchAPI(t *testing.T) {
 
 	// A new indicator is matched within a second of being stored; its
 	// revocation removes it as fast.
-	sample := collectionID(t, base, "soc", pub, sampleAlias)
-	nodeID, err := readIdentity(data)
+	sample := collectionID(t, base, "soc", pub, node.SampleAlias)
+	nodeID, err := node.ReadIdentity(data)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/node"
 	"github.com/kizuna-dev/kizuna/store/sqlite"
 )
 
@@ -165,7 +166,7 @@ func TestMatchHiddenHitsLeaveNoTrace(t *testing.T) {
 
 	// The hidden hits are in the audit log, as match.withheld records of the
 	// analyst naming each indicator.
-	db, err := sqlite.Open(context.Background(), filepath.Join(w.data, storeFile))
+	db, err := sqlite.Open(context.Background(), filepath.Join(w.data, node.SQLiteFile))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/node"
 )
 
 // Marking-definitions of the sample data set.
@@ -46,7 +47,7 @@ func newMatchWorld(t *testing.T) *matchWorld {
 	add("owner", "Owner Agency", "--clearance", "USA:SECRET", "--role", "publisher", "--role", "reader")
 	add("soc", "SOC Provider", "--clearance", "USA:SECRET", "--community", "cyber-wg", "--role", "publisher", "--role", "reader")
 	add("outsider", "Other Agency", "--role", "reader")
-	w.sample = collectionID(t, w.base, "soc", w.tokens["soc"], sampleAlias)
+	w.sample = collectionID(t, w.base, "soc", w.tokens["soc"], node.SampleAlias)
 	return w
 }
 
@@ -117,7 +118,7 @@ func (w *matchWorld) waitMatched(t *testing.T, user, value, indicator string) {
 // readAdminToken returns the admin token written at initialisation.
 func readAdminToken(t *testing.T, data string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(data, adminTokenFile))
+	b, err := os.ReadFile(filepath.Join(data, node.AdminTokenFile))
 	if err != nil {
 		t.Fatal(err)
 	}

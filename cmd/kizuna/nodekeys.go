@@ -4,18 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
-
-	"github.com/kizuna-dev/kizuna/federation"
 )
-
-// nodeKeys returns the node's signing key and TLS certificate, generating
-// them for a data directory initialised before nodes had keys.
-func (n *node) nodeKeys() (*federation.Keys, error) {
-	if err := federation.GenerateKeys(n.dir, nil); err != nil {
-		return nil, err
-	}
-	return federation.LoadKeys(n.dir)
-}
 
 // runNode runs 'kizuna node key'.
 func runNode(ctx context.Context, e *env, args []string) error {
@@ -37,15 +26,15 @@ func runNode(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer n.Close()
-	keys, err := n.nodeKeys()
+	keys, err := n.Keys()
 	if err != nil {
 		return err
 	}
 	// One "name: value" per line; the flags of 'kizuna peer add' on the
 	// other node take these values.
-	fmt.Fprintf(e.stdout, "node: %s\n", n.id.ID)
-	fmt.Fprintf(e.stdout, "nation: %s\n", n.id.Nation)
-	fmt.Fprintf(e.stdout, "organization: %s\n", n.id.Organization)
+	fmt.Fprintf(e.stdout, "node: %s\n", n.Identity.ID)
+	fmt.Fprintf(e.stdout, "nation: %s\n", n.Identity.Nation)
+	fmt.Fprintf(e.stdout, "organization: %s\n", n.Identity.Organization)
 	fmt.Fprintf(e.stdout, "public-key: %s\n", keys.PublicKey())
 	fmt.Fprintf(e.stdout, "key-id: %s\n", keys.KeyID())
 	fmt.Fprintf(e.stdout, "cert-sha256: %s\n", keys.CertSHA256)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/node"
 )
 
 func runOrg(ctx context.Context, e *env, args []string) error {
@@ -27,7 +28,7 @@ func runOrg(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(e, fs, args[1:]); err != nil {
 		return err
 	}
-	if *name == "" || !isNationCode(*nation) {
+	if *name == "" || !node.IsNationCode(*nation) {
 		return &exitError{code: 2, msg: "org add: --name and --nation (an ISO 3166-1 alpha-3 code) are required"}
 	}
 	n, err := openNode(ctx, *data, nil)
@@ -35,18 +36,18 @@ func runOrg(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer n.Close()
-	if id, err := n.resolveOrganization(ctx, *name); err == nil {
+	if id, err := n.ResolveOrganization(ctx, *name); err == nil {
 		return fmt.Errorf("org add: an organisation named %q exists already: %s", *name, id)
 	}
 	id := "identity--" + kizuna.NewUUID()
-	raw, err := organizationObject(id, *name, *nation, sectors)
+	raw, err := node.OrganizationObject(id, *name, *nation, sectors)
 	if err != nil {
 		return err
 	}
-	if err := n.importRaw(ctx, directoryAlias, []json.RawMessage{raw}); err != nil {
+	if err := n.ImportRaw(ctx, node.DirectoryAlias, []json.RawMessage{raw}); err != nil {
 		return fmt.Errorf("org add: %v", err)
 	}
-	n.audit(ctx, &kizuna.AuditEvent{Action: "org.create", Object: id, Reason: *name})
+	n.Audit(ctx, &kizuna.AuditEvent{Action: "org.create", Object: id, Reason: *name})
 	fmt.Fprintln(e.stdout, id)
 	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/kizuna-dev/kizuna/node"
 )
 
 // ownedBundle is what a public data set looks like: a statement marking
@@ -50,11 +52,11 @@ func TestImportOwnedByOperator(t *testing.T) {
 	root := t.TempDir()
 	data := filepath.Join(root, "data")
 	MustRunCLI(t, "init", "--data", data)
-	out, errOut, err := runWithInput(t, ownedBundle, "import", "--data", data, "--collection", defaultAlias, "-")
+	out, errOut, err := runWithInput(t, ownedBundle, "import", "--data", data, "--collection", node.DefaultAlias, "-")
 	if err != nil || !strings.Contains(out, "6 accepted") {
 		t.Fatalf("import: %v %q %s", err, out, errOut)
 	}
-	ids := exportedIDs(t, data, defaultAlias, adminName)
+	ids := exportedIDs(t, data, node.DefaultAlias, node.AdminName)
 	if len(ids) != 6 {
 		t.Fatalf("the administrator's export holds %d objects, want 6: %v", len(ids), ids)
 	}
@@ -63,7 +65,7 @@ func TestImportOwnedByOperator(t *testing.T) {
 	// the operator's TLP:AMBER objects.
 	MustRunCLI(t, "principal", "add", "--data", data, "--name", "other", "--role", "reader", "--nation", "USA",
 		"--org", "identity--0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6")
-	got := strings.Join(exportedIDs(t, data, defaultAlias, "other"), " ")
+	got := strings.Join(exportedIDs(t, data, node.DefaultAlias, "other"), " ")
 	for id, want := range map[string]bool{
 		"marking-definition--fa42a846-8d90-4e51-bc29-71d5b4802168": true, "identity--c78cb6e5-0c4b-4611-8297-d1b8b55e40b5": true,
 		"attack-pattern--0042a9f5-f053-4769-b3ef-9ad018dfa298": true, "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f": false,
@@ -74,10 +76,10 @@ func TestImportOwnedByOperator(t *testing.T) {
 		}
 	}
 
-	export := MustRunCLI(t, "export", "--data", data, "--collection", defaultAlias, "--principal", adminName)
+	export := MustRunCLI(t, "export", "--data", data, "--collection", node.DefaultAlias, "--principal", node.AdminName)
 	fresh := filepath.Join(root, "fresh")
 	MustRunCLI(t, "init", "--data", fresh)
-	out, errOut, err = runWithInput(t, export, "import", "--data", fresh, "--collection", defaultAlias, "-")
+	out, errOut, err = runWithInput(t, export, "import", "--data", fresh, "--collection", node.DefaultAlias, "-")
 	if err != nil || !strings.Contains(out, "6 accepted") {
 		t.Fatalf("re-import into a fresh node: %v %q %s", err, out, errOut)
 	}

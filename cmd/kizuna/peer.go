@@ -10,6 +10,7 @@ import (
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/federation"
+	"github.com/kizuna-dev/kizuna/node"
 )
 
 const peerUsage = `Usage: kizuna peer add|list|set-token|resend|remove [flags]
@@ -82,7 +83,7 @@ func runPeerAdd(ctx context.Context, e *env, args []string) error {
 			return &exitError{code: 2, msg: "peer add: --" + req.name + " is required"}
 		}
 	}
-	if !isNationCode(f.pc.Nation) {
+	if !node.IsNationCode(f.pc.Nation) {
 		return &exitError{code: 2, msg: fmt.Sprintf("peer add: --nation %q: want an ISO 3166-1 alpha-3 code", f.pc.Nation)}
 	}
 	if !strings.HasPrefix(f.pc.Organization, "identity--") {
@@ -90,7 +91,7 @@ func runPeerAdd(ctx context.Context, e *env, args []string) error {
 	}
 	f.pc.Organizations = append([]string{f.pc.Organization}, f.behind...)
 	if len(f.maps) == 0 {
-		f.maps = listFlag{defaultAlias + "=" + defaultAlias}
+		f.maps = listFlag{node.DefaultAlias + "=" + node.DefaultAlias}
 	}
 	for _, m := range f.maps {
 		local, remote, ok := strings.Cut(m, "=")
@@ -118,8 +119,8 @@ func runPeerAdd(ctx context.Context, e *env, args []string) error {
 
 // addPeer stores the peer's principal (the agreement's ceiling) and its
 // configuration, and returns the principal's token.
-func (n *node) addPeer(ctx context.Context, pc *federation.PeerConfig, clearances, communities []string) (string, error) {
-	peers, err := federation.LoadPeers(n.dir)
+func (n *cliNode) addPeer(ctx context.Context, pc *federation.PeerConfig, clearances, communities []string) (string, error) {
+	peers, err := federation.LoadPeers(n.Dir)
 	if err != nil {
 		return "", err
 	}
@@ -127,7 +128,7 @@ func (n *node) addPeer(ctx context.Context, pc *federation.PeerConfig, clearance
 		return "", kizuna.Errorf(kizuna.ECONFLICT, "a peer named %q exists", pc.Name)
 	}
 	for _, m := range pc.Collections {
-		if _, err := n.store.FindCollectionByID(ctx, m.Local); err != nil {
+		if _, err := n.Store.FindCollectionByID(ctx, m.Local); err != nil {
 			return "", kizuna.Errorf(kizuna.EINVALID, "local collection %q: %s", m.Local, kizuna.ErrorMessage(err))
 		}
 	}
@@ -136,25 +137,25 @@ func (n *node) addPeer(ctx context.Context, pc *federation.PeerConfig, clearance
 		Nation: pc.Nation, Communities: communities, Roles: []string{kizuna.RolePeer}, CreatedAt: time.Now().UTC(),
 	}
 	for _, c := range clearances {
-		cl, err := n.parseClearance(c)
+		cl, err := n.ParseClearance(c)
 		if err != nil {
 			return "", kizuna.Errorf(kizuna.EINVALID, "--clearance %q: %v", c, err)
 		}
 		p.Clearances = append(p.Clearances, cl)
 	}
 	peers.Peers = append(peers.Peers, pc)
-	if err := federation.SavePeers(n.dir, peers); err != nil {
+	if err := federation.SavePeers(n.Dir, peers); err != nil {
 		return "", err
 	}
 	token := kizuna.NewToken()
-	if err := n.store.CreatePrincipal(ctx, p, kizuna.HashToken(token)); err != nil {
+	if err := n.Store.CreatePrincipal(ctx, p, kizuna.HashToken(token)); err != nil {
 		peers.Peers = peers.Peers[:len(peers.Peers)-1]
-		if serr := federation.SavePeers(n.dir, peers); serr != nil {
-			n.logger.Error("peer add: could not roll back the peers file", "err", serr)
+		if serr := federation.SavePeers(n.Dir, peers); serr != nil {
+			n.Logger.Error("peer add: could not roll back the peers file", "err", serr)
 		}
 		return "", err
 	}
-	n.audit(ctx, &kizuna.AuditEvent{Action: "peer.create", Object: pc.Name,
+	n.Audit(ctx, &kizuna.AuditEvent{Action: "peer.create", Object: pc.Name,
 		Reason: fmt.Sprintf("url=%s nation=%s org=%s max_tlp=%s plain=%t", pc.URL, pc.Nation, pc.Organization, pc.MaxTLP, pc.Plain)})
 	return token, nil
 }

@@ -26,7 +26,7 @@ func runPeerRemove(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer n.Close()
-	peers, err := federation.LoadPeers(n.dir)
+	peers, err := federation.LoadPeers(n.Dir)
 	if err != nil {
 		return err
 	}
@@ -40,20 +40,20 @@ func runPeerRemove(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("peer remove: no peer named %q", *name)
 	}
 	peers.Peers = keep
-	if err := federation.SavePeers(n.dir, peers); err != nil {
+	if err := federation.SavePeers(n.Dir, peers); err != nil {
 		return err
 	}
 	// Revoking the principal stops both directions at once: its token no
 	// longer authenticates, and egress decisions for it deny.
-	if err := n.store.RevokePrincipal(ctx, *name); err != nil && kizuna.ErrorCode(err) != kizuna.ENOTFOUND {
+	if err := n.Store.RevokePrincipal(ctx, *name); err != nil && kizuna.ErrorCode(err) != kizuna.ENOTFOUND {
 		return err
 	}
-	if cursors, err := federation.OpenCursors(n.dir); err == nil {
+	if cursors, err := federation.OpenCursors(n.Dir); err == nil {
 		if err := cursors.Forget(*name); err != nil {
 			return err
 		}
 	}
-	n.audit(ctx, &kizuna.AuditEvent{Action: "peer.remove", Object: *name})
+	n.Audit(ctx, &kizuna.AuditEvent{Action: "peer.remove", Object: *name})
 	fmt.Fprintf(e.stderr, "peer %q removed and its principal revoked\n", *name)
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/node"
 )
 
 // listFlag is a repeatable string flag.
@@ -74,9 +75,9 @@ func runPrincipalAdd(ctx context.Context, e *env, args []string) error {
 		Communities: communities, Roles: roles, CreatedAt: time.Now().UTC(),
 	}
 	if p.Nation == "" {
-		p.Nation = n.id.Nation
+		p.Nation = n.Identity.Nation
 	}
-	if !isNationCode(p.Nation) {
+	if !node.IsNationCode(p.Nation) {
 		return &exitError{code: 2, msg: fmt.Sprintf("principal add: --nation %q: want an ISO 3166-1 alpha-3 code such as USA or JPN", p.Nation)}
 	}
 	if len(p.Roles) == 0 {
@@ -90,20 +91,20 @@ func runPrincipalAdd(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	for _, c := range clearances {
-		cl, err := n.parseClearance(c)
+		cl, err := n.ParseClearance(c)
 		if err != nil {
 			return &exitError{code: 2, msg: fmt.Sprintf("principal add: --clearance %q: %v", c, err)}
 		}
 		p.Clearances = append(p.Clearances, cl)
 	}
-	if p.Organization, err = n.resolveOrganization(ctx, *org); err != nil {
+	if p.Organization, err = n.ResolveOrganization(ctx, *org); err != nil {
 		return &exitError{code: 2, msg: fmt.Sprintf("principal add: --org %q: %v", *org, err)}
 	}
 	token := kizuna.NewToken()
-	if err := n.store.CreatePrincipal(ctx, p, kizuna.HashToken(token)); err != nil {
+	if err := n.Store.CreatePrincipal(ctx, p, kizuna.HashToken(token)); err != nil {
 		return fmt.Errorf("principal add: %s", kizuna.ErrorMessage(err))
 	}
-	n.audit(ctx, &kizuna.AuditEvent{Action: "principal.create", Object: p.Name,
+	n.Audit(ctx, &kizuna.AuditEvent{Action: "principal.create", Object: p.Name,
 		Reason: fmt.Sprintf("nation=%s org=%s roles=%s", p.Nation, p.Organization, strings.Join(p.Roles, ","))})
 	// The token alone goes to stdout, so that scripts can capture it.
 	fmt.Fprintln(e.stdout, token)
@@ -123,7 +124,7 @@ func runPrincipalList(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer n.Close()
-	ps, err := n.store.FindPrincipals(ctx)
+	ps, err := n.Store.FindPrincipals(ctx)
 	if err != nil {
 		return err
 	}
@@ -164,10 +165,10 @@ func runPrincipalRevoke(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer n.Close()
-	if err := n.store.RevokePrincipal(ctx, *name); err != nil {
+	if err := n.Store.RevokePrincipal(ctx, *name); err != nil {
 		return fmt.Errorf("principal revoke: %s", kizuna.ErrorMessage(err))
 	}
-	n.audit(ctx, &kizuna.AuditEvent{Action: "principal.revoke", Object: *name})
+	n.Audit(ctx, &kizuna.AuditEvent{Action: "principal.revoke", Object: *name})
 	fmt.Fprintf(e.stdout, "revoked %s\n", *name)
 	return nil
 }

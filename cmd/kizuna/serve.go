@@ -2,51 +2,28 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"net/netip"
 	"os"
-	"time"
 
+	"github.com/kizuna-dev/kizuna/federation"
+	"github.com/kizuna-dev/kizuna/node"
 	"github.com/kizuna-dev/kizuna/taxii"
 )
 
-// serveConfig is the configuration of a running node.
+// serveConfig is the configuration of 'kizuna serve': where the node's
+// data is, how to initialise it on first start, the addresses, and how the
+// node serves.
 type serveConfig struct {
-	Data             string
-	Listen           string
-	TLSCert, TLSKey  string
-	Nation, Name     string
-	Sample           bool
-	MaxContentLength int64
-	MaxPageSize      int
-	// TLS serves HTTPS with the node's own certificate (the one its peers
-	// pin); it is implied on any address but loopback.
-	TLS bool
-	// FedCatchUp is the federation's catch-up interval (0: the default).
-	FedCatchUp time.Duration
-	// RateLimit and RateBurst bound each principal's TAXII requests (0:
-	// no limit); AuthFailures bounds each client address's failed
-	// authentications per minute (0: no limit). See taxii.Config.
-	RateLimit    float64
-	RateBurst    int
-	AuthFailures int
-	// PostQueue is how many accepted TAXII POST envelopes may wait to be
-	// ingested (0: the default, 64).
-	PostQueue int
-	// TrustedProxies are the reverse proxies whose X-Forwarded-For the
-	// node believes (taxii.Config.TrustedProxies).
-	TrustedProxies []netip.Prefix
-	// MetricsListen, when set, is the address of a listener serving
-	// /metrics without credentials; the main address then serves none.
-	// Without it, /metrics is on the main address for admin principals.
+	Data          string
+	Listen        string
+	Nation, Name  string
+	Sample        bool
 	MetricsListen string
-	// Audit tunes the signing and witnessing of the audit log.
-	Audit auditOptions
+	node.ServeConfig
 }
 
 // listenEnv names the environment variable that sets serve's default
@@ -84,7 +61,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs.Var(&proxies, "trusted-proxy", "address or CIDR of a reverse proxy in front of the node, whose X-Forwarded-For names the client (repeatable)")
 	fs.StringVar(&cfg.MetricsListen, "metrics-listen", "", "address serving Prometheus metrics at /metrics without credentials (bind it where only monitoring reaches); without it, /metrics is on --listen and needs an admin's credentials")
 	fs.IntVar(&cfg.AuthFailures, "auth-failures", 30, "failed authentications allowed per client address per minute; past them its requests are answered 429 (0: no limit)")
-	cfg.Audit.register(fs)
+	registerAuditFlags(fs, &cfg.Audit)
 	var lf logFlags
 	lf.register(fs)
 	if err := parseFlags(e, fs, args); err != nil {
@@ -111,122 +88,55 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	return serve(ctx, e, cfg, ln, logger)
 }
 
-// serve runs a node on ln until ctx is done, then shuts down cleanly:
-// in-flight requests and queued ingests finish first.
+// serve initialises the data directory on first start, then runs its node
+// on ln until ctx is done, printing where it answers.
 func serve(ctx context.Context, e *env, cfg serveConfig, ln net.Listener, logger *slog.Logger) error {
-	init, err := ensureDataDir(ctx, cfg.Data, initOptions{Name: cfg.Name, Nation: cfg.Nation})
+	init, err := node.Init(ctx, node.Config{Dir: cfg.Data}, node.InitOptions{Name: cfg.Name, Nation: cfg.Nation})
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	n, err := openNode(ctx, cfg.Data, logger)
+	n, err := node.Open(ctx, node.Config{Dir: cfg.Data, Logger: logger})
 	if err != nil {
 		ln.Close()
 		return err
 	}
 	defer n.Close()
-	if init.Created || !n.bootstrapped() {
-		if err := n.bootstrap(ctx, cfg.Sample); err != nil {
+	if init.Created || !n.Bootstrapped() {
+		if err := n.Bootstrap(ctx, cfg.Sample); err != nil {
 			ln.Close()
 			return err
 		}
-		fmt.Fprintf(e.stdout, "initialised %s for nation %s\n", cfg.Data, n.id.Nation)
+		fmt.Fprintf(e.stdout, "initialised %s for nation %s\n", cfg.Data, n.Identity.Nation)
 	}
 	if init.Created {
-		fmt.Fprintf(e.stdout, "admin token (also in %s/%s, shown only now): %s\n", cfg.Data, adminTokenFile, init.AdminToken)
+		fmt.Fprintf(e.stdout, "admin token (also in %s/%s, shown only now): %s\n", cfg.Data, node.AdminTokenFile, init.AdminToken)
 	}
-
-	// The envelopes a previous run accepted and did not finish (a crash, a
-	// kill) are settled before any new one is accepted.
-	settled, err := taxii.SettleInterrupted(ctx, n.store, n.store)
-	if err != nil {
-		ln.Close()
-		return fmt.Errorf("settling interrupted TAXII statuses: %w", err)
-	}
-	if settled > 0 {
-		logger.Warn("settled TAXII statuses left pending by an interrupted run", "statuses", settled)
-	}
-
-	// Stopped after the federation (deferred before it), so that the head
-	// signed at shutdown covers everything the node recorded.
-	stopAudit, err := n.startAuditHeads(ctx, cfg.Audit)
-	if err != nil {
-		ln.Close()
-		return err
-	}
-	defer stopAudit()
-	stopFed, err := n.startFederation(ctx, fedOptions{CatchUp: cfg.FedCatchUp})
-	if err != nil {
-		ln.Close()
-		return err
-	}
-	defer stopFed()
-	tlsConfig, err := n.serverTLS(cfg, ln)
-	if err != nil {
-		ln.Close()
-		return err
-	}
-
-	m := newMetrics()
-	m.registerFederation(n.fed)
-	m.registerAudit(n.heads)
+	sc := cfg.ServeConfig
+	sc.Listener = ln
 	if cfg.MetricsListen != "" {
 		mln, err := net.Listen("tcp", cfg.MetricsListen)
 		if err != nil {
 			ln.Close()
 			return fmt.Errorf("--metrics-listen: %w", err)
 		}
-		stopMetrics := m.serveSeparately(mln, logger)
-		defer stopMetrics(context.Background())
-		fmt.Fprintf(e.stdout, "Prometheus metrics: http://%s/metrics\n", mln.Addr())
+		sc.MetricsListener = mln
 	}
-	handler, shutdownApp, err := n.httpHandler(ctx, cfg, m)
-	if err != nil {
-		ln.Close()
-		return err
-	}
-	srv := &http.Server{
-		Handler:           m.instrument(handler),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      120 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-		TLSConfig:         tlsConfig,
-	}
-	scheme := "http"
-	if cfg.TLSCert != "" || tlsConfig != nil {
-		scheme = "https"
-	}
-	url := fmt.Sprintf("%s://%s/taxii2/", scheme, ln.Addr())
-	logger.Info("kizuna node listening", "url", url, "nation", n.id.Nation, "data", cfg.Data)
-	fmt.Fprintf(e.stdout, "TAXII 2.1 discovery: %s\n", url)
-
-	errc := make(chan error, 1)
-	go func() {
-		if cfg.TLSCert != "" || tlsConfig != nil {
-			errc <- srv.ServeTLS(ln, cfg.TLSCert, cfg.TLSKey)
-		} else {
-			errc <- srv.Serve(ln)
+	sc.Ready = func(l node.Listening) {
+		if l.MetricsURL != "" {
+			fmt.Fprintf(e.stdout, "Prometheus metrics: %s\n", l.MetricsURL)
 		}
-	}()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
+		fmt.Fprintf(e.stdout, "TAXII 2.1 discovery: %s\n", l.URL)
 	}
-	logger.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	err = srv.Shutdown(sctx)
-	if serr := shutdownApp(sctx); err == nil {
-		err = serr
-	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return err
+	return n.Serve(ctx, sc)
+}
+
+// registerAuditFlags adds the flags of the audit log's signing and
+// witnessing to a command.
+func registerAuditFlags(fs *flag.FlagSet, o *node.AuditOptions) {
+	fs.Int64Var(&o.SignEvery, "audit-sign-every", federation.DefaultSignEvery, "sign the audit log's head after this many new entries")
+	fs.DurationVar(&o.SignInterval, "audit-sign-interval", federation.DefaultSignInterval, "sign the audit log's head when a new entry has waited this long")
+	fs.DurationVar(&o.WitnessInterval, "audit-witness-interval", federation.DefaultWitnessInterval, "offer the latest signed head to each kizuna peer this often")
 }
 
 // parsePrefix reads a CIDR prefix, or a single address as the prefix of

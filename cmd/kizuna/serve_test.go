@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kizuna-dev/kizuna/node"
+	"github.com/kizuna-dev/kizuna/node/nodetest"
 	"github.com/kizuna-dev/kizuna/policy/policytest"
 	"github.com/kizuna-dev/kizuna/store/sqlite"
 )
@@ -36,7 +38,7 @@ func startNode(t *testing.T) (base, data string) {
 	done := make(chan error, 1)
 	go func() {
 		done <- serve(ctx, &env{stdout: &out, stderr: io.Discard}, serveConfig{
-			Data: data, Nation: "USA", Sample: true, MaxContentLength: 10 << 20, MaxPageSize: 1000,
+			Data: data, Nation: "USA", Sample: true, ServeConfig: node.ServeConfig{MaxContentLength: 10 << 20, MaxPageSize: 1000},
 		}, ln, slog.New(slog.DiscardHandler))
 	}()
 	t.Cleanup(func() {
@@ -51,19 +53,8 @@ func startNode(t *testing.T) (base, data string) {
 		}
 	})
 	base = "http://" + ln.Addr().String()
-	for i := 0; ; i++ {
-		resp, err := http.Get(base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return base, data
-			}
-		}
-		if i == 200 {
-			t.Fatalf("node did not become healthy: %v", err)
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
+	nodetest.WaitHealthy(t, base)
+	return base, data
 }
 
 // taxiiGet fetches a TAXII resource as a principal and returns the status
@@ -105,7 +96,7 @@ func TestReadmeTour(t *testing.T) {
 	json.Unmarshal(body, &cols)
 	sample := ""
 	for _, c := range cols.Collections {
-		if c.Alias == sampleAlias {
+		if c.Alias == node.SampleAlias {
 			sample = c.ID
 		}
 	}
@@ -130,7 +121,7 @@ func TestReadmeTour(t *testing.T) {
 	}
 	jpSees, auSees := names("tanaka", jp), names("mitchell", au)
 	// The README addresses the collection by its alias: the same answer.
-	if code, body := taxiiGet(t, base+"/taxii2/api/collections/"+sampleAlias+"/objects/?match[type]=indicator", "tanaka", jp); code != http.StatusOK ||
+	if code, body := taxiiGet(t, base+"/taxii2/api/collections/"+node.SampleAlias+"/objects/?match[type]=indicator", "tanaka", jp); code != http.StatusOK ||
 		strings.Count(string(body), `"type":"indicator"`)+strings.Count(string(body), `"type": "indicator"`) != len(jpSees) {
 		t.Errorf("collection by alias: %d, %d indicators, want %d", code, strings.Count(string(body), "indicator--"), len(jpSees))
 	}
@@ -178,12 +169,12 @@ func TestReadmeTour(t *testing.T) {
 	if code, _ := taxiiGet(t, base+"/metrics", "tanaka", jp); code != http.StatusForbidden {
 		t.Errorf("/metrics as a reader: %d, want 403", code)
 	}
-	admin, err := os.ReadFile(filepath.Join(data, adminTokenFile))
+	admin, err := os.ReadFile(filepath.Join(data, node.AdminTokenFile))
 	if err != nil {
 		t.Fatal(err)
 	}
 	req, _ := http.NewRequest(http.MethodGet, base+"/metrics", nil)
-	req.SetBasicAuth(adminName, strings.TrimSpace(string(admin)))
+	req.SetBasicAuth(node.AdminName, strings.TrimSpace(string(admin)))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -210,7 +201,7 @@ func TestImportReportsEachRejection(t *testing.T) {
 	{"type":"indicator","spec_version":"2.1","id":"indicator--1f3b2f43-4a0e-4c55-9d3e-1c2b3a4d5e6f","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","pattern":"[domain-name:value = 'a.example']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z","confidence":101},
 	{"type":"malware","spec_version":"2.1","id":"malware--2f3b2f43-4a0e-4c55-9d3e-1c2b3a4d5e6f","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","name":"x"}
 	]}`
-	out, errOut, err := runWithInput(t, bundle, "import", "--data", data, "--collection", defaultAlias, "-")
+	out, errOut, err := runWithInput(t, bundle, "import", "--data", data, "--collection", node.DefaultAlias, "-")
 	var xe *exitError
 	if !errors.As(err, &xe) || xe.code != 1 {
 		t.Fatalf("import with rejections: err %v, want exit code 1", err)
@@ -232,7 +223,7 @@ func TestInterruptedInitialisationResumes(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "data")
 	MustRunCLI(t, "init", "--data", data, "--sample")
 	before := MustRunCLI(t, "collection", "list", "--data", data)
-	if err := os.Remove(filepath.Join(data, bootstrapMarker)); err != nil {
+	if err := os.Remove(filepath.Join(data, node.BootstrapMarker)); err != nil {
 		t.Fatal(err)
 	}
 	MustRunCLI(t, "init", "--data", data, "--sample")
@@ -243,7 +234,7 @@ func TestInterruptedInitialisationResumes(t *testing.T) {
 		t.Errorf("init of a finished directory: %v", err)
 	}
 	// The sample was imported twice: every version is still there once.
-	out := MustRunCLI(t, "export", "--data", data, "--collection", sampleAlias, "--principal", adminName)
+	out := MustRunCLI(t, "export", "--data", data, "--collection", node.SampleAlias, "--principal", node.AdminName)
 	seen := map[string]bool{}
 	for _, line := range strings.Split(out, "\n") {
 		var head struct{ ID, Modified string }
@@ -281,7 +272,7 @@ func TestServeThrottlesFailedAuthentications(t *testing.T) {
 	if strings.Count(string(log), "failed authentications throttled") != 1 || strings.Contains(string(log), "guess-") {
 		t.Errorf("the throttling should be logged once, without the tokens:\n%s", log)
 	}
-	db, err := sqlite.Open(context.Background(), filepath.Join(n.dir, storeFile))
+	db, err := sqlite.Open(context.Background(), filepath.Join(n.dir, node.SQLiteFile))
 	if err != nil {
 		t.Fatal(err)
 	}

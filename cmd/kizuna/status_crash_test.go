@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/node"
 	"github.com/kizuna-dev/kizuna/store/sqlite"
 	"github.com/kizuna-dev/kizuna/taxii"
 )
@@ -113,8 +114,8 @@ func TestKilledNodeSettlesPendingStatuses(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	node := MustServeProcess(t, data)
-	code, body := node.taxii(t, http.MethodPost, "/taxii2/api/collections/"+defaultAlias+"/objects/", "pub", token, &envelope)
+	proc := MustServeProcess(t, data)
+	code, body := proc.taxii(t, http.MethodPost, "/taxii2/api/collections/"+node.DefaultAlias+"/objects/", "pub", token, &envelope)
 	var st taxii.StatusResource
 	if err := json.Unmarshal(body, &st); err != nil || code != http.StatusAccepted || st.Status != kizuna.StatusPending {
 		t.Fatalf("large POST: %d %s", code, body)
@@ -127,30 +128,30 @@ func TestKilledNodeSettlesPendingStatuses(t *testing.T) {
 			t.Fatalf("the kill must land during the ingest; status %s, %d stored", st.Status, st.SuccessCount)
 		}
 		time.Sleep(20 * time.Millisecond) // within the default rate limit
-		code, body = node.taxii(t, http.MethodGet, statusPath, "pub", token, nil)
+		code, body = proc.taxii(t, http.MethodGet, statusPath, "pub", token, nil)
 		if err := json.Unmarshal(body, &st); err != nil || code != http.StatusOK {
 			t.Fatalf("status: %d %s", code, body)
 		}
 	}
-	node.kill()
+	proc.kill()
 
-	node = MustServeProcess(t, data)
-	code, body = node.taxii(t, http.MethodGet, statusPath, "pub", token, nil)
+	proc = MustServeProcess(t, data)
+	code, body = proc.taxii(t, http.MethodGet, statusPath, "pub", token, nil)
 	if err := json.Unmarshal(body, &st); err != nil || code != http.StatusOK {
 		t.Fatalf("status after the restart: %d %s", code, body)
 	}
-	node.kill()
+	proc.kill()
 	if st.Status != kizuna.StatusComplete || st.PendingCount != 0 || st.SuccessCount+st.FailureCount != n || st.FailureCount == 0 || st.SuccessCount == 0 {
 		t.Fatalf("status after the restart: %s, %d successes, %d failures, %d pendings of %d; want complete, both kinds, no pending",
 			st.Status, st.SuccessCount, st.FailureCount, st.PendingCount, st.TotalCount)
 	}
-	db, err := sqlite.Open(context.Background(), filepath.Join(data, storeFile))
+	db, err := sqlite.Open(context.Background(), filepath.Join(data, node.SQLiteFile))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
 	stored := map[string]bool{}
-	filter := kizuna.ObjectFilter{Collection: defaultAlias, Versions: kizuna.VersionMatch{All: true}, Access: kizuna.AccessScope{Unrestricted: true}}
+	filter := kizuna.ObjectFilter{Collection: node.DefaultAlias, Versions: kizuna.VersionMatch{All: true}, Access: kizuna.AccessScope{Unrestricted: true}}
 	for {
 		page, err := db.FindObjects(context.Background(), filter)
 		if err != nil {

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kizuna-dev/kizuna/node"
 )
 
 // TestImportAgreesWithOASISValidator imports through the CLI objects on
@@ -22,7 +24,7 @@ func TestImportAgreesWithOASISValidator(t *testing.T) {
 	{"type":"indicator","spec_version":"2.1","id":"indicator--1f3b2f43-4a0e-4c55-9d3e-1c2b3a4d5e6f","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","pattern":"[ab:value = 'a.example']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"},
 	{"type":"vulnerability","spec_version":"2.1","id":"vulnerability--2f3b2f43-4a0e-4c55-9d3e-1c2b3a4d5e6f","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","name":"x","external_references":[{"source_name":"cve","external_id":"CVE-2016-123"}]}
 	]}`
-	out, errOut, err := runWithInput(t, bundle, "import", "--data", data, "--collection", defaultAlias, "-")
+	out, errOut, err := runWithInput(t, bundle, "import", "--data", data, "--collection", node.DefaultAlias, "-")
 	var xe *exitError
 	if !errors.As(err, &xe) || xe.code != 1 {
 		t.Fatalf("import: err %v, want exit code 1 (two rejections)\nstderr:\n%s", err, errOut)

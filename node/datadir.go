@@ -1,10 +1,9 @@
-package main
+package node
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io/fs"
 	"os"
@@ -18,14 +17,20 @@ import (
 
 // Files in a data directory.
 const (
-	storeFile      = "kizuna.db"
-	identityFile   = "node.json"
-	adminTokenFile = "admin.token"
-	adminName      = "admin"
+	// SQLiteFile is the embedded store's database.
+	SQLiteFile = "kizuna.db"
+	// IdentityFile holds the node's identity; its presence marks a
+	// complete initialisation.
+	IdentityFile = "node.json"
+	// AdminTokenFile holds the token of the admin principal Init creates.
+	AdminTokenFile = "admin.token"
 )
 
-// identity is the node's own identity, written once at initialisation.
-type identity struct {
+// AdminName is the name of the admin principal Init creates.
+const AdminName = "admin"
+
+// Identity is the node's own identity, written once at initialisation.
+type Identity struct {
 	ID           string    `json:"id"`           // the node's STIX identity id
 	Name         string    `json:"name"`         // a display name
 	Nation       string    `json:"nation"`       // ISO 3166-1 alpha-3 of the operator
@@ -33,36 +38,39 @@ type identity struct {
 	Created      time.Time `json:"created"`
 }
 
-// initOptions are what the first start of a node decides.
-type initOptions struct {
+// InitOptions are what the first start of a node decides.
+type InitOptions struct {
 	Name   string
 	Nation string
 }
 
-// initResult reports what initialisation created.
-type initResult struct {
+// InitResult reports what initialisation created.
+type InitResult struct {
 	Created    bool   // false when the directory was already initialised
 	AdminToken string // set only when Created
 }
 
-// ensureDataDir initialises dir on first use: the store, the node identity
-// and an admin principal whose token is written once to admin.token (0600).
-func ensureDataDir(ctx context.Context, dir string, opt initOptions) (*initResult, error) {
-	if _, err := os.Stat(filepath.Join(dir, identityFile)); err == nil {
-		return &initResult{}, privateDir(dir)
+// Init initialises the node's data directory on first use: the store, the
+// node identity and keys, and an admin principal whose token is written
+// once to admin.token (0600). On a directory already initialised it does
+// nothing and reports Created false.
+func Init(ctx context.Context, cfg Config, opt InitOptions) (*InitResult, error) {
+	dir := cfg.Dir
+	if _, err := os.Stat(filepath.Join(dir, IdentityFile)); err == nil {
+		return &InitResult{}, privateDir(dir)
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
 	if opt.Nation == "" {
 		opt.Nation = "USA"
 	}
-	if !isNationCode(opt.Nation) {
+	if !IsNationCode(opt.Nation) {
 		return nil, fmt.Errorf("--nation %q: want an ISO 3166-1 alpha-3 code such as USA or JPN", opt.Nation)
 	}
 	if err := privateDir(dir); err != nil {
 		return nil, err
 	}
-	dbPath := filepath.Join(dir, storeFile)
+	dbPath := filepath.Join(dir, SQLiteFile)
 	// Create the database file 0600 before SQLite does: its WAL and shared
 	// memory files take the database file's mode.
 	if err := writeFileExclusive(dbPath, nil, 0o600); err != nil && !errors.Is(err, fs.ErrExist) {
@@ -75,7 +83,7 @@ func ensureDataDir(ctx context.Context, dir string, opt initOptions) (*initResul
 	defer db.Close()
 
 	now := time.Now().UTC()
-	id := identity{
+	id := Identity{
 		ID: "identity--" + kizuna.NewUUID(), Name: opt.Name, Nation: opt.Nation,
 		Organization: "identity--" + kizuna.NewUUID(), Created: now,
 	}
@@ -84,14 +92,14 @@ func ensureDataDir(ctx context.Context, dir string, opt initOptions) (*initResul
 	}
 	token := kizuna.NewToken()
 	admin := &kizuna.Principal{
-		ID: "principal--" + kizuna.NewUUID(), Name: adminName, Organization: id.Organization,
+		ID: "principal--" + kizuna.NewUUID(), Name: AdminName, Organization: id.Organization,
 		Nation: opt.Nation, Roles: []string{kizuna.RoleAdmin, kizuna.RolePublisher, kizuna.RoleReader},
 		CreatedAt: now,
 	}
 	if err := db.CreatePrincipal(ctx, admin, kizuna.HashToken(token)); err != nil {
 		return nil, err
 	}
-	if err := writeFileExclusive(filepath.Join(dir, adminTokenFile), []byte(token+"\n"), 0o600); err != nil {
+	if err := writeFileExclusive(filepath.Join(dir, AdminTokenFile), []byte(token+"\n"), 0o600); err != nil {
 		return nil, err
 	}
 	if err := federation.GenerateKeys(dir, nil); err != nil {
@@ -100,10 +108,10 @@ func ensureDataDir(ctx context.Context, dir string, opt initOptions) (*initResul
 	b, _ := json.MarshalIndent(id, "", "  ")
 	// The identity file is written last: its presence marks a complete
 	// initialisation.
-	if err := writeFileExclusive(filepath.Join(dir, identityFile), append(b, '\n'), 0o600); err != nil {
+	if err := writeFileExclusive(filepath.Join(dir, IdentityFile), append(b, '\n'), 0o600); err != nil {
 		return nil, err
 	}
-	return &initResult{Created: true, AdminToken: token}, nil
+	return &InitResult{Created: true, AdminToken: token}, nil
 }
 
 // privateDir creates the data directory if needed and makes it 0700: what
@@ -125,17 +133,17 @@ func privateDir(dir string) error {
 	return nil
 }
 
-// readIdentity reads the node identity of an initialised data directory.
-func readIdentity(dir string) (*identity, error) {
-	b, err := os.ReadFile(filepath.Join(dir, identityFile))
+// ReadIdentity reads the node identity of an initialised data directory.
+func ReadIdentity(dir string) (*Identity, error) {
+	b, err := os.ReadFile(filepath.Join(dir, IdentityFile))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%s is not an initialised kizuna data directory (run 'kizuna serve --data %s' once)", dir, dir)
 	} else if err != nil {
 		return nil, err
 	}
-	var id identity
+	var id Identity
 	if err := json.Unmarshal(b, &id); err != nil {
-		return nil, fmt.Errorf("%s: %v", filepath.Join(dir, identityFile), err)
+		return nil, fmt.Errorf("%s: %v", filepath.Join(dir, IdentityFile), err)
 	}
 	return &id, nil
 }
@@ -158,7 +166,8 @@ func writeFileExclusive(path string, data []byte, perm os.FileMode) error {
 	return f.Close()
 }
 
-func isNationCode(s string) bool {
+// IsNationCode reports whether s has the form of an ISO 3166-1 alpha-3 code.
+func IsNationCode(s string) bool {
 	if len(s) != 3 {
 		return false
 	}
@@ -168,12 +177,4 @@ func isNationCode(s string) bool {
 		}
 	}
 	return true
-}
-
-// defaultDataDir is where every command finds the node's data by default.
-const defaultDataDir = "./kizuna-data"
-
-// dataFlag registers the --data flag every command that opens a node takes.
-func dataFlag(fs *flag.FlagSet) *string {
-	return fs.String("data", defaultDataDir, "data directory")
 }

@@ -1,10 +1,6 @@
-package main
+package node
 
 import (
-	"bytes"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/kizuna-dev/kizuna"
@@ -48,26 +44,5 @@ func TestPeerAgency(t *testing.T) {
 		if ok != tt.ok || nation != tt.nation {
 			t.Errorf("%s (%v) for %s signed by %q: %q %v, want %q %v", tt.pr.Name, tt.pr.Roles, tt.org, tt.signer, nation, ok, tt.nation, tt.ok)
 		}
-	}
-}
-
-// TestInvalidMarkingAuthority: a node whose configuration gives a marking
-// authority for a scheme it does not know refuses to open, and says which
-// file and which entry.
-func TestInvalidMarkingAuthority(t *testing.T) {
-	data := filepath.Join(t.TempDir(), "data")
-	MustRunCLI(t, "init", "--data", data)
-	path := filepath.Join(data, policyFile)
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw = bytes.Replace(raw, []byte(`"marking_authorities": []`), []byte(`"marking_authorities": [{"scheme": "NATO", "nations": ["USA"]}, {"scheme": "ATLANTIS", "nations": ["USA"]}]`), 1)
-	if err := os.WriteFile(path, raw, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	_, _, err = runWithInput(t, "", "collection", "list", "--data", data)
-	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), `$.marking_authorities[1].scheme: unknown scheme "ATLANTIS"`) {
-		t.Errorf("opening the node: %v, want an error naming %s and the entry", err, path)
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package node
 
 import (
 	"context"
@@ -23,35 +23,35 @@ type fedOptions struct {
 // of what peers send, and starts the workers. It must run before the node
 // serves, so that no peer's object arrives unverified and no ingest event
 // is missed. The returned function stops the workers.
-func (n *node) startFederation(ctx context.Context, opt fedOptions) (func(), error) {
-	keys, peers, err := n.peering()
+func (n *Node) startFederation(ctx context.Context, opt fedOptions) (func(), error) {
+	keys, peers, err := n.Peering()
 	if err != nil {
 		return nil, err
 	}
-	cursors, err := federation.OpenCursors(n.dir)
+	cursors, err := federation.OpenCursors(n.Dir)
 	if err != nil {
 		return nil, err
 	}
 	n.peers = peers
-	n.policy.SetAgency(peerAgency{peers})
-	n.ingest.SetVerifier(federation.NewVerifier(n.id.ID, peers, n.store, n.logger))
+	n.Policy.SetAgency(peerAgency{peers})
+	n.Ingest.SetVerifier(federation.NewVerifier(n.Identity.ID, peers, n.Store, n.Logger))
 	svc, err := federation.New(federation.Config{
-		Node: n.id.ID, Keys: keys, Peers: peers,
-		Objects: n.guard, Collections: n.store, Principals: n.store,
-		Ingester: n.ingest, Audit: n.store, Cursors: cursors,
-		Dial: dialPeer, Logger: n.logger.With("component", "federation"),
+		Node: n.Identity.ID, Keys: keys, Peers: peers,
+		Objects: n.Guard, Collections: n.Store, Principals: n.Store,
+		Ingester: n.Ingest, Audit: n.Store, Cursors: cursors,
+		Dial: dialPeer, Logger: n.Logger.With("component", "federation"),
 		CatchUp: opt.CatchUp, Known: knownEverywhere,
 	})
 	if err != nil {
 		return nil, err
 	}
-	n.ingest.Subscribe(svc.Notify)
+	n.Ingest.Subscribe(svc.Notify)
 	if err := svc.Start(ctx); err != nil {
 		return nil, fmt.Errorf("federation: %s", kizuna.ErrorMessage(err))
 	}
 	n.fed = svc
 	if len(peers.Peers) > 0 {
-		n.logger.Info("federation started", "peers", len(peers.Peers), "node", n.id.ID)
+		n.Logger.Info("federation started", "peers", len(peers.Peers), "node", n.Identity.ID)
 	}
 	return svc.Stop, nil
 }
@@ -87,17 +87,17 @@ var projectIdentity = func() string {
 // policy.DeletingAs).
 type fedObjects struct {
 	kizuna.ObjectStore
-	n *node
+	n *Node
 }
 
 // DeleteObject deletes through the guard and queues the propagation.
 func (f fedObjects) DeleteObject(ctx context.Context, collection, id string, versions kizuna.VersionMatch, access kizuna.AccessScope) (int, error) {
 	pr := kizuna.PrincipalFromContext(ctx)
-	c, err := f.n.store.FindCollectionByID(ctx, collection)
+	c, err := f.n.Store.FindCollectionByID(ctx, collection)
 	if pr == nil || err != nil {
 		return f.ObjectStore.DeleteObject(ctx, collection, id, versions, access)
 	}
-	page, err := f.n.store.FindObjects(ctx, kizuna.ObjectFilter{
+	page, err := f.n.Store.FindObjects(ctx, kizuna.ObjectFilter{
 		Collection: c.ID, IDs: []string{id}, Versions: kizuna.VersionMatch{Last: true},
 		Access: kizuna.AccessScope{Unrestricted: true}, Limit: 1,
 	})
@@ -119,7 +119,7 @@ func (f fedObjects) DeleteObject(ctx context.Context, collection, id string, ver
 // own certificate, or nil for plain HTTP. Plain HTTP is allowed only on a
 // loopback address (tests and the demo); an operator's --tls-cert takes
 // precedence over the node's certificate.
-func (n *node) serverTLS(cfg serveConfig, ln net.Listener) (*tls.Config, error) {
+func (n *Node) serverTLS(cfg ServeConfig, ln net.Listener) (*tls.Config, error) {
 	if cfg.TLSCert != "" {
 		return nil, nil
 	}
@@ -130,7 +130,7 @@ func (n *node) serverTLS(cfg serveConfig, ln net.Listener) (*tls.Config, error) 
 	if ip := net.ParseIP(host); !cfg.TLS && ip != nil && ip.IsLoopback() {
 		return nil, nil
 	}
-	keys, err := n.nodeKeys()
+	keys, err := n.Keys()
 	if err != nil {
 		return nil, err
 	}

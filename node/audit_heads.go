@@ -1,8 +1,7 @@
-package main
+package node
 
 import (
 	"context"
-	"flag"
 	"sync"
 	"time"
 
@@ -12,18 +11,16 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// auditOptions tune the signing and the witnessing of the audit log.
-type auditOptions struct {
-	SignEvery       int64
-	SignInterval    time.Duration
+// AuditOptions tune the signing and the witnessing of the audit log (0:
+// the federation package's defaults).
+type AuditOptions struct {
+	// SignEvery signs the head after this many new entries.
+	SignEvery int64
+	// SignInterval signs the head when a new entry has waited this long.
+	SignInterval time.Duration
+	// WitnessInterval is how often the latest signed head is offered to
+	// each kizuna peer.
 	WitnessInterval time.Duration
-}
-
-// register adds the options' flags to a command.
-func (o *auditOptions) register(fs *flag.FlagSet) {
-	fs.Int64Var(&o.SignEvery, "audit-sign-every", federation.DefaultSignEvery, "sign the audit log's head after this many new entries")
-	fs.DurationVar(&o.SignInterval, "audit-sign-interval", federation.DefaultSignInterval, "sign the audit log's head when a new entry has waited this long")
-	fs.DurationVar(&o.WitnessInterval, "audit-witness-interval", federation.DefaultWitnessInterval, "offer the latest signed head to each kizuna peer this often")
 }
 
 // auditHeads are the signer, the exchange and the witness of a serving
@@ -42,27 +39,27 @@ const witnessShutdownTimeout = 5 * time.Second
 // with the kizuna peers. The returned function stops both, signs the head
 // as the node leaves it and offers it to the peers that are up: run it
 // once nothing else appends to the log.
-func (n *node) startAuditHeads(ctx context.Context, opt auditOptions) (func(), error) {
-	keys, peers, err := n.peering()
+func (n *Node) startAuditHeads(ctx context.Context, opt AuditOptions) (func(), error) {
+	keys, peers, err := n.Peering()
 	if err != nil {
 		return nil, err
 	}
-	logger := n.logger.With("component", "audit")
+	logger := n.Logger.With("component", "audit")
 	h := &auditHeads{}
 	h.witness = federation.NewWitness(federation.WitnessConfig{
-		Node: n.id.ID, Key: keys.Signing, Peers: peers, Store: n.store, Audit: n.store, Logger: logger,
+		Node: n.Identity.ID, Key: keys.Signing, Peers: peers, Store: n.Store, Audit: n.Store, Logger: logger,
 	})
 	h.exchange, err = federation.NewExchanger(ctx, federation.ExchangeConfig{
-		Peers: peers, Log: n.store, Audit: n.store, Dial: dialWitness, Interval: opt.WitnessInterval, Logger: logger,
+		Peers: peers, Log: n.Store, Audit: n.Store, Dial: DialWitness, Interval: opt.WitnessInterval, Logger: logger,
 	})
 	if err != nil {
 		return nil, err
 	}
 	h.signer = federation.NewHeadSigner(federation.HeadSignerConfig{
-		Node: n.id.ID, Key: keys.Signing, Log: n.store, Every: opt.SignEvery, Interval: opt.SignInterval,
+		Node: n.Identity.ID, Key: keys.Signing, Log: n.Store, Every: opt.SignEvery, Interval: opt.SignInterval,
 		Logger: logger, OnSigned: func(*kizuna.AuditHead) { h.exchange.Poke() },
 	})
-	n.store.OnAuditAppend(h.signer.Appended)
+	n.Store.OnAuditAppend(h.signer.Appended)
 	n.heads = h
 
 	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -76,7 +73,7 @@ func (n *node) startAuditHeads(ctx context.Context, opt auditOptions) (func(), e
 			cancel()
 			wg.Wait()
 			h.exchange.Stop()
-			n.store.OnAuditAppend(nil)
+			n.Store.OnAuditAppend(nil)
 			sctx, done := context.WithTimeout(context.Background(), witnessShutdownTimeout)
 			defer done()
 			if _, err := h.signer.Sign(sctx); err != nil {
@@ -87,14 +84,14 @@ func (n *node) startAuditHeads(ctx context.Context, opt auditOptions) (func(), e
 	}, nil
 }
 
-// peering returns the node's keys and its peers' configuration, as the
+// Peering returns the node's keys and its peers' configuration, as the
 // data directory holds them.
-func (n *node) peering() (*federation.Keys, *federation.Peers, error) {
-	keys, err := n.nodeKeys()
+func (n *Node) Peering() (*federation.Keys, *federation.Peers, error) {
+	keys, err := n.Keys()
 	if err != nil {
 		return nil, nil, err
 	}
-	peers, err := federation.LoadPeers(n.dir)
+	peers, err := federation.LoadPeers(n.Dir)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -103,16 +100,16 @@ func (n *node) peering() (*federation.Keys, *federation.Peers, error) {
 
 // auditWitness returns the node's witness of its peers' audit heads, or
 // nil when the node does not serve.
-func (n *node) auditWitness() kizuna.AuditWitness {
+func (n *Node) auditWitness() kizuna.AuditWitness {
 	if n.heads == nil {
 		return nil
 	}
 	return n.heads.witness
 }
 
-// dialWitness returns the client of a kizuna peer's audit witness, over a
+// DialWitness returns the client of a kizuna peer's audit witness, over a
 // pinned HTTPS connection (or loopback HTTP) with this node's credentials.
-func dialWitness(pc *federation.PeerConfig) (federation.WitnessPeer, error) {
+func DialWitness(pc *federation.PeerConfig) (federation.WitnessPeer, error) {
 	hc, err := federation.ClientFor(pc, time.Minute)
 	if err != nil {
 		return nil, err

@@ -1,4 +1,4 @@
-package main
+package node
 
 import (
 	"context"
@@ -14,15 +14,15 @@ import (
 var sampleBundle []byte
 
 // loadSample creates the sample collection and loads the sample bundle.
-func (n *node) loadSample(ctx context.Context, defaultRefs []string) error {
+func (n *Node) loadSample(ctx context.Context, defaultRefs []string) error {
 	c := &kizuna.Collection{
-		Alias: sampleAlias, Title: "Sample: Operation Paper Crane",
+		Alias: SampleAlias, Title: "Sample: Operation Paper Crane",
 		Description:        "A sample data set: a spear-phishing campaign against defence contractors, shared under several markings.",
 		CanRead:            kizuna.AccessRule{Roles: []string{kizuna.RoleReader, kizuna.RolePublisher, kizuna.RoleAdmin}},
 		CanWrite:           kizuna.AccessRule{Roles: []string{kizuna.RolePublisher, kizuna.RoleAdmin}},
 		DefaultMarkingRefs: defaultRefs,
 	}
-	if err := n.ensureCollection(ctx, c); err != nil {
+	if err := n.EnsureCollection(ctx, c); err != nil {
 		return err
 	}
 	var bundle struct {
@@ -31,5 +31,8 @@ func (n *node) loadSample(ctx context.Context, defaultRefs []string) error {
 	if err := json.Unmarshal(sampleBundle, &bundle); err != nil {
 		return err
 	}
-	return n.importRaw(ctx, c.ID, bundle.Objects)
+	return n.ImportRaw(ctx, c.ID, bundle.Objects)
 }
+
+// SampleBundle returns the sample data set, a STIX bundle.
+func SampleBundle() []byte { return sampleBundle }

@@ -1,0 +1,121 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/api"
+	"github.com/kizuna-dev/kizuna/ingest"
+	"github.com/kizuna-dev/kizuna/match"
+	"github.com/kizuna-dev/kizuna/taxii"
+)
+
+// Mount registers a feature's routes on a node about to serve. It may keep
+// n to reach the node's components (the guard for every read).
+type Mount func(n *Node, r *Router) error
+
+// Router is what a Mount registers on: the node's route table, and the
+// authentication every route but /healthz sits behind.
+type Router struct {
+	// Mux is the node's route table; a more specific pattern under
+	// /api/v1/ takes precedence over the native API's.
+	Mux *http.ServeMux
+	ts  *taxii.Server
+}
+
+// Protect wraps h in the node's authentication, rate limits and error
+// bodies: h finds the principal in the request's context.
+func (r *Router) Protect(h http.Handler) http.Handler { return r.ts.Protect(h) }
+
+// ProtectRole is Protect for principals with the role only.
+func (r *Router) ProtectRole(role string, h http.Handler) http.Handler {
+	return r.ts.ProtectRole(role, h)
+}
+
+// TAXIIServer returns a TAXII server wired to the node: objects and
+// collections through the guard, ingest through the node's service.
+func (n *Node) TAXIIServer(cfg taxii.Config) *taxii.Server {
+	ts := taxii.NewServer(cfg)
+	ts.Objects, ts.Collections = fedObjects{ObjectStore: n.Guard, n: n}, n.Guard
+	ts.Statuses, ts.Principals, ts.Audit = n.Store, n.Store, n.Store
+	ts.Authorizer, ts.Ingester, ts.Logger = n.Authorizer, n.Ingest, n.Logger
+	return ts
+}
+
+// Matcher returns the node's indicator matcher, with the stored indicators
+// loaded; Run keeps it following ingest until its context ends.
+func (n *Node) Matcher(ctx context.Context) (*match.Service, error) {
+	m := match.New(n.Store, n.Guard, n.Ingest, n.Policy, n.Logger)
+	if err := m.Load(ctx); err != nil {
+		return nil, err
+	}
+	n.Ingest.Subscribe(m.Notify)
+	return m, nil
+}
+
+// httpHandler returns the node's HTTP routes and a function that drains the
+// TAXII server's queued work at shutdown. It loads the indicator index first.
+func (n *Node) httpHandler(ctx context.Context, cfg ServeConfig, m *metrics) (http.Handler, func(context.Context) error, error) {
+	n.Ingest.SetMetrics(ingest.Metrics{
+		Accepted: func(k int) { m.ingested.WithLabelValues("accepted").Add(float64(k)) },
+		Rejected: func(k int) { m.ingested.WithLabelValues("rejected").Add(float64(k)) },
+	})
+	ts := n.TAXIIServer(taxii.Config{
+		Title:            n.Identity.Name,
+		Description:      "kizuna node of " + n.Identity.Nation,
+		MaxContentLength: cfg.MaxContentLength,
+		MaxPageSize:      cfg.MaxPageSize,
+		RateLimit:        cfg.RateLimit,
+		RateBurst:        cfg.RateBurst,
+		AuthFailures:     cfg.AuthFailures,
+		QueueSize:        cfg.PostQueue,
+		TrustedProxies:   cfg.TrustedProxies,
+	})
+	m.registerBacklog(ts.IngestBacklog)
+
+	matcher, err := n.Matcher(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	mctx, cancelMatcher := context.WithCancel(context.Background())
+	matcherDone := make(chan struct{})
+	go func() {
+		defer close(matcherDone)
+		matcher.Run(mctx)
+	}()
+	// stopMatcher returns once the matcher has written its queued audit
+	// records, before the store is closed.
+	stopMatcher := func() {
+		cancelMatcher()
+		<-matcherDone
+	}
+	apiServer := &api.Server{Matcher: matcher, Witness: n.auditWitness(), Logger: n.Logger}
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		if _, err := n.Store.FindCollections(r.Context()); err != nil {
+			http.Error(w, "store unavailable\n", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	if cfg.MetricsListener == nil {
+		mux.Handle("GET /metrics", ts.ProtectRole(kizuna.RoleAdmin, m.handler()))
+	}
+	mux.Handle("/api/v1/", ts.Protect(apiServer.Handler()))
+	router := &Router{Mux: mux, ts: ts}
+	for _, mount := range cfg.Mounts {
+		if err := mount(n, router); err != nil {
+			stopMatcher()
+			return nil, nil, err
+		}
+	}
+	shutdown := func(ctx context.Context) error {
+		defer stopMatcher()
+		return ts.Shutdown(ctx)
+	}
+	return ts.InFront(mux), shutdown, nil
+}

@@ -1,12 +1,9 @@
 package federation
 
 import (
+	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -133,29 +130,29 @@ func (p *Peers) FindNode(node string) *PeerConfig {
 	return nil
 }
 
-// LoadPeers reads the peers file of a data directory; a missing file is no
+// LoadPeers reads the peers document of the node's state; none is no
 // peers.
-func LoadPeers(dir string) (*Peers, error) {
-	b, err := os.ReadFile(filepath.Join(dir, PeersFile))
-	if errors.Is(err, fs.ErrNotExist) {
+func LoadPeers(ctx context.Context, st kizuna.StateStore) (*Peers, error) {
+	b, err := st.ReadState(ctx, PeersFile)
+	if kizuna.ErrorCode(err) == kizuna.ENOTFOUND {
 		return &Peers{}, nil
 	} else if err != nil {
 		return nil, err
 	}
 	var p Peers
 	if err := json.Unmarshal(b, &p); err != nil {
-		return nil, fmt.Errorf("%s: %v", filepath.Join(dir, PeersFile), err)
+		return nil, fmt.Errorf("%s: %v", Where(st, PeersFile), err)
 	}
 	for _, pc := range p.Peers {
 		if err := pc.Validate(); err != nil {
-			return nil, fmt.Errorf("%s: %s", filepath.Join(dir, PeersFile), kizuna.ErrorMessage(err))
+			return nil, fmt.Errorf("%s: %s", Where(st, PeersFile), kizuna.ErrorMessage(err))
 		}
 	}
 	return &p, nil
 }
 
-// SavePeers replaces the peers file atomically.
-func SavePeers(dir string, p *Peers) error {
+// SavePeers replaces the peers document atomically.
+func SavePeers(ctx context.Context, st kizuna.StateStore, p *Peers) error {
 	seen := map[string]bool{}
 	for _, pc := range p.Peers {
 		if err := pc.Validate(); err != nil {
@@ -170,5 +167,5 @@ func SavePeers(dir string, p *Peers) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(dir, PeersFile), append(b, '\n'))
+	return st.WriteState(ctx, PeersFile, append(b, '\n'))
 }

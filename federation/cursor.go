@@ -1,12 +1,9 @@
 package federation
 
 import (
+	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -31,9 +28,9 @@ const maxPendingDeletes = 100_000
 // atomically before the work goes on, so a crash repeats at most one
 // batch, which the receiver's idempotence absorbs.
 type Cursors struct {
-	path string
-	mu   sync.Mutex
-	st   cursorState
+	state kizuna.StateStore
+	mu    sync.Mutex
+	st    cursorState
 }
 
 type cursorState struct {
@@ -47,17 +44,18 @@ type cursorState struct {
 	Retries map[string][]Retry `json:"retries,omitempty"`
 }
 
-// OpenCursors loads the cursors file of dir (none yet is fine).
-func OpenCursors(dir string) (*Cursors, error) {
-	c := &Cursors{path: filepath.Join(dir, CursorsFile), st: cursorState{Cursors: map[string]time.Time{}}}
-	b, err := os.ReadFile(c.path)
-	if errors.Is(err, fs.ErrNotExist) {
+// OpenCursors loads the cursors document of the node's state (none yet is
+// fine).
+func OpenCursors(ctx context.Context, st kizuna.StateStore) (*Cursors, error) {
+	c := &Cursors{state: st, st: cursorState{Cursors: map[string]time.Time{}}}
+	b, err := st.ReadState(ctx, CursorsFile)
+	if kizuna.ErrorCode(err) == kizuna.ENOTFOUND {
 		return c, nil
 	} else if err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal(b, &c.st); err != nil {
-		return nil, fmt.Errorf("%s: %v", c.path, err)
+		return nil, fmt.Errorf("%s: %v", Where(st, CursorsFile), err)
 	}
 	if c.st.Cursors == nil {
 		c.st.Cursors = map[string]time.Time{}
@@ -151,11 +149,12 @@ func (c *Cursors) Forget(peer string) error {
 	return c.save()
 }
 
-// save writes the file; c.mu is held.
+// save writes the document; c.mu is held. The write is not bound to the
+// work's context: progress made is recorded even as the work stops.
 func (c *Cursors) save() error {
 	b, err := json.MarshalIndent(c.st, "", "  ")
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(c.path, append(b, '\n'))
+	return c.state.WriteState(context.Background(), CursorsFile, append(b, '\n'))
 }

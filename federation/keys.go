@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
@@ -12,9 +13,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/pem"
-	"errors"
 	"fmt"
-	"io/fs"
 	"math/big"
 	"net"
 	"os"
@@ -90,12 +89,12 @@ func ParseFingerprint(s string) (string, error) {
 }
 
 // GenerateKeys writes a new signing key and a self-signed TLS certificate
-// for hosts into dir, unless they exist: keys are made once, at
+// for hosts into the node's state, unless they exist: keys are made once, at
 // initialisation, because peers pin them.
-func GenerateKeys(dir string, hosts []string) error {
-	if _, err := os.Stat(filepath.Join(dir, SigningKeyFile)); err == nil {
+func GenerateKeys(ctx context.Context, st kizuna.StateStore, hosts []string) error {
+	if _, err := st.ReadState(ctx, SigningKeyFile); err == nil {
 		return nil
-	} else if !errors.Is(err, fs.ErrNotExist) {
+	} else if kizuna.ErrorCode(err) != kizuna.ENOTFOUND {
 		return err
 	}
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
@@ -146,7 +145,7 @@ func GenerateKeys(dir string, hosts []string) error {
 		der       []byte
 	}{{TLSKeyFile, "PRIVATE KEY", tlsDER}, {TLSCertFile, "CERTIFICATE", der}, {SigningKeyFile, "PRIVATE KEY", signDER}} {
 		data := pem.EncodeToMemory(&pem.Block{Type: f.typ, Bytes: f.der})
-		if err := writeFileAtomic(filepath.Join(dir, f.name), data); err != nil {
+		if err := st.WriteState(ctx, f.name, data); err != nil {
 			return err
 		}
 	}
@@ -154,8 +153,8 @@ func GenerateKeys(dir string, hosts []string) error {
 }
 
 // LoadKeys reads the keys GenerateKeys wrote.
-func LoadKeys(dir string) (*Keys, error) {
-	b, err := os.ReadFile(filepath.Join(dir, SigningKeyFile))
+func LoadKeys(ctx context.Context, st kizuna.StateStore) (*Keys, error) {
+	b, err := st.ReadState(ctx, SigningKeyFile)
 	if err != nil {
 		return nil, fmt.Errorf("node keys: %w", err)
 	}
@@ -171,7 +170,15 @@ func LoadKeys(dir string) (*Keys, error) {
 	if !ok {
 		return nil, fmt.Errorf("node keys: %s holds no Ed25519 key", SigningKeyFile)
 	}
-	cert, err := tls.LoadX509KeyPair(filepath.Join(dir, TLSCertFile), filepath.Join(dir, TLSKeyFile))
+	certPEM, err := st.ReadState(ctx, TLSCertFile)
+	if err != nil {
+		return nil, fmt.Errorf("node keys: %w", err)
+	}
+	keyPEM, err := st.ReadState(ctx, TLSKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("node keys: %w", err)
+	}
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
 	if err != nil {
 		return nil, fmt.Errorf("node keys: %v", err)
 	}

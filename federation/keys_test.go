@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"context"
 	"crypto/tls"
 	"io"
 	"net/http"
@@ -25,10 +26,10 @@ func mustTime(tb testing.TB, s string) time.Time {
 func MustKeys(tb testing.TB) (*Keys, string) {
 	tb.Helper()
 	dir := tb.TempDir()
-	if err := GenerateKeys(dir, []string{"node.example", "192.0.2.1"}); err != nil {
+	if err := GenerateKeys(context.Background(), DirState(dir), []string{"node.example", "192.0.2.1"}); err != nil {
 		tb.Fatal(err)
 	}
-	k, err := LoadKeys(dir)
+	k, err := LoadKeys(context.Background(), DirState(dir))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -46,10 +47,10 @@ func TestKeysGeneratedOnceAndPrivate(t *testing.T) {
 			t.Errorf("%s has mode %o, want 600", f, st.Mode().Perm())
 		}
 	}
-	if err := GenerateKeys(dir, nil); err != nil {
+	if err := GenerateKeys(context.Background(), DirState(dir), nil); err != nil {
 		t.Fatal(err)
 	}
-	again, err := LoadKeys(dir)
+	again, err := LoadKeys(context.Background(), DirState(dir))
 	if err != nil {
 		t.Fatal(err)
 	}

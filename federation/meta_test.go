@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -154,7 +155,7 @@ func TestPushRefusalForMissingMeta(t *testing.T) {
 	store := metaStore()
 	peers := map[string]*fakePeer{"a": {labels: true}, "b": {labels: true}}
 	dir := t.TempDir()
-	cursors, err := OpenCursors(dir)
+	cursors, err := OpenCursors(context.Background(), DirState(dir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +214,7 @@ func TestPushRefusalForMissingMeta(t *testing.T) {
 // them with the peer's cursors.
 func TestMetaRecordPersists(t *testing.T) {
 	dir := t.TempDir()
-	c, err := OpenCursors(dir)
+	c, err := OpenCursors(context.Background(), DirState(dir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +224,7 @@ func TestMetaRecordPersists(t *testing.T) {
 	c.SetMetaHeld("push", "aus", "default", map[string]time.Time{mdShared: v}, nil)
 	c.QueueRetries("jpn", "default", []Retry{{ID: indicator + "01", Version: v}})
 	c.QueueRetries("jpn", "default", []Retry{{ID: indicator + "01", Version: v, Tries: 1}})
-	c2, err := OpenCursors(dir)
+	c2, err := OpenCursors(context.Background(), DirState(dir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,7 +243,7 @@ func TestMetaRecordPersists(t *testing.T) {
 	if err := c2.Forget("jpn"); err != nil {
 		t.Fatal(err)
 	}
-	c3, _ := OpenCursors(dir)
+	c3, _ := OpenCursors(context.Background(), DirState(dir))
 	if c3.MetaHeld("push", "jpn", "default", mdShared, v) || len(c3.PendingRetries("jpn", "default")) != 0 || !c3.MetaHeld("push", "aus", "default", mdShared, v) {
 		t.Errorf("Forget removed the wrong records")
 	}

@@ -59,7 +59,7 @@ func TestPullMetaFirst(t *testing.T) {
 	pc := peers.Find("p")
 	pc.Collections = []CollectionMap{{Local: "default", Remote: "remote", Pull: true}}
 	peers.Peers = []*PeerConfig{pc}
-	cursors, err := OpenCursors(t.TempDir())
+	cursors, err := OpenCursors(context.Background(), DirState(t.TempDir()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,7 +35,7 @@ func newFixture(t *testing.T, store *memObjects, dir string, peers map[string]*f
 	for _, pc := range cfg.Peers {
 		pc.Collections = []CollectionMap{{Local: "default", Remote: "remote", Push: true}}
 	}
-	cursors, err := OpenCursors(dir)
+	cursors, err := OpenCursors(context.Background(), DirState(dir))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -176,26 +176,26 @@ func TestPeerConfigValidate(t *testing.T) {
 
 func TestPeersFileRoundTrip(t *testing.T) {
 	dir := t.TempDir()
-	if p, err := LoadPeers(dir); err != nil || len(p.Peers) != 0 {
+	if p, err := LoadPeers(context.Background(), DirState(dir)); err != nil || len(p.Peers) != 0 {
 		t.Fatalf("no file: %v, %d peers", err, len(p.Peers))
 	}
 	peers := testPeers(t, MustKey(t), MustKey(t))
-	if err := SavePeers(dir, peers); err != nil {
+	if err := SavePeers(context.Background(), DirState(dir), peers); err != nil {
 		t.Fatal(err)
 	}
-	got, err := LoadPeers(dir)
+	got, err := LoadPeers(context.Background(), DirState(dir))
 	if err != nil || len(got.Peers) != 3 || got.Find("b").Organizations[0] != orgB || got.FindNode("identity--node-a").Name != "a" {
 		t.Fatalf("round trip: %v %+v", err, got)
 	}
 	peers.Peers = append(peers.Peers, peers.Peers[0])
-	if err := SavePeers(dir, peers); err == nil {
+	if err := SavePeers(context.Background(), DirState(dir), peers); err == nil {
 		t.Fatal("a duplicate peer name was saved")
 	}
 }
 
 func TestCursorsPersist(t *testing.T) {
 	dir := t.TempDir()
-	c, err := OpenCursors(dir)
+	c, err := OpenCursors(context.Background(), DirState(dir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +204,7 @@ func TestCursorsPersist(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Set("push", "aus", "default", when)
-	c2, err := OpenCursors(dir)
+	c2, err := OpenCursors(context.Background(), DirState(dir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +214,7 @@ func TestCursorsPersist(t *testing.T) {
 	if err := c2.Forget("jpn"); err != nil {
 		t.Fatal(err)
 	}
-	c3, _ := OpenCursors(dir)
+	c3, _ := OpenCursors(context.Background(), DirState(dir))
 	if !c3.Get("push", "jpn", "default").IsZero() || c3.Get("push", "aus", "default").IsZero() {
 		t.Fatal("Forget removed the wrong cursors")
 	}

@@ -23,6 +23,12 @@ type AuditOptions struct {
 	WitnessInterval time.Duration
 }
 
+// auditAppendHook is a store that calls a function after each append to
+// the audit log.
+type auditAppendHook interface {
+	OnAuditAppend(fn func(seq int64))
+}
+
 // auditHeads are the signer, the exchange and the witness of a serving
 // node.
 type auditHeads struct {
@@ -40,7 +46,7 @@ const witnessShutdownTimeout = 5 * time.Second
 // as the node leaves it and offers it to the peers that are up: run it
 // once nothing else appends to the log.
 func (n *Node) startAuditHeads(ctx context.Context, opt AuditOptions) (func(), error) {
-	keys, peers, err := n.Peering()
+	keys, peers, err := n.Peering(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +65,13 @@ func (n *Node) startAuditHeads(ctx context.Context, opt AuditOptions) (func(), e
 		Node: n.Identity.ID, Key: keys.Signing, Log: n.Store, Every: opt.SignEvery, Interval: opt.SignInterval,
 		Logger: logger, OnSigned: func(*kizuna.AuditHead) { h.exchange.Poke() },
 	})
-	n.Store.OnAuditAppend(h.signer.Appended)
+	// A store that announces its appends wakes the signer at once; on
+	// others (PostgreSQL, where several instances append) it signs on
+	// its interval.
+	hook, _ := n.Store.(auditAppendHook)
+	if hook != nil {
+		hook.OnAuditAppend(h.signer.Appended)
+	}
 	n.heads = h
 
 	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -73,7 +85,9 @@ func (n *Node) startAuditHeads(ctx context.Context, opt AuditOptions) (func(), e
 			cancel()
 			wg.Wait()
 			h.exchange.Stop()
-			n.Store.OnAuditAppend(nil)
+			if hook != nil {
+				hook.OnAuditAppend(nil)
+			}
 			sctx, done := context.WithTimeout(context.Background(), witnessShutdownTimeout)
 			defer done()
 			if _, err := h.signer.Sign(sctx); err != nil {
@@ -86,12 +100,12 @@ func (n *Node) startAuditHeads(ctx context.Context, opt AuditOptions) (func(), e
 
 // Peering returns the node's keys and its peers' configuration, as the
 // data directory holds them.
-func (n *Node) Peering() (*federation.Keys, *federation.Peers, error) {
-	keys, err := n.Keys()
+func (n *Node) Peering(ctx context.Context) (*federation.Keys, *federation.Peers, error) {
+	keys, err := n.Keys(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	peers, err := federation.LoadPeers(n.Dir)
+	peers, err := federation.LoadPeers(ctx, n.State)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -60,16 +58,16 @@ func (n *Node) Bootstrap(ctx context.Context, sample bool) error {
 			return err
 		}
 	}
-	return os.WriteFile(filepath.Join(n.Dir, BootstrapMarker), []byte("ok\n"), 0o600)
+	return n.State.WriteState(ctx, BootstrapMarker, []byte("ok\n"))
 }
 
-// BootstrapMarker is the file written when the bootstrap has finished.
+// BootstrapMarker is the node state document written when the bootstrap has finished.
 const BootstrapMarker = "bootstrapped"
 
 // Bootstrapped reports whether the node's bootstrap has finished.
-func (n *Node) Bootstrapped() bool {
-	_, err := os.Stat(filepath.Join(n.Dir, BootstrapMarker))
-	return err == nil
+func (n *Node) Bootstrapped(ctx context.Context) bool {
+	done, err := stateExists(ctx, n.State, BootstrapMarker)
+	return err == nil && done
 }
 
 // EnsureCollection creates c unless a collection with its alias exists (a

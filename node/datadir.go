@@ -3,16 +3,13 @@ package node
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/federation"
-	"github.com/kizuna-dev/kizuna/store/sqlite"
 )
 
 // Files in a data directory.
@@ -56,10 +53,16 @@ type InitResult struct {
 // nothing and reports Created false.
 func Init(ctx context.Context, cfg Config, opt InitOptions) (*InitResult, error) {
 	dir := cfg.Dir
-	if _, err := os.Stat(filepath.Join(dir, IdentityFile)); err == nil {
-		return &InitResult{}, privateDir(dir)
-	} else if !errors.Is(err, fs.ErrNotExist) {
+	if err := privateDir(dir); err != nil {
 		return nil, err
+	}
+	db, state, err := openStore(ctx, cfg, true)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	if done, err := stateExists(ctx, state, IdentityFile); err != nil || done {
+		return &InitResult{}, err
 	}
 	if opt.Nation == "" {
 		opt.Nation = "USA"
@@ -67,20 +70,6 @@ func Init(ctx context.Context, cfg Config, opt InitOptions) (*InitResult, error)
 	if !IsNationCode(opt.Nation) {
 		return nil, fmt.Errorf("--nation %q: want an ISO 3166-1 alpha-3 code such as USA or JPN", opt.Nation)
 	}
-	if err := privateDir(dir); err != nil {
-		return nil, err
-	}
-	dbPath := filepath.Join(dir, SQLiteFile)
-	// Create the database file 0600 before SQLite does: its WAL and shared
-	// memory files take the database file's mode.
-	if err := writeFileExclusive(dbPath, nil, 0o600); err != nil && !errors.Is(err, fs.ErrExist) {
-		return nil, err
-	}
-	db, err := sqlite.Open(ctx, dbPath)
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close()
 
 	now := time.Now().UTC()
 	id := Identity{
@@ -102,13 +91,13 @@ func Init(ctx context.Context, cfg Config, opt InitOptions) (*InitResult, error)
 	if err := writeFileExclusive(filepath.Join(dir, AdminTokenFile), []byte(token+"\n"), 0o600); err != nil {
 		return nil, err
 	}
-	if err := federation.GenerateKeys(dir, nil); err != nil {
+	if err := federation.GenerateKeys(ctx, state, nil); err != nil {
 		return nil, err
 	}
 	b, _ := json.MarshalIndent(id, "", "  ")
-	// The identity file is written last: its presence marks a complete
+	// The identity is written last: its presence marks a complete
 	// initialisation.
-	if err := writeFileExclusive(filepath.Join(dir, IdentityFile), append(b, '\n'), 0o600); err != nil {
+	if err := state.WriteState(ctx, IdentityFile, append(b, '\n')); err != nil {
 		return nil, err
 	}
 	return &InitResult{Created: true, AdminToken: token}, nil
@@ -133,17 +122,16 @@ func privateDir(dir string) error {
 	return nil
 }
 
-// ReadIdentity reads the node identity of an initialised data directory.
-func ReadIdentity(dir string) (*Identity, error) {
-	b, err := os.ReadFile(filepath.Join(dir, IdentityFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%s is not an initialised kizuna data directory (run 'kizuna serve --data %s' once)", dir, dir)
-	} else if err != nil {
+// ReadIdentity reads the node's identity from its state; ENOTFOUND before
+// initialisation.
+func ReadIdentity(ctx context.Context, st kizuna.StateStore) (*Identity, error) {
+	b, err := st.ReadState(ctx, IdentityFile)
+	if err != nil {
 		return nil, err
 	}
 	var id Identity
 	if err := json.Unmarshal(b, &id); err != nil {
-		return nil, fmt.Errorf("%s: %v", filepath.Join(dir, IdentityFile), err)
+		return nil, fmt.Errorf("%s: %v", federation.Where(st, IdentityFile), err)
 	}
 	return &id, nil
 }

@@ -24,11 +24,11 @@ type fedOptions struct {
 // serves, so that no peer's object arrives unverified and no ingest event
 // is missed. The returned function stops the workers.
 func (n *Node) startFederation(ctx context.Context, opt fedOptions) (func(), error) {
-	keys, peers, err := n.Peering()
+	keys, peers, err := n.Peering(ctx)
 	if err != nil {
 		return nil, err
 	}
-	cursors, err := federation.OpenCursors(n.Dir)
+	cursors, err := federation.OpenCursors(ctx, n.State)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +119,7 @@ func (f fedObjects) DeleteObject(ctx context.Context, collection, id string, ver
 // own certificate, or nil for plain HTTP. Plain HTTP is allowed only on a
 // loopback address (tests and the demo); an operator's --tls-cert takes
 // precedence over the node's certificate.
-func (n *Node) serverTLS(cfg ServeConfig, ln net.Listener) (*tls.Config, error) {
+func (n *Node) serverTLS(ctx context.Context, cfg ServeConfig, ln net.Listener) (*tls.Config, error) {
 	if cfg.TLSCert != "" {
 		return nil, nil
 	}
@@ -130,7 +130,7 @@ func (n *Node) serverTLS(cfg ServeConfig, ln net.Listener) (*tls.Config, error) 
 	if ip := net.ParseIP(host); !cfg.TLS && ip != nil && ip.IsLoopback() {
 		return nil, nil
 	}
-	keys, err := n.Keys()
+	keys, err := n.Keys(ctx)
 	if err != nil {
 		return nil, err
 	}

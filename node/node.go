@@ -9,17 +9,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/federation"
 	"github.com/kizuna-dev/kizuna/ingest"
 	"github.com/kizuna-dev/kizuna/policy"
-	"github.com/kizuna-dev/kizuna/store/sqlite"
 )
 
 // PolicyFile holds the node's classification schemes and agreements. It is
@@ -36,8 +32,19 @@ const (
 
 // Config says which node to open.
 type Config struct {
-	// Dir is the data directory.
+	// Dir is the data directory: the node's files on SQLite, and the
+	// instance's own files (import spools, the admin token written at
+	// initialisation) on PostgreSQL.
 	Dir string
+	// Store is "" or "sqlite" for the embedded database in Dir, or a
+	// postgres:// URL: then everything the node persists (objects,
+	// principals, statuses, the audit log, collections, peers, cursors,
+	// the deletion queue, its identity and keys) is in that database, and
+	// every instance opening it is the same node.
+	Store string
+	// KeyFile is the key-encryption key that seals the node's private keys
+	// in PostgreSQL (see keyseal.go); unused on SQLite.
+	KeyFile string
 	// Logger receives the node's logs; nil discards them.
 	Logger *slog.Logger
 }
@@ -49,9 +56,12 @@ type Node struct {
 	Identity *Identity
 	Logger   *slog.Logger
 
-	// Store is everything the node persists; nothing reads it for a
-	// principal but through Guard.
-	Store  *sqlite.DB
+	// Store is everything the node persists but its own documents;
+	// nothing reads it for a principal but through Guard.
+	Store kizuna.Store
+	// State holds the node's own documents: identity, keys, peers,
+	// federation cursors, classification configuration.
+	State  kizuna.StateStore
 	Policy *policy.Policy
 	// Guard is the store behind the access decision: what every read path
 	// uses.
@@ -73,30 +83,41 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	dir := cfg.Dir
-	id, err := ReadIdentity(dir)
+	if err := privateDir(cfg.Dir); err != nil {
+		return nil, err
+	}
+	db, state, err := openStore(ctx, cfg, false)
 	if err != nil {
 		return nil, err
 	}
-	if err := privateDir(dir); err != nil {
-		return nil, err
-	}
-	pcfg, err := loadPolicyConfig(dir)
+	n, err := wire(ctx, cfg, db, state, logger)
 	if err != nil {
+		db.Close()
 		return nil, err
 	}
-	db, err := sqlite.Open(ctx, filepath.Join(dir, SQLiteFile))
+	return n, nil
+}
+
+// wire builds the node's components around an open store.
+func wire(ctx context.Context, cfg Config, db kizuna.Store, state kizuna.StateStore, logger *slog.Logger) (*Node, error) {
+	id, err := ReadIdentity(ctx, state)
+	if err != nil {
+		if kizuna.ErrorCode(err) == kizuna.ENOTFOUND {
+			return nil, notInitialised(cfg)
+		}
+		return nil, err
+	}
+	pcfg, err := loadPolicyConfig(ctx, state)
 	if err != nil {
 		return nil, err
 	}
 	pol, err := policy.New(pcfg, db)
 	if err != nil {
-		db.Close()
 		return nil, err
 	}
 	guard := policy.NewGuard(pol, db)
 	n := &Node{
-		Dir: dir, Identity: id, Logger: logger, Store: db, Policy: pol, Guard: guard,
+		Dir: cfg.Dir, Identity: id, Logger: logger, Store: db, State: state, Policy: pol, Guard: guard,
 		Authorizer: policy.Authorizer{},
 	}
 	n.Ingest = ingest.New(db, guard, pol, logger)
@@ -104,23 +125,33 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 	return n, nil
 }
 
+// notInitialised says how to initialise the node cfg names.
+func notInitialised(cfg Config) error {
+	if IsPostgres(cfg.Store) {
+		return fmt.Errorf("the PostgreSQL database %s holds no initialised kizuna node (run 'kizuna init --store URL' once)", RedactDSN(cfg.Store))
+	}
+	return fmt.Errorf("%s is not an initialised kizuna data directory (run 'kizuna serve --data %s' once)", cfg.Dir, cfg.Dir)
+}
+
 // Close closes the store.
 func (n *Node) Close() error { return n.Store.Close() }
 
-// loadPolicyConfig reads the data directory's classification configuration,
-// writing the shipped defaults first if the file does not exist yet.
-func loadPolicyConfig(dir string) (policy.Config, error) {
-	path := filepath.Join(dir, PolicyFile)
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		if err := writeFileExclusive(path, policy.DefaultConfigJSON(), 0o600); err != nil {
-			return policy.Config{}, err
-		}
+// loadPolicyConfig reads the node's classification configuration, writing
+// the shipped defaults first if there is none yet.
+func loadPolicyConfig(ctx context.Context, st kizuna.StateStore) (policy.Config, error) {
+	data, err := st.ReadState(ctx, PolicyFile)
+	if kizuna.ErrorCode(err) == kizuna.ENOTFOUND {
+		data = policy.DefaultConfigJSON()
+		err = st.WriteState(ctx, PolicyFile, data)
 	}
-	cfg, err := policy.LoadConfig(path)
 	if err != nil {
-		// The error names the file by its base name and the JSON path of
-		// each problem; say where the file is.
-		return policy.Config{}, fmt.Errorf("%s: %s", path, strings.TrimPrefix(err.Error(), PolicyFile+": "))
+		return policy.Config{}, err
+	}
+	cfg, err := policy.ParseConfig(PolicyFile, data)
+	if err != nil {
+		// The error names the document by its base name and the JSON path
+		// of each problem; say where it is.
+		return policy.Config{}, fmt.Errorf("%s: %s", federation.Where(st, PolicyFile), strings.TrimPrefix(err.Error(), PolicyFile+": "))
 	}
 	return cfg, nil
 }

@@ -100,7 +100,7 @@ func (n *Node) Serve(ctx context.Context, cfg ServeConfig) (err error) {
 		return err
 	}
 	defer stopFed()
-	tlsConfig, err := n.serverTLS(cfg, ln)
+	tlsConfig, err := n.serverTLS(ctx, cfg, ln)
 	if err != nil {
 		return err
 	}

@@ -18,7 +18,7 @@ func runAccess(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("access explain", flag.ContinueOnError)
 	fs.Usage = usageFunc(fs, "Usage: kizuna access explain --principal NAME --object ID [--collection ID] [--data DIR]")
 	fs.SetOutput(e.stderr)
-	data := dataFlag(fs)
+	data := nodeFlagsOf(fs)
 	name := fs.String("principal", "", "the principal (required)")
 	id := fs.String("object", "", "the object id (required)")
 	collection := fs.String("collection", "", "the collection (default: every collection holding the object)")
@@ -28,7 +28,7 @@ func runAccess(ctx context.Context, e *env, args []string) error {
 	if *name == "" || *id == "" {
 		return &exitError{code: 2, msg: "access explain: --principal and --object are required"}
 	}
-	n, err := openNode(ctx, *data, nil)
+	n, err := data.open(ctx, nil)
 	if err != nil {
 		return err
 	}

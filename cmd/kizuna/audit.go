@@ -23,7 +23,7 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
 	fs.Usage = usageFunc(fs, usage)
 	fs.SetOutput(e.stderr)
-	data := dataFlag(fs)
+	data := nodeFlagsOf(fs)
 	askPeers := fs.Bool("peers", false, "also ask every kizuna peer which heads of this log it witnessed, and check them")
 	if err := parseFlags(e, fs, args[1:]); err != nil {
 		return err
@@ -31,7 +31,7 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 	if fs.NArg() > 0 {
 		return &exitError{code: 2, msg: usage}
 	}
-	n, err := openNode(ctx, *data, nil)
+	n, err := data.open(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -48,7 +48,7 @@ func verifyAudit(ctx context.Context, out io.Writer, n *cliNode, askPeers bool, 
 		return &exitError{code: 1, msg: "audit verify: " + err.Error()}
 	}
 	fmt.Fprintf(out, "hash chain intact: %d entries, each chained to the one before\n", count)
-	keys, peers, err := n.Peering()
+	keys, peers, err := n.Peering(ctx)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"database/sql"
 	"path/filepath"
 	"testing"
@@ -100,7 +101,7 @@ func (a *auditTamperer) rewrite(seq int64, reason string) {
 // log's hash at its seq, as the operator who holds the key can.
 func (a *auditTamperer) resign() {
 	a.t.Helper()
-	keys, err := federation.LoadKeys(a.dir)
+	keys, err := federation.LoadKeys(context.Background(), federation.DirState(a.dir))
 	if err != nil {
 		a.t.Fatal(err)
 	}

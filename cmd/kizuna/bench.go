@@ -76,7 +76,7 @@ func runBenchIngest(ctx context.Context, e *env, args []string) error {
 	if _, err := node.Init(ctx, node.Config{Dir: data}, node.InitOptions{Nation: "USA"}); err != nil {
 		return err
 	}
-	nd, err := openNode(ctx, data, nil)
+	nd, err := openNode(ctx, node.Config{Dir: data})
 	if err != nil {
 		return err
 	}

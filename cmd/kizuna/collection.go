@@ -35,7 +35,7 @@ func runCollectionAdd(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("collection add", flag.ContinueOnError)
 	fs.Usage = usageFunc(fs, "Usage: kizuna collection add --title TITLE [--alias ALIAS] [flags]")
 	fs.SetOutput(e.stderr)
-	data := dataFlag(fs)
+	data := nodeFlagsOf(fs)
 	id := fs.String("id", "", "collection id (a UUID; default: a new one)")
 	title := fs.String("title", "", "title (required)")
 	desc := fs.String("description", "", "description")
@@ -51,7 +51,7 @@ func runCollectionAdd(ctx context.Context, e *env, args []string) error {
 	if *title == "" {
 		return &exitError{code: 2, msg: "collection add: --title is required"}
 	}
-	n, err := openNode(ctx, *data, nil)
+	n, err := data.open(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -73,11 +73,11 @@ func runCollectionList(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("collection list", flag.ContinueOnError)
 	fs.Usage = usageFunc(fs, "Usage: kizuna collection list [--data DIR]")
 	fs.SetOutput(e.stderr)
-	data := dataFlag(fs)
+	data := nodeFlagsOf(fs)
 	if err := parseFlags(e, fs, args); err != nil {
 		return err
 	}
-	n, err := openNode(ctx, *data, nil)
+	n, err := data.open(ctx, nil)
 	if err != nil {
 		return err
 	}

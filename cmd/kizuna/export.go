@@ -18,7 +18,7 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
 	fs.Usage = usageFunc(fs, "Usage: kizuna export --collection ID [flags] > bundle.json")
 	fs.SetOutput(e.stderr)
-	data := dataFlag(fs)
+	data := nodeFlagsOf(fs)
 	collection := fs.String("collection", "", "collection id or alias (required)")
 	typ := fs.String("type", "", "only objects of these types (comma-separated)")
 	addedAfter := fs.String("added-after", "", "only versions added after this timestamp (RFC 3339)")
@@ -64,7 +64,7 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	n, err := openNode(ctx, *data, logger)
+	n, err := data.open(ctx, logger)
 	if err != nil {
 		return err
 	}

@@ -42,7 +42,7 @@ func benchPair(b *testing.B, preload func(n *cliNode) error) ([]*demoNode, func(
 		b.Fatal(err)
 	}
 	if preload != nil {
-		n, err := openNode(ctx, nodes[0].dir, nil)
+		n, err := openNode(ctx, node.Config{Dir: nodes[0].dir})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"strconv"
@@ -118,7 +119,7 @@ func TestFederationProvenance(t *testing.T) {
 		n.start(t)
 		defer n.stop(t, syscall.SIGTERM)
 	}
-	keys, err := federation.LoadKeys(usa.dir)
+	keys, err := federation.LoadKeys(context.Background(), federation.DirState(usa.dir))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,7 +39,7 @@ func (sum *importSummary) print(e *env, collection string) {
 func runImport(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	data := dataFlag(fs)
+	data := nodeFlagsOf(fs)
 	collection := fs.String("collection", "", "collection id or alias to import into (required)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	var lf logFlags
@@ -59,7 +59,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	n, err := openNode(ctx, *data, logger)
+	n, err := data.open(ctx, logger)
 	if err != nil {
 		return err
 	}

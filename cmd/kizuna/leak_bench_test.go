@@ -242,13 +242,13 @@ func leakBenchNode(b *testing.B) (*leakNode, leakBenchInfo) {
 	}
 	var info leakBenchInfo
 	if raw, err := os.ReadFile(filepath.Join(dir, leakBenchInfoFn)); err == nil && json.Unmarshal(raw, &info) == nil && info.Rows == rows {
-		return startLeakNode(b, dir), info
+		return startLeakNode(b, dir, ""), info
 	}
 	if err := os.RemoveAll(dir); err != nil { // an incomplete build
 		b.Fatal(err)
 	}
 	start := time.Now()
-	l := startLeakNode(b, dir)
+	l := startLeakNode(b, dir, "")
 	info, err := leakBuild(l, rows)
 	if err != nil {
 		b.Fatal(err)

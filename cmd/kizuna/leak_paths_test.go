@@ -63,7 +63,7 @@ func (c *leakChecker) checkReader(lr *leakReader, ri int) {
 		c.fail(lr, "status", fmt.Sprintf("status %s answered %d %s, unlike an unknown status (%s)", c.status, resp.code, resp.body, ref))
 	}
 
-	stdout, _, err := runWithInput(c.t, "", "export", "--data", c.l.data, "--collection", c.coll, "--principal", lr.name)
+	stdout, _, err := runWithInput(c.t, "", append([]string{"export", "--collection", c.coll, "--principal", lr.name}, c.l.nodeArgs...)...)
 	got := map[string]json.RawMessage{}
 	switch {
 	case lr.hidden && (err == nil || strings.Contains(stdout, "indicator--")):

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/node/nodetest"
 	"github.com/kizuna-dev/kizuna/policy/policytest"
 )
 
@@ -38,7 +39,14 @@ const leakObjects, leakReaders, leakByIDEvery = 200, 24, 8
 // compared with the reference model of the rules in policytest. A case is
 // one (reader, object version, read path) decision.
 func TestLeakHTTP(t *testing.T) {
-	l := startLeakNode(t, filepath.Join(t.TempDir(), "data"))
+	for name, store := range nodetest.Stores(t) {
+		t.Run(name, func(t *testing.T) { leakHTTP(t, store) })
+	}
+}
+
+// leakHTTP runs the leak test on a node of the store.
+func leakHTTP(t *testing.T, store string) {
+	l := startLeakNode(t, filepath.Join(t.TempDir(), "data"), store)
 	gen := policytest.NewGen(*leakHTTPSeed)
 	c := &leakChecker{t: t, l: l}
 	start := time.Now()

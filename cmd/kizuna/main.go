@@ -31,6 +31,8 @@ Usage:
   kizuna bench      gen|ingest                      generate synthetic data; measure ingest and export
   kizuna version                                    print the version
 
+Every command that opens a node takes --data DIR and --store sqlite|postgres://URL
+(default $KIZUNA_STORE, else sqlite in DIR); on PostgreSQL also --key-file ($KIZUNA_KEY_FILE).
 Run 'kizuna COMMAND -h' (or 'kizuna help COMMAND') for the flags of a command.
 `
 

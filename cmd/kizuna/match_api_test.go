@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/federation"
 	"github.com/kizuna-dev/kizuna/node"
 	"github.com/kizuna-dev/kizuna/store/sqlite"
 )
@@ -102,7 +103,7 @@ func TestMatchAPI(t *testing.T) {
 	// A new indicator is matched within a second of being stored; its
 	// revocation removes it as fast.
 	sample := collectionID(t, base, "soc", pub, node.SampleAlias)
-	nodeID, err := node.ReadIdentity(data)
+	nodeID, err := node.ReadIdentity(context.Background(), federation.DirState(data))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,16 +17,16 @@ func runNode(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("node key", flag.ContinueOnError)
 	fs.Usage = usageFunc(fs, "Usage: kizuna node key [--data DIR]")
 	fs.SetOutput(e.stderr)
-	data := dataFlag(fs)
+	data := nodeFlagsOf(fs)
 	if err := parseFlags(e, fs, args[1:]); err != nil {
 		return err
 	}
-	n, err := openNode(ctx, *data, nil)
+	n, err := data.open(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer n.Close()
-	keys, err := n.Keys()
+	keys, err := n.Keys(ctx)
 	if err != nil {
 		return err
 	}

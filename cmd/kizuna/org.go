@@ -20,7 +20,7 @@ func runOrg(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("org add", flag.ContinueOnError)
 	fs.Usage = usageFunc(fs, "Usage: kizuna org add --name NAME --nation NNN [--sector S]... [--data DIR]")
 	fs.SetOutput(e.stderr)
-	data := dataFlag(fs)
+	data := nodeFlagsOf(fs)
 	name := fs.String("name", "", "the organisation's name (required)")
 	nation := fs.String("nation", "", "ISO 3166-1 alpha-3 nation (required)")
 	var sectors listFlag
@@ -31,7 +31,7 @@ func runOrg(ctx context.Context, e *env, args []string) error {
 	if *name == "" || !node.IsNationCode(*nation) {
 		return &exitError{code: 2, msg: "org add: --name and --nation (an ISO 3166-1 alpha-3 code) are required"}
 	}
-	n, err := openNode(ctx, *data, nil)
+	n, err := data.open(ctx, nil)
 	if err != nil {
 		return err
 	}

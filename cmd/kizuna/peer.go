@@ -45,7 +45,7 @@ func runPeer(ctx context.Context, e *env, args []string) error {
 
 // peerAddFlags are the flags of 'kizuna peer add'.
 type peerAddFlags struct {
-	data                    string
+	data                    *nodeFlags
 	pc                      federation.PeerConfig
 	clearances, communities listFlag
 	behind, maps            listFlag
@@ -57,7 +57,7 @@ func runPeerAdd(ctx context.Context, e *env, args []string) error {
 	fs.Usage = usageFunc(fs, "Usage: kizuna peer add --name NAME --url URL --nation NNN --org ID [flags]")
 	fs.SetOutput(e.stderr)
 	var f peerAddFlags
-	fs.StringVar(&f.data, "data", defaultDataDir, "data directory")
+	f.data = nodeFlagsOf(fs)
 	fs.StringVar(&f.pc.Name, "name", "", "the peer's name, also its principal's name here (required)")
 	fs.StringVar(&f.pc.URL, "url", "", "the peer's TAXII API root, e.g. https://jp.example:8443/taxii2/api/ (required)")
 	fs.StringVar(&f.pc.Node, "node", "", "the peer node's identity id ('kizuna node key' on the peer prints it)")
@@ -103,7 +103,7 @@ func runPeerAdd(ctx context.Context, e *env, args []string) error {
 	if err := f.pc.Validate(); err != nil {
 		return &exitError{code: 2, msg: "peer add: " + kizuna.ErrorMessage(err)}
 	}
-	n, err := openNode(ctx, f.data, nil)
+	n, err := f.data.open(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -120,7 +120,7 @@ func runPeerAdd(ctx context.Context, e *env, args []string) error {
 // addPeer stores the peer's principal (the agreement's ceiling) and its
 // configuration, and returns the principal's token.
 func (n *cliNode) addPeer(ctx context.Context, pc *federation.PeerConfig, clearances, communities []string) (string, error) {
-	peers, err := federation.LoadPeers(n.Dir)
+	peers, err := federation.LoadPeers(ctx, n.State)
 	if err != nil {
 		return "", err
 	}
@@ -144,13 +144,13 @@ func (n *cliNode) addPeer(ctx context.Context, pc *federation.PeerConfig, cleara
 		p.Clearances = append(p.Clearances, cl)
 	}
 	peers.Peers = append(peers.Peers, pc)
-	if err := federation.SavePeers(n.Dir, peers); err != nil {
+	if err := federation.SavePeers(ctx, n.State, peers); err != nil {
 		return "", err
 	}
 	token := kizuna.NewToken()
 	if err := n.Store.CreatePrincipal(ctx, p, kizuna.HashToken(token)); err != nil {
 		peers.Peers = peers.Peers[:len(peers.Peers)-1]
-		if serr := federation.SavePeers(n.Dir, peers); serr != nil {
+		if serr := federation.SavePeers(ctx, n.State, peers); serr != nil {
 			n.Logger.Error("peer add: could not roll back the peers file", "err", serr)
 		}
 		return "", err
@@ -162,13 +162,18 @@ func (n *cliNode) addPeer(ctx context.Context, pc *federation.PeerConfig, cleara
 
 func runPeerList(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("peer list", flag.ContinueOnError)
-	fs.Usage = usageFunc(fs, "Usage: kizuna peer list [--data DIR]")
+	fs.Usage = usageFunc(fs, "Usage: kizuna peer list [--data DIR] [--store URL]")
 	fs.SetOutput(e.stderr)
-	data := dataFlag(fs)
+	data := nodeFlagsOf(fs)
 	if err := parseFlags(e, fs, args); err != nil {
 		return err
 	}
-	peers, err := federation.LoadPeers(*data)
+	n, err := data.open(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	peers, err := federation.LoadPeers(ctx, n.State)
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,7 @@ func runPeerRemove(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("peer remove", flag.ContinueOnError)
 	fs.Usage = usageFunc(fs, "Usage: kizuna peer remove --name NAME [--data DIR]")
 	fs.SetOutput(e.stderr)
-	data := dataFlag(fs)
+	data := nodeFlagsOf(fs)
 	name := fs.String("name", "", "the peer to remove (required)")
 	if err := parseFlags(e, fs, args); err != nil {
 		return err
@@ -21,12 +21,12 @@ func runPeerRemove(ctx context.Context, e *env, args []string) error {
 	if *name == "" {
 		return &exitError{code: 2, msg: "peer remove: --name is required"}
 	}
-	n, err := openNode(ctx, *data, nil)
+	n, err := data.open(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer n.Close()
-	peers, err := federation.LoadPeers(n.Dir)
+	peers, err := federation.LoadPeers(ctx, n.State)
 	if err != nil {
 		return err
 	}
@@ -40,7 +40,7 @@ func runPeerRemove(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("peer remove: no peer named %q", *name)
 	}
 	peers.Peers = keep
-	if err := federation.SavePeers(n.Dir, peers); err != nil {
+	if err := federation.SavePeers(ctx, n.State, peers); err != nil {
 		return err
 	}
 	// Revoking the principal stops both directions at once: its token no
@@ -48,7 +48,7 @@ func runPeerRemove(ctx context.Context, e *env, args []string) error {
 	if err := n.Store.RevokePrincipal(ctx, *name); err != nil && kizuna.ErrorCode(err) != kizuna.ENOTFOUND {
 		return err
 	}
-	if cursors, err := federation.OpenCursors(n.Dir); err == nil {
+	if cursors, err := federation.OpenCursors(ctx, n.State); err == nil {
 		if err := cursors.Forget(*name); err != nil {
 			return err
 		}
@@ -63,9 +63,9 @@ func runPeerRemove(ctx context.Context, e *env, args []string) error {
 // is always known only after its own 'peer add'.
 func runPeerSetToken(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("peer set-token", flag.ContinueOnError)
-	fs.Usage = usageFunc(fs, "Usage: kizuna peer set-token --name NAME --token TOKEN [--data DIR]")
+	fs.Usage = usageFunc(fs, "Usage: kizuna peer set-token --name NAME --token TOKEN [--data DIR] [--store URL]")
 	fs.SetOutput(e.stderr)
-	data := dataFlag(fs)
+	data := nodeFlagsOf(fs)
 	name := fs.String("name", "", "the peer (required)")
 	token := fs.String("token", "", "this node's token on the peer (required)")
 	username := fs.String("username", "", "this node's user name on the peer (HTTP Basic); empty sends a bearer token")
@@ -75,7 +75,12 @@ func runPeerSetToken(ctx context.Context, e *env, args []string) error {
 	if *name == "" || *token == "" {
 		return &exitError{code: 2, msg: "peer set-token: --name and --token are required"}
 	}
-	if err := setPeerToken(*data, *name, *username, *token); err != nil {
+	n, err := data.open(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	if err := setPeerToken(ctx, n.State, *name, *username, *token); err != nil {
 		return fmt.Errorf("peer set-token: %s", kizuna.ErrorMessage(err))
 	}
 	fmt.Fprintf(e.stderr, "peer %q: credentials updated (a running node reads them at its next start)\n", *name)
@@ -83,8 +88,8 @@ func runPeerSetToken(ctx context.Context, e *env, args []string) error {
 }
 
 // setPeerToken updates the credentials of a configured peer.
-func setPeerToken(dir, name, username, token string) error {
-	peers, err := federation.LoadPeers(dir)
+func setPeerToken(ctx context.Context, st kizuna.StateStore, name, username, token string) error {
+	peers, err := federation.LoadPeers(ctx, st)
 	if err != nil {
 		return err
 	}
@@ -93,7 +98,7 @@ func setPeerToken(dir, name, username, token string) error {
 		return kizuna.Errorf(kizuna.ENOTFOUND, "no peer named %q", name)
 	}
 	pc.Username, pc.Token = username, token
-	return federation.SavePeers(dir, peers)
+	return federation.SavePeers(ctx, st, peers)
 }
 
 // runPeerResend forgets how far synchronisation with a peer got, so that
@@ -104,7 +109,7 @@ func runPeerResend(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("peer resend", flag.ContinueOnError)
 	fs.Usage = usageFunc(fs, "Usage: kizuna peer resend --name NAME [flags]")
 	fs.SetOutput(e.stderr)
-	data := dataFlag(fs)
+	data := nodeFlagsOf(fs)
 	name := fs.String("name", "", "the peer (required)")
 	if err := parseFlags(e, fs, args); err != nil {
 		return err
@@ -112,14 +117,19 @@ func runPeerResend(ctx context.Context, e *env, args []string) error {
 	if *name == "" {
 		return &exitError{code: 2, msg: "peer resend: --name is required"}
 	}
-	peers, err := federation.LoadPeers(*data)
+	n, err := data.open(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	peers, err := federation.LoadPeers(ctx, n.State)
 	if err != nil {
 		return err
 	}
 	if peers.Find(*name) == nil {
 		return fmt.Errorf("peer resend: no peer named %q", *name)
 	}
-	cursors, err := federation.OpenCursors(*data)
+	cursors, err := federation.OpenCursors(ctx, n.State)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -56,7 +57,7 @@ func TestPeerCommands(t *testing.T) {
 		t.Fatalf("peer list:\n%s", list)
 	}
 	MustRunCLI(t, "peer", "set-token", "--data", usa, "--name", "jpn", "--token", "kzn_remote")
-	peers, err := federation.LoadPeers(usa)
+	peers, err := federation.LoadPeers(context.Background(), federation.DirState(usa))
 	if err != nil || peers.Find("jpn").Token != "kzn_remote" || peers.Find("jpn").Organizations[0] != key["organization"] {
 		t.Fatalf("peers file after set-token: %v %+v", err, peers.Find("jpn"))
 	}
@@ -66,7 +67,7 @@ func TestPeerCommands(t *testing.T) {
 	}
 	MustRunCLI(t, "peer", "resend", "--data", usa, "--name", "jpn")
 	MustRunCLI(t, "peer", "remove", "--data", usa, "--name", "jpn")
-	if peers, _ := federation.LoadPeers(usa); len(peers.Peers) != 0 {
+	if peers, _ := federation.LoadPeers(context.Background(), federation.DirState(usa)); len(peers.Peers) != 0 {
 		t.Fatal("peer remove left the peer")
 	}
 	if !strings.Contains(MustRunCLI(t, "principal", "list", "--data", usa), "revoked") {

@@ -50,7 +50,7 @@ func runPrincipalAdd(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("principal add", flag.ContinueOnError)
 	fs.Usage = usageFunc(fs, "Usage: kizuna principal add --name NAME [flags]\n\nPrints the new principal's token, alone, on stdout.")
 	fs.SetOutput(e.stderr)
-	data := dataFlag(fs)
+	data := nodeFlagsOf(fs)
 	name := fs.String("name", "", "unique name, also the HTTP Basic user name (required)")
 	org := fs.String("org", "", "organisation: its identity id or the name given to 'kizuna org add' (default: the node's operator)")
 	nation := fs.String("nation", "", "ISO 3166-1 alpha-3 nation (default: the node's)")
@@ -64,7 +64,7 @@ func runPrincipalAdd(ctx context.Context, e *env, args []string) error {
 	if *name == "" {
 		return &exitError{code: 2, msg: "principal add: --name is required"}
 	}
-	n, err := openNode(ctx, *data, nil)
+	n, err := data.open(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -115,11 +115,11 @@ func runPrincipalList(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("principal list", flag.ContinueOnError)
 	fs.Usage = usageFunc(fs, "Usage: kizuna principal list [--data DIR]")
 	fs.SetOutput(e.stderr)
-	data := dataFlag(fs)
+	data := nodeFlagsOf(fs)
 	if err := parseFlags(e, fs, args); err != nil {
 		return err
 	}
-	n, err := openNode(ctx, *data, nil)
+	n, err := data.open(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -149,7 +149,7 @@ func runPrincipalRevoke(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("principal revoke", flag.ContinueOnError)
 	fs.Usage = usageFunc(fs, "Usage: kizuna principal revoke --name NAME [--data DIR]")
 	fs.SetOutput(e.stderr)
-	data := dataFlag(fs)
+	data := nodeFlagsOf(fs)
 	name := fs.String("name", "", "the principal to revoke (required)")
 	if err := parseFlags(e, fs, args); err != nil {
 		return err
@@ -160,7 +160,7 @@ func runPrincipalRevoke(ctx context.Context, e *env, args []string) error {
 	if *name == "" {
 		return &exitError{code: 2, msg: "principal revoke: --name is required"}
 	}
-	n, err := openNode(ctx, *data, nil)
+	n, err := data.open(ctx, nil)
 	if err != nil {
 		return err
 	}

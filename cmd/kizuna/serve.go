@@ -18,11 +18,12 @@ import (
 // data is, how to initialise it on first start, the addresses, and how the
 // node serves.
 type serveConfig struct {
-	Data          string
-	Listen        string
-	Nation, Name  string
-	Sample        bool
-	MetricsListen string
+	// Data, Store and KeyFile name the node (see nodeFlags).
+	Data, Store, KeyFile string
+	Listen               string
+	Nation, Name         string
+	Sample               bool
+	MetricsListen        string
 	node.ServeConfig
 }
 
@@ -43,7 +44,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs.Usage = usageFunc(fs, "Usage: kizuna serve [--data DIR] [--listen ADDR] [flags]")
 	fs.SetOutput(e.stderr)
 	var cfg serveConfig
-	fs.StringVar(&cfg.Data, "data", defaultDataDir, "data directory (initialised on first start)")
+	var nf nodeFlags
+	nf.register(fs, "data directory (initialised on first start)")
 	fs.StringVar(&cfg.Listen, "listen", listenDefault(), "address to listen on (default: $"+listenEnv+" when set)")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key enables HTTPS")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "TLS private key file (PEM)")
@@ -67,6 +69,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(e, fs, args); err != nil {
 		return err
 	}
+	cfg.Data, cfg.Store, cfg.KeyFile = nf.dir, nf.store, nf.keyFile
 	for _, p := range proxies {
 		prefix, err := parsePrefix(p)
 		if err != nil {
@@ -91,23 +94,24 @@ func runServe(ctx context.Context, e *env, args []string) error {
 // serve initialises the data directory on first start, then runs its node
 // on ln until ctx is done, printing where it answers.
 func serve(ctx context.Context, e *env, cfg serveConfig, ln net.Listener, logger *slog.Logger) error {
-	init, err := node.Init(ctx, node.Config{Dir: cfg.Data}, node.InitOptions{Name: cfg.Name, Nation: cfg.Nation})
+	nf := nodeFlags{dir: cfg.Data, store: cfg.Store, keyFile: cfg.KeyFile}
+	init, err := node.Init(ctx, nf.config(nil), node.InitOptions{Name: cfg.Name, Nation: cfg.Nation})
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	n, err := node.Open(ctx, node.Config{Dir: cfg.Data, Logger: logger})
+	n, err := node.Open(ctx, nf.config(logger))
 	if err != nil {
 		ln.Close()
 		return err
 	}
 	defer n.Close()
-	if init.Created || !n.Bootstrapped() {
+	if init.Created || !n.Bootstrapped(ctx) {
 		if err := n.Bootstrap(ctx, cfg.Sample); err != nil {
 			ln.Close()
 			return err
 		}
-		fmt.Fprintf(e.stdout, "initialised %s for nation %s\n", cfg.Data, n.Identity.Nation)
+		fmt.Fprintf(e.stdout, "initialised %s for nation %s\n", nf.where(), n.Identity.Nation)
 	}
 	if init.Created {
 		fmt.Fprintf(e.stdout, "admin token (also in %s/%s, shown only now): %s\n", cfg.Data, node.AdminTokenFile, init.AdminToken)

@@ -25,6 +25,11 @@ type Options struct {
 	Dir string
 	// Nation is the operator's nation at initialisation (default USA).
 	Nation string
+	// Store is "" for SQLite in Dir, or a postgres:// URL (see Postgres).
+	Store string
+	// KeyFile seals the keys of a node on PostgreSQL (default: a file in
+	// Dir, made at initialisation).
+	KeyFile string
 	// Bare skips the bootstrap: the node has no directory or default
 	// collection and no built-in objects, for tests that make their own.
 	Bare bool
@@ -59,7 +64,8 @@ func Open(opt Options) (*node.Node, error) {
 		opt.Nation = "USA"
 	}
 	ctx := context.Background()
-	cfg := node.Config{Dir: opt.Dir, Logger: Logger()}
+	opt.KeyFile = keyFileOf(opt)
+	cfg := node.Config{Dir: opt.Dir, Store: opt.Store, KeyFile: opt.KeyFile, Logger: Logger()}
 	if _, err := node.Init(ctx, cfg, node.InitOptions{Nation: opt.Nation}); err != nil {
 		return nil, err
 	}
@@ -67,7 +73,7 @@ func Open(opt Options) (*node.Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !opt.Bare && !n.Bootstrapped() {
+	if !opt.Bare && !n.Bootstrapped(ctx) {
 		if err := n.Bootstrap(ctx, false); err != nil {
 			n.Close()
 			return nil, err
@@ -83,6 +89,8 @@ type Served struct {
 	Base string
 	// Admin is the token of the admin principal node.Init created.
 	Admin string
+	// KeyFile is the key file of a node on PostgreSQL.
+	KeyFile string
 }
 
 // Serve runs the node of opt (see New) on a free loopback port until the
@@ -90,6 +98,10 @@ type Served struct {
 // here; zero limits take those of 'kizuna serve'.
 func Serve(tb testing.TB, opt Options, cfg node.ServeConfig) *Served {
 	tb.Helper()
+	if opt.Dir == "" {
+		opt.Dir = filepath.Join(tb.TempDir(), "data")
+	}
+	opt.KeyFile = keyFileOf(opt)
 	n := New(tb, opt)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -117,7 +129,7 @@ func Serve(tb testing.TB, opt Options, cfg node.ServeConfig) *Served {
 			tb.Error("the node did not shut down within 30 s")
 		}
 	})
-	s := &Served{Node: n, Base: "http://" + ln.Addr().String()}
+	s := &Served{Node: n, Base: "http://" + ln.Addr().String(), KeyFile: opt.KeyFile}
 	WaitHealthy(tb, s.Base)
 	tok, err := os.ReadFile(filepath.Join(n.Dir, node.AdminTokenFile))
 	if err != nil {
@@ -153,4 +165,13 @@ func WaitHealthy(tb testing.TB, base string) {
 		}
 		time.Sleep(25 * time.Millisecond)
 	}
+}
+
+// keyFileOf returns the key file of a node on PostgreSQL: opt's, or one in
+// its data directory.
+func keyFileOf(opt Options) string {
+	if opt.KeyFile == "" && opt.Store != "" {
+		return filepath.Join(opt.Dir, "node.key")
+	}
+	return opt.KeyFile
 }

@@ -1,0 +1,105 @@
+package node
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/federation"
+)
+
+// A node on PostgreSQL keeps its private keys in the database, sealed with
+// AES-256-GCM under a key-encryption key read from a file the operator
+// names (--key-file). The database is shared by every instance and copied
+// by its backups and replicas; sealed, a dump or a replica of it does not
+// hold the keys peers pin the node by, and the key file stays on the
+// instances' own disks (or in the operator's secret store that mounts it).
+// Keeping the whole key in a file would leave the instances to agree on
+// it by hand; sealing keeps one identity in the database, created once.
+
+// sealedNames are the documents sealed: the private keys.
+var sealedNames = []string{federation.SigningKeyFile, federation.TLSKeyFile}
+
+// sealPrefix marks a sealed document.
+const sealPrefix = "kizuna-sealed-v1:"
+
+// sealedState seals the private keys it writes and opens those it reads;
+// other documents pass through.
+type sealedState struct {
+	kizuna.StateStore
+	aead cipher.AEAD
+}
+
+// WriteState seals a private key before storing it.
+func (s sealedState) WriteState(ctx context.Context, name string, data []byte) error {
+	if !slices.Contains(sealedNames, name) {
+		return s.StateStore.WriteState(ctx, name, data)
+	}
+	nonce := make([]byte, s.aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return err
+	}
+	sealed := s.aead.Seal(nonce, nonce, data, []byte(name))
+	return s.StateStore.WriteState(ctx, name, []byte(sealPrefix+base64.StdEncoding.EncodeToString(sealed)))
+}
+
+// ReadState opens a sealed private key; one that is not sealed, or does
+// not open under this key, is an error.
+func (s sealedState) ReadState(ctx context.Context, name string) ([]byte, error) {
+	data, err := s.StateStore.ReadState(ctx, name)
+	if err != nil || !slices.Contains(sealedNames, name) {
+		return data, err
+	}
+	enc, ok := strings.CutPrefix(string(data), sealPrefix)
+	if !ok {
+		return nil, fmt.Errorf("node state %q is not sealed; refusing a plain private key", name)
+	}
+	raw, err := base64.StdEncoding.DecodeString(enc)
+	if err != nil || len(raw) < s.aead.NonceSize() {
+		return nil, fmt.Errorf("node state %q: malformed sealed key", name)
+	}
+	plain, err := s.aead.Open(nil, raw[:s.aead.NonceSize()], raw[s.aead.NonceSize():], []byte(name))
+	if err != nil {
+		return nil, fmt.Errorf("node state %q does not open with the key file: is it this node's --key-file?", name)
+	}
+	return plain, nil
+}
+
+// keyFileSize is the key-encryption key's length: AES-256.
+const keyFileSize = 32
+
+// loadKeyFile reads the key-encryption key (base64 of 32 bytes) from path;
+// with create, a missing file is made (0600) with a new random key.
+func loadKeyFile(path string, create bool) (cipher.AEAD, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) && create {
+		key := make([]byte, keyFileSize)
+		if _, err := rand.Read(key); err != nil {
+			return nil, err
+		}
+		b = []byte(base64.StdEncoding.EncodeToString(key) + "\n")
+		if err := writeFileExclusive(path, b, 0o600); err != nil {
+			return nil, fmt.Errorf("key file %s: %w", path, err)
+		}
+	} else if err != nil {
+		return nil, fmt.Errorf("key file %s: %w", path, err)
+	}
+	key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
+	if err != nil || len(key) != keyFileSize {
+		return nil, fmt.Errorf("key file %s: want the base64 encoding of %d random bytes", path, keyFileSize)
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCM(block)
+}

@@ -12,4 +12,10 @@ type StateStore interface {
 	ReadState(ctx context.Context, name string) ([]byte, error)
 	// WriteState replaces the named document atomically.
 	WriteState(ctx context.Context, name string, data []byte) error
+	// UpdateState replaces the named document with what fn makes of its
+	// current content (nil when there is none), atomically: concurrent
+	// updates, by this process or by another instance sharing the store,
+	// apply one after the other. An error from fn leaves the document as
+	// it was and is returned.
+	UpdateState(ctx context.Context, name string, fn func(old []byte) ([]byte, error)) error
 }

@@ -117,6 +117,15 @@ func (s *HeadSigner) Last() *kizuna.AuditHead {
 	return s.last
 }
 
+// Reload makes the next Sign read the last signed head from the store
+// again: another instance of the node, sharing the store, may have signed
+// heads since this signer last did.
+func (s *HeadSigner) Reload() {
+	s.mu.Lock()
+	s.last = nil
+	s.mu.Unlock()
+}
+
 // Sign signs the log's head unless the last signed head is that head
 // already, and returns the last signed head (nil for an empty log).
 func (s *HeadSigner) Sign(ctx context.Context) (*kizuna.AuditHead, error) {

@@ -47,20 +47,43 @@ type cursorState struct {
 // OpenCursors loads the cursors document of the node's state (none yet is
 // fine).
 func OpenCursors(ctx context.Context, st kizuna.StateStore) (*Cursors, error) {
-	c := &Cursors{state: st, st: cursorState{Cursors: map[string]time.Time{}}}
-	b, err := st.ReadState(ctx, CursorsFile)
-	if kizuna.ErrorCode(err) == kizuna.ENOTFOUND {
-		return c, nil
-	} else if err != nil {
+	c := &Cursors{state: st}
+	if err := c.Refresh(ctx); err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal(b, &c.st); err != nil {
-		return nil, fmt.Errorf("%s: %v", Where(st, CursorsFile), err)
-	}
-	if c.st.Cursors == nil {
-		c.st.Cursors = map[string]time.Time{}
-	}
 	return c, nil
+}
+
+// Refresh reads the document again: the updates of other instances sharing
+// the store (a deletion queued on one, the cursors of a peer whose pushes
+// another instance made before this one took them over) become visible.
+func (c *Cursors) Refresh(ctx context.Context) error {
+	b, err := c.state.ReadState(ctx, CursorsFile)
+	if err != nil && kizuna.ErrorCode(err) != kizuna.ENOTFOUND {
+		return err
+	}
+	st, err := c.decode(b)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.st = st
+	c.mu.Unlock()
+	return nil
+}
+
+// decode parses the document (nil: none yet).
+func (c *Cursors) decode(b []byte) (cursorState, error) {
+	var st cursorState
+	if b != nil {
+		if err := json.Unmarshal(b, &st); err != nil {
+			return cursorState{}, fmt.Errorf("%s: %v", Where(c.state, CursorsFile), err)
+		}
+	}
+	if st.Cursors == nil {
+		st.Cursors = map[string]time.Time{}
+	}
+	return st, nil
 }
 
 func cursorKey(direction, peer, collection string) string {
@@ -74,30 +97,30 @@ func (c *Cursors) Get(direction, peer, collection string) time.Time {
 	return c.st.Cursors[cursorKey(direction, peer, collection)]
 }
 
-// Set saves a cursor and writes the file.
+// Set saves a cursor.
 func (c *Cursors) Set(direction, peer, collection string, t time.Time) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.st.Cursors[cursorKey(direction, peer, collection)] = t.UTC()
-	return c.save()
+	return c.mutate(func(st *cursorState) error {
+		st.Cursors[cursorKey(direction, peer, collection)] = t.UTC()
+		return nil
+	})
 }
 
 // QueueDelete records a deletion to propagate to a peer's collection.
 func (c *Cursors) QueueDelete(peer, collection, id string) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	k := cursorKey("delete", peer, collection)
-	if slices.Contains(c.st.Deletes[k], id) {
+	return c.mutate(func(st *cursorState) error {
+		k := cursorKey("delete", peer, collection)
+		if slices.Contains(st.Deletes[k], id) {
+			return nil
+		}
+		if len(st.Deletes[k]) >= maxPendingDeletes {
+			return kizuna.Errorf(kizuna.EUNAVAILABLE, "peer %q: %d deletions already wait; %s is not propagated", peer, maxPendingDeletes, id)
+		}
+		if st.Deletes == nil {
+			st.Deletes = map[string][]string{}
+		}
+		st.Deletes[k] = append(st.Deletes[k], id)
 		return nil
-	}
-	if len(c.st.Deletes[k]) >= maxPendingDeletes {
-		return kizuna.Errorf(kizuna.EUNAVAILABLE, "peer %q: %d deletions already wait; %s is not propagated", peer, maxPendingDeletes, id)
-	}
-	if c.st.Deletes == nil {
-		c.st.Deletes = map[string][]string{}
-	}
-	c.st.Deletes[k] = append(c.st.Deletes[k], id)
-	return c.save()
+	})
 }
 
 // PendingDeletes returns the deletions waiting for a peer's collection,
@@ -110,51 +133,69 @@ func (c *Cursors) PendingDeletes(peer, collection string) []string {
 
 // DoneDelete removes a propagated deletion.
 func (c *Cursors) DoneDelete(peer, collection, id string) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	k := cursorKey("delete", peer, collection)
-	c.st.Deletes[k] = slices.DeleteFunc(c.st.Deletes[k], func(s string) bool { return s == id })
-	if len(c.st.Deletes[k]) == 0 {
-		delete(c.st.Deletes, k)
-	}
-	return c.save()
+	return c.mutate(func(st *cursorState) error {
+		k := cursorKey("delete", peer, collection)
+		st.Deletes[k] = slices.DeleteFunc(st.Deletes[k], func(s string) bool { return s == id })
+		if len(st.Deletes[k]) == 0 {
+			delete(st.Deletes, k)
+		}
+		return nil
+	})
 }
 
 // Forget drops everything kept for a peer (when it is removed).
 func (c *Cursors) Forget(peer string) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, d := range []string{"push", "pull"} {
-		for k := range c.st.Cursors {
-			if strings.HasPrefix(k, cursorKey(d, peer, "")) {
-				delete(c.st.Cursors, k)
+	return c.mutate(func(st *cursorState) error {
+		for _, d := range []string{"push", "pull"} {
+			for k := range st.Cursors {
+				if strings.HasPrefix(k, cursorKey(d, peer, "")) {
+					delete(st.Cursors, k)
+				}
 			}
 		}
-	}
-	for k := range c.st.Deletes {
-		if strings.HasPrefix(k, cursorKey("delete", peer, "")) {
-			delete(c.st.Deletes, k)
+		for k := range st.Deletes {
+			if strings.HasPrefix(k, cursorKey("delete", peer, "")) {
+				delete(st.Deletes, k)
+			}
 		}
-	}
-	for k := range c.st.Meta {
-		if strings.HasPrefix(k, cursorKey("meta", peer, "")) {
-			delete(c.st.Meta, k)
+		for k := range st.Meta {
+			if strings.HasPrefix(k, cursorKey("meta", peer, "")) {
+				delete(st.Meta, k)
+			}
 		}
-	}
-	for k := range c.st.Retries {
-		if strings.HasPrefix(k, cursorKey("retry", peer, "")) {
-			delete(c.st.Retries, k)
+		for k := range st.Retries {
+			if strings.HasPrefix(k, cursorKey("retry", peer, "")) {
+				delete(st.Retries, k)
+			}
 		}
-	}
-	return c.save()
+		return nil
+	})
 }
 
-// save writes the document; c.mu is held. The write is not bound to the
-// work's context: progress made is recorded even as the work stops.
-func (c *Cursors) save() error {
-	b, err := json.MarshalIndent(c.st, "", "  ")
+// mutate applies fn to the stored document as it is now, and writes the
+// result in one atomic update (so that instances sharing the store lose
+// none of each other's updates); it then holds in memory what was written.
+// The write is not bound to the work's context: progress made is recorded
+// even as the work stops.
+func (c *Cursors) mutate(fn func(st *cursorState) error) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var next cursorState
+	err := c.state.UpdateState(context.Background(), CursorsFile, func(old []byte) ([]byte, error) {
+		st, err := c.decode(old)
+		if err != nil {
+			return nil, err
+		}
+		if err := fn(&st); err != nil {
+			return nil, err
+		}
+		next = st
+		b, err := json.MarshalIndent(st, "", "  ")
+		return append(b, '\n'), err
+	})
 	if err != nil {
 		return err
 	}
-	return c.state.WriteState(context.Background(), CursorsFile, append(b, '\n'))
+	c.st = next
+	return nil
 }

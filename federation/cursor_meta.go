@@ -41,24 +41,24 @@ func (c *Cursors) SetMetaHeld(direction, peer, collection string, held map[strin
 	if len(held) == 0 && len(forget) == 0 {
 		return nil
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	k := metaKey(direction, peer, collection)
-	if c.st.Meta == nil {
-		c.st.Meta = map[string]map[string]string{}
-	}
-	m := c.st.Meta[k]
-	if m == nil {
-		m = map[string]string{}
-		c.st.Meta[k] = m
-	}
-	for id, v := range held {
-		m[id] = v.UTC().Format(time.RFC3339Nano)
-	}
-	for _, id := range forget {
-		delete(m, id)
-	}
-	return c.save()
+	return c.mutate(func(st *cursorState) error {
+		k := metaKey(direction, peer, collection)
+		if st.Meta == nil {
+			st.Meta = map[string]map[string]string{}
+		}
+		m := st.Meta[k]
+		if m == nil {
+			m = map[string]string{}
+			st.Meta[k] = m
+		}
+		for id, v := range held {
+			m[id] = v.UTC().Format(time.RFC3339Nano)
+		}
+		for _, id := range forget {
+			delete(m, id)
+		}
+		return nil
+	})
 }
 
 // QueueRetries records versions to send once more to a peer's collection.
@@ -66,23 +66,23 @@ func (c *Cursors) QueueRetries(peer, collection string, rs []Retry) error {
 	if len(rs) == 0 {
 		return nil
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	k := cursorKey("retry", peer, collection)
-	if c.st.Retries == nil {
-		c.st.Retries = map[string][]Retry{}
-	}
-	for _, r := range rs {
-		if i := slices.IndexFunc(c.st.Retries[k], func(q Retry) bool { return q.ID == r.ID && q.Version.Equal(r.Version) }); i >= 0 {
-			c.st.Retries[k][i].Tries = max(c.st.Retries[k][i].Tries, r.Tries)
-			continue
+	return c.mutate(func(st *cursorState) error {
+		k := cursorKey("retry", peer, collection)
+		if st.Retries == nil {
+			st.Retries = map[string][]Retry{}
 		}
-		if len(c.st.Retries[k]) >= maxRetries {
-			return kizuna.Errorf(kizuna.EUNAVAILABLE, "peer %q: %d versions already wait to be sent again; %s is not", peer, maxRetries, r.ID)
+		for _, r := range rs {
+			if i := slices.IndexFunc(st.Retries[k], func(q Retry) bool { return q.ID == r.ID && q.Version.Equal(r.Version) }); i >= 0 {
+				st.Retries[k][i].Tries = max(st.Retries[k][i].Tries, r.Tries)
+				continue
+			}
+			if len(st.Retries[k]) >= maxRetries {
+				return kizuna.Errorf(kizuna.EUNAVAILABLE, "peer %q: %d versions already wait to be sent again; %s is not", peer, maxRetries, r.ID)
+			}
+			st.Retries[k] = append(st.Retries[k], r)
 		}
-		c.st.Retries[k] = append(c.st.Retries[k], r)
-	}
-	return c.save()
+		return nil
+	})
 }
 
 // PendingRetries returns the versions waiting to be sent once more.
@@ -95,14 +95,14 @@ func (c *Cursors) PendingRetries(peer, collection string) []Retry {
 // DoneRetries removes versions sent once more, whatever the outcome; one
 // queued again meanwhile (a refusal counted one more try) stays.
 func (c *Cursors) DoneRetries(peer, collection string, rs []Retry) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	k := cursorKey("retry", peer, collection)
-	c.st.Retries[k] = slices.DeleteFunc(c.st.Retries[k], func(q Retry) bool {
-		return slices.ContainsFunc(rs, func(r Retry) bool { return q.ID == r.ID && q.Version.Equal(r.Version) && q.Tries == r.Tries })
+	return c.mutate(func(st *cursorState) error {
+		k := cursorKey("retry", peer, collection)
+		st.Retries[k] = slices.DeleteFunc(st.Retries[k], func(q Retry) bool {
+			return slices.ContainsFunc(rs, func(r Retry) bool { return q.ID == r.ID && q.Version.Equal(r.Version) && q.Tries == r.Tries })
+		})
+		if len(st.Retries[k]) == 0 {
+			delete(st.Retries, k)
+		}
+		return nil
 	})
-	if len(c.st.Retries[k]) == 0 {
-		delete(c.st.Retries, k)
-	}
-	return c.save()
 }

@@ -49,7 +49,11 @@ func (p *pusher) poke() {
 func (p *pusher) run(ctx context.Context) {
 	failures := 0
 	for ctx.Err() == nil {
-		err := p.deleteQueued(ctx)
+		// Other instances sharing the store queue deletions too.
+		err := p.s.cfg.Cursors.Refresh(ctx)
+		if err == nil {
+			err = p.deleteQueued(ctx)
+		}
 		if err == nil {
 			err = p.sync(ctx)
 		}

@@ -69,6 +69,10 @@ type Config struct {
 	Ingester    kizuna.Ingester
 	Audit       kizuna.AuditStore
 	Cursors     *Cursors
+	// Lease, when several instances serve the node (on one PostgreSQL
+	// database), lets one instance at a time push to each peer's
+	// collection and pull from it; nil: this instance is the only one.
+	Lease Leaser
 	// Known reports the meta objects every node holds (the TLP markings,
 	// kizuna's own extension-definition): they are never sent.
 	Known func(id string) bool
@@ -83,6 +87,16 @@ type Config struct {
 	// MinBackoff and MaxBackoff bound the wait after a failure (defaults
 	// 250 ms and 30 s); it doubles with each consecutive failure.
 	MinBackoff, MaxBackoff time.Duration
+}
+
+// Leaser grants a named piece of work to one instance of the node at a
+// time.
+type Leaser interface {
+	// Lease blocks until this instance holds the named lease, or ctx ends
+	// (then it returns ctx's error). held ends when ctx ends or the lease
+	// is lost (the instance can no longer show it holds it); release gives
+	// the lease up.
+	Lease(ctx context.Context, name string) (held context.Context, release func(), err error)
 }
 
 // Stats are counters of a Service, for metrics and tests.
@@ -161,16 +175,61 @@ func (s *Service) Start(ctx context.Context) error {
 				p := &pusher{s: s, pc: pc, peer: peer, m: m, local: c.ID, wake: make(chan struct{}, 1)}
 				s.pushers = append(s.pushers, p)
 				s.wg.Add(1)
-				go func() { defer s.wg.Done(); p.run(ctx) }()
+				go func() { defer s.wg.Done(); s.leased(ctx, "federation push "+pc.Name+" "+m.Local, p.run) }()
 			}
 			if m.Pull {
 				p := &puller{s: s, pc: pc, peer: peer, m: m, local: c.ID}
 				s.wg.Add(1)
-				go func() { defer s.wg.Done(); p.run(ctx) }()
+				go func() { defer s.wg.Done(); s.leased(ctx, "federation pull "+pc.Name+" "+m.Remote, p.run) }()
 			}
 		}
 	}
 	return nil
+}
+
+// leased runs work while this instance holds the named lease (see
+// Leased), from the cursors as the store holds them: the instance that held
+// the lease before may have moved them.
+func (s *Service) leased(ctx context.Context, name string, work func(context.Context)) {
+	Leased(ctx, s.cfg.Lease, name, s.cfg.Logger, s.cfg.MinBackoff, func(held context.Context) {
+		if err := s.cfg.Cursors.Refresh(held); err != nil {
+			s.cfg.Logger.Warn("federation: cursors not read; the lease is given up", "lease", name, "err", err)
+			return
+		}
+		work(held)
+	})
+}
+
+// Leased runs work while this instance holds the named lease, until ctx
+// ends: when the lease is lost, or work returns, the lease is given up and
+// sought again (after retry when it could not be taken). With no Leaser,
+// work just runs.
+func Leased(ctx context.Context, l Leaser, name string, logger *slog.Logger, retry time.Duration, work func(held context.Context)) {
+	if l == nil {
+		work(ctx)
+		return
+	}
+	for ctx.Err() == nil {
+		held, release, err := l.Lease(ctx, name)
+		if err != nil {
+			if ctx.Err() == nil {
+				logger.Warn("lease not taken; retrying", "lease", name, "err", err)
+				t := time.NewTimer(retry)
+				select {
+				case <-ctx.Done():
+				case <-t.C:
+				}
+				t.Stop()
+			}
+			continue
+		}
+		logger.Info("lease taken", "lease", name)
+		work(held)
+		release()
+		if ctx.Err() == nil {
+			logger.Warn("lease lost", "lease", name)
+		}
+	}
 }
 
 // Stop ends every worker and waits for them.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/kizuna-dev/kizuna"
 )
@@ -33,6 +34,31 @@ func (d DirState) ReadState(_ context.Context, name string) ([]byte, error) {
 // WriteState replaces the file named name.
 func (d DirState) WriteState(_ context.Context, name string, data []byte) error {
 	path, err := d.path(name)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(path, data)
+}
+
+// dirLocks serialise the updates of each data directory's documents
+// within the process: a data directory is served by one process.
+var dirLocks sync.Map // path -> *sync.Mutex
+
+// UpdateState rewrites the file named name with what fn makes of its
+// content.
+func (d DirState) UpdateState(ctx context.Context, name string, fn func(old []byte) ([]byte, error)) error {
+	path, err := d.path(name)
+	if err != nil {
+		return err
+	}
+	mu, _ := dirLocks.LoadOrStore(path, &sync.Mutex{})
+	mu.(*sync.Mutex).Lock()
+	defer mu.(*sync.Mutex).Unlock()
+	old, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	data, err := fn(old)
 	if err != nil {
 		return err
 	}

@@ -74,28 +74,51 @@ func (n *Node) startAuditHeads(ctx context.Context, opt AuditOptions) (func(), e
 	}
 	n.heads = h
 
+	// Among instances sharing a PostgreSQL store, the one that holds the
+	// audit lease signs and offers heads; the others only witness their
+	// peers' heads (served by whichever instance a request reaches).
 	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); h.signer.Run(rctx) }()
-	h.exchange.Start(rctx)
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			cancel()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		federation.Leased(rctx, n.leaser(), "audit heads", logger, time.Second, func(held context.Context) {
+			h.signer.Reload()
+			var wg sync.WaitGroup
+			wg.Add(1)
+			go func() { defer wg.Done(); h.signer.Run(held) }()
+			h.exchange.Start(held)
+			<-held.Done()
 			wg.Wait()
 			h.exchange.Stop()
-			if hook != nil {
-				hook.OnAuditAppend(nil)
+			if rctx.Err() == nil {
+				return // the lease was lost: another instance signs
 			}
-			sctx, done := context.WithTimeout(context.Background(), witnessShutdownTimeout)
-			defer done()
+			// Shutdown, while still holding the lease: sign the head as
+			// the node leaves it and offer it to the peers that are up.
+			sctx, cancel := context.WithTimeout(context.Background(), witnessShutdownTimeout)
+			defer cancel()
 			if _, err := h.signer.Sign(sctx); err != nil {
 				logger.Error("audit: the log's head was not signed at shutdown", "err", err)
 			}
 			h.exchange.Flush(sctx)
 		})
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			cancel()
+			<-done
+			if hook != nil {
+				hook.OnAuditAppend(nil)
+			}
+		})
 	}, nil
+}
+
+// leaser returns the store's leases when instances share it, else nil.
+func (n *Node) leaser() federation.Leaser {
+	l, _ := n.Store.(federation.Leaser)
+	return l
 }
 
 // Peering returns the node's keys and its peers' configuration, as the

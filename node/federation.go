@@ -40,12 +40,12 @@ func (n *Node) startFederation(ctx context.Context, opt fedOptions) (func(), err
 		Objects: n.Guard, Collections: n.Store, Principals: n.Store,
 		Ingester: n.Ingest, Audit: n.Store, Cursors: cursors,
 		Dial: dialPeer, Logger: n.Logger.With("component", "federation"),
-		CatchUp: opt.CatchUp, Known: knownEverywhere,
+		CatchUp: opt.CatchUp, Known: knownEverywhere, Lease: n.leaser(),
 	})
 	if err != nil {
 		return nil, err
 	}
-	n.Ingest.Subscribe(svc.Notify)
+	n.subscribe(svc.Notify)
 	if err := svc.Start(ctx); err != nil {
 		return nil, fmt.Errorf("federation: %s", kizuna.ErrorMessage(err))
 	}

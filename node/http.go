@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"sync"
+	"time"
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/api"
@@ -51,7 +53,7 @@ func (n *Node) Matcher(ctx context.Context) (*match.Service, error) {
 	if err := m.Load(ctx); err != nil {
 		return nil, err
 	}
-	n.Ingest.Subscribe(m.Notify)
+	n.subscribe(m.Notify)
 	return m, nil
 }
 
@@ -75,21 +77,24 @@ func (n *Node) httpHandler(ctx context.Context, cfg ServeConfig, m *metrics) (ht
 	})
 	m.registerBacklog(ts.IngestBacklog)
 
+	loaded := time.Now()
 	matcher, err := n.Matcher(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
 	mctx, cancelMatcher := context.WithCancel(context.Background())
-	matcherDone := make(chan struct{})
-	go func() {
-		defer close(matcherDone)
-		matcher.Run(mctx)
-	}()
+	var background sync.WaitGroup
+	background.Go(func() { matcher.Run(mctx) })
+	if n.shared() {
+		// Started after the federation and the matcher subscribed.
+		background.Go(func() { n.follow(mctx, loaded) })
+	}
 	// stopMatcher returns once the matcher has written its queued audit
-	// records, before the store is closed.
+	// records (and the store is no longer followed), before the store is
+	// closed.
 	stopMatcher := func() {
 		cancelMatcher()
-		<-matcherDone
+		background.Wait()
 	}
 	apiServer := &api.Server{Matcher: matcher, Witness: n.auditWitness(), Logger: n.Logger}
 

@@ -74,6 +74,15 @@ func (s sealedState) ReadState(ctx context.Context, name string) ([]byte, error)
 	return plain, nil
 }
 
+// UpdateState updates a document that is not sealed; the private keys are
+// written whole, never updated.
+func (s sealedState) UpdateState(ctx context.Context, name string, fn func(old []byte) ([]byte, error)) error {
+	if slices.Contains(sealedNames, name) {
+		return fmt.Errorf("node state %q is sealed: write it whole", name)
+	}
+	return s.StateStore.UpdateState(ctx, name, fn)
+}
+
 // keyFileSize is the key-encryption key's length: AES-256.
 const keyFileSize = 32
 

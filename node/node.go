@@ -75,6 +75,9 @@ type Node struct {
 	fed   *federation.Service
 	// heads is set by startAuditHeads.
 	heads *auditHeads
+	// followers receive the versions stored through any instance (see
+	// subscribe).
+	followers []func([]*kizuna.Object)
 }
 
 // Open opens an initialised data directory (see Init).

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -31,6 +32,28 @@ type fedSpec struct {
 	Ceiling     []string
 	Communities []string
 	MaxTLP      string
+	// Store and KeyFile, when set, put the node on PostgreSQL.
+	Store, KeyFile string
+}
+
+// nodeArgs are the flags that name the node on a command line.
+func (s fedSpec) nodeArgs(dir string) []string {
+	args := []string{"--data", dir}
+	if s.Store != "" {
+		args = append(args, "--store", s.Store, "--key-file", s.KeyFile)
+	}
+	return args
+}
+
+// cli runs a kizuna command on the node (its --data, --store and
+// --key-file added after the command's words) and returns its output.
+func (n *fedNode) cli(t *testing.T, args ...string) string {
+	t.Helper()
+	i := slices.IndexFunc(args, func(a string) bool { return strings.HasPrefix(a, "-") })
+	if i < 0 {
+		i = len(args)
+	}
+	return MustRunCLI(t, slices.Concat(args[:i], n.nodeArgs(n.dir), args[i:])...)
 }
 
 // fedNode is a node of a test mesh: a data directory and, while running, a
@@ -74,7 +97,7 @@ func MustMesh(t *testing.T, useTLS bool, specs ...fedSpec) []*fedNode {
 			if a == b {
 				continue
 			}
-			args := []string{"peer", "add", "--data", a.dir, "--name", strings.ToLower(b.Name), "--url", b.apiRoot(),
+			args := []string{"peer", "add", "--name", strings.ToLower(b.Name), "--url", b.apiRoot(),
 				"--node", b.nodeID, "--public-key", b.key, "--cert-sha256", b.cert, "--nation", b.Nation, "--org", b.Org, "--max-tlp", b.MaxTLP}
 			for _, o := range b.Behind {
 				args = append(args, "--behind", o)
@@ -86,13 +109,13 @@ func MustMesh(t *testing.T, useTLS bool, specs ...fedSpec) []*fedNode {
 				args = append(args, "--community", c)
 			}
 			// b's token on a, which b presents when pushing to a.
-			b.peerTokens[a.Name] = strings.TrimSpace(MustRunCLI(t, args...))
+			b.peerTokens[a.Name] = strings.TrimSpace(a.cli(t, args...))
 		}
 	}
 	for _, a := range nodes {
 		for _, b := range nodes {
 			if a != b {
-				MustRunCLI(t, "peer", "set-token", "--data", a.dir, "--name", strings.ToLower(b.Name), "--token", a.peerTokens[b.Name])
+				a.cli(t, "peer", "set-token", "--name", strings.ToLower(b.Name), "--token", a.peerTokens[b.Name])
 			}
 		}
 	}
@@ -107,8 +130,8 @@ func MustFedNode(t *testing.T, root string, s fedSpec, useTLS bool) *fedNode {
 	if useTLS {
 		n.scheme = "https"
 	}
-	MustRunCLI(t, "init", "--data", n.dir, "--nation", s.Nation, "--name", s.Name)
-	for _, line := range strings.Split(MustRunCLI(t, "node", "key", "--data", n.dir), "\n") {
+	n.cli(t, "init", "--nation", s.Nation, "--name", s.Name)
+	for _, line := range strings.Split(n.cli(t, "node", "key"), "\n") {
 		k, v, _ := strings.Cut(line, ": ")
 		switch k {
 		case "node":
@@ -119,10 +142,10 @@ func MustFedNode(t *testing.T, root string, s fedSpec, useTLS bool) *fedNode {
 			n.cert = v
 		}
 	}
-	pubArgs := []string{"principal", "add", "--data", n.dir, "--name", "publisher", "--role", "publisher", "--role", "reader", "--org", s.Org,
+	pubArgs := []string{"principal", "add", "--name", "publisher", "--role", "publisher", "--role", "reader", "--org", s.Org,
 		"--clearance", "USA:TOP SECRET", "--clearance", "JPN:tokutei-himitsu", "--clearance", "JPN:kimitsu", "--clearance", "AUS:TOP SECRET"}
-	n.publisher = strings.TrimSpace(MustRunCLI(t, pubArgs...))
-	n.reader = strings.TrimSpace(MustRunCLI(t, "principal", "add", "--data", n.dir, "--name", "reader", "--role", "reader", "--org", s.Org))
+	n.publisher = strings.TrimSpace(n.cli(t, pubArgs...))
+	n.reader = strings.TrimSpace(n.cli(t, "principal", "add", "--name", "reader", "--role", "reader", "--org", s.Org))
 	if useTLS {
 		hc, err := federation.PinnedClient(n.cert, 30*time.Second)
 		if err != nil {
@@ -143,7 +166,7 @@ func (n *fedNode) start(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	args := []string{"serve", "--data", n.dir, "--listen", n.addr, "--federation-catch-up", "1s", "--log-level", "warn"}
+	args := append([]string{"serve", "--listen", n.addr, "--federation-catch-up", "1s", "--log-level", "warn"}, n.nodeArgs(n.dir)...)
 	if n.scheme == "https" {
 		args = append(args, "--tls")
 	}
@@ -324,7 +347,7 @@ func (n *fedNode) importDirectory(t *testing.T, objects []json.RawMessage) {
 	if err := os.WriteFile(path, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	MustRunCLI(t, "import", "--data", n.dir, "--collection", node.DirectoryAlias, path)
+	n.cli(t, "import", "--collection", node.DirectoryAlias, path)
 }
 
 // String names the node in messages.

@@ -139,7 +139,15 @@ func LoadPeers(ctx context.Context, st kizuna.StateStore) (*Peers, error) {
 	} else if err != nil {
 		return nil, err
 	}
+	return decodePeers(st, b)
+}
+
+// decodePeers parses and validates a peers document (nil: none).
+func decodePeers(st kizuna.StateStore, b []byte) (*Peers, error) {
 	var p Peers
+	if b == nil {
+		return &p, nil
+	}
 	if err := json.Unmarshal(b, &p); err != nil {
 		return nil, fmt.Errorf("%s: %v", Where(st, PeersFile), err)
 	}
@@ -153,19 +161,45 @@ func LoadPeers(ctx context.Context, st kizuna.StateStore) (*Peers, error) {
 
 // SavePeers replaces the peers document atomically.
 func SavePeers(ctx context.Context, st kizuna.StateStore, p *Peers) error {
+	b, err := encodePeers(p)
+	if err != nil {
+		return err
+	}
+	return st.WriteState(ctx, PeersFile, b)
+}
+
+// UpdatePeers applies fn to the peers document as the store holds it and
+// writes the result, atomically: commands run on several instances of a
+// node at once lose none of each other's changes. An error from fn leaves
+// the document as it was.
+func UpdatePeers(ctx context.Context, st kizuna.StateStore, fn func(p *Peers) error) error {
+	return st.UpdateState(ctx, PeersFile, func(old []byte) ([]byte, error) {
+		p, err := decodePeers(st, old)
+		if err != nil {
+			return nil, err
+		}
+		if err := fn(p); err != nil {
+			return nil, err
+		}
+		return encodePeers(p)
+	})
+}
+
+// encodePeers validates a peers document and encodes it.
+func encodePeers(p *Peers) ([]byte, error) {
 	seen := map[string]bool{}
 	for _, pc := range p.Peers {
 		if err := pc.Validate(); err != nil {
-			return err
+			return nil, err
 		}
 		if seen[pc.Name] {
-			return kizuna.Errorf(kizuna.ECONFLICT, "peer %q is configured twice", pc.Name)
+			return nil, kizuna.Errorf(kizuna.ECONFLICT, "peer %q is configured twice", pc.Name)
 		}
 		seen[pc.Name] = true
 	}
 	b, err := json.MarshalIndent(p, "", "  ")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return st.WriteState(ctx, PeersFile, append(b, '\n'))
+	return append(b, '\n'), nil
 }

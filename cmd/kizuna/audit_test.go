@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/node"
 )
 
 // sliceAudit is an in-memory audit log that a test can tamper with.
@@ -64,7 +65,7 @@ func TestVerifyAuditChain(t *testing.T) {
 	}
 }
 
-// TestBundleObjectCount checks the export counter against writeBundle's
+// TestBundleObjectCount checks the export counter against node.WriteBundle's
 // layout.
 func TestBundleObjectCount(t *testing.T) {
 	for _, n := range []int{0, 1, 3} {
@@ -74,7 +75,7 @@ func TestBundleObjectCount(t *testing.T) {
 			objs = append(objs, &kizuna.Object{Raw: []byte(`{"type":"x"}`)})
 		}
 		store := pageStore{objs}
-		if err := writeBundle(context.Background(), &env{stdout: w}, store, kizuna.ObjectFilter{}, nil); err != nil {
+		if err := node.WriteBundle(context.Background(), w, store, kizuna.ObjectFilter{}, nil); err != nil {
 			t.Fatal(err)
 		}
 		if got := w.objects(); got != int64(n) {

@@ -133,7 +133,7 @@ func runBenchIngest(ctx context.Context, e *env, args []string) error {
 	start = time.Now()
 	ectx := kizuna.NewContextWithPrincipal(ctx, admin)
 	meta := &kizuna.MetaLookup{Objects: nd.Guard, Collections: collections}
-	if err := writeBundle(ectx, &env{stdout: cw, stderr: e.stderr}, nd.Guard, kizuna.ObjectFilter{
+	if err := node.WriteBundle(ectx, cw, nd.Guard, kizuna.ObjectFilter{
 		Collection: node.DefaultAlias, Versions: kizuna.VersionMatch{All: true}, IncludeRaw: true, Limit: 1000,
 	}, meta); err != nil {
 		return err
@@ -169,7 +169,7 @@ func (w *countingWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// objects is the number of objects written: writeBundle puts a newline
+// objects is the number of objects written: node.WriteBundle puts a newline
 // before each object and two after the last ("\n]}\n").
 func (w *countingWriter) objects() int64 { return max(w.lines-2, 0) }
 

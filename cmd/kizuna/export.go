@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"flag"
 	"fmt"
-	"slices"
 	"strings"
-	"time"
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/node"
@@ -39,7 +36,7 @@ func runExport(ctx context.Context, e *env, args []string) error {
 		fs.Usage()
 		return &exitError{code: 2, msg: "export: --collection is required"}
 	}
-	filter := kizuna.ObjectFilter{Collection: *collection, IncludeRaw: true, Limit: 1000}
+	filter := kizuna.ObjectFilter{Collection: *collection}
 	if *typ != "" {
 		filter.Types = strings.Split(*typ, ",")
 	}
@@ -69,122 +66,9 @@ func runExport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer n.Close()
-	collections, err := n.Store.FindCollections(ctx)
+	err = n.Export(ctx, e.stdout, node.ExportOptions{Filter: filter, Principal: *as, Unrestricted: *unrestricted})
 	if err != nil {
-		return err
+		return fmt.Errorf("export: %w", err)
 	}
-	if *unrestricted {
-		// The host operator holds the data directory itself: this reads it
-		// without a reader's decision, and says so in the audit log.
-		c, err := n.Store.FindCollectionByID(ctx, *collection)
-		if err != nil {
-			return fmt.Errorf("export: --collection %q: %s", *collection, kizuna.ErrorMessage(err))
-		}
-		n.Audit(ctx, &kizuna.AuditEvent{Action: "export.unrestricted", Object: c.ID, Decision: "allow",
-			Reason: "the host operator exported every version of the collection, whatever its markings"})
-		all := kizuna.AccessScope{Unrestricted: true}
-		filter.Access = all
-		meta := &kizuna.MetaLookup{Objects: n.Store, Collections: metaSearchOrder(collections, c.ID), Access: all}
-		return writeBundle(ctx, e, n.Store, filter, meta)
-	}
-	p, err := n.Store.FindPrincipalByName(ctx, *as)
-	if err != nil {
-		return fmt.Errorf("export: --principal %q: %s", *as, kizuna.ErrorMessage(err))
-	} else if p.RevokedAt != nil {
-		return fmt.Errorf("export: --principal %q is revoked", *as)
-	}
-	// Exports read through the same guard as every other read path, the
-	// meta objects the exported objects need included.
-	ctx = kizuna.NewContextWithPrincipal(ctx, p)
-	c, err := n.Guard.FindCollectionByID(ctx, *collection)
-	if err != nil {
-		return fmt.Errorf("export: --collection %q: %s", *collection, kizuna.ErrorMessage(err))
-	}
-	meta := &kizuna.MetaLookup{Objects: n.Guard, Collections: metaSearchOrder(collections, c.ID)}
-	return writeBundle(ctx, e, n.Guard, filter, meta)
-}
-
-// metaSearchOrder returns the collections in which an export or a peer
-// looks for meta objects: the exported collection first, then the
-// directory, then the others.
-func metaSearchOrder(all []*kizuna.Collection, first string) []*kizuna.Collection {
-	out := make([]*kizuna.Collection, 0, len(all))
-	rank := func(c *kizuna.Collection) int {
-		switch {
-		case c.ID == first:
-			return 0
-		case c.Alias == node.DirectoryAlias:
-			return 1
-		}
-		return 2
-	}
-	for r := 0; r < 3; r++ {
-		for _, c := range all {
-			if rank(c) == r {
-				out = append(out, c)
-			}
-		}
-	}
-	return out
-}
-
-// writeBundle streams every page of the filter as one STIX bundle. With a
-// finder, each object is preceded by the meta objects it needs that the
-// reader may read (marking-definitions, extension-definitions, its
-// creator), wherever they are stored, each written once: the bundle
-// imports into a node that holds none of them.
-func writeBundle(ctx context.Context, e *env, objects kizuna.ObjectStore, filter kizuna.ObjectFilter, finder kizuna.MetaFinder) error {
-	w := bufio.NewWriterSize(e.stdout, 1<<16)
-	fmt.Fprintf(w, `{"type":"bundle","id":"bundle--%s","objects":[`, kizuna.NewUUID())
-	first := true
-	write := func(raw []byte) {
-		if !first {
-			w.WriteByte(',')
-		}
-		first = false
-		w.WriteString("\n")
-		w.Write(raw)
-	}
-	var meta *kizuna.MetaSet
-	written := map[string]bool{} // meta versions written ahead of their place
-	if finder != nil {
-		meta = &kizuna.MetaSet{Finder: finder}
-	}
-	for {
-		page, err := objects.FindObjects(ctx, filter)
-		if err != nil {
-			return fmt.Errorf("export: %s", kizuna.ErrorMessage(err))
-		}
-		for _, o := range page.Objects {
-			key := metaVersionKey(o)
-			if written[key] {
-				continue
-			}
-			if meta == nil {
-				write(o.Raw)
-				continue
-			}
-			before, after, _, err := meta.Need(ctx, o)
-			if err != nil {
-				return fmt.Errorf("export: %s: %s", o.ID, kizuna.ErrorMessage(err))
-			}
-			for _, m := range slices.Concat(before, []*kizuna.Object{o}, after) {
-				if k := metaVersionKey(m); !written[k] {
-					written[k] = m != o
-					write(m.Raw)
-				}
-			}
-		}
-		if !page.More {
-			break
-		}
-		filter.Next = page.Next
-	}
-	w.WriteString("\n]}\n")
-	return w.Flush()
-}
-
-// metaVersionKey names one version of an object.
-func metaVersionKey(o *kizuna.Object) string {
-	return o.ID + "@" + o.Version.UTC().Format(time.RFC3339Nano)
+	return nil
 }

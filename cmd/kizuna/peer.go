@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/federation"
@@ -108,56 +107,13 @@ func runPeerAdd(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer n.Close()
-	token, err := n.addPeer(ctx, &f.pc, f.clearances, f.communities)
+	token, err := n.AddPeer(ctx, &f.pc, f.clearances, f.communities)
 	if err != nil {
 		return fmt.Errorf("peer add: %s", kizuna.ErrorMessage(err))
 	}
 	fmt.Fprintf(e.stderr, "peer %q added; give it this token for pushing to this node (shown only now):\n", f.pc.Name)
 	fmt.Fprintln(e.stdout, token)
 	return nil
-}
-
-// addPeer stores the peer's principal (the agreement's ceiling) and its
-// configuration, and returns the principal's token.
-func (n *cliNode) addPeer(ctx context.Context, pc *federation.PeerConfig, clearances, communities []string) (string, error) {
-	peers, err := federation.LoadPeers(ctx, n.State)
-	if err != nil {
-		return "", err
-	}
-	if peers.Find(pc.Name) != nil {
-		return "", kizuna.Errorf(kizuna.ECONFLICT, "a peer named %q exists", pc.Name)
-	}
-	for _, m := range pc.Collections {
-		if _, err := n.Store.FindCollectionByID(ctx, m.Local); err != nil {
-			return "", kizuna.Errorf(kizuna.EINVALID, "local collection %q: %s", m.Local, kizuna.ErrorMessage(err))
-		}
-	}
-	p := &kizuna.Principal{
-		ID: "principal--" + kizuna.NewUUID(), Name: pc.Name, Organization: pc.Organization,
-		Nation: pc.Nation, Communities: communities, Roles: []string{kizuna.RolePeer}, CreatedAt: time.Now().UTC(),
-	}
-	for _, c := range clearances {
-		cl, err := n.ParseClearance(c)
-		if err != nil {
-			return "", kizuna.Errorf(kizuna.EINVALID, "--clearance %q: %v", c, err)
-		}
-		p.Clearances = append(p.Clearances, cl)
-	}
-	peers.Peers = append(peers.Peers, pc)
-	if err := federation.SavePeers(ctx, n.State, peers); err != nil {
-		return "", err
-	}
-	token := kizuna.NewToken()
-	if err := n.Store.CreatePrincipal(ctx, p, kizuna.HashToken(token)); err != nil {
-		peers.Peers = peers.Peers[:len(peers.Peers)-1]
-		if serr := federation.SavePeers(ctx, n.State, peers); serr != nil {
-			n.Logger.Error("peer add: could not roll back the peers file", "err", serr)
-		}
-		return "", err
-	}
-	n.Audit(ctx, &kizuna.AuditEvent{Action: "peer.create", Object: pc.Name,
-		Reason: fmt.Sprintf("url=%s nation=%s org=%s max_tlp=%s plain=%t", pc.URL, pc.Nation, pc.Organization, pc.MaxTLP, pc.Plain)})
-	return token, nil
 }
 
 func runPeerList(ctx context.Context, e *env, args []string) error {
@@ -173,7 +129,7 @@ func runPeerList(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer n.Close()
-	peers, err := federation.LoadPeers(ctx, n.State)
+	peers, err := n.Peers(ctx)
 	if err != nil {
 		return err
 	}

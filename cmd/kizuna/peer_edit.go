@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/kizuna-dev/kizuna"
-	"github.com/kizuna-dev/kizuna/federation"
 )
 
 func runPeerRemove(ctx context.Context, e *env, args []string) error {
@@ -26,34 +25,9 @@ func runPeerRemove(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer n.Close()
-	peers, err := federation.LoadPeers(ctx, n.State)
-	if err != nil {
-		return err
+	if err := n.RemovePeer(ctx, *name); err != nil {
+		return fmt.Errorf("peer remove: %s", kizuna.ErrorMessage(err))
 	}
-	keep := peers.Peers[:0]
-	for _, pc := range peers.Peers {
-		if pc.Name != *name {
-			keep = append(keep, pc)
-		}
-	}
-	if len(keep) == len(peers.Peers) {
-		return fmt.Errorf("peer remove: no peer named %q", *name)
-	}
-	peers.Peers = keep
-	if err := federation.SavePeers(ctx, n.State, peers); err != nil {
-		return err
-	}
-	// Revoking the principal stops both directions at once: its token no
-	// longer authenticates, and egress decisions for it deny.
-	if err := n.Store.RevokePrincipal(ctx, *name); err != nil && kizuna.ErrorCode(err) != kizuna.ENOTFOUND {
-		return err
-	}
-	if cursors, err := federation.OpenCursors(ctx, n.State); err == nil {
-		if err := cursors.Forget(*name); err != nil {
-			return err
-		}
-	}
-	n.Audit(ctx, &kizuna.AuditEvent{Action: "peer.remove", Object: *name})
 	fmt.Fprintf(e.stderr, "peer %q removed and its principal revoked\n", *name)
 	return nil
 }
@@ -80,25 +54,11 @@ func runPeerSetToken(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer n.Close()
-	if err := setPeerToken(ctx, n.State, *name, *username, *token); err != nil {
+	if err := n.SetPeerToken(ctx, *name, *username, *token); err != nil {
 		return fmt.Errorf("peer set-token: %s", kizuna.ErrorMessage(err))
 	}
 	fmt.Fprintf(e.stderr, "peer %q: credentials updated (a running node reads them at its next start)\n", *name)
 	return nil
-}
-
-// setPeerToken updates the credentials of a configured peer.
-func setPeerToken(ctx context.Context, st kizuna.StateStore, name, username, token string) error {
-	peers, err := federation.LoadPeers(ctx, st)
-	if err != nil {
-		return err
-	}
-	pc := peers.Find(name)
-	if pc == nil {
-		return kizuna.Errorf(kizuna.ENOTFOUND, "no peer named %q", name)
-	}
-	pc.Username, pc.Token = username, token
-	return federation.SavePeers(ctx, st, peers)
 }
 
 // runPeerResend forgets how far synchronisation with a peer got, so that
@@ -122,19 +82,8 @@ func runPeerResend(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer n.Close()
-	peers, err := federation.LoadPeers(ctx, n.State)
-	if err != nil {
-		return err
-	}
-	if peers.Find(*name) == nil {
-		return fmt.Errorf("peer resend: no peer named %q", *name)
-	}
-	cursors, err := federation.OpenCursors(ctx, n.State)
-	if err != nil {
-		return err
-	}
-	if err := cursors.Forget(*name); err != nil {
-		return err
+	if err := n.ResendPeer(ctx, *name); err != nil {
+		return fmt.Errorf("peer resend: %s", kizuna.ErrorMessage(err))
 	}
 	fmt.Fprintf(e.stderr, "peer %q: cursors reset; the node resends its history at its next start\n", *name)
 	return nil

@@ -1,6 +1,8 @@
-package main
+package node_test
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/node"
 	"github.com/kizuna-dev/kizuna/policy/policytest"
 )
 
@@ -63,7 +66,9 @@ func (c *leakChecker) checkReader(lr *leakReader, ri int) {
 		c.fail(lr, "status", fmt.Sprintf("status %s answered %d %s, unlike an unknown status (%s)", c.status, resp.code, resp.body, ref))
 	}
 
-	stdout, _, err := runWithInput(c.t, "", append([]string{"export", "--collection", c.coll, "--principal", lr.name}, c.l.nodeArgs...)...)
+	var out bytes.Buffer
+	err := c.l.n.Export(context.Background(), &out, node.ExportOptions{Filter: kizuna.ObjectFilter{Collection: c.coll, Versions: kizuna.VersionMatch{All: true}}, Principal: lr.name})
+	stdout := out.String()
 	got := map[string]json.RawMessage{}
 	switch {
 	case lr.hidden && (err == nil || strings.Contains(stdout, "indicator--")):

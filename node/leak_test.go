@@ -1,4 +1,4 @@
-package main
+package node_test
 
 import (
 	"context"
@@ -25,7 +25,7 @@ var (
 const leakObjects, leakReaders, leakByIDEvery = 200, 24, 8
 
 // TestLeakHTTP is the model-based leak test over real HTTP. A real node
-// (kizuna serve on a loopback port) receives random scenarios from
+// (node.Serve on a loopback port) receives random scenarios from
 // policytest: markings of every kind (TLP 1.0 and 2.0, kizuna's
 // classification extension, ACS 3.0, statements, uninterpretable and
 // unknown ones), several at once, portion markings, and several versions of
@@ -35,7 +35,7 @@ const leakObjects, leakReaders, leakByIDEvery = 200, 24, 8
 // readers (nations, clearances, communities, organisations; some revoked,
 // some unknown) then read through every read path: objects (paged), the
 // manifest (paged), an object by id, its versions, match[version]=all and
-// first, the POST's status and 'kizuna export --principal'. Every answer is
+// first, the POST's status and the export (Node.Export). Every answer is
 // compared with the reference model of the rules in policytest. A case is
 // one (reader, object version, read path) decision.
 func TestLeakHTTP(t *testing.T) {

@@ -1,4 +1,4 @@
-package main
+package node_test
 
 import (
 	"bytes"
@@ -17,14 +17,11 @@ import (
 // (nodetest.Serve), whose components the test also uses directly, to
 // create principals and collections and to ingest as the host operator.
 type leakNode struct {
-	base string // http://127.0.0.1:port
-	data string
-	// nodeArgs are the flags that name the node on a command line
-	// (--data, and --store and --key-file on PostgreSQL).
-	nodeArgs []string
-	n        *node.Node
-	admin    string // the admin's token
-	client   *http.Client
+	base   string // http://127.0.0.1:port
+	data   string
+	n      *node.Node
+	admin  string // the admin's token
+	client *http.Client
 	// requests counts the requests sent.
 	requests int
 }
@@ -36,12 +33,8 @@ func startLeakNode(tb testing.TB, data, store string) *leakNode {
 	tb.Helper()
 	opt := nodetest.Options{Dir: data, Store: store}
 	s := nodetest.Serve(tb, opt, node.ServeConfig{})
-	args := []string{"--data", data}
-	if store != "" {
-		args = append(args, "--store", store, "--key-file", s.KeyFile)
-	}
 	return &leakNode{
-		base: s.Base, data: data, nodeArgs: args, n: s.Node, admin: s.Admin,
+		base: s.Base, data: data, n: s.Node, admin: s.Admin,
 		client: &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 8}},
 	}
 }

@@ -50,8 +50,8 @@ func (p *putTx) putPipelined(ctx context.Context, objs []*kizuna.Object, stale m
 		return nil, nil, err
 	}
 
-	// The rows, in order, each with its date_added.
-	batch := &pgx.Batch{}
+	// The rows, in order, each with its date_added, in one statement.
+	var rows rowColumns
 	var queued []int
 	versions := make([]int64, len(objs))
 	added := make([]int64, len(objs))
@@ -69,29 +69,26 @@ func (p *putTx) putPipelined(ctx context.Context, objs []*kizuna.Object, stale m
 			continue
 		}
 		versions[i], added[i] = version, add
-		batch.Queue(insertSQL, args...)
+		rows.add(args)
 		queued = append(queued, i)
 	}
 	var taken []int // (id, version) already stored
-	br := p.SendBatch(ctx, batch)
-	for _, i := range queued {
-		tag, err := br.Exec()
+	if len(queued) > 0 {
+		inserted, err := p.insertRows(ctx, &rows)
 		if err != nil {
-			br.Close()
 			return nil, nil, errors.Join(errAborted, err)
 		}
-		if tag.RowsAffected() == 1 {
-			results[i].Version, results[i].DateAdded, results[i].Created = rowcodec.FromMicros(versions[i]), rowcodec.FromMicros(added[i]), true
-		} else {
-			taken = append(taken, i)
+		for _, i := range queued {
+			if inserted[added[i]] {
+				results[i].Version, results[i].DateAdded, results[i].Created = rowcodec.FromMicros(versions[i]), rowcodec.FromMicros(added[i]), true
+			} else {
+				taken = append(taken, i)
+			}
 		}
-	}
-	if err := br.Close(); err != nil {
-		return nil, nil, errors.Join(errAborted, err)
 	}
 
 	if len(taken) > 0 {
-		batch = &pgx.Batch{}
+		batch := &pgx.Batch{}
 		for _, i := range taken {
 			batch.Queue(`SELECT hash, date_added FROM objects WHERE collection = $1 AND id = $2 AND version = $3`,
 				p.seq, objs[i].ID, versions[i])

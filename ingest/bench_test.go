@@ -32,6 +32,10 @@ var (
 	importStore   = flag.String("ingest.store", "", "PostgreSQL URL BenchmarkImport imports into (default: SQLite in a temporary directory)")
 )
 
+// importApp is the application_name of the benchmark's connections, by
+// which serverCPU finds their backends.
+const importApp = "kizuna-bench-import"
+
 // importBatch is the batch of `kizuna import`.
 const importBatch = 5000
 
@@ -39,8 +43,8 @@ const importBatch = 5000
 // store: indicator-sized objects parsed, validated, labelled and stored by
 // the operator, in batches of 5,000, the next batch prepared while the
 // current one commits. It reports objects per second, the CPU of this
-// process per object and, on PostgreSQL, the CPU of the server's processes
-// per object (read from /proc, so the server must run on this machine).
+// process per object and, on PostgreSQL, the CPU of the server per object
+// (serverCPU).
 //
 //	go test ./ingest -run '^$' -bench Import -benchtime 1x -args -ingest.objects=100000 \
 //	    -ingest.store=postgres://postgres@127.0.0.1:5432/test
@@ -52,11 +56,13 @@ func BenchmarkImport(b *testing.B) {
 		b.StopTimer()
 		svc, coll, closeStore := importTarget(b)
 		b.StartTimer()
-		start, cpu0, srv0 := time.Now(), processCPU(), serverCPU()
+		start, cpu0, srv0 := time.Now(), processCPU(), serverProcesses()
 		n += importPipelined(b, svc, coll, batches)
 		elapsed += time.Since(start)
 		cpu += processCPU() - cpu0
-		server += serverCPU() - srv0
+		if *importStore != "" {
+			server += serverCPU(b, *importStore, srv0)
+		}
 		b.StopTimer()
 		closeStore()
 		b.StartTimer()
@@ -163,6 +169,7 @@ func newSchema(b *testing.B, dsn string) (string, func()) {
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
+	q.Set("application_name", importApp)
 	u.RawQuery = q.Encode()
 	return u.String(), func() { exec("DROP SCHEMA " + schema + " CASCADE") }
 }
@@ -188,18 +195,14 @@ func processCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// serverCPU returns the CPU time the processes named postgres on this
-// machine have used (the backends, the WAL writer, the checkpointer), in
-// the kernel's clock ticks of 10 ms; a backend that exits between two
-// readings takes its time with it, so the benchmark holds its connections.
-func serverCPU() time.Duration {
-	if *importStore == "" {
-		return 0
-	}
+// serverProcesses returns the ticks (10 ms) of CPU time (user and
+// system) of every process named postgres on this machine, by pid.
+func serverProcesses() map[int]int64 {
+	out := map[int]int64{}
 	entries, _ := os.ReadDir("/proc")
-	var ticks int64
 	for _, e := range entries {
-		if _, err := strconv.Atoi(e.Name()); err != nil {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
 			continue
 		}
 		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
@@ -218,7 +221,37 @@ func serverCPU() time.Duration {
 		// utime and stime are fields 14 and 15 of stat; f starts at field 3.
 		u, _ := strconv.ParseInt(f[11], 10, 64)
 		st, _ := strconv.ParseInt(f[12], 10, 64)
-		ticks += u + st
+		out[pid] = u + st
+	}
+	return out
+}
+
+// serverCPU returns the CPU time the server spent for the import since
+// the snapshot before: that of the backends of the benchmark's
+// connections (named by their application_name) and of the WAL writer,
+// checkpointer and background writer, which every writer shares; not
+// that of autovacuum, which comes and goes, nor of other clients'
+// backends. The server must run on this machine.
+func serverCPU(b *testing.B, dsn string, before map[int]int64) time.Duration {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, `SELECT pid FROM pg_stat_activity WHERE application_name = $1
+		OR backend_type IN ('walwriter', 'checkpointer', 'background writer')`, importApp)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pids, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+	if err != nil {
+		b.Fatal(err)
+	}
+	after := serverProcesses()
+	var ticks int64
+	for _, pid := range pids {
+		ticks += after[int(pid)] - before[int(pid)]
 	}
 	return time.Duration(ticks) * 10 * time.Millisecond
 }

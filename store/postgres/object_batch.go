@@ -16,7 +16,7 @@ import (
 // stored are deleted before commit, so a rejected object leaves no label.
 // Any failed statement aborts the PostgreSQL transaction: the batch then
 // reports errAborted and is stored again one object at a time.
-func (p *putTx) putPipelined(ctx context.Context, objs []*kizuna.Object, stale map[int]kizuna.PutResult) ([]kizuna.PutResult, []storedFields, error) {
+func (p *putTx) putPipelined(ctx context.Context, objs []*kizuna.Object, stale map[int]kizuna.PutResult, owners *ownerClaims) ([]kizuna.PutResult, []storedFields, error) {
 	results := make([]kizuna.PutResult, len(objs))
 	stored := make([]storedFields, len(objs))
 	encs := make([][]string, len(objs))
@@ -74,7 +74,7 @@ func (p *putTx) putPipelined(ctx context.Context, objs []*kizuna.Object, stale m
 	}
 	var taken []int // (id, version) already stored
 	if len(queued) > 0 {
-		inserted, err := p.insertRows(ctx, &rows)
+		inserted, err := p.insertRows(ctx, &rows, allNew(objs, queued, versions, owners))
 		if err != nil {
 			return nil, nil, errors.Join(errAborted, err)
 		}
@@ -109,6 +109,26 @@ func (p *putTx) putPipelined(ctx context.Context, objs []*kizuna.Object, stale m
 		}
 	}
 	return results, stored, p.dropUnusedLabels(ctx, objs, results, encs, inserted)
+}
+
+// allNew reports whether no row of queued can find its (id, version)
+// stored: each id's owner record was made by this transaction (an id
+// without a record has no version stored in any collection), and no (id,
+// version) comes twice.
+func allNew(objs []*kizuna.Object, queued []int, versions []int64, owners *ownerClaims) bool {
+	type key struct {
+		id      string
+		version int64
+	}
+	seen := make(map[key]bool, len(queued))
+	for _, i := range queued {
+		k := key{objs[i].ID, versions[i]}
+		if _, claimed := owners.claimed[k.id]; !claimed || seen[k] {
+			return false
+		}
+		seen[k] = true
+	}
+	return true
 }
 
 // findStoredContent decides the unversioned objects whose content is

@@ -112,12 +112,15 @@ func (db *DB) putBatch(ctx context.Context, collection string, objs []*kizuna.Ob
 		return nil, formatError(err, "committing objects")
 	}
 	db.labelCache.AddIDs(p.newLabels)
+	created := 0
 	for i, o := range objs {
 		if results[i].Err == nil && results[i].Created {
 			o.Collection, o.Version, o.DateAdded = collection, results[i].Version, results[i].DateAdded
 			o.LabelID, o.Portions = stored[i].labelID, stored[i].portions
+			created++
 		}
 	}
+	db.stats.stored(created)
 	return results, nil
 }
 

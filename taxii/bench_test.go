@@ -37,6 +37,11 @@ var benchObjects = flag.Int("taxii.objects", 100_000, "objects in the collection
 // -taxii.dbdir=/tmp/kizuna-taxii-bench.
 var benchDir = flag.String("taxii.dbdir", "", "directory of the read benchmarks' databases, kept and reused")
 
+// storeURL, when set, is a PostgreSQL database the nodes of these tests
+// and benchmarks keep their store in, each in a schema of its own:
+// go test -bench FilteredQuery -args -taxii.store=postgres://...
+var storeURL = flag.String("taxii.store", "", "PostgreSQL URL of the nodes' stores (default: SQLite in their directories)")
+
 // benchIDBase keeps the ids of successive benchmark runs apart.
 var benchIDBase = 10_000_000
 
@@ -296,7 +301,7 @@ func reuseBenchNode(count int) (*node, error) {
 	if err := json.Unmarshal(data, &st); err != nil || st.Objects != count {
 		return nil, fmt.Errorf("%s: not a kept database of %d objects (%v); remove it", dir, count, err)
 	}
-	n, closeNode, err := wireNode(dir, taxii.Config{})
+	n, closeNode, err := wireNode(dir, taxii.Config{}, false)
 	if err != nil {
 		return nil, err
 	}
@@ -325,6 +330,11 @@ func TestMain(m *testing.M) {
 	}
 	for _, d := range benchDirs {
 		os.RemoveAll(d)
+	}
+	for schema := range schemas {
+		if err := execStore(context.Background(), `DROP SCHEMA IF EXISTS `+schema+` CASCADE`); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+		}
 	}
 	os.Exit(code)
 }

@@ -2,19 +2,25 @@ package taxii_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/ingest"
 	"github.com/kizuna-dev/kizuna/policy"
+	"github.com/kizuna-dev/kizuna/store/postgres"
 	"github.com/kizuna-dev/kizuna/store/sqlite"
 	"github.com/kizuna-dev/kizuna/taxii"
 )
@@ -25,10 +31,10 @@ const (
 	orgJPN = "identity--22222222-2222-4222-8222-222222222222"
 )
 
-// node is a real node: SQLite store, policy guard, ingest and the TAXII
-// server, over HTTP.
+// node is a real node: SQLite store (or PostgreSQL, -taxii.store), policy
+// guard, ingest and the TAXII server, over HTTP.
 type node struct {
-	db       *sqlite.DB
+	db       kizuna.Store
 	ingester *ingest.Service
 	srv      *taxii.Server
 	ts       *httptest.Server
@@ -54,7 +60,7 @@ func MustNode(tb testing.TB, cfg taxii.Config) *node {
 // openNode wires a node whose database lives in dir, and returns the
 // function that shuts it down.
 func openNode(dir string, cfg taxii.Config) (*node, func() error, error) {
-	n, closeNode, err := wireNode(dir, cfg)
+	n, closeNode, err := wireNode(dir, cfg, true)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -65,11 +71,11 @@ func openNode(dir string, cfg taxii.Config) (*node, func() error, error) {
 	return n, closeNode, nil
 }
 
-// wireNode opens (or creates) the database in dir and wires a node around
-// it, without principals or collections.
-func wireNode(dir string, cfg taxii.Config) (*node, func() error, error) {
+// wireNode opens (or creates, when fresh) the database in dir and wires a
+// node around it, without principals or collections.
+func wireNode(dir string, cfg taxii.Config, fresh bool) (*node, func() error, error) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "kizuna.db"))
+	db, err := openStore(ctx, dir, fresh)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -97,6 +103,62 @@ func wireNode(dir string, cfg taxii.Config) (*node, func() error, error) {
 		return errors.Join(err, db.Close())
 	}
 	return n, closeNode, nil
+}
+
+// openStore opens the store of a node in dir: SQLite in the directory or,
+// with -taxii.store, a schema of that PostgreSQL database named after dir,
+// created again when fresh. Schemas of benchmark nodes (dir under
+// -taxii.dbdir) are kept for reuse; TestMain drops the others.
+func openStore(ctx context.Context, dir string, fresh bool) (interface {
+	kizuna.Store
+	Close() error
+}, error) {
+	if *storeURL == "" {
+		return sqlite.Open(ctx, filepath.Join(dir, "kizuna.db"))
+	}
+	sum := sha256.Sum256([]byte(dir))
+	schema := "kizuna_taxii_" + hex.EncodeToString(sum[:8])
+	if *benchDir != "" && filepath.Dir(dir) == filepath.Clean(*benchDir) {
+		schema = "kizuna_taxii_bench_" + filepath.Base(dir)
+	} else {
+		schemasMu.Lock()
+		schemas[schema] = true
+		schemasMu.Unlock()
+	}
+	if fresh {
+		if err := execStore(ctx, `DROP SCHEMA IF EXISTS `+schema+` CASCADE`); err != nil {
+			return nil, err
+		}
+	}
+	if err := execStore(ctx, `CREATE SCHEMA IF NOT EXISTS `+schema); err != nil {
+		return nil, err
+	}
+	u, err := url.Parse(*storeURL)
+	if err != nil {
+		return nil, err
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return postgres.Open(ctx, u.String())
+}
+
+// schemas are the PostgreSQL schemas of the tests' nodes, which TestMain
+// drops.
+var (
+	schemasMu sync.Mutex
+	schemas   = map[string]bool{}
+)
+
+// execStore runs one statement on the -taxii.store database.
+func execStore(ctx context.Context, sql string) error {
+	conn, err := pgx.Connect(ctx, *storeURL)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, sql)
+	return err
 }
 
 // setUp creates the principals, with their tokens, and the collections of

@@ -7,10 +7,7 @@ import (
 	"encoding/json"
 	"flag"
 	"net/url"
-	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -22,6 +19,7 @@ import (
 	"github.com/kizuna-dev/kizuna/policy"
 	"github.com/kizuna-dev/kizuna/store/postgres"
 	"github.com/kizuna-dev/kizuna/store/sqlite"
+	"github.com/kizuna-dev/kizuna/store/storetest"
 )
 
 // importObjects is the number of objects BenchmarkImport imports per
@@ -33,7 +31,7 @@ var (
 )
 
 // importApp is the application_name of the benchmark's connections, by
-// which serverCPU finds their backends.
+// which storetest.ServerCPU finds their backends.
 const importApp = "kizuna-bench-import"
 
 // importBatch is the batch of `kizuna import`.
@@ -44,7 +42,7 @@ const importBatch = 5000
 // the operator, in batches of 5,000, the next batch prepared while the
 // current one commits. It reports objects per second, the CPU of this
 // process per object and, on PostgreSQL, the CPU of the server per object
-// (serverCPU).
+// (storetest.ServerCPU).
 //
 //	go test ./ingest -run '^$' -bench Import -benchtime 1x -args -ingest.objects=100000 \
 //	    -ingest.store=postgres://postgres@127.0.0.1:5432/test
@@ -56,12 +54,20 @@ func BenchmarkImport(b *testing.B) {
 		b.StopTimer()
 		svc, coll, closeStore := importTarget(b)
 		b.StartTimer()
-		start, cpu0, srv0 := time.Now(), processCPU(), serverProcesses()
+		var srv *storetest.ServerCPU
+		if *importStore != "" {
+			srv = storetest.StartServerCPU(*importStore, importApp)
+		}
+		start, cpu0 := time.Now(), processCPU()
 		n += importPipelined(b, svc, coll, batches)
 		elapsed += time.Since(start)
 		cpu += processCPU() - cpu0
-		if *importStore != "" {
-			server += serverCPU(b, *importStore, srv0)
+		if srv != nil {
+			d, err := srv.Since()
+			if err != nil {
+				b.Fatal(err)
+			}
+			server += d
 		}
 		b.StopTimer()
 		closeStore()
@@ -193,65 +199,4 @@ func processCPU() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// serverProcesses returns the ticks (10 ms) of CPU time (user and
-// system) of every process named postgres on this machine, by pid.
-func serverProcesses() map[int]int64 {
-	out := map[int]int64{}
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		s := string(stat)
-		open, end := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
-		if open < 0 || end < open || s[open+1:end] != "postgres" {
-			continue
-		}
-		f := strings.Fields(s[end+1:])
-		if len(f) < 13 {
-			continue
-		}
-		// utime and stime are fields 14 and 15 of stat; f starts at field 3.
-		u, _ := strconv.ParseInt(f[11], 10, 64)
-		st, _ := strconv.ParseInt(f[12], 10, 64)
-		out[pid] = u + st
-	}
-	return out
-}
-
-// serverCPU returns the CPU time the server spent for the import since
-// the snapshot before: that of the backends of the benchmark's
-// connections (named by their application_name) and of the WAL writer,
-// checkpointer and background writer, which every writer shares; not
-// that of autovacuum, which comes and goes, nor of other clients'
-// backends. The server must run on this machine.
-func serverCPU(b *testing.B, dsn string, before map[int]int64) time.Duration {
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	rows, err := conn.Query(ctx, `SELECT pid FROM pg_stat_activity WHERE application_name = $1
-		OR backend_type IN ('walwriter', 'checkpointer', 'background writer')`, importApp)
-	if err != nil {
-		b.Fatal(err)
-	}
-	pids, err := pgx.CollectRows(rows, pgx.RowTo[int32])
-	if err != nil {
-		b.Fatal(err)
-	}
-	after := serverProcesses()
-	var ticks int64
-	for _, pid := range pids {
-		ticks += after[int(pid)] - before[int(pid)]
-	}
-	return time.Duration(ticks) * 10 * time.Millisecond
 }

@@ -139,6 +139,7 @@ func openStore(ctx context.Context, dir string, fresh bool) (interface {
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
+	q.Set("application_name", storeApp)
 	u.RawQuery = q.Encode()
 	return postgres.Open(ctx, u.String())
 }

@@ -45,6 +45,7 @@ func TestDependenciesPointInward(t *testing.T) {
 		"misp":                      {"", "pattern", "stix", "internal/uuidv5"},
 		"source":                    {""},
 		"internal/jsonscan":         {},
+		"internal/synth":            {},
 		"sector":                    {""},
 		"route":                     {"", "sector", "policy"},
 		"internal/strictjson":       {},

@@ -23,6 +23,7 @@ import (
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/ingest"
 	"github.com/kizuna-dev/kizuna/policy"
+	"github.com/kizuna-dev/kizuna/store/storetest"
 	"github.com/kizuna-dev/kizuna/taxii"
 )
 
@@ -36,6 +37,15 @@ var benchObjects = flag.Int("taxii.objects", 100_000, "objects in the collection
 // minutes: go test -bench FilteredQuery -args -taxii.objects=1000000
 // -taxii.dbdir=/tmp/kizuna-taxii-bench.
 var benchDir = flag.String("taxii.dbdir", "", "directory of the read benchmarks' databases, kept and reused")
+
+// storeURL, when set, is a PostgreSQL database the nodes of these tests
+// and benchmarks keep their store in, each in a schema of its own:
+// go test -bench FilteredQuery -args -taxii.store=postgres://...
+var storeURL = flag.String("taxii.store", "", "PostgreSQL URL of the nodes' stores (default: SQLite in their directories)")
+
+// storeApp is the application_name of the nodes' PostgreSQL connections,
+// by which storetest.ServerCPU finds their backends.
+const storeApp = "kizuna-taxii-test"
 
 // benchIDBase keeps the ids of successive benchmark runs apart.
 var benchIDBase = 10_000_000
@@ -111,6 +121,10 @@ func BenchmarkFilteredQuery(b *testing.B) {
 	// Collect and return to the system the garbage of loading and
 	// sampling, so that the CPU figure is the pages' own work.
 	debug.FreeOSMemory()
+	var srv *storetest.ServerCPU
+	if *storeURL != "" {
+		srv = storetest.StartServerCPU(*storeURL, storeApp)
+	}
 	b.ResetTimer()
 	cpu0 := cpuTime()
 	for range b.N {
@@ -137,6 +151,13 @@ func BenchmarkFilteredQuery(b *testing.B) {
 	cpu := cpuSince(cpu0)
 	b.StopTimer()
 	b.ReportMetric(cpu.Seconds()*1000/float64(b.N), "cpu-ms/page")
+	if srv != nil {
+		d, err := srv.Since()
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(d.Seconds()*1000/float64(b.N), "server-cpu-ms/page")
+	}
 	b.ReportMetric(float64(objects)/float64(b.N), "objects/page")
 	slices.Sort(lat)
 	b.ReportMetric(ms(lat[len(lat)/2]), "p50-ms")
@@ -296,7 +317,7 @@ func reuseBenchNode(count int) (*node, error) {
 	if err := json.Unmarshal(data, &st); err != nil || st.Objects != count {
 		return nil, fmt.Errorf("%s: not a kept database of %d objects (%v); remove it", dir, count, err)
 	}
-	n, closeNode, err := wireNode(dir, taxii.Config{})
+	n, closeNode, err := wireNode(dir, taxii.Config{}, false)
 	if err != nil {
 		return nil, err
 	}
@@ -325,6 +346,11 @@ func TestMain(m *testing.M) {
 	}
 	for _, d := range benchDirs {
 		os.RemoveAll(d)
+	}
+	for schema := range schemas {
+		if err := execStore(context.Background(), `DROP SCHEMA IF EXISTS `+schema+` CASCADE`); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+		}
 	}
 	os.Exit(code)
 }

@@ -2,13 +2,19 @@ package taxii_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/ingest"
 	"github.com/kizuna-dev/kizuna/node/nodetest"
@@ -23,7 +29,8 @@ const (
 )
 
 // node is a real node (nodetest: the node package's store, policy, guard
-// and ingest) with its TAXII server, over HTTP.
+// and ingest; SQLite, or PostgreSQL with -taxii.store) with its TAXII
+// server, over HTTP.
 type node struct {
 	db       kizuna.Store
 	ingester *ingest.Service
@@ -51,7 +58,7 @@ func MustNode(tb testing.TB, cfg taxii.Config) *node {
 // openNode wires a node whose database lives in dir, and returns the
 // function that shuts it down.
 func openNode(dir string, cfg taxii.Config) (*node, func() error, error) {
-	n, closeNode, err := wireNode(dir, cfg)
+	n, closeNode, err := wireNode(dir, cfg, true)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -64,8 +71,14 @@ func openNode(dir string, cfg taxii.Config) (*node, func() error, error) {
 
 // wireNode opens (or creates) the node whose data directory is dir, without
 // its bootstrap, principals or collections, and serves its TAXII server.
-func wireNode(dir string, cfg taxii.Config) (*node, func() error, error) {
-	nd, err := nodetest.Open(nodetest.Options{Dir: dir, Bare: true})
+// With -taxii.store its store is a schema of that PostgreSQL database,
+// created again when fresh.
+func wireNode(dir string, cfg taxii.Config, fresh bool) (*node, func() error, error) {
+	store, err := storeOf(context.Background(), dir, fresh)
+	if err != nil {
+		return nil, nil, err
+	}
+	nd, err := nodetest.Open(nodetest.Options{Dir: dir, Store: store, Bare: true})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -79,6 +92,60 @@ func wireNode(dir string, cfg taxii.Config) (*node, func() error, error) {
 		return errors.Join(err, nd.Close())
 	}
 	return n, closeNode, nil
+}
+
+// storeOf returns the store of a node in dir: "" (SQLite in the
+// directory) or, with -taxii.store, a schema of that PostgreSQL database
+// named after dir, created again when fresh. Schemas of benchmark nodes (dir
+// under -taxii.dbdir) are kept for reuse; TestMain drops the others.
+func storeOf(ctx context.Context, dir string, fresh bool) (string, error) {
+	if *storeURL == "" {
+		return "", nil
+	}
+	sum := sha256.Sum256([]byte(dir))
+	schema := "kizuna_taxii_" + hex.EncodeToString(sum[:8])
+	if *benchDir != "" && filepath.Dir(dir) == filepath.Clean(*benchDir) {
+		schema = "kizuna_taxii_bench_" + filepath.Base(dir)
+	} else {
+		schemasMu.Lock()
+		schemas[schema] = true
+		schemasMu.Unlock()
+	}
+	if fresh {
+		if err := execStore(ctx, `DROP SCHEMA IF EXISTS `+schema+` CASCADE`); err != nil {
+			return "", err
+		}
+	}
+	if err := execStore(ctx, `CREATE SCHEMA IF NOT EXISTS `+schema); err != nil {
+		return "", err
+	}
+	u, err := url.Parse(*storeURL)
+	if err != nil {
+		return "", err
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	q.Set("application_name", storeApp)
+	u.RawQuery = q.Encode()
+	return u.String(), nil
+}
+
+// schemas are the PostgreSQL schemas of the tests' nodes, which TestMain
+// drops.
+var (
+	schemasMu sync.Mutex
+	schemas   = map[string]bool{}
+)
+
+// execStore runs one statement on the -taxii.store database.
+func execStore(ctx context.Context, sql string) error {
+	conn, err := pgx.Connect(ctx, *storeURL)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, sql)
+	return err
 }
 
 // setUp creates the principals, with their tokens, and the collections of

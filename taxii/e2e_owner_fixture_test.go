@@ -81,7 +81,7 @@ func (w *ownerWorld) restart() {
 		w.t.Fatal(err)
 	}
 	w.close = nil
-	n, closeNode, err := wireNode(w.dir, taxii.Config{})
+	n, closeNode, err := wireNode(w.dir, taxii.Config{}, false)
 	if err != nil {
 		w.t.Fatal(err)
 	}

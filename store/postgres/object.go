@@ -85,7 +85,7 @@ func (db *DB) putBatch(ctx context.Context, collection string, objs []*kizuna.Ob
 	if stale == nil {
 		stale = map[int]kizuna.PutResult{}
 	}
-	owners, err := p.claimOwners(ctx, objs, stale)
+	owners, err := p.claimOwners(ctx, objs, stale, single)
 	if err != nil {
 		return ownerFailure(objs, err, single)
 	}
@@ -94,7 +94,7 @@ func (db *DB) putBatch(ctx context.Context, collection string, objs []*kizuna.Ob
 	if single {
 		results, stored, err = p.putEach(ctx, objs, stale)
 	} else {
-		results, stored, err = p.putPipelined(ctx, objs, stale)
+		results, stored, err = p.putPipelined(ctx, objs, stale, owners)
 	}
 	if errors.Is(err, errUnusable) {
 		// The object's own result reports the failure; nothing is committed.
@@ -112,12 +112,15 @@ func (db *DB) putBatch(ctx context.Context, collection string, objs []*kizuna.Ob
 		return nil, formatError(err, "committing objects")
 	}
 	db.labelCache.AddIDs(p.newLabels)
+	created := 0
 	for i, o := range objs {
 		if results[i].Err == nil && results[i].Created {
 			o.Collection, o.Version, o.DateAdded = collection, results[i].Version, results[i].DateAdded
 			o.LabelID, o.Portions = stored[i].labelID, stored[i].portions
+			created++
 		}
 	}
+	db.stats.stored(created)
 	return results, nil
 }
 

@@ -16,7 +16,7 @@ import (
 // stored are deleted before commit, so a rejected object leaves no label.
 // Any failed statement aborts the PostgreSQL transaction: the batch then
 // reports errAborted and is stored again one object at a time.
-func (p *putTx) putPipelined(ctx context.Context, objs []*kizuna.Object, stale map[int]kizuna.PutResult) ([]kizuna.PutResult, []storedFields, error) {
+func (p *putTx) putPipelined(ctx context.Context, objs []*kizuna.Object, stale map[int]kizuna.PutResult, owners *ownerClaims) ([]kizuna.PutResult, []storedFields, error) {
 	results := make([]kizuna.PutResult, len(objs))
 	stored := make([]storedFields, len(objs))
 	encs := make([][]string, len(objs))
@@ -50,8 +50,8 @@ func (p *putTx) putPipelined(ctx context.Context, objs []*kizuna.Object, stale m
 		return nil, nil, err
 	}
 
-	// The rows, in order, each with its date_added.
-	batch := &pgx.Batch{}
+	// The rows, in order, each with its date_added, in one statement.
+	var rows rowColumns
 	var queued []int
 	versions := make([]int64, len(objs))
 	added := make([]int64, len(objs))
@@ -69,29 +69,26 @@ func (p *putTx) putPipelined(ctx context.Context, objs []*kizuna.Object, stale m
 			continue
 		}
 		versions[i], added[i] = version, add
-		batch.Queue(insertSQL, args...)
+		rows.add(args)
 		queued = append(queued, i)
 	}
 	var taken []int // (id, version) already stored
-	br := p.SendBatch(ctx, batch)
-	for _, i := range queued {
-		tag, err := br.Exec()
+	if len(queued) > 0 {
+		inserted, err := p.insertRows(ctx, &rows, allNew(objs, queued, versions, owners))
 		if err != nil {
-			br.Close()
 			return nil, nil, errors.Join(errAborted, err)
 		}
-		if tag.RowsAffected() == 1 {
-			results[i].Version, results[i].DateAdded, results[i].Created = rowcodec.FromMicros(versions[i]), rowcodec.FromMicros(added[i]), true
-		} else {
-			taken = append(taken, i)
+		for _, i := range queued {
+			if inserted[added[i]] {
+				results[i].Version, results[i].DateAdded, results[i].Created = rowcodec.FromMicros(versions[i]), rowcodec.FromMicros(added[i]), true
+			} else {
+				taken = append(taken, i)
+			}
 		}
-	}
-	if err := br.Close(); err != nil {
-		return nil, nil, errors.Join(errAborted, err)
 	}
 
 	if len(taken) > 0 {
-		batch = &pgx.Batch{}
+		batch := &pgx.Batch{}
 		for _, i := range taken {
 			batch.Queue(`SELECT hash, date_added FROM objects WHERE collection = $1 AND id = $2 AND version = $3`,
 				p.seq, objs[i].ID, versions[i])
@@ -112,6 +109,26 @@ func (p *putTx) putPipelined(ctx context.Context, objs []*kizuna.Object, stale m
 		}
 	}
 	return results, stored, p.dropUnusedLabels(ctx, objs, results, encs, inserted)
+}
+
+// allNew reports whether no row of queued can find its (id, version)
+// stored: each id's owner record was made by this transaction (an id
+// without a record has no version stored in any collection), and no (id,
+// version) comes twice.
+func allNew(objs []*kizuna.Object, queued []int, versions []int64, owners *ownerClaims) bool {
+	type key struct {
+		id      string
+		version int64
+	}
+	seen := make(map[key]bool, len(queued))
+	for _, i := range queued {
+		k := key{objs[i].ID, versions[i]}
+		if _, claimed := owners.claimed[k.id]; !claimed || seen[k] {
+			return false
+		}
+		seen[k] = true
+	}
+	return true
 }
 
 // findStoredContent decides the unversioned objects whose content is

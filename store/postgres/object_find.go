@@ -104,7 +104,8 @@ func (db *DB) FindObjects(ctx context.Context, f kizuna.ObjectFilter) (*kizuna.O
 		return nil, err
 	}
 	var seq int64
-	err = db.pool.QueryRow(ctx, `SELECT seq FROM collections WHERE id = $1 OR alias = $1`, f.Collection).Scan(&seq)
+	var collection string
+	err = db.pool.QueryRow(ctx, `SELECT seq, id FROM collections WHERE id = $1 OR alias = $1`, f.Collection).Scan(&seq, &collection)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, kizuna.Errorf(kizuna.ENOTFOUND, "collection %q not found", f.Collection)
 	} else if err != nil {
@@ -115,7 +116,12 @@ func (db *DB) FindObjects(ctx context.Context, f kizuna.ObjectFilter) (*kizuna.O
 		return page, nil // fail closed: the zero scope sees nothing
 	}
 	sql, args := pageQuery(seq, f, after, limit+1)
-	objs, err := db.queryObjects(ctx, sql, args, f.IncludeRaw)
+	var objs []*kizuna.Object
+	if f.IncludeRaw && f.RawOnly {
+		objs, err = db.queryRawOnly(ctx, sql, args, collection)
+	} else {
+		objs, err = db.queryObjects(ctx, sql, args, f.IncludeRaw)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -135,8 +141,55 @@ func pageQuery(seq int64, f kizuna.ObjectFilter, after int64, limit int) (string
 	q.where(`o.collection = ` + q.arg(seq))
 	q.where(`o.date_added > ` + q.arg(after))
 	q.objectConditions(f.IDs, f.Types, f.SpecVersions, f.Access, f.Versions)
-	return `SELECT ` + objectColumns(f.IncludeRaw) + ` FROM objects o JOIN collections c ON c.seq = o.collection
-		WHERE ` + strings.Join(q.conds, " AND ") + ` ORDER BY o.date_added LIMIT ` + q.arg(limit), q.args
+	from := `SELECT ` + objectColumns(f.IncludeRaw) + ` FROM objects o JOIN collections c ON c.seq = o.collection`
+	if f.IncludeRaw && f.RawOnly {
+		from = `SELECT ` + rawOnlyColumns + ` FROM objects o`
+	}
+	return from + ` WHERE ` + strings.Join(q.conds, " AND ") + ` ORDER BY o.date_added LIMIT ` + q.arg(limit), q.args
+}
+
+// rawOnlyColumns are the columns of an ObjectFilter with RawOnly, which
+// queryRawOnly reads: 7 instead of 17, and no JSON of markings to decode.
+const rawOnlyColumns = `o.date_added, o.id, o.version, o.type, o.label_id, o.portions, o.raw`
+
+// queryRawOnly runs a query whose columns are rawOnlyColumns, of the
+// collection with the given id, and fills in the labels of the rows. The
+// objects share one backing array.
+func (db *DB) queryRawOnly(ctx context.Context, sql string, args []any, collection string) ([]*kizuna.Object, error) {
+	rows, err := db.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, formatError(err, "querying objects")
+	}
+	defer rows.Close()
+	var block []kizuna.Object
+	objs := []*kizuna.Object{}
+	var added, version int64
+	var portions *string
+	for rows.Next() {
+		if len(block) == cap(block) {
+			block = make([]kizuna.Object, 0, 256)
+		}
+		block = block[:len(block)+1]
+		o := &block[len(block)-1]
+		var raw []byte
+		if err := rows.Scan(&added, &o.ID, &version, &o.Type, &o.LabelID, &portions, &raw); err != nil {
+			return nil, formatError(err, "reading an object")
+		}
+		o.Collection, o.Raw = collection, json.RawMessage(raw)
+		o.DateAdded, o.Version = rowcodec.FromMicros(added), rowcodec.FromMicros(version)
+		if portions != nil {
+			var ps []rowcodec.StoredPortion
+			if err := json.Unmarshal([]byte(*portions), &ps); err != nil {
+				return nil, kizuna.WrapError(kizuna.EINTERNAL, err, "postgres: stored portions of %s are corrupt", o.ID)
+			}
+			o.Portions = rowcodec.Portions(ps)
+		}
+		objs = append(objs, o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, formatError(err, "querying objects")
+	}
+	return objs, db.attachLabels(ctx, objs)
 }
 
 // queryObjects runs a query whose columns are objectColumns and fills in
@@ -187,17 +240,22 @@ func (db *DB) queryObjects(ctx context.Context, sql string, args []any, raw bool
 	if err := rows.Err(); err != nil {
 		return nil, formatError(err, "querying objects")
 	}
+	return objs, db.attachLabels(ctx, objs)
+}
+
+// attachLabels fills in the labels of objs from their label ids.
+func (db *DB) attachLabels(ctx context.Context, objs []*kizuna.Object) error {
 	if len(objs) == 0 {
-		return objs, nil
+		return nil
 	}
 	labelIDs := map[int64]bool{}
 	rowcodec.LabelIDs(objs, labelIDs)
 	labels, err := db.loadLabels(ctx, labelIDs)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	rowcodec.AttachLabels(objs, labels)
-	return objs, nil
+	return nil
 }
 
 // DeleteObject removes the selected versions of one object that the scope

@@ -46,9 +46,12 @@ type ownerClaims struct {
 // marking definition), and inserts the records the other objects would
 // make for ids that have none. An id whose record another writer inserted
 // meanwhile (it waits for that writer's commit) refuses its objects as
-// stale: they are judged again on that record. The records of the objects
+// stale when single: they are judged again on that record; otherwise the
+// insert fails, and the batch with it (errAborted), to be stored again one
+// object at a time. That race is rare, and a plain insert costs the
+// server half what one with ON CONFLICT does. The records of the objects
 // finally stored are settled by settleOwners.
-func (p *putTx) claimOwners(ctx context.Context, objs []*kizuna.Object, stale map[int]kizuna.PutResult) (*ownerClaims, error) {
+func (p *putTx) claimOwners(ctx context.Context, objs []*kizuna.Object, stale map[int]kizuna.PutResult, single bool) (*ownerClaims, error) {
 	rows, err := p.Query(ctx, rowcodec.OwnersLockQueryPostgres, rowcodec.IDs(objs))
 	if err != nil {
 		return nil, errors.Join(errAborted, err)
@@ -79,9 +82,14 @@ func (p *putTx) claimOwners(ctx context.Context, objs []*kizuna.Object, stale ma
 		return oc, nil
 	}
 	ids, orgs, contents := rowcodec.OwnerRows(inserts)
-	rows, err = p.Query(ctx, `INSERT INTO owners (id, organization, content)
+	insert := `INSERT INTO owners (id, organization, content)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ORDER BY 1 RETURNING id`
+	if single {
+		insert = `INSERT INTO owners (id, organization, content)
 		SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ORDER BY 1
-		ON CONFLICT (id) DO NOTHING RETURNING id`, ids, orgs, contents)
+		ON CONFLICT (id) DO NOTHING RETURNING id`
+	}
+	rows, err = p.Query(ctx, insert, ids, orgs, contents)
 	if err != nil {
 		return nil, errors.Join(errAborted, err)
 	}

@@ -14,7 +14,8 @@ import (
 // order under the LIMIT instead of sorting every match: a page must cost
 // the same in a large collection as in a small one. The collection holds
 // 30,000 rows: in a few thousand, hashing the whole table and sorting is
-// rightly the cheaper plan.
+// rightly the cheaper plan. Parallel workers cost a page more to start
+// than they could save.
 func TestQueryPlans(t *testing.T) {
 	ctx := context.Background()
 	db := MustOpen(t)
@@ -32,9 +33,9 @@ func TestQueryPlans(t *testing.T) {
 	if _, err := db.PutObjects(ctx, coll, objs); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.pool.Exec(ctx, `ANALYZE objects`); err != nil {
-		t.Fatal(err)
-	}
+	// The statistics are those the store gathered as it wrote, not of an
+	// ANALYZE of the test's own.
+	db.stats.wait()
 	var seq int64
 	if err := db.pool.QueryRow(ctx, `SELECT seq FROM collections WHERE id = $1`, coll).Scan(&seq); err != nil {
 		t.Fatal(err)
@@ -60,8 +61,8 @@ func TestQueryPlans(t *testing.T) {
 			plan.WriteString(line + "\n")
 		}
 		rows.Close()
-		if strings.Contains(plan.String(), "Sort") || !strings.Contains(plan.String(), "objects_") {
-			t.Errorf("%s: the plan does not walk a date_added index:\n%s", name, plan.String())
+		if strings.Contains(plan.String(), "Sort") || strings.Contains(plan.String(), "Gather") || !strings.Contains(plan.String(), "objects_") {
+			t.Errorf("%s: the plan does not walk a date_added index in this process:\n%s", name, plan.String())
 		}
 	}
 }

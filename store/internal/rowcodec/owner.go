@@ -9,13 +9,22 @@ import (
 
 // OwnersQuerySQLite and OwnersQueryPostgres read the owner records of a
 // list of ids (a JSON list for SQLite, an array for PostgreSQL), for
-// ScanOwners. The PostgreSQL one locks the records it reads until the
-// transaction ends, in id order, so that writers of the same ids in other
-// collections wait rather than judge on a record about to change.
+// ScanOwners. OwnersLockQueryPostgres also locks the records it reads until
+// the transaction ends, in id order, so that writers of the same ids in
+// other collections wait rather than judge on a record about to change.
+// Both look each id up in the key's index (OFFSET 0 and FOR UPDATE keep
+// the subquery a lookup per id): written as "id = ANY($1)", the
+// planner read the whole table for every batch of an import (its
+// statistics lag a table that grows by thousands of rows a second), 15 µs
+// per object at 100,000 records.
 const (
 	OwnersQuerySQLite       = `SELECT id, organization, content FROM owners WHERE id IN (SELECT value FROM json_each(?))`
-	OwnersQueryPostgres     = `SELECT id, organization, content FROM owners WHERE id = ANY($1)`
-	OwnersLockQueryPostgres = `SELECT id, organization, content FROM owners WHERE id = ANY($1) ORDER BY id FOR UPDATE`
+	OwnersQueryPostgres     = `SELECT w.id, w.organization, w.content
+		FROM (SELECT DISTINCT id FROM unnest($1::text[]) AS u (id)) u,
+		LATERAL (SELECT id, organization, content FROM owners WHERE id = u.id OFFSET 0) w`
+	OwnersLockQueryPostgres = `SELECT w.id, w.organization, w.content
+		FROM (SELECT DISTINCT id FROM unnest($1::text[]) AS u (id) ORDER BY id) u,
+		LATERAL (SELECT id, organization, content FROM owners WHERE id = u.id FOR UPDATE) w`
 )
 
 // ScanOwners reads the rows of an owners query.

@@ -16,7 +16,7 @@ func TestDependenciesPointInward(t *testing.T) {
 	allowed := map[string][]string{
 		"":                          {},
 		"stix":                      {"", "pattern"},
-		"pattern":                   {""},
+		"pattern":                   {"", "internal/jsonvalue"},
 		"policy":                    {"", "pattern", "stix"},
 		"policy/policytest":         {"", "policy", "stix"},
 		"ingest":                    {"", "stix", "policy", "pattern"},
@@ -44,6 +44,7 @@ func TestDependenciesPointInward(t *testing.T) {
 		"misp":                      {"", "pattern", "stix", "internal/uuidv5"},
 		"source":                    {""},
 		"internal/jsonscan":         {},
+		"internal/jsonvalue":        {},
 		"sector":                    {""},
 		"route":                     {"", "sector", "policy"},
 		"internal/strictjson":       {},

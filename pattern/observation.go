@@ -1,10 +1,12 @@
 package pattern
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
+
+	"github.com/kizuna-dev/kizuna/internal/jsonvalue"
 )
 
 // Observation is one observed-data object with the cyber-observable objects
@@ -46,25 +48,15 @@ func (e *DataError) Error() string {
 	return fmt.Sprintf("%s: %s: %s", e.Object, e.Path, e.Msg)
 }
 
-func decodeJSON(data []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	if dec.More() {
-		return nil, fmt.Errorf("trailing data after the JSON value")
-	}
-	return v, nil
-}
-
 // ParseObservations reads observations in the form the given STIX version
 // uses: for 2.1 a bundle or a JSON array of bundles, whose observed-data
 // objects are paired with the SCOs their object_refs name (SCOs may sit in
 // any of the bundles); for 2.0 an observed-data object or an array of them.
 func ParseObservations(data []byte, v Version) ([]*Observation, error) {
-	doc, err := decodeJSON(data)
+	doc, err := jsonvalue.Decode(data)
+	if se, ok := err.(*jsonvalue.SyntaxError); ok && v != V20 {
+		return nil, fmt.Errorf("observations: %w", syntaxError(se))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("observations: %w", err)
 	}
@@ -82,65 +74,15 @@ func asList(doc any) []any {
 }
 
 func observationsV21(doc any) ([]*Observation, error) {
-	scos := map[string]map[string]any{}
-	var ods []map[string]any
-	var odWhere []string
-	for bi, b := range asList(doc) {
-		bundle, ok := b.(map[string]any)
-		where := fmt.Sprintf("bundle[%d]", bi)
-		if !ok {
-			return nil, &DataError{Object: where, Msg: "not a JSON object"}
-		}
-		objs, ok := bundle["objects"].([]any)
-		if !ok {
-			return nil, &DataError{Object: where, Path: "objects", Msg: "missing or not a list"}
-		}
-		for oi, o := range objs {
-			obj, ok := o.(map[string]any)
-			at := fmt.Sprintf("%s.objects[%d]", where, oi)
-			if !ok {
-				return nil, &DataError{Object: at, Msg: "not a JSON object"}
-			}
-			typ, _ := obj["type"].(string)
-			id, _ := obj["id"].(string)
-			if typ == "" || id == "" {
-				return nil, &DataError{Object: at, Msg: "object without a string type and id"}
-			}
-			if typ == "observed-data" {
-				ods = append(ods, obj)
-				odWhere = append(odWhere, id)
-				continue
-			}
-			scos[id] = obj
-		}
-	}
-	out := make([]*Observation, 0, len(ods))
-	for i, od := range ods {
-		o, err := observationHeader(od, odWhere[i])
-		if err != nil {
+	list := asList(doc)
+	bundles := make([]*Bundle, len(list))
+	for i, b := range list {
+		var err error
+		if bundles[i], err = bundleOf(b, "bundle["+strconv.Itoa(i)+"]"); err != nil {
 			return nil, err
 		}
-		refs, ok := od["object_refs"].([]any)
-		if !ok {
-			return nil, &DataError{Object: o.ID, Path: "object_refs", Msg: "missing or not a list"}
-		}
-		o.refs = make(map[string]int, len(refs))
-		for ri, r := range refs {
-			id, ok := r.(string)
-			if !ok {
-				return nil, &DataError{Object: o.ID, Path: fmt.Sprintf("object_refs[%d]", ri), Msg: "not a string"}
-			}
-			sco, found := scos[id]
-			if _, dup := o.refs[id]; !found || dup {
-				continue
-			}
-			typ, _ := sco["type"].(string)
-			o.refs[id] = len(o.Objects)
-			o.Objects = append(o.Objects, ObservedObject{Ref: id, Type: typ, Props: sco})
-		}
-		out = append(out, o)
 	}
-	return out, nil
+	return PairBundles(bundles)
 }
 
 func observationsV20(doc any) ([]*Observation, error) {
@@ -167,13 +109,18 @@ func observationsV20(doc any) ([]*Observation, error) {
 			if !ok {
 				continue
 			}
-			typ, _ := obj["type"].(string)
-			o.refs[k] = len(o.Objects)
-			o.Objects = append(o.Objects, ObservedObject{Ref: k, Type: typ, Props: obj})
+			o.add(k, obj)
 		}
 		out = append(out, o)
 	}
 	return out, nil
+}
+
+// add appends an SCO that references name by ref.
+func (o *Observation) add(ref string, obj map[string]any) {
+	typ, _ := obj["type"].(string)
+	o.refs[ref] = len(o.Objects)
+	o.Objects = append(o.Objects, ObservedObject{Ref: ref, Type: typ, Props: obj})
 }
 
 // observationHeader reads the properties every observed-data needs for
@@ -186,13 +133,16 @@ func observationHeader(od map[string]any, where string) (*Observation, error) {
 		}
 	}
 	var err error
-	for k, dst := range map[string]*time.Time{"first_observed": &o.First, "last_observed": &o.Last} {
-		s, ok := od[k].(string)
+	for _, t := range [...]struct {
+		key string
+		dst *time.Time
+	}{{"first_observed", &o.First}, {"last_observed", &o.Last}} {
+		s, ok := od[t.key].(string)
 		if !ok {
-			return nil, &DataError{Object: where, Path: k, Msg: "not a timestamp string"}
+			return nil, &DataError{Object: where, Path: t.key, Msg: "not a timestamp string"}
 		}
-		if *dst, err = parseTimestamp(s); err != nil {
-			return nil, &DataError{Object: where, Path: k, Msg: err.Error()}
+		if *t.dst, err = parseTimestamp(s); err != nil {
+			return nil, &DataError{Object: where, Path: t.key, Msg: err.Error()}
 		}
 	}
 	n, ok := od["number_observed"].(json.Number)

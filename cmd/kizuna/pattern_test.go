@@ -85,10 +85,26 @@ func TestPatternMatch(t *testing.T) {
 	}
 }
 
-const workloadDir = "../../../shared/conformance/stix-patterns/bench-workload"
+// workloadDir is the shared benchmark workload, found under the first
+// "shared" directory in the working directory or a parent; "" when absent.
+var workloadDir = func() string {
+	wd, _ := os.Getwd()
+	for wd != "" {
+		p := filepath.Join(wd, "shared", "conformance", "stix-patterns", "bench-workload")
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+		if parent := filepath.Dir(wd); parent != wd {
+			wd = parent
+		} else {
+			wd = ""
+		}
+	}
+	return ""
+}()
 
 func TestMatchWorkload(t *testing.T) {
-	if _, err := os.Stat(workloadDir); err != nil {
+	if workloadDir == "" {
 		t.Skip("benchmark workload not present")
 	}
 	var exp struct {

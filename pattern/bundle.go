@@ -24,16 +24,19 @@ type sco struct {
 	obj map[string]any
 }
 
-// syntaxError turns a *jsonvalue.SyntaxError in a list of bundles (its
-// path starting "[12]") or in one bundle into a *DataError naming the object
-// ("bundle[12].objects[3]") and the JSON path inside it.
-func syntaxError(se *jsonvalue.SyntaxError) error {
+// syntaxError turns a *jsonvalue.SyntaxError inside a bundle of a list
+// (its path starting "[12]") or inside the one bundle of a file (one) into
+// a *DataError naming the object ("bundle[12].objects[3]") and the JSON path
+// inside it. An error in the list itself is returned as it is.
+func syntaxError(se *jsonvalue.SyntaxError, one bool) error {
 	object, path := "bundle", se.Path
-	if rest, ok := strings.CutPrefix(path, "["); ok {
+	if rest, ok := strings.CutPrefix(path, "["); ok && !one {
 		if end := strings.IndexByte(rest, ']'); end > 0 {
 			object += "[" + rest[:end+1]
 			path = rest[end+1:]
 		}
+	} else if !one {
+		return se
 	}
 	path = strings.TrimPrefix(path, ".")
 	if rest, ok := strings.CutPrefix(path, "objects["); ok {

@@ -11,8 +11,9 @@ import (
 	"github.com/kizuna-dev/kizuna/internal/jsonvalue"
 )
 
-// batchBytes is about how much JSON text one decoding job holds.
-const batchBytes = 128 << 10
+// batchBytes is about how much JSON text one decoding job holds (a
+// variable so that tests can make batches of a few bundles).
+var batchBytes = 128 << 10
 
 // bundleBatch is a run of consecutive bundles of the list, decoded by one
 // worker.
@@ -115,7 +116,7 @@ func ReadBundles(r io.Reader, workers int, fn func(*Bundle) error) error {
 		return err
 	}
 	if se, ok := splitErr.(*jsonvalue.SyntaxError); ok {
-		return syntaxError(se)
+		return syntaxError(se, false)
 	}
 	return splitErr
 }
@@ -137,7 +138,7 @@ func (b *bundleBatch) decode(dec *jsonvalue.Decoder) {
 		if err != nil {
 			var se *jsonvalue.SyntaxError
 			if errors.As(e.el.Locate(err), &se) {
-				err = syntaxError(se)
+				err = syntaxError(se, false)
 			}
 			b.err = err
 			return
@@ -177,7 +178,7 @@ func readOneBundle(r io.Reader, fn func(*Bundle) error) error {
 	}
 	doc, err := jsonvalue.Decode(data)
 	if se, ok := err.(*jsonvalue.SyntaxError); ok {
-		return syntaxError(se)
+		return syntaxError(se, true)
 	}
 	if err != nil {
 		return err

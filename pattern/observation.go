@@ -1,6 +1,7 @@
 package pattern
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -55,7 +56,9 @@ func (e *DataError) Error() string {
 func ParseObservations(data []byte, v Version) ([]*Observation, error) {
 	doc, err := jsonvalue.Decode(data)
 	if se, ok := err.(*jsonvalue.SyntaxError); ok && v != V20 {
-		return nil, fmt.Errorf("observations: %w", syntaxError(se))
+		rest := bytes.TrimLeft(data, " \t\r\n")
+		isList := len(rest) > 0 && rest[0] == '['
+		return nil, fmt.Errorf("observations: %w", syntaxError(se, !isList))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("observations: %w", err)

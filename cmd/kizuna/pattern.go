@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/kizuna-dev/kizuna/internal/jsonvalue"
 	"github.com/kizuna-dev/kizuna/pattern"
@@ -112,12 +113,26 @@ func runMatch(ctx context.Context, e *env, args []string) error {
 		fmt.Fprint(e.stderr, matchUsage)
 		return &exitError{code: 2}
 	}
-	ix, err := loadIndicators(e, *indFile)
-	if err != nil {
-		return err
+	// The indicators are indexed while the first observations are decoded;
+	// an error in the indicators is reported before one in the observations.
+	type loaded struct {
+		ix  *pattern.Index
+		err error
 	}
+	indexed := make(chan loaded, 1)
+	go func() {
+		ix, err := loadIndicators(e, *indFile)
+		indexed <- loaded{ix, err}
+	}()
+	index := sync.OnceValues(func() (*pattern.Index, error) {
+		l := <-indexed
+		return l.ix, l.err
+	})
 	f, err := os.Open(*obsFile)
 	if err != nil {
+		if _, ixErr := index(); ixErr != nil {
+			return ixErr
+		}
 		return err
 	}
 	defer f.Close()
@@ -131,6 +146,10 @@ func runMatch(ctx context.Context, e *env, args []string) error {
 			bundles = append(bundles, b)
 			return ctx.Err()
 		})
+		ix, ixErr := index()
+		if ixErr != nil {
+			return ixErr
+		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", *obsFile, err)
 		}
@@ -147,7 +166,13 @@ func runMatch(ctx context.Context, e *env, args []string) error {
 	}
 	// Each bundle is matched as soon as it is decoded; the lines come out
 	// in the order of the bundles.
+	var ixErr error
 	err = pattern.ReadBundles(f, workers, func(b *pattern.Bundle) error {
+		ix, err := index()
+		if err != nil {
+			ixErr = err
+			return err
+		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -167,7 +192,10 @@ func runMatch(ctx context.Context, e *env, args []string) error {
 		}
 		return nil
 	})
-	if err != nil && ctx.Err() == nil {
+	if _, err := index(); err != nil {
+		return err
+	}
+	if err != nil && ixErr == nil && ctx.Err() == nil {
 		return fmt.Errorf("%s: %w", *obsFile, err)
 	}
 	return err

@@ -136,6 +136,9 @@ func (s *splitter) array(fn func(*Element) error) error {
 	for i := 0; ; i++ {
 		s.mark = s.pos
 		if err := s.element(); err != nil {
+			if se, ok := err.(*SyntaxError); ok {
+				se.Path = PathSegment("", i)
+			}
 			return err
 		}
 		el.Index, el.Offset, el.Line, el.Text = i, s.base+int64(s.mark), s.line, s.buf[s.mark:s.pos]

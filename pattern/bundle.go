@@ -115,7 +115,6 @@ func PairBundles(bundles []*Bundle) ([]*Observation, error) {
 			if !ok {
 				return nil, &DataError{Object: o.ID, Path: "object_refs", Msg: "missing or not a list"}
 			}
-			o.refs = make(map[string]int, len(refs))
 			if len(refs) > 0 {
 				o.Objects = make([]ObservedObject, 0, len(refs))
 			}
@@ -125,9 +124,7 @@ func PairBundles(bundles []*Bundle) ([]*Observation, error) {
 					return nil, &DataError{Object: o.ID, Path: "object_refs[" + strconv.Itoa(ri) + "]", Msg: "not a string"}
 				}
 				if sco, found := scos[id]; found {
-					if _, dup := o.refs[id]; !dup {
-						o.add(id, sco)
-					}
+					o.add(id, sco, len(refs))
 				}
 			}
 			out = append(out, o)

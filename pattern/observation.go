@@ -21,8 +21,27 @@ type Observation struct {
 	Count   int64     // number_observed, at least 1
 	Objects []ObservedObject
 	// refs resolves a reference (an SCO id in 2.1, a dictionary key in 2.0)
-	// to an index in Objects.
+	// to an index in Objects; nil when Objects are few enough to search
+	// (smallRefs), which spares a map per observation.
 	refs map[string]int
+}
+
+// smallRefs is the most SCOs an observation resolves references to by
+// searching its Objects.
+const smallRefs = 8
+
+// ref returns the index in Objects of the SCO a reference names.
+func (o *Observation) ref(id string) (int, bool) {
+	if o.refs != nil {
+		i, ok := o.refs[id]
+		return i, ok
+	}
+	for i := range o.Objects {
+		if o.Objects[i].Ref == id {
+			return i, true
+		}
+	}
+	return 0, false
 }
 
 // ObservedObject is one SCO of an observation. Ref is what references to it
@@ -106,23 +125,32 @@ func observationsV20(doc any) ([]*Observation, error) {
 		}
 		o.ID = id
 		objs, _ := od["objects"].(map[string]any)
-		o.refs = make(map[string]int, len(objs))
 		for _, k := range sortedKeys(objs) {
 			obj, ok := objs[k].(map[string]any)
 			if !ok {
 				continue
 			}
-			o.add(k, obj)
+			o.add(k, obj, len(objs))
 		}
 		out = append(out, o)
 	}
 	return out, nil
 }
 
-// add appends an SCO that references name by ref.
-func (o *Observation) add(ref string, obj map[string]any) {
+// add appends an SCO that references name by ref, unless one with that
+// ref is there already. n is how many SCOs the observation may get: more
+// than smallRefs need the map.
+func (o *Observation) add(ref string, obj map[string]any, n int) {
+	if o.refs == nil && n > smallRefs {
+		o.refs = make(map[string]int, n)
+	}
+	if _, dup := o.ref(ref); dup {
+		return
+	}
 	typ, _ := obj["type"].(string)
-	o.refs[ref] = len(o.Objects)
+	if o.refs != nil {
+		o.refs[ref] = len(o.Objects)
+	}
 	o.Objects = append(o.Objects, ObservedObject{Ref: ref, Type: typ, Props: obj})
 }
 

@@ -14,9 +14,17 @@ import (
 // SCOs of any bundle.
 type Bundle struct {
 	where string // how errors name the bundle: "bundle[12]"
-	ods   []map[string]any
-	odIDs []string
+	ods   []observedData
 	scos  []sco
+}
+
+// observedData is an observed-data object of a bundle, its header read
+// where the bundle is decoded. An error is kept for pairing to report, so
+// that errors come in the same order however the bundles are decoded.
+type observedData struct {
+	header Observation // without Objects
+	refs   []any
+	err    error
 }
 
 type sco struct {
@@ -70,13 +78,26 @@ func bundleOf(doc any, where string) (*Bundle, error) {
 			return nil, &DataError{Object: objectWhere(where, oi), Msg: "object without a string type and id"}
 		}
 		if typ == "observed-data" {
-			b.ods = append(b.ods, obj)
-			b.odIDs = append(b.odIDs, id)
+			b.ods = append(b.ods, readObservedData(obj, id))
 			continue
 		}
 		b.scos = append(b.scos, sco{id, obj})
 	}
 	return b, nil
+}
+
+// readObservedData reads what pairing needs of an observed-data object.
+func readObservedData(obj map[string]any, id string) observedData {
+	o, err := observationHeader(obj, id)
+	if err != nil {
+		return observedData{err: err}
+	}
+	od := observedData{header: *o}
+	var ok bool
+	if od.refs, ok = obj["object_refs"].([]any); !ok {
+		od.err = &DataError{Object: id, Path: "object_refs", Msg: "missing or not a list"}
+	}
+	return od
 }
 
 func objectWhere(where string, i int) string {
@@ -98,23 +119,27 @@ func PairBundles(bundles []*Bundle) ([]*Observation, error) {
 		n += len(b.ods)
 		nSCO += len(b.scos)
 	}
-	scos := make(map[string]map[string]any, nSCO)
-	for _, b := range bundles {
-		for _, s := range b.scos {
-			scos[s.id] = s.obj
+	var scos scoIndex
+	if len(bundles) == 1 && nSCO <= smallRefs {
+		scos.list = bundles[0].scos
+	} else {
+		scos.m = make(map[string]map[string]any, nSCO)
+		for _, b := range bundles {
+			for _, s := range b.scos {
+				scos.m[s.id] = s.obj
+			}
 		}
 	}
 	out := make([]*Observation, 0, n)
 	for _, b := range bundles {
-		for i, od := range b.ods {
-			o, err := observationHeader(od, b.odIDs[i])
-			if err != nil {
-				return nil, err
+		for i := range b.ods {
+			od := &b.ods[i]
+			if od.err != nil {
+				return nil, od.err
 			}
-			refs, ok := od["object_refs"].([]any)
-			if !ok {
-				return nil, &DataError{Object: o.ID, Path: "object_refs", Msg: "missing or not a list"}
-			}
+			o := new(Observation)
+			*o = od.header
+			refs := od.refs
 			if len(refs) > 0 {
 				o.Objects = make([]ObservedObject, 0, len(refs))
 			}
@@ -123,7 +148,7 @@ func PairBundles(bundles []*Bundle) ([]*Observation, error) {
 				if !ok {
 					return nil, &DataError{Object: o.ID, Path: "object_refs[" + strconv.Itoa(ri) + "]", Msg: "not a string"}
 				}
-				if sco, found := scos[id]; found {
+				if sco, found := scos.get(id); found {
 					o.add(id, sco, len(refs))
 				}
 			}
@@ -131,4 +156,25 @@ func PairBundles(bundles []*Bundle) ([]*Observation, error) {
 		}
 	}
 	return out, nil
+}
+
+// scoIndex finds SCOs by id: in a map, or for the few SCOs of one bundle in
+// their list.
+type scoIndex struct {
+	m    map[string]map[string]any
+	list []sco
+}
+
+// get returns the SCO with the id; of several, the last.
+func (x *scoIndex) get(id string) (map[string]any, bool) {
+	if x.m != nil {
+		obj, ok := x.m[id]
+		return obj, ok
+	}
+	for i := len(x.list) - 1; i >= 0; i-- {
+		if x.list[i].id == id {
+			return x.list[i].obj, true
+		}
+	}
+	return nil, false
 }

@@ -97,3 +97,19 @@ func TestReadBundlesOrderAndStop(t *testing.T) {
 		}
 	}
 }
+
+// TestPairBundlesLastSCOWins checks that of two SCOs with one id the
+// observed-data gets the last, within one bundle and across bundles, and
+// that a reference named twice adds its SCO once.
+func TestPairBundlesLastSCOWins(t *testing.T) {
+	const od = `{"type":"observed-data","id":"observed-data--1","first_observed":"2024-01-01T00:00:00Z","last_observed":"2024-01-01T00:00:00Z","number_observed":1,"object_refs":["ipv4-addr--1","ipv4-addr--1"]}`
+	for _, data := range []string{
+		`[{"type":"bundle","objects":[` + od + `,{"type":"ipv4-addr","id":"ipv4-addr--1","value":"198.51.100.1"},{"type":"ipv4-addr","id":"ipv4-addr--1","value":"198.51.100.2"}]}]`,
+		`[{"type":"bundle","objects":[` + od + `,{"type":"ipv4-addr","id":"ipv4-addr--1","value":"198.51.100.1"}]},{"type":"bundle","objects":[{"type":"ipv4-addr","id":"ipv4-addr--1","value":"198.51.100.2"}]}]`,
+	} {
+		obs := MustParseObservations(t, []byte(data), V21)
+		if len(obs) != 1 || len(obs[0].Objects) != 1 || obs[0].Objects[0].Props["value"] != "198.51.100.2" {
+			t.Fatalf("%s: observations %+v, want one with the second address only", data, obs)
+		}
+	}
+}

@@ -93,9 +93,12 @@ const matchUsage = `Usage:
   kizuna match --indicators FILE --observations FILE [--whole-set]
 
 Indicators: {"indicators":[...]}, a bundle, or a JSON list of indicators.
-Observations: a JSON list of STIX 2.1 bundles. Prints one JSON line per
-(indicator, observed_data) match, each bundle evaluated on its own; with
---whole-set, one line per indicator matching the observations taken together.
+Observations: a JSON list of STIX 2.1 bundles (or one bundle). Prints one
+JSON line per (indicator, observed_data) match, each bundle evaluated on its
+own as it is read, in the order of the list; with --whole-set, one line per
+indicator matching the observations taken together. Bad input ends the
+command with an error naming the file, the bundle, the object and the JSON
+path (lines already printed stand).
 `
 
 // runMatch implements "kizuna match".

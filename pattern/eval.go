@@ -58,7 +58,7 @@ func stepKey(o *Observation, root *ObservedObject, cur []any, key string, out []
 			if !ok {
 				return nil, &DataError{Object: root.Ref, Path: key, Msg: fmt.Sprintf("reference is not a string: %v", x)}
 			}
-			if i, ok := o.refs[id]; ok {
+			if i, ok := o.ref(id); ok {
 				refs = append(refs, o.Objects[i].Props)
 			}
 		}
@@ -76,7 +76,7 @@ func stepKey(o *Observation, root *ObservedObject, cur []any, key string, out []
 				if !ok {
 					return nil, &DataError{Object: root.Ref, Path: key, Msg: fmt.Sprintf("reference is not a string: %v", r)}
 				}
-				if i, ok := o.refs[id]; ok {
+				if i, ok := o.ref(id); ok {
 					objs = append(objs, o.Objects[i].Props)
 				}
 			}
@@ -165,7 +165,7 @@ func directStep(o *Observation, root *ObservedObject, s PathStep) (any, bool) {
 	if !isStr {
 		return nil, false
 	}
-	if i, ok := o.refs[id]; ok {
+	if i, ok := o.ref(id); ok {
 		return o.Objects[i].Props, true
 	}
 	return nil, false

@@ -91,3 +91,12 @@ func FuzzMatch(f *testing.F) {
 		}
 	})
 }
+
+// FuzzReadBundles checks that reading a list of bundles in parallel batches
+// gives the observations ParseObservations gives, or an error when it fails.
+func FuzzReadBundles(f *testing.F) {
+	for _, c := range bundleCases {
+		f.Add([]byte(c))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) { checkReadBundles(t, data) })
+}

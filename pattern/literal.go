@@ -59,10 +59,13 @@ func unquote(s string) string {
 	return b.String()
 }
 
+// quoter escapes a string literal's backslashes and quotes; a Replacer is
+// safe for concurrent use, and building one costs more than using it.
+var quoter = strings.NewReplacer(`\`, `\\`, `'`, `\'`)
+
 // quoteString is the inverse of unquote.
 func quoteString(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `'`, `\'`)
-	return "'" + r.Replace(s) + "'"
+	return "'" + quoter.Replace(s) + "'"
 }
 
 // literalFromToken converts a literal token; it fails only for numbers that do

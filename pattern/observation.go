@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
+
+	"github.com/kizuna-dev/kizuna/internal/jsonvalue"
 )
 
 // Observation is one observed-data object with the cyber-observable objects
@@ -18,8 +21,27 @@ type Observation struct {
 	Count   int64     // number_observed, at least 1
 	Objects []ObservedObject
 	// refs resolves a reference (an SCO id in 2.1, a dictionary key in 2.0)
-	// to an index in Objects.
+	// to an index in Objects; nil when Objects are few enough to search
+	// (smallRefs), which spares a map per observation.
 	refs map[string]int
+}
+
+// smallRefs is the most SCOs an observation resolves references to by
+// searching its Objects.
+const smallRefs = 8
+
+// ref returns the index in Objects of the SCO a reference names.
+func (o *Observation) ref(id string) (int, bool) {
+	if o.refs != nil {
+		i, ok := o.refs[id]
+		return i, ok
+	}
+	for i := range o.Objects {
+		if o.Objects[i].Ref == id {
+			return i, true
+		}
+	}
+	return 0, false
 }
 
 // ObservedObject is one SCO of an observation. Ref is what references to it
@@ -46,25 +68,17 @@ func (e *DataError) Error() string {
 	return fmt.Sprintf("%s: %s: %s", e.Object, e.Path, e.Msg)
 }
 
-func decodeJSON(data []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	if dec.More() {
-		return nil, fmt.Errorf("trailing data after the JSON value")
-	}
-	return v, nil
-}
-
 // ParseObservations reads observations in the form the given STIX version
 // uses: for 2.1 a bundle or a JSON array of bundles, whose observed-data
 // objects are paired with the SCOs their object_refs name (SCOs may sit in
 // any of the bundles); for 2.0 an observed-data object or an array of them.
 func ParseObservations(data []byte, v Version) ([]*Observation, error) {
-	doc, err := decodeJSON(data)
+	doc, err := jsonvalue.Decode(data)
+	if se, ok := err.(*jsonvalue.SyntaxError); ok && v != V20 {
+		rest := bytes.TrimLeft(data, " \t\r\n")
+		isList := len(rest) > 0 && rest[0] == '['
+		return nil, fmt.Errorf("observations: %w", syntaxError(se, !isList))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("observations: %w", err)
 	}
@@ -82,65 +96,15 @@ func asList(doc any) []any {
 }
 
 func observationsV21(doc any) ([]*Observation, error) {
-	scos := map[string]map[string]any{}
-	var ods []map[string]any
-	var odWhere []string
-	for bi, b := range asList(doc) {
-		bundle, ok := b.(map[string]any)
-		where := fmt.Sprintf("bundle[%d]", bi)
-		if !ok {
-			return nil, &DataError{Object: where, Msg: "not a JSON object"}
-		}
-		objs, ok := bundle["objects"].([]any)
-		if !ok {
-			return nil, &DataError{Object: where, Path: "objects", Msg: "missing or not a list"}
-		}
-		for oi, o := range objs {
-			obj, ok := o.(map[string]any)
-			at := fmt.Sprintf("%s.objects[%d]", where, oi)
-			if !ok {
-				return nil, &DataError{Object: at, Msg: "not a JSON object"}
-			}
-			typ, _ := obj["type"].(string)
-			id, _ := obj["id"].(string)
-			if typ == "" || id == "" {
-				return nil, &DataError{Object: at, Msg: "object without a string type and id"}
-			}
-			if typ == "observed-data" {
-				ods = append(ods, obj)
-				odWhere = append(odWhere, id)
-				continue
-			}
-			scos[id] = obj
-		}
-	}
-	out := make([]*Observation, 0, len(ods))
-	for i, od := range ods {
-		o, err := observationHeader(od, odWhere[i])
-		if err != nil {
+	list := asList(doc)
+	bundles := make([]*Bundle, len(list))
+	for i, b := range list {
+		var err error
+		if bundles[i], err = bundleOf(b, "bundle["+strconv.Itoa(i)+"]"); err != nil {
 			return nil, err
 		}
-		refs, ok := od["object_refs"].([]any)
-		if !ok {
-			return nil, &DataError{Object: o.ID, Path: "object_refs", Msg: "missing or not a list"}
-		}
-		o.refs = make(map[string]int, len(refs))
-		for ri, r := range refs {
-			id, ok := r.(string)
-			if !ok {
-				return nil, &DataError{Object: o.ID, Path: fmt.Sprintf("object_refs[%d]", ri), Msg: "not a string"}
-			}
-			sco, found := scos[id]
-			if _, dup := o.refs[id]; !found || dup {
-				continue
-			}
-			typ, _ := sco["type"].(string)
-			o.refs[id] = len(o.Objects)
-			o.Objects = append(o.Objects, ObservedObject{Ref: id, Type: typ, Props: sco})
-		}
-		out = append(out, o)
 	}
-	return out, nil
+	return PairBundles(bundles)
 }
 
 func observationsV20(doc any) ([]*Observation, error) {
@@ -161,19 +125,33 @@ func observationsV20(doc any) ([]*Observation, error) {
 		}
 		o.ID = id
 		objs, _ := od["objects"].(map[string]any)
-		o.refs = make(map[string]int, len(objs))
 		for _, k := range sortedKeys(objs) {
 			obj, ok := objs[k].(map[string]any)
 			if !ok {
 				continue
 			}
-			typ, _ := obj["type"].(string)
-			o.refs[k] = len(o.Objects)
-			o.Objects = append(o.Objects, ObservedObject{Ref: k, Type: typ, Props: obj})
+			o.add(k, obj, len(objs))
 		}
 		out = append(out, o)
 	}
 	return out, nil
+}
+
+// add appends an SCO that references name by ref, unless one with that
+// ref is there already. n is how many SCOs the observation may get: more
+// than smallRefs need the map.
+func (o *Observation) add(ref string, obj map[string]any, n int) {
+	if o.refs == nil && n > smallRefs {
+		o.refs = make(map[string]int, n)
+	}
+	if _, dup := o.ref(ref); dup {
+		return
+	}
+	typ, _ := obj["type"].(string)
+	if o.refs != nil {
+		o.refs[ref] = len(o.Objects)
+	}
+	o.Objects = append(o.Objects, ObservedObject{Ref: ref, Type: typ, Props: obj})
 }
 
 // observationHeader reads the properties every observed-data needs for
@@ -186,13 +164,16 @@ func observationHeader(od map[string]any, where string) (*Observation, error) {
 		}
 	}
 	var err error
-	for k, dst := range map[string]*time.Time{"first_observed": &o.First, "last_observed": &o.Last} {
-		s, ok := od[k].(string)
+	for _, t := range [...]struct {
+		key string
+		dst *time.Time
+	}{{"first_observed", &o.First}, {"last_observed", &o.Last}} {
+		s, ok := od[t.key].(string)
 		if !ok {
-			return nil, &DataError{Object: where, Path: k, Msg: "not a timestamp string"}
+			return nil, &DataError{Object: where, Path: t.key, Msg: "not a timestamp string"}
 		}
-		if *dst, err = parseTimestamp(s); err != nil {
-			return nil, &DataError{Object: where, Path: k, Msg: err.Error()}
+		if *t.dst, err = parseTimestamp(s); err != nil {
+			return nil, &DataError{Object: where, Path: t.key, Msg: err.Error()}
 		}
 	}
 	n, ok := od["number_observed"].(json.Number)

@@ -11,7 +11,28 @@ import (
 
 // workloadDir holds the shared benchmark workload (indicators, observations
 // and the reference matcher's answers); tests using it skip when absent.
-const workloadDir = "../../shared/conformance/stix-patterns/bench-workload"
+var workloadDir = findShared("conformance/stix-patterns/bench-workload")
+
+// findShared returns dir under the first "shared" directory found in the
+// working directory or one of its parents, so that the tests find the shared
+// data from any checkout beside it; "" when there is none.
+func findShared(dir string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for {
+		p := filepath.Join(wd, "shared", dir)
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+		parent := filepath.Dir(wd)
+		if parent == wd {
+			return ""
+		}
+		wd = parent
+	}
+}
 
 type workload struct {
 	ids      []string

@@ -7,8 +7,11 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
+	"sync"
 
+	"github.com/kizuna-dev/kizuna/internal/jsonvalue"
 	"github.com/kizuna-dev/kizuna/pattern"
 )
 
@@ -90,9 +93,12 @@ const matchUsage = `Usage:
   kizuna match --indicators FILE --observations FILE [--whole-set]
 
 Indicators: {"indicators":[...]}, a bundle, or a JSON list of indicators.
-Observations: a JSON list of STIX 2.1 bundles. Prints one JSON line per
-(indicator, observed_data) match, each bundle evaluated on its own; with
---whole-set, one line per indicator matching the observations taken together.
+Observations: a JSON list of STIX 2.1 bundles (or one bundle). Prints one
+JSON line per (indicator, observed_data) match, each bundle evaluated on its
+own as it is read, in the order of the list; with --whole-set, one line per
+indicator matching the observations taken together. Bad input ends the
+command with an error naming the file, the bundle, the object and the JSON
+path (lines already printed stand).
 `
 
 // runMatch implements "kizuna match".
@@ -110,19 +116,47 @@ func runMatch(ctx context.Context, e *env, args []string) error {
 		fmt.Fprint(e.stderr, matchUsage)
 		return &exitError{code: 2}
 	}
-	ix, err := loadIndicators(e, *indFile)
+	// The indicators are indexed while the first observations are decoded;
+	// an error in the indicators is reported before one in the observations.
+	type loaded struct {
+		ix  *pattern.Index
+		err error
+	}
+	indexed := make(chan loaded, 1)
+	go func() {
+		ix, err := loadIndicators(e, *indFile)
+		indexed <- loaded{ix, err}
+	}()
+	index := sync.OnceValues(func() (*pattern.Index, error) {
+		l := <-indexed
+		return l.ix, l.err
+	})
+	f, err := os.Open(*obsFile)
 	if err != nil {
+		if _, ixErr := index(); ixErr != nil {
+			return ixErr
+		}
 		return err
 	}
-	data, err := os.ReadFile(*obsFile)
-	if err != nil {
-		return err
-	}
+	defer f.Close()
 	w := bufio.NewWriter(e.stdout)
 	defer w.Flush()
 	enc := json.NewEncoder(w)
+	workers := runtime.GOMAXPROCS(0)
 	if *whole {
-		obs, err := pattern.ParseObservations(data, pattern.V21)
+		var bundles []*pattern.Bundle
+		err := pattern.ReadBundles(f, workers, func(b *pattern.Bundle) error {
+			bundles = append(bundles, b)
+			return ctx.Err()
+		})
+		ix, ixErr := index()
+		if ixErr != nil {
+			return ixErr
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", *obsFile, err)
+		}
+		obs, err := pattern.PairBundles(bundles)
 		if err != nil {
 			return fmt.Errorf("%s: %w", *obsFile, err)
 		}
@@ -133,17 +167,21 @@ func runMatch(ctx context.Context, e *env, args []string) error {
 		}
 		return nil
 	}
-	var bundles []json.RawMessage
-	if err := json.Unmarshal(data, &bundles); err != nil {
-		return fmt.Errorf("%s: expected a JSON list of bundles: %w", *obsFile, err)
-	}
-	for i, b := range bundles {
+	// Each bundle is matched as soon as it is decoded; the lines come out
+	// in the order of the bundles.
+	var ixErr error
+	err = pattern.ReadBundles(f, workers, func(b *pattern.Bundle) error {
+		ix, err := index()
+		if err != nil {
+			ixErr = err
+			return err
+		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		obs, err := pattern.ParseObservations(b, pattern.V21)
+		obs, err := b.Observations()
 		if err != nil {
-			return fmt.Errorf("%s: bundle %d: %w", *obsFile, i, err)
+			return err
 		}
 		for _, o := range obs {
 			for _, id := range ix.MatchObservation(o) {
@@ -155,8 +193,15 @@ func runMatch(ctx context.Context, e *env, args []string) error {
 				}
 			}
 		}
+		return nil
+	})
+	if _, err := index(); err != nil {
+		return err
 	}
-	return nil
+	if err != nil && ixErr == nil && ctx.Err() == nil {
+		return fmt.Errorf("%s: %w", *obsFile, err)
+	}
+	return err
 }
 
 // loadIndicators indexes the STIX patterns of the indicators in file. An
@@ -166,34 +211,55 @@ func loadIndicators(e *env, file string) (*pattern.Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	type indicator struct {
-		Type        string `json:"type"`
-		ID          string `json:"id"`
-		Pattern     string `json:"pattern"`
-		PatternType string `json:"pattern_type"`
+	doc, err := jsonvalue.Decode(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
 	}
-	var doc struct {
-		Indicators []indicator `json:"indicators"`
-		Objects    []indicator `json:"objects"`
-	}
-	var list []indicator
-	if err := json.Unmarshal(data, &list); err != nil {
-		if err := json.Unmarshal(data, &doc); err != nil {
-			return nil, fmt.Errorf("%s: %w", file, err)
+	var list []any
+	where := ""
+	switch d := doc.(type) {
+	case []any:
+		list = d
+	case map[string]any:
+		for _, k := range []string{"indicators", "objects"} {
+			if v, ok := d[k]; ok {
+				l, ok := v.([]any)
+				if !ok {
+					return nil, fmt.Errorf("%s: %s: not a list", file, k)
+				}
+				list, where = append(list, l...), k
+			}
 		}
-		list = append(doc.Indicators, doc.Objects...)
+	default:
+		return nil, fmt.Errorf("%s: not a list of indicators, a bundle or {\"indicators\":[...]}", file)
 	}
 	ix := pattern.NewIndex()
-	for _, ind := range list {
-		if ind.Type != "indicator" || ind.PatternType != "" && ind.PatternType != "stix" {
+	for i, v := range list {
+		at := fmt.Sprintf("%s[%d]", where, i)
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("%s: %s: not a JSON object", file, at)
+		}
+		var props [4]string // type, id, pattern, pattern_type
+		for j, k := range [...]string{"type", "id", "pattern", "pattern_type"} {
+			if p, ok := obj[k]; ok && p != nil {
+				if props[j], ok = p.(string); !ok {
+					if id, ok := obj["id"].(string); ok {
+						at = id
+					}
+					return nil, fmt.Errorf("%s: %s: %s: not a string", file, at, k)
+				}
+			}
+		}
+		if props[0] != "indicator" || props[3] != "" && props[3] != "stix" {
 			continue
 		}
-		p, err := pattern.Parse(ind.Pattern)
+		p, err := pattern.Parse(props[2])
 		if err != nil {
-			fmt.Fprintf(e.stderr, "kizuna match: %s: %v\n", ind.ID, err)
+			fmt.Fprintf(e.stderr, "kizuna match: %s: %v\n", props[1], err)
 			continue
 		}
-		ix.Add(ind.ID, p)
+		ix.Add(props[1], p)
 	}
 	return ix, nil
 }

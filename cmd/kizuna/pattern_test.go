@@ -85,10 +85,26 @@ func TestPatternMatch(t *testing.T) {
 	}
 }
 
-const workloadDir = "../../../shared/conformance/stix-patterns/bench-workload"
+// workloadDir is the shared benchmark workload, found under the first
+// "shared" directory in the working directory or a parent; "" when absent.
+var workloadDir = func() string {
+	wd, _ := os.Getwd()
+	for wd != "" {
+		p := filepath.Join(wd, "shared", "conformance", "stix-patterns", "bench-workload")
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+		if parent := filepath.Dir(wd); parent != wd {
+			wd = parent
+		} else {
+			wd = ""
+		}
+	}
+	return ""
+}()
 
 func TestMatchWorkload(t *testing.T) {
-	if _, err := os.Stat(workloadDir); err != nil {
+	if workloadDir == "" {
 		t.Skip("benchmark workload not present")
 	}
 	var exp struct {
@@ -148,5 +164,77 @@ func TestMatchWorkload(t *testing.T) {
 	slices.Sort(wantIDs)
 	if !slices.Equal(ids, wantIDs) {
 		t.Errorf("whole set: %d indicators, want the %d of expected.json", len(ids), len(wantIDs))
+	}
+}
+
+// TestMatchBadInput checks that "kizuna match" names the file, the object
+// and the JSON path of bad input, in both modes.
+func TestMatchBadInput(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, data string) string {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	const od = `{"type":"observed-data","id":"observed-data--1","first_observed":"2024-01-01T00:00:00Z","last_observed":"2024-01-01T00:00:00Z","number_observed":1,"object_refs":["ipv4-addr--1"]}`
+	const ip = `{"type":"ipv4-addr","id":"ipv4-addr--1","value":"198.51.100.7"}`
+	good := write("ind.json", `{"indicators":[{"type":"indicator","id":"indicator--1","pattern_type":"stix","pattern":"[ipv4-addr:value = '198.51.100.7']"}]}`)
+	cases := []struct {
+		name, indicators, observations string
+		want                           []string // in stderr
+	}{
+		{"syntax error in an SCO", "", "[\n{\"type\":\"bundle\",\"objects\":[" + od + "," + ip + "]},\n{\"type\":\"bundle\",\"objects\":[{\"type\":\"file\",\"hashes\":{\"MD5\":x}}]}\n]",
+			[]string{"obs.json: bundle[1].objects[0]: hashes.MD5: malformed JSON at line 3, byte offset ", "'x' looking for the beginning of a value"}},
+		{"truncated", "", `[{"type":"bundle","objects":[` + od, []string{"obs.json: bundle[0]: malformed JSON at line 1, byte offset 207: unexpected end of JSON input"}},
+		{"garbage after the list", "", `[{"type":"bundle","objects":[]}] x`, []string{"obs.json: malformed JSON at line 1, byte offset 33: 'x' after top-level value"}},
+		{"not a list", "", `5`, []string{"obs.json: malformed JSON at line 1, byte offset 0: '5' looking for the beginning of an array"}},
+		{"bundle without objects", "", `[{"type":"bundle"}]`, []string{"obs.json: bundle[0]: objects: missing or not a list"}},
+		{"object without an id", "", `[{"type":"bundle","objects":[` + od + `,{"type":"ipv4-addr"}]}]`, []string{"obs.json: bundle[0].objects[1]: object without a string type and id"}},
+		{"bad timestamp", "", `[{"type":"bundle","objects":[` + strings.Replace(od, `"2024-01-01T00:00:00Z"`, `"yesterday"`, 1) + `]}]`, []string{"obs.json: observed-data--1: first_observed: "}},
+		{"indicators malformed", `{"indicators":[{"type":"indicator",}]}`, `[]`, []string{"ind.json: malformed JSON at line 1, byte offset 35 (.indicators[0]): '}' looking for the beginning of an object key string"}},
+		{"pattern not a string", `[{"type":"indicator","id":"indicator--2","pattern":7}]`, `[]`, []string{"ind.json: indicator--2: pattern: not a string"}},
+		{"indicators not a list", `"x"`, `[]`, []string{"ind.json: not a list of indicators"}},
+	}
+	for _, c := range cases {
+		ind := good
+		if c.indicators != "" {
+			ind = write("ind.json", c.indicators)
+		}
+		obs := write("obs.json", c.observations)
+		for _, mode := range [][]string{nil, {"--whole-set"}} {
+			_, stderr, code := runCLI(t, append([]string{"match", "--indicators", ind, "--observations", obs}, mode...)...)
+			if code == 0 {
+				t.Errorf("%s %v: exit 0", c.name, mode)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("%s %v: stderr %q, want %q", c.name, mode, stderr, w)
+				}
+			}
+		}
+		if c.indicators != "" {
+			good = write("ind.json", `{"indicators":[{"type":"indicator","id":"indicator--1","pattern_type":"stix","pattern":"[ipv4-addr:value = '198.51.100.7']"}]}`)
+		}
+	}
+}
+
+// TestMatchOneBundle checks that a file holding one bundle, not a list, is
+// read as a list of that bundle.
+func TestMatchOneBundle(t *testing.T) {
+	dir := t.TempDir()
+	ind := filepath.Join(dir, "ind.json")
+	obs := filepath.Join(dir, "obs.json")
+	os.WriteFile(ind, []byte(`[{"type":"indicator","id":"indicator--1","pattern":"[ipv4-addr:value = '198.51.100.7']"}]`), 0o600)
+	os.WriteFile(obs, []byte(` {"type":"bundle","objects":[{"type":"observed-data","id":"observed-data--1","first_observed":"2024-01-01T00:00:00Z","last_observed":"2024-01-01T00:00:00Z","number_observed":1,"object_refs":["ipv4-addr--1"]},{"type":"ipv4-addr","id":"ipv4-addr--1","value":"198.51.100.7"}]}`), 0o600)
+	stdout, stderr, code := runCLI(t, "match", "--indicators", ind, "--observations", obs)
+	if want := `{"indicator":"indicator--1","observed_data":"observed-data--1"}`; code != 0 || strings.TrimSpace(stdout) != want {
+		t.Errorf("exit %d, stdout %q, stderr %q; want %s", code, stdout, stderr, want)
+	}
+	stdout, stderr, code = runCLI(t, "match", "--indicators", ind, "--observations", obs, "--whole-set")
+	if want := `{"indicator":"indicator--1"}`; code != 0 || strings.TrimSpace(stdout) != want {
+		t.Errorf("--whole-set: exit %d, stdout %q, stderr %q; want %s", code, stdout, stderr, want)
 	}
 }

@@ -24,7 +24,7 @@ func TestDependenciesPointInward(t *testing.T) {
 		"store/postgres":            {"", "store/internal/rowcodec"},
 		"store/internal/rowcodec":   {""},
 		"store/storetest":           {""},
-		"taxii":                     {""},
+		"taxii":                     {"", "internal/jsonscan"},
 		"web":                       {""},
 		"match":                     {"", "pattern", "policy"},
 		"api":                       {""},

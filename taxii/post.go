@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/internal/jsonscan"
 )
 
 // handleAddObjects serves POST .../collections/{id}/objects/. It checks the
@@ -132,6 +133,9 @@ func parseEnvelope(body []byte) ([]json.RawMessage, error) {
 	if err := json.Unmarshal(body, &env); err != nil {
 		return nil, kizuna.Errorf(kizuna.EINVALID, "Request body: %s", describeJSONError(err))
 	}
+	if err := checkEnvelopeMembers(body); err != nil {
+		return nil, err
+	}
 	if env.Objects == nil {
 		return nil, kizuna.Errorf(kizuna.EINVALID, "Request body: the envelope has no \"objects\" list.")
 	}
@@ -144,6 +148,44 @@ func parseEnvelope(body []byte) ([]json.RawMessage, error) {
 		objs[i] = o
 	}
 	return objs, nil
+}
+
+// checkEnvelopeMembers refuses an envelope (already decoded) that names a
+// member twice or spells "objects" in another case. encoding/json would take
+// the last of duplicate members and match names regardless of case, so such
+// an envelope means one list of objects to kizuna and maybe another to
+// whatever inspected the request on its way (a gateway, a log, an auditor).
+// The members are read from the envelope's skeleton, its objects left out,
+// so that the check costs one fast scan of the body.
+func checkEnvelopeMembers(body []byte) error {
+	skeleton, err := jsonscan.Skeleton(bytes.NewReader(body), "objects")
+	if err != nil {
+		return kizuna.Errorf(kizuna.EINVALID, "Request body: %v.", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(skeleton))
+	if _, err := dec.Token(); err != nil { // the envelope's {
+		return kizuna.Errorf(kizuna.EINVALID, "Request body: %v.", err)
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return kizuna.Errorf(kizuna.EINVALID, "Request body: %v.", err)
+		}
+		name, _ := tok.(string)
+		switch {
+		case seen[name]:
+			return kizuna.Errorf(kizuna.EINVALID, "Request body: the envelope has member %q twice.", truncate(name, 40))
+		case name != "objects" && strings.EqualFold(name, "objects"):
+			return kizuna.Errorf(kizuna.EINVALID, "Request body: the envelope has a member %q; member names are case-sensitive, the list is \"objects\".", name)
+		}
+		seen[name] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return kizuna.Errorf(kizuna.EINVALID, "Request body: %v.", err)
+		}
+	}
+	return nil
 }
 
 // describeJSONError renders a decoding error with its position.

@@ -134,16 +134,20 @@ func TestAddObjectsRejects(t *testing.T) {
 		t.Errorf("spaces: %d %s", r.status, r.body)
 	}
 	for body, where := range map[string]string{
-		``:                             "empty",
-		`[]`:                           "top-level",
-		`{"objects":`:                  "offset",
-		`{"objects":{}}`:               "objects",
-		`{"objects":[1]}`:              "objects[0]",
-		`{"objects":[{}, "x"]}`:        "objects[1]",
-		`{"more":true}`:                "objects",
-		`{"objects":[]} trailing`:      "offset",
-		`{"objects":[{"a":1}]}{}`:      "offset",
-		"{\"objects\":[{\"a\":\x01}]}": "offset",
+		``:                                   "empty",
+		`[]`:                                 "top-level",
+		`{"objects":`:                        "offset",
+		`{"objects":{}}`:                     "objects",
+		`{"objects":[1]}`:                    "objects[0]",
+		`{"objects":[{}, "x"]}`:              "objects[1]",
+		`{"more":true}`:                      "objects",
+		`{"objects":[]} trailing`:            "offset",
+		`{"objects":[{"a":1}]}{}`:            "offset",
+		"{\"objects\":[{\"a\":\x01}]}":       "offset",
+		`{"objects":[{"a":1}],"objects":[]}`: "twice",
+		`{"more":false,"more":true,"objects":[]}`: "twice",
+		`{"OBJECTS":[{"a":1}]}`:                   "case-sensitive",
+		`{"objects":[],"Objects":[{"a":1}]}`:      "case-sensitive",
 	} {
 		em := MustError(t, do(taxii.MediaTypeTAXII, body), 400)
 		if !strings.Contains(em.Description, where) {

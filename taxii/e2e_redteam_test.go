@@ -18,7 +18,7 @@ func TestEnvelopeMembersAreUnambiguous(t *testing.T) {
 	for body, want := range map[string]string{
 		`{"objects":[` + secret + `],"objects":[` + hidden + `]}`: "twice",
 		`{"objects":[` + secret + `],"OBJECTS":[` + hidden + `]}`: "case-sensitive",
-		`{"Objects":[` + hidden + `]}`:                           "case-sensitive",
+		`{"Objects":[` + hidden + `]}`:                            "case-sensitive",
 	} {
 		r := MustDo(t, w.n, request{method: "POST", path: collectionPath(w.n.shared) + "objects/", token: w.n.tokens["us-secret"],
 			contentType: "application/taxii+json;version=2.1", body: body})

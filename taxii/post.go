@@ -31,15 +31,21 @@ func (s *Server) handleAddObjects(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if !s.queue.reserve() {
+	p := kizuna.PrincipalFromContext(r.Context())
+	switch s.queue.reserve(p.ID) {
+	case queueFull:
 		w.Header().Set("Retry-After", "5")
 		s.writeError(w, r, kizuna.Errorf(kizuna.EUNAVAILABLE, "The server is busy ingesting (or shutting down); retry later."))
+		return
+	case principalFull:
+		w.Header().Set("Retry-After", "5")
+		s.writeError(w, r, kizuna.Errorf(codeRateLimited, "%d envelopes of yours already wait to be ingested, your share of the queue; retry when one is done.", s.cfg.PrincipalQueue))
 		return
 	}
 	submitted := false
 	defer func() {
 		if !submitted {
-			s.queue.release()
+			s.queue.release(p.ID)
 		}
 	}()
 	objects, err := s.readEnvelope(w, r)
@@ -47,7 +53,6 @@ func (s *Server) handleAddObjects(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	p := kizuna.PrincipalFromContext(r.Context())
 	st := &kizuna.Status{
 		ID:          kizuna.NewUUID(),
 		Collection:  c.ID,

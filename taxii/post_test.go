@@ -180,7 +180,7 @@ func TestAddObjectsRejects(t *testing.T) {
 }
 
 func TestAddObjectsQueueFullAndShutdown(t *testing.T) {
-	f := MustFixture(t, taxii.Config{Workers: 1, QueueSize: 1})
+	f := MustFixture(t, taxii.Config{Workers: 1, QueueSize: 1, PrincipalQueue: 2})
 	release := make(chan struct{})
 	var done atomic.Int32
 	f.ingester.IngestFn = func(ctx context.Context, coll string, objs []json.RawMessage) ([]kizuna.PutResult, error) {

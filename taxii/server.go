@@ -43,6 +43,11 @@ type Config struct {
 	// QueueSize is how many accepted POST envelopes may wait for a worker
 	// (default 64); a POST beyond it is refused with 503.
 	QueueSize int
+	// PrincipalQueue is how many of the queue's envelopes (those waiting
+	// and those being ingested) one principal may hold (default a quarter
+	// of Workers+QueueSize, at least 1); its POST beyond it is refused with
+	// 429, so that one principal cannot fill the queue and starve others.
+	PrincipalQueue int
 	// SyncWait is how long the answer to a POST of at most SyncObjects
 	// objects waits for their ingest (default DefaultSyncWait). When the
 	// ingest ends in time, the answer is the final status (complete, with
@@ -111,6 +116,9 @@ func (c Config) withDefaults() Config {
 	if c.QueueSize <= 0 {
 		c.QueueSize = DefaultQueueSize
 	}
+	if c.PrincipalQueue <= 0 {
+		c.PrincipalQueue = max(1, (c.Workers+c.QueueSize)/4)
+	}
 	if c.SyncWait == 0 {
 		c.SyncWait = DefaultSyncWait
 	}
@@ -177,7 +185,7 @@ func (s *Server) Handler() http.Handler {
 		if s.Logger == nil {
 			s.Logger = slog.New(slog.DiscardHandler)
 		}
-		s.queue = newIngestQueue(s, s.cfg.Workers, s.cfg.QueueSize)
+		s.queue = newIngestQueue(s, s.cfg.Workers, s.cfg.QueueSize, s.cfg.PrincipalQueue)
 		s.mux = http.NewServeMux()
 		s.routes(s.mux)
 		s.handler = s.recoverPanics(s.withRequestID(s.authenticate(s.rateLimit(http.HandlerFunc(s.dispatch)))))

@@ -293,6 +293,7 @@ func (n *node) httpHandler(ctx context.Context, cfg serveConfig, m *metrics) (ht
 		RateBurst:        cfg.RateBurst,
 		AuthFailures:     cfg.AuthFailures,
 		QueueSize:        cfg.PostQueue,
+		PrincipalQueue:   cfg.PrincipalQueue,
 		TrustedProxies:   cfg.TrustedProxies,
 	})
 	ts.Objects, ts.Collections = fedObjects{ObjectStore: n.guard, n: n}, n.guard

@@ -38,6 +38,9 @@ type serveConfig struct {
 	// PostQueue is how many accepted TAXII POST envelopes may wait to be
 	// ingested (0: the default, 64).
 	PostQueue int
+	// PrincipalQueue is how many of those envelopes one principal may hold
+	// (0: the default, a quarter of the queue and its workers).
+	PrincipalQueue int
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For the
 	// node believes (taxii.Config.TrustedProxies).
 	TrustedProxies []netip.Prefix
@@ -80,6 +83,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs.Float64Var(&cfg.RateLimit, "rate-limit", 100, "TAXII requests per second allowed to each principal, sustained (0: no limit)")
 	fs.IntVar(&cfg.RateBurst, "rate-burst", 200, "TAXII requests a principal may make at once, above --rate-limit")
 	fs.IntVar(&cfg.PostQueue, "post-queue", taxii.DefaultQueueSize, "TAXII POST envelopes that may wait to be ingested; past them a POST is answered 503 with Retry-After")
+	fs.IntVar(&cfg.PrincipalQueue, "post-queue-per-principal", 0, "envelopes of the POST queue one principal may hold; past them its POST is answered 429 with Retry-After (0: a quarter of the queue and its workers)")
 	var proxies listFlag
 	fs.Var(&proxies, "trusted-proxy", "address or CIDR of a reverse proxy in front of the node, whose X-Forwarded-For names the client (repeatable)")
 	fs.StringVar(&cfg.MetricsListen, "metrics-listen", "", "address serving Prometheus metrics at /metrics without credentials (bind it where only monitoring reaches); without it, /metrics is on --listen and needs an admin's credentials")

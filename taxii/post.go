@@ -119,7 +119,11 @@ func (s *Server) readEnvelope(w http.ResponseWriter, r *http.Request) ([]json.Ra
 		}
 		return nil, kizuna.Errorf(kizuna.EINVALID, "Request body could not be read: %v.", err)
 	}
-	return parseEnvelope(body)
+	objects, err := parseEnvelope(body)
+	if err == nil && len(objects) > s.cfg.MaxObjects {
+		return nil, kizuna.Errorf(kizuna.ETOOLARGE, "Request body: the envelope holds %d objects; at most %d are accepted in one POST.", len(objects), s.cfg.MaxObjects)
+	}
+	return objects, err
 }
 
 // parseEnvelope decodes a TAXII envelope and returns its objects. Errors

@@ -29,6 +29,11 @@ type Config struct {
 	// (default 10 MiB). It is announced as the API root's
 	// max_content_length and enforced on the bytes actually read.
 	MaxContentLength int64
+	// MaxObjects is the most objects one POST envelope may hold (default
+	// 100,000); a larger one is refused with 413. Each object costs its
+	// status an entry, whatever its size: without a bound, an envelope of
+	// 10 MiB of empty objects made a status of hundreds of megabytes.
+	MaxObjects int
 	// MaxPageSize caps the limit parameter (default 1,000); a larger limit
 	// is lowered to it, as the specification lets a server do.
 	MaxPageSize int
@@ -85,6 +90,7 @@ type Config struct {
 // Defaults of Config.
 const (
 	DefaultMaxContentLength = 10 << 20
+	DefaultMaxObjects       = 100_000
 	DefaultMaxPageSize      = 1000
 	DefaultDefaultPageSize  = 100
 	DefaultWorkers          = 2
@@ -100,6 +106,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxContentLength <= 0 {
 		c.MaxContentLength = DefaultMaxContentLength
+	}
+	if c.MaxObjects <= 0 {
+		c.MaxObjects = DefaultMaxObjects
 	}
 	if c.MaxPageSize <= 0 {
 		c.MaxPageSize = DefaultMaxPageSize

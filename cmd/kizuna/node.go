@@ -288,6 +288,7 @@ func (n *node) httpHandler(ctx context.Context, cfg serveConfig, m *metrics) (ht
 		Title:            n.id.Name,
 		Description:      "kizuna node of " + n.id.Nation,
 		MaxContentLength: cfg.MaxContentLength,
+		MaxObjects:       cfg.MaxObjects,
 		MaxPageSize:      cfg.MaxPageSize,
 		RateLimit:        cfg.RateLimit,
 		RateBurst:        cfg.RateBurst,

@@ -23,7 +23,10 @@ type serveConfig struct {
 	Nation, Name     string
 	Sample           bool
 	MaxContentLength int64
-	MaxPageSize      int
+	// MaxObjects is the most objects one POST envelope may hold
+	// (taxii.Config.MaxObjects).
+	MaxObjects  int
+	MaxPageSize int
 	// TLS serves HTTPS with the node's own certificate (the one its peers
 	// pin); it is implied on any address but loopback.
 	TLS bool
@@ -82,6 +85,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs.DurationVar(&cfg.FedCatchUp, "federation-catch-up", 0, "interval of the federation's catch-up rounds (default 5s)")
 	fs.Float64Var(&cfg.RateLimit, "rate-limit", 100, "TAXII requests per second allowed to each principal, sustained (0: no limit)")
 	fs.IntVar(&cfg.RateBurst, "rate-burst", 200, "TAXII requests a principal may make at once, above --rate-limit")
+	fs.IntVar(&cfg.MaxObjects, "max-envelope-objects", taxii.DefaultMaxObjects, "most objects one TAXII POST envelope may hold; a larger one is answered 413")
 	fs.IntVar(&cfg.PostQueue, "post-queue", taxii.DefaultQueueSize, "TAXII POST envelopes that may wait to be ingested; past them a POST is answered 503 with Retry-After")
 	fs.IntVar(&cfg.PrincipalQueue, "post-queue-per-principal", 0, "envelopes of the POST queue one principal may hold; past them its POST is answered 429 with Retry-After (0: a quarter of the queue and its workers)")
 	var proxies listFlag

@@ -35,9 +35,10 @@ type Stored struct {
 //   - a reserved id (the TLP markings, kizuna's extension-definition, the
 //     project identity, the shipped "REL TO <nation>" markings) takes only
 //     its canonical content;
-//   - a marking-definition id is written in lowercase: RFC 4122 reads a
-//     UUID in either case, so an id differing from another only by case
-//     would name the same marking to a reader that folds case;
+//   - the id of a marking-definition or an observable (the ids shared
+//     node-wide) is written in lowercase: RFC 4122 reads a UUID in either
+//     case, so an id differing from another only by case would name the
+//     same marking or observation to a reader that folds case;
 //   - a marking-definition id means one definition on the node: the first
 //     accepted; an identical copy may be stored in any collection, any other
 //     content is refused. Its definer may define only levels it is cleared
@@ -94,8 +95,8 @@ func (p *Policy) judgeWrite(pr *kizuna.Principal, obj *kizuna.Object, label *kiz
 			return d, nil
 		}
 	}
-	if obj.Type == "marking-definition" && !lowerID(obj.ID) {
-		return deny(RuleWriteIDCase, "a marking-definition id must be written in lowercase, as RFC 4122 writes UUIDs: RFC 4122 reads %s as the same UUID as its lowercase form, and one marking must not have two meanings", obj.ID), nil
+	if (obj.Type == "marking-definition" || isObservable(obj)) && !lowerID(obj.ID) {
+		return deny(RuleWriteIDCase, "the id of a marking-definition or an observable must be written in lowercase, as RFC 4122 writes UUIDs: RFC 4122 reads %s as the same UUID as its lowercase form, and an id shared node-wide must not take a second content under another spelling", obj.ID), nil
 	}
 	if canonical, ok := canonicalHash(obj.ID); ok {
 		if obj.Hash != canonical {

@@ -4,6 +4,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/policy"
 )
 
 // TestEnvelopeMembersAreUnambiguous: an envelope that lists objects twice,
@@ -31,5 +34,23 @@ func TestEnvelopeMembersAreUnambiguous(t *testing.T) {
 		if code, _ := w.get(w.n.shared, "us-secret-reader", indicatorID(n), ""); code != http.StatusNotFound {
 			t.Errorf("%s stored from a refused envelope (%d)", indicatorID(n), code)
 		}
+	}
+}
+
+// TestObservableIDCase: an observable's id is shared node-wide, and RFC
+// 4122 reads its UUID in either case. Another organisation posting another
+// value under the uppercase spelling of an allied observable's id is
+// refused, so that no reader that folds case sees the attacker's value
+// under the owner's id.
+func TestObservableIDCase(t *testing.T) {
+	w := MustOwnerWorld(t)
+	id := "ipv4-addr--0b1d9c3a-9b4f-5d7e-8a1c-2f3e4d5c6b7a"
+	upper := "ipv4-addr--" + strings.ToUpper(strings.TrimPrefix(id, "ipv4-addr--"))
+	w.mustAccept(w.n.shared, "usa-publisher", ipv4(id, "198.51.100.7"))
+	for _, c := range []*kizuna.Collection{w.n.shared, w.second} {
+		if msg := w.mustRefuse(c, "jpn-publisher", ipv4(upper, "203.0.113.66")); !strings.Contains(msg, policy.RuleWriteIDCase) {
+			t.Errorf("another value under the uppercase id: %q, want refused by %s", msg, policy.RuleWriteIDCase)
+		}
+		w.mustSee(c, upper, map[string]bool{"jpn-reader": false, "us-reader": false})
 	}
 }

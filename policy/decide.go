@@ -29,7 +29,7 @@ const (
 	RuleWriteImmutable  = "write-immutable" // CheckWrite: a marking-definition id already means another definition
 	RuleWriteReserved   = "write-reserved"  // CheckWrite: not the canonical content of a reserved id
 	RuleWriteDefine     = "write-define"    // CheckWrite: a classification marking outside the definer's schemes
-	RuleWriteIDCase     = "write-id-case"   // CheckWrite: the id of a marking-definition or an observable not in lowercase
+	RuleWriteIDCase     = "write-id-case"   // Label: the id of a marking-definition or an observable not in lowercase
 )
 
 // Decision is the outcome of the access decision and the rule behind it.

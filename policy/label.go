@@ -28,6 +28,8 @@ import (
 // The label of a portion that marks a required property is folded into the
 // object's own label, so that the store withholds the object inside its
 // query from readers not cleared for that portion.
+// The id of a marking-definition or an observable to store must be in
+// lowercase (checkIDCase), whoever stores it.
 //
 // The audience that TLP:AMBER, AMBER+STRICT and RED default to is the
 // object's creator (created_by_ref), else the organisation storing it: the
@@ -39,6 +41,11 @@ func (p *Policy) Label(ctx context.Context, obj *kizuna.Object, c *kizuna.Collec
 	}
 	if err := checkReserved(obj); err != nil {
 		return nil, nil, nil, err
+	}
+	if c != nil { // an object to store, not an observation to derive from
+		if err := checkIDCase(obj); err != nil {
+			return nil, nil, nil, err
+		}
 	}
 	var warnings []string
 	creator := obj.CreatedByRef

@@ -64,3 +64,22 @@ func checkReserved(obj *kizuna.Object) error {
 	}
 	return nil
 }
+
+// checkIDCase refuses a marking-definition or an observable whose id is not
+// in lowercase, whoever stores it (the operator's imports and peers
+// included). These ids are shared node-wide, and RFC 4122 reads a UUID in
+// either case: an id differing from another only by case names the same
+// marking or observation to any reader that folds case, so a second
+// spelling would let one organisation give another's marking a second
+// meaning, or another's observable a second value.
+func checkIDCase(obj *kizuna.Object) error {
+	if obj.Type != "marking-definition" && !isObservable(obj) {
+		return nil
+	}
+	for i := 0; i < len(obj.ID); i++ {
+		if c := obj.ID[i]; c >= 'A' && c <= 'Z' {
+			return kizuna.Errorf(kizuna.EINVALID, "%s: $.id: the id of a marking-definition or an observable must be written in lowercase, as RFC 4122 writes UUIDs; RFC 4122 reads it as the same UUID as its lowercase form, and an id shared node-wide must not take a second content under another spelling (rule %s)", obj.ID, RuleWriteIDCase)
+		}
+	}
+	return nil
+}

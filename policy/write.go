@@ -35,10 +35,6 @@ type Stored struct {
 //   - a reserved id (the TLP markings, kizuna's extension-definition, the
 //     project identity, the shipped "REL TO <nation>" markings) takes only
 //     its canonical content;
-//   - the id of a marking-definition or an observable (the ids shared
-//     node-wide) is written in lowercase: RFC 4122 reads a UUID in either
-//     case, so an id differing from another only by case would name the
-//     same marking or observation to a reader that folds case;
 //   - a marking-definition id means one definition on the node: the first
 //     accepted; an identical copy may be stored in any collection, any other
 //     content is refused. Its definer may define only levels it is cleared
@@ -94,9 +90,6 @@ func (p *Policy) judgeWrite(pr *kizuna.Principal, obj *kizuna.Object, label *kiz
 		if d := p.withinReach(pr, l); !d.Allow {
 			return d, nil
 		}
-	}
-	if (obj.Type == "marking-definition" || isObservable(obj)) && !lowerID(obj.ID) {
-		return deny(RuleWriteIDCase, "the id of a marking-definition or an observable must be written in lowercase, as RFC 4122 writes UUIDs: RFC 4122 reads %s as the same UUID as its lowercase form, and an id shared node-wide must not take a second content under another spelling", obj.ID), nil
 	}
 	if canonical, ok := canonicalHash(obj.ID); ok {
 		if obj.Hash != canonical {
@@ -203,17 +196,6 @@ func (p *Policy) judgeObservable(pr *kizuna.Principal, obj *kizuna.Object, st St
 		return Decision{Allow: true, Rule: RuleAllow, Reason: "an identical re-post of the latest version"}, nil
 	}
 	return denyTaken(), nil
-}
-
-// lowerID reports whether identifier id has no uppercase letter: its type
-// is lowercase by definition, and its UUID in the form RFC 4122 writes.
-func lowerID(id string) bool {
-	for i := 0; i < len(id); i++ {
-		if id[i] >= 'A' && id[i] <= 'Z' {
-			return false
-		}
-	}
-	return true
 }
 
 func orNone(s string) string {

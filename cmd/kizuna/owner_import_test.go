@@ -82,3 +82,35 @@ func TestImportOwnedByOperator(t *testing.T) {
 		t.Fatalf("re-import into a fresh node: %v %q %s", err, out, errOut)
 	}
 }
+
+// TestImportRefusesUppercaseSharedIDs: the operator's imports, like any
+// publisher's POST, store no marking-definition or observable whose id is
+// in uppercase (the same UUID, to RFC 4122, as its lowercase form), and so
+// no object marked by one; the rest of the file is imported, and a
+// relationship whose id is in mixed case (as ATT&CK publishes some) too.
+func TestImportRefusesUppercaseSharedIDs(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	MustRunCLI(t, "init", "--data", data)
+	bundle := `{"type":"bundle","id":"bundle--7a1d3f5e-2c4b-4d8e-9f0a-1b2c3d4e5f61","objects":[
+{"type":"marking-definition","spec_version":"2.1","id":"marking-definition--FA42A846-8D90-4E51-BC29-71D5B4802169","created":"2017-06-01T00:00:00.000Z","definition_type":"statement","definition":{"statement":"Unrestricted."}},
+{"type":"indicator","spec_version":"2.1","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd40","created":"2016-04-06T20:03:48.000Z","modified":"2016-04-06T20:03:48.000Z","pattern":"[ipv4-addr:value = '198.51.100.4']","pattern_type":"stix","valid_from":"2016-01-01T00:00:00Z","object_marking_refs":["marking-definition--FA42A846-8D90-4E51-BC29-71D5B4802169"]},
+{"type":"ipv4-addr","spec_version":"2.1","id":"ipv4-addr--FF26C055-6336-5BC5-B98D-13D6226742DD","value":"198.51.100.3"},
+{"type":"relationship","spec_version":"2.1","id":"relationship--81f12913-1372-4c96-85ec-E9034ac98abb","created":"2016-05-07T11:22:30.000Z","modified":"2016-05-07T11:22:30.000Z","relationship_type":"indicates","source_ref":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd40","target_ref":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd40"}
+]}`
+	out, errOut, err := runWithInput(t, bundle, "import", "--data", data, "--collection", defaultAlias, "-")
+	if err == nil {
+		t.Fatalf("import accepted everything:\n%s", out)
+	}
+	if !strings.Contains(out, "1 accepted") || !strings.Contains(out, "3 rejected") {
+		t.Errorf("summary %q, want 1 accepted and 3 rejected\nstderr:\n%s", out, errOut)
+	}
+	for _, want := range []string{
+		"marking-definition--FA42A846-8D90-4E51-BC29-71D5B4802169: $.id: the id of a marking-definition or an observable must be written in lowercase",
+		"ipv4-addr--FF26C055-6336-5BC5-B98D-13D6226742DD: $.id",
+		"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd40",
+	} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+}

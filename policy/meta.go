@@ -2,8 +2,10 @@ package policy
 
 import (
 	"context"
+	"strings"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/stix"
 )
 
 // metaLabel returns the label of a meta object that carries no marking of
@@ -82,4 +84,30 @@ func checkIDCase(obj *kizuna.Object) error {
 		}
 	}
 	return nil
+}
+
+// checkObservableID refuses an observable whose id is a UUIDv5 other than
+// the deterministic id of its ID contributing properties (stix.SCOID).
+// STIX makes that id a SHOULD; the node makes it a rule, because that id
+// is derived from the observation's value, so that whoever knows the value
+// knows the id: otherwise a publisher could register the id of a value
+// before the organisations that report it, under another value, and every
+// reader of that id (an observed-data's object_refs, a sighting) would see
+// the wrong one. An observable with a UUIDv4 id, or of a type without ID
+// contributing properties, is left to the ownership rules. The operator's
+// imports are exempt: public data sets (the OASIS examples among them)
+// carry made-up UUIDv5 ids, and the operator answers for what it imports.
+func checkObservableID(obj *kizuna.Object) error {
+	if !isObservable(obj) {
+		return nil
+	}
+	i := strings.Index(obj.ID, "--")
+	if i < 0 || len(obj.ID) != i+2+36 || obj.ID[i+2+14] != '5' {
+		return nil
+	}
+	want, err := stix.SCOID(obj.Raw)
+	if err != nil || want == obj.ID {
+		return nil
+	}
+	return kizuna.Errorf(kizuna.EINVALID, "%s: $.id: a UUIDv5 observable id must be the deterministic id of its ID contributing properties, %s (rule %s)", obj.ID, want, RuleWriteSCOID)
 }

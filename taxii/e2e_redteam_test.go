@@ -7,6 +7,7 @@ import (
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/policy"
+	"github.com/kizuna-dev/kizuna/stix"
 )
 
 // TestEnvelopeMembersAreUnambiguous: an envelope that lists objects twice,
@@ -44,7 +45,7 @@ func TestEnvelopeMembersAreUnambiguous(t *testing.T) {
 // under the owner's id.
 func TestObservableIDCase(t *testing.T) {
 	w := MustOwnerWorld(t)
-	id := "ipv4-addr--0b1d9c3a-9b4f-5d7e-8a1c-2f3e4d5c6b7a"
+	id := "ipv4-addr--0b1d9c3a-9b4f-4d7e-8a1c-2f3e4d5c6b7a"
 	upper := "ipv4-addr--" + strings.ToUpper(strings.TrimPrefix(id, "ipv4-addr--"))
 	w.mustAccept(w.n.shared, "usa-publisher", ipv4(id, "198.51.100.7"))
 	for _, c := range []*kizuna.Collection{w.n.shared, w.second} {
@@ -53,4 +54,40 @@ func TestObservableIDCase(t *testing.T) {
 		}
 		w.mustSee(c, upper, map[string]bool{"jpn-reader": false, "us-reader": false})
 	}
+}
+
+// TestObservableDeterministicID: the UUIDv5 id of an observable is derived
+// from its value, so anyone who knows the value knows the id. A publisher
+// that registers the id of an allied observation's value before its owner,
+// under another value, is refused; so is one that posts another value
+// under an id an ally stored. Readers of the id only ever see its value.
+func TestObservableDeterministicID(t *testing.T) {
+	w := MustOwnerWorld(t)
+	idOf := func(value string) string {
+		id, err := stix.SCOID([]byte(ipv4("", value)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	// Registered first, under another value: refused.
+	early := idOf("198.51.100.20")
+	if msg := w.mustRefuse(w.second, "jpn-publisher", ipv4(early, "203.0.113.66", policy.TLP2Clear)); !strings.Contains(msg, policy.RuleWriteSCOID) {
+		t.Errorf("another value under a value's id, first: %q, want refused by %s", msg, policy.RuleWriteSCOID)
+	}
+	w.mustAccept(w.n.shared, "usa-publisher", ipv4(early, "198.51.100.20"))
+	// Stored by its owner, then another value by another organisation, in
+	// any collection: refused.
+	for _, c := range []*kizuna.Collection{w.n.shared, w.second} {
+		if msg := w.mustRefuse(c, "jpn-publisher", ipv4(early, "203.0.113.67", policy.TLP2Clear)); !strings.Contains(msg, policy.RuleWriteSCOID) {
+			t.Errorf("another value under an ally's observable id: %q", msg)
+		}
+	}
+	_, objs := w.get(w.n.shared, "jpn-reader", early, "")
+	if got := valueOf(t, objs); got != "198.51.100.20" {
+		t.Errorf("readers see %q under the id of 198.51.100.20", got)
+	}
+	// The same observation under the other organisation's markings is its
+	// to share.
+	w.mustAccept(w.second, "jpn-publisher", ipv4(early, "198.51.100.20", policy.TLP2Green))
 }

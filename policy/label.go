@@ -28,6 +28,7 @@ import (
 // The label of a portion that marks a required property is folded into the
 // object's own label, so that the store withholds the object inside its
 // query from readers not cleared for that portion.
+//
 // The id of a marking-definition or an observable to store must be in
 // lowercase (checkIDCase), whoever stores it; a principal's UUIDv5
 // observable id must be the deterministic id of its value

@@ -23,6 +23,7 @@ func TestEnvelopeMembersAreUnambiguous(t *testing.T) {
 		`{"objects":[` + secret + `],"objects":[` + hidden + `]}`: "twice",
 		`{"objects":[` + secret + `],"OBJECTS":[` + hidden + `]}`: "case-sensitive",
 		`{"Objects":[` + hidden + `]}`:                            "case-sensitive",
+		`{"objects":[],"objectſ":[` + hidden + `]}`:               "case-sensitive", // ſ folds to s
 	} {
 		r := MustDo(t, w.n, request{method: "POST", path: collectionPath(w.n.shared) + "objects/", token: w.n.tokens["us-secret"],
 			contentType: "application/taxii+json;version=2.1", body: body})

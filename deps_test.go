@@ -25,7 +25,7 @@ func TestDependenciesPointInward(t *testing.T) {
 		"store/postgres":            {"", "store/internal/rowcodec"},
 		"store/internal/rowcodec":   {""},
 		"store/storetest":           {""},
-		"taxii":                     {""},
+		"taxii":                     {"", "internal/jsonscan"},
 		"match":                     {"", "pattern", "policy"},
 		"api":                       {""},
 		"federation":                {"", "stix", "policy"},

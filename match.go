@@ -3,7 +3,6 @@ package kizuna
 import (
 	"context"
 	"encoding/json"
-	"time"
 )
 
 // MatchRequest asks which indicators match a principal's observations: STIX
@@ -44,8 +43,6 @@ type MatchResult struct {
 	RefusedSightings []SightingRefusal `json:"refused_sightings,omitempty"`
 	// Unrecognized lists the plain values of no known observable shape.
 	Unrecognized []string `json:"unrecognized,omitempty"`
-	// IndexedAt is when the index last caught up with the store.
-	IndexedAt time.Time `json:"indexed_at"`
 }
 
 // SightingRefusal reports a sighting of a matched indicator that was not

@@ -2,7 +2,11 @@ package kizuna
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Roles a principal can hold.
@@ -56,4 +60,33 @@ type PrincipalStore interface {
 	FindPrincipals(ctx context.Context) ([]*Principal, error)
 	// RevokePrincipal revokes the named principal. Errors: ENOTFOUND.
 	RevokePrincipal(ctx context.Context, name string) error
+}
+
+// MaxPrincipalName is the longest principal name, in bytes.
+const MaxPrincipalName = 128
+
+// CheckPrincipalName fails with EINVALID, saying why, when name cannot name
+// a principal: it is empty or longer than MaxPrincipalName bytes, is not
+// UTF-8, or holds a space, a control or formatting character (a
+// right-to-left override, a zero-width space) or a colon. A name is the
+// HTTP Basic user name, which ends at the first colon, and it is what
+// principal lists and the audit log show: two names that look alike, or
+// one that displays as another, would mislead whoever reads them.
+func CheckPrincipalName(name string) error {
+	switch {
+	case name == "":
+		return Errorf(EINVALID, "a principal name is required")
+	case len(name) > MaxPrincipalName:
+		return Errorf(EINVALID, "principal name %.40q…: longer than %d bytes", name, MaxPrincipalName)
+	case !utf8.ValidString(name):
+		return Errorf(EINVALID, "principal name %q: not UTF-8", name)
+	case strings.Contains(name, ":"):
+		return Errorf(EINVALID, "principal name %q: a colon ends the HTTP Basic user name", name)
+	}
+	for i, r := range name {
+		if unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return Errorf(EINVALID, "principal name %q: %s at byte %d (spaces, control and formatting characters would make names that look alike)", name, fmt.Sprintf("%U", r), i)
+		}
+	}
+	return nil
 }

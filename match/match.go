@@ -51,10 +51,9 @@ type Service struct {
 	deriver  Deriver
 	logger   *slog.Logger
 
-	mu        sync.RWMutex
-	ix        *pattern.Index
-	entries   map[string]*entry // by index key
-	indexedAt time.Time
+	mu      sync.RWMutex
+	ix      *pattern.Index
+	entries map[string]*entry // by index key
 
 	pendingMu sync.Mutex
 	pending   []*kizuna.Object
@@ -124,9 +123,6 @@ func (s *Service) Load(ctx context.Context) error {
 			filter.Next = page.Next
 		}
 	}
-	s.mu.Lock()
-	s.indexedAt = time.Now().UTC()
-	s.mu.Unlock()
 	return nil
 }
 
@@ -180,9 +176,6 @@ func (s *Service) drain() {
 	for c, os := range byCollection {
 		s.apply(c, os)
 	}
-	s.mu.Lock()
-	s.indexedAt = time.Now().UTC()
-	s.mu.Unlock()
 }
 
 // indicatorFields are the properties of an indicator the index needs.

@@ -123,9 +123,6 @@ func (s *Service) Match(ctx context.Context, req *kizuna.MatchRequest) (*kizuna.
 			res.Sightings = append(res.Sightings, id)
 		}
 	}
-	s.mu.RLock()
-	res.IndexedAt = s.indexedAt
-	s.mu.RUnlock()
 	return res, nil
 }
 

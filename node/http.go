@@ -68,11 +68,13 @@ func (n *Node) httpHandler(ctx context.Context, cfg ServeConfig, m *metrics) (ht
 		Title:            n.Identity.Name,
 		Description:      "kizuna node of " + n.Identity.Nation,
 		MaxContentLength: cfg.MaxContentLength,
+		MaxObjects:       cfg.MaxObjects,
 		MaxPageSize:      cfg.MaxPageSize,
 		RateLimit:        cfg.RateLimit,
 		RateBurst:        cfg.RateBurst,
 		AuthFailures:     cfg.AuthFailures,
 		QueueSize:        cfg.PostQueue,
+		PrincipalQueue:   cfg.PrincipalQueue,
 		TrustedProxies:   cfg.TrustedProxies,
 	})
 	m.registerBacklog(ts.IngestBacklog)

@@ -37,6 +37,12 @@ type ServeConfig struct {
 	RateLimit    float64
 	RateBurst    int
 	AuthFailures int
+	// MaxObjects is the most objects one POST envelope may hold
+	// (taxii.Config.MaxObjects).
+	MaxObjects int
+	// PrincipalQueue is how many of the queued envelopes one principal may
+	// hold (0: the default, a quarter of the queue and its workers).
+	PrincipalQueue int
 	// PostQueue is how many accepted TAXII POST envelopes may wait to be
 	// ingested (0: taxii.DefaultQueueSize).
 	PostQueue int

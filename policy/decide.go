@@ -29,6 +29,8 @@ const (
 	RuleWriteImmutable  = "write-immutable" // CheckWrite: a marking-definition id already means another definition
 	RuleWriteReserved   = "write-reserved"  // CheckWrite: not the canonical content of a reserved id
 	RuleWriteDefine     = "write-define"    // CheckWrite: a classification marking outside the definer's schemes
+	RuleWriteIDCase     = "write-id-case"   // Label: the id of a marking-definition or an observable not in lowercase
+	RuleWriteSCOID      = "write-sco-id"    // Label: a UUIDv5 observable id that is not the deterministic id of its value
 )
 
 // Decision is the outcome of the access decision and the rule behind it.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/policy"
+	"github.com/kizuna-dev/kizuna/stix"
 )
 
 // FuzzInterpretMarking stores arbitrary marking-definition JSON and labels
@@ -99,6 +100,7 @@ func FuzzWriteMeta(f *testing.F) {
 		`{"type":"ipv4-addr","value":"192.0.2.1","object_marking_refs":["x"],"x_kizuna_provenance":{}}`,
 		`{"type":"ipv4-addr","value":"192.0.2.2","x_kizuna_provenance":{"node":"identity--usa-node"}}`,
 		`[]`, `null`, `{"extensions":[]}`, `"x"`,
+		`{"type":"ipv4-addr","spec_version":"2.1","value":"198.51.100.3"}`,
 	} {
 		f.Add([]byte(seed))
 	}
@@ -120,6 +122,14 @@ func FuzzWriteMeta(f *testing.F) {
 		}
 		if _, err := w.p.CheckWrite(ctx, pr, md, l, policy.Stored{}); err != nil && kizuna.ErrorCode(err) != kizuna.EFORBIDDEN {
 			t.Fatalf("write rules: %v", err)
+		}
+		// A UUIDv5 observable id labels only when it is the deterministic
+		// id of the object's value.
+		v5 := &kizuna.Object{ID: "ipv4-addr--f0000000-0000-5000-8000-000000000004", Type: "ipv4-addr", Raw: raw, Hash: "h"}
+		if _, _, _, err := w.p.Label(ctx, v5, w.c); err == nil {
+			if id, serr := stix.SCOID(raw); serr == nil && id != v5.ID {
+				t.Fatalf("an observable labelled under %s, not its deterministic id %s", v5.ID, id)
+			}
 		}
 		sco := &kizuna.Object{ID: rec.ID, Type: "ipv4-addr", Raw: raw, Hash: "h", Label: &kizuna.AccessLabel{}}
 		key, kerr := policy.ContentKey(sco)

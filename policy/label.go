@@ -29,6 +29,11 @@ import (
 // object's own label, so that the store withholds the object inside its
 // query from readers not cleared for that portion.
 //
+// The id of a marking-definition or an observable to store must be in
+// lowercase (checkIDCase), whoever stores it; a principal's UUIDv5
+// observable id must be the deterministic id of its value
+// (checkObservableID).
+//
 // The audience that TLP:AMBER, AMBER+STRICT and RED default to is the
 // object's creator (created_by_ref), else the organisation storing it: the
 // principal's, or the node operator's for its own imports
@@ -39,6 +44,16 @@ func (p *Policy) Label(ctx context.Context, obj *kizuna.Object, c *kizuna.Collec
 	}
 	if err := checkReserved(obj); err != nil {
 		return nil, nil, nil, err
+	}
+	if c != nil { // an object to store, not an observation to derive from
+		if err := checkIDCase(obj); err != nil {
+			return nil, nil, nil, err
+		}
+		if operatorFrom(ctx) == nil {
+			if err := checkObservableID(obj); err != nil {
+				return nil, nil, nil, err
+			}
+		}
 	}
 	var warnings []string
 	creator := obj.CreatedByRef

@@ -2,8 +2,10 @@ package policy
 
 import (
 	"context"
+	"strings"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/stix"
 )
 
 // metaLabel returns the label of a meta object that carries no marking of
@@ -63,4 +65,49 @@ func checkReserved(obj *kizuna.Object) error {
 		return kizuna.Errorf(kizuna.EINVALID, "%s: the id is reserved: every kizuna node holds its official definition, and only an identical copy may be stored (rule %s)", obj.ID, RuleWriteReserved)
 	}
 	return nil
+}
+
+// checkIDCase refuses a marking-definition or an observable whose id is not
+// in lowercase, whoever stores it (the operator's imports and peers
+// included). These ids are shared node-wide, and RFC 4122 reads a UUID in
+// either case: an id differing from another only by case names the same
+// marking or observation to any reader that folds case, so a second
+// spelling would let one organisation give another's marking a second
+// meaning, or another's observable a second value.
+func checkIDCase(obj *kizuna.Object) error {
+	if obj.Type != "marking-definition" && !isObservable(obj) {
+		return nil
+	}
+	for i := 0; i < len(obj.ID); i++ {
+		if c := obj.ID[i]; c >= 'A' && c <= 'Z' {
+			return kizuna.Errorf(kizuna.EINVALID, "%s: $.id: the id of a marking-definition or an observable must be written in lowercase, as RFC 4122 writes UUIDs; RFC 4122 reads it as the same UUID as its lowercase form, and an id shared node-wide must not take a second content under another spelling (rule %s)", obj.ID, RuleWriteIDCase)
+		}
+	}
+	return nil
+}
+
+// checkObservableID refuses an observable whose id is a UUIDv5 other than
+// the deterministic id of its ID contributing properties (stix.SCOID).
+// STIX makes that id a SHOULD; the node makes it a rule, because that id
+// is derived from the observation's value, so that whoever knows the value
+// knows the id: otherwise a publisher could register the id of a value
+// before the organisations that report it, under another value, and every
+// reader of that id (an observed-data's object_refs, a sighting) would see
+// the wrong one. An observable with a UUIDv4 id, or of a type without ID
+// contributing properties, is left to the ownership rules. The operator's
+// imports are exempt: public data sets (the OASIS examples among them)
+// carry made-up UUIDv5 ids, and the operator answers for what it imports.
+func checkObservableID(obj *kizuna.Object) error {
+	if !isObservable(obj) {
+		return nil
+	}
+	i := strings.Index(obj.ID, "--")
+	if i < 0 || len(obj.ID) != i+2+36 || obj.ID[i+2+14] != '5' {
+		return nil
+	}
+	want, err := stix.SCOID(obj.Raw)
+	if err != nil || want == obj.ID {
+		return nil
+	}
+	return kizuna.Errorf(kizuna.EINVALID, "%s: $.id: a UUIDv5 observable id must be the deterministic id of its ID contributing properties, %s (rule %s)", obj.ID, want, RuleWriteSCOID)
 }

@@ -130,3 +130,50 @@ type kizunaCollection struct {
 	c    *kizuna.Collection
 	what string
 }
+
+// TestMarkingIDCase: RFC 4122 reads a UUID in either case, so an id
+// differing from a marking's only by case names the same marking to any
+// reader that folds case. An attacker who defines the uppercase form of a
+// SECRET//NOFORN marking (after or before its owner), or of a TLP marking,
+// is refused; an object whose publisher writes the marking's id in
+// uppercase is refused as marked by an unknown marking, never labelled
+// under a meaning another organisation gave that spelling.
+func TestMarkingIDCase(t *testing.T) {
+	w := MustOwnerWorld(t)
+	secret := markingDef(mdNoforn, "2026-06-01T00:00:00.000Z", orgUSA, "SECRET//NOFORN", map[string]any{"scheme": "USA", "level": "SECRET", "noforn": true})
+	w.mustAccept(w.n.shared, "us-secret", secret)
+	upper := "marking-definition--" + strings.ToUpper(strings.TrimPrefix(mdNoforn, "marking-definition--"))
+	upperFresh := "marking-definition--" + strings.ToUpper(strings.TrimPrefix(mdFresh, "marking-definition--"))
+	upperRed := "marking-definition--" + strings.ToUpper(strings.TrimPrefix(policy.TLP2Red, "marking-definition--"))
+	for _, c := range []*kizuna.Collection{w.n.shared, w.second} {
+		for _, bad := range []string{
+			statement(upper, "2020-01-01T00:00:00.000Z", orgATK),
+			statement(upper, "2020-01-01T00:00:00.000Z", ""),
+			statement(upperFresh, "2026-01-01T00:00:00.000Z", orgATK),
+			statement(upperRed, "2022-10-01T00:00:00.000Z", ""),
+		} {
+			if msg := w.mustRefuse(c, "attacker", bad); !strings.Contains(msg, policy.RuleWriteIDCase) {
+				t.Errorf("a marking-definition id in uppercase: %q, want refused by %s", msg, policy.RuleWriteIDCase)
+			}
+		}
+	}
+	// Not even the marking's owner defines the uppercase form.
+	if msg := w.mustRefuse(w.second, "us-secret", strings.Replace(secret, mdNoforn, upper, 1)); !strings.Contains(msg, policy.RuleWriteIDCase) {
+		t.Errorf("the owner's copy in uppercase: %q", msg)
+	}
+	// A publisher whose tool writes the ids in uppercase gets its objects
+	// refused, never readable by the attacker's readers.
+	for i, ref := range []string{upper, upperFresh, upperRed} {
+		n := 40 + i
+		msg := w.mustRefuse(w.second, "us-secret", indicatorWith(n, "2026-06-01T00:00:00.000Z", orgUSA, "uppercase reference", ref))
+		if !strings.Contains(msg, "unknown to this node") {
+			t.Errorf("an object marked %s: %q, want refused as marked by an unknown marking", ref, msg)
+		}
+		w.mustSee(w.second, indicatorID(n), map[string]bool{"us-secret-reader": false, "attacker": false, "jpn-reader": false})
+	}
+	for _, id := range []string{upper, upperFresh, upperRed} {
+		if code, _ := w.get(w.second, "us-secret-reader", id, ""); code != 404 {
+			t.Errorf("%s is stored (%d)", id, code)
+		}
+	}
+}

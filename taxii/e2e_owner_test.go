@@ -37,10 +37,11 @@ func valueOf(t *testing.T, objs []json.RawMessage) string {
 // TestObservableOverwrite: an observable id is shared node-wide. Another
 // organisation may post the content its owner stored (under its own
 // markings), in any collection, but not another content: readers keep
-// seeing the owner's value. The owner may change it.
+// seeing the owner's value. The owner may change it (under a UUIDv4 id: a
+// deterministic UUIDv5 id has one value, TestObservableDeterministicID).
 func TestObservableOverwrite(t *testing.T) {
 	w := MustOwnerWorld(t)
-	id := "ipv4-addr--0b1d9c3a-9b4f-5d7e-8a1c-2f3e4d5c6b7a"
+	id := "ipv4-addr--0b1d9c3a-9b4f-4d7e-8a1c-2f3e4d5c6b7a"
 	w.mustAccept(w.n.shared, "usa-publisher", ipv4(id, "198.51.100.7"))
 	for _, c := range []*kizunaCollection{{w.n.shared, "the owner's collection"}, {w.second, "another collection"}} {
 		if msg := w.mustRefuse(c.c, "jpn-publisher", ipv4(id, "203.0.113.66")); !strings.Contains(msg, policy.RuleWriteOwner) {

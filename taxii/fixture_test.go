@@ -154,8 +154,9 @@ func (a *memAudit) FindAudit(ctx context.Context, afterSeq int64, limit int) ([]
 // memStatuses is a StatusStore in memory, copying on every call like a real
 // store does.
 type memStatuses struct {
-	mu sync.Mutex
-	m  map[string]*kizuna.Status
+	mu      sync.Mutex
+	m       map[string]*kizuna.Status
+	updates int // UpdateStatus calls
 }
 
 func (s *memStatuses) CreateStatus(ctx context.Context, st *kizuna.Status) error {
@@ -175,6 +176,7 @@ func (s *memStatuses) UpdateStatus(ctx context.Context, st *kizuna.Status) error
 	if _, ok := s.m[st.ID]; !ok {
 		return kizuna.Errorf(kizuna.ENOTFOUND, "no status")
 	}
+	s.updates++
 	cp := *st
 	s.m[st.ID] = &cp
 	return nil

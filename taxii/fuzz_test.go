@@ -69,7 +69,7 @@ func FuzzAccept(f *testing.F) {
 // yields objects that are each one JSON object.
 func FuzzParseEnvelope(f *testing.F) {
 	for _, s := range []string{`{"objects":[]}`, `{"objects":[{"type":"indicator","id":"indicator--00000000-0000-4000-8000-000000000000"}]}`,
-		`{"objects":[1]}`, `[]`, `{"objects":{}}`, `{"more":false,"objects":[{},{}]}`, ` {"objects" : [ {"a":[1,2,{"b":null}]} ] } `} {
+		`{"objects":[1]}`, `[]`, `{"objects":{}}`, `{"objects":[{}],"objects":[]}`, `{"Objects":[{}]}`, `{"more":false,"objects":[{},{}]}`, ` {"objects" : [ {"a":[1,2,{"b":null}]} ] } `} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {

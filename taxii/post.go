@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/internal/jsonscan"
 )
 
 // handleAddObjects serves POST .../collections/{id}/objects/. It checks the
@@ -30,15 +31,21 @@ func (s *Server) handleAddObjects(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if !s.queue.reserve() {
+	p := kizuna.PrincipalFromContext(r.Context())
+	switch s.queue.reserve(p.ID) {
+	case queueFull:
 		w.Header().Set("Retry-After", "5")
 		s.writeError(w, r, kizuna.Errorf(kizuna.EUNAVAILABLE, "The server is busy ingesting (or shutting down); retry later."))
+		return
+	case principalFull:
+		w.Header().Set("Retry-After", "5")
+		s.writeError(w, r, kizuna.Errorf(codeRateLimited, "%d envelopes of yours already wait to be ingested, your share of the queue; retry when one is done.", s.cfg.PrincipalQueue))
 		return
 	}
 	submitted := false
 	defer func() {
 		if !submitted {
-			s.queue.release()
+			s.queue.release(p.ID)
 		}
 	}()
 	objects, err := s.readEnvelope(w, r)
@@ -46,7 +53,6 @@ func (s *Server) handleAddObjects(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	p := kizuna.PrincipalFromContext(r.Context())
 	st := &kizuna.Status{
 		ID:          kizuna.NewUUID(),
 		Collection:  c.ID,
@@ -113,7 +119,11 @@ func (s *Server) readEnvelope(w http.ResponseWriter, r *http.Request) ([]json.Ra
 		}
 		return nil, kizuna.Errorf(kizuna.EINVALID, "Request body could not be read: %v.", err)
 	}
-	return parseEnvelope(body)
+	objects, err := parseEnvelope(body)
+	if err == nil && len(objects) > s.cfg.MaxObjects {
+		return nil, kizuna.Errorf(kizuna.ETOOLARGE, "Request body: the envelope holds %d objects; at most %d are accepted in one POST.", len(objects), s.cfg.MaxObjects)
+	}
+	return objects, err
 }
 
 // parseEnvelope decodes a TAXII envelope and returns its objects. Errors
@@ -132,6 +142,9 @@ func parseEnvelope(body []byte) ([]json.RawMessage, error) {
 	if err := json.Unmarshal(body, &env); err != nil {
 		return nil, kizuna.Errorf(kizuna.EINVALID, "Request body: %s", describeJSONError(err))
 	}
+	if err := checkEnvelopeMembers(body); err != nil {
+		return nil, err
+	}
 	if env.Objects == nil {
 		return nil, kizuna.Errorf(kizuna.EINVALID, "Request body: the envelope has no \"objects\" list.")
 	}
@@ -144,6 +157,44 @@ func parseEnvelope(body []byte) ([]json.RawMessage, error) {
 		objs[i] = o
 	}
 	return objs, nil
+}
+
+// checkEnvelopeMembers refuses an envelope (already decoded) that names a
+// member twice or spells "objects" in another case. encoding/json would take
+// the last of duplicate members and match names regardless of case, so such
+// an envelope means one list of objects to kizuna and maybe another to
+// whatever inspected the request on its way (a gateway, a log, an auditor).
+// The members are read from the envelope's skeleton, its objects left out,
+// so that the check costs one fast scan of the body.
+func checkEnvelopeMembers(body []byte) error {
+	skeleton, err := jsonscan.Skeleton(bytes.NewReader(body), "objects")
+	if err != nil {
+		return kizuna.Errorf(kizuna.EINVALID, "Request body: %v.", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(skeleton))
+	if _, err := dec.Token(); err != nil { // the envelope's {
+		return kizuna.Errorf(kizuna.EINVALID, "Request body: %v.", err)
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return kizuna.Errorf(kizuna.EINVALID, "Request body: %v.", err)
+		}
+		name, _ := tok.(string)
+		switch {
+		case seen[name]:
+			return kizuna.Errorf(kizuna.EINVALID, "Request body: the envelope has member %q twice.", truncate(name, 40))
+		case name != "objects" && strings.EqualFold(name, "objects"):
+			return kizuna.Errorf(kizuna.EINVALID, "Request body: the envelope has a member %q; member names are case-sensitive, the list is \"objects\".", name)
+		}
+		seen[name] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return kizuna.Errorf(kizuna.EINVALID, "Request body: %v.", err)
+		}
+	}
+	return nil
 }
 
 // describeJSONError renders a decoding error with its position.

@@ -293,3 +293,65 @@ func TestQueuedEnvelopesKeepTheirOwnStatuses(t *testing.T) {
 		}
 	}
 }
+
+// TestOnePrincipalCannotStarveOthers: a principal that posts envelope
+// after envelope holds at most its share of the POST queue; past it, its
+// own POSTs are answered 429 with Retry-After, and another principal's
+// POST is still accepted and ingested. Once the first principal's
+// envelopes are done, it may post again.
+func TestOnePrincipalCannotStarveOthers(t *testing.T) {
+	// Alice's envelopes run one after another (one lane), so one worker
+	// is left for others; the share is (2+6)/4 = 2.
+	f := MustFixture(t, taxii.Config{Workers: 2, QueueSize: 6})
+	release := make(chan struct{})
+	var once sync.Once
+	t.Cleanup(func() { once.Do(func() { close(release) }) })
+	f.ingester.IngestFn = func(ctx context.Context, coll string, objs []json.RawMessage) ([]kizuna.PutResult, error) {
+		if p := kizuna.PrincipalFromContext(ctx); p != nil && p.Name == "alice" {
+			<-release
+		}
+		return judge(ctx, coll, objs)
+	}
+	var ids []string
+	for i := range 2 {
+		r := post(f, t, envelopeOf(goodObject), "tok-alice")
+		if r.status != http.StatusAccepted {
+			t.Fatalf("alice's post %d: %d %s", i, r.status, r.body)
+		}
+		var st taxii.StatusResource
+		MustDecode(t, r, &st)
+		ids = append(ids, st.ID)
+	}
+	for range 3 {
+		r := post(f, t, envelopeOf(goodObject), "tok-alice")
+		if em := MustError(t, r, http.StatusTooManyRequests); !strings.Contains(em.Description, "share of the queue") {
+			t.Errorf("alice past her share: %q", em.Description)
+		}
+		if r.header.Get("Retry-After") == "" {
+			t.Errorf("429 without Retry-After")
+		}
+	}
+	r := post(f, t, envelopeOf(goodObject), "tok-root")
+	if r.status != http.StatusAccepted {
+		t.Fatalf("root's post while alice holds her share: %d %s", r.status, r.body)
+	}
+	var st taxii.StatusResource
+	MustDecode(t, r, &st)
+	if st = MustWaitStatus(t, f, st.ID, "tok-root"); st.SuccessCount != 1 {
+		t.Errorf("root's status: %+v", st)
+	}
+	once.Do(func() { close(release) })
+	for _, id := range ids {
+		MustWaitStatus(t, f, id, "tok-alice")
+	}
+	// The slots are given back as the envelopes finish.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		r := post(f, t, envelopeOf(goodObject), "tok-alice")
+		if r.status == http.StatusAccepted {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("alice still refused after her envelopes finished: %d %s", r.status, r.body)
+		}
+	}
+}

@@ -134,16 +134,20 @@ func TestAddObjectsRejects(t *testing.T) {
 		t.Errorf("spaces: %d %s", r.status, r.body)
 	}
 	for body, where := range map[string]string{
-		``:                             "empty",
-		`[]`:                           "top-level",
-		`{"objects":`:                  "offset",
-		`{"objects":{}}`:               "objects",
-		`{"objects":[1]}`:              "objects[0]",
-		`{"objects":[{}, "x"]}`:        "objects[1]",
-		`{"more":true}`:                "objects",
-		`{"objects":[]} trailing`:      "offset",
-		`{"objects":[{"a":1}]}{}`:      "offset",
-		"{\"objects\":[{\"a\":\x01}]}": "offset",
+		``:                                   "empty",
+		`[]`:                                 "top-level",
+		`{"objects":`:                        "offset",
+		`{"objects":{}}`:                     "objects",
+		`{"objects":[1]}`:                    "objects[0]",
+		`{"objects":[{}, "x"]}`:              "objects[1]",
+		`{"more":true}`:                      "objects",
+		`{"objects":[]} trailing`:            "offset",
+		`{"objects":[{"a":1}]}{}`:            "offset",
+		"{\"objects\":[{\"a\":\x01}]}":       "offset",
+		`{"objects":[{"a":1}],"objects":[]}`: "twice",
+		`{"more":false,"more":true,"objects":[]}`: "twice",
+		`{"OBJECTS":[{"a":1}]}`:                   "case-sensitive",
+		`{"objects":[],"Objects":[{"a":1}]}`:      "case-sensitive",
 	} {
 		em := MustError(t, do(taxii.MediaTypeTAXII, body), 400)
 		if !strings.Contains(em.Description, where) {
@@ -176,7 +180,7 @@ func TestAddObjectsRejects(t *testing.T) {
 }
 
 func TestAddObjectsQueueFullAndShutdown(t *testing.T) {
-	f := MustFixture(t, taxii.Config{Workers: 1, QueueSize: 1})
+	f := MustFixture(t, taxii.Config{Workers: 1, QueueSize: 1, PrincipalQueue: 2})
 	release := make(chan struct{})
 	var done atomic.Int32
 	f.ingester.IngestFn = func(ctx context.Context, coll string, objs []json.RawMessage) ([]kizuna.PutResult, error) {
@@ -232,5 +236,42 @@ func TestShutdownDeadline(t *testing.T) {
 	defer cancel()
 	if err := f.srv.Shutdown(ctx); err != context.DeadlineExceeded {
 		t.Errorf("Shutdown = %v, want deadline exceeded", err)
+	}
+}
+
+// TestEnvelopeCostIsBounded: an envelope's objects are bounded in number
+// (413 beyond Config.MaxObjects, nothing ingested), and the status of a
+// large envelope is stored at most about once a second while it is
+// ingested, not after every batch: a status grows with its envelope, so
+// storing it per batch cost time quadratic in the objects.
+func TestEnvelopeCostIsBounded(t *testing.T) {
+	f := MustFixture(t, taxii.Config{MaxObjects: 3000, IngestBatch: 2})
+	var ingested atomic.Int32
+	f.ingester.IngestFn = func(ctx context.Context, coll string, objs []json.RawMessage) ([]kizuna.PutResult, error) {
+		ingested.Add(int32(len(objs)))
+		return judge(ctx, coll, objs)
+	}
+	empties := func(n int) string { return `{"objects":[` + strings.TrimSuffix(strings.Repeat("{},", n), ",") + `]}` }
+	em := MustError(t, post(f, t, empties(3001), ""), http.StatusRequestEntityTooLarge)
+	if !strings.Contains(em.Description, "3001 objects") {
+		t.Errorf("description %q", em.Description)
+	}
+	if n := ingested.Load(); n != 0 {
+		t.Fatalf("%d objects of a refused envelope ingested", n)
+	}
+	start := time.Now()
+	var st taxii.StatusResource
+	MustDecode(t, post(f, t, empties(3000), ""), &st)
+	final := MustWaitStatus(t, f, st.ID, "")
+	elapsed := time.Since(start)
+	if final.FailureCount != 3000 {
+		t.Fatalf("final status: %d failures, want 3000", final.FailureCount)
+	}
+	f.statuses.mu.Lock()
+	updates := f.statuses.updates
+	f.statuses.mu.Unlock()
+	// 1,500 batches: one store per second of ingest at most, and the final.
+	if limit := 2 + int(elapsed/time.Second); updates > limit {
+		t.Errorf("the status was stored %d times in %v for 1,500 batches; want at most %d", updates, elapsed, limit)
 	}
 }

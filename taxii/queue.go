@@ -36,10 +36,16 @@ type lane struct {
 
 // ingestQueue runs a fixed number of workers over a bounded queue of lanes.
 // A slot is reserved before the status is stored, so that an accepted POST
-// always has room and a refused one leaves nothing behind.
+// always has room and a refused one leaves nothing behind. One principal
+// holds at most share slots, so that it cannot fill the queue and starve
+// the others (whose POSTs would be refused while its envelopes drain).
 type ingestQueue struct {
 	s     *Server
 	slots chan struct{}
+	share int
+
+	heldMu sync.Mutex
+	held   map[string]int // principal id -> slots it holds
 	// ready holds the lanes that have envelopes and no worker, each once.
 	// There are never more lanes than reserved slots, so sends to it
 	// never block.
@@ -59,9 +65,11 @@ type ingestQueue struct {
 	cancel context.CancelFunc
 }
 
-func newIngestQueue(s *Server, workers, size int) *ingestQueue {
+func newIngestQueue(s *Server, workers, size, share int) *ingestQueue {
 	q := &ingestQueue{
 		s:     s,
+		share: share,
+		held:  map[string]int{},
 		slots: make(chan struct{}, workers+size),
 		ready: make(chan *lane, workers+size),
 		lanes: map[laneKey]*lane{},
@@ -74,28 +82,47 @@ func newIngestQueue(s *Server, workers, size int) *ingestQueue {
 	return q
 }
 
-// reserve takes a slot, or reports false when the queue is full or closed.
-func (q *ingestQueue) reserve() bool {
+// Outcomes of reserve.
+const (
+	reserved      = iota
+	queueFull     // the queue is full or closed
+	principalFull // the principal holds its share of the queue
+)
+
+// reserve takes a slot for the principal.
+func (q *ingestQueue) reserve(principal string) int {
 	q.mu.RLock()
 	defer q.mu.RUnlock()
 	if q.closed {
-		return false
+		return queueFull
 	}
 	select {
 	case q.slots <- struct{}{}:
-		q.inflight.Add(1)
-		return true
 	default:
-		return false
+		return queueFull
 	}
+	q.heldMu.Lock()
+	defer q.heldMu.Unlock()
+	if q.held[principal] >= q.share {
+		<-q.slots
+		return principalFull
+	}
+	q.held[principal]++
+	q.inflight.Add(1)
+	return reserved
 }
 
 // backlog is the number of accepted envelopes not yet ingested.
 func (q *ingestQueue) backlog() int { return len(q.slots) }
 
-// release gives back a slot reserved for a job that will not be submitted,
-// or whose job is done.
-func (q *ingestQueue) release() {
+// release gives back a slot the principal reserved for a job that will not
+// be submitted, or whose job is done.
+func (q *ingestQueue) release(principal string) {
+	q.heldMu.Lock()
+	if q.held[principal]--; q.held[principal] <= 0 {
+		delete(q.held, principal)
+	}
+	q.heldMu.Unlock()
 	<-q.slots
 	q.inflight.Done()
 }
@@ -136,17 +163,18 @@ func (q *ingestQueue) run() {
 			close(job.done)
 		}
 
+		n := len(jobs)
 		q.laneMu.Lock()
-		clear(l.jobs[:len(jobs)])
-		l.jobs = l.jobs[len(jobs):]
+		clear(l.jobs[:n]) // jobs shares this array: it is empty from here
+		l.jobs = l.jobs[n:]
 		if len(l.jobs) > 0 {
 			q.ready <- l
 		} else {
 			delete(q.lanes, l.key)
 		}
 		q.laneMu.Unlock()
-		for range jobs {
-			q.release()
+		for range n {
+			q.release(l.key.principal)
 		}
 	}
 }

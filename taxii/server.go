@@ -29,6 +29,11 @@ type Config struct {
 	// (default 10 MiB). It is announced as the API root's
 	// max_content_length and enforced on the bytes actually read.
 	MaxContentLength int64
+	// MaxObjects is the most objects one POST envelope may hold (default
+	// 100,000); a larger one is refused with 413. Each object costs its
+	// status an entry, whatever its size: without a bound, an envelope of
+	// 10 MiB of empty objects made a status of hundreds of megabytes.
+	MaxObjects int
 	// MaxPageSize caps the limit parameter (default 1,000); a larger limit
 	// is lowered to it, as the specification lets a server do.
 	MaxPageSize int
@@ -43,6 +48,11 @@ type Config struct {
 	// QueueSize is how many accepted POST envelopes may wait for a worker
 	// (default 64); a POST beyond it is refused with 503.
 	QueueSize int
+	// PrincipalQueue is how many of the queue's envelopes (those waiting
+	// and those being ingested) one principal may hold (default a quarter
+	// of Workers+QueueSize, at least 1); its POST beyond it is refused with
+	// 429, so that one principal cannot fill the queue and starve others.
+	PrincipalQueue int
 	// SyncWait is how long the answer to a POST of at most SyncObjects
 	// objects waits for their ingest (default DefaultSyncWait). When the
 	// ingest ends in time, the answer is the final status (complete, with
@@ -80,6 +90,7 @@ type Config struct {
 // Defaults of Config.
 const (
 	DefaultMaxContentLength = 10 << 20
+	DefaultMaxObjects       = 100_000
 	DefaultMaxPageSize      = 1000
 	DefaultDefaultPageSize  = 100
 	DefaultWorkers          = 2
@@ -96,6 +107,9 @@ func (c Config) withDefaults() Config {
 	if c.MaxContentLength <= 0 {
 		c.MaxContentLength = DefaultMaxContentLength
 	}
+	if c.MaxObjects <= 0 {
+		c.MaxObjects = DefaultMaxObjects
+	}
 	if c.MaxPageSize <= 0 {
 		c.MaxPageSize = DefaultMaxPageSize
 	}
@@ -110,6 +124,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.QueueSize <= 0 {
 		c.QueueSize = DefaultQueueSize
+	}
+	if c.PrincipalQueue <= 0 {
+		c.PrincipalQueue = max(1, (c.Workers+c.QueueSize)/4)
 	}
 	if c.SyncWait == 0 {
 		c.SyncWait = DefaultSyncWait
@@ -177,7 +194,7 @@ func (s *Server) Handler() http.Handler {
 		if s.Logger == nil {
 			s.Logger = slog.New(slog.DiscardHandler)
 		}
-		s.queue = newIngestQueue(s, s.cfg.Workers, s.cfg.QueueSize)
+		s.queue = newIngestQueue(s, s.cfg.Workers, s.cfg.QueueSize, s.cfg.PrincipalQueue)
 		s.mux = http.NewServeMux()
 		s.routes(s.mux)
 		s.handler = s.recoverPanics(s.withRequestID(s.authenticate(s.rateLimit(http.HandlerFunc(s.dispatch)))))

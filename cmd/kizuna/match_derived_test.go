@@ -143,7 +143,6 @@ func TestMatchHiddenHitsLeaveNoTrace(t *testing.T) {
 			kizuna.MatchRequest{Values: values, RecordSightings: record})
 		var res map[string]any
 		json.Unmarshal(body, &res)
-		delete(res, "indexed_at")
 		matches, _ := res["matches"].([]any)
 		for _, m := range matches {
 			delete(m.(map[string]any), "value") // the values differ by construction
@@ -193,5 +192,30 @@ func TestMatchHiddenHitsLeaveNoTrace(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("audit records of withheld hits: %d\n%s", len(withheld), all)
 		}
+	}
+}
+
+// TestMatchAnswerIgnoresHiddenPublications: the answer to a match says
+// nothing of when the node last indexed an indicator the caller may not
+// read. A reader without clearance asks the same question before and after
+// a SECRET indicator is published and indexed, and gets the same bytes.
+func TestMatchAnswerIgnoresHiddenPublications(t *testing.T) {
+	w := newMatchWorld(t)
+	ask := func() string {
+		t.Helper()
+		code, body := postJSON(t, w.base+"/api/v1/match", "application/json", "outsider", w.tokens["outsider"],
+			kizuna.MatchRequest{Values: []string{"quiet.example", "hidden-new.example"}})
+		if code != http.StatusOK {
+			t.Fatalf("match: %d %s", code, body)
+		}
+		return string(body)
+	}
+	before := ask()
+	secret := w.newIndicator("hidden-new.example")
+	secret["object_marking_refs"] = []string{sampleSecretRelJPN}
+	w.post(t, "owner", w.sample, secret)
+	w.waitMatched(t, "soc", "hidden-new.example", secret["id"].(string))
+	if after := ask(); after != before {
+		t.Errorf("the answer changed when a hidden indicator was indexed:\nbefore %s\nafter  %s", before, after)
 	}
 }

@@ -84,3 +84,43 @@ func TestImportOwnedByOperator(t *testing.T) {
 		t.Fatalf("re-import into a fresh node: %v %q %s", err, out, errOut)
 	}
 }
+
+// TestImportRefusesUppercaseSharedIDs: the operator's imports, like any
+// publisher's POST, store no marking-definition or observable whose id is
+// in uppercase (the same UUID, to RFC 4122, as its lowercase form), and so
+// no object marked by one; the rest of the file is imported, and a
+// relationship whose id is in mixed case (as ATT&CK publishes some) too.
+func TestImportRefusesUppercaseSharedIDs(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	MustRunCLI(t, "init", "--data", data)
+	bundle := `{"type":"bundle","id":"bundle--7a1d3f5e-2c4b-4d8e-9f0a-1b2c3d4e5f61","objects":[
+{"type":"marking-definition","spec_version":"2.1","id":"marking-definition--FA42A846-8D90-4E51-BC29-71D5B4802169","created":"2017-06-01T00:00:00.000Z","definition_type":"statement","definition":{"statement":"Unrestricted."}},
+{"type":"indicator","spec_version":"2.1","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd40","created":"2016-04-06T20:03:48.000Z","modified":"2016-04-06T20:03:48.000Z","pattern":"[ipv4-addr:value = '198.51.100.4']","pattern_type":"stix","valid_from":"2016-01-01T00:00:00Z","object_marking_refs":["marking-definition--FA42A846-8D90-4E51-BC29-71D5B4802169"]},
+{"type":"ipv4-addr","spec_version":"2.1","id":"ipv4-addr--FF26C055-6336-5BC5-B98D-13D6226742DD","value":"198.51.100.3"},
+{"type":"relationship","spec_version":"2.1","id":"relationship--81f12913-1372-4c96-85ec-E9034ac98abb","created":"2016-05-07T11:22:30.000Z","modified":"2016-05-07T11:22:30.000Z","relationship_type":"indicates","source_ref":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd40","target_ref":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd40"}
+]}`
+	out, errOut, err := runWithInput(t, bundle, "import", "--data", data, "--collection", node.DefaultAlias, "-")
+	if err == nil {
+		t.Fatalf("import accepted everything:\n%s", out)
+	}
+	if !strings.Contains(out, "1 accepted") || !strings.Contains(out, "3 rejected") {
+		t.Errorf("summary %q, want 1 accepted and 3 rejected\nstderr:\n%s", out, errOut)
+	}
+	// Each refusal is named: the two ids in uppercase by the rule, the
+	// indicator with the marking of the request that was refused.
+	refused := map[string]string{
+		"marking-definition--FA42A846-8D90-4E51-BC29-71D5B4802169": "rule write-id-case",
+		"ipv4-addr--FF26C055-6336-5BC5-B98D-13D6226742DD":          "rule write-id-case",
+		"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd40":          "of this request was refused",
+	}
+	for _, line := range strings.Split(errOut, "\n") {
+		for id, why := range refused {
+			if strings.Contains(line, id) && strings.Contains(line, why) {
+				delete(refused, id)
+			}
+		}
+	}
+	if len(refused) > 0 {
+		t.Errorf("refusals not reported as expected: %v\nstderr:\n%s", refused, errOut)
+	}
+}

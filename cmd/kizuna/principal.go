@@ -51,7 +51,7 @@ func runPrincipalAdd(ctx context.Context, e *env, args []string) error {
 	fs.Usage = usageFunc(fs, "Usage: kizuna principal add --name NAME [flags]\n\nPrints the new principal's token, alone, on stdout.")
 	fs.SetOutput(e.stderr)
 	data := nodeFlagsOf(fs)
-	name := fs.String("name", "", "unique name, also the HTTP Basic user name (required)")
+	name := fs.String("name", "", "unique name, also the HTTP Basic user name (required; no spaces, colons, control or formatting characters)")
 	org := fs.String("org", "", "organisation: its identity id or the name given to 'kizuna org add' (default: the node's operator)")
 	nation := fs.String("nation", "", "ISO 3166-1 alpha-3 nation (default: the node's)")
 	var clearances, communities, roles listFlag

@@ -58,7 +58,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs.DurationVar(&cfg.FedCatchUp, "federation-catch-up", 0, "interval of the federation's catch-up rounds (default 5s)")
 	fs.Float64Var(&cfg.RateLimit, "rate-limit", 100, "TAXII requests per second allowed to each principal, sustained (0: no limit)")
 	fs.IntVar(&cfg.RateBurst, "rate-burst", 200, "TAXII requests a principal may make at once, above --rate-limit")
+	fs.IntVar(&cfg.MaxObjects, "max-envelope-objects", taxii.DefaultMaxObjects, "most objects one TAXII POST envelope may hold; a larger one is answered 413")
 	fs.IntVar(&cfg.PostQueue, "post-queue", taxii.DefaultQueueSize, "TAXII POST envelopes that may wait to be ingested; past them a POST is answered 503 with Retry-After")
+	fs.IntVar(&cfg.PrincipalQueue, "post-queue-per-principal", 0, "envelopes of the POST queue one principal may hold; past them its POST is answered 429 with Retry-After (0: a quarter of the queue and its workers)")
 	var proxies listFlag
 	fs.Var(&proxies, "trusted-proxy", "address or CIDR of a reverse proxy in front of the node, whose X-Forwarded-For names the client (repeatable)")
 	fs.StringVar(&cfg.MetricsListen, "metrics-listen", "", "address serving Prometheus metrics at /metrics without credentials (bind it where only monitoring reaches); without it, /metrics is on --listen and needs an admin's credentials")

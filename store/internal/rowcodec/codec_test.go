@@ -44,7 +44,8 @@ func TestScanPrincipalCorrupt(t *testing.T) {
 		t.Errorf("scan error %v is not passed through", err)
 	}
 	MustCode(t, CheckPrincipal(nil), kizuna.EINVALID, "missing")
-	MustCode(t, CheckPrincipal(&kizuna.Principal{ID: "p"}), kizuna.EINVALID, `principal "p": name is required`)
+	MustCode(t, CheckPrincipal(&kizuna.Principal{ID: "p"}), kizuna.EINVALID, `a principal name is required`)
+	MustCode(t, CheckPrincipal(&kizuna.Principal{ID: "p", Name: "admin\u202e"}), kizuna.EINVALID, `U+202E at byte 5`)
 }
 
 func TestScanCollectionRoundTrip(t *testing.T) {

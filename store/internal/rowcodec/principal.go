@@ -44,13 +44,13 @@ func ScanPrincipal(dialect string, row Row) (*kizuna.Principal, error) {
 }
 
 // CheckPrincipal fails with EINVALID when p cannot be stored: it is missing
-// or has no name.
+// or its name is not one a principal may have (kizuna.CheckPrincipalName).
 func CheckPrincipal(p *kizuna.Principal) error {
 	if p == nil {
 		return kizuna.Errorf(kizuna.EINVALID, "principal is missing")
 	}
-	if p.Name == "" {
-		return kizuna.Errorf(kizuna.EINVALID, "principal %q: name is required", p.ID)
+	if err := kizuna.CheckPrincipalName(p.Name); err != nil {
+		return err
 	}
 	return nil
 }

@@ -86,12 +86,12 @@ func TestStateOnEachStore(t *testing.T) {
 					}
 				}
 			}
-			// The private keys are sealed in the database, and do not open
-			// under another key file.
+			// The private keys and the peers' credentials are sealed in the
+			// database, and do not open under another key file.
 			raw := m.Store.(kizuna.StateStore)
-			for _, doc := range []string{federation.SigningKeyFile, federation.TLSKeyFile} {
+			for doc, clear := range map[string]string{federation.SigningKeyFile: "PRIVATE KEY", federation.TLSKeyFile: "PRIVATE KEY", federation.PeersFile: "jpn"} {
 				b, err := raw.ReadState(ctx, doc)
-				if err != nil || strings.Contains(string(b), "PRIVATE KEY") {
+				if err != nil || strings.Contains(string(b), clear) {
 					t.Errorf("%s is stored in the clear (%v)", doc, err)
 				}
 			}
@@ -114,6 +114,9 @@ func TestStateOnEachStore(t *testing.T) {
 			defer o.Close()
 			if _, err := o.Keys(ctx); err == nil || !strings.Contains(err.Error(), "key file") {
 				t.Errorf("keys opened under another key file: %v", err)
+			}
+			if _, err := o.Peers(ctx); err == nil || !strings.Contains(err.Error(), "key file") {
+				t.Errorf("peers opened under another key file: %v", err)
 			}
 		})
 	}

@@ -135,3 +135,16 @@ func TestPostgresNeedsKeyFile(t *testing.T) {
 		t.Errorf("open with an unknown store: %v", err)
 	}
 }
+
+// TestOpenCreatesNothing: opening a directory that holds no node fails,
+// saying how to initialise one, and leaves nothing behind.
+func TestOpenCreatesNothing(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "typo")
+	_, err := node.Open(context.Background(), node.Config{Dir: dir})
+	if err == nil || !strings.Contains(err.Error(), "not an initialised kizuna data directory") {
+		t.Errorf("open: %v", err)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("the directory was created: %v", err)
+	}
+}

@@ -71,9 +71,8 @@ type Node struct {
 	Authorizer kizuna.Authorizer
 	Ingest     *ingest.Service
 
-	// peers and fed are set by startFederation.
-	peers *federation.Peers
-	fed   *federation.Service
+	// fed is set by startFederation.
+	fed *federation.Service
 	// heads is set by startAuditHeads.
 	heads *auditHeads
 	// followers receive the versions stored through any instance (see
@@ -86,6 +85,9 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
+	}
+	if err := checkStore(cfg.Store); err != nil {
+		return nil, err
 	}
 	if !IsPostgres(cfg.Store) {
 		// Nothing is created in a directory that holds no node (a

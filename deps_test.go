@@ -30,7 +30,7 @@ func TestDependenciesPointInward(t *testing.T) {
 		"api":                       {""},
 		"federation":                {"", "stix", "policy"},
 		"mock":                      {""},
-		"node":                      {"", "api", "federation", "ingest", "match", "policy", "store/sqlite", "store/postgres", "taxii"},
+		"node":                      {"", "api", "federation", "ingest", "internal/jsonscan", "match", "policy", "stix", "store/sqlite", "store/postgres", "taxii"},
 		"node/nodetest":             {"", "node"},
 		"defense":                   {"", "defense/score", "defense/threshold", "defense/internal/conf", "defense/internal/subsets", "sector"},
 		"defense/score":             {"", "defense/internal/celx", "defense/internal/conf"},

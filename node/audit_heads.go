@@ -122,7 +122,7 @@ func (n *Node) leaser() federation.Leaser {
 }
 
 // Peering returns the node's keys and its peers' configuration, as the
-// data directory holds them.
+// node's state holds them.
 func (n *Node) Peering(ctx context.Context) (*federation.Keys, *federation.Peers, error) {
 	keys, err := n.Keys(ctx)
 	if err != nil {

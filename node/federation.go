@@ -32,7 +32,6 @@ func (n *Node) startFederation(ctx context.Context, opt fedOptions) (func(), err
 	if err != nil {
 		return nil, err
 	}
-	n.peers = peers
 	n.Policy.SetAgency(peerAgency{peers})
 	n.Ingest.SetVerifier(federation.NewVerifier(n.Identity.ID, peers, n.Store, n.Logger))
 	svc, err := federation.New(federation.Config{

@@ -17,17 +17,19 @@ import (
 	"github.com/kizuna-dev/kizuna/federation"
 )
 
-// A node on PostgreSQL keeps its private keys in the database, sealed with
-// AES-256-GCM under a key-encryption key read from a file the operator
-// names (--key-file). The database is shared by every instance and copied
-// by its backups and replicas; sealed, a dump or a replica of it does not
-// hold the keys peers pin the node by, and the key file stays on the
+// A node on PostgreSQL keeps its private keys, and the credentials it
+// presents to its peers, in the database, sealed with AES-256-GCM under a
+// key-encryption key read from a file the operator names (--key-file). The
+// database is shared by every instance and copied by its backups and
+// replicas; sealed, a dump or a replica of it holds neither the keys peers
+// pin the node by nor its tokens on them, and the key file stays on the
 // instances' own disks (or in the operator's secret store that mounts it).
 // Keeping the whole key in a file would leave the instances to agree on
 // it by hand; sealing keeps one identity in the database, created once.
 
-// sealedNames are the documents sealed: the private keys.
-var sealedNames = []string{federation.SigningKeyFile, federation.TLSKeyFile}
+// sealedNames are the documents sealed: the private keys, and the peers,
+// which hold the credentials this node presents to its peers.
+var sealedNames = []string{federation.SigningKeyFile, federation.TLSKeyFile, federation.PeersFile}
 
 // sealPrefix marks a sealed document.
 const sealPrefix = "kizuna-sealed-v1:"
@@ -39,29 +41,65 @@ type sealedState struct {
 	aead cipher.AEAD
 }
 
-// WriteState seals a private key before storing it.
+// WriteState seals a sealed document before storing it.
 func (s sealedState) WriteState(ctx context.Context, name string, data []byte) error {
 	if !slices.Contains(sealedNames, name) {
 		return s.StateStore.WriteState(ctx, name, data)
 	}
-	nonce := make([]byte, s.aead.NonceSize())
-	if _, err := rand.Read(nonce); err != nil {
+	sealed, err := s.seal(name, data)
+	if err != nil {
 		return err
 	}
-	sealed := s.aead.Seal(nonce, nonce, data, []byte(name))
-	return s.StateStore.WriteState(ctx, name, []byte(sealPrefix+base64.StdEncoding.EncodeToString(sealed)))
+	return s.StateStore.WriteState(ctx, name, sealed)
 }
 
-// ReadState opens a sealed private key; one that is not sealed, or does
-// not open under this key, is an error.
+// ReadState opens a sealed document; one that is not sealed, or does not
+// open under this key, is an error.
 func (s sealedState) ReadState(ctx context.Context, name string) ([]byte, error) {
 	data, err := s.StateStore.ReadState(ctx, name)
 	if err != nil || !slices.Contains(sealedNames, name) {
 		return data, err
 	}
+	return s.open(name, data)
+}
+
+// UpdateState updates a document, opening and sealing it again when it is
+// sealed.
+func (s sealedState) UpdateState(ctx context.Context, name string, fn func(old []byte) ([]byte, error)) error {
+	if !slices.Contains(sealedNames, name) {
+		return s.StateStore.UpdateState(ctx, name, fn)
+	}
+	return s.StateStore.UpdateState(ctx, name, func(old []byte) ([]byte, error) {
+		if old != nil {
+			plain, err := s.open(name, old)
+			if err != nil {
+				return nil, err
+			}
+			old = plain
+		}
+		data, err := fn(old)
+		if err != nil {
+			return nil, err
+		}
+		return s.seal(name, data)
+	})
+}
+
+// seal encrypts a document under the key file's key, bound to its name.
+func (s sealedState) seal(name string, data []byte) ([]byte, error) {
+	nonce := make([]byte, s.aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, err
+	}
+	sealed := s.aead.Seal(nonce, nonce, data, []byte(name))
+	return []byte(sealPrefix + base64.StdEncoding.EncodeToString(sealed)), nil
+}
+
+// open decrypts a sealed document.
+func (s sealedState) open(name string, data []byte) ([]byte, error) {
 	enc, ok := strings.CutPrefix(string(data), sealPrefix)
 	if !ok {
-		return nil, fmt.Errorf("node state %q is not sealed; refusing a plain private key", name)
+		return nil, fmt.Errorf("node state %q is not sealed; refusing it in the clear", name)
 	}
 	raw, err := base64.StdEncoding.DecodeString(enc)
 	if err != nil || len(raw) < s.aead.NonceSize() {
@@ -72,15 +110,6 @@ func (s sealedState) ReadState(ctx context.Context, name string) ([]byte, error)
 		return nil, fmt.Errorf("node state %q does not open with the key file: is it this node's --key-file?", name)
 	}
 	return plain, nil
-}
-
-// UpdateState updates a document that is not sealed; the private keys are
-// written whole, never updated.
-func (s sealedState) UpdateState(ctx context.Context, name string, fn func(old []byte) ([]byte, error)) error {
-	if slices.Contains(sealedNames, name) {
-		return fmt.Errorf("node state %q is sealed: write it whole", name)
-	}
-	return s.StateStore.UpdateState(ctx, name, fn)
 }
 
 // keyFileSize is the key-encryption key's length: AES-256.

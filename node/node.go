@@ -42,8 +42,9 @@ type Config struct {
 	// the deletion queue, its identity and keys) is in that database, and
 	// every instance opening it is the same node.
 	Store string
-	// KeyFile is the key-encryption key that seals the node's private keys
-	// in PostgreSQL (see keyseal.go); unused on SQLite.
+	// KeyFile holds the key-encryption key that seals the node's private
+	// keys and its peers' credentials in PostgreSQL (see keyseal.go);
+	// unused on SQLite.
 	KeyFile string
 	// Logger receives the node's logs; nil discards them.
 	Logger *slog.Logger
@@ -70,9 +71,8 @@ type Node struct {
 	Authorizer kizuna.Authorizer
 	Ingest     *ingest.Service
 
-	// peers and fed are set by startFederation.
-	peers *federation.Peers
-	fed   *federation.Service
+	// fed is set by startFederation.
+	fed *federation.Service
 	// heads is set by startAuditHeads.
 	heads *auditHeads
 	// followers receive the versions stored through any instance (see
@@ -85,6 +85,16 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
+	}
+	if err := checkStore(cfg.Store); err != nil {
+		return nil, err
+	}
+	if !IsPostgres(cfg.Store) {
+		// Nothing is created in a directory that holds no node (a
+		// mistyped --data).
+		if _, err := federation.DirState(cfg.Dir).ReadState(ctx, IdentityFile); kizuna.ErrorCode(err) == kizuna.ENOTFOUND {
+			return nil, notInitialised(cfg)
+		}
 	}
 	if err := privateDir(cfg.Dir); err != nil {
 		return nil, err
@@ -157,6 +167,27 @@ func loadPolicyConfig(ctx context.Context, st kizuna.StateStore) (policy.Config,
 		return policy.Config{}, fmt.Errorf("%s: %s", federation.Where(st, PolicyFile), strings.TrimPrefix(err.Error(), PolicyFile+": "))
 	}
 	return cfg, nil
+}
+
+// Classification returns the node's classification configuration as
+// stored (the JSON the operator edits).
+func (n *Node) Classification(ctx context.Context) ([]byte, error) {
+	return n.State.ReadState(ctx, PolicyFile)
+}
+
+// SetClassification replaces the node's classification configuration
+// after validating it (errors name the JSON path of each problem); the
+// node's instances apply it at their next start. The change is audited.
+func (n *Node) SetClassification(ctx context.Context, data []byte) error {
+	if _, err := policy.ParseConfig(PolicyFile, data); err != nil {
+		return err
+	}
+	if err := n.State.WriteState(ctx, PolicyFile, data); err != nil {
+		return err
+	}
+	n.Audit(ctx, &kizuna.AuditEvent{Action: "classification.set", Object: PolicyFile,
+		Reason: "the classification schemes and agreements were replaced"})
+	return nil
 }
 
 // Audit appends an event to the audit log; a failure is logged, since the

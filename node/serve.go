@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/kizuna-dev/kizuna/federation"
 	"github.com/kizuna-dev/kizuna/taxii"
 )
 
@@ -85,13 +86,26 @@ func (n *Node) Serve(ctx context.Context, cfg ServeConfig) (err error) {
 		}
 	}()
 	// The envelopes a previous run accepted and did not finish (a crash, a
-	// kill) are settled before any new one is accepted.
-	settled, err := taxii.SettleInterrupted(ctx, n.Store, n.Store)
-	if err != nil {
-		return fmt.Errorf("settling interrupted TAXII statuses: %w", err)
-	}
-	if settled > 0 {
-		n.Logger.Warn("settled TAXII statuses left pending by an interrupted run", "statuses", settled)
+	// kill) are settled before any new one is accepted. On a shared store
+	// the other instances' pending statuses look alike: there, the holder
+	// of a lease settles, as long as the node serves, those pending for
+	// longer than any envelope takes.
+	if n.shared() {
+		sctx, stopSettling := context.WithCancel(context.WithoutCancel(ctx))
+		settling := make(chan struct{})
+		go func() {
+			defer close(settling)
+			federation.Leased(sctx, n.leaser(), "taxii settle", n.Logger, time.Second, n.settleStale)
+		}()
+		defer func() { stopSettling(); <-settling }()
+	} else {
+		settled, err := taxii.SettleInterrupted(ctx, n.Store, n.Store)
+		if err != nil {
+			return fmt.Errorf("settling interrupted TAXII statuses: %w", err)
+		}
+		if settled > 0 {
+			n.Logger.Warn("settled TAXII statuses left pending by an interrupted run", "statuses", settled)
+		}
 	}
 
 	// Stopped after the federation (deferred before it), so that the head
@@ -170,4 +184,32 @@ func (n *Node) Serve(ctx context.Context, cfg ServeConfig) (err error) {
 		return serr
 	}
 	return err
+}
+
+// Settling the statuses of instances that died: every settleEvery, those
+// requested more than staleAfter ago. An instance's envelopes wait at most
+// its POST queue (64 envelopes of at most 10 MiB each, by default), which
+// it processes in minutes; staleAfter leaves a wide margin.
+const (
+	settleEvery = time.Minute
+	staleAfter  = 30 * time.Minute
+)
+
+// settleStale settles stale statuses until ctx ends.
+func (n *Node) settleStale(ctx context.Context) {
+	t := time.NewTicker(settleEvery)
+	defer t.Stop()
+	for {
+		settled, err := taxii.SettleStale(ctx, n.Store, n.Store, time.Now().Add(-staleAfter))
+		if err != nil && ctx.Err() == nil {
+			n.Logger.Warn("settling stale TAXII statuses failed; retrying", "err", err)
+		} else if settled > 0 {
+			n.Logger.Warn("settled TAXII statuses left pending by an instance that stopped", "statuses", settled)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

@@ -86,12 +86,12 @@ func TestStateOnEachStore(t *testing.T) {
 					}
 				}
 			}
-			// The private keys are sealed in the database, and do not open
-			// under another key file.
+			// The private keys and the peers' credentials are sealed in the
+			// database, and do not open under another key file.
 			raw := m.Store.(kizuna.StateStore)
-			for _, doc := range []string{federation.SigningKeyFile, federation.TLSKeyFile} {
+			for doc, clear := range map[string]string{federation.SigningKeyFile: "PRIVATE KEY", federation.TLSKeyFile: "PRIVATE KEY", federation.PeersFile: "jpn"} {
 				b, err := raw.ReadState(ctx, doc)
-				if err != nil || strings.Contains(string(b), "PRIVATE KEY") {
+				if err != nil || strings.Contains(string(b), clear) {
 					t.Errorf("%s is stored in the clear (%v)", doc, err)
 				}
 			}
@@ -115,6 +115,9 @@ func TestStateOnEachStore(t *testing.T) {
 			if _, err := o.Keys(ctx); err == nil || !strings.Contains(err.Error(), "key file") {
 				t.Errorf("keys opened under another key file: %v", err)
 			}
+			if _, err := o.Peers(ctx); err == nil || !strings.Contains(err.Error(), "key file") {
+				t.Errorf("peers opened under another key file: %v", err)
+			}
 		})
 	}
 }
@@ -130,5 +133,18 @@ func TestPostgresNeedsKeyFile(t *testing.T) {
 	_, err = node.Open(ctx, node.Config{Dir: t.TempDir(), Store: "mysql://u:secret@host/db"})
 	if err == nil || strings.Contains(err.Error(), "secret") || !strings.Contains(err.Error(), "--store") {
 		t.Errorf("open with an unknown store: %v", err)
+	}
+}
+
+// TestOpenCreatesNothing: opening a directory that holds no node fails,
+// saying how to initialise one, and leaves nothing behind.
+func TestOpenCreatesNothing(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "typo")
+	_, err := node.Open(context.Background(), node.Config{Dir: dir})
+	if err == nil || !strings.Contains(err.Error(), "not an initialised kizuna data directory") {
+		t.Errorf("open: %v", err)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("the directory was created: %v", err)
 	}
 }

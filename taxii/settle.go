@@ -20,13 +20,33 @@ const InterruptedMessage = "Not stored: the request was interrupted (the node st
 //
 // Run it at start, before the node accepts POSTs, with the unguarded store:
 // a status pending then belongs to no worker. Every process sharing the
-// store must be stopped, since their pending statuses look alike.
+// store must be stopped, since their pending statuses look alike (see
+// SettleStale).
 func SettleInterrupted(ctx context.Context, statuses kizuna.StatusStore, objects kizuna.ObjectStore) (int, error) {
+	return settle(ctx, statuses, objects, time.Time{})
+}
+
+// SettleStale is SettleInterrupted for the statuses requested before
+// before only: the instances serving one store settle with it what an
+// instance that died left pending, while the pending statuses of the
+// living ones (requested since) go on.
+func SettleStale(ctx context.Context, statuses kizuna.StatusStore, objects kizuna.ObjectStore, before time.Time) (int, error) {
+	return settle(ctx, statuses, objects, before)
+}
+
+// settle completes the pending statuses requested before before (all of
+// them when it is zero).
+func settle(ctx context.Context, statuses kizuna.StatusStore, objects kizuna.ObjectStore, before time.Time) (int, error) {
 	pending, err := statuses.FindPendingStatuses(ctx)
 	if err != nil {
 		return 0, err
 	}
+	n := 0
 	for _, st := range pending {
+		if !before.IsZero() && !st.RequestTime.Before(before) {
+			continue
+		}
+		n++
 		stored, err := storedVersions(ctx, objects, st.Collection, st.Pendings)
 		if err != nil {
 			return 0, err
@@ -46,7 +66,7 @@ func SettleInterrupted(ctx context.Context, statuses kizuna.StatusStore, objects
 			return 0, err
 		}
 	}
-	return len(pending), nil
+	return n, nil
 }
 
 // settleChunk is how many ids one lookup of SettleInterrupted names.

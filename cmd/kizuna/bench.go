@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
-	"github.com/kizuna-dev/kizuna/ingest"
 	"github.com/kizuna-dev/kizuna/node"
 )
 
@@ -108,7 +107,7 @@ func runBenchIngest(ctx context.Context, e *env, args []string) error {
 	}
 	var sum importSummary
 	start, cpu0 := time.Now(), processCPU()
-	err = importFile(ingest.AsOperator(ctx), e, nd, node.DefaultAlias, bundle, false, &sum)
+	err = importFile(ctx, e, nd, node.DefaultAlias, bundle, false, &sum)
 	importDur, importCPU := time.Since(start), processCPU()-cpu0
 	importRSS := maxRSS()
 	if *cpuprofile != "" {

@@ -17,7 +17,7 @@ var helpCommands = [][]string{
 	{"collection"}, {"collection", "add"}, {"collection", "list"},
 	{"principal"}, {"principal", "add"}, {"principal", "list"}, {"principal", "revoke"},
 	{"peer"}, {"peer", "add"}, {"peer", "list"}, {"peer", "remove"}, {"peer", "set-token"}, {"peer", "resend"},
-	{"node"}, {"node", "key"},
+	{"node"}, {"node", "key"}, {"node", "classification"},
 	{"demo"},
 	{"org"}, {"org", "add"},
 	{"access"}, {"access", "explain"},

@@ -7,24 +7,27 @@ import (
 	"io"
 	"os"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
-	"github.com/kizuna-dev/kizuna/ingest"
+	"github.com/kizuna-dev/kizuna/node"
 )
 
-// importBatch is how many objects go to the store in one transaction (each
-// object still atomic on its own, by savepoint): the store's own bound,
-// sqlite's putBatchSize, so that an import writes as few pages per object
-// as the store allows.
-const importBatch = 5000
-
-// importSummary counts an import's outcome.
+// importSummary counts the outcome of an import of several files.
 type importSummary struct {
 	accepted, unchanged, rejected int
 	// notImported names each file left out whole, with the reason.
 	notImported []string
+}
+
+// add counts one file's outcome.
+func (sum *importSummary) add(f node.ImportSummary) {
+	sum.accepted += f.Accepted
+	sum.unchanged += f.Unchanged
+	sum.rejected += f.Rejected
+	if f.NotImported != "" {
+		sum.notImported = append(sum.notImported, f.NotImported)
+	}
 }
 
 // print writes what the import stored.
@@ -65,7 +68,6 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	}
 	defer n.Close()
 
-	ctx = ingest.AsOperator(ctx)
 	var sum importSummary
 	for _, name := range fs.Args() {
 		if err := importFile(ctx, e, n, *collection, name, !*quiet, &sum); err != nil {
@@ -85,16 +87,21 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// countingReader counts the bytes read through it.
-type countingReader struct {
-	r io.Reader
-	n atomic.Int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n.Add(int64(n))
-	return n, err
+// importFile imports one file, naming each rejected object on stderr and
+// drawing a progress bar on a terminal.
+func importFile(ctx context.Context, e *env, n *cliNode, collection, name string, progress bool, sum *importSummary) error {
+	opt := node.ImportOptions{
+		Stdin:    e.stdin,
+		Rejected: func(msg string) { fmt.Fprintf(e.stderr, "rejected: %s\n", msg) },
+	}
+	if progress && isTerminal(e.stderr) {
+		opt.Progress = &node.ImportProgress{}
+		bar := newProgressBar(e.stderr, name, opt.Progress)
+		defer bar.stop()
+	}
+	f, err := n.ImportFile(ctx, collection, name, opt)
+	sum.add(f)
+	return err
 }
 
 // isTerminal reports whether w is a character device (a terminal).
@@ -109,25 +116,24 @@ func isTerminal(w io.Writer) bool {
 
 // progressBar redraws one status line on a terminal every 200 ms.
 type progressBar struct {
-	objects atomic.Int64
 	done    chan struct{}
 	stopped chan struct{}
 }
 
-func newProgressBar(w io.Writer, name string, size int64, cr *countingReader) *progressBar {
+func newProgressBar(w io.Writer, name string, p *node.ImportProgress) *progressBar {
 	b := &progressBar{done: make(chan struct{}), stopped: make(chan struct{})}
 	start := time.Now()
 	draw := func() {
-		read := cr.n.Load()
-		rate := float64(b.objects.Load()) / max(time.Since(start).Seconds(), 0.001)
+		read, size, objects := p.Read.Load(), p.Size.Load(), p.Objects.Load()
+		rate := float64(objects) / max(time.Since(start).Seconds(), 0.001)
 		if size > 0 {
 			const width = 30
 			filled := int(float64(width) * float64(read) / float64(size))
 			filled = min(max(filled, 0), width)
 			fmt.Fprintf(w, "\r%s [%-*s] %3d%% %d objects (%.0f/s) ", name, width,
-				strings.Repeat("#", filled), read*100/size, b.objects.Load(), rate)
+				strings.Repeat("#", filled), read*100/size, objects, rate)
 		} else {
-			fmt.Fprintf(w, "\r%s %d MB read, %d objects (%.0f/s) ", name, read>>20, b.objects.Load(), rate)
+			fmt.Fprintf(w, "\r%s %d MB read, %d objects (%.0f/s) ", name, read>>20, objects, rate)
 		}
 	}
 	go func() {

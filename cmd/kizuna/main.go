@@ -21,7 +21,7 @@ Usage:
   kizuna collection add|list                        manage collections
   kizuna principal  add|list|revoke                 manage principals and their tokens
   kizuna peer       add|list|remove|set-token|resend manage peering agreements with other nodes
-  kizuna node       key                             print this node's public key and certificate pin
+  kizuna node       key|classification              print the node's key and pin; show or set its classification configuration
   kizuna demo                                       run three federated nodes (USA, JPN, AUS) on loopback
   kizuna org        add                             add an organisation (a STIX identity)
   kizuna access     explain                         why a principal may or may not read an object

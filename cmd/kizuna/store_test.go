@@ -57,6 +57,22 @@ func TestCommandsOnPostgres(t *testing.T) {
 	if out, _, err := runWithInput(t, "", "access", "explain", "--data", b, "--principal", "tanaka", "--object", "indicator--d14bb87e-b598-41d9-bb20-61467215a93a"); err != nil || !strings.Contains(out, "ALLOW") {
 		t.Errorf("access explain: %v\n%s", err, out)
 	}
+	conf := MustRunCLI(t, "node", "classification", "--data", a)
+	if !strings.Contains(conf, "equivalences") {
+		t.Errorf("node classification:\n%.300s", conf)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	if err := os.WriteFile(bad, []byte(`{"schemes": 5}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := runWithInput(t, "", "node", "classification", "--data", b, "--set", bad); err == nil || !strings.Contains(err.Error(), bad) || !strings.Contains(err.Error(), "$.schemes") {
+		t.Errorf("an invalid configuration: %v", err)
+	}
+	good := filepath.Join(t.TempDir(), "good.json")
+	if err := os.WriteFile(good, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	MustRunCLI(t, "node", "classification", "--data", b, "--set", good)
 	MustRunCLI(t, "peer", "remove", "--data", b, "--name", "usa")
 	MustRunCLI(t, "principal", "revoke", "--data", b, "--name", "tanaka")
 	if out := MustRunCLI(t, "audit", "verify", "--data", a); !strings.Contains(out, "hash chain intact") {

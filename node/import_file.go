@@ -1,4 +1,4 @@
-package main
+package node
 
 import (
 	"bufio"
@@ -8,30 +8,62 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync/atomic"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/ingest"
 	"github.com/kizuna-dev/kizuna/internal/jsonscan"
 	"github.com/kizuna-dev/kizuna/stix"
 )
 
-// importFile imports one file (or stdin, "-") in two passes over it. The
-// first checks, without storing anything, that the whole file is
-// well-formed JSON with a valid bundle envelope (type, id, nothing after
-// it): an envelope error can sit after the objects, and a file is imported
-// all or nothing at that level. The second streams the objects through the
-// ingest service in batches. Both keep memory flat whatever the file's
-// size. Standard input, or any input that cannot be read twice, is spooled
-// to a file in the data directory (0600, unlinked at once, so that nothing
-// is left behind even by a crash) during the first pass. A named file is
-// read by both passes at once: the second decodes and validates its first
-// batches while the first runs, and stores nothing before it has passed.
+// ImportOptions tune ImportFile.
+type ImportOptions struct {
+	// Stdin is what the name "-" reads.
+	Stdin io.Reader
+	// Rejected, when set, receives the description of each rejected
+	// object: its id and the JSON path of the problem, or the file and the
+	// object's index in it.
+	Rejected func(msg string)
+	// Progress, when set, is kept up to date as the import goes.
+	Progress *ImportProgress
+}
+
+// ImportProgress is how far an import got, updated as it goes.
+type ImportProgress struct {
+	Size    atomic.Int64 // the input's size in bytes (0: not known)
+	Read    atomic.Int64 // bytes the second pass read
+	Objects atomic.Int64 // objects stored or rejected
+}
+
+// ImportSummary counts an import's outcome.
+type ImportSummary struct {
+	Accepted, Unchanged, Rejected int
+	// NotImported is why the file was left out whole ("" when it was not).
+	NotImported string
+}
+
+// ImportFile imports one file (or Stdin, "-") into a collection as the
+// host operator, in two passes over it. The first checks, without storing
+// anything, that the whole file is well-formed JSON with a valid bundle
+// envelope (type, id, nothing after it): an envelope error can sit after
+// the objects, and a file is imported all or nothing at that level. The
+// second streams the objects through the ingest service in batches. Both
+// keep memory flat whatever the file's size. Standard input, or any input
+// that cannot be read twice, is spooled to a file in the data directory
+// (0600, unlinked at once, so that nothing is left behind even by a crash)
+// during the first pass. A named file is read by both passes at once: the
+// second decodes and validates its first batches while the first runs, and
+// stores nothing before it has passed.
 //
-// A file refused by the first pass is recorded in sum.notImported and is
-// not an error; the error is for failures that stop the import.
-func importFile(ctx context.Context, e *env, n *cliNode, collection, name string, progress bool, sum *importSummary) error {
-	src, err := openImportSource(e, n.Dir, name)
+// A file refused by the first pass is reported in NotImported and is not
+// an error; the error is for failures that stop the import (what was
+// stored before is counted).
+func (n *Node) ImportFile(ctx context.Context, collection, name string, opt ImportOptions) (ImportSummary, error) {
+	ctx = ingest.AsOperator(ctx)
+	var sum ImportSummary
+	src, err := openImportSource(opt.Stdin, n.Dir, name)
 	if err != nil {
-		return err
+		return sum, err
 	}
 	defer src.close()
 	gate := &checkGate{done: make(chan struct{})}
@@ -40,7 +72,7 @@ func importFile(ctx context.Context, e *env, n *cliNode, collection, name string
 	if src.spool == nil && name != "-" {
 		again, err := os.Open(name)
 		if err != nil {
-			return err
+			return sum, err
 		}
 		defer again.Close()
 		if st, err := again.Stat(); err == nil {
@@ -53,20 +85,23 @@ func importFile(ctx context.Context, e *env, n *cliNode, collection, name string
 		gate.run(src.check)
 		if gate.err == nil {
 			if r, size, err = src.rewind(); err != nil {
-				return err
+				return sum, err
 			}
 		}
 	}
-	err = importObjects(ctx, e, n, collection, name, r, size, progress, sum, gate)
+	if opt.Progress != nil {
+		opt.Progress.Size.Store(size)
+	}
+	err = n.importObjects(ctx, collection, name, r, opt, &sum, gate)
 	var refused *notImportedError
 	if errors.As(err, &refused) {
 		if kizuna.ErrorCode(refused.err) != kizuna.EINVALID {
-			return fmt.Errorf("%s: %w", name, refused.err)
+			return sum, fmt.Errorf("%s: %w", name, refused.err)
 		}
-		sum.notImported = append(sum.notImported, name+": "+kizuna.ErrorMessage(refused.err))
-		return nil
+		sum.NotImported = name + ": " + kizuna.ErrorMessage(refused.err)
+		return sum, nil
 	}
-	return err
+	return sum, err
 }
 
 // checkGate holds the first pass's verdict for the second, which stores
@@ -105,12 +140,15 @@ type importSource struct {
 
 // openImportSource opens a file, or standard input for "-". A regular file
 // is read twice in place; anything else is spooled.
-func openImportSource(e *env, dir, name string) (*importSource, error) {
+func openImportSource(stdin io.Reader, dir, name string) (*importSource, error) {
 	src := &importSource{name: name}
 	var in io.Reader
 	if name == "-" {
-		in = e.stdin
-		if f, ok := e.stdin.(*os.File); ok {
+		if stdin == nil {
+			return nil, errors.New("-: no standard input to read")
+		}
+		in = stdin
+		if f, ok := stdin.(*os.File); ok {
 			if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
 				if off, err := f.Seek(0, io.SeekCurrent); err == nil {
 					src.file, src.start, src.in = f, off, f

@@ -1,4 +1,4 @@
-package main
+package node
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync/atomic"
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/ingest"
@@ -17,17 +18,15 @@ import (
 // another parsing and validating the next batch on every core while the
 // current one is labelled and stored. It stores the first batch only once
 // the gate (the first pass) has passed the input.
-func importObjects(ctx context.Context, e *env, n *cliNode, collection, name string, in io.Reader, size int64, progress bool, sum *importSummary, gate *checkGate) error {
+func (n *Node) importObjects(ctx context.Context, collection, name string, in io.Reader, opt ImportOptions, sum *ImportSummary, gate *checkGate) error {
 	if err := gateNow(gate); err != nil {
 		return err
 	}
-	cr := &countingReader{r: in}
-	br := skipBOM(cr)
-	var bar *progressBar
-	if progress && isTerminal(e.stderr) {
-		bar = newProgressBar(e.stderr, name, size, cr)
-		defer bar.stop()
+	progress := opt.Progress
+	if progress == nil {
+		progress = &ImportProgress{}
 	}
+	br := skipBOM(&countingReader{r: in, n: &progress.Read})
 	type batchOrErr struct {
 		objs     []json.RawMessage
 		first    int // index in the file of the batch's first object
@@ -107,18 +106,18 @@ func importObjects(ctx context.Context, e *env, n *cliNode, collection, name str
 		for i, res := range results {
 			switch {
 			case res.Err != nil:
-				sum.rejected++
-				fmt.Fprintf(e.stderr, "rejected: %s\n", rejection(name, b.first+i, res))
+				sum.Rejected++
+				if opt.Rejected != nil {
+					opt.Rejected(rejection(name, b.first+i, res))
+				}
 			case !res.Created:
-				sum.accepted++
-				sum.unchanged++
+				sum.Accepted++
+				sum.Unchanged++
 			default:
-				sum.accepted++
+				sum.Accepted++
 			}
 		}
-		if bar != nil {
-			bar.objects.Store(int64(sum.accepted + sum.rejected))
-		}
+		progress.Objects.Store(int64(sum.Accepted + sum.Rejected))
 	}
 	return nil
 }
@@ -148,4 +147,22 @@ func gateNow(gate *checkGate) error {
 	default:
 	}
 	return nil
+}
+
+// importBatch is how many objects go to the store in one transaction (each
+// object still atomic on its own, by savepoint): the store's own bound,
+// sqlite's putBatchSize, so that an import writes as few pages per object
+// as the store allows.
+const importBatch = 5000
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
 }

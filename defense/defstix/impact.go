@@ -22,15 +22,12 @@ var (
 	fidelities   = []string{"second", "minute", "hour", "day", "month", "year"}
 )
 
-// DecodeImpact validates an OASIS impact object. Package stix does not
-// know the category extensions the incident suite keys by category name
-// ("availability", "external", …); this function checks them.
+// DecodeImpact validates an OASIS impact object: package stix checks the
+// category extensions the incident suite keys by category name
+// ("availability", "external", …) as it does at ingest; this function adds
+// that an impact carries the one of its impact_category, and nothing else.
 func DecodeImpact(raw []byte) (*kizuna.Impact, error) {
-	var ignore []string
-	for c := range impactSpecs {
-		ignore = append(ignore, "$.extensions."+c)
-	}
-	r, m, err := parse(raw, "impact", ignore...)
+	r, m, err := parse(raw, "impact")
 	if err != nil {
 		return nil, err
 	}

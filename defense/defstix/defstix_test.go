@@ -141,7 +141,7 @@ func TestDecodeNamesIDAndPath(t *testing.T) {
 			"extensions":{"` + kizuna.ExtIncidentImp + `":{"extension_type":"new-sdo"},"availability":{"availability_impact":140}}}`)
 		}, func(b []byte) error { _, err := defstix.DecodeImpact(b); return err }, []string{
 			impID + ": $.end_time: is required with superseded_by_ref",
-			impID + ": $.extensions.availability.availability_impact: must be between 0 and 100, not 140"}},
+			impID + ": $.extensions.availability.availability_impact: must be an integer from 0 to 100"}},
 		{"factor answers", func() []byte {
 			raw, _ := defstix.EncodeFactorAnswers(&kizuna.FactorAnswers{ID: faID, Created: t0, Modified: t0, IncidentRef: incID, Nation: "USA",
 				Answers: []kizuna.FactorAnswer{{Factor: "severity", Degree: "huge", Confidence: 101, AnalystRef: usaOrg},

@@ -22,12 +22,17 @@ var (
 	fidelities   = []string{"second", "minute", "hour", "day", "month", "year"}
 )
 
-// DecodeImpact validates an OASIS impact object: package stix checks the
+// DecodeImpact validates an OASIS impact object. Package stix checks the
 // category extensions the incident suite keys by category name
-// ("availability", "external", …) as it does at ingest; this function adds
-// that an impact carries the one of its impact_category, and nothing else.
+// ("availability", "external", …) at ingest; this function checks them
+// again with the rest of the object, so that one answer names every
+// problem, and adds that an impact carries the one of its impact_category.
 func DecodeImpact(raw []byte) (*kizuna.Impact, error) {
-	r, m, err := parse(raw, "impact")
+	var ignore []string
+	for c := range impactSpecs {
+		ignore = append(ignore, "$.extensions."+c)
+	}
+	r, m, err := parse(raw, "impact", ignore...)
 	if err != nil {
 		return nil, err
 	}

@@ -318,6 +318,12 @@ func (n *node) httpHandler(ctx context.Context, cfg serveConfig, m *metrics) (ht
 		<-matcherDone
 	}
 	apiServer := &api.Server{Matcher: matcher, Witness: n.auditWitness(), Logger: n.logger}
+	apiServer.Handler()                                          // sets its defaults before collective defense shares its error writer
+	defenseAPI, stopDefense, err := n.defenseAPI(apiServer, nil) // collective defense (defense.go)
+	if err != nil {
+		stopMatcher()
+		return nil, nil, err
+	}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -331,9 +337,10 @@ func (n *node) httpHandler(ctx context.Context, cfg serveConfig, m *metrics) (ht
 	if cfg.MetricsListen == "" {
 		mux.Handle("GET /metrics", ts.ProtectRole(kizuna.RoleAdmin, m.handler()))
 	}
-	mux.Handle("/api/v1/", ts.Protect(apiServer.Handler()))
+	mux.Handle("/api/v1/", ts.Protect(defenseAPI.Handler(apiServer.Handler())))
 	shutdown := func(ctx context.Context) error {
 		defer stopMatcher()
+		defer stopDefense()
 		return ts.Shutdown(ctx)
 	}
 	return ts.InFront(mux), shutdown, nil

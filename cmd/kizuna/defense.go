@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/api"
+	"github.com/kizuna-dev/kizuna/defense"
+	"github.com/kizuna-dev/kizuna/defense/consult"
+	"github.com/kizuna-dev/kizuna/defense/defapi"
+	"github.com/kizuna-dev/kizuna/ingest"
+)
+
+// defenseDir is the directory of the data directory that holds the
+// collective-defense configuration (defense.json and the files it names);
+// without it the node runs the shipped examples (defense.Defaults).
+const defenseDir = "defense"
+
+// defenseTick is how often the node escalates missed consultation deadlines
+// and applies responses its queue missed.
+const defenseTick = 5 * time.Second
+
+// loadDefense reads the collective-defense configuration of a data
+// directory, or the shipped one: the engine and the consultation machine.
+func loadDefense(dataDir string, clock consult.Clock) (*defense.Engine, *consult.Machine, error) {
+	var fsys fs.FS = defense.Defaults
+	dir := defense.DefaultsDir
+	if _, err := os.Stat(filepath.Join(dataDir, defenseDir, "defense.json")); err == nil {
+		fsys, dir = os.DirFS(filepath.Join(dataDir, defenseDir)), "."
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, err
+	}
+	e, err := defense.Load(fsys, dir)
+	if err != nil {
+		return nil, nil, errors.New(kizuna.ErrorMessage(err))
+	}
+	var head struct {
+		Consultation string `json:"consultation"`
+	}
+	data, err := fs.ReadFile(fsys, filepath.ToSlash(filepath.Join(dir, "defense.json")))
+	if err == nil {
+		err = json.Unmarshal(data, &head)
+	}
+	if err == nil && head.Consultation == "" {
+		err = errors.New("defense.json: $.consultation: the consultation configuration is required")
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	name := filepath.ToSlash(filepath.Join(dir, head.Consultation))
+	data, err = fs.ReadFile(fsys, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg, err := consult.Load(data, strings.TrimPrefix(name, "./"))
+	if err != nil {
+		return nil, nil, errors.New(kizuna.ErrorMessage(err))
+	}
+	return e, consult.New(cfg, clock), nil
+}
+
+// operatorIngester stores what the node writes on an owner's behalf: the
+// versions of the consultations it owns.
+type operatorIngester struct{ in *ingest.Service }
+
+func (o operatorIngester) Ingest(ctx context.Context, coll string, raws []json.RawMessage) ([]kizuna.PutResult, error) {
+	return o.in.Ingest(ingest.AsOperator(ctx), coll, raws)
+}
+
+// defenseAPI wires collective defense: its API routes, served in front of
+// the rest of the API, and the worker that keeps the consultations this
+// node owns, stopped by the returned function.
+func (n *node) defenseAPI(apiServer *api.Server, clock consult.Clock) (*defapi.Server, func(), error) {
+	e, m, err := loadDefense(n.dir, clock)
+	if err != nil {
+		return nil, nil, err
+	}
+	m.OnRelease = func(c *kizuna.Consultation, d *kizuna.ReleaseDecision) {
+		n.audit(context.Background(), &kizuna.AuditEvent{Principal: d.Principal, Action: "consultation.release", Object: c.ID,
+			Reason: d.Authority + ": " + d.Rationale + " (from " + strings.Join(d.FromMarkingRefs, ",") + " to " + strings.Join(d.ToMarkingRefs, ",") + ")"})
+	}
+	w := &defapi.Worker{Machine: m, Store: n.store, Ingester: operatorIngester{n.ingest}, Logger: n.logger}
+	n.ingest.Subscribe(w.Notify)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		w.Run(ctx, defenseTick)
+	}()
+	s := &defapi.Server{Engine: e, Consult: m, Objects: n.guard, Collections: n.guard, Ingester: n.ingest,
+		Collection: defaultAlias, WriteError: apiServer.WriteError, Logger: n.logger, Clock: clock, Worker: w}
+	return s, func() { cancel(); <-done }, nil
+}

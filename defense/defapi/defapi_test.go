@@ -84,6 +84,7 @@ func newTestNode(t *testing.T) *testNode {
 	}
 	m := consult.New(cfg, n.clock)
 	n.worker = &defapi.Worker{Machine: m, Store: db, Ingester: operator{in}}
+	in.Subscribe(n.worker.Notify) // as the node does: Notify runs while the worker stores a version
 	s := &defapi.Server{Engine: e, Consult: m, Objects: guard, Collections: guard, Ingester: in, Collection: "default",
 		Clock: n.clock, Worker: n.worker, WriteError: func(w http.ResponseWriter, r *http.Request, err error) {
 			status := map[string]int{kizuna.EINVALID: 400, kizuna.EFORBIDDEN: 403, kizuna.ENOTFOUND: 404, kizuna.ECONFLICT: 409}[kizuna.ErrorCode(err)]

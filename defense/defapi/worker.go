@@ -27,7 +27,10 @@ type Worker struct {
 	Ingester kizuna.Ingester
 	Logger   *slog.Logger
 
+	// mu serialises the versions; once sets pending and Logger (Notify is
+	// called by ingest while mu may be held, so it must not take mu).
 	mu      sync.Mutex
+	once    sync.Once
 	pending chan *kizuna.Object
 }
 
@@ -40,14 +43,12 @@ func (u unrestricted) FindObjects(ctx context.Context, f kizuna.ObjectFilter) (*
 }
 
 func (w *Worker) init() {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.pending == nil {
+	w.once.Do(func() {
 		w.pending = make(chan *kizuna.Object, 1024)
-	}
-	if w.Logger == nil {
-		w.Logger = slog.New(slog.DiscardHandler)
-	}
+		if w.Logger == nil {
+			w.Logger = slog.New(slog.DiscardHandler)
+		}
+	})
 }
 
 // Notify receives the versions ingest stored and queues the consultation

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/defense/defstix"
+)
+
+// The points of contact of the shipped consultation configuration.
+const (
+	jpnPOCOrg = "identity--a1000000-0000-4000-8000-000000000001"
+	usaPOCOrg = "identity--a2000000-0000-4000-8000-000000000002"
+	ausPOCOrg = "identity--a3000000-0000-4000-8000-000000000003"
+)
+
+// writeIncidentBundle writes a bundle of an incident of usaPOCOrg under the
+// markings and its availability impact, and returns the incident's id.
+func writeIncidentBundle(t *testing.T, path string, markings []string) string {
+	t.Helper()
+	t0 := time.Date(2026, 11, 20, 2, 40, 0, 0, time.UTC)
+	imp := &kizuna.Impact{ID: "impact--" + kizuna.NewUUID(), Created: t0, Modified: t0, CreatedByRef: usaPOCOrg, MarkingRefs: markings,
+		Category: "availability", Availability: 85, Start: t0}
+	inc := &kizuna.Incident{ID: "incident--" + kizuna.NewUUID(), Name: "Destructive attack on a container terminal", Created: t0, Modified: t0,
+		CreatedByRef: usaPOCOrg, MarkingRefs: markings, Determination: "confirmed", InvestigationStatus: "open", ImpactRefs: []string{imp.ID},
+		Alliance: &kizuna.AllianceFacts{AffectedNations: []string{"JPN"}, Sectors: []string{"jp.ports"}, PhysicalDamage: "damaged-nonfunctional",
+			Injuries: 2, DurationHours: 96, Dependencies: []kizuna.Dependency{{Nation: "USA", Kind: "military"}}}}
+	ri, err := defstix.EncodeIncident(inc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rm, err := defstix.EncodeImpact(imp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(map[string]any{"type": "bundle", "id": "bundle--" + kizuna.NewUUID(), "objects": []json.RawMessage{ri, rm}})
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return inc.ID
+}
+
+// TestDefenseCLI drives collective defense from the CLI against a running
+// node: a US point of contact stores an incident marked SECRET//REL TO
+// USA, JPN, answers the factors, assesses, opens a consultation with Japan;
+// Japan's point of contact acknowledges; an Australian reader gets 404 for
+// all of it from the CLI and finds none of it through TAXII.
+func TestDefenseCLI(t *testing.T) {
+	base, data := startNode(t)
+	dir := t.TempDir()
+	usa := strings.TrimSpace(MustRunCLI(t, "principal", "add", "--data", data, "--name", "usa-poc", "--nation", "USA", "--org", usaPOCOrg,
+		"--clearance", "USA:SECRET", "--role", "reader", "--role", "publisher", "--role", "poc"))
+	jpn := strings.TrimSpace(MustRunCLI(t, "principal", "add", "--data", data, "--name", "jpn-poc", "--nation", "JPN", "--org", jpnPOCOrg,
+		"--clearance", "JPN:gokuhi", "--role", "reader", "--role", "publisher", "--role", "poc"))
+	aus := strings.TrimSpace(MustRunCLI(t, "principal", "add", "--data", data, "--name", "aus-poc", "--nation", "AUS", "--org", ausPOCOrg,
+		"--clearance", "AUS:SECRET", "--role", "reader", "--role", "publisher", "--role", "poc"))
+
+	rel := "marking-definition--" + kizuna.NewUUID()
+	code, body := postJSON(t, base+"/taxii2/api/collections/default/objects/", "application/taxii+json;version=2.1", "usa-poc", usa,
+		map[string]any{"objects": []any{map[string]any{"type": "marking-definition", "spec_version": "2.1", "id": rel,
+			"created": "2026-11-20T09:00:00.000Z", "created_by_ref": usaPOCOrg, "name": "SECRET//REL TO USA, JPN",
+			"extensions": map[string]any{"extension-definition--a6ad3f01-dcdd-4bf5-8b2f-242de041664e": map[string]any{
+				"extension_type": "property-extension", "scheme": "USA", "level": "SECRET", "releasable_to": []string{"USA", "JPN"}}}}}})
+	if code != http.StatusAccepted {
+		t.Fatalf("marking: %d %s", code, body)
+	}
+	as := func(token string, args ...string) (string, string, int) {
+		return runCLI(t, append(args, "--url", base, "--token", token)...)
+	}
+	mustAs := func(token string, args ...string) string {
+		t.Helper()
+		out, errOut, code := as(token, args...)
+		if code != 0 {
+			t.Fatalf("kizuna %s: exit %d: %s", strings.Join(args, " "), code, errOut)
+		}
+		return out
+	}
+
+	bundle := filepath.Join(dir, "incident.json")
+	id := writeIncidentBundle(t, bundle, []string{rel})
+	if out := mustAs(usa, "incident", "add", bundle); strings.TrimSpace(out) != id {
+		t.Fatalf("incident add printed %q, want %s", out, id)
+	}
+	answers := filepath.Join(dir, "answers.json")
+	os.WriteFile(answers, []byte(`[{"factor": "severity", "degree": "high", "confidence": 80, "analyst_ref": "`+usaPOCOrg+`"},
+		{"factor": "state_involvement", "degree": "high", "confidence": 75, "analyst_ref": "`+usaPOCOrg+`"}]`), 0o600)
+	mustAs(usa, "incident", "answer", id, answers)
+	out := mustAs(usa, "incident", "assess", id, "--store")
+	if !strings.Contains(out, "USA  severity") || !strings.Contains(out, "stored x-kizuna-threshold-assessment--") {
+		t.Errorf("incident assess:\n%s", out)
+	}
+	if out := mustAs(jpn, "incident", "divergence", id); !strings.Contains(out, "AUS  severity") || !strings.Contains(out, "JPN  severity") {
+		t.Errorf("incident divergence:\n%s", out)
+	}
+	out = mustAs(usa, "consult", "open", "--incident", id, "--to", "JPN", "--statement", "We request consultations.")
+	if !strings.Contains(out, "state requested") {
+		t.Fatalf("consult open:\n%s", out)
+	}
+	cid := strings.TrimSuffix(strings.Fields(out)[1], ",")
+	if out := mustAs(jpn, "consult", "act", cid, "acknowledge"); !strings.Contains(out, "state acknowledged") {
+		t.Errorf("consult act acknowledge:\n%s", out)
+	}
+	if out := mustAs(jpn, "consult", "list"); !strings.Contains(out, cid) {
+		t.Errorf("consult list for JPN:\n%s", out)
+	}
+
+	// Australia reads nothing of it: each command answers as for an id
+	// that does not exist, lists leave it out, TAXII serves none of it.
+	for _, args := range [][]string{{"incident", "show", id}, {"incident", "assessments", id}, {"incident", "divergence", id},
+		{"consult", "show", cid}, {"consult", "act", cid, "acknowledge"}} {
+		if _, errOut, code := as(aus, args...); code != 1 || !strings.Contains(errOut, "404") {
+			t.Errorf("aus: kizuna %s: exit %d: %s", strings.Join(args, " "), code, errOut)
+		}
+	}
+	if out := mustAs(aus, "incident", "list"); strings.Contains(out, id) {
+		t.Errorf("aus lists the incident:\n%s", out)
+	}
+	if out := mustAs(aus, "consult", "list"); strings.TrimSpace(out) != "" {
+		t.Errorf("aus lists consultations:\n%s", out)
+	}
+	for _, typ := range []string{"incident", "impact", defstix.TypeFactorAnswers, defstix.TypeAssessment, defstix.TypeConsultation} {
+		_, b := taxiiGet(t, base+"/taxii2/api/collections/default/objects/?match[type]="+typ, "aus-poc", aus)
+		if strings.Contains(string(b), typ+"--") {
+			t.Errorf("aus reads a %s through TAXII: %s", typ, b)
+		}
+		if _, b := taxiiGet(t, base+"/taxii2/api/collections/default/objects/?match[type]="+typ, "jpn-poc", jpn); !strings.Contains(string(b), typ+"--") {
+			t.Errorf("jpn does not read the %s through TAXII: %s", typ, b)
+		}
+	}
+}
+
+// TestPolicyTestCLI runs a policy on a saved incident without a node, and
+// names the file, path and position of a policy that does not compile.
+func TestPolicyTestCLI(t *testing.T) {
+	dir := t.TempDir()
+	bundle := filepath.Join(dir, "incident.json")
+	writeIncidentBundle(t, bundle, nil)
+	pol := filepath.Join(dir, "jpn.json")
+	b, err := os.ReadFile("../../defense/defaults/policies/jpn.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(pol, b, 0o600)
+	out, errOut, code := runCLI(t, "policy", "test", "--policy", pol, "--incident", bundle)
+	if code != 0 || !strings.Contains(out, "JPN  severity") || !strings.Contains(out, "(policy JPN ") {
+		t.Errorf("policy test: exit %d\n%s%s", code, out, errOut)
+	}
+	broken := strings.Replace(string(b), "factors.severity.degree", "factors.severity.degre", 1)
+	os.WriteFile(pol, []byte(broken), 0o600)
+	_, errOut, code = runCLI(t, "policy", "test", "--policy", pol, "--incident", bundle)
+	if code != 1 || !strings.Contains(errOut, "(jpn.json): $.rules[") || !strings.Contains(errOut, "undeclared reference") {
+		t.Errorf("broken policy: exit %d: %s", code, errOut)
+	}
+}

@@ -24,11 +24,17 @@ const (
 // markings and its availability impact, and returns the incident's id.
 func writeIncidentBundle(t *testing.T, path string, markings []string) string {
 	t.Helper()
+	return writeIncidentBundleBy(t, path, usaPOCOrg, markings)
+}
+
+// writeIncidentBundleBy is writeIncidentBundle for an incident of creator.
+func writeIncidentBundleBy(t *testing.T, path, creator string, markings []string) string {
+	t.Helper()
 	t0 := time.Date(2026, 11, 20, 2, 40, 0, 0, time.UTC)
-	imp := &kizuna.Impact{ID: "impact--" + kizuna.NewUUID(), Created: t0, Modified: t0, CreatedByRef: usaPOCOrg, MarkingRefs: markings,
+	imp := &kizuna.Impact{ID: "impact--" + kizuna.NewUUID(), Created: t0, Modified: t0, CreatedByRef: creator, MarkingRefs: markings,
 		Category: "availability", Availability: 85, Start: t0}
 	inc := &kizuna.Incident{ID: "incident--" + kizuna.NewUUID(), Name: "Destructive attack on a container terminal", Created: t0, Modified: t0,
-		CreatedByRef: usaPOCOrg, MarkingRefs: markings, Determination: "confirmed", InvestigationStatus: "open", ImpactRefs: []string{imp.ID},
+		CreatedByRef: creator, MarkingRefs: markings, Determination: "confirmed", InvestigationStatus: "open", ImpactRefs: []string{imp.ID},
 		Alliance: &kizuna.AllianceFacts{AffectedNations: []string{"JPN"}, Sectors: []string{"jp.ports"}, PhysicalDamage: "damaged-nonfunctional",
 			Injuries: 2, DurationHours: 96, Dependencies: []kizuna.Dependency{{Nation: "USA", Kind: "military"}}}}
 	ri, err := defstix.EncodeIncident(inc)

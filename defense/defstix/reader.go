@@ -340,7 +340,10 @@ func (r *reader) envelope(m map[string]any) envelope {
 }
 
 var commonProps = []string{"type", "spec_version", "id", "created", "modified", "created_by_ref", "revoked", "labels",
-	"confidence", "lang", "external_references", "object_marking_refs", "granular_markings", "extensions"}
+	"confidence", "lang", "external_references", "object_marking_refs", "granular_markings", "extensions",
+	// The signature of the node an object came from, which the receiving
+	// node keeps on what its peers send (package federation).
+	"x_kizuna_provenance"}
 
 // strict decodes v (a value read from the object) into out, refusing
 // properties out does not have; a failure is a problem at path.

@@ -27,9 +27,20 @@ const defenseDir = "defense"
 // and applies responses its queue missed.
 const defenseTick = 5 * time.Second
 
+// millisClock tells the time to the millisecond, the precision of the
+// timestamps kizuna writes.
+type millisClock struct{ consult.Clock }
+
+func (c millisClock) Now() time.Time { return c.Clock.Now().UTC().Truncate(time.Millisecond) }
+
 // loadDefense reads the collective-defense configuration of a data
-// directory, or the shipped one: the engine and the consultation machine.
+// directory, or the shipped one: the engine and the consultation machine
+// (on the wall clock when clock is nil).
 func loadDefense(dataDir string, clock consult.Clock) (*defense.Engine, *consult.Machine, error) {
+	if clock == nil {
+		clock = consult.SystemClock{}
+	}
+	clock = millisClock{clock}
 	var fsys fs.FS = defense.Defaults
 	dir := defense.DefaultsDir
 	if _, err := os.Stat(filepath.Join(dataDir, defenseDir, "defense.json")); err == nil {

@@ -106,6 +106,7 @@ func (n *node) defenseAPI(apiServer *api.Server, clock consult.Clock) (*defapi.S
 		w.Run(ctx, defenseTick)
 	}()
 	s := &defapi.Server{Engine: e, Consult: m, Objects: n.guard, Collections: n.guard, Ingester: n.ingest,
-		Collection: defaultAlias, WriteError: apiServer.WriteError, Logger: n.logger, Clock: clock, Worker: w}
+		Collection: defaultAlias, WriteError: apiServer.WriteError, Logger: n.logger, Clock: clock, Worker: w,
+		Config: &defenseConfig{n: n}}
 	return s, func() { cancel(); <-done }, nil
 }

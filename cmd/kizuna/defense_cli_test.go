@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -162,5 +164,71 @@ func TestPolicyTestCLI(t *testing.T) {
 	_, errOut, code = runCLI(t, "policy", "test", "--policy", pol, "--incident", bundle)
 	if code != 1 || !strings.Contains(errOut, "(jpn.json): $.rules[") || !strings.Contains(errOut, "undeclared reference") {
 		t.Errorf("broken policy: exit %d: %s", code, errOut)
+	}
+}
+
+// putRaw sends a PUT with a raw body as a bearer token's principal.
+func putRaw(t *testing.T, url, token string, body []byte) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("PUT", url, bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestDefensePolicyPut replaces a nation's policy through the API: only an
+// admin may; a policy that does not compile is refused with its path and
+// position and changes nothing; an accepted one is kept in the data
+// directory and decides the next assessment.
+func TestDefensePolicyPut(t *testing.T) {
+	base, data := startNode(t)
+	admin, err := os.ReadFile(filepath.Join(data, adminTokenFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	jpn := strings.TrimSpace(MustRunCLI(t, "principal", "add", "--data", data, "--name", "jpn-poc", "--nation", "JPN", "--org", jpnPOCOrg,
+		"--role", "reader", "--role", "publisher", "--role", "poc"))
+	orig, err := os.ReadFile("../../defense/defaults/policies/jpn.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := base + "/api/v1/policies/JPN"
+	if code, b := putRaw(t, url, jpn, orig); code != http.StatusForbidden {
+		t.Errorf("a point of contact replaced a policy: %d %s", code, b)
+	}
+	broken := strings.Replace(string(orig), "factors.severity.degree", "factors.severity.degre", 1)
+	if code, b := putRaw(t, url, strings.TrimSpace(string(admin)), []byte(broken)); code != http.StatusBadRequest ||
+		!strings.Contains(b, "(policies/jpn.json): $.rules[") || !strings.Contains(b, "undeclared reference to 'factors.severity.degre'") {
+		t.Errorf("a broken policy: %d %s", code, b)
+	}
+	if _, err := os.Stat(filepath.Join(data, defenseDir, "policies", "jpn.json")); err != nil {
+		t.Errorf("the shipped configuration was not written out first: %v", err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(data, defenseDir, "policies", "jpn.json")); string(b) != string(orig) {
+		t.Error("the refused policy was left in the data directory")
+	}
+	changed := strings.Replace(string(orig), `"version": "example-2026-12-07"`, `"version": "jpn-2026-12-08"`, 1)
+	if changed == string(orig) {
+		t.Fatal("the shipped JPN policy has no version line to change")
+	}
+	if code, b := putRaw(t, url, strings.TrimSpace(string(admin)), []byte(changed)); code != http.StatusOK || !strings.Contains(b, `"version":"jpn-2026-12-08"`) {
+		t.Fatalf("PUT policy: %d %s", code, b)
+	}
+	bundle := filepath.Join(t.TempDir(), "incident.json")
+	id := writeIncidentBundleBy(t, bundle, jpnPOCOrg, []string{"marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"})
+	if _, errOut, code := runCLI(t, "incident", "add", bundle, "--url", base, "--token", jpn); code != 0 {
+		t.Fatal(errOut)
+	}
+	if out, errOut, _ := runCLI(t, "incident", "assess", id, "--url", base, "--token", jpn); !strings.Contains(out, "(policy JPN jpn-2026-12-08") {
+		t.Errorf("the assessment after the change:\n%s%s", out, errOut)
+	}
+	if _, _, err := loadDefense(data, nil); err != nil {
+		t.Errorf("the data directory's configuration does not load: %v", err)
 	}
 }

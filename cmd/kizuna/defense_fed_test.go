@@ -2,16 +2,13 @@ package main
 
 import (
 	"encoding/json"
-	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
-	"github.com/kizuna-dev/kizuna/defense"
 	"github.com/kizuna-dev/kizuna/defense/defstix"
 )
 
@@ -20,30 +17,21 @@ import (
 // falls due within the test.
 func writeDefenseConfig(t *testing.T, dataDir, deadlines string) {
 	t.Helper()
-	dst := filepath.Join(dataDir, defenseDir)
-	err := fs.WalkDir(defense.Defaults, defense.DefaultsDir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		out := filepath.Join(dst, strings.TrimPrefix(p, defense.DefaultsDir))
-		if d.IsDir() {
-			return os.MkdirAll(out, 0o700)
-		}
-		b, err := fs.ReadFile(defense.Defaults, p)
-		if err != nil {
-			return err
-		}
-		if path.Base(p) == "consultation.json" {
-			var c map[string]json.RawMessage
-			if err := json.Unmarshal(b, &c); err != nil {
-				return err
-			}
-			c["deadlines"] = json.RawMessage(deadlines)
-			b, _ = json.Marshal(c)
-		}
-		return os.WriteFile(out, b, 0o600)
-	})
+	if err := materializeDefense(dataDir); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dataDir, defenseDir, "consultation.json")
+	b, err := os.ReadFile(path)
 	if err != nil {
+		t.Fatal(err)
+	}
+	var c map[string]json.RawMessage
+	if err := json.Unmarshal(b, &c); err != nil {
+		t.Fatal(err)
+	}
+	c["deadlines"] = json.RawMessage(deadlines)
+	b, _ = json.Marshal(c)
+	if err := os.WriteFile(path, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
 }

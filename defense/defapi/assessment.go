@@ -118,7 +118,7 @@ func (s *Server) postAssessment(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	res, err := s.Engine.Assess(p.Nation, v.facts, answers[p.Nation])
+	res, err := s.engine().Assess(p.Nation, v.facts, answers[p.Nation])
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -175,5 +175,5 @@ func (s *Server) getDivergence(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	writeJSON(w, http.StatusOK, s.Engine.Divergence(v.facts, answers))
+	writeJSON(w, http.StatusOK, s.engine().Divergence(v.facts, answers))
 }

@@ -93,7 +93,7 @@ func (s *Server) assessCampaign(w http.ResponseWriter, r *http.Request) {
 	for _, cl := range defense.Link(incidents) {
 		cluster.Links = append(cluster.Links, cl.Links...)
 	}
-	ca, failed := s.Engine.AssessCampaign(cluster, members)
+	ca, failed := s.engine().AssessCampaign(cluster, members)
 	now := s.now()
 	ca.ID, ca.Created, ca.Modified = defstix.TypeCampaignAssessment+"--"+kizuna.NewUUID(), now, now
 	ca.CreatedByRef, ca.CampaignRef, ca.MarkingRefs = p.Organization, req.CampaignRef, defense.DerivedMarkings(sources...)

@@ -1,7 +1,9 @@
 package defapi
 
 import (
+	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 
 	"github.com/kizuna-dev/kizuna"
@@ -26,7 +28,7 @@ type policyView struct {
 }
 
 func (s *Server) nation(code string) (*defense.Nation, error) {
-	n := s.Engine.Nation(code)
+	n := s.engine().Nation(code)
 	if n == nil {
 		return nil, kizuna.Errorf(kizuna.ENOTFOUND, "no scoring model and policy are configured for %q", code)
 	}
@@ -36,8 +38,8 @@ func (s *Server) nation(code string) (*defense.Nation, error) {
 // listModels answers GET /api/v1/scoring-models, by nation.
 func (s *Server) listModels(w http.ResponseWriter, r *http.Request) {
 	out := map[string]modelView{}
-	for _, c := range s.Engine.Nations() {
-		m := s.Engine.Nation(c).Model
+	for _, c := range s.engine().Nations() {
+		m := s.engine().Nation(c).Model
 		out[c] = modelView{m, m.File(), m.Digest()}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"scoring_models": out})
@@ -56,8 +58,8 @@ func (s *Server) getModel(w http.ResponseWriter, r *http.Request) {
 // listPolicies answers GET /api/v1/policies, by nation.
 func (s *Server) listPolicies(w http.ResponseWriter, r *http.Request) {
 	out := map[string]policyView{}
-	for _, c := range s.Engine.Nations() {
-		p := s.Engine.Nation(c).Policy
+	for _, c := range s.engine().Nations() {
+		p := s.engine().Nation(c).Policy
 		out[c] = policyView{p, p.File(), p.Ref().Digest}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"policies": out})
@@ -131,4 +133,64 @@ func (s *Server) testPolicy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"result": res, "facts": v.facts})
+}
+
+// putModel answers PUT /api/v1/scoring-models/{nation} (role admin): the
+// body is the model file; a model that does not load is a 400 naming the
+// path, and nothing changes.
+func (s *Server) putModel(w http.ResponseWriter, r *http.Request) {
+	s.putConfig(w, r, func(ctx context.Context, nation string, data []byte) (any, error) {
+		e, err := s.Config.PutModel(ctx, nation, data)
+		if err != nil {
+			return nil, err
+		}
+		s.current.Store(e)
+		m := e.Nation(nation).Model
+		return modelView{m, m.File(), m.Digest()}, nil
+	})
+}
+
+// putPolicy answers PUT /api/v1/policies/{nation} (role admin): the body is
+// the policy file; one that does not compile is a 400 naming the path and
+// the line and column, and nothing changes.
+func (s *Server) putPolicy(w http.ResponseWriter, r *http.Request) {
+	s.putConfig(w, r, func(ctx context.Context, nation string, data []byte) (any, error) {
+		e, err := s.Config.PutPolicy(ctx, nation, data)
+		if err != nil {
+			return nil, err
+		}
+		s.current.Store(e)
+		p := e.Nation(nation).Policy
+		return policyView{p, p.File(), p.Ref().Digest}, nil
+	})
+}
+
+func (s *Server) putConfig(w http.ResponseWriter, r *http.Request, put func(context.Context, string, []byte) (any, error)) {
+	p, err := principal(r.Context())
+	if err == nil && !p.HasRole(kizuna.RoleAdmin) {
+		err = kizuna.Errorf(kizuna.EFORBIDDEN, "changing a scoring model or a policy needs the admin role")
+	}
+	if err == nil && s.Config == nil {
+		err = kizuna.Errorf(kizuna.EFORBIDDEN, "this node's collective-defense configuration is read-only")
+	}
+	nation := r.PathValue("nation")
+	if err == nil && s.engine().Nation(nation) == nil {
+		err = kizuna.Errorf(kizuna.ENOTFOUND, "no scoring model and policy are configured for %q (add the nation to defense.json)", nation)
+	}
+	var data []byte
+	if err == nil {
+		data, err = io.ReadAll(http.MaxBytesReader(w, r.Body, s.MaxBody))
+		if err != nil {
+			err = kizuna.Errorf(kizuna.ETOOLARGE, "the request body exceeds %d bytes", s.MaxBody)
+		}
+	}
+	var out any
+	if err == nil {
+		out, err = put(r.Context(), nation, data)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
 }

@@ -66,7 +66,7 @@ func (s *Server) openConsultation(w http.ResponseWriter, r *http.Request) {
 		answers, from, err := answersOf(ctx, s.Objects, v.coll.ID, v.inc.ID)
 		var res *kizuna.AssessmentResult
 		if err == nil {
-			res, err = s.Engine.Assess(p.Nation, v.facts, answers[p.Nation])
+			res, err = s.engine().Assess(p.Nation, v.facts, answers[p.Nation])
 		}
 		if err != nil {
 			s.fail(w, r, err)

@@ -37,7 +37,7 @@ func (s *Server) loadIncident(ctx context.Context, collName, id string) (*incide
 	if err != nil {
 		return nil, err
 	}
-	return loadIncident(ctx, s.Objects, s.Engine, c, id)
+	return loadIncident(ctx, s.Objects, s.engine(), c, id)
 }
 
 func loadIncident(ctx context.Context, objects kizuna.ObjectStore, e *defense.Engine, c *kizuna.Collection, id string) (*incidentView, error) {
@@ -132,7 +132,7 @@ func (s *Server) postIncident(w http.ResponseWriter, r *http.Request) {
 	}
 	inc, err := defstix.DecodeIncident(req.Incident)
 	if err == nil {
-		err = s.Engine.CheckIncident(inc, defstix.ExtAlliance)
+		err = s.engine().CheckIncident(inc, defstix.ExtAlliance)
 	}
 	if err != nil {
 		s.fail(w, r, err)
@@ -153,7 +153,7 @@ func (s *Server) postIncident(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"incident_ref": inc.ID, "facts": s.Engine.Facts(inc, impacts)})
+	writeJSON(w, http.StatusCreated, map[string]any{"incident_ref": inc.ID, "facts": s.engine().Facts(inc, impacts)})
 }
 
 // getIncident answers GET /api/v1/incidents/{id}.

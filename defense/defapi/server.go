@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
@@ -33,8 +34,21 @@ type Store interface {
 	kizuna.CollectionStore
 }
 
+// ConfigWriter keeps the configuration an admin changes through the API:
+// it checks the new file with the rest of the configuration, keeps it
+// (for the node's next start too) and returns the engine that runs it.
+type ConfigWriter interface {
+	// PutModel sets a nation's scoring model; PutPolicy its policy.
+	// Errors: EINVALID naming the file, the JSON path and, in an
+	// expression, the line and column.
+	PutModel(ctx context.Context, nation string, data []byte) (*defense.Engine, error)
+	PutPolicy(ctx context.Context, nation string, data []byte) (*defense.Engine, error)
+}
+
 // Server serves collective defense.
 type Server struct {
+	// Engine is the engine the server starts with; an admin's change of a
+	// model or policy replaces it (see Config).
 	Engine  *defense.Engine
 	Consult *consult.Machine
 	// Objects and Collections are read for the principal of the request:
@@ -55,6 +69,19 @@ type Server struct {
 	Clock consult.Clock
 	// Worker writes the versions of the consultations this node owns.
 	Worker *Worker
+	// Config, when set, lets admins replace scoring models and policies
+	// (PUT); without it they are read-only.
+	Config ConfigWriter
+
+	current atomic.Pointer[defense.Engine]
+}
+
+// engine returns the engine in force.
+func (s *Server) engine() *defense.Engine {
+	if e := s.current.Load(); e != nil {
+		return e
+	}
+	return s.Engine
 }
 
 // Handler returns the collective-defense routes; every other request goes
@@ -83,6 +110,8 @@ func (s *Server) Handler(next http.Handler) http.Handler {
 	mux.HandleFunc("GET /api/v1/policies", s.listPolicies)
 	mux.HandleFunc("GET /api/v1/policies/{nation}", s.getPolicy)
 	mux.HandleFunc("POST /api/v1/policies/{nation}/test", s.testPolicy)
+	mux.HandleFunc("PUT /api/v1/scoring-models/{nation}", s.putModel)
+	mux.HandleFunc("PUT /api/v1/policies/{nation}", s.putPolicy)
 	mux.HandleFunc("GET /api/v1/consultations", s.listConsultations)
 	mux.HandleFunc("POST /api/v1/consultations", s.openConsultation)
 	mux.HandleFunc("GET /api/v1/consultations/{id}", s.getConsultation)

@@ -19,6 +19,7 @@ import (
 	"github.com/kizuna-dev/kizuna/defense/defstix"
 	"github.com/kizuna-dev/kizuna/ingest"
 	"github.com/kizuna-dev/kizuna/policy"
+	"github.com/kizuna-dev/kizuna/stix"
 	"github.com/kizuna-dev/kizuna/store/sqlite"
 )
 
@@ -45,6 +46,25 @@ type testNode struct {
 	clock  *fakeClock
 	secret string // SECRET//REL TO USA, JPN
 	users  map[string]*kizuna.Principal
+	pol    *policy.Policy
+}
+
+// receive stores an object as federation does with what a peer sends:
+// labelled, with the peer as its origin.
+func (n *testNode) receive(raw []byte, origin string) {
+	n.t.Helper()
+	ctx := context.Background()
+	obj, err := stix.Parse(raw)
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	obj.Origin = origin
+	if obj.Label, obj.Portions, _, err = n.pol.Label(ctx, obj, n.coll); err != nil {
+		n.t.Fatal(err)
+	}
+	if res, err := n.db.PutObjects(ctx, n.coll.ID, []*kizuna.Object{obj}); err != nil || res[0].Err != nil {
+		n.t.Fatal(err, res)
+	}
 }
 
 func newTestNode(t *testing.T) *testNode {
@@ -66,7 +86,7 @@ func newTestNode(t *testing.T) *testNode {
 	if err := db.CreateCollection(ctx, coll); err != nil {
 		t.Fatal(err)
 	}
-	n := &testNode{t: t, db: db, coll: coll, clock: &fakeClock{t: time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)}}
+	n := &testNode{t: t, db: db, coll: coll, pol: pol, clock: &fakeClock{t: time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)}}
 	n.secret = "marking-definition--" + kizuna.NewUUID()
 	marking := `{"type":"marking-definition","spec_version":"2.1","id":"` + n.secret + `","created":"2026-01-01T00:00:00.000Z",
 		"name":"SECRET//REL TO USA, JPN","extensions":{"` + accessExt + `":{"extension_type":"property-extension","scheme":"USA","level":"SECRET","releasable_to":["USA","JPN"]}}}`
@@ -304,8 +324,9 @@ func TestConsultationOnTheClock(t *testing.T) {
 		t.Fatalf("escalations %+v", c2.Escalations)
 	}
 
-	// AUS's response, as it arrives from its node, is applied by the
-	// worker: everyone has acknowledged.
+	// AUS's response stored through this node's own TAXII is not applied
+	// (the poc role was not checked); as it arrives from AUS's node, it is,
+	// once.
 	now := n.clock.t
 	resp := &kizuna.ConsultationResponse{ID: defstix.TypeResponse + "--" + kizuna.NewUUID(), Created: now, Modified: now,
 		CreatedByRef: ausOrg, MarkingRefs: c.MarkingRefs, ConsultationRef: c.ID, Nation: "AUS", Action: kizuna.ConsultActionAck}
@@ -313,6 +334,16 @@ func TestConsultationOnTheClock(t *testing.T) {
 	if res, err := n.worker.Ingester.Ingest(context.Background(), n.coll.ID, []json.RawMessage{raw}); err != nil || res[0].Err != nil {
 		t.Fatal(err, res)
 	}
+	if err := n.worker.Apply(context.Background(), n.coll.ID, resp.ID); err != nil {
+		t.Fatal(err)
+	}
+	n.must("jpn", "GET", "/api/v1/consultations/"+c.ID, nil, 200, &got)
+	if strings.Contains(string(got.Consultation), resp.ID) {
+		t.Error("a response stored locally was applied")
+	}
+	resp.ID = defstix.TypeResponse + "--" + kizuna.NewUUID()
+	raw, _ = defstix.EncodeResponse(resp)
+	n.receive(raw, "aus-node")
 	if err := n.worker.Apply(context.Background(), n.coll.ID, resp.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -326,5 +357,25 @@ func TestConsultationOnTheClock(t *testing.T) {
 	}
 	if n := strings.Count(string(got.Consultation), resp.ID); n != 1 {
 		t.Errorf("the response is recorded %d times", n)
+	}
+}
+
+// TestIncidentOfAnotherOrganisation refuses an incident, or an impact,
+// whose creator is not the caller's organisation before storing any of the
+// request, and names the object and path.
+func TestIncidentOfAnotherOrganisation(t *testing.T) {
+	n := newTestNode(t)
+	id, body := incident(t, []string{tlpGreen})
+	code, b := n.do("jpn", "POST", "/api/v1/incidents", body, nil)
+	if code != 403 || !strings.Contains(b, id+": $.created_by_ref") {
+		t.Errorf("jpn stored usa's incident: %d %s", code, b)
+	}
+	page, err := n.db.FindObjects(context.Background(), kizuna.ObjectFilter{Collection: n.coll.ID, Types: []string{"incident", "impact"},
+		Access: kizuna.AccessScope{Unrestricted: true}, Limit: 10})
+	if err != nil || len(page.Objects) != 0 {
+		t.Errorf("the refused request left %d objects (%v)", len(page.Objects), err)
+	}
+	if code, b := n.do("usa", "POST", "/api/v1/incidents", map[string]any{"incident": json.RawMessage(`{"type":"incident"}`)}, nil); code != 400 {
+		t.Errorf("a malformed incident: %d %s", code, b)
 	}
 }

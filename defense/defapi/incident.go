@@ -138,10 +138,30 @@ func (s *Server) postIncident(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	p, err := principal(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	// The write rules would refuse an object of another organisation; it
+	// is refused here, before any of the request is stored.
+	mine := func(id, creator string) error {
+		if creator != "" && creator != p.Organization {
+			return kizuna.Errorf(kizuna.EFORBIDDEN, "%s: $.created_by_ref: must be your organisation, %s", id, p.Organization)
+		}
+		return nil
+	}
+	if err := mine(inc.ID, inc.CreatedByRef); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	var impacts []*kizuna.Impact
 	raws := make([][]byte, 0, len(req.Impacts)+1)
 	for _, raw := range req.Impacts {
 		im, err := defstix.DecodeImpact(raw)
+		if err == nil {
+			err = mine(im.ID, im.CreatedByRef)
+		}
 		if err != nil {
 			s.fail(w, r, err)
 			return

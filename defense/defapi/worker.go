@@ -140,14 +140,21 @@ func (w *Worker) applyLocal(ctx context.Context, coll, id string, s consult.Step
 	return w.store(ctx, coll, next)
 }
 
-// Apply applies an ally's response (stored in coll) to the consultation
-// it names, when this node owns it and has not applied it yet.
+// Apply applies an ally's response (stored in coll), received from a peer,
+// to the consultation it names, when this node owns it and has not applied
+// it yet.
 func (w *Worker) Apply(ctx context.Context, coll, responseID string) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	o, err := readOne(ctx, unrestricted{w.Store}, coll, responseID)
 	if err != nil {
 		return err
+	}
+	if o.Origin == "" {
+		// A point of contact on this node acts through the API, which
+		// applies the act itself; a response stored here came through
+		// TAXII, where the role is not checked, and is not applied.
+		return nil
 	}
 	resp, err := defstix.DecodeResponse(o.Raw)
 	if err != nil {

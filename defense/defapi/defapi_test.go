@@ -358,6 +358,45 @@ func TestConsultationOnTheClock(t *testing.T) {
 	if n := strings.Count(string(got.Consultation), resp.ID); n != 1 {
 		t.Errorf("the response is recorded %d times", n)
 	}
+
+	// Every party shares an assessment, the opener proposes a position,
+	// both allies endorse it (JPN here, AUS from its node): the node stores
+	// the joint position with the position's markings.
+	ally := func(act string, ref string) {
+		t.Helper()
+		n.clock.t = n.clock.t.Add(time.Minute)
+		r := &kizuna.ConsultationResponse{ID: defstix.TypeResponse + "--" + kizuna.NewUUID(), Created: n.clock.t, Modified: n.clock.t,
+			CreatedByRef: ausOrg, MarkingRefs: c.MarkingRefs, ConsultationRef: c.ID, Nation: "AUS", Action: act, AssessmentRef: ref}
+		raw, _ := defstix.EncodeResponse(r)
+		n.receive(raw, "aus-node")
+		if err := n.worker.Apply(context.Background(), n.coll.ID, r.ID); err != nil {
+			t.Fatalf("AUS %s: %v", act, err)
+		}
+	}
+	for _, user := range []string{"usa", "jpn"} {
+		var as struct{ Assessment struct{ ID string } }
+		n.must(user, "POST", "/api/v1/incidents/"+id+"/assessments", map[string]any{"store": true}, 201, &as)
+		n.must(user, "POST", "/api/v1/consultations/"+c.ID+"/acts", map[string]any{"act": "share-assessment", "assessment_ref": as.Assessment.ID}, 200, nil)
+	}
+	ally(kizuna.ConsultActionAssess, defstix.TypeAssessment+"--"+kizuna.NewUUID())
+	n.must("usa", "POST", "/api/v1/consultations/"+c.ID+"/acts", map[string]any{"act": "propose-position",
+		"position": map[string]any{"statement": "The allies will coordinate their response.", "level_rank": 1, "marking_refs": []string{tlpGreen}}}, 200, nil)
+	n.must("jpn", "POST", "/api/v1/consultations/"+c.ID+"/acts", map[string]any{"act": "endorse"}, 200, nil)
+	ally(kizuna.ConsultActionEndorse, "")
+	n.must("aus", "GET", "/api/v1/consultations/"+c.ID, nil, 200, &got)
+	final, _ := defstix.DecodeConsultation(got.Consultation)
+	if final.State != kizuna.ConsultJointPosition || final.PositionRef == "" {
+		t.Fatalf("state %s, position %q", final.State, final.PositionRef)
+	}
+	page, err := n.db.FindObjects(context.Background(), kizuna.ObjectFilter{Collection: n.coll.ID, IDs: []string{final.PositionRef},
+		Access: kizuna.AccessScope{Unrestricted: true}, IncludeRaw: true, Limit: 1})
+	if err != nil || len(page.Objects) != 1 {
+		t.Fatalf("the joint position was not stored: %v", err)
+	}
+	jp, err := defstix.DecodeJointPosition(page.Objects[0].Raw)
+	if err != nil || jp.ConsultationRef != c.ID || !slices.Equal(jp.MarkingRefs, []string{tlpGreen}) {
+		t.Errorf("joint position %+v (%v)", jp, err)
+	}
 }
 
 // TestIncidentOfAnotherOrganisation refuses an incident, or an impact,

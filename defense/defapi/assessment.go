@@ -10,22 +10,26 @@ import (
 	"github.com/kizuna-dev/kizuna/defense/defstix"
 )
 
-// answersOf returns each nation's latest factor answers for an incident
-// that the reader may read, with the objects they were decoded from.
-func answersOf(ctx context.Context, objects kizuna.ObjectStore, coll, incident string) (map[string]*kizuna.FactorAnswers, map[string]*kizuna.Object, error) {
-	objs, err := readAll(ctx, objects, coll, defstix.TypeFactorAnswers)
+// answersOf returns each configured nation's answers for an incident that
+// the reader may read, with the objects they were decoded from: one read,
+// by the ids the answers have (defstix.FactorAnswersID).
+func answersOf(ctx context.Context, objects kizuna.ObjectStore, e *defense.Engine, coll, incident string) (map[string]*kizuna.FactorAnswers, map[string]*kizuna.Object, error) {
+	nations := e.Nations()
+	ids := make([]string, len(nations))
+	for i, n := range nations {
+		ids[i] = defstix.FactorAnswersID(incident, n)
+	}
+	page, err := objects.FindObjects(ctx, kizuna.ObjectFilter{Collection: coll, IDs: ids, IncludeRaw: true, Limit: len(ids)})
 	if err != nil {
 		return nil, nil, err
 	}
 	answers, from := map[string]*kizuna.FactorAnswers{}, map[string]*kizuna.Object{}
-	for _, o := range objs {
+	for _, o := range page.Objects {
 		a, err := defstix.DecodeFactorAnswers(o.Raw)
-		if err != nil || a.IncidentRef != incident {
+		if err != nil || a.IncidentRef != incident || o.ID != defstix.FactorAnswersID(incident, a.Nation) {
 			continue
 		}
-		if prev := answers[a.Nation]; prev == nil || a.Modified.After(prev.Modified) {
-			answers[a.Nation], from[a.Nation] = a, o
-		}
+		answers[a.Nation], from[a.Nation] = a, o
 	}
 	return answers, from, nil
 }
@@ -44,7 +48,7 @@ func (s *Server) begin(w http.ResponseWriter, r *http.Request, body any) (p *kiz
 		v, err = s.loadIncident(ctx, r.URL.Query().Get("collection"), r.PathValue("id"))
 	}
 	if err == nil {
-		answers, from, err = answersOf(ctx, s.Objects, v.coll.ID, v.inc.ID)
+		answers, from, err = answersOf(ctx, s.Objects, s.engine(), v.coll.ID, v.inc.ID)
 	}
 	if err != nil {
 		s.fail(w, r, err)
@@ -67,11 +71,13 @@ func (s *Server) putFactors(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.now()
-	a := &kizuna.FactorAnswers{ID: defstix.TypeFactorAnswers + "--" + kizuna.NewUUID(), Created: now, Modified: now,
+	a := &kizuna.FactorAnswers{ID: defstix.FactorAnswersID(v.inc.ID, p.Nation), Created: now, Modified: now,
 		CreatedByRef: p.Organization, IncidentRef: v.inc.ID, Nation: p.Nation, Answers: req.Answers,
 		MarkingRefs: defense.DerivedMarkings(append(v.markings(), req.MarkingRefs)...)}
-	if prev := from[p.Nation]; prev != nil && prev.CreatedByRef == p.Organization {
-		a.ID, a.Created = prev.ID, prev.Created
+	if prev := from[p.Nation]; prev != nil {
+		// The next version; the write rules refuse it to any organisation
+		// but the one that answered first.
+		a.Created = prev.Created
 		if !now.After(prev.Modified) {
 			a.Modified = prev.Modified.Add(1e6)
 		}

@@ -76,7 +76,7 @@ func (s *Server) assessCampaign(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
-		answers, from, err := answersOf(ctx, s.Objects, v.coll.ID, v.inc.ID)
+		answers, from, err := answersOf(ctx, s.Objects, s.engine(), v.coll.ID, v.inc.ID)
 		if err != nil {
 			s.fail(w, r, err)
 			return

@@ -120,7 +120,7 @@ func (s *Server) testPolicy(w http.ResponseWriter, r *http.Request) {
 	if req.Answers != nil {
 		answers = &kizuna.FactorAnswers{Nation: pol.Nation, IncidentRef: v.inc.ID, Answers: req.Answers}
 	} else {
-		stored, _, err := answersOf(ctx, s.Objects, v.coll.ID, v.inc.ID)
+		stored, _, err := answersOf(ctx, s.Objects, s.engine(), v.coll.ID, v.inc.ID)
 		if err != nil {
 			s.fail(w, r, err)
 			return

@@ -63,7 +63,7 @@ func (s *Server) openConsultation(w http.ResponseWriter, r *http.Request) {
 		rank = a.Result.Level.Rank
 		sources = append(sources, effectiveMarkings(o, v.coll))
 	} else {
-		answers, from, err := answersOf(ctx, s.Objects, v.coll.ID, v.inc.ID)
+		answers, from, err := answersOf(ctx, s.Objects, s.engine(), v.coll.ID, v.inc.ID)
 		var res *kizuna.AssessmentResult
 		if err == nil {
 			res, err = s.engine().Assess(p.Nation, v.facts, answers[p.Nation])

@@ -38,7 +38,7 @@ func (c *fakeClock) Now() time.Time { return c.t }
 // testNode is the defense API over a real store, policy guard and ingest,
 // with the principal of each request set by the test.
 type testNode struct {
-	t      *testing.T
+	t      testing.TB
 	db     *sqlite.DB
 	srv    *httptest.Server
 	coll   *kizuna.Collection
@@ -67,7 +67,7 @@ func (n *testNode) receive(raw []byte, origin string) {
 	}
 }
 
-func newTestNode(t *testing.T) *testNode {
+func newTestNode(t testing.TB) *testNode {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "kizuna.db"))
@@ -172,7 +172,7 @@ func (n *testNode) must(user, method, path string, body any, want int, out any) 
 }
 
 // incident returns an incident of usaOrg with an availability impact.
-func incident(t *testing.T, markings []string) (id string, body map[string]any) {
+func incident(t testing.TB, markings []string) (id string, body map[string]any) {
 	t.Helper()
 	t0 := time.Date(2026, 11, 20, 2, 40, 0, 0, time.UTC)
 	imp := &kizuna.Impact{ID: "impact--" + kizuna.NewUUID(), Created: t0, Modified: t0, CreatedByRef: usaOrg, MarkingRefs: markings,

@@ -341,7 +341,15 @@ func TestConsultationOnTheClock(t *testing.T) {
 	if strings.Contains(string(got.Consultation), resp.ID) {
 		t.Error("a response stored locally was applied")
 	}
-	resp.ID = defstix.TypeResponse + "--" + kizuna.NewUUID()
+	// One more restricted than the consultation is not applied: its
+	// statement would reach the consultation's readers.
+	resp.ID, resp.MarkingRefs = defstix.TypeResponse+"--"+kizuna.NewUUID(), append(slices.Clone(c.MarkingRefs), n.secret)
+	raw, _ = defstix.EncodeResponse(resp)
+	n.receive(raw, "aus-node")
+	if err := n.worker.Apply(context.Background(), n.coll.ID, resp.ID); kizuna.ErrorCode(err) != kizuna.EFORBIDDEN {
+		t.Errorf("a response marked beyond the consultation: %v", err)
+	}
+	resp.ID, resp.MarkingRefs = defstix.TypeResponse+"--"+kizuna.NewUUID(), c.MarkingRefs
 	raw, _ = defstix.EncodeResponse(resp)
 	n.receive(raw, "aus-node")
 	if err := n.worker.Apply(context.Background(), n.coll.ID, resp.ID); err != nil {

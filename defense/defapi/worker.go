@@ -167,6 +167,14 @@ func (w *Worker) Apply(ctx context.Context, coll, responseID string) error {
 	if slices.ContainsFunc(c.Steps, func(s kizuna.ConsultStep) bool { return s.Ref == resp.ID }) {
 		return nil
 	}
+	// What the response says is copied into the consultation: it must not
+	// carry a marking the consultation does not, or its content would
+	// reach readers its own markings exclude.
+	for _, m := range resp.MarkingRefs {
+		if !slices.Contains(c.MarkingRefs, m) {
+			return kizuna.Errorf(kizuna.EFORBIDDEN, "%s carries the marking %s, which consultation %s does not", resp.ID, m, c.ID)
+		}
+	}
 	s, err := w.Machine.StepFromResponse(resp)
 	if err != nil {
 		return err

@@ -32,6 +32,9 @@ type Worker struct {
 	mu      sync.Mutex
 	once    sync.Once
 	pending chan *kizuna.Object
+	// settled are the responses applied (or found applied) since the
+	// start, which Tick need not read again; under mu.
+	settled map[string]bool
 }
 
 // unrestricted reads a store with the node's own scope.
@@ -45,6 +48,7 @@ func (u unrestricted) FindObjects(ctx context.Context, f kizuna.ObjectFilter) (*
 func (w *Worker) init() {
 	w.once.Do(func() {
 		w.pending = make(chan *kizuna.Object, 1024)
+		w.settled = map[string]bool{}
 		if w.Logger == nil {
 			w.Logger = slog.New(slog.DiscardHandler)
 		}
@@ -144,8 +148,12 @@ func (w *Worker) applyLocal(ctx context.Context, coll, id string, s consult.Step
 // to the consultation it names, when this node owns it and has not applied
 // it yet.
 func (w *Worker) Apply(ctx context.Context, coll, responseID string) error {
+	w.init()
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.settled[responseID] {
+		return nil
+	}
 	o, err := readOne(ctx, unrestricted{w.Store}, coll, responseID)
 	if err != nil {
 		return err
@@ -161,10 +169,15 @@ func (w *Worker) Apply(ctx context.Context, coll, responseID string) error {
 		return err
 	}
 	c, err := w.owned(ctx, coll, resp.ConsultationRef)
-	if err != nil || c == nil {
+	if err != nil {
 		return err
 	}
+	if c == nil {
+		w.settled[resp.ID] = true // another node's consultation: its node applies it
+		return nil
+	}
 	if slices.ContainsFunc(c.Steps, func(s kizuna.ConsultStep) bool { return s.Ref == resp.ID }) {
+		w.settled[resp.ID] = true
 		return nil
 	}
 	// What the response says is copied into the consultation: it must not
@@ -183,7 +196,9 @@ func (w *Worker) Apply(ctx context.Context, coll, responseID string) error {
 	if err != nil {
 		return err
 	}
-	_, err = w.store(ctx, coll, next)
+	if _, err = w.store(ctx, coll, next); err == nil {
+		w.settled[resp.ID] = true
+	}
 	return err
 }
 
@@ -203,6 +218,9 @@ func (w *Worker) Tick(ctx context.Context) (int, error) {
 			return stored, err
 		}
 		for _, o := range objs {
+			if o.Origin == "" {
+				continue // not applied (see Apply)
+			}
 			if err := w.Apply(ctx, coll.ID, o.ID); err != nil {
 				w.Logger.Debug("consultation response not applied", "response", o.ID, "err", kizuna.ErrorMessage(err))
 			}

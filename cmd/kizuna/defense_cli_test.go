@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/defense/defstix"
+	"github.com/kizuna-dev/kizuna/store/sqlite"
 )
 
 // The points of contact of the shipped consultation configuration.
@@ -116,6 +118,50 @@ func TestDefenseCLI(t *testing.T) {
 	}
 	if out := mustAs(jpn, "consult", "list"); !strings.Contains(out, cid) {
 		t.Errorf("consult list for JPN:\n%s", out)
+	}
+
+	// Both share their assessments; the USA proposes a position released
+	// at TLP:GREEN by a recorded decision, Japan endorses it: the joint
+	// position is stored at TLP:GREEN and the release is in the audit log.
+	stored := func(out string) string { return strings.TrimSpace(out[strings.LastIndex(out, "stored ")+len("stored "):]) }
+	jpnAssessment := stored(mustAs(jpn, "incident", "assess", id, "--store"))
+	mustAs(jpn, "consult", "act", cid, "share-assessment", "--assessment", jpnAssessment)
+	var usaList struct{ Assessments []struct{ ID, Nation string } }
+	json.Unmarshal([]byte(mustAs(usa, "incident", "assessments", id)), &usaList)
+	for _, a := range usaList.Assessments {
+		if a.Nation == "USA" {
+			mustAs(usa, "consult", "act", cid, "share-assessment", "--assessment", a.ID)
+		}
+	}
+	position := filepath.Join(dir, "position.json")
+	os.WriteFile(position, []byte(`{"statement": "The allies are consulting on the attack.", "level_rank": 1,
+		"marking_refs": ["marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"],
+		"release": {"authority": "Office of the Director", "rationale": "agreed public line"}}`), 0o600)
+	if out := mustAs(usa, "consult", "act", cid, "propose-position", "--position", position); !strings.Contains(out, "state position-proposed") {
+		t.Fatalf("propose-position:\n%s", out)
+	}
+	if out := mustAs(jpn, "consult", "act", cid, "endorse"); !strings.Contains(out, "state joint-position") {
+		t.Fatalf("endorse:\n%s", out)
+	}
+	_, b := taxiiGet(t, base+"/taxii2/api/collections/default/objects/?match[type]=x-kizuna-joint-position", "aus-poc", aus)
+	if !strings.Contains(string(b), "The allies are consulting on the attack.") {
+		t.Errorf("aus does not read the joint position released at TLP:GREEN: %s", b)
+	}
+	db, err := sqlite.Open(context.Background(), filepath.Join(data, storeFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, err := db.FindAudit(context.Background(), 0, 100000)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	released := false
+	for _, ev := range events {
+		released = released || (ev.Action == "consultation.release" && ev.Object == cid && strings.Contains(ev.Reason, "Office of the Director"))
+	}
+	if !released {
+		t.Error("the release decision is not in the audit log")
 	}
 
 	// Australia reads nothing of it: each command answers as for an id

@@ -123,7 +123,9 @@ func TestDefenseCLI(t *testing.T) {
 	// Both share their assessments; the USA proposes a position released
 	// at TLP:GREEN by a recorded decision, Japan endorses it: the joint
 	// position is stored at TLP:GREEN and the release is in the audit log.
-	stored := func(out string) string { return strings.TrimSpace(out[strings.LastIndex(out, "stored ")+len("stored "):]) }
+	stored := func(out string) string {
+		return strings.TrimSpace(out[strings.LastIndex(out, "stored ")+len("stored "):])
+	}
 	jpnAssessment := stored(mustAs(jpn, "incident", "assess", id, "--store"))
 	mustAs(jpn, "consult", "act", cid, "share-assessment", "--assessment", jpnAssessment)
 	var usaList struct{ Assessments []struct{ ID, Nation string } }

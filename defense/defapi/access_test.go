@@ -117,3 +117,29 @@ func TestIncidentOfAnotherOrganisation(t *testing.T) {
 		t.Errorf("a malformed incident: %d %s", code, b)
 	}
 }
+
+// TestFactsFromReadableImpactsOnly: a reader who may read an incident but
+// not one of its impacts gets facts derived without that impact, so that
+// the facts tell nothing of it.
+func TestFactsFromReadableImpactsOnly(t *testing.T) {
+	n := newTestNode(t)
+	id, body := incident(t, []string{tlpGreen})
+	var imp map[string]any
+	json.Unmarshal(body["impacts"].([]json.RawMessage)[0], &imp)
+	imp["object_marking_refs"] = []string{n.secret}
+	raw, _ := json.Marshal(imp)
+	body["impacts"] = []json.RawMessage{raw}
+	n.must("usa", "POST", "/api/v1/incidents", body, 201, nil)
+	var view struct {
+		Impacts []json.RawMessage
+		Facts   kizuna.IncidentFacts
+	}
+	n.must("usa", "GET", "/api/v1/incidents/"+id, nil, 200, &view)
+	if len(view.Impacts) != 1 || view.Facts.FunctionalImpact != "denial-critical" || view.Facts.MaxAvailabilityImpact != 85 {
+		t.Errorf("usa: %d impacts, facts %+v", len(view.Impacts), view.Facts)
+	}
+	n.must("aus", "GET", "/api/v1/incidents/"+id, nil, 200, &view)
+	if len(view.Impacts) != 0 || view.Facts.FunctionalImpact != "" || view.Facts.MaxAvailabilityImpact != 0 || len(view.Facts.CurrentImpact) != 0 {
+		t.Errorf("aus: %d impacts, facts %+v", len(view.Impacts), view.Facts)
+	}
+}

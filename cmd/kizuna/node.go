@@ -318,7 +318,6 @@ func (n *node) httpHandler(ctx context.Context, cfg serveConfig, m *metrics) (ht
 		<-matcherDone
 	}
 	apiServer := &api.Server{Matcher: matcher, Witness: n.auditWitness(), Logger: n.logger}
-	apiServer.Handler()                                          // sets its defaults before collective defense shares its error writer
 	defenseAPI, stopDefense, err := n.defenseAPI(apiServer, nil) // collective defense (defense.go)
 	if err != nil {
 		stopMatcher()

@@ -2,11 +2,8 @@ package node_test
 
 import (
 	"context"
-	"net"
 	"net/http"
-	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -49,40 +46,6 @@ func (l *leasedWork) holders() []string {
 	return h
 }
 
-// serveInstance serves a node with a mount, and returns its base URL and
-// the function that stops it and waits until Serve returns.
-func serveInstance(t *testing.T, opt nodetest.Options, mount node.Mount) (base string, stop func()) {
-	t.Helper()
-	n := nodetest.New(t, opt)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- n.Serve(ctx, node.ServeConfig{Listener: ln, MaxContentLength: 1 << 20, MaxPageSize: 100, Mounts: []node.Mount{mount}})
-	}()
-	base = "http://" + ln.Addr().String()
-	nodetest.WaitHealthy(t, base)
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cancel()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Errorf("Serve returned %v after shutdown", err)
-				}
-			case <-time.After(30 * time.Second):
-				t.Error("the node did not shut down within 30 s")
-			}
-		})
-	}
-	t.Cleanup(stop)
-	return base, stop
-}
-
 // TestRouterGo: a mount's background work runs while the node serves and
 // has returned when Serve returns (before the store is closed); its route
 // is served behind the node's authentication.
@@ -96,22 +59,17 @@ func TestRouterGo(t *testing.T) {
 		})))
 		return nil
 	}
-	opt := nodetest.Options{Dir: filepath.Join(t.TempDir(), "data")}
-	base, stop := serveInstance(t, opt, mount)
+	s := nodetest.Serve(t, nodetest.Options{}, node.ServeConfig{Mounts: []node.Mount{mount}})
 	for deadline := time.Now().Add(10 * time.Second); len(work.holders()) != 2; time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("running %v, want both jobs", work.holders())
 		}
 	}
-	tok, err := os.ReadFile(filepath.Join(opt.Dir, node.AdminTokenFile))
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, c := range []struct {
 		token string
 		want  int
-	}{{"", http.StatusUnauthorized}, {strings.TrimSpace(string(tok)), http.StatusNoContent}} {
-		req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/test-mount", nil)
+	}{{"", http.StatusUnauthorized}, {s.Admin, http.StatusNoContent}} {
+		req, _ := http.NewRequest(http.MethodGet, s.Base+"/api/v1/test-mount", nil)
 		if c.token != "" {
 			req.Header.Set("Authorization", "Bearer "+c.token)
 		}
@@ -124,7 +82,7 @@ func TestRouterGo(t *testing.T) {
 			t.Errorf("the mounted route with token %t: %d, want %d", c.token != "", resp.StatusCode, c.want)
 		}
 	}
-	stop()
+	s.Stop()
 	if h := work.holders(); len(h) != 0 {
 		t.Errorf("%v still running after Serve returned", h)
 	}
@@ -137,13 +95,14 @@ func TestRouterGoLease(t *testing.T) {
 	dsn := nodetest.Postgres(t)
 	root := t.TempDir()
 	work := &leasedWork{running: map[string]bool{}, runs: map[string]int{}}
-	stops := map[string]func(){}
+	instances := map[string]*nodetest.Served{}
 	for _, name := range []string{"one", "two"} {
 		mount := func(n *node.Node, r *node.Router) error {
 			r.Go("test work", work.job(name))
 			return nil
 		}
-		_, stops[name] = serveInstance(t, nodetest.Options{Dir: filepath.Join(root, name), Store: dsn, KeyFile: filepath.Join(root, "node.key")}, mount)
+		instances[name] = nodetest.Serve(t, nodetest.Options{Dir: filepath.Join(root, name), Store: dsn, KeyFile: filepath.Join(root, "node.key")},
+			node.ServeConfig{Mounts: []node.Mount{mount}})
 	}
 	wait := func(what string, cond func([]string) bool) []string {
 		t.Helper()
@@ -164,7 +123,7 @@ func TestRouterGoLease(t *testing.T) {
 	if h := work.holders(); len(h) != 1 || h[0] != first {
 		t.Fatalf("running on %v, want %s alone", h, first)
 	}
-	stops[first]()
+	instances[first].Stop()
 	other := map[string]string{"one": "two", "two": "one"}[first]
 	wait("the other instance takes the lease", func(h []string) bool { return len(h) == 1 && h[0] == other })
 	work.mu.Lock()

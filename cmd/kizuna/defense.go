@@ -86,7 +86,9 @@ func (o operatorIngester) Ingest(ctx context.Context, coll string, raws []json.R
 }
 
 // defenseLease is the lease under which, among the instances sharing a
-// PostgreSQL store, one runs the consultation worker's background work.
+// PostgreSQL store, one runs the consultation worker's background work;
+// every instance builds each version of a consultation under the node's
+// Exclusive of the same name.
 const defenseLease = "defense consultations"
 
 // defenseMount wires collective defense into a serving node: its routes
@@ -94,7 +96,8 @@ const defenseLease = "defense consultations"
 // keeps the consultations the node owns (clock nil: the wall clock). The
 // worker applies the responses allies' nodes send and escalates missed
 // deadlines on the instance holding defenseLease; every instance applies
-// the acts of the local points of contact its API receives.
+// the acts of the local points of contact its API receives, one instance
+// at a time (Node.Exclusive).
 func defenseMount(clock consult.Clock) node.Mount {
 	return func(n *node.Node, r *node.Router) error {
 		e, m, err := loadDefense(n.Dir, clock)
@@ -105,7 +108,8 @@ func defenseMount(clock consult.Clock) node.Mount {
 			n.Audit(context.Background(), &kizuna.AuditEvent{Principal: d.Principal, Action: "consultation.release", Object: c.ID,
 				Reason: d.Authority + ": " + d.Rationale + " (from " + strings.Join(d.FromMarkingRefs, ",") + " to " + strings.Join(d.ToMarkingRefs, ",") + ")"})
 		}
-		w := &defapi.Worker{Machine: m, Store: n.Store, Ingester: operatorIngester{n.Ingest}, Logger: n.Logger}
+		w := &defapi.Worker{Machine: m, Store: n.Store, Ingester: operatorIngester{n.Ingest}, Logger: n.Logger,
+			Exclusive: func(ctx context.Context, fn func() error) error { return n.Exclusive(ctx, defenseLease, fn) }}
 		n.Subscribe(w.Notify)
 		r.Go(defenseLease, func(ctx context.Context) { w.Run(ctx, defenseTick) })
 		s := &defapi.Server{Engine: e, Consult: m, Objects: n.Guard, Collections: n.Guard, Ingester: n.Ingest,

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/defense/defstix"
+	"github.com/kizuna-dev/kizuna/ingest"
 )
 
 // TestConsultationOnTheClock runs a consultation on the owner's node: the
@@ -59,7 +60,7 @@ func TestConsultationOnTheClock(t *testing.T) {
 	resp := &kizuna.ConsultationResponse{ID: defstix.TypeResponse + "--" + kizuna.NewUUID(), Created: now, Modified: now,
 		CreatedByRef: ausOrg, MarkingRefs: c.MarkingRefs, ConsultationRef: c.ID, Nation: "AUS", Action: kizuna.ConsultActionAck}
 	raw, _ := defstix.EncodeResponse(resp)
-	if res, err := n.worker.Ingester.Ingest(context.Background(), n.coll.ID, []json.RawMessage{raw}); err != nil || res[0].Err != nil {
+	if res, err := n.worker.Ingester.(operator).in.Ingest(ingest.AsOperator(context.Background()), n.coll.ID, []json.RawMessage{raw}); err != nil || res[0].Err != nil {
 		t.Fatal(err, res)
 	}
 	if err := n.worker.Apply(context.Background(), n.coll.ID, resp.ID); err != nil {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -45,6 +46,10 @@ type testNode struct {
 	secret string // SECRET//REL TO USA, JPN
 	users  map[string]*kizuna.Principal
 	pol    *policy.Policy
+	// exclusive is set while the worker runs a function under Exclusive,
+	// as the instances of a node on PostgreSQL do; exclusives counts them.
+	exclusive  atomic.Bool
+	exclusives atomic.Int64
 }
 
 // receive stores an object as federation does with what a peer sends:
@@ -101,7 +106,15 @@ func newTestNode(t testing.TB) *testNode {
 		t.Fatal(err)
 	}
 	m := consult.New(cfg, n.clock)
-	n.worker = &defapi.Worker{Machine: m, Store: db, Ingester: operator{in}}
+	n.worker = &defapi.Worker{Machine: m, Store: db, Ingester: operator{in, n},
+		Exclusive: func(ctx context.Context, fn func() error) error {
+			if !n.exclusive.CompareAndSwap(false, true) {
+				t.Error("the worker entered Exclusive twice at once")
+			}
+			defer n.exclusive.Store(false)
+			n.exclusives.Add(1)
+			return fn()
+		}}
 	in.Subscribe(n.worker.Notify) // as the node does: Notify runs while the worker stores a version
 	s := &defapi.Server{Engine: e, Consult: m, Objects: guard, Collections: guard, Ingester: in, Collection: "default",
 		Clock: n.clock, Worker: n.worker, WriteError: func(w http.ResponseWriter, r *http.Request, err error) {
@@ -128,9 +141,17 @@ func newTestNode(t testing.TB) *testNode {
 	return n
 }
 
-type operator struct{ in *ingest.Service }
+// operator is the worker's ingest: every version it stores is built and
+// stored under Exclusive.
+type operator struct {
+	in *ingest.Service
+	n  *testNode
+}
 
 func (o operator) Ingest(ctx context.Context, coll string, raws []json.RawMessage) ([]kizuna.PutResult, error) {
+	if !o.n.exclusive.Load() {
+		o.n.t.Error("the worker stored a consultation version outside Exclusive")
+	}
 	return o.in.Ingest(ingest.AsOperator(ctx), coll, raws)
 }
 

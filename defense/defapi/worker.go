@@ -26,6 +26,12 @@ type Worker struct {
 	// operator's ingest: the owner organisation is not the caller's).
 	Ingester kizuna.Ingester
 	Logger   *slog.Logger
+	// Exclusive, when set, runs fn while no other instance of the node
+	// (sharing its store) runs one of its own: every read of a
+	// consultation and the version built on it run under it, so that two
+	// instances never build on the same version. Nil: the worker's own
+	// lock alone serialises them.
+	Exclusive func(ctx context.Context, fn func() error) error
 
 	// mu serialises the versions; once sets pending and Logger (Notify is
 	// called by ingest while mu may be held, so it must not take mu).
@@ -92,6 +98,14 @@ func (w *Worker) Run(ctx context.Context, interval time.Duration) {
 	}
 }
 
+// exclusive runs fn under Exclusive, when set.
+func (w *Worker) exclusive(ctx context.Context, fn func() error) error {
+	if w.Exclusive == nil {
+		return fn()
+	}
+	return w.Exclusive(ctx, fn)
+}
+
 // owned returns the latest version of a consultation this node owns, or
 // nil when it owns none under the id.
 func (w *Worker) owned(ctx context.Context, coll, id string) (*kizuna.Consultation, error) {
@@ -130,18 +144,23 @@ func (w *Worker) store(ctx context.Context, coll string, next *kizuna.Consultati
 func (w *Worker) applyLocal(ctx context.Context, coll, id string, s consult.Step) ([]byte, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	c, err := w.owned(ctx, coll, id)
-	if err != nil {
-		return nil, err
-	}
-	if c == nil {
-		return nil, kizuna.Errorf(kizuna.ENOTFOUND, "no consultation %s owned by this node", id)
-	}
-	next, err := w.Machine.Apply(c, s)
-	if err != nil {
-		return nil, err
-	}
-	return w.store(ctx, coll, next)
+	var raw []byte
+	err := w.exclusive(ctx, func() error {
+		c, err := w.owned(ctx, coll, id)
+		if err != nil {
+			return err
+		}
+		if c == nil {
+			return kizuna.Errorf(kizuna.ENOTFOUND, "no consultation %s owned by this node", id)
+		}
+		next, err := w.Machine.Apply(c, s)
+		if err != nil {
+			return err
+		}
+		raw, err = w.store(ctx, coll, next)
+		return err
+	})
+	return raw, err
 }
 
 // Apply applies an ally's response (stored in coll), received from a peer,
@@ -154,6 +173,11 @@ func (w *Worker) Apply(ctx context.Context, coll, responseID string) error {
 	if w.settled[responseID] {
 		return nil
 	}
+	return w.exclusive(ctx, func() error { return w.apply(ctx, coll, responseID) })
+}
+
+// apply is Apply under the worker's locks.
+func (w *Worker) apply(ctx context.Context, coll, responseID string) error {
 	o, err := readOne(ctx, unrestricted{w.Store}, coll, responseID)
 	if err != nil {
 		return err
@@ -237,6 +261,16 @@ func (w *Worker) Tick(ctx context.Context) (int, error) {
 func (w *Worker) escalate(ctx context.Context, coll string) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	stored := 0
+	err := w.exclusive(ctx, func() (err error) {
+		stored, err = w.escalateLocked(ctx, coll)
+		return err
+	})
+	return stored, err
+}
+
+// escalateLocked is escalate under the worker's locks.
+func (w *Worker) escalateLocked(ctx context.Context, coll string) (int, error) {
 	objs, err := readAll(ctx, unrestricted{w.Store}, coll, defstix.TypeConsultation)
 	if err != nil {
 		return 0, err

@@ -3,8 +3,6 @@ package node_test
 import (
 	"context"
 	"path/filepath"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,36 +10,31 @@ import (
 	"github.com/kizuna-dev/kizuna/node/nodetest"
 )
 
-// TestExclusive: two instances of one node on PostgreSQL run the functions
-// given to Exclusive under one name one at a time.
+// TestExclusive: while one instance of a node on PostgreSQL runs a
+// function under Exclusive, another instance runs none under that name
+// until it returns.
 func TestExclusive(t *testing.T) {
 	dsn := nodetest.Postgres(t)
 	root := t.TempDir()
-	var instances [2]*node.Node
-	for i := range instances {
-		instances[i] = nodetest.New(t, nodetest.Options{Dir: filepath.Join(root, string(rune('a'+i))), Store: dsn, KeyFile: filepath.Join(root, "node.key")})
+	var a, b *node.Node
+	for i, n := range []**node.Node{&a, &b} {
+		*n = nodetest.New(t, nodetest.Options{Dir: filepath.Join(root, string(rune('a'+i))), Store: dsn, KeyFile: filepath.Join(root, "node.key")})
 	}
-	var inside, most atomic.Int32
-	var wg sync.WaitGroup
-	for i := range 6 {
-		wg.Go(func() {
-			for range 5 {
-				err := instances[i%2].Exclusive(context.Background(), "test", func() error {
-					n := inside.Add(1)
-					for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
-					}
-					time.Sleep(2 * time.Millisecond)
-					inside.Add(-1)
-					return nil
-				})
-				if err != nil {
-					t.Error(err)
-				}
-			}
-		})
+	ctx := context.Background()
+	held, release, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() { done <- a.Exclusive(ctx, "test", func() error { close(held); <-release; return nil }) }()
+	<-held
+	short, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	defer cancel()
+	ran := false
+	if err := b.Exclusive(short, "test", func() error { ran = true; return nil }); err == nil || ran {
+		t.Errorf("the second instance ran its function (%t, %v) while the first held the name", ran, err)
 	}
-	wg.Wait()
-	if most.Load() != 1 {
-		t.Errorf("%d functions ran at once, want 1", most.Load())
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Exclusive(ctx, "test", func() error { ran = true; return nil }); err != nil || !ran {
+		t.Errorf("the second instance, once the first returned: ran %t, %v", ran, err)
 	}
 }

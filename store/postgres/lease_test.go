@@ -84,17 +84,8 @@ func TestLeaseOneHolder(t *testing.T) {
 // TestUpdateStateSerialises: concurrent updates of one document from two
 // instances lose none of each other's changes.
 func TestUpdateStateSerialises(t *testing.T) {
-	dsn := MustSchema(t)
 	ctx := context.Background()
-	var dbs [2]*DB
-	for i := range dbs {
-		db, err := Open(ctx, dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		dbs[i] = db
-	}
+	dbs := mustInstances(t, 2)
 	const each = 25
 	errs := make(chan error, 2*each)
 	for _, db := range dbs {
@@ -124,17 +115,8 @@ func TestUpdateStateSerialises(t *testing.T) {
 // handles on one database, never overlap; a call with another name is not
 // held up, and an error from fn is returned.
 func TestExclusive(t *testing.T) {
-	dsn := MustSchema(t)
 	ctx := context.Background()
-	var dbs [2]*DB
-	for i := range dbs {
-		db, err := Open(ctx, dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		dbs[i] = db
-	}
+	dbs := mustInstances(t, 2)
 	var inside, most atomic.Int32
 	var wg sync.WaitGroup
 	for i := range 8 {
@@ -178,4 +160,21 @@ func TestExclusive(t *testing.T) {
 	if err := dbs[1].Exclusive(ctx, "consultations", func() error { return want }); !errors.Is(err, want) {
 		t.Errorf("fn's error: got %v", err)
 	}
+}
+
+// mustInstances opens n stores on one new schema, as n instances of a node
+// would, closed when the test ends.
+func mustInstances(t *testing.T, n int) []*DB {
+	t.Helper()
+	dsn := MustSchema(t)
+	dbs := make([]*DB, n)
+	for i := range dbs {
+		db, err := Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		dbs[i] = db
+	}
+	return dbs
 }

@@ -37,6 +37,7 @@ func TestDependenciesPointInward(t *testing.T) {
 		"defense/threshold":         {"", "defense/internal/celx", "defense/internal/conf", "defense/internal/subsets"},
 		"defense/consult":           {"", "defense/internal/conf"},
 		"defense/defstix":           {"", "stix"},
+		"defense/defapi":            {"", "defense", "defense/consult", "defense/defstix", "defense/score", "defense/threshold"},
 		"defense/internal/celx":     {},
 		"defense/internal/conf":     {},
 		"defense/internal/subsets":  {},

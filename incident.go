@@ -155,45 +155,47 @@ var ImpactCategories = []string{"availability", "confidentiality", "external", "
 
 // IncidentFacts is the view of an incident and its current impacts that
 // scoring models and threshold policies read. It is derived, never
-// stored: it changes whenever the incident or an impact does.
+// stored: it changes whenever the incident or an impact does. Its JSON
+// names are those policies read (incident.<name>).
 type IncidentFacts struct {
-	IncidentID          string
-	Determination       string
-	InvestigationStatus string
-	Criticality         int // 0 when the incident has none
+	IncidentID          string `json:"incident_id"`
+	Determination       string `json:"determination"`
+	InvestigationStatus string `json:"investigation_status"`
+	Criticality         int    `json:"criticality"` // 0 when the incident has none
 
-	AffectedNations []string
+	AffectedNations []string `json:"affected_nations"`
 	// Sectors are the reported sector ids and their crosswalk equivalents
 	// in the other nations' lists; ReportedSectors only the reported.
-	Sectors          []string
-	ReportedSectors  []string
-	DependentSectors []string // with crosswalk equivalents
+	Sectors          []string `json:"sectors"`
+	ReportedSectors  []string `json:"reported_sectors"`
+	DependentSectors []string `json:"dependent_sectors"` // with crosswalk equivalents
 
-	DependentNations         []string
-	MilitaryDependentNations []string
+	DependentNations         []string `json:"dependent_nations"`
+	MilitaryDependentNations []string `json:"military_dependent_nations"`
 
-	FunctionalImpact      string
-	InformationImpact     string
-	ObservedActivity      string
-	ActivityLocation      string
-	ActorCharacterization string
-	PotentialImpact       string
-	Recoverability        string
-	PhysicalDamage        string
-	ExternalImpacts       []string // impact_type of the current external impacts
+	FunctionalImpact      string   `json:"functional_impact"`
+	InformationImpact     string   `json:"information_impact"`
+	ObservedActivity      string   `json:"observed_activity"`
+	ActivityLocation      string   `json:"activity_location"`
+	ActorCharacterization string   `json:"actor_characterization"`
+	PotentialImpact       string   `json:"potential_impact"`
+	Recoverability        string   `json:"recoverability"`
+	PhysicalDamage        string   `json:"physical_damage"`
+	ExternalImpacts       []string `json:"external_impacts"` // impact_type of the current external impacts
 
-	MaxAvailabilityImpact int // of the current availability impacts
-	Deaths, Injuries      int
-	DurationHours         float64
-	MilitaryTargets       bool
-	GovernmentTargets     bool
+	MaxAvailabilityImpact int     `json:"max_availability_impact"` // of the current availability impacts
+	Deaths                int     `json:"deaths"`
+	Injuries              int     `json:"injuries"`
+	DurationHours         float64 `json:"duration_hours"`
+	MilitaryTargets       bool    `json:"military_targets"`
+	GovernmentTargets     bool    `json:"government_targets"`
 
-	SuspectedActorRef     string
-	SuspectedState        string
-	AttributionConfidence int
+	SuspectedActorRef     string `json:"suspected_actor_ref"`
+	SuspectedState        string `json:"suspected_state"`
+	AttributionConfidence int    `json:"attribution_confidence"`
 
-	EvidenceRefs  []string
-	CurrentImpact []string // ids of the impacts not superseded
+	EvidenceRefs  []string `json:"evidence_refs"`
+	CurrentImpact []string `json:"current_impact_refs"` // ids of the impacts not superseded
 }
 
 // Values returns the values of a categorical fact by its name, as scoring

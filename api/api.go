@@ -97,6 +97,10 @@ type errorBody struct {
 	HTTPStatus  string `json:"http_status"`
 }
 
+// WriteError writes err as every handler of the API does: the status of
+// its code and a TAXII error body; an internal error is logged, not shown.
+func (s *Server) WriteError(w http.ResponseWriter, r *http.Request, err error) { s.error(w, r, err) }
+
 func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 	code := kizuna.ErrorCode(err)
 	status, ok := statusOf[code]

@@ -12,8 +12,8 @@ import (
 // Cluster is a set of incidents linked into one campaign, with the links
 // that join them.
 type Cluster struct {
-	IncidentRefs []string
-	Links        []kizuna.CampaignLink
+	IncidentRefs []string              `json:"incident_refs"`
+	Links        []kizuna.CampaignLink `json:"links"`
 }
 
 // Link groups incidents into campaigns: two incidents are linked when they

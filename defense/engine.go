@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/defense/score"
 	"github.com/kizuna-dev/kizuna/defense/threshold"
 	"github.com/kizuna-dev/kizuna/sector"
 )
@@ -73,19 +74,31 @@ func (e *Engine) assess(nation string, f *kizuna.IncidentFacts, answers *kizuna.
 	if n == nil {
 		return nil, kizuna.Errorf(kizuna.ENOTFOUND, "no scoring model and policy are configured for %s", nation)
 	}
-	if answers != nil && answers.Nation != "" && answers.Nation != nation {
-		return nil, kizuna.Errorf(kizuna.EINVALID, "%s's factor answers cannot be assessed as %s's", answers.Nation, nation)
+	return assessWith(n.Model, n.Policy, f, answers, c)
+}
+
+// AssessWith scores the incident under a model and runs a policy on it, as
+// Assess does for a configured nation: it serves trying a policy being
+// written (kizuna policy test) on a saved incident. Errors: EINVALID (the
+// model or the policy failed; the message names it and the position).
+func AssessWith(m *score.Model, p *threshold.Policy, f *kizuna.IncidentFacts, answers *kizuna.FactorAnswers) (*kizuna.AssessmentResult, error) {
+	return assessWith(m, p, f, answers, single(f))
+}
+
+func assessWith(m *score.Model, p *threshold.Policy, f *kizuna.IncidentFacts, answers *kizuna.FactorAnswers, c threshold.Campaign) (*kizuna.AssessmentResult, error) {
+	if answers != nil && answers.Nation != "" && answers.Nation != p.Nation {
+		return nil, kizuna.Errorf(kizuna.EINVALID, "%s's factor answers cannot be assessed as %s's", answers.Nation, p.Nation)
 	}
-	sev, err := n.Model.Score(f)
+	sev, err := m.Score(f)
 	if err != nil {
 		return nil, err
 	}
-	res, err := n.Policy.Evaluate(&threshold.Input{Facts: f, Severity: sev, Answers: answers, Campaign: c})
+	res, err := p.Evaluate(&threshold.Input{Facts: f, Severity: sev, Answers: answers, Campaign: c})
 	if err != nil {
 		return nil, err
 	}
 	return &kizuna.AssessmentResult{
-		Nation: nation, Severity: sev, Policy: n.Policy.Ref(), Level: res.Level,
+		Nation: p.Nation, Severity: sev, Policy: p.Ref(), Level: res.Level,
 		RulesFired: nonNil(res.RulesFired), DecidingRules: nonNil(res.DecidingRules), DecidingFactors: nonNil(res.DecidingFactors),
 	}, nil
 }

@@ -44,7 +44,7 @@ func (n *Node) startFederation(ctx context.Context, opt fedOptions) (func(), err
 	if err != nil {
 		return nil, err
 	}
-	n.subscribe(svc.Notify)
+	n.Subscribe(svc.Notify)
 	if err := svc.Start(ctx); err != nil {
 		return nil, fmt.Errorf("federation: %s", kizuna.ErrorMessage(err))
 	}

@@ -22,9 +22,11 @@ const (
 	followPage  = 1000
 )
 
-// subscribe has fn receive the versions stored through this instance (its
-// ingest) and, on a shared store, through the others (follow).
-func (n *Node) subscribe(fn func([]*kizuna.Object)) {
+// Subscribe has fn receive the versions stored through this instance (its
+// ingest) and, on a shared store, through the others (follow). fn must not
+// block. It is called before the node serves: by Serve's components and by
+// a Mount.
+func (n *Node) Subscribe(fn func([]*kizuna.Object)) {
 	n.Ingest.Subscribe(fn)
 	n.followers = append(n.followers, fn)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/api"
+	"github.com/kizuna-dev/kizuna/federation"
 	"github.com/kizuna-dev/kizuna/ingest"
 	"github.com/kizuna-dev/kizuna/match"
 	"github.com/kizuna-dev/kizuna/taxii"
@@ -18,13 +19,20 @@ import (
 // n to reach the node's components (the guard for every read).
 type Mount func(n *Node, r *Router) error
 
-// Router is what a Mount registers on: the node's route table, and the
-// authentication every route but /healthz sits behind.
+// Router is what a Mount registers on: the node's route table, the
+// authentication every route but /healthz sits behind, and the node's
+// background work.
 type Router struct {
 	// Mux is the node's route table; a more specific pattern under
 	// /api/v1/ takes precedence over the native API's.
 	Mux *http.ServeMux
 	ts  *taxii.Server
+	api *api.Server
+	n   *Node
+	// ctx ends when the node shuts down; bg is waited for before the
+	// store is closed.
+	ctx context.Context
+	bg  *sync.WaitGroup
 }
 
 // Protect wraps h in the node's authentication, rate limits and error
@@ -34,6 +42,29 @@ func (r *Router) Protect(h http.Handler) http.Handler { return r.ts.Protect(h) }
 // ProtectRole is Protect for principals with the role only.
 func (r *Router) ProtectRole(role string, h http.Handler) http.Handler {
 	return r.ts.ProtectRole(role, h)
+}
+
+// WriteError writes err as the native API does: the HTTP status of its
+// code and a TAXII error body; an internal error is logged, not shown.
+func (r *Router) WriteError(w http.ResponseWriter, req *http.Request, err error) {
+	r.api.WriteError(w, req, err)
+}
+
+// Go runs work in the background while the node serves. Its context ends
+// when the node shuts down, and the node waits for work to return before
+// it closes the store. With a lease name, among the instances that share a
+// PostgreSQL store only the one holding the named lease runs work: its
+// context also ends when the lease is lost, and work runs again whenever
+// this instance takes the lease (on SQLite, work simply runs). With "",
+// every instance runs work.
+func (r *Router) Go(lease string, work func(ctx context.Context)) {
+	r.bg.Go(func() {
+		if lease == "" {
+			work(r.ctx)
+			return
+		}
+		federation.Leased(r.ctx, r.n.leaser(), lease, r.n.Logger, time.Second, work)
+	})
 }
 
 // TAXIIServer returns a TAXII server wired to the node: objects and
@@ -53,7 +84,7 @@ func (n *Node) Matcher(ctx context.Context) (*match.Service, error) {
 	if err := m.Load(ctx); err != nil {
 		return nil, err
 	}
-	n.subscribe(m.Notify)
+	n.Subscribe(m.Notify)
 	return m, nil
 }
 
@@ -87,13 +118,9 @@ func (n *Node) httpHandler(ctx context.Context, cfg ServeConfig, m *metrics) (ht
 	mctx, cancelMatcher := context.WithCancel(context.Background())
 	var background sync.WaitGroup
 	background.Go(func() { matcher.Run(mctx) })
-	if n.shared() {
-		// Started after the federation and the matcher subscribed.
-		background.Go(func() { n.follow(mctx, loaded) })
-	}
 	// stopMatcher returns once the matcher has written its queued audit
-	// records (and the store is no longer followed), before the store is
-	// closed.
+	// records, the mounts' background work has returned and the store is
+	// no longer followed, before the store is closed.
 	stopMatcher := func() {
 		cancelMatcher()
 		background.Wait()
@@ -113,12 +140,17 @@ func (n *Node) httpHandler(ctx context.Context, cfg ServeConfig, m *metrics) (ht
 		mux.Handle("GET /metrics", ts.ProtectRole(kizuna.RoleAdmin, m.handler()))
 	}
 	mux.Handle("/api/v1/", ts.Protect(apiServer.Handler()))
-	router := &Router{Mux: mux, ts: ts}
+	router := &Router{Mux: mux, ts: ts, api: apiServer, n: n, ctx: mctx, bg: &background}
 	for _, mount := range cfg.Mounts {
 		if err := mount(n, router); err != nil {
 			stopMatcher()
 			return nil, nil, err
 		}
+	}
+	if n.shared() {
+		// Started once the federation, the matcher and the mounts have
+		// subscribed.
+		background.Go(func() { n.follow(mctx, loaded) })
 	}
 	shutdown := func(ctx context.Context) error {
 		defer stopMatcher()

@@ -76,7 +76,7 @@ type Node struct {
 	// heads is set by startAuditHeads.
 	heads *auditHeads
 	// followers receive the versions stored through any instance (see
-	// subscribe).
+	// Subscribe).
 	followers []func([]*kizuna.Object)
 }
 

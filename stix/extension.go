@@ -62,7 +62,7 @@ func (c *checker) extensions(e *value, p *path, typ string, spec *typeSpec) {
 			c.definedExtension(&m.val, &q)
 			continue
 		}
-		if s, ok := spec.exts[m.key]; ok {
+		if s, ok := typeExts(typ, spec)[m.key]; ok {
 			c.shapeProps(&m.val, &q, s, nil, false)
 			continue
 		}

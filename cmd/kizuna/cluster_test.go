@@ -27,7 +27,8 @@ import (
 // POSTed on one instance is read, and matched, on the other within a
 // second. Then the instance that holds the federation lease is killed
 // (SIGKILL) while it feeds the peer, mid-request: the other instance takes
-// the lease and finishes the push, and the peer holds every version once.
+// the lease and finishes the push, and the peer holds every version once;
+// it has also taken the lease of the consultation worker.
 func TestTwoInstancesOnePostgres(t *testing.T) {
 	dsn := nodetest.Postgres(t)
 	if testing.Short() {
@@ -109,6 +110,9 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 	if h := holder(); len(h) != 1 || h[0] != "usa-1" {
 		t.Fatalf("push lease held by %v, want the first instance alone", h)
 	}
+	if h := leaseHolders(t, dsn, defenseLease); len(h) != 1 || h[0] != "usa-1" {
+		t.Fatalf("consultation worker's lease held by %v, want the first instance alone", h)
+	}
 	one.stop(t, syscall.SIGKILL)
 	if err := jpn.cmd.Process.Signal(syscall.SIGCONT); err != nil {
 		t.Fatal(err)
@@ -130,6 +134,9 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 	}
 	if h := holder(); len(h) != 1 || h[0] != "usa-2" {
 		t.Errorf("push lease held by %v after the kill, want the second instance alone", h)
+	}
+	if h := leaseHolders(t, dsn, defenseLease); len(h) != 1 || h[0] != "usa-2" {
+		t.Errorf("consultation worker's lease held by %v after the kill, want the second instance alone", h)
 	}
 }
 

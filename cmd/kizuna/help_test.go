@@ -26,6 +26,10 @@ var helpCommands = [][]string{
 	{"audit"}, {"audit", "verify"},
 	{"bench"}, {"bench", "gen"}, {"bench", "ingest"},
 	{"version"},
+	{"incident"}, {"incident", "add"}, {"incident", "list"}, {"incident", "show"}, {"incident", "answer"}, {"incident", "answers"},
+	{"incident", "assess"}, {"incident", "assessments"}, {"incident", "divergence"}, {"incident", "campaigns"}, {"incident", "campaign-assess"},
+	{"consult"}, {"consult", "open"}, {"consult", "act"}, {"consult", "list"}, {"consult", "show"},
+	{"policy"}, {"policy", "test"},
 }
 
 // runKizuna runs the real command (this test binary as kizuna) in dir and

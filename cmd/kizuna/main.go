@@ -29,6 +29,9 @@ Usage:
   kizuna match      --indicators F --observations F match observations against indicators
   kizuna audit      verify                          check the audit log's hash chain
   kizuna bench      gen|ingest                      generate synthetic data; measure ingest and export
+  kizuna incident   add|list|show|answer|assess|divergence|campaigns  incidents and assessments on a node
+  kizuna consult    open|act|list|show              consultations between points of contact
+  kizuna policy     test                            run a threshold policy on a saved incident
   kizuna version                                    print the version
 
 Every command that opens a node takes --data DIR and --store sqlite|postgres://URL
@@ -116,6 +119,12 @@ func dispatch(ctx context.Context, e *env, args []string) error {
 		return runBench(ctx, e, rest)
 	case "version":
 		return runVersion(ctx, e, rest)
+	case "incident": // collective defense (incident.go, consult.go, policy.go)
+		return runIncident(ctx, e, rest)
+	case "consult":
+		return runConsult(ctx, e, rest)
+	case "policy":
+		return runPolicy(ctx, e, rest)
 	case "help", "-h", "-help", "--help":
 		if cmd == "help" && len(rest) > 0 && !isHelp(rest[0]) {
 			return dispatch(ctx, e, []string{rest[0], "--help"}) // kizuna help peer

@@ -120,6 +120,8 @@ func serve(ctx context.Context, e *env, cfg serveConfig, ln net.Listener, logger
 	}
 	sc := cfg.ServeConfig
 	sc.Listener = ln
+	// Collective defense (defense.go).
+	sc.Mounts = append([]node.Mount{defenseMount(nil)}, sc.Mounts...)
 	if cfg.MetricsListen != "" {
 		mln, err := net.Listen("tcp", cfg.MetricsListen)
 		if err != nil {

@@ -14,6 +14,8 @@ package defstix
 
 import (
 	"embed"
+
+	"github.com/kizuna-dev/kizuna"
 	"io/fs"
 	"path"
 	"sort"
@@ -59,4 +61,15 @@ func ExtensionDefinitions() map[string][]byte {
 		out[path.Base(n)] = b
 	}
 	return out
+}
+
+// namespace is the UUIDv5 namespace of the ids kizuna derives.
+var namespace = [16]byte{0x2d, 0x8e, 0x41, 0x6a, 0xc3, 0x5f, 0x4b, 0x19, 0x9e, 0x07, 0x7a, 0x52, 0xd1, 0xe4, 0x38, 0x6c}
+
+// FactorAnswersID returns the id of a nation's answers to the factors for
+// an incident: one object per nation and incident, the same on every node,
+// so that a node finds a nation's answers by id, whichever node they were
+// written on, and each change is a new version of it.
+func FactorAnswersID(incidentRef, nation string) string {
+	return TypeFactorAnswers + "--" + kizuna.NameUUID(namespace, "factor-answers|"+incidentRef+"|"+nation)
 }

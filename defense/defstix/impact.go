@@ -22,9 +22,11 @@ var (
 	fidelities   = []string{"second", "minute", "hour", "day", "month", "year"}
 )
 
-// DecodeImpact validates an OASIS impact object. Package stix does not
-// know the category extensions the incident suite keys by category name
-// ("availability", "external", …); this function checks them.
+// DecodeImpact validates an OASIS impact object. Package stix checks the
+// category extensions the incident suite keys by category name
+// ("availability", "external", …) at ingest; this function checks them
+// again with the rest of the object, so that one answer names every
+// problem, and adds that an impact carries the one of its impact_category.
 func DecodeImpact(raw []byte) (*kizuna.Impact, error) {
 	var ignore []string
 	for c := range impactSpecs {

@@ -54,13 +54,13 @@ func index(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]
 
 // parse checks an object with package stix (the envelope, identifiers,
 // timestamps, markings, as at ingest) and decodes it for the reader. The
-// type must be typ. ignore drops stix problems at the given paths, which
-// this package checks itself.
+// type must be typ. ignore drops stix problems at the given paths and
+// below them, which this package checks itself.
 func parse(raw []byte, typ string, ignore ...string) (*reader, map[string]any, error) {
 	_, errs := stix.Validate(raw)
 	r := &reader{}
 	for _, p := range errs {
-		if !slices.Contains(ignore, p.Path) {
+		if !slices.ContainsFunc(ignore, func(at string) bool { return p.Path == at || strings.HasPrefix(p.Path, at+".") }) {
 			r.probs = append(r.probs, p)
 		}
 	}
@@ -340,7 +340,10 @@ func (r *reader) envelope(m map[string]any) envelope {
 }
 
 var commonProps = []string{"type", "spec_version", "id", "created", "modified", "created_by_ref", "revoked", "labels",
-	"confidence", "lang", "external_references", "object_marking_refs", "granular_markings", "extensions"}
+	"confidence", "lang", "external_references", "object_marking_refs", "granular_markings", "extensions",
+	// The signature of the node an object came from, which the receiving
+	// node keeps on what its peers send (package federation).
+	"x_kizuna_provenance"}
 
 // strict decodes v (a value read from the object) into out, refusing
 // properties out does not have; a failure is a problem at path.

@@ -6,12 +6,14 @@ package nodetest
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -87,11 +89,19 @@ type Served struct {
 	*node.Node
 	// Base is the node's base URL, http://127.0.0.1:PORT.
 	Base string
-	// Admin is the token of the admin principal node.Init created.
+	// Admin is the token of the admin principal node.Init created ("" on
+	// a further instance of a node on PostgreSQL, whose data directory
+	// does not hold it).
 	Admin string
 	// KeyFile is the key file of a node on PostgreSQL.
 	KeyFile string
+
+	stop func()
 }
+
+// Stop shuts the node down and waits until Serve returns (the node is
+// closed when the test ends).
+func (s *Served) Stop() { s.stop() }
 
 // Serve runs the node of opt (see New) on a free loopback port until the
 // test ends, and waits until it answers /healthz. cfg.Listener is set
@@ -117,22 +127,26 @@ func Serve(tb testing.TB, opt Options, cfg node.ServeConfig) *Served {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- n.Serve(ctx, cfg) }()
-	// Registered after New's: the node stops serving before it is closed.
-	tb.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				tb.Errorf("Serve returned %v after shutdown", err)
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					tb.Errorf("Serve returned %v after shutdown", err)
+				}
+			case <-time.After(30 * time.Second):
+				tb.Error("the node did not shut down within 30 s")
 			}
-		case <-time.After(30 * time.Second):
-			tb.Error("the node did not shut down within 30 s")
-		}
-	})
-	s := &Served{Node: n, Base: "http://" + ln.Addr().String(), KeyFile: opt.KeyFile}
+		})
+	}
+	// Registered after New's: the node stops serving before it is closed.
+	tb.Cleanup(stop)
+	s := &Served{Node: n, Base: "http://" + ln.Addr().String(), KeyFile: opt.KeyFile, stop: stop}
 	WaitHealthy(tb, s.Base)
 	tok, err := os.ReadFile(filepath.Join(n.Dir, node.AdminTokenFile))
-	if err != nil {
+	if err != nil && !(opt.Store != "" && errors.Is(err, fs.ErrNotExist)) {
 		tb.Fatal(err)
 	}
 	s.Admin = strings.TrimSpace(string(tok))

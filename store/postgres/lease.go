@@ -94,3 +94,23 @@ func (db *DB) hold(ctx context.Context, conn *pgx.Conn, key int64) (context.Cont
 	}
 	return held, release, nil
 }
+
+// Exclusive runs fn while this process holds the transaction-level
+// advisory lock of the name, so that the calls of Exclusive with one name,
+// by every instance sharing the database, run one after the other. The
+// lock is held on a connection of the pool for as long as fn runs, and is
+// given up when fn returns or the session ends.
+func (db *DB) Exclusive(ctx context.Context, name string, fn func() error) error {
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return formatError(err, "exclusive %q: starting a transaction", name)
+	}
+	defer tx.Rollback(context.Background())
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, LockKey("kizuna exclusive "+name)); err != nil {
+		return formatError(err, "exclusive %q: locking", name)
+	}
+	if err := fn(); err != nil {
+		return err
+	}
+	return formatError(tx.Commit(ctx), "exclusive %q: unlocking", name)
+}

@@ -2,6 +2,9 @@ package postgres
 
 import (
 	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -81,17 +84,8 @@ func TestLeaseOneHolder(t *testing.T) {
 // TestUpdateStateSerialises: concurrent updates of one document from two
 // instances lose none of each other's changes.
 func TestUpdateStateSerialises(t *testing.T) {
-	dsn := MustSchema(t)
 	ctx := context.Background()
-	var dbs [2]*DB
-	for i := range dbs {
-		db, err := Open(ctx, dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		dbs[i] = db
-	}
+	dbs := mustInstances(t, 2)
 	const each = 25
 	errs := make(chan error, 2*each)
 	for _, db := range dbs {
@@ -115,4 +109,72 @@ func TestUpdateStateSerialises(t *testing.T) {
 	if _, err := dbs[1].ReadState(ctx, "absent"); kizuna.ErrorCode(err) != kizuna.ENOTFOUND {
 		t.Errorf("absent document: %v", err)
 	}
+}
+
+// TestExclusive: the calls of Exclusive with one name, through two
+// handles on one database, never overlap; a call with another name is not
+// held up, and an error from fn is returned.
+func TestExclusive(t *testing.T) {
+	ctx := context.Background()
+	dbs := mustInstances(t, 2)
+	var inside, most atomic.Int32
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			for range 5 {
+				err := dbs[i%2].Exclusive(ctx, "consultations", func() error {
+					n := inside.Add(1)
+					for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+					}
+					time.Sleep(2 * time.Millisecond)
+					inside.Add(-1)
+					return nil
+				})
+				if err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if most.Load() != 1 {
+		t.Errorf("%d calls ran at once, want 1", most.Load())
+	}
+
+	// Another name is not held up by a held one.
+	held, release := make(chan struct{}), make(chan struct{})
+	go dbs[0].Exclusive(ctx, "consultations", func() error { close(held); <-release; return nil })
+	<-held
+	tctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := dbs[1].Exclusive(tctx, "other", func() error { return nil }); err != nil {
+		t.Errorf("another name: %v", err)
+	}
+	short, cancelShort := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancelShort()
+	if err := dbs[1].Exclusive(short, "consultations", func() error { return nil }); err == nil {
+		t.Error("a call ran while another held the name")
+	}
+	close(release)
+	want := errors.New("refused")
+	if err := dbs[1].Exclusive(ctx, "consultations", func() error { return want }); !errors.Is(err, want) {
+		t.Errorf("fn's error: got %v", err)
+	}
+}
+
+// mustInstances opens n stores on one new schema, as n instances of a node
+// would, closed when the test ends.
+func mustInstances(t *testing.T, n int) []*DB {
+	t.Helper()
+	dsn := MustSchema(t)
+	dbs := make([]*DB, n)
+	for i := range dbs {
+		db, err := Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		dbs[i] = db
+	}
+	return dbs
 }

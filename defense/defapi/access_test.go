@@ -1,0 +1,145 @@
+package defapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/defense"
+	"github.com/kizuna-dev/kizuna/defense/defstix"
+)
+
+// TestHiddenIncidentLeaksNothing stores an incident marked SECRET//REL TO
+// USA, JPN with answers, an assessment, a consultation and a campaign
+// assessment, and checks that an Australian reader gets, for each route, the
+// answer it gets for an id that does not exist, and that lists and counts
+// leave it out; the American and Japanese readers read it all.
+func TestHiddenIncidentLeaksNothing(t *testing.T) {
+	n := newTestNode(t)
+	hidden, body := incident(t, []string{n.secret})
+	n.must("usa", "POST", "/api/v1/incidents", body, 201, nil)
+	open, body := incident(t, []string{tlpGreen})
+	n.must("usa", "POST", "/api/v1/incidents", body, 201, nil)
+	n.must("usa", "PUT", "/api/v1/incidents/"+hidden+"/factors", answers, 200, nil)
+	var as struct{ Assessment json.RawMessage }
+	n.must("usa", "POST", "/api/v1/incidents/"+hidden+"/assessments", map[string]any{"store": true}, 201, &as)
+	var cons struct{ Consultation struct{ ID string } }
+	n.must("usa", "POST", "/api/v1/consultations", map[string]any{"incident_ref": hidden, "addressees": []string{"JPN"}}, 201, &cons)
+	n.must("usa", "POST", "/api/v1/campaigns/assessments", map[string]any{"incident_refs": []string{hidden, open}}, 201, nil)
+
+	// The derived objects carry the incident's marking.
+	for _, typ := range []string{defstix.TypeFactorAnswers, defstix.TypeAssessment, defstix.TypeConsultation, defstix.TypeCampaignAssessment} {
+		page, err := n.db.FindObjects(context.Background(), kizuna.ObjectFilter{Collection: n.coll.ID, Types: []string{typ},
+			Access: kizuna.AccessScope{Unrestricted: true}, Limit: 10})
+		if err != nil || len(page.Objects) != 1 {
+			t.Fatalf("%s: %v %d objects", typ, err, len(page.Objects))
+		}
+		if !slices.Contains(page.Objects[0].MarkingRefs, n.secret) {
+			t.Errorf("%s is marked %v, without its incident's marking", typ, page.Objects[0].MarkingRefs)
+		}
+	}
+
+	missing := "incident--" + kizuna.NewUUID()
+	for _, r := range []struct{ method, path string }{
+		{"GET", "/api/v1/incidents/%s"}, {"GET", "/api/v1/incidents/%s/factors"}, {"GET", "/api/v1/incidents/%s/assessments"},
+		{"GET", "/api/v1/incidents/%s/divergence"}, {"POST", "/api/v1/incidents/%s/assessments"},
+	} {
+		var b any
+		if r.method == "POST" {
+			b = map[string]any{"store": false}
+		}
+		c1, b1 := n.do("aus", r.method, strings.Replace(r.path, "%s", hidden, 1), b, nil)
+		c2, b2 := n.do("aus", r.method, strings.Replace(r.path, "%s", missing, 1), b, nil)
+		if c1 != 404 || c2 != 404 || strings.ReplaceAll(b1, hidden, "ID") != strings.ReplaceAll(b2, missing, "ID") {
+			t.Errorf("%s %s: hidden %d %q, missing %d %q", r.method, r.path, c1, b1, c2, b2)
+		}
+		if c, b := n.do("usa", r.method, strings.Replace(r.path, "%s", hidden, 1), b, nil); c >= 300 {
+			t.Errorf("usa %s %s: %d %s", r.method, r.path, c, b)
+		}
+	}
+	if c, b := n.do("aus", "GET", "/api/v1/consultations/"+cons.Consultation.ID, nil, nil); c != 404 {
+		t.Errorf("aus reads the consultation: %d %s", c, b)
+	}
+	if c, b := n.do("aus", "POST", "/api/v1/consultations/"+cons.Consultation.ID+"/acts", map[string]any{"act": "acknowledge"}, nil); c != 404 {
+		t.Errorf("aus acts in the consultation: %d %s", c, b)
+	}
+	if c, b := n.do("aus", "POST", "/api/v1/campaigns/assessments", map[string]any{"incident_refs": []string{hidden, open}}, nil); c != 404 {
+		t.Errorf("aus assesses a campaign with the hidden incident: %d %s", c, b)
+	}
+	if c, b := n.do("aus", "POST", "/api/v1/policies/AUS/test", map[string]any{"incident_ref": hidden}, nil); c != 404 {
+		t.Errorf("aus tests a policy on the hidden incident: %d %s", c, b)
+	}
+	var list struct{ Incidents []struct{ ID string } }
+	n.must("aus", "GET", "/api/v1/incidents", nil, 200, &list)
+	if len(list.Incidents) != 1 || list.Incidents[0].ID != open {
+		t.Errorf("aus lists %+v, want only %s", list.Incidents, open)
+	}
+	var cl struct{ Consultations []json.RawMessage }
+	n.must("aus", "GET", "/api/v1/consultations", nil, 200, &cl)
+	if len(cl.Consultations) != 0 {
+		t.Errorf("aus lists %d consultations", len(cl.Consultations))
+	}
+	var camps struct{ Campaigns []defense.Cluster }
+	n.must("aus", "GET", "/api/v1/campaigns", nil, 200, &camps)
+	if len(camps.Campaigns) != 0 {
+		t.Errorf("aus sees campaigns %+v", camps.Campaigns)
+	}
+	n.must("usa", "GET", "/api/v1/campaigns", nil, 200, &camps)
+	if len(camps.Campaigns) != 1 || !slices.Contains(camps.Campaigns[0].IncidentRefs, hidden) {
+		t.Errorf("usa sees campaigns %+v, want the two incidents linked", camps.Campaigns)
+	}
+	var jl struct{ Assessments []json.RawMessage }
+	n.must("jpn", "GET", "/api/v1/incidents/"+hidden+"/assessments", nil, 200, &jl)
+	if len(jl.Assessments) != 1 {
+		t.Errorf("jpn reads %d assessments of the incident, want 1", len(jl.Assessments))
+	}
+}
+
+// TestIncidentOfAnotherOrganisation refuses an incident, or an impact,
+// whose creator is not the caller's organisation before storing any of the
+// request, and names the object and path.
+func TestIncidentOfAnotherOrganisation(t *testing.T) {
+	n := newTestNode(t)
+	id, body := incident(t, []string{tlpGreen})
+	code, b := n.do("jpn", "POST", "/api/v1/incidents", body, nil)
+	if code != 403 || !strings.Contains(b, id+": $.created_by_ref") {
+		t.Errorf("jpn stored usa's incident: %d %s", code, b)
+	}
+	page, err := n.db.FindObjects(context.Background(), kizuna.ObjectFilter{Collection: n.coll.ID, Types: []string{"incident", "impact"},
+		Access: kizuna.AccessScope{Unrestricted: true}, Limit: 10})
+	if err != nil || len(page.Objects) != 0 {
+		t.Errorf("the refused request left %d objects (%v)", len(page.Objects), err)
+	}
+	if code, b := n.do("usa", "POST", "/api/v1/incidents", map[string]any{"incident": json.RawMessage(`{"type":"incident"}`)}, nil); code != 400 {
+		t.Errorf("a malformed incident: %d %s", code, b)
+	}
+}
+
+// TestFactsFromReadableImpactsOnly: a reader who may read an incident but
+// not one of its impacts gets facts derived without that impact, so that
+// the facts tell nothing of it.
+func TestFactsFromReadableImpactsOnly(t *testing.T) {
+	n := newTestNode(t)
+	id, body := incident(t, []string{tlpGreen})
+	var imp map[string]any
+	json.Unmarshal(body["impacts"].([]json.RawMessage)[0], &imp)
+	imp["object_marking_refs"] = []string{n.secret}
+	raw, _ := json.Marshal(imp)
+	body["impacts"] = []json.RawMessage{raw}
+	n.must("usa", "POST", "/api/v1/incidents", body, 201, nil)
+	var view struct {
+		Impacts []json.RawMessage
+		Facts   kizuna.IncidentFacts
+	}
+	n.must("usa", "GET", "/api/v1/incidents/"+id, nil, 200, &view)
+	if len(view.Impacts) != 1 || view.Facts.FunctionalImpact != "denial-critical" || view.Facts.MaxAvailabilityImpact != 85 {
+		t.Errorf("usa: %d impacts, facts %+v", len(view.Impacts), view.Facts)
+	}
+	n.must("aus", "GET", "/api/v1/incidents/"+id, nil, 200, &view)
+	if len(view.Impacts) != 0 || view.Facts.FunctionalImpact != "" || view.Facts.MaxAvailabilityImpact != 0 || len(view.Facts.CurrentImpact) != 0 {
+		t.Errorf("aus: %d impacts, facts %+v", len(view.Impacts), view.Facts)
+	}
+}

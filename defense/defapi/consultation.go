@@ -1,0 +1,274 @@
+package defapi
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"slices"
+
+	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/defense"
+	"github.com/kizuna-dev/kizuna/defense/consult"
+	"github.com/kizuna-dev/kizuna/defense/defstix"
+)
+
+type openRequest struct {
+	Collection    string   `json:"collection"`
+	IncidentRef   string   `json:"incident_ref"`
+	Addressees    []string `json:"addressees"`
+	AssessmentRef string   `json:"assessment_ref"`
+	MarkingRefs   []string `json:"marking_refs"`
+	Statement     string   `json:"statement"`
+}
+
+// openConsultation answers POST /api/v1/consultations (role poc): the first
+// version of an x-kizuna-consultation on an incident the caller may read,
+// at the rank its nation's assessment reached (the stored one named, or
+// one made now), marked at least as the incident and the assessment.
+func (s *Server) openConsultation(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p, err := principal(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var req openRequest
+	if err := s.decode(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !p.HasRole(kizuna.RolePOC) {
+		s.fail(w, r, kizuna.Errorf(kizuna.EFORBIDDEN, "only a point of contact (role poc) opens a consultation"))
+		return
+	}
+	v, err := s.loadIncident(ctx, req.Collection, req.IncidentRef)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sources := append(v.markings(), req.MarkingRefs)
+	var rank int
+	if req.AssessmentRef != "" {
+		o, err := s.readOne(ctx, v.coll.ID, req.AssessmentRef)
+		var a *kizuna.ThresholdAssessment
+		if err == nil {
+			if a, err = defstix.DecodeAssessment(o.Raw); err == nil && (a.IncidentRef != v.inc.ID || a.Result.Nation != p.Nation) {
+				err = kizuna.Errorf(kizuna.EINVALID, "request body: $.assessment_ref: %s is not %s's assessment of %s", a.ID, p.Nation, v.inc.ID)
+			}
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		rank = a.Result.Level.Rank
+		sources = append(sources, effectiveMarkings(o, v.coll))
+	} else {
+		answers, from, err := answersOf(ctx, s.Objects, s.engine(), v.coll.ID, v.inc.ID)
+		var res *kizuna.AssessmentResult
+		if err == nil {
+			res, err = s.engine().Assess(p.Nation, v.facts, answers[p.Nation])
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		rank = res.Level.Rank
+		if o := from[p.Nation]; o != nil {
+			sources = append(sources, effectiveMarkings(o, v.coll))
+		}
+	}
+	c, err := s.Consult.Open(consult.ActorOf(p), consult.OpenRequest{IncidentRef: v.inc.ID, Rank: rank, Addressees: req.Addressees,
+		AssessmentRef: req.AssessmentRef, MarkingRefs: defense.DerivedMarkings(sources...), Statement: req.Statement})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	raw, err := defstix.EncodeConsultation(c)
+	if err == nil {
+		err = ingest(ctx, s.Ingester, v.coll.ID, raw)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"consultation": json.RawMessage(raw)})
+}
+
+// readConsultation returns the latest version of a consultation the reader
+// may read, on an incident the reader may read; ENOTFOUND otherwise.
+func (s *Server) readConsultation(ctx context.Context, coll *kizuna.Collection, id string) (*kizuna.Object, *kizuna.Consultation, error) {
+	o, err := s.readOne(ctx, coll.ID, id)
+	if err == nil && o.Type != defstix.TypeConsultation {
+		err = kizuna.Errorf(kizuna.ENOTFOUND, "no consultation %s in this collection", id)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := defstix.DecodeConsultation(o.Raw)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := readOne(ctx, s.Objects, coll.ID, c.IncidentRef); err != nil {
+		if kizuna.ErrorCode(err) == kizuna.ENOTFOUND {
+			err = kizuna.Errorf(kizuna.ENOTFOUND, "no consultation %s in this collection", id)
+		}
+		return nil, nil, err
+	}
+	return o, c, nil
+}
+
+// listConsultations answers GET /api/v1/consultations: the latest version
+// of each consultation the reader may read, on incidents it may read.
+func (s *Server) listConsultations(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	coll, err := s.collection(ctx, r.URL.Query().Get("collection"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	objs, err := s.readAll(ctx, coll.ID, defstix.TypeConsultation)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	incidents, err := s.readAll(ctx, coll.ID, "incident")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	readable := sortedIDs(incidents)
+	out := []json.RawMessage{}
+	for _, o := range objs {
+		if c, err := defstix.DecodeConsultation(o.Raw); err == nil {
+			if _, ok := slices.BinarySearch(readable, c.IncidentRef); ok {
+				out = append(out, o.Raw)
+			}
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"consultations": out})
+}
+
+// getConsultation answers GET /api/v1/consultations/{id}: the latest
+// version, and with ?versions=all every version the reader may read.
+func (s *Server) getConsultation(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	coll, err := s.collection(ctx, r.URL.Query().Get("collection"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	o, _, err := s.readConsultation(ctx, coll, r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := map[string]any{"consultation": o.Raw}
+	if r.URL.Query().Get("versions") == "all" {
+		page, err := s.Objects.FindObjects(ctx, kizuna.ObjectFilter{Collection: coll.ID, IDs: []string{o.ID},
+			Versions: kizuna.VersionMatch{All: true}, IncludeRaw: true})
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		versions := []json.RawMessage{}
+		for _, v := range page.Objects {
+			versions = append(versions, v.Raw)
+		}
+		out["versions"] = versions
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+type actRequest struct {
+	Collection    string                     `json:"collection"`
+	Act           string                     `json:"act"`
+	AssessmentRef string                     `json:"assessment_ref"`
+	LevelRank     *int                       `json:"level_rank"`
+	Statement     string                     `json:"statement"`
+	Position      *kizuna.JointPositionDraft `json:"position"`
+}
+
+// act answers POST /api/v1/consultations/{id}/acts (role poc). On the node
+// that owns the consultation the act is applied and the next version
+// stored (200); on an ally's node the act becomes the caller's
+// x-kizuna-consultation-response, which federates to the owner's node
+// (202).
+func (s *Server) act(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p, err := principal(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var req actRequest
+	if err := s.decode(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	coll, err := s.collection(ctx, req.Collection)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	o, c, err := s.readConsultation(ctx, coll, r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !p.HasRole(kizuna.RolePOC) {
+		s.fail(w, r, kizuna.Errorf(kizuna.EFORBIDDEN, "only a point of contact (role poc) acts in a consultation"))
+		return
+	}
+	step := consult.Step{Action: req.Act, Actor: consult.ActorOf(p), AssessmentRef: req.AssessmentRef, LevelRank: req.LevelRank,
+		Statement: req.Statement, Position: req.Position}
+	if req.AssessmentRef != "" {
+		if _, err := s.readOne(ctx, coll.ID, req.AssessmentRef); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	if req.Position != nil {
+		for _, ref := range req.Position.InputRefs {
+			in, err := s.readOne(ctx, coll.ID, ref)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			step.InputMarkingRefs = defense.DerivedMarkings(step.InputMarkingRefs, effectiveMarkings(in, coll))
+		}
+		if len(req.Position.InputRefs) == 0 {
+			step.InputMarkingRefs = c.MarkingRefs
+		}
+	}
+	if o.Origin == "" {
+		raw, err := s.Worker.applyLocal(ctx, coll.ID, c.ID, step)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"consultation": json.RawMessage(raw)})
+		return
+	}
+	now := s.now()
+	resp := &kizuna.ConsultationResponse{ID: defstix.TypeResponse + "--" + kizuna.NewUUID(), Created: now, Modified: now,
+		CreatedByRef: p.Organization, MarkingRefs: c.MarkingRefs, ConsultationRef: c.ID, Nation: p.Nation, Action: req.Act,
+		AssessmentRef: req.AssessmentRef, LevelRank: req.LevelRank, Statement: req.Statement}
+	// The owner's node applies the response; it is checked here first, so
+	// that an act that cannot apply is refused to the caller at once.
+	rs, err := s.Consult.StepFromResponse(resp)
+	if err == nil {
+		_, err = s.Consult.Apply(c, rs)
+	}
+	var raw []byte
+	if err == nil {
+		raw, err = defstix.EncodeResponse(resp)
+	}
+	if err == nil {
+		err = ingest(ctx, s.Ingester, coll.ID, raw)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"response": json.RawMessage(raw)})
+}

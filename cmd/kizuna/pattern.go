@@ -235,6 +235,9 @@ func loadIndicators(e *env, file string) (*pattern.Index, error) {
 	}
 	ix := pattern.NewIndex()
 	for i, v := range list {
+		if v == nil {
+			continue // a null entry holds no indicator
+		}
 		at := fmt.Sprintf("%s[%d]", where, i)
 		obj, ok := v.(map[string]any)
 		if !ok {

@@ -222,12 +222,13 @@ func TestMatchBadInput(t *testing.T) {
 }
 
 // TestMatchOneBundle checks that a file holding one bundle, not a list, is
-// read as a list of that bundle.
+// read as a list of that bundle (and that null entries and properties of
+// the indicators count as absent).
 func TestMatchOneBundle(t *testing.T) {
 	dir := t.TempDir()
 	ind := filepath.Join(dir, "ind.json")
 	obs := filepath.Join(dir, "obs.json")
-	os.WriteFile(ind, []byte(`[{"type":"indicator","id":"indicator--1","pattern":"[ipv4-addr:value = '198.51.100.7']"}]`), 0o600)
+	os.WriteFile(ind, []byte(`[null,{"type":"indicator","id":"indicator--1","pattern":"[ipv4-addr:value = '198.51.100.7']","pattern_type":null}]`), 0o600)
 	os.WriteFile(obs, []byte(` {"type":"bundle","objects":[{"type":"observed-data","id":"observed-data--1","first_observed":"2024-01-01T00:00:00Z","last_observed":"2024-01-01T00:00:00Z","number_observed":1,"object_refs":["ipv4-addr--1"]},{"type":"ipv4-addr","id":"ipv4-addr--1","value":"198.51.100.7"}]}`), 0o600)
 	stdout, stderr, code := runCLI(t, "match", "--indicators", ind, "--observations", obs)
 	if want := `{"indicator":"indicator--1","observed_data":"observed-data--1"}`; code != 0 || strings.TrimSpace(stdout) != want {

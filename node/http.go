@@ -25,7 +25,13 @@ type Router struct {
 	// /api/v1/ takes precedence over the native API's.
 	Mux *http.ServeMux
 	ts  *taxii.Server
+	// background runs work for as long as the node serves.
+	background func(func(ctx context.Context))
 }
+
+// Go runs fn until the node stops serving: fn's context ends at shutdown,
+// and the node waits for fn to return before it closes its store.
+func (r *Router) Go(fn func(ctx context.Context)) { r.background(fn) }
 
 // Protect wraps h in the node's authentication, rate limits and error
 // bodies: h finds the principal in the request's context.
@@ -113,7 +119,7 @@ func (n *Node) httpHandler(ctx context.Context, cfg ServeConfig, m *metrics) (ht
 		mux.Handle("GET /metrics", ts.ProtectRole(kizuna.RoleAdmin, m.handler()))
 	}
 	mux.Handle("/api/v1/", ts.Protect(apiServer.Handler()))
-	router := &Router{Mux: mux, ts: ts}
+	router := &Router{Mux: mux, ts: ts, background: func(fn func(context.Context)) { background.Go(func() { fn(mctx) }) }}
 	for _, mount := range cfg.Mounts {
 		if err := mount(n, router); err != nil {
 			stopMatcher()

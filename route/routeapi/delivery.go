@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"slices"
 	"sync"
@@ -85,10 +86,12 @@ type endpoints struct {
 
 var _ route.Endpoints = (*endpoints)(nil)
 
+// secret is the endpoint's secret as its receiver holds it: 64 hex
+// digits, whose bytes are the HMAC key.
 func (e *endpoints) secret(id string) []byte {
 	m := hmac.New(sha256.New, e.seed)
 	m.Write([]byte("kizuna webhook secret\x00" + id))
-	return m.Sum(nil)
+	return []byte(hex.EncodeToString(m.Sum(nil)))
 }
 
 // load reads the document.

@@ -1,7 +1,6 @@
 package routeapi
 
 import (
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -138,7 +137,7 @@ func (s *Service) handleAddWebhook(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]string{"id": ep.ID, "principal": pr.ID, "url": ep.URL, "secret": hex.EncodeToString(ep.Secret)})
+	writeJSON(w, http.StatusCreated, map[string]string{"id": ep.ID, "principal": pr.ID, "url": ep.URL, "secret": string(ep.Secret)})
 }
 
 func (s *Service) handleDeadLetters(w http.ResponseWriter, r *http.Request) {

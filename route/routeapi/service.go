@@ -183,7 +183,9 @@ func (s *Service) subjects(ctx context.Context, objs []*kizuna.Object, dir *dire
 		}
 	}
 	for _, o := range objs {
-		if o.Type != "relationship" {
+		// An identity's sector extension states the sectors the
+		// organisation is in, not sectors it concerns.
+		if o.Type != "relationship" && o.Type != "identity" {
 			add(o, rels)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/sector"
 )
 
@@ -57,7 +58,7 @@ func LoadConfig(dir string) (*sector.Config, error) {
 	}
 	cfg, err := sector.LoadDir(overlay{top: top, base: base}, ".")
 	if err != nil {
-		return nil, fmt.Errorf("sector configuration: %s", where(err.Error(), top, cdir))
+		return nil, kizuna.Errorf(kizuna.EINVALID, "sector configuration: %s", where(kizuna.ErrorMessage(err), top, cdir))
 	}
 	return cfg, nil
 }

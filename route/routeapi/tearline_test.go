@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
-	"github.com/kizuna-dev/kizuna/ingest"
 	"github.com/kizuna-dev/kizuna/node"
 	"github.com/kizuna-dev/kizuna/node/nodetest"
 	"github.com/kizuna-dev/kizuna/policy"
@@ -74,7 +73,7 @@ func newWorld(t *testing.T) *world {
 		ids = append(ids, mustJSON(t, map[string]any{"type": "identity", "spec_version": "2.1", "id": o.id, "created": "2026-01-01T00:00:00.000Z",
 			"modified": "2026-01-01T00:00:00.000Z", "name": o.name, "identity_class": "organization", "sectors": []string{"transportation"},
 			"object_marking_refs": []string{policy.TLP2Clear},
-			"extensions": map[string]any{sector.ExtSectors: map[string]any{"extension_type": "property-extension", "national_sectors": []string{"jp.ports"}}}}))
+			"extensions":          map[string]any{sector.ExtSectors: map[string]any{"extension_type": "property-extension", "national_sectors": []string{"jp.ports"}}}}))
 	}
 	if err := s.ImportRaw(ctx, c.ID, ids); err != nil {
 		t.Fatal(err)
@@ -353,5 +352,4 @@ func TestTearlineReachesUnclearedOperator(t *testing.T) {
 	if wn.Object != tid || wn.Principal != w.prs["operator"].ID {
 		t.Errorf("webhook notice %+v", wn)
 	}
-	_ = ingest.AsOperator
 }

@@ -1,0 +1,117 @@
+package routeapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kizuna-dev/kizuna/node"
+	"github.com/kizuna-dev/kizuna/node/nodetest"
+	"github.com/kizuna-dev/kizuna/policy"
+	"github.com/kizuna-dev/kizuna/route"
+	"github.com/kizuna-dev/kizuna/route/routeapi"
+	"github.com/kizuna-dev/kizuna/sector"
+)
+
+const orgUSTransit = "identity--b1000000-0000-4000-8000-000000000004" // us.transportation
+
+// A US transport indicator reaches the Japanese port organisations through
+// the crosswalk, each notice naming the relation; one marked 極秘 reaches
+// only the cleared analysts. The targets relationship may come with the
+// indicator or after it.
+func TestRoutingThroughTheCrosswalk(t *testing.T) {
+	w := newWorld(t)
+	if err := w.s.ImportRaw(context.Background(), w.coll, []json.RawMessage{mustJSON(t, map[string]any{"type": "identity", "spec_version": "2.1",
+		"id": orgUSTransit, "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z", "name": "Metro Transit Authority",
+		"identity_class": "organization", "object_marking_refs": []string{policy.TLP2Clear},
+		"extensions": map[string]any{sector.ExtSectors: map[string]any{"extension_type": "property-extension", "national_sectors": []string{"us.transportation"}}}})}); err != nil {
+		t.Fatal(err)
+	}
+	indicator := func(id string, markings []string) json.RawMessage {
+		return mustJSON(t, map[string]any{"type": "indicator", "spec_version": "2.1", "id": id, "created_by_ref": orgPortSecurity,
+			"created": "2026-12-08T09:00:00.000Z", "modified": "2026-12-08T09:00:00.000Z", "pattern": "[ipv4-addr:value = '198.51.100.9']",
+			"pattern_type": "stix", "valid_from": "2026-12-08T09:00:00.000Z", "object_marking_refs": markings})
+	}
+	targets := func(id, src string, markings []string) json.RawMessage {
+		return mustJSON(t, map[string]any{"type": "relationship", "spec_version": "2.1", "id": id, "created_by_ref": orgPortSecurity,
+			"created": "2026-12-08T09:00:00.000Z", "modified": "2026-12-08T09:00:00.000Z", "relationship_type": "targets",
+			"source_ref": src, "target_ref": orgUSTransit, "object_marking_refs": markings})
+	}
+	green := []string{policy.TLP2Green}
+	const ind1, ind2 = "indicator--b4000000-0000-4000-8000-000000000001", "indicator--b4000000-0000-4000-8000-000000000002"
+	w.publish("analyst", indicator(ind1, green), targets("relationship--b5000000-0000-4000-8000-000000000001", ind1, green))
+	for _, u := range []string{"analyst", "operator"} {
+		n := w.waitInbox(u, ind1)
+		if len(n.Paths) != 1 {
+			t.Fatalf("%s: paths %+v", u, n.Paths)
+		}
+		p := n.Paths[0]
+		if p.Concerned != "us.transportation" || p.Sector != "jp.ports" || p.Relation != "subset-of" || p.Reason != route.ReasonTargets+orgUSTransit ||
+			!strings.HasPrefix(p.Text, "US Transportation Systems → JP 港湾") || !strings.HasSuffix(p.Text, ": subset-of") {
+			t.Errorf("%s: path %+v", u, p)
+		}
+	}
+
+	// 極秘, with its relationship in a later envelope: the analyst only.
+	w.publish("analyst", indicator(ind2, []string{gokuhi}))
+	w.publish("analyst", targets("relationship--b5000000-0000-4000-8000-000000000002", ind2, []string{gokuhi}))
+	w.waitInbox("analyst", ind2)
+	for _, n := range w.inbox("operator") {
+		if n.Object == ind2 {
+			t.Fatalf("the uncleared operator got a notice of a 極秘 indicator: %+v", n)
+		}
+	}
+}
+
+// A node refuses to start on an invalid sector configuration in its data
+// directory, naming the file and the entry.
+func TestServeRefusesInvalidSectorConfiguration(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	n := nodetest.New(t, nodetest.Options{Dir: dir, Nation: "JPN"})
+	data, err := sector.Defaults.ReadFile("defaults/sectors.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	doc["crosswalk"].([]any)[0].(map[string]any)["relation"] = "one-to-many"
+	doc["crosswalk"].([]any)[1].(map[string]any)["target"] = "us.rail"
+	cdir := filepath.Join(dir, routeapi.ConfigDir)
+	if err := os.MkdirAll(cdir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(cdir, "sectors.json"), mustJSON(t, doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	err = n.Serve(ctx, node.ServeConfig{Listener: ln, MaxContentLength: 1 << 20, MaxPageSize: 100, Mounts: []node.Mount{routeapi.Mount(routeapi.Options{})}})
+	if err == nil {
+		t.Fatal("the node served with an invalid sectors.json")
+	}
+	file := filepath.Join(cdir, "sectors.json")
+	for _, want := range []string{
+		file + `: $.crosswalk[0].relation: "one-to-many" is not a relation`,
+		file + `: $.crosswalk[1].target: "us.rail" is not a sector`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+
+	// The shipped defaults load when the directory holds no file.
+	if _, err := routeapi.LoadConfig(t.TempDir()); err != nil {
+		t.Fatalf("defaults: %v", err)
+	}
+}

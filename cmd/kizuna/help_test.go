@@ -26,6 +26,8 @@ var helpCommands = [][]string{
 	{"audit"}, {"audit", "verify"},
 	{"bench"}, {"bench", "gen"}, {"bench", "ingest"},
 	{"version"},
+	{"sector"}, {"sector", "list"}, {"sector", "show"}, {"sector", "crosswalk"}, {"sector", "diff"}, {"sector", "profile"},
+	{"tearline"}, {"tearline", "draft"}, {"tearline", "release"},
 }
 
 // runKizuna runs the real command (this test binary as kizuna) in dir and

@@ -30,6 +30,8 @@ Usage:
   kizuna audit      verify                          check the audit log's hash chain
   kizuna bench      gen|ingest                      generate synthetic data; measure ingest and export
   kizuna version                                    print the version
+  kizuna sector     list|show|crosswalk|diff|profile sector vocabularies, crosswalk, tiers, requirements
+  kizuna tearline   draft|release                   release a tearline of an object at a lower marking
 
 Every command that opens a node takes --data DIR and --store sqlite|postgres://URL
 (default $KIZUNA_STORE, else sqlite in DIR); on PostgreSQL also --key-file ($KIZUNA_KEY_FILE).
@@ -116,6 +118,10 @@ func dispatch(ctx context.Context, e *env, args []string) error {
 		return runBench(ctx, e, rest)
 	case "version":
 		return runVersion(ctx, e, rest)
+	case "sector":
+		return runSector(ctx, e, rest)
+	case "tearline":
+		return runTearline(ctx, e, rest)
 	case "help", "-h", "-help", "--help":
 		if cmd == "help" && len(rest) > 0 && !isHelp(rest[0]) {
 			return dispatch(ctx, e, []string{rest[0], "--help"}) // kizuna help peer

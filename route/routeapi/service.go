@@ -285,3 +285,19 @@ func (s *Service) directory(ctx context.Context) (*directory, error) {
 	d.index = route.NewIndex(orgs, live)
 	return d, nil
 }
+
+// RouteStored routes the latest stored versions of ids, for a command run
+// beside the node (whose ingest is not followed).
+func (s *Service) RouteStored(ctx context.Context, ids ...string) ([]*route.Result, error) {
+	var objs []*kizuna.Object
+	for _, id := range ids {
+		o, err := s.latest(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if o != nil {
+			objs = append(objs, o)
+		}
+	}
+	return s.Route(ctx, objs)
+}

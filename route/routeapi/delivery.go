@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/route"
@@ -150,4 +151,50 @@ func (e *endpoints) Get(id string) *route.Endpoint {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.list.Get(id)
+}
+
+// readable keeps the notices of object versions pr may still read, by the
+// node's access decision at the time of the read: a notice of a version
+// whose markings or collection pr no longer satisfies is not shown.
+func (s *Service) readable(ctx context.Context, pr *kizuna.Principal, ns []route.Notice) ([]route.Notice, error) {
+	if len(ns) == 0 {
+		return ns, nil
+	}
+	ids := make([]string, 0, len(ns))
+	for _, n := range ns {
+		if !slices.Contains(ids, n.Object) {
+			ids = append(ids, n.Object)
+		}
+	}
+	cols, err := s.n.Store.FindCollections(ctx)
+	if err != nil {
+		return nil, err
+	}
+	access := route.NewGuardAccess(ctx, s.n.Guard)
+	ok := map[string]bool{} // object id + version
+	for _, c := range cols {
+		f := kizuna.ObjectFilter{Collection: c.ID, IDs: ids, Versions: kizuna.VersionMatch{All: true}, Access: kizuna.AccessScope{Unrestricted: true}, IncludeRaw: true, RawOnly: true}
+		for {
+			page, err := s.n.Store.FindObjects(ctx, f)
+			if err != nil {
+				return nil, err
+			}
+			for _, o := range page.Objects {
+				if access.Readable(pr, o) {
+					ok[o.ID+"\x00"+o.Version.UTC().Format(time.RFC3339Nano)] = true
+				}
+			}
+			if !page.More {
+				break
+			}
+			f.Next = page.Next
+		}
+	}
+	out := make([]route.Notice, 0, len(ns))
+	for _, n := range ns {
+		if ok[n.Object+"\x00"+n.Version.UTC().Format(time.RFC3339Nano)] {
+			out = append(out, n)
+		}
+	}
+	return out, nil
 }

@@ -79,6 +79,9 @@ func decode(r *http.Request, v any) error {
 func (s *Service) handleInbox(w http.ResponseWriter, r *http.Request) {
 	pr := kizuna.PrincipalFromContext(r.Context())
 	ns, err := s.inbox.List(r.Context(), pr.ID)
+	if err == nil {
+		ns, err = s.readable(r.Context(), pr, ns)
+	}
 	if err != nil {
 		s.error(w, r, err)
 		return

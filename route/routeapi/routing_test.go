@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -113,5 +116,74 @@ func TestServeRefusesInvalidSectorConfiguration(t *testing.T) {
 	// The shipped defaults load when the directory holds no file.
 	if _, err := routeapi.LoadConfig(t.TempDir()); err != nil {
 		t.Fatalf("defaults: %v", err)
+	}
+}
+
+// A delivery the receiver refuses for good goes to the dead letters at
+// once; an admin requeues it, and it is delivered.
+func TestWebhookDeadLetterRequeue(t *testing.T) {
+	w := newWorld(t)
+	var mu sync.Mutex
+	refuse, got := true, 0
+	recv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if refuse {
+			http.Error(rw, "gone", http.StatusGone)
+			return
+		}
+		got++
+	}))
+	defer recv.Close()
+	if code, body := w.do("POST", "/api/v1/webhooks", "admin", map[string]string{"principal": "analyst", "url": recv.URL}); code != http.StatusCreated {
+		t.Fatalf("webhook: %d %s", code, body)
+	}
+	if code, body := w.do("POST", "/api/v1/webhooks", "admin", map[string]string{"principal": "analyst", "url": "ftp://example.org/"}); code != http.StatusBadRequest || !strings.Contains(string(body), "$.url") {
+		t.Fatalf("ftp webhook: %d %s", code, body)
+	}
+	const ind = "indicator--b4000000-0000-4000-8000-000000000003"
+	w.publish("analyst", mustJSON(t, map[string]any{"type": "indicator", "spec_version": "2.1", "id": ind, "created_by_ref": orgPortSecurity,
+		"created": "2026-12-08T09:00:00.000Z", "modified": "2026-12-08T09:00:00.000Z", "pattern": "[ipv4-addr:value = '198.51.100.9']",
+		"pattern_type": "stix", "valid_from": "2026-12-08T09:00:00.000Z",
+		"extensions": map[string]any{sector.ExtSectors: map[string]any{"extension_type": "property-extension", "national_sectors": []string{"jp.ports"}}}}))
+	var dead struct {
+		DeadLetters []struct{ Key string } `json:"dead_letters"`
+	}
+	for range 500 {
+		code, body := w.do("GET", "/api/v1/webhooks/dead-letters", "admin", nil)
+		if code != http.StatusOK {
+			t.Fatalf("dead letters: %d %s", code, body)
+		}
+		json.Unmarshal(body, &dead)
+		if len(dead.DeadLetters) > 0 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(dead.DeadLetters) != 1 {
+		t.Fatalf("dead letters: %+v", dead)
+	}
+	if code, _ := w.do("GET", "/api/v1/webhooks/dead-letters", "analyst", nil); code != http.StatusForbidden {
+		t.Errorf("a non-admin lists dead letters: %d", code)
+	}
+	mu.Lock()
+	refuse = false
+	mu.Unlock()
+	if code, body := w.do("POST", "/api/v1/webhooks/dead-letters/requeue", "admin", map[string]string{"key": dead.DeadLetters[0].Key}); code != http.StatusOK {
+		t.Fatalf("requeue: %d %s", code, body)
+	}
+	for range 500 {
+		mu.Lock()
+		k := got
+		mu.Unlock()
+		if k > 0 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if got != 1 {
+		t.Errorf("delivered %d times after the requeue", got)
 	}
 }

@@ -172,15 +172,7 @@ func TestWebhookDeadLetterRequeue(t *testing.T) {
 	if code, body := w.do("POST", "/api/v1/webhooks/dead-letters/requeue", "admin", map[string]string{"key": dead.DeadLetters[0].Key}); code != http.StatusOK {
 		t.Fatalf("requeue: %d %s", code, body)
 	}
-	for range 500 {
-		mu.Lock()
-		k := got
-		mu.Unlock()
-		if k > 0 {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitUntil(&mu, func() bool { return got > 0 })
 	mu.Lock()
 	defer mu.Unlock()
 	if got != 1 {

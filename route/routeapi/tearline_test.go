@@ -150,6 +150,20 @@ func (w *world) waitInbox(user, object string) route.Notice {
 	return route.Notice{}
 }
 
+// waitUntil polls cond, under mu, until it holds or about ten seconds
+// have passed (the webhook sender runs in the background).
+func waitUntil(mu *sync.Mutex, cond func() bool) {
+	for range 500 {
+		mu.Lock()
+		ok := cond()
+		mu.Unlock()
+		if ok {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // publish ingests objects as the named principal through the node's
 // ingest (what a TAXII POST runs).
 func (w *world) publish(user string, objs ...json.RawMessage) {
@@ -326,15 +340,7 @@ func TestTearlineReachesUnclearedOperator(t *testing.T) {
 
 	// The webhook: the failures were retried under one key, the notice
 	// delivered once.
-	for range 500 {
-		mu.Lock()
-		k := len(delivered)
-		mu.Unlock()
-		if k > 0 {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitUntil(&mu, func() bool { return len(delivered) > 0 })
 	mu.Lock()
 	defer mu.Unlock()
 	if len(delivered) != 1 || len(attempts) < 3 {

@@ -14,64 +14,95 @@ import (
 	"github.com/kizuna-dev/kizuna/route"
 )
 
-// Node documents of the inbox and of the webhook endpoints.
+// Node documents of the inbox, the tearline offers and the webhook
+// endpoints.
 const (
 	InboxDocument    = "sector-inbox.json"
+	OfferDocument    = "sector-offers.json"
 	EndpointDocument = "sector-webhooks.json"
 )
 
 // inboxLimit is how many notices a principal's inbox keeps (the newest).
 const inboxLimit = 1000
 
-// stateInbox keeps each principal's notices in a node document, newest
-// last, each notice id once.
-type stateInbox struct{ st kizuna.StateStore }
+// perPrincipal keeps, in a node document, each principal's items newest
+// last, each key once, the newest inboxLimit: the inbox (notices) and the
+// tearline offers.
+type perPrincipal[T any] struct {
+	st   kizuna.StateStore
+	doc  string
+	key  func(T) string
+	whom func(T) []string
+}
 
-var _ route.Deliverer = stateInbox{}
-
-func (b stateInbox) Deliver(ctx context.Context, notices []route.Notice) error {
-	if len(notices) == 0 {
+func (b perPrincipal[T]) add(ctx context.Context, items []T) error {
+	if len(items) == 0 {
 		return nil
 	}
-	return b.st.UpdateState(ctx, InboxDocument, func(old []byte) ([]byte, error) {
-		lists := map[string][]route.Notice{}
+	return b.st.UpdateState(ctx, b.doc, func(old []byte) ([]byte, error) {
+		lists := map[string][]T{}
 		if old != nil {
 			if err := json.Unmarshal(old, &lists); err != nil {
-				return nil, kizuna.WrapError(kizuna.EINTERNAL, err, "%s is not an inbox", InboxDocument)
+				return nil, kizuna.WrapError(kizuna.EINTERNAL, err, "%s is not a list per principal", b.doc)
 			}
 		}
-		for _, n := range notices {
-			l := lists[n.Principal]
-			if slices.ContainsFunc(l, func(x route.Notice) bool { return x.ID == n.ID }) {
-				continue
+		for _, it := range items {
+			for _, p := range b.whom(it) {
+				l := lists[p]
+				if slices.ContainsFunc(l, func(x T) bool { return b.key(x) == b.key(it) }) {
+					continue
+				}
+				l = append(l, it)
+				if len(l) > inboxLimit {
+					l = l[len(l)-inboxLimit:]
+				}
+				lists[p] = l
 			}
-			l = append(l, n)
-			if len(l) > inboxLimit {
-				l = l[len(l)-inboxLimit:]
-			}
-			lists[n.Principal] = l
 		}
 		return json.Marshal(lists)
 	})
 }
 
-// List returns a principal's notices, oldest first.
-func (b stateInbox) List(ctx context.Context, principal string) ([]route.Notice, error) {
-	data, err := b.st.ReadState(ctx, InboxDocument)
+// list returns a principal's items, oldest first.
+func (b perPrincipal[T]) list(ctx context.Context, principal string) ([]T, error) {
+	data, err := b.st.ReadState(ctx, b.doc)
 	if kizuna.ErrorCode(err) == kizuna.ENOTFOUND {
-		return []route.Notice{}, nil
+		return []T{}, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	lists := map[string][]route.Notice{}
+	lists := map[string][]T{}
 	if err := json.Unmarshal(data, &lists); err != nil {
-		return nil, kizuna.WrapError(kizuna.EINTERNAL, err, "%s is not an inbox", InboxDocument)
+		return nil, kizuna.WrapError(kizuna.EINTERNAL, err, "%s is not a list per principal", b.doc)
 	}
 	if l := lists[principal]; l != nil {
 		return l, nil
 	}
-	return []route.Notice{}, nil
+	return []T{}, nil
+}
+
+// stateInbox keeps each principal's notices, each notice id once.
+type stateInbox struct{ perPrincipal[route.Notice] }
+
+func newInbox(st kizuna.StateStore) stateInbox {
+	return stateInbox{perPrincipal[route.Notice]{st: st, doc: InboxDocument,
+		key: func(n route.Notice) string { return n.ID }, whom: func(n route.Notice) []string { return []string{n.Principal} }}}
+}
+
+var _ route.Deliverer = stateInbox{}
+
+// Deliver adds the notices to their principals' inboxes.
+func (b stateInbox) Deliver(ctx context.Context, notices []route.Notice) error {
+	return b.add(ctx, notices)
+}
+
+// newOffers keeps the tearline offers for each offeree, each object
+// version once.
+func newOffers(st kizuna.StateStore) perPrincipal[route.Offer] {
+	return perPrincipal[route.Offer]{st: st, doc: OfferDocument,
+		key:  func(o route.Offer) string { return o.Object + "\x00" + o.Version.UTC().Format(time.RFC3339Nano) },
+		whom: func(o route.Offer) []string { return o.Offerees }}
 }
 
 // endpoints are the webhook endpoints, kept in a node document without
@@ -156,14 +187,14 @@ func (e *endpoints) Get(id string) *route.Endpoint {
 // readable keeps the notices of object versions pr may still read, by the
 // node's access decision at the time of the read: a notice of a version
 // whose markings or collection pr no longer satisfies is not shown.
-func (s *Service) readable(ctx context.Context, pr *kizuna.Principal, ns []route.Notice) ([]route.Notice, error) {
+func readable[T any](ctx context.Context, s *Service, pr *kizuna.Principal, ns []T, of func(T) (string, time.Time)) ([]T, error) {
 	if len(ns) == 0 {
 		return ns, nil
 	}
 	ids := make([]string, 0, len(ns))
 	for _, n := range ns {
-		if !slices.Contains(ids, n.Object) {
-			ids = append(ids, n.Object)
+		if id, _ := of(n); !slices.Contains(ids, id) {
+			ids = append(ids, id)
 		}
 	}
 	cols, err := s.n.Store.FindCollections(ctx)
@@ -190,9 +221,9 @@ func (s *Service) readable(ctx context.Context, pr *kizuna.Principal, ns []route
 			f.Next = page.Next
 		}
 	}
-	out := make([]route.Notice, 0, len(ns))
+	out := make([]T, 0, len(ns))
 	for _, n := range ns {
-		if ok[n.Object+"\x00"+n.Version.UTC().Format(time.RFC3339Nano)] {
+		if id, v := of(n); ok[id+"\x00"+v.UTC().Format(time.RFC3339Nano)] {
 			out = append(out, n)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/node"
+	"github.com/kizuna-dev/kizuna/route"
 )
 
 // maxBody bounds a request body of these routes.
@@ -78,15 +79,22 @@ func decode(r *http.Request, v any) error {
 
 func (s *Service) handleInbox(w http.ResponseWriter, r *http.Request) {
 	pr := kizuna.PrincipalFromContext(r.Context())
-	ns, err := s.inbox.List(r.Context(), pr.ID)
+	ns, err := s.inbox.list(r.Context(), pr.ID)
 	if err == nil {
-		ns, err = s.readable(r.Context(), pr, ns)
+		ns, err = readable(r.Context(), s, pr, ns, func(n route.Notice) (string, time.Time) { return n.Object, n.Version })
+	}
+	var offers []route.Offer
+	if err == nil {
+		offers, err = s.offers.list(r.Context(), pr.ID)
+	}
+	if err == nil {
+		offers, err = readable(r.Context(), s, pr, offers, func(o route.Offer) (string, time.Time) { return o.Object, o.Version })
 	}
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"notices": ns})
+	writeJSON(w, http.StatusOK, map[string]any{"notices": ns, "offers": offers})
 }
 
 func (s *Service) handleDraft(w http.ResponseWriter, r *http.Request) {

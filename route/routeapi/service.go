@@ -36,6 +36,7 @@ type Service struct {
 	Config  *sector.Config
 	opts    Options
 	inbox   stateInbox
+	offers  perPrincipal[route.Offer]
 	eps     *endpoints
 	webhook *route.Webhook
 
@@ -55,7 +56,7 @@ func New(ctx context.Context, n *node.Node, opts Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{n: n, Config: cfg, opts: opts, inbox: stateInbox{n.State}, wake: make(chan struct{}, 1),
+	s := &Service{n: n, Config: cfg, opts: opts, inbox: newInbox(n.State), offers: newOffers(n.State), wake: make(chan struct{}, 1),
 		eps: &endpoints{st: n.State, seed: keys.Signing.Seed()}}
 	if err := s.eps.load(ctx); err != nil {
 		return nil, err
@@ -138,10 +139,17 @@ func (s *Service) Route(ctx context.Context, objs []*kizuna.Object) ([]*route.Re
 	}
 	var out []*route.Result
 	var notices []route.Notice
+	var offers []route.Offer
 	for _, sub := range subjects {
 		res := router.Route(sub)
 		out = append(out, res)
 		notices = append(notices, res.Notices...)
+		if res.Offer != nil && len(res.Offer.Offerees) > 0 {
+			offers = append(offers, *res.Offer)
+		}
+	}
+	if err := s.offers.add(ctx, offers); err != nil {
+		return out, err
 	}
 	if err := (route.Deliverers{s.inbox, s.webhook}).Deliver(ctx, notices); err != nil {
 		return out, err

@@ -121,18 +121,27 @@ func (w *world) do(method, path, user string, body any) (int, []byte) {
 	return resp.StatusCode, b
 }
 
-func (w *world) inbox(user string) []route.Notice {
+type inbox struct {
+	Notices []route.Notice
+	Offers  []route.Offer
+}
+
+func (w *world) getInbox(user string) inbox {
 	w.t.Helper()
 	code, body := w.do("GET", "/api/v1/inbox", user, nil)
 	if code != http.StatusOK {
 		w.t.Fatalf("inbox of %s: %d %s", user, code, body)
 	}
-	var out struct{ Notices []route.Notice }
+	var out inbox
 	if err := json.Unmarshal(body, &out); err != nil {
 		w.t.Fatal(err)
 	}
-	return out.Notices
+	return out
 }
+
+func (w *world) inbox(user string) []route.Notice { return w.getInbox(user).Notices }
+
+func (w *world) offers(user string) []route.Offer { return w.getInbox(user).Offers }
 
 // waitInbox polls the principal's inbox until it holds a notice of the
 // object (routing runs after ingest, in the background).
@@ -244,6 +253,18 @@ func TestTearlineReachesUnclearedOperator(t *testing.T) {
 	}
 	if code, _ := w.do("GET", "/taxii2/api/collections/"+w.coll+"/objects/"+reportID+"/", "operator", nil); code != http.StatusNotFound {
 		t.Fatalf("the operator reads the report: %d", code)
+	}
+
+	// The releaser and the originator are offered a tearline: the port
+	// operator is withheld. The operator is offered nothing.
+	for _, u := range []string{"releaser", "analyst"} {
+		offers := w.offers(u)
+		if len(offers) != 1 || offers[0].Object != reportID || len(offers[0].Withheld) != 1 || offers[0].Withheld[0].Organization != orgPortOperator {
+			t.Errorf("%s's offers: %+v", u, offers)
+		}
+	}
+	if offers := w.offers("operator"); len(offers) != 0 {
+		t.Errorf("the operator is offered a tearline: %+v", offers)
 	}
 
 	// Only a releaser (or the originator) who may read the source releases.

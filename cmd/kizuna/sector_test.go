@@ -143,6 +143,11 @@ func TestTearlineCommand(t *testing.T) {
 	if !found {
 		t.Error("the release is not in the audit log")
 	}
+	for _, doc := range []string{routeapi.InboxDocument} {
+		if st, err := os.Stat(filepath.Join(dir, doc)); err != nil || st.Mode().Perm() != 0o600 {
+			t.Errorf("%s: %v %v, want mode 0600", doc, err, st)
+		}
+	}
 	inbox, err := n.State.ReadState(ctx, routeapi.InboxDocument)
 	if err != nil || !strings.Contains(string(inbox), tid) || strings.Contains(string(inbox), `"object":"`+reportID) {
 		t.Errorf("inbox: %v %s", err, inbox)

@@ -148,3 +148,18 @@ func linkNote(l sector.Link) string {
 	}
 	return strings.Join(notes, "; ")
 }
+
+// withNationalSectors adds the sector extension to an organisation's
+// identity: sectors of its nation in the data directory's configuration.
+func withNationalSectors(dir, nation string, raw []byte, ids []string) ([]byte, error) {
+	cfg, err := routeapi.LoadConfig(dir)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		if s := cfg.Catalog.Sector(id); s != nil && s.Nation() != nation {
+			return nil, fmt.Errorf("--national-sector %s is a sector of %s, not of %s", id, s.Nation(), nation)
+		}
+	}
+	return cfg.Catalog.WithSectors(raw, ids)
+}

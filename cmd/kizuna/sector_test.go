@@ -153,3 +153,31 @@ func TestTearlineCommand(t *testing.T) {
 		t.Errorf("inbox: %v %s", err, inbox)
 	}
 }
+
+func TestOrgAddNationalSectors(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	MustRunCLI(t, "init", "--data", dir, "--nation", "JPN")
+	if _, errOut, code := runCLI(t, "org", "add", "--data", dir, "--name", "Busan Port", "--nation", "KOR", "--national-sector", "jp.ports"); code != 1 ||
+		!strings.Contains(errOut, "jp.ports is a sector of JPN, not of KOR") {
+		t.Fatalf("another nation's sector: exit %d: %s", code, errOut)
+	}
+	if _, errOut, code := runCLI(t, "org", "add", "--data", dir, "--name", "Nowhere", "--nation", "JPN", "--national-sector", "jp.nowhere"); code != 1 ||
+		!strings.Contains(errOut, `"jp.nowhere" is not a configured sector id`) {
+		t.Fatalf("unknown sector: exit %d: %s", code, errOut)
+	}
+	id := strings.TrimSpace(MustRunCLI(t, "org", "add", "--data", dir, "--name", "Yokohama Container Terminal", "--nation", "JPN", "--national-sector", "jp.ports"))
+	n, err := nodetest.Open(nodetest.Options{Dir: dir, Nation: "JPN"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	page, err := n.Store.FindObjects(context.Background(), kizuna.ObjectFilter{Collection: node.DirectoryAlias, IDs: []string{id},
+		Access: kizuna.AccessScope{Unrestricted: true}, IncludeRaw: true})
+	if err != nil || len(page.Objects) != 1 {
+		t.Fatalf("%s: %v", id, err)
+	}
+	org, err := sector.ParseOrganization(page.Objects[0].Raw)
+	if err != nil || len(org.Sectors) != 1 || org.Sectors[0] != "jp.ports" || !strings.Contains(strings.Join(org.Industries, ","), "transportation") {
+		t.Errorf("organisation %+v, %v", org, err)
+	}
+}

@@ -73,15 +73,22 @@ func (s *Service) Release(ctx context.Context, pr *kizuna.Principal, id string, 
 		return nil, err
 	}
 	pctx := kizuna.NewContextWithPrincipal(ctx, pr)
-	res, err := s.n.Ingest.Ingest(pctx, src.Collection, []json.RawMessage{t.Object, t.Link})
+	res, err := s.n.Ingest.Ingest(pctx, src.Collection, []json.RawMessage{t.Object})
+	if err == nil && res[0].Err != nil {
+		err = res[0].Err
+	}
 	if err != nil {
 		return nil, err
 	}
-	for _, r := range res {
-		if r.Err != nil {
-			return nil, r.Err
-		}
-	}
+	// Released from here on: the decision is recorded whatever becomes of
+	// the link.
 	s.n.Audit(ctx, t.Release.AuditEvent())
+	res, err = s.n.Ingest.Ingest(pctx, src.Collection, []json.RawMessage{t.Link})
+	if err == nil && res[0].Err != nil {
+		err = res[0].Err
+	}
+	if err != nil {
+		return nil, kizuna.WrapError(kizuna.ErrorCode(err), err, "tearline %s was released, but its link to %s was not stored: %s", t.Release.Tearline, src.ID, kizuna.ErrorMessage(err))
+	}
 	return &TearlineResult{Tearline: t.Object, Link: t.Link, Release: t.Release}, nil
 }

@@ -83,6 +83,7 @@ func newWorld(t *testing.T) *world {
 		{Name: "analyst", Organization: orgPortSecurity, Nation: "JPN", Clearances: gk, Roles: []string{kizuna.RoleReader, kizuna.RolePublisher}},
 		{Name: "operator", Organization: orgPortOperator, Nation: "JPN", Roles: []string{kizuna.RoleReader}},
 		{Name: "releaser", Organization: orgCERT, Nation: "JPN", Clearances: gk, Roles: []string{kizuna.RoleReader, kizuna.RolePublisher, kizuna.RoleReleaser}},
+		{Name: "cleared-reader", Organization: orgCERT, Nation: "JPN", Clearances: gk, Roles: []string{kizuna.RoleReader, kizuna.RolePublisher}},
 		{Name: "uncleared-releaser", Organization: orgCERT, Nation: "JPN", Roles: []string{kizuna.RoleReader, kizuna.RolePublisher, kizuna.RoleReleaser}},
 	} {
 		tok := kizuna.NewToken()
@@ -282,6 +283,9 @@ func TestTearlineReachesUnclearedOperator(t *testing.T) {
 			t.Fatalf("%s released a tearline of a report it may not read: %d %s", u, code, body)
 		}
 	}
+	if code, body := w.do("POST", "/api/v1/objects/"+reportID+"/tearlines", "cleared-reader", req); code != http.StatusForbidden || !strings.Contains(string(body), "neither of the originator") {
+		t.Fatalf("a reader neither originator nor releaser released a tearline: %d %s", code, body)
+	}
 	code, body = w.do("GET", "/api/v1/objects/"+reportID+"/tearline-draft", "releaser", nil)
 	if code != http.StatusOK || !strings.Contains(string(body), "x_ot_source") {
 		t.Fatalf("draft: %d %s", code, body)
@@ -350,6 +354,9 @@ func TestTearlineReachesUnclearedOperator(t *testing.T) {
 	}
 	found := false
 	for _, e := range evs {
+		if e.Action == kizuna.AuditTearlineRelease && e.Principal != w.prs["releaser"].ID {
+			t.Errorf("a release by another principal is audited: %+v", e)
+		}
 		if e.Action == kizuna.AuditTearlineRelease && e.Object == reportID && e.Principal == w.prs["releaser"].ID && strings.Contains(e.Reason, tid) &&
 			strings.Contains(e.Reason, "removed [x_ot_source]") {
 			found = true

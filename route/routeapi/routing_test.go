@@ -179,3 +179,47 @@ func TestWebhookDeadLetterRequeue(t *testing.T) {
 		t.Errorf("delivered %d times after the requeue", got)
 	}
 }
+
+// Versions stored after the routing cursor (as when the node stopped
+// before their batch was routed) are routed when routing starts again.
+func TestCatchUpRoutesWhatWasStoredMeanwhile(t *testing.T) {
+	w := newWorld(t)
+	const before = "indicator--b4000000-0000-4000-8000-000000000010"
+	ind := func(id string) json.RawMessage {
+		return mustJSON(t, map[string]any{"type": "indicator", "spec_version": "2.1", "id": id, "created_by_ref": orgPortSecurity,
+			"created": "2026-12-08T09:00:00.000Z", "modified": "2026-12-08T09:00:00.000Z", "pattern": "[ipv4-addr:value = '198.51.100.9']",
+			"pattern_type": "stix", "valid_from": "2026-12-08T09:00:00.000Z",
+			"extensions": map[string]any{sector.ExtSectors: map[string]any{"extension_type": "property-extension", "national_sectors": []string{"jp.ports"}}}})
+	}
+	// A second engine on the same node, which no ingest feeds: what the
+	// node holds when it starts.
+	ctx := context.Background()
+	s, err := routeapi.New(ctx, w.s.Node, routeapi.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.publish("analyst", ind(before))
+	w.waitInbox("operator", before) // routed by the serving engine
+	if err := w.s.State.WriteState(ctx, routeapi.InboxDocument, []byte(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+	// What the serving engine routes moves the cursor past it; a version
+	// stored without routing (as by a crash before its batch ran) is not.
+	data, err := w.s.State.ReadState(ctx, routeapi.CursorDocument)
+	if err != nil || !strings.Contains(string(data), w.coll) {
+		t.Fatalf("cursor %s %v", data, err)
+	}
+	var c struct{ Collections map[string]time.Time }
+	json.Unmarshal(data, &c)
+	c.Collections[w.coll] = c.Collections[w.coll].Add(-time.Nanosecond) // as if the last batch had not been routed
+	if err := w.s.State.WriteState(ctx, routeapi.CursorDocument, mustJSON(t, c)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ns := w.inbox("operator")
+	if len(ns) != 1 || ns[0].Object != before {
+		t.Fatalf("after catching up: %+v", ns)
+	}
+}

@@ -103,8 +103,12 @@ func (s *Service) enqueue(objs []*kizuna.Object) {
 	}
 }
 
-// run routes the queued versions until ctx ends.
+// run routes what was stored while no routing ran, then the queued
+// versions until ctx ends.
 func (s *Service) run(ctx context.Context) {
+	if err := s.CatchUp(ctx); err != nil && ctx.Err() == nil {
+		s.n.Logger.Error("sector routing: catching up failed", "err", err)
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -118,10 +122,18 @@ func (s *Service) run(ctx context.Context) {
 		if len(batch) == 0 {
 			continue
 		}
-		if _, err := s.Route(ctx, batch); err != nil && ctx.Err() == nil {
+		if err := s.routeAndAdvance(ctx, batch); err != nil && ctx.Err() == nil {
 			s.n.Logger.Error("sector routing failed", "objects", len(batch), "err", err)
 		}
 	}
+}
+
+// routeAndAdvance routes versions and moves the routing cursor past them.
+func (s *Service) routeAndAdvance(ctx context.Context, objs []*kizuna.Object) error {
+	if _, err := s.Route(ctx, objs); err != nil {
+		return err
+	}
+	return s.advance(ctx, objs, time.Now().UTC())
 }
 
 // Route routes stored versions: it finds the sectors each concerns,

@@ -158,8 +158,11 @@ func (s *Service) handleDeadLetters(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	type row struct {
-		Key, Endpoint, Notice, LastError string
-		Attempts                         int
+		Key       string `json:"key"`
+		Endpoint  string `json:"endpoint"`
+		Notice    string `json:"notice"`
+		LastError string `json:"last_error"`
+		Attempts  int    `json:"attempts"`
 	}
 	out := []row{}
 	for _, d := range ds {

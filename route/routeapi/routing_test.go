@@ -147,7 +147,9 @@ func TestWebhookDeadLetterRequeue(t *testing.T) {
 		"pattern_type": "stix", "valid_from": "2026-12-08T09:00:00.000Z",
 		"extensions": map[string]any{sector.ExtSectors: map[string]any{"extension_type": "property-extension", "national_sectors": []string{"jp.ports"}}}}))
 	var dead struct {
-		DeadLetters []struct{ Key string } `json:"dead_letters"`
+		DeadLetters []struct {
+			Key string `json:"key"`
+		} `json:"dead_letters"`
 	}
 	for range 500 {
 		code, body := w.do("GET", "/api/v1/webhooks/dead-letters", "admin", nil)

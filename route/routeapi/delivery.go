@@ -170,6 +170,38 @@ func (e *endpoints) add(ctx context.Context, principal, url string) (*route.Endp
 	return ep, nil
 }
 
+// remove deletes an endpoint. Errors: ENOTFOUND.
+func (e *endpoints) remove(ctx context.Context, id string) error {
+	err := e.st.UpdateState(ctx, EndpointDocument, func(old []byte) ([]byte, error) {
+		var list route.EndpointList
+		if old != nil {
+			if err := json.Unmarshal(old, &list); err != nil {
+				return nil, kizuna.WrapError(kizuna.EINVALID, err, "%s is not a list of webhook endpoints", EndpointDocument)
+			}
+		}
+		i := slices.IndexFunc(list, func(ep *route.Endpoint) bool { return ep.ID == id })
+		if i < 0 {
+			return nil, kizuna.Errorf(kizuna.ENOTFOUND, "webhook %s not found", id)
+		}
+		return json.Marshal(slices.Delete(list, i, i+1))
+	})
+	if err != nil {
+		return err
+	}
+	return e.load(ctx)
+}
+
+// all returns every endpoint, without secrets.
+func (e *endpoints) all() []route.Endpoint {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]route.Endpoint, 0, len(e.list))
+	for _, ep := range e.list {
+		out = append(out, route.Endpoint{ID: ep.ID, Principal: ep.Principal, URL: ep.URL})
+	}
+	return out
+}
+
 // For returns the principal's endpoints.
 func (e *endpoints) For(principal string) []*route.Endpoint {
 	e.mu.Lock()

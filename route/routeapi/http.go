@@ -30,6 +30,8 @@ func (s *Service) register(r *node.Router) {
 	h("GET /api/v1/objects/{id}/tearline-draft", s.handleDraft)
 	h("POST /api/v1/objects/{id}/tearlines", s.handleTearline)
 	admin("POST /api/v1/webhooks", s.handleAddWebhook)
+	admin("GET /api/v1/webhooks", s.handleWebhooks)
+	admin("DELETE /api/v1/webhooks/{id}", s.handleRemoveWebhook)
 	admin("GET /api/v1/webhooks/dead-letters", s.handleDeadLetters)
 	admin("POST /api/v1/webhooks/dead-letters/requeue", s.handleRequeue)
 }
@@ -149,6 +151,18 @@ func (s *Service) handleAddWebhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]string{"id": ep.ID, "principal": pr.ID, "url": ep.URL, "secret": string(ep.Secret)})
+}
+
+func (s *Service) handleWebhooks(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"webhooks": s.eps.all()})
+}
+
+func (s *Service) handleRemoveWebhook(w http.ResponseWriter, r *http.Request) {
+	if err := s.eps.remove(r.Context(), r.PathValue("id")); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func (s *Service) handleDeadLetters(w http.ResponseWriter, r *http.Request) {

@@ -138,6 +138,11 @@ func TestWebhookDeadLetterRequeue(t *testing.T) {
 	if code, body := w.do("POST", "/api/v1/webhooks", "admin", map[string]string{"principal": "analyst", "url": recv.URL}); code != http.StatusCreated {
 		t.Fatalf("webhook: %d %s", code, body)
 	}
+	code, body := w.do("GET", "/api/v1/webhooks", "admin", nil)
+	var eps struct{ Webhooks []map[string]any }
+	if json.Unmarshal(body, &eps); code != http.StatusOK || len(eps.Webhooks) != 1 || eps.Webhooks[0]["url"] != recv.URL || eps.Webhooks[0]["secret"] != nil {
+		t.Fatalf("webhooks: %d %s", code, body)
+	}
 	if code, body := w.do("POST", "/api/v1/webhooks", "admin", map[string]string{"principal": "analyst", "url": "ftp://example.org/"}); code != http.StatusBadRequest || !strings.Contains(string(body), "$.url") {
 		t.Fatalf("ftp webhook: %d %s", code, body)
 	}
@@ -179,6 +184,16 @@ func TestWebhookDeadLetterRequeue(t *testing.T) {
 	defer mu.Unlock()
 	if got != 1 {
 		t.Errorf("delivered %d times after the requeue", got)
+	}
+	id := eps.Webhooks[0]["id"].(string)
+	if code, body := w.do("DELETE", "/api/v1/webhooks/"+id, "admin", nil); code != http.StatusNoContent {
+		t.Errorf("remove: %d %s", code, body)
+	}
+	if code, _ := w.do("DELETE", "/api/v1/webhooks/"+id, "admin", nil); code != http.StatusNotFound {
+		t.Errorf("remove again: %d", code)
+	}
+	if code, body := w.do("GET", "/api/v1/webhooks", "admin", nil); code != http.StatusOK || strings.Contains(string(body), id) {
+		t.Errorf("after removal: %d %s", code, body)
 	}
 }
 

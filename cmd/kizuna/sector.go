@@ -111,14 +111,43 @@ func runSector(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("sector diff: %v", err)
 		}
 		v = d
+		text = func(w io.Writer) {
+			if d.Example {
+				fmt.Fprintln(w, "(example tiers)")
+			}
+			for _, r := range d.Rows {
+				var cs []string
+				for _, c := range r.Counterparts {
+					cs = append(cs, fmt.Sprintf("%s %s (tier %s)", c.Relation, c.Sector, tierText(c.Tier)))
+				}
+				fmt.Fprintf(w, "%s\ttier %s\t%s\t%s\n", r.Sector, tierText(r.Tier), r.Verdict, strings.Join(cs, ", "))
+			}
+		}
 	case "profile":
 		c, err := cfg.Profiles.Compare(cfg.Catalog, pos[0])
 		if err != nil {
 			return fmt.Errorf("sector profile: %v", err)
 		}
 		v = c
+		text = func(w io.Writer) {
+			if c.Example {
+				fmt.Fprintln(w, "(example profiles)")
+			}
+			fmt.Fprint(w, "subcategory")
+			for _, p := range c.Profiles {
+				fmt.Fprintf(w, "\t%s", p.Sector)
+			}
+			fmt.Fprintln(w, "\tverdict")
+			for _, r := range c.Rows {
+				fmt.Fprint(w, r.Subcategory)
+				for _, q := range r.Requirements {
+					fmt.Fprintf(w, "\t%s", requirementText(q))
+				}
+				fmt.Fprintf(w, "\t%s\n", r.Verdict)
+			}
+		}
 	}
-	if *asJSON || text == nil {
+	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(v)
@@ -126,6 +155,19 @@ func runSector(ctx context.Context, e *env, args []string) error {
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	text(tw)
 	return tw.Flush()
+}
+
+// requirementText is a profile's requirement in a table cell.
+func requirementText(q *sector.Requirement) string {
+	switch {
+	case q == nil:
+		return "-"
+	case q.Level != "" && q.Tier > 0:
+		return fmt.Sprintf("%s, tier %d", q.Level, q.Tier)
+	case q.Tier > 0:
+		return fmt.Sprintf("tier %d", q.Tier)
+	}
+	return q.Level
 }
 
 func tierText(t int) string {

@@ -25,8 +25,9 @@ func TestSectorCommands(t *testing.T) {
 		{[]string{"sector", "list", "--data", dir, "--nation", "JPN"}, []string{"JPN", "jp.ports", "港湾"}},
 		{[]string{"sector", "show", "--data", dir, "jp.ports"}, []string{"jp.ports", "subset-of us.transportation"}},
 		{[]string{"sector", "crosswalk", "--data", dir, "--from", "USA", "--to", "JPN"}, []string{"jp.ports", "subset-of", "us.transportation"}},
-		{[]string{"sector", "diff", "--data", dir, "USA", "JPN"}, []string{`"no-counterpart"`, "us.emergency-services"}},
-		{[]string{"sector", "profile", "--data", dir, "us.transportation"}, []string{"GV.SC-05", `"differ"`}},
+		{[]string{"sector", "diff", "--data", dir, "USA", "JPN"}, []string{"us.emergency-services", "no-counterpart", "superset-of jp.ports (tier 1)"}},
+		{[]string{"sector", "diff", "--data", dir, "--json", "USA", "JPN"}, []string{`"verdict": "no-counterpart"`}},
+		{[]string{"sector", "profile", "--data", dir, "us.transportation"}, []string{"GV.SC-05", "differ", "jp.ports"}},
 	} {
 		out, errOut, code := runCLI(t, c.args...)
 		if code != 0 {

@@ -27,7 +27,7 @@ func TestSectorCommands(t *testing.T) {
 		{[]string{"sector", "crosswalk", "--data", dir, "--from", "USA", "--to", "JPN"}, []string{"jp.ports", "subset-of", "us.transportation"}},
 		{[]string{"sector", "diff", "--data", dir, "USA", "JPN"}, []string{"us.emergency-services", "no-counterpart", "superset-of jp.ports (tier 1)"}},
 		{[]string{"sector", "diff", "--data", dir, "--json", "USA", "JPN"}, []string{`"verdict": "no-counterpart"`}},
-		{[]string{"sector", "profile", "--data", dir, "us.transportation"}, []string{"GV.SC-05", "differ", "jp.ports"}},
+		{[]string{"sector", "profile", "--data", dir, "us.transportation"}, []string{"GV.SC-05", "differ", "au.transport"}},
 	} {
 		out, errOut, code := runCLI(t, c.args...)
 		if code != 0 {

@@ -50,6 +50,7 @@ func TestDependenciesPointInward(t *testing.T) {
 		"internal/jsonvalue":        {},
 		"sector":                    {""},
 		"route":                     {"", "sector", "policy"},
+		"route/routeapi":            {"", "defense/defstix", "node", "route", "sector"},
 		"internal/strictjson":       {},
 		"internal/newsdo":           {"", "internal/strictjson", "stix"},
 		"internal/pdf":              {},

@@ -30,6 +30,8 @@ var helpCommands = [][]string{
 	{"incident", "assess"}, {"incident", "assessments"}, {"incident", "divergence"}, {"incident", "campaigns"}, {"incident", "campaign-assess"},
 	{"consult"}, {"consult", "open"}, {"consult", "act"}, {"consult", "list"}, {"consult", "show"},
 	{"policy"}, {"policy", "test"},
+	{"sector"}, {"sector", "list"}, {"sector", "show"}, {"sector", "crosswalk"}, {"sector", "diff"}, {"sector", "profile"},
+	{"tearline"}, {"tearline", "draft"}, {"tearline", "release"},
 }
 
 // runKizuna runs the real command (this test binary as kizuna) in dir and

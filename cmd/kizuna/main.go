@@ -33,6 +33,8 @@ Usage:
   kizuna consult    open|act|list|show              consultations between points of contact
   kizuna policy     test                            run a threshold policy on a saved incident
   kizuna version                                    print the version
+  kizuna sector     list|show|crosswalk|diff|profile sector vocabularies, crosswalk, tiers, requirements
+  kizuna tearline   draft|release                   release a tearline of an object at a lower marking
 
 Every command that opens a node takes --data DIR and --store sqlite|postgres://URL
 (default $KIZUNA_STORE, else sqlite in DIR); on PostgreSQL also --key-file ($KIZUNA_KEY_FILE).
@@ -125,6 +127,10 @@ func dispatch(ctx context.Context, e *env, args []string) error {
 		return runConsult(ctx, e, rest)
 	case "policy":
 		return runPolicy(ctx, e, rest)
+	case "sector":
+		return runSector(ctx, e, rest)
+	case "tearline":
+		return runTearline(ctx, e, rest)
 	case "help", "-h", "-help", "--help":
 		if cmd == "help" && len(rest) > 0 && !isHelp(rest[0]) {
 			return dispatch(ctx, e, []string{rest[0], "--help"}) // kizuna help peer

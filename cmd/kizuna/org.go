@@ -18,13 +18,15 @@ func runOrg(ctx context.Context, e *env, args []string) error {
 		return &exitError{code: 2, msg: fmt.Sprintf("kizuna org: unknown subcommand %q (want add)", args[0])}
 	}
 	fs := flag.NewFlagSet("org add", flag.ContinueOnError)
-	fs.Usage = usageFunc(fs, "Usage: kizuna org add --name NAME --nation NNN [--sector S]... [--data DIR]")
+	fs.Usage = usageFunc(fs, "Usage: kizuna org add --name NAME --nation NNN [--sector S]... [--national-sector ID]... [--data DIR]")
 	fs.SetOutput(e.stderr)
 	data := nodeFlagsOf(fs)
 	name := fs.String("name", "", "the organisation's name (required)")
 	nation := fs.String("nation", "", "ISO 3166-1 alpha-3 nation (required)")
 	var sectors listFlag
 	fs.Var(&sectors, "sector", "an industry sector (STIX industry-sector-ov, e.g. energy, defense; repeatable)")
+	var national listFlag
+	fs.Var(&national, "national-sector", "a sector of the nation's vocabulary (kizuna sector list), e.g. jp.ports: routes notices to the organisation (repeatable)")
 	if err := parseFlags(e, fs, args[1:]); err != nil {
 		return err
 	}
@@ -43,6 +45,11 @@ func runOrg(ctx context.Context, e *env, args []string) error {
 	raw, err := node.OrganizationObject(id, *name, *nation, sectors)
 	if err != nil {
 		return err
+	}
+	if len(national) > 0 {
+		if raw, err = withNationalSectors(data.dir, *nation, raw, national); err != nil {
+			return fmt.Errorf("org add: %v", err)
+		}
 	}
 	if err := n.ImportRaw(ctx, node.DirectoryAlias, []json.RawMessage{raw}); err != nil {
 		return fmt.Errorf("org add: %v", err)

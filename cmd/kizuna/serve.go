@@ -11,6 +11,7 @@ import (
 
 	"github.com/kizuna-dev/kizuna/federation"
 	"github.com/kizuna-dev/kizuna/node"
+	"github.com/kizuna-dev/kizuna/route/routeapi"
 	"github.com/kizuna-dev/kizuna/taxii"
 )
 
@@ -122,6 +123,7 @@ func serve(ctx context.Context, e *env, cfg serveConfig, ln net.Listener, logger
 	sc.Listener = ln
 	// Collective defense (defense.go).
 	sc.Mounts = append([]node.Mount{defenseMount(nil)}, sc.Mounts...)
+	sc.Mounts = append(sc.Mounts, routeapi.Mount(routeapi.Options{}))
 	if cfg.MetricsListen != "" {
 		mln, err := net.Listen("tcp", cfg.MetricsListen)
 		if err != nil {

@@ -43,6 +43,8 @@ func TestDependenciesPointInward(t *testing.T) {
 		"feed":                      {"", "pattern", "stix", "internal/uuidv5"},
 		"misp":                      {"", "pattern", "stix", "internal/uuidv5"},
 		"source":                    {""},
+		"feed/feedhttp":             {"", "feed"},
+		"internal/atomicfile":       {},
 		"internal/jsonscan":         {},
 		"sector":                    {""},
 		"route":                     {"", "sector", "policy"},

@@ -18,6 +18,7 @@ var helpCommands = [][]string{
 	{"principal"}, {"principal", "add"}, {"principal", "list"}, {"principal", "revoke"},
 	{"peer"}, {"peer", "add"}, {"peer", "list"}, {"peer", "remove"}, {"peer", "set-token"}, {"peer", "resend"},
 	{"node"}, {"node", "key"},
+	{"feed"}, {"feed", "add"}, {"feed", "list"}, {"feed", "remove"},
 	{"demo"},
 	{"org"}, {"org", "add"},
 	{"access"}, {"access", "explain"},

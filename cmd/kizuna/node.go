@@ -332,6 +332,7 @@ func (n *node) httpHandler(ctx context.Context, cfg serveConfig, m *metrics) (ht
 		mux.Handle("GET /metrics", ts.ProtectRole(kizuna.RoleAdmin, m.handler()))
 	}
 	mux.Handle("/api/v1/", ts.Protect(apiServer.Handler()))
+	mux.Handle("/api/v1/feeds/", n.feedRoutes(ts)) // feed.go
 	shutdown := func(ctx context.Context) error {
 		defer stopMatcher()
 		return ts.Shutdown(ctx)

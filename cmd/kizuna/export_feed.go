@@ -20,21 +20,11 @@ import (
 // feedFormatArg returns the format an export's arguments ask for ("" for
 // the STIX bundle), so that runExport hands feed formats to runFeedExport.
 func feedFormatArg(args []string) string {
-	for i, a := range args {
-		if a == "--" {
-			break
-		}
-		for _, p := range []string{"--format", "-format"} {
-			if v, ok := strings.CutPrefix(a, p+"="); ok {
-				return strings.TrimPrefix(v, "stix")
-			}
-			if a == p && i+1 < len(args) {
-				return strings.TrimPrefix(args[i+1], "stix")
-			}
-		}
-		if a == "--feed" || a == "-feed" || strings.HasPrefix(a, "--feed=") || strings.HasPrefix(a, "-feed=") {
-			return "feed"
-		}
+	if _, ok := flagValue(args, "feed"); ok {
+		return "feed"
+	}
+	if f, _ := flagValue(args, "format"); f != "stix" {
+		return f
 	}
 	return ""
 }

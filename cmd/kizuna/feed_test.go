@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"os"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/kizuna-dev/kizuna/feed"
 	"github.com/kizuna-dev/kizuna/feed/feedhttp"
-	"github.com/kizuna-dev/kizuna/store/sqlite"
 )
 
 // feedGet fetches a feed with a bearer token and optional headers.
@@ -186,15 +184,7 @@ func TestFeedPolling(t *testing.T) {
 	if resp, _ := feedGet(t, url, ""); resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("no credentials: %d, want 401", resp.StatusCode)
 	}
-	db, err := sqlite.Open(context.Background(), filepath.Join(data, storeFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	events, err := db.FindAudit(context.Background(), 0, 100000)
-	if err != nil {
-		t.Fatal(err)
-	}
+	events := auditEvents(t, data)
 	exports := 0
 	for _, e := range events {
 		if e.Action == "feed.export" && strings.Contains(e.Reason, "feed domains (blocklist-domain) over HTTP") {

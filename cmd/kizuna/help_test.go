@@ -19,6 +19,7 @@ var helpCommands = [][]string{
 	{"peer"}, {"peer", "add"}, {"peer", "list"}, {"peer", "remove"}, {"peer", "set-token"}, {"peer", "resend"},
 	{"node"}, {"node", "key"},
 	{"feed"}, {"feed", "add"}, {"feed", "list"}, {"feed", "remove"},
+	{"source"}, {"source", "add"}, {"source", "list"}, {"source", "pull"}, {"source", "remove"},
 	{"demo"},
 	{"org"}, {"org", "add"},
 	{"access"}, {"access", "explain"},

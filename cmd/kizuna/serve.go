@@ -161,6 +161,12 @@ func serve(ctx context.Context, e *env, cfg serveConfig, ln net.Listener, logger
 		return err
 	}
 	defer stopFed()
+	stopSources, err := n.startSources(ctx) // source.go
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopSources()
 	tlsConfig, err := n.serverTLS(cfg, ln)
 	if err != nil {
 		ln.Close()

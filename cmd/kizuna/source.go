@@ -1,0 +1,441 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	iofs "io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"text/tabwriter"
+	"time"
+
+	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/federation"
+	"github.com/kizuna-dev/kizuna/internal/atomicfile"
+	"github.com/kizuna-dev/kizuna/policy"
+	"github.com/kizuna-dev/kizuna/source"
+	"github.com/kizuna-dev/kizuna/taxii"
+)
+
+// The data directory's files of the TAXII sources (each 0600): their
+// configuration, their cursors and health, and one secret per source.
+const (
+	sourcesFile     = "sources.json"
+	sourceStateFile = "source-state.json"
+	sourceSecretDir = "sources"
+)
+
+const sourceUsage = `Usage: kizuna source add|list|pull|remove [flags]
+
+  add     pull a collection of a TAXII 2.1 server into a new local collection, on a schedule
+  list    list the sources with their health: last pull, last error, counts, lag
+  pull    pull a source now
+  remove  stop pulling a source (its collection and what it holds stay)
+
+'kizuna serve' pulls every source on its interval; sources added or removed take effect within
+30 seconds. Each source writes as a principal of its own (role publisher, with no token: nobody
+authenticates as it) into a collection of its own, whose default marking is the source's: an object the partner sent unmarked
+takes it, one the partner marked keeps its markings.
+
+Run 'kizuna source SUBCOMMAND -h' for the flags of a subcommand.`
+
+func runSource(ctx context.Context, e *env, args []string) error {
+	if handled, err := groupUsage(e, args, sourceUsage); handled {
+		return err
+	}
+	switch args[0] {
+	case "add":
+		return runSourceAdd(ctx, e, args[1:])
+	case "list":
+		return runSourceList(ctx, e, args[1:])
+	case "pull":
+		return runSourcePull(ctx, e, args[1:])
+	case "remove":
+		return runSourceRemove(ctx, e, args[1:])
+	default:
+		return &exitError{code: 2, msg: fmt.Sprintf("kizuna source: unknown subcommand %q (want add, list, pull or remove)", args[0])}
+	}
+}
+
+// sourcePrincipal names the principal a source writes as.
+func sourcePrincipal(name string) string { return "source-" + name }
+
+func runSourceAdd(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("source add", flag.ContinueOnError)
+	fs.Usage = usageFunc(fs, "Usage: kizuna source add --name NAME --url API-ROOT --collection ID --into ALIAS --marking ID --nation NNN --org ORG [flags]")
+	fs.SetOutput(e.stderr)
+	data := dataFlag(fs)
+	var c source.Config
+	var markings, actsFor listFlag
+	fs.StringVar(&c.Name, "name", "", "the source's name (required)")
+	fs.StringVar(&c.APIRoot, "url", "", "the TAXII 2.1 API root URL, e.g. https://taxii.example/api/ (required)")
+	fs.StringVar(&c.Collection, "collection", "", "the remote collection's id (required)")
+	into := fs.String("into", "", "alias of the local collection to create for the source (required)")
+	fs.Var(&markings, "marking", "a marking-definition id of the source's default marking (repeatable; required)")
+	nation := fs.String("nation", "", "the nation of the source's organisation (required)")
+	org := fs.String("org", "", "the source's organisation: an identity id or a name given to 'kizuna org add' (required)")
+	fs.Var(&actsFor, "acts-for", "an organisation (identity id) whose objects the source may bring besides its own (repeatable)")
+	tokenFile := fs.String("token-file", "", "a file holding the bearer token (or, with --user, the password) for the server")
+	fs.StringVar(&c.Username, "user", "", "HTTP Basic user name; the password is in --token-file")
+	fs.StringVar(&c.CertSHA256, "cert-sha256", "", "pin the server's certificate (hex SHA-256 of its DER); default: the system's roots")
+	interval := fs.Duration("interval", source.DefaultInterval, "time between pulls")
+	fs.IntVar(&c.PageSize, "page-size", 0, "objects asked for per page (default 1000)")
+	readRoles := fs.String("read-roles", "reader,publisher,admin", "roles that may read the local collection (comma-separated)")
+	if err := parseFlags(e, fs, args); err != nil {
+		return err
+	}
+	c.Markings, c.ActsFor, c.Interval, c.Principal = markings, actsFor, source.Duration(*interval), sourcePrincipal(c.Name)
+	c.Into = *into // replaced by the collection's id once created
+	if err := c.Validate(); err != nil {
+		return &exitError{code: 2, msg: "source add: " + kizuna.ErrorMessage(err)}
+	}
+	if *nation == "" || *org == "" {
+		return &exitError{code: 2, msg: "source add: --nation and --org are required: they are the source's principal's"}
+	}
+	if !isNationCode(*nation) {
+		return &exitError{code: 2, msg: fmt.Sprintf("source add: --nation %q: want an ISO 3166-1 alpha-3 code", *nation)}
+	}
+	if c.Username != "" && *tokenFile == "" {
+		return &exitError{code: 2, msg: "source add: --user needs the password in --token-file"}
+	}
+	var secret string
+	if *tokenFile != "" {
+		b, err := os.ReadFile(*tokenFile)
+		if err != nil {
+			return err
+		}
+		if secret = strings.TrimSpace(string(b)); secret == "" {
+			return fmt.Errorf("source add: --token-file %s is empty", *tokenFile)
+		}
+	}
+	n, err := openNode(ctx, *data, nil)
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	sources, err := n.sources()
+	if err != nil {
+		return err
+	}
+	if slices.ContainsFunc(sources, func(s source.Config) bool { return s.Name == c.Name }) {
+		return fmt.Errorf("source add: a source named %q exists", c.Name)
+	}
+	for _, m := range c.Markings {
+		if err := n.knownMarking(ctx, m); err != nil {
+			return fmt.Errorf("source add: --marking %s: %s", m, kizuna.ErrorMessage(err))
+		}
+	}
+	orgID, err := n.resolveOrganization(ctx, *org)
+	if err != nil {
+		return fmt.Errorf("source add: --org %q: %v", *org, err)
+	}
+	p := &kizuna.Principal{ID: "principal--" + kizuna.NewUUID(), Name: c.Principal, Nation: *nation,
+		Organization: orgID, Roles: []string{kizuna.RolePublisher}, CreatedAt: time.Now().UTC()}
+	// Nobody authenticates as a source: its token is drawn and forgotten.
+	if err := n.store.CreatePrincipal(ctx, p, kizuna.HashToken(kizuna.NewToken())); err != nil {
+		return fmt.Errorf("source add: its principal %q: %s", c.Principal, kizuna.ErrorMessage(err))
+	}
+	coll := &kizuna.Collection{Alias: *into, Title: "Source " + c.Name,
+		Description:        fmt.Sprintf("Pulled from the TAXII collection %s of %s.", c.Collection, c.APIRoot),
+		CanRead:            kizuna.AccessRule{Roles: splitList(*readRoles)},
+		CanWrite:           kizuna.AccessRule{Roles: []string{kizuna.RolePublisher}, Organizations: []string{orgID}},
+		DefaultMarkingRefs: c.Markings}
+	if err := n.createCollection(ctx, coll); err != nil {
+		return fmt.Errorf("source add: --into %q: %s", *into, kizuna.ErrorMessage(err))
+	}
+	c.Into = coll.ID
+	if secret != "" {
+		if err := os.MkdirAll(filepath.Join(n.dir, sourceSecretDir), 0o700); err != nil {
+			return err
+		}
+		if err := atomicfile.WriteFile(n.sourceSecretPath(c.Name), []byte(secret+"\n")); err != nil {
+			return err
+		}
+	}
+	if err := n.saveSources(append(sources, c)); err != nil {
+		return err
+	}
+	n.audit(ctx, &kizuna.AuditEvent{Action: "source.add", Object: coll.ID, Reason: fmt.Sprintf(
+		"source %s: %s collection %s, as principal %s, default marking %s, every %s", c.Name, c.APIRoot, c.Collection, p.Name, strings.Join(c.Markings, ", "), c.Every())})
+	fmt.Fprintf(e.stdout, "source %s: pulls %s collection %s into %s (%s) every %s as %s\n", c.Name, c.APIRoot, c.Collection, *into, coll.ID, c.Every(), p.Name)
+	return nil
+}
+
+func runSourceList(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("source list", flag.ContinueOnError)
+	fs.Usage = usageFunc(fs, "Usage: kizuna source list [--data DIR]")
+	fs.SetOutput(e.stderr)
+	data := dataFlag(fs)
+	if err := parseFlags(e, fs, args); err != nil {
+		return err
+	}
+	sources, err := source.LoadConfigs(filepath.Join(*data, sourcesFile))
+	if err != nil {
+		return err
+	}
+	state, err := source.OpenState(filepath.Join(*data, sourceStateFile))
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	when := func(t time.Time) string {
+		if t.IsZero() {
+			return "never"
+		}
+		return t.UTC().Format(time.RFC3339)
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tURL\tCOLLECTION\tINTO\tEVERY\tLAST SUCCESS\tFAILURES\tREAD\tSTORED\tREFUSED\tGAPS\tLAG\tLAST ERROR")
+	for _, c := range sources {
+		st := state.Get(c.Name)
+		lag := "-"
+		if !st.Cursor.IsZero() {
+			lag = st.Lag(now).Truncate(time.Second).String()
+		}
+		if st.NoDates {
+			lag = "unknown (the server sends no dates)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", c.Name, c.APIRoot, c.Collection, c.Into, c.Every(),
+			when(st.LastSuccess), st.Failures, st.Read, st.Stored, st.Refused, st.Gaps, lag, st.LastError)
+	}
+	return tw.Flush()
+}
+
+func runSourcePull(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("source pull", flag.ContinueOnError)
+	fs.Usage = usageFunc(fs, "Usage: kizuna source pull --name NAME [--data DIR]\n\nPulls now what the source added since its cursor (do not run it beside a 'kizuna serve' of the same data directory: both would move the cursor).")
+	fs.SetOutput(e.stderr)
+	data := dataFlag(fs)
+	name := fs.String("name", "", "the source to pull (required)")
+	var lf logFlags
+	lf.register(fs)
+	if err := parseFlags(e, fs, args); err != nil {
+		return err
+	}
+	logger, err := lf.logger(e.stderr)
+	if err != nil {
+		return err
+	}
+	n, err := openNode(ctx, *data, logger)
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	svc, err := n.sourceService()
+	if err != nil {
+		return err
+	}
+	sources, err := svc.Sources()
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(sources, func(s source.Config) bool { return s.Name == *name })
+	if i < 0 {
+		return &exitError{code: 2, msg: fmt.Sprintf("source pull: no source named %q", *name)}
+	}
+	rep, err := svc.Pull(ctx, sources[i])
+	fmt.Fprintf(e.stdout, "source %s: %d pages, %d objects read, %d stored, %d refused, %d gaps\n", *name, rep.Pages, rep.Read, rep.Stored, rep.Refused, rep.Gaps)
+	if err != nil {
+		return fmt.Errorf("source pull: %s", kizuna.ErrorMessage(err))
+	}
+	return nil
+}
+
+func runSourceRemove(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("source remove", flag.ContinueOnError)
+	fs.Usage = usageFunc(fs, "Usage: kizuna source remove --name NAME [--data DIR]\n\nStops pulling the source and revokes its principal; its collection and what it holds stay.")
+	fs.SetOutput(e.stderr)
+	data := dataFlag(fs)
+	name := fs.String("name", "", "the source to remove (required)")
+	if err := parseFlags(e, fs, args); err != nil {
+		return err
+	}
+	n, err := openNode(ctx, *data, nil)
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	sources, err := n.sources()
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(sources, func(s source.Config) bool { return s.Name == *name })
+	if i < 0 {
+		return &exitError{code: 2, msg: fmt.Sprintf("source remove: no source named %q", *name)}
+	}
+	c := sources[i]
+	if err := n.saveSources(slices.Delete(sources, i, i+1)); err != nil {
+		return err
+	}
+	if err := n.store.RevokePrincipal(ctx, c.Principal); err != nil && kizuna.ErrorCode(err) != kizuna.ENOTFOUND {
+		return err
+	}
+	if err := os.Remove(n.sourceSecretPath(c.Name)); err != nil && !errors.Is(err, iofs.ErrNotExist) {
+		return err
+	}
+	if state, err := source.OpenState(filepath.Join(n.dir, sourceStateFile)); err == nil {
+		state.Delete(c.Name)
+	}
+	n.audit(ctx, &kizuna.AuditEvent{Action: "source.remove", Object: c.Into, Reason: "source " + c.Name + "; principal " + c.Principal + " revoked"})
+	fmt.Fprintf(e.stdout, "source %s removed; its collection %s stays\n", c.Name, c.Into)
+	return nil
+}
+
+func (n *node) sources() ([]source.Config, error) {
+	return source.LoadConfigs(filepath.Join(n.dir, sourcesFile))
+}
+
+func (n *node) saveSources(cs []source.Config) error {
+	b, err := source.MarshalConfigs(cs)
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(filepath.Join(n.dir, sourcesFile), b)
+}
+
+func (n *node) sourceSecretPath(name string) string {
+	return filepath.Join(n.dir, sourceSecretDir, name+".secret")
+}
+
+// knownMarking reports whether the node can interpret a marking id: an
+// OASIS TLP marking, or a marking-definition it holds.
+func (n *node) knownMarking(ctx context.Context, id string) error {
+	if _, ok := policy.TLPOf(id); ok {
+		return nil
+	}
+	page, err := n.store.FindObjects(ctx, kizuna.ObjectFilter{IDs: []string{id}, Types: []string{"marking-definition"},
+		Versions: kizuna.VersionMatch{Last: true}, Access: kizuna.AccessScope{Unrestricted: true}, Limit: 1})
+	if err != nil {
+		return err
+	}
+	if len(page.Objects) == 0 {
+		return kizuna.Errorf(kizuna.ENOTFOUND, "not a marking-definition this node holds (import it into the directory first)")
+	}
+	return nil
+}
+
+// sourceAgency lets a source's principal (by its name, which only a source
+// holds) act for the organisations its configuration names (its
+// acts_for), besides its own; every other principal is answered by the
+// node's peer agency.
+type sourceAgency struct {
+	next    policy.Agency
+	actsFor *atomic.Pointer[map[string][]string] // principal name: organisations
+}
+
+// ActsFor implements policy.Agency.
+func (a sourceAgency) ActsFor(pr *kizuna.Principal, org, signer string) (string, bool) {
+	if pr != nil && pr.HasRole(kizuna.RolePublisher) {
+		if m := a.actsFor.Load(); m != nil && slices.Contains((*m)[pr.Name], org) {
+			return pr.Nation, true
+		}
+	}
+	return a.next.ActsFor(pr, org, signer)
+}
+
+// sourceService wires the source service: the sources file (read again
+// at each rescan, which also refreshes the agency), the state file, the
+// TAXII client of each source and the node's ingest. It installs the
+// agency that lets each source's principal act for its acts_for.
+func (n *node) sourceService() (*source.Service, error) {
+	state, err := source.OpenState(filepath.Join(n.dir, sourceStateFile))
+	if err != nil {
+		return nil, err
+	}
+	actsFor := &atomic.Pointer[map[string][]string]{}
+	n.policy.SetAgency(sourceAgency{next: peerAgency{n.peers}, actsFor: actsFor})
+	load := func() ([]source.Config, error) {
+		cs, err := n.sources()
+		if err != nil {
+			return nil, err
+		}
+		m := map[string][]string{}
+		for _, c := range cs {
+			m[c.Principal] = c.ActsFor
+		}
+		actsFor.Store(&m)
+		return cs, nil
+	}
+	if _, err := load(); err != nil {
+		return nil, err
+	}
+	return &source.Service{
+		Sources: load, State: state, Fetcher: n.sourceFetcher, Ingest: n.sourceIngest,
+		Audit: n.audit, Logger: n.logger.With("component", "source"),
+	}, nil
+}
+
+// sourceFetcher returns the fetcher of a source's remote collection.
+func (n *node) sourceFetcher(c source.Config) (source.Fetcher, error) {
+	client := &http.Client{Timeout: 2 * time.Minute}
+	if c.CertSHA256 != "" {
+		pinned, err := federation.PinnedClient(c.CertSHA256, 2*time.Minute)
+		if err != nil {
+			return nil, err
+		}
+		client = pinned
+	}
+	secret, err := os.ReadFile(n.sourceSecretPath(c.Name))
+	if err != nil && !errors.Is(err, iofs.ErrNotExist) {
+		return nil, err
+	}
+	tc := &taxii.Client{APIRoot: c.APIRoot, HTTPClient: client, Username: c.Username, Token: strings.TrimSpace(string(secret))}
+	return func(ctx context.Context, q source.Query) (*source.Page, error) {
+		p, err := tc.GetObjects(ctx, c.Collection, taxii.ObjectQuery{AddedAfter: q.AddedAfter, Next: q.Next, Limit: q.Limit})
+		if err != nil {
+			return nil, err
+		}
+		return &source.Page{Objects: p.Objects, More: p.More, Next: p.Next, DateAddedFirst: p.DateAddedFirst, DateAddedLast: p.DateAddedLast}, nil
+	}, nil
+}
+
+// sourceIngest stores a page as the source's principal, through the
+// node's ingest: validation, labels, the write rules and the audit of
+// every refusal apply as to any writer.
+func (n *node) sourceIngest(ctx context.Context, c source.Config, objs []json.RawMessage) (source.Stored, error) {
+	p, err := n.store.FindPrincipalByName(ctx, c.Principal)
+	if err != nil {
+		return source.Stored{}, fmt.Errorf("source %s: its principal %q: %s", c.Name, c.Principal, kizuna.ErrorMessage(err))
+	}
+	if p.RevokedAt != nil || !p.HasRole(kizuna.RolePublisher) {
+		return source.Stored{}, kizuna.Errorf(kizuna.EFORBIDDEN, "source %s: its principal %q is revoked or lacks the publisher role", c.Name, c.Principal)
+	}
+	results, err := n.ingest.Ingest(kizuna.NewContextWithPrincipal(ctx, p), c.Into, objs)
+	if err != nil {
+		return source.Stored{}, err
+	}
+	var st source.Stored
+	for _, r := range results {
+		switch {
+		case r.Err != nil:
+			st.Refused++
+			n.logger.Debug("source object refused", "source", c.Name, "id", r.ID, "err", kizuna.ErrorMessage(r.Err))
+		case r.Created:
+			st.New++
+		}
+	}
+	return st, nil
+}
+
+// startSources runs the source service until the returned function is
+// called. It runs after startFederation, whose peer agency it extends.
+func (n *node) startSources(ctx context.Context) (func(), error) {
+	svc, err := n.sourceService()
+	if err != nil {
+		return nil, err
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		svc.Run(sctx)
+	}()
+	return func() { cancel(); <-done }, nil
+}

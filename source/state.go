@@ -72,6 +72,9 @@ func OpenState(path string) (*StateFile, error) {
 	return f, nil
 }
 
+// Path is the file's path.
+func (f *StateFile) Path() string { return f.path }
+
 // Get returns a source's state.
 func (f *StateFile) Get(name string) State {
 	f.mu.Lock()

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
@@ -43,7 +44,34 @@ type Handler struct {
 	Logger *slog.Logger
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+
+	mu    sync.Mutex
+	cache map[string]cachedValidator // by salt: feed, spec, part, reader
+	// Revalidate is how long a validator computed for a reader is kept
+	// (DefaultRevalidate when zero). Within it, a poll costs one store
+	// query for a version added since, visible to the reader; a deletion,
+	// which adds nothing, shows in the validator once it has expired.
+	Revalidate time.Duration
+	// WriteTimeout bounds the writing of one answer (DefaultWriteTimeout
+	// when zero), in place of the server's own, which is set for TAXII
+	// pages: a feed of a million indicators takes longer.
+	WriteTimeout time.Duration
 }
+
+// DefaultRevalidate is how long a validator is kept by default.
+const DefaultRevalidate = 5 * time.Minute
+
+// maxCached bounds the validators kept; past it they are all dropped.
+const maxCached = 10_000
+
+// cachedValidator is a validator and when it was computed.
+type cachedValidator struct {
+	v  feed.Validator
+	at time.Time
+}
+
+// DefaultWriteTimeout is the time an answer may take to write.
+const DefaultWriteTimeout = 30 * time.Minute
 
 // Register adds the handler's routes to mux.
 func (h *Handler) Register(mux *http.ServeMux) {
@@ -107,7 +135,7 @@ func readerSalt(p *kizuna.Principal) string {
 func (h *Handler) validate(w http.ResponseWriter, r *http.Request, f *Feed, filter kizuna.ObjectFilter, now time.Time, part string) (bool, error) {
 	filter.IncludeRaw = false
 	salt := f.Salt(now, f.Name+"\x00"+f.Collection+"\x00"+part+"\x00"+readerSalt(kizuna.PrincipalFromContext(r.Context())))
-	v, err := feed.ETag(feed.Pages(r.Context(), h.Objects, filter), salt)
+	v, err := h.validator(r.Context(), filter, salt, now)
 	if err != nil {
 		return false, err
 	}
@@ -143,7 +171,57 @@ func (h *Handler) start(w http.ResponseWriter, r *http.Request, part string) (f 
 	return f, filter, now, false
 }
 
+// extend replaces the server's write deadline with the handler's.
+func (h *Handler) extend(w http.ResponseWriter) {
+	d := h.WriteTimeout
+	if d <= 0 {
+		d = DefaultWriteTimeout
+	}
+	// An error means the writer cannot move its deadline (a test
+	// recorder); the server's own then applies.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(d))
+}
+
+// validator returns the validator of what the filter selects for the
+// reader: the one computed within Revalidate when the reader may read no
+// version added since, else one computed afresh from every envelope.
+func (h *Handler) validator(ctx context.Context, filter kizuna.ObjectFilter, salt string, now time.Time) (feed.Validator, error) {
+	keep := h.Revalidate
+	if keep <= 0 {
+		keep = DefaultRevalidate
+	}
+	h.mu.Lock()
+	c, ok := h.cache[salt]
+	h.mu.Unlock()
+	if ok && now.Sub(c.at) < keep && now.Sub(c.at) >= 0 {
+		f := filter
+		f.Limit = 1
+		if !c.v.LastAdded.IsZero() {
+			f.AddedAfter = &c.v.LastAdded
+		}
+		page, err := h.Objects.FindObjects(ctx, f)
+		if err != nil {
+			return feed.Validator{}, err
+		}
+		if len(page.Objects) == 0 && !c.v.LastAdded.IsZero() {
+			return c.v, nil
+		}
+	}
+	v, err := feed.ETag(feed.Pages(ctx, h.Objects, filter), salt)
+	if err != nil {
+		return feed.Validator{}, err
+	}
+	h.mu.Lock()
+	if h.cache == nil || len(h.cache) >= maxCached {
+		h.cache = map[string]cachedValidator{}
+	}
+	h.cache[salt] = cachedValidator{v: v, at: now}
+	h.mu.Unlock()
+	return v, nil
+}
+
 func (h *Handler) serveFeed(w http.ResponseWriter, r *http.Request) {
+	h.extend(w)
 	f, filter, now, done := h.start(w, r, "")
 	if done {
 		return
@@ -153,6 +231,9 @@ func (h *Handler) serveFeed(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Trailer", MarkingsTrailer)
 	w.WriteHeader(http.StatusOK)
+	// The status now, so that a poller sees the answer begin while a
+	// blocklist, sorted at its end, is gathered.
+	_ = http.NewResponseController(w).Flush()
 	rep, lists, err := f.Export(w, feed.Pages(r.Context(), h.Objects, filter), now, feed.Options{})
 	if err != nil {
 		h.abort(r, f, err)
@@ -164,6 +245,7 @@ func (h *Handler) serveFeed(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) serveList(w http.ResponseWriter, r *http.Request) {
+	h.extend(w)
 	name := r.PathValue("file")
 	f, filter, now, done := h.start(w, r, "lists/"+name)
 	if done {

@@ -3,6 +3,7 @@ package source
 import (
 	"encoding/json"
 	"errors"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -88,7 +89,11 @@ func (c *Config) Validate() error {
 	}
 	u, err := url.Parse(c.APIRoot)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || !strings.HasSuffix(u.Path, "/") || u.User != nil {
-		return kizuna.Errorf(kizuna.EINVALID, "api_root %q: want an http(s) URL of a TAXII API root ending in '/', without credentials", c.APIRoot)
+		return kizuna.Errorf(kizuna.EINVALID, "api_root %q: want an https URL of a TAXII API root ending in '/', without credentials", c.APIRoot)
+	}
+	if ip := net.ParseIP(u.Hostname()); u.Scheme == "http" && u.Hostname() != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		// The secret would cross the network in clear.
+		return kizuna.Errorf(kizuna.EINVALID, "api_root %q: plain HTTP is allowed only to a loopback address; use https", c.APIRoot)
 	}
 	if c.Collection == "" || c.Into == "" || c.Principal == "" {
 		return kizuna.Errorf(kizuna.EINVALID, "collection, into and principal are required")

@@ -12,6 +12,7 @@ func TestParseConfigsErrors(t *testing.T) {
 		{`{"sources":[{` + ok + `,"interval":"1s"}]}`, `sources.json: sources[0]: interval 1s: at least 10s`},
 		{`{"sources":[{` + strings.Replace(ok, "https://t.example/api/", "https://u:p@t.example/api/", 1) + `}]}`, `sources.json: sources[0]: api_root`},
 		{`{"sources":[{` + strings.Replace(ok, `"markings":["marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"]`, `"markings":[]`, 1) + `}]}`, `sources.json: sources[0]: markings: a source needs its own default marking`},
+		{`{"sources":[{` + strings.Replace(ok, "https://t.example/api/", "http://t.example/api/", 1) + `}]}`, `sources.json: sources[0]: api_root "http://t.example/api/": plain HTTP is allowed only to a loopback address`},
 		{`{"sources":[{` + ok + `,"token":"x"}]}`, `sources.json: sources: json: unknown field "token"`},
 		{`{"sources":[{` + ok + `,"cert_sha256":"zz"}]}`, `sources.json: sources[0]: cert_sha256 "zz"`},
 	} {

@@ -45,8 +45,15 @@ type Handler struct {
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 
+	// MaxExports bounds the exports and validator computations running at
+	// once (DefaultMaxExports when zero): each reads the whole collection.
+	// Past it a request is answered 503 with Retry-After; a poll answered
+	// from a kept validator takes no slot.
+	MaxExports int
+
 	mu    sync.Mutex
 	cache map[string]cachedValidator // by salt: feed, spec, part, reader
+	slots chan struct{}
 	// Revalidate is how long a validator computed for a reader is kept
 	// (DefaultRevalidate when zero). Within it, a poll costs one store
 	// query for a version added since, visible to the reader; a deletion,
@@ -68,6 +75,32 @@ const maxCached = 10_000
 type cachedValidator struct {
 	v  feed.Validator
 	at time.Time
+}
+
+// DefaultMaxExports is how many exports may run at once by default.
+const DefaultMaxExports = 2
+
+// errBusy answers a request past MaxExports.
+var errBusy = kizuna.Errorf(kizuna.EUNAVAILABLE, "the node is writing as many feeds as it may at once; retry later")
+
+// acquire takes an export slot, or reports that none is free.
+func (h *Handler) acquire() (release func(), err error) {
+	h.mu.Lock()
+	if h.slots == nil {
+		n := h.MaxExports
+		if n <= 0 {
+			n = DefaultMaxExports
+		}
+		h.slots = make(chan struct{}, n)
+	}
+	slots := h.slots
+	h.mu.Unlock()
+	select {
+	case slots <- struct{}{}:
+		return func() { <-slots }, nil
+	default:
+		return nil, errBusy
+	}
 }
 
 // DefaultWriteTimeout is the time an answer may take to write.
@@ -207,7 +240,12 @@ func (h *Handler) validator(ctx context.Context, filter kizuna.ObjectFilter, sal
 			return c.v, nil
 		}
 	}
+	release, err := h.acquire()
+	if err != nil {
+		return feed.Validator{}, err
+	}
 	v, err := feed.ETag(feed.Pages(ctx, h.Objects, filter), salt)
+	release()
 	if err != nil {
 		return feed.Validator{}, err
 	}
@@ -226,6 +264,12 @@ func (h *Handler) serveFeed(w http.ResponseWriter, r *http.Request) {
 	if done {
 		return
 	}
+	release, err := h.acquire()
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	defer release()
 	w.Header().Set("Content-Type", f.ContentType())
 	w.Header().Set("Content-Disposition", `inline; filename="`+f.FileName()+`"`)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
@@ -251,6 +295,12 @@ func (h *Handler) serveList(w http.ResponseWriter, r *http.Request) {
 	if done {
 		return
 	}
+	release, err := h.acquire()
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	defer release()
 	// The lists are complete only once every indicator is read: the rules
 	// are generated and discarded.
 	rep, lists, err := f.Export(io.Discard, feed.Pages(r.Context(), h.Objects, filter), now, feed.Options{})
@@ -370,6 +420,9 @@ func (h *Handler) error(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	for _, k := range []string{"ETag", "Last-Modified"} {
 		w.Header().Del(k)
+	}
+	if code == kizuna.EUNAVAILABLE {
+		w.Header().Set("Retry-After", "30")
 	}
 	w.Header().Set("Content-Type", "application/taxii+json;version=2.1")
 	w.Header().Set("Cache-Control", "no-store")

@@ -110,3 +110,41 @@ func TestValidatorIsKept(t *testing.T) {
 		t.Errorf("another reader with the first one's tag: %d, want 200", w.Code)
 	}
 }
+
+// Past MaxExports a request that must read the collection is answered 503
+// with Retry-After; a poll answered from a kept validator still gets 304.
+func TestExportsAreBounded(t *testing.T) {
+	t0 := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	st := &fakeStore{}
+	st.add(1, t0.Add(-time.Hour))
+	h := &Handler{Objects: st, Collections: fakeCollections{}, MaxExports: 1, Now: func() time.Time { return t0 },
+		Feeds: func() ([]Feed, error) {
+			return ParseFeeds("feeds.json", []byte(`{"feeds":[{"name":"d","collection":"c","format":"blocklist-domain"}]}`))
+		}}
+	mux := http.NewServeMux()
+	h.Register(mux)
+	get := func(name, etag string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest("GET", "/api/v1/feeds/d", nil)
+		r.Header.Set("If-None-Match", etag)
+		w := httptest.NewRecorder()
+		pr := &kizuna.Principal{ID: "principal--" + name, Name: name, Nation: "USA", Roles: []string{kizuna.RoleReader}}
+		mux.ServeHTTP(w, r.WithContext(kizuna.NewContextWithPrincipal(r.Context(), pr)))
+		return w
+	}
+	etag := get("a", "").Header().Get("ETag")
+	release, err := h.acquire() // an export under way
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := get("a", etag); w.Code != http.StatusNotModified {
+		t.Errorf("a poll with a kept validator while the slot is taken: %d, want 304", w.Code)
+	}
+	if w := get("b", ""); w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" ||
+		!strings.Contains(w.Body.String(), `"http_status":"503"`) {
+		t.Errorf("a full answer while the slot is taken: %d %v %s", w.Code, w.Header(), w.Body)
+	}
+	release()
+	if w := get("b", ""); w.Code != http.StatusOK {
+		t.Errorf("once the slot is free: %d", w.Code)
+	}
+}

@@ -120,8 +120,9 @@ func serve(ctx context.Context, e *env, cfg serveConfig, ln net.Listener, logger
 	}
 	sc := cfg.ServeConfig
 	sc.Listener = ln
-	// Collective defense (defense.go).
-	sc.Mounts = append([]node.Mount{defenseMount(nil)}, sc.Mounts...)
+	// Collective defense (defense.go), the feeds (feed.go) and the TAXII
+	// sources (source.go).
+	sc.Mounts = append([]node.Mount{defenseMount(nil), feedMount(), sourceMount()}, sc.Mounts...)
 	if cfg.MetricsListen != "" {
 		mln, err := net.Listen("tcp", cfg.MetricsListen)
 		if err != nil {

@@ -15,8 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/node"
+	"github.com/kizuna-dev/kizuna/node/nodetest"
 	"github.com/kizuna-dev/kizuna/policy"
 	"github.com/kizuna-dev/kizuna/source"
 	"github.com/kizuna-dev/kizuna/store/sqlite"
@@ -194,4 +196,78 @@ func auditActions(t *testing.T, data string) map[string]int {
 		out[e.Action]++
 	}
 	return out
+}
+
+// TestSourcesAndFeedsOnPostgres: on PostgreSQL the sources, their
+// credentials and the feeds are in the database, so a command run through
+// another instance's data directory sees and changes what one added; the
+// credentials are sealed there, and no data directory holds them.
+func TestSourcesAndFeedsOnPostgres(t *testing.T) {
+	dsn := nodetest.Postgres(t)
+	root := t.TempDir()
+	kf := filepath.Join(root, "node.key")
+	one, two := filepath.Join(root, "one"), filepath.Join(root, "two")
+	at := func(dir string, args ...string) string {
+		t.Helper()
+		return MustRunCLI(t, append(args, "--data", dir, "--store", dsn, "--key-file", kf)...)
+	}
+	at(one, "init", "--nation", "JPN")
+	at(one, "org", "add", "--name", "Partner", "--nation", "USA")
+	const token = "tok-sealed-4f1c9e"
+	tf := filepath.Join(root, "token")
+	os.WriteFile(tf, []byte(token+"\n"), 0o600)
+	at(one, "source", "add", "--name", "partner", "--url", "http://127.0.0.1:9/taxii2/api/", "--collection", "c",
+		"--into", "from-partner", "--marking", policy.TLP2Amber, "--nation", "USA", "--org", "Partner", "--token-file", tf)
+	at(one, "feed", "add", "--name", "ids", "--collection", node.DefaultAlias, "--format", "csv")
+
+	if list := at(two, "source", "list"); !strings.Contains(list, "partner") {
+		t.Errorf("source list through another instance: %s", list)
+	}
+	if list := at(two, "feed", "list"); !strings.Contains(list, "ids") {
+		t.Errorf("feed list through another instance: %s", list)
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	stored := func(name string) []byte {
+		var b []byte
+		if err := conn.QueryRow(ctx, `SELECT data FROM node_state WHERE name = $1`, name).Scan(&b); err != nil {
+			t.Fatalf("%s in node_state: %v", name, err)
+		}
+		return b
+	}
+	if b := stored(sourceSecretsFile); bytes.Contains(b, []byte(token)) {
+		t.Errorf("the sources' credentials are stored in the clear: %q", b)
+	}
+	if b := stored(sourcesFile); bytes.Contains(b, []byte(token)) {
+		t.Errorf("the sources document holds the secret")
+	}
+	for _, dir := range []string{one, two} {
+		for _, f := range []string{sourcesFile, sourceSecretsFile, sourceStateFile, feedsFile} {
+			if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+				t.Errorf("%s holds %s; on PostgreSQL it belongs in the database", dir, f)
+			}
+		}
+	}
+
+	at(two, "source", "remove", "--name", "partner")
+	at(two, "feed", "remove", "--name", "ids")
+	if list := at(one, "source", "list"); strings.Contains(list, "partner") {
+		t.Errorf("a source removed through another instance is still listed: %s", list)
+	}
+	if list := at(one, "feed", "list"); strings.Contains(list, "ids") {
+		t.Errorf("a feed removed through another instance is still listed: %s", list)
+	}
+	var creds map[string]string
+	n, err := openNode(ctx, node.Config{Dir: one, Store: dsn, KeyFile: kf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	if creds, err = readSourceSecrets(ctx, n.State); err != nil || len(creds) != 0 {
+		t.Errorf("the credentials after the source's removal: %v %v", creds, err)
+	}
 }

@@ -65,8 +65,10 @@ func (s *Service) Pull(ctx context.Context, c Config) (*Report, error) {
 	start := s.now()
 	rep := &Report{}
 	err := s.pull(ctx, c, rep)
-	// Recorded even when ctx ended mid-pull (a shutdown).
-	uerr := s.State.Update(context.WithoutCancel(ctx), c.Name, func(st *State) {
+	// The pull is recorded even when ctx ended mid-pull (a shutdown, or
+	// the lease lost to another instance).
+	rctx := context.WithoutCancel(ctx)
+	uerr := s.State.Update(rctx, c.Name, func(st *State) {
 		st.LastAttempt = start
 		st.Read += int64(rep.Read)
 		st.Stored += int64(rep.Stored)
@@ -91,7 +93,7 @@ func (s *Service) Pull(ctx context.Context, c Config) (*Report, error) {
 		if err != nil {
 			e.Reason += "; failed: " + kizuna.ErrorMessage(err)
 		}
-		s.Audit(ctx, e)
+		s.Audit(rctx, e)
 	}
 	return rep, err
 }

@@ -16,6 +16,10 @@ type Validator struct {
 	ETag         string // a strong entity tag, quoted
 	LastModified time.Time
 	Objects      int // the objects it covers
+	// LastAdded is the latest date_added, exact (LastModified is it
+	// truncated to the second, as HTTP dates are): a caller that keeps the
+	// validator asks the store for versions added after it.
+	LastAdded time.Time
 }
 
 // ETag computes the validator of an export from what decides its output:
@@ -61,6 +65,7 @@ func ETag(objs Objects, salt string) (Validator, error) {
 	}
 	sum := h.Sum(nil)
 	v.ETag = `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
+	v.LastAdded = v.LastModified
 	v.LastModified = v.LastModified.UTC().Truncate(time.Second)
 	return v, nil
 }

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,6 +13,25 @@ import (
 	"github.com/kizuna-dev/kizuna/ingest"
 	"github.com/kizuna-dev/kizuna/stix"
 )
+
+// ImportObjects imports objects another format was converted into (a MISP
+// event) into a collection as the host operator, named name in what it
+// reports: through the same batches, validation and ingest as ImportFile's
+// second pass. They were converted whole, so there is no first pass.
+func (n *Node) ImportObjects(ctx context.Context, collection, name string, objs []json.RawMessage, opt ImportOptions) (ImportSummary, error) {
+	var sum ImportSummary
+	raw, err := json.Marshal(objs)
+	if err != nil {
+		return sum, err
+	}
+	if opt.Progress != nil {
+		opt.Progress.Size.Store(int64(len(raw)))
+	}
+	passed := &checkGate{done: make(chan struct{})}
+	close(passed.done)
+	err = n.importObjects(ingest.AsOperator(ctx), collection, name, bytes.NewReader(raw), opt, &sum, passed)
+	return sum, err
+}
 
 // importObjects is the second pass: it streams the objects of the input
 // through the ingest service in batches, one goroutine decoding ahead and

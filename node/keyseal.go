@@ -31,6 +31,15 @@ import (
 // which hold the credentials this node presents to its peers.
 var sealedNames = []string{federation.SigningKeyFile, federation.TLSKeyFile, federation.PeersFile}
 
+// SecretsSuffix ends the name of every other document that is sealed: the
+// credentials the node presents to the servers it pulls from.
+const SecretsSuffix = ".secrets"
+
+// sealed reports whether the named document is sealed.
+func sealed(name string) bool {
+	return slices.Contains(sealedNames, name) || strings.HasSuffix(name, SecretsSuffix)
+}
+
 // sealPrefix marks a sealed document.
 const sealPrefix = "kizuna-sealed-v1:"
 
@@ -43,7 +52,7 @@ type sealedState struct {
 
 // WriteState seals a sealed document before storing it.
 func (s sealedState) WriteState(ctx context.Context, name string, data []byte) error {
-	if !slices.Contains(sealedNames, name) {
+	if !sealed(name) {
 		return s.StateStore.WriteState(ctx, name, data)
 	}
 	sealed, err := s.seal(name, data)
@@ -57,7 +66,7 @@ func (s sealedState) WriteState(ctx context.Context, name string, data []byte) e
 // open under this key, is an error.
 func (s sealedState) ReadState(ctx context.Context, name string) ([]byte, error) {
 	data, err := s.StateStore.ReadState(ctx, name)
-	if err != nil || !slices.Contains(sealedNames, name) {
+	if err != nil || !sealed(name) {
 		return data, err
 	}
 	return s.open(name, data)
@@ -66,7 +75,7 @@ func (s sealedState) ReadState(ctx context.Context, name string) ([]byte, error)
 // UpdateState updates a document, opening and sealing it again when it is
 // sealed.
 func (s sealedState) UpdateState(ctx context.Context, name string, fn func(old []byte) ([]byte, error)) error {
-	if !slices.Contains(sealedNames, name) {
+	if !sealed(name) {
 		return s.StateStore.UpdateState(ctx, name, fn)
 	}
 	return s.StateStore.UpdateState(ctx, name, func(old []byte) ([]byte, error) {

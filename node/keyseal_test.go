@@ -94,6 +94,15 @@ func TestSealedState(t *testing.T) {
 	if got, err := s.ReadState(ctx, federation.PeersFile); err != nil || string(got) != "ab" {
 		t.Errorf("updated sealed document %q %v", got, err)
 	}
+	// A document named with SecretsSuffix (the TAXII sources'
+	// credentials) is sealed too.
+	creds := "sources" + SecretsSuffix
+	if err := s.WriteState(ctx, creds, []byte(`{"partner":"token-xyz"}`)); err != nil || strings.Contains(string(mem[creds]), "token-xyz") {
+		t.Errorf("the sources' credentials are stored in the clear: %q %v", mem[creds], err)
+	}
+	if got, err := s.ReadState(ctx, creds); err != nil || string(got) != `{"partner":"token-xyz"}` {
+		t.Errorf("the sources' credentials read back %q %v", got, err)
+	}
 	if err := s.WriteState(ctx, federation.CursorsFile, []byte("{}")); err != nil || string(mem[federation.CursorsFile]) != "{}" {
 		t.Errorf("a document that is not sealed was changed: %q %v", mem[federation.CursorsFile], err)
 	}

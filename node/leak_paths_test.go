@@ -84,6 +84,7 @@ func (c *leakChecker) checkReader(lr *leakReader, ri int) {
 		got = c.keyed(lr, "export", c.withoutMeta(lr, bundle.Objects))
 	}
 	c.compare(lr, "export", c.sc.Objects, got, visible)
+	c.checkFeedExport(lr) // leak_feed_test.go
 }
 
 // withoutMeta returns an export's objects without the meta objects it

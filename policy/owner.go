@@ -36,6 +36,15 @@ func (p *Policy) SetAgency(a Agency) {
 	p.agency.Store(&agencyBox{a})
 }
 
+// Agency returns the agency installed (nil when none), so that a feature
+// may install one that extends it.
+func (p *Policy) Agency() Agency {
+	if b := p.agency.Load(); b != nil {
+		return b.a
+	}
+	return nil
+}
+
 // actsAs reports whether pr may act as organisation org in writing obj
 // (nil for a deletion): org is its own, or the agency lets it act for
 // org. nation is the nation to hold org's acts to (pr's own for its

@@ -28,7 +28,9 @@ import (
 // second. Then the instance that holds the federation lease is killed
 // (SIGKILL) while it feeds the peer, mid-request: the other instance takes
 // the lease and finishes the push, and the peer holds every version once;
-// it has also taken the lease of the consultation worker.
+// it has also taken the leases of the consultation worker and of the TAXII
+// sources. A feed added on the command line against the database is served
+// by both instances.
 func TestTwoInstancesOnePostgres(t *testing.T) {
 	dsn := nodetest.Postgres(t)
 	if testing.Short() {
@@ -65,6 +67,17 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 	ind := clusterIndicator(0, o[0])
 	one.post(t, []json.RawMessage{ind})
 	id := objectID(ind)
+
+	// A feed added through the database is served by both instances,
+	// without a restart.
+	MustRunCLI(t, "feed", "add", "--data", two.dir, "--store", dsn, "--key-file", one.KeyFile, "--name", "ids",
+		"--collection", node.DefaultAlias, "--format", "csv", "--columns", "id")
+	for _, in := range []*fedNode{one, two} {
+		resp, body := feedGet(t, "http://"+in.addr+"/api/v1/feeds/ids", one.publisher)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, id) {
+			t.Errorf("the feed on %s: %d %q, want the indicator %s", in.addr, resp.StatusCode, body, id)
+		}
+	}
 	within(t, time.Second, "the version POSTed on instance one is read on instance two", func() bool {
 		code, _ := two.taxiiCode(t, http.MethodGet, "collections/default/objects/"+id+"/", one.publisher, nil)
 		return code == http.StatusOK
@@ -113,6 +126,9 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 	if h := leaseHolders(t, dsn, defenseLease); len(h) != 1 || h[0] != "usa-1" {
 		t.Fatalf("consultation worker's lease held by %v, want the first instance alone", h)
 	}
+	if h := leaseHolders(t, dsn, sourceLease); len(h) != 1 || h[0] != "usa-1" {
+		t.Fatalf("the sources' lease held by %v, want the first instance alone", h)
+	}
 	one.stop(t, syscall.SIGKILL)
 	if err := jpn.cmd.Process.Signal(syscall.SIGCONT); err != nil {
 		t.Fatal(err)
@@ -137,6 +153,9 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 	}
 	if h := leaseHolders(t, dsn, defenseLease); len(h) != 1 || h[0] != "usa-2" {
 		t.Errorf("consultation worker's lease held by %v after the kill, want the second instance alone", h)
+	}
+	if h := leaseHolders(t, dsn, sourceLease); len(h) != 1 || h[0] != "usa-2" {
+		t.Errorf("the sources' lease held by %v after the kill, want the second instance alone", h)
 	}
 }
 

@@ -12,6 +12,9 @@ import (
 )
 
 func runExport(ctx context.Context, e *env, args []string) error {
+	if feedFormatArg(args) != "" {
+		return runFeedExport(ctx, e, args) // export_feed.go
+	}
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
 	fs.Usage = usageFunc(fs, "Usage: kizuna export --collection ID [flags] > bundle.json")
 	fs.SetOutput(e.stderr)
@@ -21,6 +24,7 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	addedAfter := fs.String("added-after", "", "only versions added after this timestamp (RFC 3339)")
 	versions := fs.String("versions", "all", "which versions: all, last or first")
 	as := fs.String("principal", node.AdminName, "export what this principal may read")
+	fs.String("format", "stix", "stix, or a feed format (see 'kizuna export --format csv -h')") // export_feed.go
 	unrestricted := fs.Bool("unrestricted", false, "export every version whatever its markings, as the host operator (backups, moving a node; audited)")
 	var lf logFlags
 	lf.register(fs)

@@ -18,6 +18,8 @@ var helpCommands = [][]string{
 	{"principal"}, {"principal", "add"}, {"principal", "list"}, {"principal", "revoke"},
 	{"peer"}, {"peer", "add"}, {"peer", "list"}, {"peer", "remove"}, {"peer", "set-token"}, {"peer", "resend"},
 	{"node"}, {"node", "key"}, {"node", "classification"},
+	{"feed"}, {"feed", "add"}, {"feed", "list"}, {"feed", "remove"},
+	{"source"}, {"source", "add"}, {"source", "list"}, {"source", "pull"}, {"source", "remove"},
 	{"demo"},
 	{"org"}, {"org", "add"},
 	{"access"}, {"access", "explain"},

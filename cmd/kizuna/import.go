@@ -40,11 +40,15 @@ func (sum *importSummary) print(e *env, collection string) {
 }
 
 func runImport(ctx context.Context, e *env, args []string) error {
+	if f, _ := flagValue(args, "format"); f == "misp" {
+		return runMISPImport(ctx, e, args) // import_misp.go
+	}
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	data := nodeFlagsOf(fs)
 	collection := fs.String("collection", "", "collection id or alias to import into (required)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
+	format := fs.String("format", "stix", "stix, or misp (see 'kizuna import --format misp -h')") // import_misp.go
 	var lf logFlags
 	lf.register(fs)
 	fs.Usage = usageFunc(fs, "Usage: kizuna import --collection ID [flags] FILE... ('-' reads standard input)\n\n"+
@@ -53,6 +57,9 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		"rejected on its own, and each rejection is named on stderr with the object id and JSON path.")
 	if err := parseFlags(e, fs, args); err != nil {
 		return err
+	}
+	if *format != "stix" {
+		return &exitError{code: 2, msg: fmt.Sprintf("import: --format %q: want stix or misp", *format)}
 	}
 	if *collection == "" || fs.NArg() == 0 {
 		fs.Usage()

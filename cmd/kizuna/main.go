@@ -17,7 +17,9 @@ Usage:
   kizuna serve      [--data DIR] [--listen ADDR]     run a node (initialises DIR on first start)
   kizuna init       [--data DIR] [--nation NNN]      initialise a data directory without serving
   kizuna import     --collection ID FILE...         import STIX bundles or JSON arrays
-  kizuna export     --collection ID                 write a collection as a STIX bundle
+  kizuna export     --collection ID                 write a collection as a STIX bundle, or in a SOC format
+  kizuna feed       add|list|remove                 manage the feeds SOC tools poll over HTTP
+  kizuna source     add|list|pull|remove            pull collections of other TAXII 2.1 servers on a schedule
   kizuna collection add|list                        manage collections
   kizuna principal  add|list|revoke                 manage principals and their tokens
   kizuna peer       add|list|remove|set-token|resend manage peering agreements with other nodes
@@ -97,6 +99,10 @@ func dispatch(ctx context.Context, e *env, args []string) error {
 		return runImport(ctx, e, rest)
 	case "export":
 		return runExport(ctx, e, rest)
+	case "feed":
+		return runFeed(ctx, e, rest) // feed.go
+	case "source":
+		return runSource(ctx, e, rest) // source.go
 	case "collection":
 		return runCollection(ctx, e, rest)
 	case "principal":

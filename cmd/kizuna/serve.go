@@ -121,8 +121,9 @@ func serve(ctx context.Context, e *env, cfg serveConfig, ln net.Listener, logger
 	}
 	sc := cfg.ServeConfig
 	sc.Listener = ln
-	// Collective defense (defense.go).
-	sc.Mounts = append([]node.Mount{defenseMount(nil)}, sc.Mounts...)
+	// Collective defense (defense.go), the feeds (feed.go), the TAXII
+	// sources (source.go) and sector routing (route/routeapi).
+	sc.Mounts = append([]node.Mount{defenseMount(nil), feedMount(), sourceMount()}, sc.Mounts...)
 	sc.Mounts = append(sc.Mounts, routeapi.Mount(routeapi.Options{}))
 	if cfg.MetricsListen != "" {
 		mln, err := net.Listen("tcp", cfg.MetricsListen)

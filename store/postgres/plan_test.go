@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/store/storetest"
 )
@@ -63,6 +64,55 @@ func TestQueryPlans(t *testing.T) {
 		rows.Close()
 		if strings.Contains(plan.String(), "Sort") || strings.Contains(plan.String(), "Gather") || !strings.Contains(plan.String(), "objects_") {
 			t.Errorf("%s: the plan does not walk a date_added index in this process:\n%s", name, plan.String())
+		}
+	}
+}
+
+// TestSmallCollectionPlan checks the plan of a page in a collection that
+// has just received its first rows: the "no newer version" condition must
+// find the versions of an id by the id (a lookup in objects_version, or a
+// hash of the versions). Planned without statistics, it compared every
+// row with every row of its label instead, and a page of a 10,000-row
+// collection ran for minutes.
+func TestSmallCollectionPlan(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpen(t)
+	defer db.Close()
+	coll := storetest.MustCollection(t, db)
+	v1 := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+	var objs []*kizuna.Object
+	// Fewer rows than analyzeMin: only the first rows' statistics are
+	// gathered.
+	for i := 0; i < analyzeMin-100; i++ {
+		objs = append(objs, storetest.BenchObject(i, v1))
+	}
+	if _, err := db.PutObjects(ctx, coll, objs); err != nil {
+		t.Fatal(err)
+	}
+	var seq int64
+	if err := db.pool.QueryRow(ctx, `SELECT seq FROM collections WHERE id = $1`, coll).Scan(&seq); err != nil {
+		t.Fatal(err)
+	}
+	scope := kizuna.AccessScope{LabelIDs: []int64{1}}
+	for name, f := range map[string]kizuna.ObjectFilter{
+		"scope+last":      {Access: scope},
+		"type+scope+last": {Types: []string{"indicator"}, Access: scope},
+		"raw-only":        {Access: scope, IncludeRaw: true, RawOnly: true},
+	} {
+		sql, args := pageQuery(seq, f, 0, 1001)
+		rows, err := db.pool.Query(ctx, "EXPLAIN "+sql, args...)
+		if err != nil {
+			t.Fatalf("%s: explain: %v", name, err)
+		}
+		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range lines {
+			if strings.Contains(line, "Join Filter") && strings.Contains(line, ".id = ") {
+				t.Errorf("%s: the versions are joined on id row by row:\n%s", name, strings.Join(lines, "\n"))
+				break
+			}
 		}
 	}
 }

@@ -9,11 +9,13 @@ import (
 	"github.com/kizuna-dev/kizuna/store/internal/rowcodec"
 )
 
-// putPipelined stores a batch in a few round trips: the statements of each
-// step are sent together (pgx.Batch) instead of one round trip per
-// statement. Duplicate (id, version) pairs are detected without an error
-// (ON CONFLICT DO NOTHING); labels inserted for objects that end up not
-// stored are deleted before commit, so a rejected object leaves no label.
+// putPipelined stores a batch in a few round trips: every row in one
+// INSERT (insertRows), and the per-object lookups of the rarer steps (new
+// labels, unversioned content, versions already stored) sent together
+// (pgx.Batch). Duplicate (id, version) pairs are detected without an error
+// (ON CONFLICT DO NOTHING, unless every id is new to the node); labels
+// inserted for objects that end up not stored are deleted before commit,
+// so a rejected object leaves no label.
 // Any failed statement aborts the PostgreSQL transaction: the batch then
 // reports errAborted and is stored again one object at a time.
 func (p *putTx) putPipelined(ctx context.Context, objs []*kizuna.Object, stale map[int]kizuna.PutResult, owners *ownerClaims) ([]kizuna.PutResult, []storedFields, error) {

@@ -35,11 +35,22 @@ func (q *query) where(cond string) { q.conds = append(q.conds, cond) }
 // conditions on the objects row aliased o. first and last are chosen among
 // the versions the scope and spec versions admit, so that a reader never
 // learns of a version it may not see.
+//
+// One type or one label is an equality rather than "= ANY": the index on
+// (collection, type, date_added) or (collection, label_id, date_added)
+// then yields its rows in date_added order, and the page walks it under
+// the LIMIT whatever the statistics estimate. With "= ANY" the planner
+// chose between walking and sorting every match by its estimate of the
+// rows after the cursor, which for rows added since the last ANALYZE is
+// far too low: a page of 1,000 from 1,000,000 objects sorted 75,000 rows
+// (557 ms) instead of walking to 1,000 (16 ms).
 func (q *query) objectConditions(ids, types, specs []string, access kizuna.AccessScope, vm kizuna.VersionMatch) {
 	if len(ids) > 0 {
 		q.where(`o.id = ANY(` + q.arg(ids) + `::text[])`)
 	}
-	if len(types) > 0 {
+	if len(types) == 1 {
+		q.where(`o.type = ` + q.arg(types[0]) + `::text`)
+	} else if len(types) > 0 {
 		q.where(`o.type = ANY(` + q.arg(types) + `::text[])`)
 	}
 	var vconds []string
@@ -48,7 +59,11 @@ func (q *query) objectConditions(ids, types, specs []string, access kizuna.Acces
 		q.where(`o.spec_version = ANY(` + ph + `::text[])`)
 		vconds = append(vconds, `v.spec_version = ANY(`+ph+`::text[])`)
 	}
-	if !access.Unrestricted {
+	if !access.Unrestricted && len(access.LabelIDs) == 1 {
+		ph := q.arg(access.LabelIDs[0])
+		q.where(`o.label_id = ` + ph + `::bigint`)
+		vconds = append(vconds, `v.label_id = `+ph+`::bigint`)
+	} else if !access.Unrestricted {
 		ph := q.arg(access.LabelIDs)
 		q.where(`o.label_id = ANY(` + ph + `::bigint[])`)
 		vconds = append(vconds, `v.label_id = ANY(`+ph+`::bigint[])`)

@@ -80,7 +80,10 @@ func open(ctx context.Context, dsn string, source func() ([]migration, error)) (
 		pool.Close()
 		return nil, err
 	}
-	db.stats.init(ctx, pool)
+	if err := db.stats.init(ctx, pool); err != nil {
+		pool.Close()
+		return nil, err
+	}
 	return db, nil
 }
 

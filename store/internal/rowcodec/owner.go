@@ -18,8 +18,8 @@ import (
 // statistics lag a table that grows by thousands of rows a second), 15 µs
 // per object at 100,000 records.
 const (
-	OwnersQuerySQLite       = `SELECT id, organization, content FROM owners WHERE id IN (SELECT value FROM json_each(?))`
-	OwnersQueryPostgres     = `SELECT w.id, w.organization, w.content
+	OwnersQuerySQLite   = `SELECT id, organization, content FROM owners WHERE id IN (SELECT value FROM json_each(?))`
+	OwnersQueryPostgres = `SELECT w.id, w.organization, w.content
 		FROM (SELECT DISTINCT id FROM unnest($1::text[]) AS u (id)) u,
 		LATERAL (SELECT id, organization, content FROM owners WHERE id = u.id OFFSET 0) w`
 	OwnersLockQueryPostgres = `SELECT w.id, w.organization, w.content

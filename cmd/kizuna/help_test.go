@@ -30,6 +30,7 @@ var helpCommands = [][]string{
 	{"incident", "assess"}, {"incident", "assessments"}, {"incident", "divergence"}, {"incident", "campaigns"}, {"incident", "campaign-assess"},
 	{"consult"}, {"consult", "open"}, {"consult", "act"}, {"consult", "list"}, {"consult", "show"},
 	{"policy"}, {"policy", "test"},
+	{"deconflict"}, {"deconflict", "register"}, {"deconflict", "list"}, {"deconflict", "show"}, {"deconflict", "conflicts"}, {"deconflict", "notices"},
 }
 
 // runKizuna runs the real command (this test binary as kizuna) in dir and

@@ -122,6 +122,8 @@ func serve(ctx context.Context, e *env, cfg serveConfig, ln net.Listener, logger
 	sc.Listener = ln
 	// Collective defense (defense.go).
 	sc.Mounts = append([]node.Mount{defenseMount(nil)}, sc.Mounts...)
+	// The deconfliction registry (deconflict.go).
+	sc.Mounts = append(sc.Mounts, deconflictMount())
 	if cfg.MetricsListen != "" {
 		mln, err := net.Listen("tcp", cfg.MetricsListen)
 		if err != nil {

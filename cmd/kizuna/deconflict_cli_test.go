@@ -34,6 +34,24 @@ func writeAction(t *testing.T, dir, nation, org, kind string, cat int, target st
 	return a.ID, path
 }
 
+// nodeCLI returns functions that run a node command against base as the
+// principal of a token: as returns the output and exit status, mustAs
+// fails the test unless the command succeeds.
+func nodeCLI(t *testing.T, base string) (as func(token string, args ...string) (string, string, int), mustAs func(token string, args ...string) string) {
+	as = func(token string, args ...string) (string, string, int) {
+		return runCLI(t, append(args, "--url", base, "--token", token)...)
+	}
+	mustAs = func(token string, args ...string) string {
+		t.Helper()
+		out, errOut, code := as(token, args...)
+		if code != 0 {
+			t.Fatalf("kizuna %s: exit %d: %s", strings.Join(args, " "), code, errOut)
+		}
+		return out
+	}
+	return as, mustAs
+}
+
 // TestDeconflictCLI registers defensive actions on a running node from the
 // CLI: a Japanese CAT1 monitoring of a /24, released to the USA, and a US
 // takedown request of an address in it in an overlapping window. The
@@ -51,17 +69,7 @@ func TestDeconflictCLI(t *testing.T) {
 			"--role", "reader", "--role", "publisher"))
 	}
 	usa, jpn, aus := add("usa-cmd", "USA", usaPOCOrg), add("jpn-ncc", "JPN", jpnPOCOrg), add("aus-acsc", "AUS", ausPOCOrg)
-	as := func(token string, args ...string) (string, string, int) {
-		return runCLI(t, append(args, "--url", base, "--token", token)...)
-	}
-	mustAs := func(token string, args ...string) string {
-		t.Helper()
-		out, errOut, code := as(token, args...)
-		if code != 0 {
-			t.Fatalf("kizuna %s: exit %d: %s", strings.Join(args, " "), code, errOut)
-		}
-		return out
-	}
+	as, mustAs := nodeCLI(t, base)
 
 	rel := "marking-definition--" + kizuna.NewUUID()
 	code, body := postJSON(t, base+"/taxii2/api/collections/deconfliction/objects/", "application/taxii+json;version=2.1", "jpn-ncc", jpn,

@@ -60,6 +60,7 @@ func TestDependenciesPointInward(t *testing.T) {
 		"exercise/report":           {"", "exercise", "exercise/evaluate", "internal/pdf"},
 		"exercise/exstix":           {"", "exercise", "exercise/evaluate", "internal/newsdo"},
 		"exercise/exercisetest":     {"", "exercise", "exercise/evaluate"},
+		"exercise/exapi":            {"", "exercise", "exercise/evaluate", "exercise/exstix", "exercise/report", "internal/apiobj"},
 		"deconflict":                {"", "internal/strictjson"},
 		"deconflict/pairwise":       {"", "deconflict", "internal/strictjson"},
 		"deconflict/dcstix":         {"", "deconflict", "internal/newsdo", "internal/strictjson"},

@@ -36,6 +36,22 @@ func loadDeconflictRules(dataDir string) (*deconflict.Rules, error) {
 	return deconflict.LoadRules(deconflict.Defaults, deconflict.DefaultRules)
 }
 
+// ensureCollection creates a collection a mount keeps its objects in, with
+// the node's default markings, unless one with its alias exists; c.ID is
+// set either way.
+func ensureCollection(n *node.Node, c *kizuna.Collection) error {
+	ctx := context.Background()
+	existing, err := n.Store.FindCollectionByID(ctx, c.Alias)
+	switch {
+	case err == nil:
+		c.ID = existing.ID
+		return nil
+	case kizuna.ErrorCode(err) == kizuna.ENOTFOUND:
+		return n.CreateCollection(ctx, c)
+	}
+	return err
+}
+
 // deconflictMount wires the deconfliction registry into a serving node:
 // the collection of registrations and notices (which no peer may read, so
 // they never federate) and the routes under /api/v1/.
@@ -49,14 +65,11 @@ func deconflictMount() node.Mount {
 			Description: "Registered defensive actions and deconfliction notices; not federated.",
 			CanRead:     kizuna.AccessRule{Roles: []string{kizuna.RoleReader, kizuna.RolePublisher, kizuna.RoleAdmin}},
 			CanWrite:    kizuna.AccessRule{Roles: []string{kizuna.RolePublisher, kizuna.RoleAdmin}}}
-		if _, err := n.Store.FindCollectionByID(context.Background(), coll.Alias); kizuna.ErrorCode(err) == kizuna.ENOTFOUND {
-			err = n.CreateCollection(context.Background(), coll)
-		}
-		if err != nil {
+		if err := ensureCollection(n, coll); err != nil {
 			return err
 		}
 		s := &dcapi.Server{Rules: rules, Objects: n.Guard, Collections: n.Guard, Ingester: n.Ingest, Notices: operatorIngester{n.Ingest},
-			Operator: n.Identity.Organization, WriteError: r.WriteError, Logger: n.Logger}
+			Operator: n.Identity.Organization, Collection: coll.ID, WriteError: r.WriteError, Logger: n.Logger}
 		s.Register(r.Mux, r.Protect)
 		return nil
 	}

@@ -31,6 +31,8 @@ var helpCommands = [][]string{
 	{"consult"}, {"consult", "open"}, {"consult", "act"}, {"consult", "list"}, {"consult", "show"},
 	{"policy"}, {"policy", "test"},
 	{"deconflict"}, {"deconflict", "register"}, {"deconflict", "list"}, {"deconflict", "show"}, {"deconflict", "conflicts"}, {"deconflict", "notices"},
+	{"exercise"}, {"exercise", "validate"}, {"exercise", "load"}, {"exercise", "start"}, {"exercise", "list"}, {"exercise", "status"},
+	{"exercise", "ack"}, {"exercise", "evaluate"}, {"exercise", "report"},
 }
 
 // runKizuna runs the real command (this test binary as kizuna) in dir and

@@ -124,6 +124,8 @@ func serve(ctx context.Context, e *env, cfg serveConfig, ln net.Listener, logger
 	sc.Mounts = append([]node.Mount{defenseMount(nil)}, sc.Mounts...)
 	// The deconfliction registry (deconflict.go).
 	sc.Mounts = append(sc.Mounts, deconflictMount())
+	// Exercises (exercise.go).
+	sc.Mounts = append(sc.Mounts, exerciseMount(nil))
 	if cfg.MetricsListen != "" {
 		mln, err := net.Listen("tcp", cfg.MetricsListen)
 		if err != nil {

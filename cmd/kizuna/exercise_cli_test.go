@@ -1,0 +1,208 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/exercise"
+	"github.com/kizuna-dev/kizuna/node"
+)
+
+// The organisations of the shipped example scenario.
+const (
+	exControlOrg = "identity--3c90eb0a-514c-428d-9b85-00ff69310ada"
+	exJPNNCCOOrg = "identity--f3c44888-9ecd-43f9-b929-ac2f580547b8"
+	exUSANCCCOrg = "identity--51075012-2b39-4175-a022-32b710c3fab7"
+)
+
+// taxiiIDs returns the ids of the objects a principal reads from a
+// collection through TAXII.
+func taxiiIDs(t *testing.T, base, coll, user, token string) []string {
+	t.Helper()
+	code, body := taxiiGet(t, base+"/taxii2/api/collections/"+coll+"/objects/?limit=1000", user, token)
+	if code != http.StatusOK {
+		t.Fatalf("%s: TAXII %s: %d %s", user, coll, code, body)
+	}
+	var env struct {
+		Objects []struct {
+			ID string `json:"id"`
+		} `json:"objects"`
+	}
+	if err := json.Unmarshal(body, &env); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, o := range env.Objects {
+		ids = append(ids, o.ID)
+	}
+	return ids
+}
+
+// TestExerciseCLI runs the shipped US–Japan example on a running node from
+// the CLI: the admin loads it and starts it 2½ hours ago, so the first two
+// injects are released and the last two are not. Each participant reads
+// through TAXII what was released to it and nothing else; a non-participant
+// (without the exercise community) and a principal of a third nation that
+// holds the community read nothing of the exercise through TAXII or the
+// API (404 as for an id that does not exist), and the indicator matcher
+// gives neither an exercise indicator, which it gives a recipient. The US
+// centre acknowledges its release in time; the control cell's evaluation
+// from the audit log shows it met, the unacknowledged Japanese release
+// not met; the after-action report renders as HTML and PDF with the
+// EXERCISE banner.
+func TestExerciseCLI(t *testing.T) {
+	base, data := startNode(t)
+	dir := t.TempDir()
+	raw, err := exercise.Defaults.ReadFile(exercise.ExampleScenario)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scenario := filepath.Join(dir, "scenario.json")
+	os.WriteFile(scenario, raw, 0o600)
+	ex, err := exercise.ParseScenario(raw, "scenario.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	community := exercise.Community(ex.ID)
+	add := func(name, nation, org string, communities ...string) string {
+		args := []string{"principal", "add", "--data", data, "--name", name, "--nation", nation, "--org", org, "--role", "reader", "--role", "publisher"}
+		for _, c := range communities {
+			args = append(args, "--community", c)
+		}
+		return strings.TrimSpace(MustRunCLI(t, args...))
+	}
+	control := add("ex-control", "JPN", exControlOrg, community)
+	jpn := add("ex-jpn-ncco", "JPN", exJPNNCCOOrg, community)
+	usa := add("ex-usa-nccc", "USA", exUSANCCCOrg, community)
+	outsider := add("ex-outsider", "USA", "identity--a2000000-0000-4000-8000-000000000002")
+	aus := add("ex-aus", "AUS", "identity--a3000000-0000-4000-8000-000000000003", community)
+	adminTok, err := os.ReadFile(filepath.Join(data, node.AdminTokenFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := strings.TrimSpace(string(adminTok))
+	as, mustAs := nodeCLI(t, base)
+
+	if out := MustRunCLI(t, "exercise", "validate", scenario); !strings.Contains(out, ex.ID) {
+		t.Errorf("exercise validate: %s", out)
+	}
+	if out := mustAs(admin, "exercise", "load", scenario); !strings.Contains(out, "EXERCISE "+ex.ID+"\tplanned") {
+		t.Fatalf("exercise load: %s", out)
+	}
+	if _, errOut, code := as(admin, "exercise", "load", scenario); code != 1 || !strings.Contains(errOut, "409") {
+		t.Errorf("a second load: exit %d %s", code, errOut)
+	}
+	if _, errOut, code := as(jpn, "exercise", "load", scenario); code != 1 || !strings.Contains(errOut, "403") {
+		t.Errorf("a load by a player: exit %d %s", code, errOut)
+	}
+	startex := time.Now().UTC().Add(-150 * time.Minute).Truncate(time.Second)
+	if out := mustAs(admin, "exercise", "start", ex.ID, "--at", startex.Format(time.RFC3339)); !strings.Contains(out, "\tactive\t") {
+		t.Fatalf("exercise start: %s", out)
+	}
+
+	published := func(inject int) []string {
+		var ids []string
+		for _, o := range ex.Injects[inject].Objects {
+			var head struct{ ID string }
+			json.Unmarshal(o, &head)
+			ids = append(ids, exercise.RemapID(ex.ID, head.ID))
+		}
+		return ids
+	}
+	i01, i02, i03 := published(0), published(1), published(2)
+	jpnIDs := taxiiIDs(t, base, "exercises", "ex-jpn-ncco", jpn)
+	usaIDs := taxiiIDs(t, base, "exercises", "ex-usa-nccc", usa)
+	for _, id := range append(slices.Clone(i01), i02...) {
+		if !slices.Contains(jpnIDs, id) {
+			t.Errorf("the Japanese centre, a recipient of I-01 and I-02, does not read %s", id)
+		}
+	}
+	for _, id := range i01 {
+		if slices.Contains(usaIDs, id) {
+			t.Errorf("the US centre reads %s of I-01, which was not released to it", id)
+		}
+	}
+	for _, id := range i02 {
+		if !slices.Contains(usaIDs, id) {
+			t.Errorf("the US centre, a recipient of I-02, does not read %s", id)
+		}
+	}
+	for _, id := range i03 {
+		if slices.Contains(jpnIDs, id) || slices.Contains(usaIDs, id) {
+			t.Errorf("%s of I-03, due in 3½ hours, is released", id)
+		}
+	}
+	out := mustAs(usa, "exercise", "status", ex.ID)
+	if !strings.Contains(out, "\tI-02\tto usa-nccc\t") {
+		t.Fatalf("US status:\n%s", out)
+	}
+	usaRelease := exercise.ReleaseID(ex.ID, "I-02", "usa-nccc")
+
+	// The non-participant and the third nation's principal learn nothing.
+	missing := "x-kizuna-exercise--" + kizuna.NewUUID()
+	for _, who := range []struct{ name, token string }{{"ex-outsider", outsider}, {"ex-aus", aus}} {
+		if ids := taxiiIDs(t, base, "exercises", who.name, who.token); len(ids) != 0 {
+			t.Errorf("%s reads %v through TAXII", who.name, ids)
+		}
+		if out := mustAs(who.token, "exercise", "list"); out != "" {
+			t.Errorf("%s lists %s", who.name, out)
+		}
+		_, hiddenErr, hiddenCode := as(who.token, "exercise", "status", ex.ID)
+		_, missingErr, missingCode := as(who.token, "exercise", "status", missing)
+		if hiddenCode != 1 || !strings.Contains(hiddenErr, "404") || missingCode != 1 ||
+			strings.ReplaceAll(hiddenErr, ex.ID, "ID") != strings.ReplaceAll(missingErr, missing, "ID") {
+			t.Errorf("%s status of the exercise: exit %d %q; of none: exit %d %q", who.name, hiddenCode, hiddenErr, missingCode, missingErr)
+		}
+		if _, errOut, code := as(who.token, "exercise", "ack", ex.ID, usaRelease); code != 1 || !strings.Contains(errOut, "404") {
+			t.Errorf("%s acknowledges a release: exit %d %s", who.name, code, errOut)
+		}
+	}
+	// The matcher: a recipient matches the exercise's domain indicator
+	// (indexed shortly after the release); the others never do.
+	req := kizuna.MatchRequest{Values: []string{"tide-update.example"}}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if len(matchedValues(matchValues(t, base, "ex-jpn-ncco", jpn, req))) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the exercise indicator is not matched for its recipient within 10 s")
+		}
+	}
+	for _, who := range []struct{ name, token string }{{"ex-outsider", outsider}, {"ex-aus", aus}, {"ex-usa-nccc", usa}} {
+		if got := matchedValues(matchValues(t, base, who.name, who.token, req)); len(got) != 0 {
+			t.Errorf("%s matches the exercise indicator: %v", who.name, got)
+		}
+	}
+
+	// Acknowledgement, evaluation, report.
+	if out := mustAs(usa, "exercise", "ack", ex.ID, usaRelease); !strings.Contains(out, "acknowledged") {
+		t.Errorf("ack: %s", out)
+	}
+	if _, errOut, code := as(usa, "exercise", "evaluate", ex.ID); code != 1 || !strings.Contains(errOut, "403") {
+		t.Errorf("a player evaluates: exit %d %s", code, errOut)
+	}
+	out = mustAs(control, "exercise", "evaluate", ex.ID)
+	if !strings.Contains(out, "I-02\tacknowledge\tusa-nccc\tmet\t") {
+		t.Errorf("the US acknowledgement is not met in the evaluation:\n%s", out)
+	}
+	if strings.Contains(out, "I-01\tacknowledge\tjpn-ncco\tmet") || !strings.Contains(out, "I-01\tacknowledge\tjpn-ncco\t") {
+		t.Errorf("the Japanese acknowledgement, never made:\n%s", out)
+	}
+	if !strings.Contains(out, "I-03\tread\tusa-navlog\tnot-released") {
+		t.Errorf("I-03 is not pending release:\n%s", out)
+	}
+	htmlFile, pdfFile := filepath.Join(dir, "aar.html"), filepath.Join(dir, "aar.pdf")
+	mustAs(control, "exercise", "report", ex.ID, "--html", htmlFile, "--pdf", pdfFile)
+	h, _ := os.ReadFile(htmlFile)
+	p, _ := os.ReadFile(pdfFile)
+	if !strings.Contains(string(h), "EXERCISE") || !strings.Contains(string(h), "usa-nccc") || !strings.HasPrefix(string(p), "%PDF-") {
+		t.Errorf("report: HTML %d bytes, PDF %d bytes (%q)", len(h), len(p), p[:min(len(p), 8)])
+	}
+}

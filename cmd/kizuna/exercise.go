@@ -26,8 +26,9 @@ const exerciseLease = "exercise releases"
 
 // exerciseMount wires exercises into a serving node: the collection of
 // exercise data (which no peer may read), the routes under /api/v1/ and
-// the release loop under exerciseLease (now nil: the wall clock).
-func exerciseMount(now func() time.Time) node.Mount {
+// the release loop under exerciseLease, every tick (now nil: the wall
+// clock).
+func exerciseMount(now func() time.Time, tick time.Duration) node.Mount {
 	return func(n *node.Node, r *node.Router) error {
 		coll := &kizuna.Collection{Alias: exapi.CollectionAlias, Title: "Exercises",
 			Description: "Exercise records, injects and release records; exercise data, visible to participants only; not federated.",
@@ -39,7 +40,7 @@ func exerciseMount(now func() time.Time) node.Mount {
 		s := &exapi.Server{Objects: n.Guard, Collections: n.Guard, Store: n.Store, Operator: operatorIngester{n.Ingest}, State: n.State,
 			Audit: n.Audit, AuditLog: n.Store, Principals: n.Store, Node: n.Identity.Name, Collection: coll.ID, WriteError: r.WriteError, Logger: n.Logger, Now: now}
 		s.Register(r.Mux, r.Protect, func(h http.Handler) http.Handler { return r.ProtectRole(kizuna.RoleAdmin, h) })
-		r.Go(exerciseLease, func(ctx context.Context) { s.Run(ctx, exerciseTick) })
+		r.Go(exerciseLease, func(ctx context.Context) { s.Run(ctx, tick) })
 		return nil
 	}
 }

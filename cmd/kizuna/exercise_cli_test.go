@@ -93,6 +93,11 @@ func TestExerciseCLI(t *testing.T) {
 	if out := MustRunCLI(t, "exercise", "validate", scenario); !strings.Contains(out, ex.ID) {
 		t.Errorf("exercise validate: %s", out)
 	}
+	bad := filepath.Join(dir, "bad.json")
+	os.WriteFile(bad, []byte(strings.Replace(string(raw), `"control"`, `"contol"`, 1)), 0o600)
+	if _, errOut, code := as(admin, "exercise", "load", bad); code != 1 || !strings.Contains(errOut, "400") || !strings.Contains(errOut, "scenario: $.contol: ") {
+		t.Errorf("a bad scenario: exit %d %s", code, errOut)
+	}
 	if out := mustAs(admin, "exercise", "load", scenario); !strings.Contains(out, "EXERCISE "+ex.ID+"\tplanned") {
 		t.Fatalf("exercise load: %s", out)
 	}

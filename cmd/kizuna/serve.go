@@ -125,7 +125,7 @@ func serve(ctx context.Context, e *env, cfg serveConfig, ln net.Listener, logger
 	// The deconfliction registry (deconflict.go).
 	sc.Mounts = append(sc.Mounts, deconflictMount())
 	// Exercises (exercise.go).
-	sc.Mounts = append(sc.Mounts, exerciseMount(nil))
+	sc.Mounts = append(sc.Mounts, exerciseMount(nil, exerciseTick))
 	if cfg.MetricsListen != "" {
 		mln, err := net.Listen("tcp", cfg.MetricsListen)
 		if err != nil {

@@ -102,6 +102,18 @@ func TestDeconflictCLI(t *testing.T) {
 			t.Errorf("notices of the owner of %s (%d):\n%s", who.own, n, out)
 		}
 	}
+	// Each owner reads its own notice only, through TAXII too.
+	for _, who := range []struct{ name, token string }{{"usa-cmd", usa}, {"jpn-ncc", jpn}} {
+		n := 0
+		for _, id := range taxiiIDs(t, base, "deconfliction", who.name, who.token) {
+			if strings.HasPrefix(id, "x-kizuna-deconfliction-notice--") {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s reads %d notices through TAXII, want its own one", who.name, n)
+		}
+	}
 	// A takedown elsewhere: no conflict, no notice.
 	_, farFile := writeAction(t, dir, "USA", usaPOCOrg, kizuna.ActionTakedown, 6, "203.0.113.0/24", t0.Add(10*24*time.Hour), 5, []string{rel})
 	if out := mustAs(usa, "deconflict", "register", farFile); !strings.Contains(out, "no conflict") {

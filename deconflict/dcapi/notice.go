@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"slices"
-	"strings"
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/deconflict"
@@ -26,22 +24,17 @@ func noticeID(a, b *kizuna.DefensiveAction) string {
 	return dcstix.TypeNotice + "--" + kizuna.NameUUID(namespace, "notice|"+a.ID+"|"+stix.FormatTimestamp(a.Modified)+"|"+b.ID+"|"+stix.FormatTimestamp(b.Modified))
 }
 
-// ownersMarking returns the marking-definition that limits a notice to
-// the two owners: releasable to their nations, the audience their
-// organisations. Its id and content derive from the owners, so each pair
+// recipientMarking returns the marking-definition that limits a notice to
+// the owner it is addressed to: releasable to its nation, the audience its
+// organisation. Its id and content derive from the owner, so each owner
 // has one.
-func ownersMarking(a, b *kizuna.DefensiveAction, operator string) (string, []byte, error) {
-	nations := []string{a.Nation, b.Nation}
-	orgs := []string{a.Organization, b.Organization}
-	slices.Sort(nations)
-	slices.Sort(orgs)
-	nations, orgs = slices.Compact(nations), slices.Compact(orgs)
-	id := "marking-definition--" + kizuna.NameUUID(namespace, "owners|"+strings.Join(orgs, ",")+"|"+strings.Join(nations, ","))
+func recipientMarking(nation, org, operator string) (string, []byte, error) {
+	id := "marking-definition--" + kizuna.NameUUID(namespace, "recipient|"+org+"|"+nation)
 	md := map[string]any{
 		"type": "marking-definition", "spec_version": "2.1", "id": id, "created": "2026-01-01T00:00:00.000Z",
-		"name": "DECONFLICTION NOTICE // OWNERS ONLY",
+		"name": "DECONFLICTION NOTICE // RECIPIENT ONLY",
 		"extensions": map[string]any{policy.ExtensionID: map[string]any{
-			"extension_type": "property-extension", "releasable_to": nations, "audience": orgs}},
+			"extension_type": "property-extension", "releasable_to": []string{nation}, "audience": []string{org}}},
 	}
 	if operator != "" {
 		md["created_by_ref"] = operator
@@ -50,9 +43,10 @@ func ownersMarking(a, b *kizuna.DefensiveAction, operator string) (string, []byt
 	return id, raw, err
 }
 
-// notify stores the two notices of a conflict, marked TLP:RED and with
-// the owners' marking, as the node's own work; it returns their ids (to
-// the registrant, to the other owner).
+// notify stores the two notices of a conflict, each marked TLP:RED and
+// with its recipient's marking (neither owner reads the other's notice),
+// as the node's own work; it returns their ids (to the registrant, to the
+// other owner).
 func (s *Server) notify(ctx context.Context, c deconflict.Conflict) (string, string, error) {
 	// A notice dates from the later of the two versions it judges, so
 	// that it is the same whenever the node writes it.
@@ -63,17 +57,17 @@ func (s *Server) notify(ctx context.Context, c deconflict.Conflict) (string, str
 	ids := []string{noticeID(c.Action, c.Other), noticeID(c.Other, c.Action)}
 	next := 0
 	pair := s.Rules.Notices(c, at, func() string { next++; return ids[next-1] })
-	mid, marking, err := ownersMarking(c.Action, c.Other, s.Operator)
-	if err != nil {
-		return "", "", err
-	}
-	raws := [][]byte{marking}
-	for i := range pair {
+	var raws [][]byte
+	for i, owner := range []*kizuna.DefensiveAction{c.Action, c.Other} {
+		mid, marking, err := recipientMarking(owner.Nation, owner.Organization, s.Operator)
+		if err != nil {
+			return "", "", err
+		}
 		raw, err := dcstix.EncodeNotice(&pair[i], s.Operator, []string{policy.TLP2Red, mid})
 		if err != nil {
 			return "", "", err
 		}
-		raws = append(raws, raw)
+		raws = append(raws, marking, raw)
 	}
 	if err := apiobj.Ingest(ctx, s.Notices, s.Collection, raws...); err != nil {
 		return "", "", err

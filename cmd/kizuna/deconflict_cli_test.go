@@ -82,6 +82,25 @@ func TestDeconflictCLI(t *testing.T) {
 	}
 
 	t0 := time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)
+	// Bad registrations: named problems, nothing stored.
+	badID, badFile := writeAction(t, dir, "JPN", jpnPOCOrg, kizuna.ActionMonitor, 1, "198.51.100.0/33", t0, 30, []string{rel})
+	if _, errOut, code := as(jpn, "deconflict", "register", badFile); code != 1 || !strings.Contains(errOut, "400") ||
+		!strings.Contains(errOut, badID+": $.targets[0].value: ") {
+		t.Errorf("a bad range: exit %d %s", code, errOut)
+	}
+	_, otherFile := writeAction(t, dir, "USA", usaPOCOrg, kizuna.ActionMonitor, 1, "198.51.100.0/24", t0, 30, []string{rel})
+	if _, errOut, code := as(jpn, "deconflict", "register", otherFile); code != 1 || !strings.Contains(errOut, "403") {
+		t.Errorf("a registration for another organisation: exit %d %s", code, errOut)
+	}
+	for _, body := range []any{"not an object", map[string]any{"type": "x-kizuna-defensive-action"}} {
+		if code, out := postJSON(t, base+"/api/v1/defensive-actions", "application/json", "jpn-ncc", jpn, body); code != http.StatusBadRequest {
+			t.Errorf("POST %v: %d %s", body, code, out)
+		}
+	}
+	if code, out := postJSON(t, base+"/api/v1/defensive-actions", "application/json", "jpn-ncc", jpn,
+		map[string]string{"pad": strings.Repeat("x", 2<<20)}); code != http.StatusRequestEntityTooLarge {
+		t.Errorf("a 2 MiB body: %d %s", code, out)
+	}
 	jpnID, jpnFile := writeAction(t, dir, "JPN", jpnPOCOrg, kizuna.ActionMonitor, 1, "198.51.100.0/24", t0, 30, []string{rel})
 	if out := mustAs(jpn, "deconflict", "register", jpnFile); !strings.Contains(out, "registered "+jpnID) || !strings.Contains(out, "no conflict") {
 		t.Fatalf("JPN register:\n%s", out)

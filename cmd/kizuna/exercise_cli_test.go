@@ -186,7 +186,11 @@ func TestExerciseCLI(t *testing.T) {
 		}
 	}
 
-	// Acknowledgement, evaluation, report.
+	// Acknowledgement, evaluation, report. A participant acknowledges only
+	// what was released to it.
+	if _, errOut, code := as(jpn, "exercise", "ack", ex.ID, usaRelease); code != 1 || !strings.Contains(errOut, "403") {
+		t.Errorf("the Japanese centre acknowledges the US release: exit %d %s", code, errOut)
+	}
 	if out := mustAs(usa, "exercise", "ack", ex.ID, usaRelease); !strings.Contains(out, "acknowledged") {
 		t.Errorf("ack: %s", out)
 	}

@@ -228,7 +228,21 @@ func (s *Server) acknowledge(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, kizuna.Errorf(kizuna.ENOTFOUND, "no object %s in this collection", id))
 		return
 	}
+	if !addressedTo(x.Exercise, rel.Participant, p.Organization) {
+		s.WriteError(w, r, kizuna.Errorf(kizuna.EFORBIDDEN, "%s: the release is addressed to %s, not to your organisation", rel.ID, rel.Participant))
+		return
+	}
 	s.Audit(ctx, &kizuna.AuditEvent{Principal: p.ID, Action: kizuna.AuditExerciseAck, Object: rel.ID, Decision: "allow",
 		Reason: "exercise=" + x.ID + " inject=" + rel.Inject + " participant=" + rel.Participant})
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// addressedTo reports whether the participant is of the organisation.
+func addressedTo(ex *kizuna.Exercise, participant, org string) bool {
+	for _, p := range ex.Participants {
+		if p.ID == participant {
+			return p.Organization == org
+		}
+	}
+	return false
 }

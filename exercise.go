@@ -173,6 +173,11 @@ type CorrectiveEntry struct {
 	Note        string    `json:"note,omitempty"`
 }
 
+// ExerciseCommunityPrefix starts the community an exercise marking
+// requires, "exercise:<exercise id>". The prefix is reserved: a label
+// requiring such a community is exercise data.
+const ExerciseCommunityPrefix = "exercise:"
+
 // Audit actions that exercise evaluation reads besides "read". The node
 // records them for exercise data (see docs/exercises.md, "Audit records").
 const (

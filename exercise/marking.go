@@ -15,7 +15,7 @@ import (
 // of every reader: "exercise:x-kizuna-exercise--…". The prefix is reserved:
 // a label holding such a community is exercise data, and the node keeps it
 // out of real results.
-const CommunityPrefix = "exercise:"
+const CommunityPrefix = kizuna.ExerciseCommunityPrefix
 
 // namespace is the UUIDv5 namespace of the ids derived from an exercise
 // (its marking, its release records and the remapped inject objects).

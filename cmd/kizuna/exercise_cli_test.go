@@ -198,6 +198,13 @@ func TestExerciseCLI(t *testing.T) {
 		t.Errorf("a player evaluates: exit %d %s", code, errOut)
 	}
 	out = mustAs(control, "exercise", "evaluate", ex.ID)
+	// The reads through TAXII above are in the audit log: the recipients
+	// read in time; the Navy cell, which read nothing, has not.
+	for _, met := range []string{"I-01\tread\tjpn-ncco\tmet\t", "I-02\tread\tjpn-ncco\tmet\t", "I-02\tread\tusa-nccc\tmet\t", "I-02\tread\tusa-navlog\tpending\t"} {
+		if !strings.Contains(out, met) {
+			t.Errorf("the evaluation has no line %q:\n%s", met, out)
+		}
+	}
 	if !strings.Contains(out, "I-02\tacknowledge\tusa-nccc\tmet\t") {
 		t.Errorf("the US acknowledgement is not met in the evaluation:\n%s", out)
 	}

@@ -186,6 +186,18 @@ func TestExerciseCLI(t *testing.T) {
 		}
 	}
 
+	// The Japanese centre shares onward: a report of its own on the I-01
+	// indicator, under the exercise marking, in the default collection.
+	indicator := exercise.RemapID(ex.ID, "indicator--0217125f-8bf1-4050-a3c8-da2b8601a3b9")
+	code, body := postJSON(t, base+"/taxii2/api/collections/default/objects/", "application/taxii+json;version=2.1", "ex-jpn-ncco", jpn,
+		map[string]any{"objects": []any{map[string]any{"type": "report", "spec_version": "2.1", "id": "report--" + kizuna.NewUUID(),
+			"created": "2027-02-16T01:00:00.000Z", "modified": "2027-02-16T01:00:00.000Z", "name": "Port ransomware C2 for the port sector",
+			"published": "2027-02-16T01:00:00Z", "report_types": []string{"threat-report"}, "object_refs": []string{indicator},
+			"object_marking_refs": []string{exercise.MarkingID(ex.ID)}}}})
+	if code != http.StatusAccepted || !strings.Contains(string(body), `"success_count":1`) {
+		t.Fatalf("the Japanese centre's share: %d %s", code, body)
+	}
+
 	// Acknowledgement, evaluation, report. A participant acknowledges only
 	// what was released to it.
 	if _, errOut, code := as(jpn, "exercise", "ack", ex.ID, usaRelease); code != 1 || !strings.Contains(errOut, "403") {
@@ -200,7 +212,7 @@ func TestExerciseCLI(t *testing.T) {
 	out = mustAs(control, "exercise", "evaluate", ex.ID)
 	// The reads through TAXII above are in the audit log: the recipients
 	// read in time; the Navy cell, which read nothing, has not.
-	for _, met := range []string{"I-01\tread\tjpn-ncco\tmet\t", "I-02\tread\tjpn-ncco\tmet\t", "I-02\tread\tusa-nccc\tmet\t", "I-02\tread\tusa-navlog\tpending\t"} {
+	for _, met := range []string{"I-01\tread\tjpn-ncco\tmet\t", "I-02\tread\tjpn-ncco\tmet\t", "I-02\tread\tusa-nccc\tmet\t", "I-02\tread\tusa-navlog\tpending\t", "I-01\tshare\tjpn-ncco\tmet\t", "I-01\tshare\tjpn-port-isac\tpending\t"} {
 		if !strings.Contains(out, met) {
 			t.Errorf("the evaluation has no line %q:\n%s", met, out)
 		}

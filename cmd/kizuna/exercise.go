@@ -21,7 +21,8 @@ import (
 const exerciseTick = 5 * time.Second
 
 // exerciseLease is the lease under which, among the instances sharing a
-// PostgreSQL store, one releases injects.
+// PostgreSQL store, one runs the release loop; a start on any instance
+// releases what is due under the node's Exclusive of the same name.
 const exerciseLease = "exercise releases"
 
 // exerciseMount wires exercises into a serving node: the collection of
@@ -38,7 +39,8 @@ func exerciseMount(now func() time.Time, tick time.Duration) node.Mount {
 			return err
 		}
 		s := &exapi.Server{Objects: n.Guard, Collections: n.Guard, Store: n.Store, Operator: operatorIngester{n.Ingest}, State: n.State,
-			Audit: n.Audit, AuditLog: n.Store, Principals: n.Store, Node: n.Identity.Name, Collection: coll.ID, WriteError: r.WriteError, Logger: n.Logger, Now: now}
+			Audit: n.Audit, AuditLog: n.Store, Principals: n.Store, Node: n.Identity.Name, Collection: coll.ID, WriteError: r.WriteError, Logger: n.Logger, Now: now,
+			Exclusive: func(ctx context.Context, fn func() error) error { return n.Exclusive(ctx, exerciseLease, fn) }}
 		s.Register(r.Mux, r.Protect, func(h http.Handler) http.Handler { return r.ProtectRole(kizuna.RoleAdmin, h) })
 		r.Go(exerciseLease, func(ctx context.Context) { s.Run(ctx, tick) })
 		return nil

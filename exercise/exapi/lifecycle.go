@@ -142,6 +142,11 @@ func (s *Server) scenario(ctx context.Context, id string) (*kizuna.Exercise, err
 func (s *Server) Release(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.Exclusive(ctx, func() error { return s.release(ctx) })
+}
+
+// release is one pass of Release, under Exclusive.
+func (s *Server) release(ctx context.Context) error {
 	objs, err := apiobj.ReadAll(ctx, s.own(), s.Collection, exstix.TypeExercise)
 	if err != nil {
 		return err

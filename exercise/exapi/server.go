@@ -62,6 +62,9 @@ type Server struct {
 	Logger     *slog.Logger
 	// Now is the exercise clock (nil: the wall clock).
 	Now func() time.Time
+	// Exclusive runs a release pass one instance at a time among those
+	// sharing the store (nil: just runs it).
+	Exclusive func(ctx context.Context, fn func() error) error
 
 	// mu makes one release pass at a time on this instance.
 	mu sync.Mutex
@@ -79,6 +82,9 @@ func (s *Server) defaults() {
 	}
 	if s.Collection == "" {
 		s.Collection = CollectionAlias
+	}
+	if s.Exclusive == nil {
+		s.Exclusive = func(_ context.Context, fn func() error) error { return fn() }
 	}
 	if s.Audit == nil {
 		s.Audit = func(context.Context, *kizuna.AuditEvent) {}

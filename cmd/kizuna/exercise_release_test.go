@@ -45,13 +45,21 @@ func releasedInjects(t *testing.T, n *node.Node, exerciseID string) []string {
 // TestExerciseReleaseLoop runs the node's release loop on an injected
 // clock: at STARTEX+1m only I-01 is out; when the clock passes 6 h the
 // loop (under the node's lease) releases I-02 and I-03 to each of their
-// recipients once, and never I-04 before 20 h.
+// recipients once, and never I-04 before 20 h. On SQLite, and on
+// PostgreSQL (under the lease and the advisory lock) when
+// KIZUNA_TEST_POSTGRES is set.
 func TestExerciseReleaseLoop(t *testing.T) {
+	for name, store := range nodetest.Stores(t) {
+		t.Run(name, func(t *testing.T) { testExerciseReleaseLoop(t, store) })
+	}
+}
+
+func testExerciseReleaseLoop(t *testing.T, store string) {
 	startex := time.Date(2027, 2, 16, 0, 0, 0, 0, time.UTC)
 	var now atomic.Int64
 	now.Store(startex.Add(time.Minute).UnixNano())
 	clock := func() time.Time { return time.Unix(0, now.Load()) }
-	s := nodetest.Serve(t, nodetest.Options{}, node.ServeConfig{Mounts: []node.Mount{exerciseMount(clock, 10*time.Millisecond)}})
+	s := nodetest.Serve(t, nodetest.Options{Store: store}, node.ServeConfig{Mounts: []node.Mount{exerciseMount(clock, 10*time.Millisecond)}})
 	raw, _ := exercise.Defaults.ReadFile(exercise.ExampleScenario)
 	ex, err := exercise.ParseScenario(raw, "scenario.json")
 	if err != nil {

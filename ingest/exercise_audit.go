@@ -19,31 +19,11 @@ func exerciseEvents(p *kizuna.Principal, c *kizuna.Collection, created []*kizuna
 	}
 	var events []*kizuna.AuditEvent
 	for _, o := range created {
-		if !exerciseData(o) {
+		if len(kizuna.ExercisesOfObject(o)) == 0 {
 			continue
 		}
 		events = append(events, &kizuna.AuditEvent{Principal: p.ID, Action: kizuna.AuditIngest, Object: o.ID, Decision: "allow",
 			Reason: "collection=" + c.ID + " refs=" + strings.Join(stix.References(o.Raw), ",")})
 	}
 	return events
-}
-
-// exerciseData reports whether a version's label or a portion's requires
-// an exercise community.
-func exerciseData(o *kizuna.Object) bool {
-	labels := []*kizuna.AccessLabel{o.Label}
-	for _, pt := range o.Portions {
-		labels = append(labels, pt.Label)
-	}
-	for _, l := range labels {
-		if l == nil {
-			continue
-		}
-		for _, c := range l.Communities {
-			if strings.HasPrefix(c, kizuna.ExerciseCommunityPrefix) {
-				return true
-			}
-		}
-	}
-	return false
 }

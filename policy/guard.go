@@ -360,16 +360,11 @@ func denyEvent(pr *kizuna.Principal, c *kizuna.Collection, id string, d Decision
 // exerciseCommunities describes the exercise communities a label
 // requires ("EXERCISE exercise:x-kizuna-exercise--…"), or "" for real data.
 func exerciseCommunities(l *kizuna.AccessLabel) string {
-	var out []string
-	for _, c := range l.Communities {
-		if strings.HasPrefix(c, kizuna.ExerciseCommunityPrefix) {
-			out = append(out, c)
-		}
-	}
-	if len(out) == 0 {
+	ids := kizuna.ExercisesOfLabel(l)
+	if len(ids) == 0 {
 		return ""
 	}
-	return "EXERCISE " + strings.Join(out, ", ")
+	return "EXERCISE " + kizuna.ExerciseCommunityPrefix + strings.Join(ids, ", "+kizuna.ExerciseCommunityPrefix)
 }
 
 func describeClassifications(l *kizuna.AccessLabel) string {

@@ -13,6 +13,7 @@ import (
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/exercise"
 	"github.com/kizuna-dev/kizuna/node"
+	"github.com/kizuna-dev/kizuna/policy"
 )
 
 // The organisations of the shipped example scenario.
@@ -51,8 +52,9 @@ func taxiiIDs(t *testing.T, base, coll, user, token string) []string {
 // through TAXII what was released to it and nothing else; a non-participant
 // (without the exercise community) and a principal of a third nation that
 // holds the community read nothing of the exercise through TAXII or the
-// API (404 as for an id that does not exist), and the indicator matcher
-// gives neither an exercise indicator, which it gives a recipient. The US
+// API (404 as for an id that does not exist); the indicator matcher gives
+// nobody, participant or not, an exercise indicator, and gives everyone a
+// real one of the same value. The US
 // centre acknowledges its release in time; the control cell's evaluation
 // from the audit log shows it met, the unacknowledged Japanese release
 // not met; the after-action report renders as HTML and PDF with the
@@ -169,27 +171,41 @@ func TestExerciseCLI(t *testing.T) {
 			t.Errorf("%s acknowledges a release: exit %d %s", who.name, code, errOut)
 		}
 	}
-	// The matcher: a recipient matches the exercise's domain indicator
-	// (indexed shortly after the release); the others never do.
+	// The matcher never gives exercise data, to participants either
+	// (rule 2): a real indicator of the same domain, published once the
+	// exercise indicator is stored, is matched; the exercise's is not.
+	exIndicator := exercise.RemapID(ex.ID, "indicator--d1ca4fe9-1824-4081-b66b-278e25c8b667")
+	realIndicator := "indicator--" + kizuna.NewUUID()
+	code, body := postJSON(t, base+"/taxii2/api/collections/default/objects/", "application/taxii+json;version=2.1", "ex-jpn-ncco", jpn,
+		map[string]any{"objects": []any{map[string]any{"type": "indicator", "spec_version": "2.1", "id": realIndicator,
+			"created": "2027-02-16T01:00:00.000Z", "modified": "2027-02-16T01:00:00.000Z", "pattern": "[domain-name:value = 'tide-update.example']",
+			"pattern_type": "stix", "valid_from": "2027-02-16T00:00:00Z", "object_marking_refs": []string{policy.TLP2Green}}}})
+	if code != http.StatusAccepted {
+		t.Fatalf("the real indicator: %d %s", code, body)
+	}
 	req := kizuna.MatchRequest{Values: []string{"tide-update.example"}}
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		if len(matchedValues(matchValues(t, base, "ex-jpn-ncco", jpn, req))) == 1 {
-			break
+	indicators := func(name, token string) []string {
+		var ids []string
+		for _, m := range matchValues(t, base, name, token, req).Matches {
+			ids = append(ids, m.Indicator)
 		}
+		return ids
+	}
+	for deadline := time.Now().Add(10 * time.Second); !slices.Contains(indicators("ex-jpn-ncco", jpn), realIndicator); time.Sleep(100 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatal("the exercise indicator is not matched for its recipient within 10 s")
+			t.Fatal("the real indicator is not matched within 10 s")
 		}
 	}
-	for _, who := range []struct{ name, token string }{{"ex-outsider", outsider}, {"ex-aus", aus}, {"ex-usa-nccc", usa}} {
-		if got := matchedValues(matchValues(t, base, who.name, who.token, req)); len(got) != 0 {
-			t.Errorf("%s matches the exercise indicator: %v", who.name, got)
+	for _, who := range []struct{ name, token string }{{"ex-jpn-ncco", jpn}, {"ex-usa-nccc", usa}, {"ex-outsider", outsider}, {"ex-aus", aus}} {
+		if got := indicators(who.name, who.token); slices.Contains(got, exIndicator) || !slices.Contains(got, realIndicator) {
+			t.Errorf("%s matches %v (the exercise indicator %s must not be among them, the real %s must)", who.name, got, exIndicator, realIndicator)
 		}
 	}
 
 	// The Japanese centre shares onward: a report of its own on the I-01
 	// indicator, under the exercise marking, in the default collection.
 	indicator := exercise.RemapID(ex.ID, "indicator--0217125f-8bf1-4050-a3c8-da2b8601a3b9")
-	code, body := postJSON(t, base+"/taxii2/api/collections/default/objects/", "application/taxii+json;version=2.1", "ex-jpn-ncco", jpn,
+	code, body = postJSON(t, base+"/taxii2/api/collections/default/objects/", "application/taxii+json;version=2.1", "ex-jpn-ncco", jpn,
 		map[string]any{"objects": []any{map[string]any{"type": "report", "spec_version": "2.1", "id": "report--" + kizuna.NewUUID(),
 			"created": "2027-02-16T01:00:00.000Z", "modified": "2027-02-16T01:00:00.000Z", "name": "Port ransomware C2 for the port sector",
 			"published": "2027-02-16T01:00:00Z", "report_types": []string{"threat-report"}, "object_refs": []string{indicator},

@@ -137,15 +137,22 @@ func (s *Server) readOne(ctx context.Context, objects kizuna.ObjectStore, id str
 // exercise returns the record of the exercise a request names, as the
 // reader may read it.
 func (s *Server) exercise(r *http.Request) (*exstix.Exercise, error) {
+	x, _, err := s.exerciseObject(r)
+	return x, err
+}
+
+// exerciseObject is exercise with the stored version.
+func (s *Server) exerciseObject(r *http.Request) (*exstix.Exercise, *kizuna.Object, error) {
 	id := r.PathValue("id")
 	if !strings.HasPrefix(id, exstix.TypeExercise+"--") {
-		return nil, kizuna.Errorf(kizuna.ENOTFOUND, "no object %s in this collection", id)
+		return nil, nil, kizuna.Errorf(kizuna.ENOTFOUND, "no object %s in this collection", id)
 	}
 	o, err := s.readOne(r.Context(), s.Objects, id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return exstix.DecodeExercise(o.Raw)
+	x, err := exstix.DecodeExercise(o.Raw)
+	return x, o, err
 }
 
 // body reads a request body of at most MaxBody bytes.
@@ -174,16 +181,15 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 	apiobj.WriteJSON(w, http.StatusOK, map[string]any{"exercises": out})
 }
 
-// get returns one exercise the reader may read, with its releases the
-// reader may read.
+// get returns the latest version of an exercise the reader may read, as
+// stored.
 func (s *Server) get(w http.ResponseWriter, r *http.Request) {
-	x, err := s.exercise(r)
+	_, o, err := s.exerciseObject(r)
 	if err != nil {
 		s.WriteError(w, r, err)
 		return
 	}
-	raw, _ := exstix.EncodeExercise(x)
-	apiobj.WriteJSON(w, http.StatusOK, json.RawMessage(raw))
+	apiobj.WriteJSON(w, http.StatusOK, o.Raw)
 }
 
 // releases returns the release records of an exercise the reader may

@@ -26,13 +26,13 @@ var helpCommands = [][]string{
 	{"audit"}, {"audit", "verify"},
 	{"bench"}, {"bench", "gen"}, {"bench", "ingest"},
 	{"version"},
+	{"deconflict"}, {"deconflict", "register"}, {"deconflict", "list"}, {"deconflict", "show"}, {"deconflict", "conflicts"}, {"deconflict", "notices"},
+	{"exercise"}, {"exercise", "validate"}, {"exercise", "load"}, {"exercise", "start"}, {"exercise", "list"}, {"exercise", "status"},
+	{"exercise", "ack"}, {"exercise", "evaluate"}, {"exercise", "report"},
 	{"incident"}, {"incident", "add"}, {"incident", "list"}, {"incident", "show"}, {"incident", "answer"}, {"incident", "answers"},
 	{"incident", "assess"}, {"incident", "assessments"}, {"incident", "divergence"}, {"incident", "campaigns"}, {"incident", "campaign-assess"},
 	{"consult"}, {"consult", "open"}, {"consult", "act"}, {"consult", "list"}, {"consult", "show"},
 	{"policy"}, {"policy", "test"},
-	{"deconflict"}, {"deconflict", "register"}, {"deconflict", "list"}, {"deconflict", "show"}, {"deconflict", "conflicts"}, {"deconflict", "notices"},
-	{"exercise"}, {"exercise", "validate"}, {"exercise", "load"}, {"exercise", "start"}, {"exercise", "list"}, {"exercise", "status"},
-	{"exercise", "ack"}, {"exercise", "evaluate"}, {"exercise", "report"},
 }
 
 // runKizuna runs the real command (this test binary as kizuna) in dir and

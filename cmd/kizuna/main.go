@@ -31,9 +31,9 @@ Usage:
   kizuna bench      gen|ingest                      generate synthetic data; measure ingest and export
   kizuna incident   add|list|show|answer|assess|divergence|campaigns  incidents and assessments on a node
   kizuna consult    open|act|list|show              consultations between points of contact
-  kizuna policy     test                            run a threshold policy on a saved incident
   kizuna deconflict register|list|show|conflicts|notices  the registry of defensive actions on a node
   kizuna exercise   validate|load|start|list|status|ack|evaluate|report  exercises on a node
+  kizuna policy     test                            run a threshold policy on a saved incident
   kizuna version                                    print the version
 
 Every command that opens a node takes --data DIR and --store sqlite|postgres://URL
@@ -125,12 +125,12 @@ func dispatch(ctx context.Context, e *env, args []string) error {
 		return runIncident(ctx, e, rest)
 	case "consult":
 		return runConsult(ctx, e, rest)
-	case "policy":
-		return runPolicy(ctx, e, rest)
 	case "deconflict": // deconfliction registry (deconflict.go)
 		return runDeconflict(ctx, e, rest)
 	case "exercise": // exercises (exercise.go)
 		return runExercise(ctx, e, rest)
+	case "policy":
+		return runPolicy(ctx, e, rest)
 	case "help", "-h", "-help", "--help":
 		if cmd == "help" && len(rest) > 0 && !isHelp(rest[0]) {
 			return dispatch(ctx, e, []string{rest[0], "--help"}) // kizuna help peer

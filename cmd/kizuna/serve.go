@@ -119,13 +119,11 @@ func serve(ctx context.Context, e *env, cfg serveConfig, ln net.Listener, logger
 		fmt.Fprintf(e.stdout, "admin token (also in %s/%s, shown only now): %s\n", cfg.Data, node.AdminTokenFile, init.AdminToken)
 	}
 	sc := cfg.ServeConfig
+	// The deconfliction registry (deconflict.go) and exercises (exercise.go).
+	sc.Mounts = append(sc.Mounts, deconflictMount(), exerciseMount(nil, exerciseTick))
 	sc.Listener = ln
 	// Collective defense (defense.go).
 	sc.Mounts = append([]node.Mount{defenseMount(nil)}, sc.Mounts...)
-	// The deconfliction registry (deconflict.go).
-	sc.Mounts = append(sc.Mounts, deconflictMount())
-	// Exercises (exercise.go).
-	sc.Mounts = append(sc.Mounts, exerciseMount(nil, exerciseTick))
 	if cfg.MetricsListen != "" {
 		mln, err := net.Listen("tcp", cfg.MetricsListen)
 		if err != nil {

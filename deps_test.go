@@ -37,7 +37,7 @@ func TestDependenciesPointInward(t *testing.T) {
 		"defense/threshold":         {"", "defense/internal/celx", "defense/internal/conf", "defense/internal/subsets"},
 		"defense/consult":           {"", "defense/internal/conf"},
 		"defense/defstix":           {"", "stix"},
-		"defense/defapi":            {"", "defense", "defense/consult", "defense/defstix", "defense/score", "defense/threshold"},
+		"defense/defapi":            {"", "defense", "defense/consult", "defense/defstix", "defense/score", "defense/threshold", "internal/apiobj"},
 		"defense/internal/celx":     {},
 		"defense/internal/conf":     {},
 		"defense/internal/subsets":  {},
@@ -57,16 +57,19 @@ func TestDependenciesPointInward(t *testing.T) {
 		"internal/strictjson":       {},
 		"internal/newsdo":           {"", "internal/strictjson", "stix"},
 		"internal/pdf":              {},
+		"internal/apiobj":           {""},
 		"internal/stixschema":       {"stix"},
 		"exercise":                  {"", "stix", "policy", "defense/defstix", "internal/strictjson"},
 		"exercise/evaluate":         {"", "exercise"},
 		"exercise/report":           {"", "exercise", "exercise/evaluate", "internal/pdf"},
 		"exercise/exstix":           {"", "exercise", "exercise/evaluate", "internal/newsdo"},
 		"exercise/exercisetest":     {"", "exercise", "exercise/evaluate"},
+		"exercise/exapi":            {"", "exercise", "exercise/evaluate", "exercise/exstix", "exercise/report", "internal/apiobj"},
 		"deconflict":                {"", "internal/strictjson"},
 		"deconflict/pairwise":       {"", "deconflict", "internal/strictjson"},
 		"deconflict/dcstix":         {"", "deconflict", "internal/newsdo", "internal/strictjson"},
 		"deconflict/deconflicttest": {"", "deconflict"},
+		"deconflict/dcapi":          {"", "deconflict", "deconflict/dcstix", "internal/apiobj", "policy", "stix"},
 	}
 	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, "./...").Output()
 	if err != nil {

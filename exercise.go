@@ -2,6 +2,8 @@ package kizuna
 
 import (
 	"encoding/json"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -171,6 +173,39 @@ type CorrectiveEntry struct {
 	At          time.Time `json:"at"`
 	Status      string    `json:"status"`
 	Note        string    `json:"note,omitempty"`
+}
+
+// ExerciseCommunityPrefix starts the community an exercise marking
+// requires, "exercise:<exercise id>". The prefix is reserved: a label
+// requiring such a community is exercise data.
+const ExerciseCommunityPrefix = "exercise:"
+
+// ExercisesOfLabel returns the exercises whose data a label marks (sorted),
+// or nil for real data.
+func ExercisesOfLabel(l *AccessLabel) []string {
+	if l == nil {
+		return nil
+	}
+	var out []string
+	for _, c := range l.Communities {
+		if id, ok := strings.CutPrefix(c, ExerciseCommunityPrefix); ok {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// ExercisesOfObject returns the exercises whose data an object version is,
+// from its label and the labels of its portions as the node computed them
+// at ingest. An object with any exercise-marked part is exercise data.
+func ExercisesOfObject(obj *Object) []string {
+	out := ExercisesOfLabel(obj.Label)
+	for _, p := range obj.Portions {
+		out = append(out, ExercisesOfLabel(p.Label)...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // Audit actions that exercise evaluation reads besides "read". The node

@@ -15,7 +15,7 @@ import (
 // of every reader: "exercise:x-kizuna-exercise--…". The prefix is reserved:
 // a label holding such a community is exercise data, and the node keeps it
 // out of real results.
-const CommunityPrefix = "exercise:"
+const CommunityPrefix = kizuna.ExerciseCommunityPrefix
 
 // namespace is the UUIDv5 namespace of the ids derived from an exercise
 // (its marking, its release records and the remapped inject objects).
@@ -80,31 +80,12 @@ func participantsMarking(ex *kizuna.Exercise, created time.Time, id, name string
 
 // OfLabel returns the exercises whose data a label marks (sorted), or nil
 // for real data.
-func OfLabel(l *kizuna.AccessLabel) []string {
-	if l == nil {
-		return nil
-	}
-	var out []string
-	for _, c := range l.Communities {
-		if id, ok := strings.CutPrefix(c, CommunityPrefix); ok {
-			out = append(out, id)
-		}
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
-}
+func OfLabel(l *kizuna.AccessLabel) []string { return kizuna.ExercisesOfLabel(l) }
 
 // OfObject returns the exercises whose data an object version is, from its
 // label and the labels of its portions, as the node computed them at
 // ingest. An object with any exercise-marked part is exercise data.
-func OfObject(obj *kizuna.Object) []string {
-	out := OfLabel(obj.Label)
-	for _, p := range obj.Portions {
-		out = append(out, OfLabel(p.Label)...)
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
-}
+func OfObject(obj *kizuna.Object) []string { return kizuna.ExercisesOfObject(obj) }
 
 // OfMarking returns the exercises a marking-definition's kizuna access
 // extension names (nil when it is not an exercise marking).

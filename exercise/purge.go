@@ -1,10 +1,10 @@
 package exercise
 
 import (
-	"encoding/json"
 	"slices"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/stix"
 )
 
 // Record types survive a purge: they are the exercise's results, carry the
@@ -75,7 +75,7 @@ func SelectPurge(exerciseID string, objects []*kizuna.Object) PurgePlan {
 		if gone[o.ID] || seen[key] || o.ID == marking || slices.Contains(recordTypes, o.Type) {
 			continue
 		}
-		for _, ref := range refsOf(o.Raw) {
+		for _, ref := range stix.References(o.Raw) {
 			if gone[ref] {
 				seen[key] = true
 				plan.Review = append(plan.Review, PurgeItem{Collection: o.Collection, ID: o.ID, Type: o.Type,
@@ -94,38 +94,4 @@ func markedGranular(o *kizuna.Object, marking string) bool {
 		}
 	}
 	return false
-}
-
-// refsOf returns every STIX identifier found as a string value in an
-// object, its own id excepted.
-func refsOf(raw json.RawMessage) []string {
-	var v any
-	if json.Unmarshal(raw, &v) != nil {
-		return nil
-	}
-	var out []string
-	var own string
-	if m, ok := v.(map[string]any); ok {
-		own, _ = m["id"].(string)
-	}
-	var walk func(any)
-	walk = func(v any) {
-		switch x := v.(type) {
-		case map[string]any:
-			for _, w := range x {
-				walk(w)
-			}
-		case []any:
-			for _, w := range x {
-				walk(w)
-			}
-		case string:
-			if x != own && stixIDRE.MatchString(x) {
-				out = append(out, x)
-			}
-		}
-	}
-	walk(v)
-	slices.Sort(out)
-	return slices.Compact(out)
 }

@@ -262,7 +262,8 @@ func (s *Service) labelAndStore(ctx context.Context, objects kizuna.ObjectStore,
 	return created, nil
 }
 
-// finish audits rejections, counts, and notifies subscribers.
+// finish audits rejections and exercise data, counts, and notifies
+// subscribers.
 func (s *Service) finish(ctx context.Context, p *kizuna.Principal, c *kizuna.Collection, created []*kizuna.Object, results []kizuna.PutResult) {
 	principal := "operator"
 	if p != nil {
@@ -283,6 +284,7 @@ func (s *Service) finish(ctx context.Context, p *kizuna.Principal, c *kizuna.Col
 			Decision: "deny", Reason: fmt.Sprintf("collection %s: %s", c.ID, kizuna.ErrorMessage(r.Err)),
 		})
 	}
+	events = append(events, exerciseEvents(p, c, created)...)
 	if len(events) > 0 {
 		if err := s.store.AppendAudit(ctx, events...); err != nil {
 			s.logger.LogAttrs(ctx, slog.LevelError, "audit append failed", slog.Any("err", err))

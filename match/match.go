@@ -187,8 +187,8 @@ type indicatorFields struct {
 }
 
 // apply indexes the newest of each indicator's versions, replacing older
-// ones; a revoked latest version, or one whose pattern is not STIX, leaves
-// the index.
+// ones; a revoked latest version, one whose pattern is not STIX, or one
+// that is exercise data, leaves the index.
 func (s *Service) apply(collection string, objs []*kizuna.Object) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -198,7 +198,9 @@ func (s *Service) apply(collection string, objs []*kizuna.Object) {
 			continue // an older or the same version arrived late
 		}
 		var f indicatorFields
-		if err := json.Unmarshal(o.Raw, &f); err != nil || o.Revoked || f.PatternType != "stix" {
+		// Exercise data is never a real result: its indicators stay out of
+		// the index, for participants too (docs/exercises.md, rule 2).
+		if err := json.Unmarshal(o.Raw, &f); err != nil || o.Revoked || f.PatternType != "stix" || len(kizuna.ExercisesOfObject(o)) > 0 {
 			s.remove(k)
 			continue
 		}

@@ -224,6 +224,11 @@ func (j *pageJudge) judge(ctx context.Context, id int64, carried *kizuna.AccessL
 	if p.Classified(v.label) {
 		v.classified = describeClassifications(v.label)
 	}
+	if ex := exerciseCommunities(v.label); ex != "" {
+		// Exercise data is audited like classified data: exercises are
+		// evaluated from the reads the audit log shows.
+		v.classified = strings.TrimSpace(v.classified + " " + ex)
+	}
 	if j.verdicts == nil {
 		j.verdicts = map[verdictKey]*verdict{}
 	}
@@ -350,6 +355,16 @@ func denyEvent(pr *kizuna.Principal, c *kizuna.Collection, id string, d Decision
 		reason += " (" + context + ")"
 	}
 	return &kizuna.AuditEvent{Time: time.Now().UTC(), Principal: pr.ID, Action: "deny", Object: id, Decision: "deny", Reason: reason}
+}
+
+// exerciseCommunities describes the exercise communities a label
+// requires ("EXERCISE exercise:x-kizuna-exercise--…"), or "" for real data.
+func exerciseCommunities(l *kizuna.AccessLabel) string {
+	ids := kizuna.ExercisesOfLabel(l)
+	if len(ids) == 0 {
+		return ""
+	}
+	return "EXERCISE " + kizuna.ExerciseCommunityPrefix + strings.Join(ids, ", "+kizuna.ExerciseCommunityPrefix)
 }
 
 func describeClassifications(l *kizuna.AccessLabel) string {

@@ -81,17 +81,7 @@ func TestDefenseCLI(t *testing.T) {
 	if code != http.StatusAccepted {
 		t.Fatalf("marking: %d %s", code, body)
 	}
-	as := func(token string, args ...string) (string, string, int) {
-		return runCLI(t, append(args, "--url", base, "--token", token)...)
-	}
-	mustAs := func(token string, args ...string) string {
-		t.Helper()
-		out, errOut, code := as(token, args...)
-		if code != 0 {
-			t.Fatalf("kizuna %s: exit %d: %s", strings.Join(args, " "), code, errOut)
-		}
-		return out
-	}
+	as, mustAs := nodeCLI(t, base)
 
 	bundle := filepath.Join(dir, "incident.json")
 	id := writeIncidentBundle(t, bundle, []string{rel})

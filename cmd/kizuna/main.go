@@ -33,6 +33,8 @@ Usage:
   kizuna bench      gen|ingest                      generate synthetic data; measure ingest and export
   kizuna incident   add|list|show|answer|assess|divergence|campaigns  incidents and assessments on a node
   kizuna consult    open|act|list|show              consultations between points of contact
+  kizuna deconflict register|list|show|conflicts|notices  the registry of defensive actions on a node
+  kizuna exercise   validate|load|start|list|status|ack|evaluate|report  exercises on a node
   kizuna policy     test                            run a threshold policy on a saved incident
   kizuna version                                    print the version
   kizuna sector     list|show|crosswalk|diff|profile sector vocabularies, crosswalk, tiers, requirements
@@ -131,6 +133,10 @@ func dispatch(ctx context.Context, e *env, args []string) error {
 		return runIncident(ctx, e, rest)
 	case "consult":
 		return runConsult(ctx, e, rest)
+	case "deconflict": // deconfliction registry (deconflict.go)
+		return runDeconflict(ctx, e, rest)
+	case "exercise": // exercises (exercise.go)
+		return runExercise(ctx, e, rest)
 	case "policy":
 		return runPolicy(ctx, e, rest)
 	case "sector":

@@ -120,6 +120,8 @@ func serve(ctx context.Context, e *env, cfg serveConfig, ln net.Listener, logger
 		fmt.Fprintf(e.stdout, "admin token (also in %s/%s, shown only now): %s\n", cfg.Data, node.AdminTokenFile, init.AdminToken)
 	}
 	sc := cfg.ServeConfig
+	// The deconfliction registry (deconflict.go) and exercises (exercise.go).
+	sc.Mounts = append(sc.Mounts, deconflictMount(), exerciseMount(nil, exerciseTick))
 	sc.Listener = ln
 	// Collective defense (defense.go), the feeds (feed.go), the TAXII
 	// sources (source.go) and sector routing (route/routeapi).

@@ -18,13 +18,13 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
-	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/defense"
 	"github.com/kizuna-dev/kizuna/defense/consult"
+	"github.com/kizuna-dev/kizuna/internal/apiobj"
 )
 
 // Store is what the node's own work reads without a reader's restriction:
@@ -140,12 +140,7 @@ func (s *Server) now() time.Time { return s.Clock.Now().UTC().Truncate(time.Mill
 
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) { s.WriteError(w, r, err) }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
-}
+func writeJSON(w http.ResponseWriter, status int, v any) { apiobj.WriteJSON(w, status, v) }
 
 // decode reads a request body of one JSON object with no unknown fields.
 func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) error {
@@ -194,19 +189,7 @@ func (s *Server) readAll(ctx context.Context, coll, typ string) ([]*kizuna.Objec
 }
 
 func readAll(ctx context.Context, objects kizuna.ObjectStore, coll, typ string) ([]*kizuna.Object, error) {
-	var out []*kizuna.Object
-	f := kizuna.ObjectFilter{Collection: coll, Types: []string{typ}, Versions: kizuna.VersionMatch{Last: true}, IncludeRaw: true, Limit: 1000}
-	for {
-		page, err := objects.FindObjects(ctx, f)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, page.Objects...)
-		if !page.More {
-			return out, nil
-		}
-		f.Next = page.Next
-	}
+	return apiobj.ReadAll(ctx, objects, coll, typ)
 }
 
 // readOne returns the latest version of an object the reader may read;
@@ -242,28 +225,7 @@ func effectiveMarkings(o *kizuna.Object, c *kizuna.Collection) []string {
 // refusal is the error. Objects are decoded and checked before, so that a
 // refusal here is a write rule's or a marking's.
 func ingest(ctx context.Context, in kizuna.Ingester, coll string, raws ...[]byte) error {
-	msgs := make([]json.RawMessage, len(raws))
-	for i, r := range raws {
-		msgs[i] = r
-	}
-	results, err := in.Ingest(ctx, coll, msgs)
-	if err != nil {
-		return err
-	}
-	var errs []string
-	code := kizuna.EINVALID
-	for _, r := range results {
-		if r.Err != nil {
-			errs = append(errs, kizuna.ErrorMessage(r.Err))
-			if c := kizuna.ErrorCode(r.Err); c == kizuna.EFORBIDDEN || c == kizuna.ECONFLICT {
-				code = c
-			}
-		}
-	}
-	if len(errs) > 0 {
-		return kizuna.Errorf(code, "%s", strings.Join(errs, "; "))
-	}
-	return nil
+	return apiobj.Ingest(ctx, in, coll, raws...)
 }
 
 // sortedIDs returns the ids of objects, sorted.

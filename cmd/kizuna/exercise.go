@@ -1,0 +1,244 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"time"
+
+	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/exercise"
+	"github.com/kizuna-dev/kizuna/exercise/exapi"
+	"github.com/kizuna-dev/kizuna/exercise/exstix"
+	"github.com/kizuna-dev/kizuna/node"
+)
+
+// exerciseTick is how often the node looks for injects falling due.
+const exerciseTick = 5 * time.Second
+
+// exerciseLease is the lease under which, among the instances sharing a
+// PostgreSQL store, one runs the release loop; a start on any instance
+// releases what is due under the node's Exclusive of the same name.
+const exerciseLease = "exercise releases"
+
+// exerciseMount wires exercises into a serving node: the collection of
+// exercise data (which no peer may read), the routes under /api/v1/ and
+// the release loop under exerciseLease, every tick (now nil: the wall
+// clock).
+func exerciseMount(now func() time.Time, tick time.Duration) node.Mount {
+	return func(n *node.Node, r *node.Router) error {
+		coll := &kizuna.Collection{Alias: exapi.CollectionAlias, Title: "Exercises",
+			Description: "Exercise records, injects and release records; exercise data, visible to participants only; not federated.",
+			CanRead:     kizuna.AccessRule{Roles: []string{kizuna.RoleReader, kizuna.RolePublisher, kizuna.RoleAdmin, kizuna.RolePOC}},
+			CanWrite:    kizuna.AccessRule{Roles: []string{kizuna.RoleAdmin}}}
+		if err := ensureCollection(n, coll); err != nil {
+			return err
+		}
+		s := &exapi.Server{Objects: n.Guard, Collections: n.Guard, Store: n.Store, Operator: operatorIngester{n.Ingest}, State: n.State,
+			Audit: n.Audit, AuditLog: n.Store, Principals: n.Store, Node: n.Identity.Name, Collection: coll.ID, WriteError: r.WriteError, Logger: n.Logger, Now: now,
+			Exclusive: func(ctx context.Context, fn func() error) error { return n.Exclusive(ctx, exerciseLease, fn) }}
+		s.Register(r.Mux, r.Protect, func(h http.Handler) http.Handler { return r.ProtectRole(kizuna.RoleAdmin, h) })
+		r.Go(exerciseLease, func(ctx context.Context) { s.Run(ctx, tick) })
+		return nil
+	}
+}
+
+const exerciseUsage = `Usage: kizuna exercise COMMAND [flags]
+
+Exercises on a node, through its native API, as the principal whose token is
+given (--token, --token-file or $KIZUNA_TOKEN):
+
+  validate FILE                  check a scenario file (no node needed)
+  load FILE                      load an exercise from a scenario file (admin)
+  start ID --at TIME             start it: STARTEX at TIME (RFC 3339); due injects are released (admin)
+  list                           the exercises you may read
+  status ID                      an exercise and the releases you may read
+  ack ID RELEASE                 acknowledge an inject released to you
+  evaluate ID [--at TIME]        the evaluation from the node's audit log (control cell)
+  report ID [--html F] [--pdf F] the after-action report (control cell)
+
+Run 'kizuna exercise COMMAND -h' for its flags.`
+
+func runExercise(ctx context.Context, e *env, args []string) error {
+	if handled, err := groupUsage(e, args, exerciseUsage); handled {
+		return err
+	}
+	sub, rest := args[0], args[1:]
+	if sub == "validate" {
+		return validateScenario(e, rest)
+	}
+	var at, htmlFile, pdfFile string
+	specs := map[string]struct {
+		synopsis string
+		n        int
+		extra    func(*flag.FlagSet)
+	}{
+		"load": {"FILE [flags]", 1, nil}, "list": {"[flags]", 0, nil}, "status": {"ID [flags]", 1, nil},
+		"ack":   {"ID RELEASE [flags]", 2, nil},
+		"start": {"ID --at TIME [flags]", 1, func(fs *flag.FlagSet) { fs.StringVar(&at, "at", "", "STARTEX, RFC 3339") }},
+		"evaluate": {"ID [--at TIME] [flags]", 1, func(fs *flag.FlagSet) {
+			fs.StringVar(&at, "at", "", "evaluate as at this time (RFC 3339; default now)")
+		}},
+		"report": {"ID [--html FILE] [--pdf FILE] [flags]", 1, func(fs *flag.FlagSet) {
+			fs.StringVar(&htmlFile, "html", "", "write the HTML report to FILE")
+			fs.StringVar(&pdfFile, "pdf", "", "write the PDF report to FILE")
+		}},
+	}
+	sp, ok := specs[sub]
+	if !ok {
+		return &exitError{code: 2, msg: fmt.Sprintf("kizuna exercise: unknown command %q\n\n%s", sub, exerciseUsage)}
+	}
+	c, pos, _, err := nodeCommand(e, "exercise "+sub, sp.synopsis, rest, sp.n, sp.extra)
+	if err != nil {
+		return err
+	}
+	if sub == "start" && at == "" {
+		return &exitError{code: 2, msg: "Usage: kizuna exercise " + sub + " " + sp.synopsis}
+	}
+	if err := exerciseCommand(e, c, sub, pos, at, htmlFile, pdfFile); err != nil {
+		if _, ok := err.(*exitError); !ok {
+			err = &exitError{code: 1, msg: "exercise " + sub + ": " + err.Error()}
+		}
+		return err
+	}
+	return nil
+}
+
+// validateScenario checks a scenario file and prints every problem.
+func validateScenario(e *env, args []string) error {
+	fs := flag.NewFlagSet("exercise validate", flag.ContinueOnError)
+	fs.Usage = usageFunc(fs, "Usage: kizuna exercise validate FILE")
+	fs.SetOutput(e.stderr)
+	if err := parseFlags(e, fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return &exitError{code: 2, msg: "Usage: kizuna exercise validate FILE"}
+	}
+	data, err := os.ReadFile(fs.Arg(0))
+	if err != nil {
+		return &exitError{code: 1, msg: "exercise validate: " + err.Error()}
+	}
+	ex, err := exercise.ParseScenario(data, fs.Arg(0))
+	if err != nil {
+		return &exitError{code: 1, msg: kizuna.ErrorMessage(err)}
+	}
+	fmt.Fprintf(e.stdout, "%s: %s, %d participants, %d injects over %s\n", fs.Arg(0), ex.ID, len(ex.Participants), len(ex.Injects), ex.Duration)
+	return nil
+}
+
+func exerciseCommand(e *env, c *apiClient, sub string, pos []string, at, htmlFile, pdfFile string) error {
+	var id string
+	if len(pos) > 0 {
+		id = url.PathEscape(pos[0])
+	}
+	switch sub {
+	case "load":
+		data, err := os.ReadFile(pos[0])
+		if err != nil {
+			return err
+		}
+		if !json.Valid(data) {
+			return fmt.Errorf("%s: not JSON", pos[0])
+		}
+		var out json.RawMessage
+		if _, err := c.call("POST", "/api/v1/exercises", json.RawMessage(data), &out); err != nil {
+			return err
+		}
+		return printExercise(e, out)
+	case "start":
+		t, err := time.Parse(time.RFC3339, at)
+		if err != nil {
+			return fmt.Errorf("--at %s: an RFC 3339 time is required", at)
+		}
+		var out json.RawMessage
+		if _, err := c.call("POST", "/api/v1/exercises/"+id+"/start", map[string]time.Time{"startex": t}, &out); err != nil {
+			return err
+		}
+		return printExercise(e, out)
+	case "list":
+		var out struct {
+			Exercises []json.RawMessage `json:"exercises"`
+		}
+		if _, err := c.call("GET", "/api/v1/exercises", nil, &out); err != nil {
+			return err
+		}
+		for _, raw := range out.Exercises {
+			if err := printExercise(e, raw); err != nil {
+				return err
+			}
+		}
+		return nil
+	case "status":
+		var out json.RawMessage
+		if _, err := c.call("GET", "/api/v1/exercises/"+id, nil, &out); err != nil {
+			return err
+		}
+		if err := printExercise(e, out); err != nil {
+			return err
+		}
+		var rels struct {
+			Releases []kizuna.InjectRelease `json:"releases"`
+		}
+		if _, err := c.call("GET", "/api/v1/exercises/"+id+"/releases", nil, &rels); err != nil {
+			return err
+		}
+		for _, r := range rels.Releases {
+			fmt.Fprintf(e.stdout, "%s\t%s\tto %s\tdue %s\t%d objects\n", r.ID, r.Inject, r.Participant, r.Due.Format(time.RFC3339), len(r.ObjectRefs))
+		}
+		return nil
+	case "ack":
+		if _, err := c.call("POST", "/api/v1/exercises/"+id+"/releases/"+url.PathEscape(pos[1])+"/acknowledge", nil, nil); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "acknowledged %s\n", pos[1])
+		return nil
+	case "evaluate":
+		q := ""
+		if at != "" {
+			q = "?at=" + url.QueryEscape(at)
+		}
+		var out exapi.Evaluation
+		if _, err := c.call("GET", "/api/v1/exercises/"+id+"/evaluation"+q, nil, &out); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "EXERCISE %s  STARTEX %s  as at %s\n", out.Exercise, out.Start.Format(time.RFC3339), out.At.Format(time.RFC3339))
+		for _, o := range out.Outcomes {
+			fmt.Fprintf(e.stdout, "%s\t%s\t%s\t%s\t%s\n", o.Inject, o.Action, o.Participant, o.Status, o.Evidence)
+		}
+		return nil
+	case "report":
+		if htmlFile == "" && pdfFile == "" {
+			return fmt.Errorf("--html FILE or --pdf FILE is required")
+		}
+		for _, f := range []struct{ format, file string }{{"html", htmlFile}, {"pdf", pdfFile}} {
+			if f.file == "" {
+				continue
+			}
+			var out json.RawMessage
+			if _, err := c.call("GET", "/api/v1/exercises/"+id+"/report?format="+f.format, nil, &out); err != nil {
+				return err
+			}
+			if err := os.WriteFile(f.file, out, 0o600); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "wrote %s (%d bytes)\n", f.file, len(out))
+		}
+		return nil
+	}
+	return nil
+}
+
+// printExercise prints one line of an x-kizuna-exercise.
+func printExercise(e *env, raw json.RawMessage) error {
+	x, err := exstix.DecodeExercise(raw)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "EXERCISE %s\t%s\t%s – %s\t%s\n", x.ID, x.State, x.Start.Format(time.RFC3339), x.End.Format(time.RFC3339), x.Exercise.Name.In("en"))
+	return nil
+}

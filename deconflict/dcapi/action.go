@@ -1,0 +1,200 @@
+package dcapi
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/deconflict"
+	"github.com/kizuna-dev/kizuna/deconflict/dcstix"
+	"github.com/kizuna-dev/kizuna/internal/apiobj"
+)
+
+// Conflict is one conflict reported to the registrant: the other action,
+// which it may read, the rules that fired and where they meet.
+type Conflict struct {
+	OtherRef       string    `json:"other_ref"`
+	OtherNation    string    `json:"other_nation"`
+	OtherOrg       string    `json:"other_organization_ref"`
+	OtherKind      string    `json:"other_action_kind"`
+	OtherCat       int       `json:"other_category"`
+	Rules          []string  `json:"rules"`
+	Severity       string    `json:"severity"`
+	Overlap        []string  `json:"overlap"`
+	WindowStart    time.Time `json:"window_start"`
+	WindowEnd      time.Time `json:"window_end"`
+	NoticeRef      string    `json:"notice_ref,omitempty"`
+	OtherNoticeRef string    `json:"other_notice_ref,omitempty"`
+}
+
+// Registered is the answer to a registration.
+type Registered struct {
+	Action    json.RawMessage `json:"action"`
+	Conflicts []Conflict      `json:"conflicts"`
+}
+
+// visible admits every action: the registry is built from the
+// registrations the guard returned for the principal, so the access
+// decision has been taken already.
+type visible struct{}
+
+func (visible) MaySee(*kizuna.Principal, *kizuna.DefensiveAction) bool { return true }
+
+// register stores a defensive action (or a new version of one) with the
+// rights of the principal, matches it against the registrations the
+// principal may read and stores a notice to each owner per conflict.
+func (s *Server) register(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p, err := principal(ctx)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	raw, err := s.body(w, r)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	a, err := dcstix.DecodeAction(raw)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	if a.Organization != p.Organization || a.Nation != p.Nation {
+		s.WriteError(w, r, kizuna.Errorf(kizuna.EFORBIDDEN, "%s: $.organization_ref and $.nation must be the registrant's (%s, %s)", a.ID, p.Organization, p.Nation))
+		return
+	}
+	if err := apiobj.Ingest(ctx, s.Ingester, s.Collection, raw); err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	conflicts, err := s.match(ctx, p, a)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	out := Registered{Action: raw, Conflicts: []Conflict{}}
+	for _, c := range conflicts {
+		mine, theirs, err := s.notify(ctx, c)
+		if err != nil {
+			s.WriteError(w, r, err)
+			return
+		}
+		cf := conflictOf(s.Rules, c)
+		cf.NoticeRef, cf.OtherNoticeRef = mine, theirs
+		out.Conflicts = append(out.Conflicts, cf)
+	}
+	apiobj.WriteJSON(w, http.StatusCreated, out)
+}
+
+func conflictOf(rules *deconflict.Rules, c deconflict.Conflict) Conflict {
+	return Conflict{OtherRef: c.Other.ID, OtherNation: c.Other.Nation, OtherOrg: c.Other.Organization, OtherKind: c.Other.Kind,
+		OtherCat: c.Other.Category, Rules: c.Rules, Severity: rules.Severity(c.Rules), Overlap: c.Overlap,
+		WindowStart: c.From, WindowEnd: c.To}
+}
+
+// match returns the conflicts of a with the registrations the principal
+// may read (through the guard).
+func (s *Server) match(ctx context.Context, p *kizuna.Principal, a *kizuna.DefensiveAction) ([]deconflict.Conflict, error) {
+	objs, err := s.readAll(ctx, dcstix.TypeAction)
+	if err != nil {
+		return nil, err
+	}
+	reg := deconflict.NewRegistry(s.Rules)
+	for _, o := range objs {
+		if o.ID == a.ID {
+			continue
+		}
+		other, err := dcstix.DecodeAction(o.Raw)
+		if err != nil {
+			// Stored through ingest, so valid when stored; one that no
+			// longer decodes is left out and logged, not fatal.
+			s.Logger.Warn("deconfliction: a stored registration does not decode", "id", o.ID, "err", err)
+			continue
+		}
+		if err := reg.Put(other); err != nil {
+			s.Logger.Warn("deconfliction: a stored registration has no keys", "id", o.ID, "err", err)
+		}
+	}
+	return reg.Match(p, visible{}, a)
+}
+
+// list returns the registrations the reader may read; ?mine=true keeps
+// those of the reader's organisation.
+func (s *Server) list(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p, err := principal(ctx)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	objs, err := s.readAll(ctx, dcstix.TypeAction)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	mine := r.URL.Query().Get("mine") == "true"
+	out := []json.RawMessage{}
+	for _, o := range objs {
+		if mine {
+			a, err := dcstix.DecodeAction(o.Raw)
+			if err != nil || a.Organization != p.Organization {
+				continue
+			}
+		}
+		out = append(out, o.Raw)
+	}
+	apiobj.WriteJSON(w, http.StatusOK, map[string]any{"actions": out})
+}
+
+// get returns one registration the reader may read.
+func (s *Server) get(w http.ResponseWriter, r *http.Request) {
+	o, err := s.action(r)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	apiobj.WriteJSON(w, http.StatusOK, o.Raw)
+}
+
+// action returns the registration a request names, read through the
+// guard; ENOTFOUND for one that is not a registration or is hidden.
+func (s *Server) action(r *http.Request) (*kizuna.Object, error) {
+	if _, err := principal(r.Context()); err != nil {
+		return nil, err
+	}
+	id := r.PathValue("id")
+	if !strings.HasPrefix(id, dcstix.TypeAction+"--") {
+		return nil, kizuna.Errorf(kizuna.ENOTFOUND, "no defensive action %s in this collection", id)
+	}
+	return s.readOne(r.Context(), id)
+}
+
+// conflicts matches a registration the reader may read against the
+// registrations the reader may read, without storing notices.
+func (s *Server) conflicts(w http.ResponseWriter, r *http.Request) {
+	o, err := s.action(r)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	a, err := dcstix.DecodeAction(o.Raw)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	p, _ := principal(r.Context())
+	cs, err := s.match(r.Context(), p, a)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	out := []Conflict{}
+	for _, c := range cs {
+		out = append(out, conflictOf(s.Rules, c))
+	}
+	apiobj.WriteJSON(w, http.StatusOK, map[string]any{"conflicts": out})
+}

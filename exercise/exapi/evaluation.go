@@ -1,0 +1,128 @@
+package exapi
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/exercise"
+	"github.com/kizuna-dev/kizuna/exercise/evaluate"
+	"github.com/kizuna-dev/kizuna/exercise/report"
+	"github.com/kizuna-dev/kizuna/internal/apiobj"
+)
+
+// Evaluation is the answer of GET /api/v1/exercises/{id}/evaluation.
+type Evaluation struct {
+	Exercise    string             `json:"exercise_ref"`
+	Start       time.Time          `json:"startex"`
+	At          time.Time          `json:"at"`
+	Outcomes    []evaluate.Outcome `json:"outcomes"`
+	Participant []evaluate.Summary `json:"by_participant"`
+	Nation      []evaluate.Summary `json:"by_nation"`
+	Timeline    []evaluate.Entry   `json:"timeline"`
+	Findings    []kizuna.Finding   `json:"findings"`
+}
+
+// evaluate evaluates the exercise a request names from the node's audit
+// log, for the control cell (a member of its organisation, or an admin)
+// who may read the exercise.
+func (s *Server) evaluate(r *http.Request) (*evaluate.Result, error) {
+	ctx := r.Context()
+	p := kizuna.PrincipalFromContext(ctx)
+	x, err := s.exercise(r)
+	if err != nil {
+		return nil, err
+	}
+	if p == nil || (p.Organization != x.Exercise.ControlRef && !slices.Contains(p.Roles, kizuna.RoleAdmin)) {
+		return nil, kizuna.Errorf(kizuna.EFORBIDDEN, "%s: only the control cell evaluates an exercise", x.ID)
+	}
+	if x.State == kizuna.ExercisePlanned {
+		return nil, kizuna.Errorf(kizuna.ECONFLICT, "%s has not started", x.ID)
+	}
+	ex, err := s.scenario(ctx, x.ID)
+	if err != nil {
+		return nil, err
+	}
+	at := s.now()
+	if q := r.URL.Query().Get("at"); q != "" {
+		if at, err = time.Parse(time.RFC3339, q); err != nil {
+			return nil, kizuna.Errorf(kizuna.EINVALID, "?at=%s: an RFC 3339 time is required", q)
+		}
+	}
+	rels, err := s.releasesOf(ctx, s.own(), x.ID)
+	if err != nil {
+		return nil, err
+	}
+	log, err := s.nodeLog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return evaluate.Evaluate(evaluate.Input{Schedule: exercise.NewSchedule(ex, x.Start, x.Created), Releases: rels,
+		Logs: []evaluate.NodeLog{log}, At: at.UTC()}), nil
+}
+
+// nodeLog returns this node's audit log with the directory of its
+// principals.
+func (s *Server) nodeLog(ctx context.Context) (evaluate.NodeLog, error) {
+	ps, err := s.Principals.FindPrincipals(ctx)
+	if err != nil {
+		return evaluate.NodeLog{}, err
+	}
+	members := map[string]evaluate.Member{}
+	for _, p := range ps {
+		members[p.ID] = evaluate.Member{Nation: p.Nation, Organization: p.Organization, Peer: slices.Contains(p.Roles, kizuna.RolePeer)}
+	}
+	log := evaluate.NodeLog{Node: s.Node, Directory: func(id string) (evaluate.Member, bool) { m, ok := members[id]; return m, ok }}
+	for after := int64(0); ; {
+		page, err := s.AuditLog.FindAudit(ctx, after, 1000)
+		if err != nil {
+			return log, err
+		}
+		log.Events = append(log.Events, page...)
+		if len(page) < 1000 {
+			return log, nil
+		}
+		after = page[len(page)-1].Seq
+	}
+}
+
+func (s *Server) evaluation(w http.ResponseWriter, r *http.Request) {
+	res, err := s.evaluate(r)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	apiobj.WriteJSON(w, http.StatusOK, Evaluation{Exercise: res.Exercise.ID, Start: res.Start, At: res.At, Outcomes: res.Outcomes,
+		Participant: res.ByParticipant(), Nation: res.ByNation(), Timeline: res.Timeline, Findings: res.Findings()})
+}
+
+// report renders the after-action report: ?format=html (default) or pdf.
+// Each carries the EXERCISE banner.
+func (s *Server) report(w http.ResponseWriter, r *http.Request) {
+	res, err := s.evaluate(r)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	p := kizuna.PrincipalFromContext(r.Context())
+	in := report.Input{Result: res, Findings: res.Findings(), Issued: s.now(), By: p.Organization}
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Kizuna-Banner", "EXERCISE "+res.Exercise.ID)
+	switch f := r.URL.Query().Get("format"); f {
+	case "", "html":
+		b, err := report.HTML(in)
+		if err != nil {
+			s.WriteError(w, r, err)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(b)
+	case "pdf":
+		w.Header().Set("Content-Type", "application/pdf")
+		w.Write(report.PDF(in))
+	default:
+		s.WriteError(w, r, kizuna.Errorf(kizuna.EINVALID, "?format=%s: html or pdf", f))
+	}
+}

@@ -1,0 +1,243 @@
+// Package exapi serves exercises on the native API under /api/v1/: an
+// admin loads an exercise from its scenario file and starts it; the node
+// releases the injects when they fall due (Releaser, run under the
+// node's lease); participants read the exercise and acknowledge what was
+// released to them; the control cell evaluates the exercise from the
+// node's audit log and renders the after-action report (HTML, PDF).
+//
+// The exercise records (x-kizuna-exercise) carry the participants'
+// record marking, the injects and release records the exercise marking
+// (package exercise): every read goes through the access decision (the
+// guard, with the principal of the request), so a principal who is not a
+// participant, or who does not hold the exercise community, reads none of
+// it, and asking for it by id is 404 as for an id that does not exist.
+// Everything is written through ingest, as the node's own work.
+package exapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/exercise/exstix"
+	"github.com/kizuna-dev/kizuna/internal/apiobj"
+)
+
+// CollectionAlias is the alias of the collection holding exercise records,
+// injects and release records.
+const CollectionAlias = "exercises"
+
+// Server serves exercises.
+type Server struct {
+	// Objects and Collections are read for the principal of the request:
+	// the policy guard.
+	Objects     kizuna.ObjectStore
+	Collections kizuna.CollectionStore
+	// Store is read by the node's own work (releases) without a reader's
+	// restriction; Operator stores what the node writes as the host
+	// operator (on the control cell's behalf).
+	Store    kizuna.ObjectStore
+	Operator kizuna.Ingester
+	// State keeps the scenario files (the injects are released from them).
+	State kizuna.StateStore
+	// Audit records the node's acts; AuditLog and Principals are what an
+	// evaluation reads: the node's audit log and who its principals are.
+	Audit      func(ctx context.Context, e *kizuna.AuditEvent)
+	AuditLog   kizuna.AuditStore
+	Principals kizuna.PrincipalStore
+	// Node names this node in evaluations.
+	Node string
+	// Collection is the collection (id or alias) of exercise data (default
+	// CollectionAlias).
+	Collection string
+	WriteError func(w http.ResponseWriter, r *http.Request, err error)
+	MaxBody    int64
+	Logger     *slog.Logger
+	// Now is the exercise clock (nil: the wall clock).
+	Now func() time.Time
+	// Exclusive runs a release pass one instance at a time among those
+	// sharing the store (nil: just runs it).
+	Exclusive func(ctx context.Context, fn func() error) error
+
+	// mu makes one release pass at a time on this instance.
+	mu sync.Mutex
+}
+
+func (s *Server) defaults() {
+	if s.MaxBody <= 0 {
+		s.MaxBody = 10 << 20
+	}
+	if s.Logger == nil {
+		s.Logger = slog.New(slog.DiscardHandler)
+	}
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	if s.Collection == "" {
+		s.Collection = CollectionAlias
+	}
+	if s.Exclusive == nil {
+		s.Exclusive = func(_ context.Context, fn func() error) error { return fn() }
+	}
+	if s.Audit == nil {
+		s.Audit = func(context.Context, *kizuna.AuditEvent) {}
+	}
+}
+
+// Register adds the exercise routes to mux: those an admin calls wrapped
+// by admin, the others by protect (the node's authentication).
+func (s *Server) Register(mux *http.ServeMux, protect, admin func(http.Handler) http.Handler) {
+	s.defaults()
+	for _, r := range []struct {
+		pattern string
+		h       http.HandlerFunc
+		wrap    func(http.Handler) http.Handler
+	}{
+		{"POST /api/v1/exercises", s.load, admin},
+		{"POST /api/v1/exercises/{id}/start", s.start, admin},
+		{"GET /api/v1/exercises", s.list, protect},
+		{"GET /api/v1/exercises/{id}", s.get, protect},
+		{"GET /api/v1/exercises/{id}/releases", s.releases, protect},
+		{"POST /api/v1/exercises/{id}/releases/{release}/acknowledge", s.acknowledge, protect},
+		{"GET /api/v1/exercises/{id}/evaluation", s.evaluation, protect},
+		{"GET /api/v1/exercises/{id}/report", s.report, protect},
+	} {
+		mux.Handle(r.pattern, r.wrap(r.h))
+	}
+}
+
+func (s *Server) now() time.Time { return s.Now().UTC().Truncate(time.Millisecond) }
+
+// scenarioState names the state document holding an exercise's scenario.
+func scenarioState(id string) string {
+	return "exercise-scenario-" + strings.TrimPrefix(id, exstix.TypeExercise+"--") + ".json"
+}
+
+// readOne returns the latest version of an object of the collection
+// through objects; ENOTFOUND naming what was asked when there is none or
+// it is hidden.
+func (s *Server) readOne(ctx context.Context, objects kizuna.ObjectStore, id string) (*kizuna.Object, error) {
+	page, err := objects.FindObjects(ctx, kizuna.ObjectFilter{Collection: s.Collection, IDs: []string{id}, IncludeRaw: true, Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	if len(page.Objects) == 0 {
+		return nil, kizuna.Errorf(kizuna.ENOTFOUND, "no object %s in this collection", id)
+	}
+	return page.Objects[0], nil
+}
+
+// exercise returns the record of the exercise a request names, as the
+// reader may read it.
+func (s *Server) exercise(r *http.Request) (*exstix.Exercise, error) {
+	x, _, err := s.exerciseObject(r)
+	return x, err
+}
+
+// exerciseObject is exercise with the stored version.
+func (s *Server) exerciseObject(r *http.Request) (*exstix.Exercise, *kizuna.Object, error) {
+	id := r.PathValue("id")
+	if !strings.HasPrefix(id, exstix.TypeExercise+"--") {
+		return nil, nil, kizuna.Errorf(kizuna.ENOTFOUND, "no object %s in this collection", id)
+	}
+	o, err := s.readOne(r.Context(), s.Objects, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	x, err := exstix.DecodeExercise(o.Raw)
+	return x, o, err
+}
+
+// body reads a request body of at most MaxBody bytes.
+func (s *Server) body(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.MaxBody))
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return nil, kizuna.Errorf(kizuna.ETOOLARGE, "the request body exceeds %d bytes", s.MaxBody)
+	} else if err != nil {
+		return nil, kizuna.Errorf(kizuna.EINVALID, "request body: %v", err)
+	}
+	return b, nil
+}
+
+// list returns the exercises the reader may read.
+func (s *Server) list(w http.ResponseWriter, r *http.Request) {
+	objs, err := apiobj.ReadAll(r.Context(), s.Objects, s.Collection, exstix.TypeExercise)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	out := []json.RawMessage{}
+	for _, o := range objs {
+		out = append(out, o.Raw)
+	}
+	apiobj.WriteJSON(w, http.StatusOK, map[string]any{"exercises": out})
+}
+
+// get returns the latest version of an exercise the reader may read, as
+// stored.
+func (s *Server) get(w http.ResponseWriter, r *http.Request) {
+	_, o, err := s.exerciseObject(r)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	apiobj.WriteJSON(w, http.StatusOK, o.Raw)
+}
+
+// releases returns the release records of an exercise the reader may
+// read: those of the injects released to its organisation's participant
+// and, for the control cell, all.
+func (s *Server) releases(w http.ResponseWriter, r *http.Request) {
+	x, err := s.exercise(r)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	rels, err := s.releasesOf(r.Context(), s.Objects, x.ID)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	apiobj.WriteJSON(w, http.StatusOK, map[string]any{"releases": rels})
+}
+
+// releasesOf returns the release records of an exercise read through
+// objects.
+func (s *Server) releasesOf(ctx context.Context, objects kizuna.ObjectStore, exerciseID string) ([]kizuna.InjectRelease, error) {
+	objs, err := apiobj.ReadAll(ctx, objects, s.Collection, exstix.TypeRelease)
+	if err != nil {
+		return nil, err
+	}
+	out := []kizuna.InjectRelease{}
+	for _, o := range objs {
+		rel, err := exstix.DecodeRelease(o.Raw)
+		if err != nil {
+			s.Logger.Warn("exercise: a stored release record does not decode", "id", o.ID, "err", err)
+			continue
+		}
+		if rel.ExerciseRef == exerciseID {
+			out = append(out, *rel)
+		}
+	}
+	return out, nil
+}
+
+// ownReads reads the store for the node's own work: without a reader's
+// restriction, never on behalf of a principal.
+type ownReads struct{ kizuna.ObjectStore }
+
+func (o ownReads) FindObjects(ctx context.Context, f kizuna.ObjectFilter) (*kizuna.ObjectPage, error) {
+	f.Access = kizuna.AccessScope{Unrestricted: true}
+	return o.ObjectStore.FindObjects(ctx, f)
+}
+
+// own returns the store as the node's own work reads it.
+func (s *Server) own() kizuna.ObjectStore { return ownReads{s.Store} }

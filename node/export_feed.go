@@ -63,6 +63,9 @@ func (n *Node) ExportFeed(ctx context.Context, w io.Writer, opt FeedExportOption
 	if opt.Via != "" {
 		via = " by " + opt.Via
 	}
+	if !opt.Spec.Search.IsZero() {
+		via += "; search " + opt.Spec.Search.String()
+	}
 	n.Audit(ctx, &kizuna.AuditEvent{Principal: p.ID, Action: "feed.export", Object: c.ID, Decision: "allow",
 		Reason: fmt.Sprintf("%s%s: %d read, %d exported, %d entries, %d lists, %d left out, %d in part; markings: %s",
 			opt.Spec.Format, via, rep.Read, rep.Exported, rep.Entries, len(lists), rep.SkippedCount, rep.PartialCount, strings.Join(rep.Markings, "; "))})

@@ -128,6 +128,15 @@ func TestSavedSearchFeeds(t *testing.T) {
 	if list2 := MustRunCLI(t, "feed", "list", "--data", data); list2 != list {
 		t.Errorf("a refused feed add changed the feeds:\n%s", list2)
 	}
+	audited := 0
+	for _, e := range auditEvents(t, data) {
+		if e.Action == "feed.export" && strings.Contains(e.Reason, `search --label "phishing" --created-by "`+x+`"`) {
+			audited++
+		}
+	}
+	if audited < 3 { // HTTP, export --format, export --feed
+		t.Errorf("%d feed.export audit events name the search of phish-x, want at least 3", audited)
+	}
 	if _, _, err := runWithInput(t, "", "export", "--data", data, "--feed", "phish-x", "--label", "x"); err == nil {
 		t.Errorf("export --feed with --label: no error")
 	}

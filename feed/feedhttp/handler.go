@@ -364,8 +364,8 @@ func (h *Handler) audit(r *http.Request, f *Feed, list string, rep *feed.Report,
 	}
 	h.Audit(r.Context(), &kizuna.AuditEvent{
 		Principal: p.ID, Action: "feed.export", Object: f.Collection, Decision: "allow",
-		Reason: fmt.Sprintf("feed %s (%s) over HTTP: %d read, %d exported, %d entries, %d lists, %d left out, %d in part; markings: %s",
-			what, f.Format, rep.Read, rep.Exported, rep.Entries, lists, rep.SkippedCount, rep.PartialCount, strings.Join(rep.Markings, "; ")),
+		Reason: fmt.Sprintf("feed %s (%s%s) over HTTP: %d read, %d exported, %d entries, %d lists, %d left out, %d in part; markings: %s",
+			what, f.Format, searchNote(f.Search), rep.Read, rep.Exported, rep.Entries, lists, rep.SkippedCount, rep.PartialCount, strings.Join(rep.Markings, "; ")),
 	})
 }
 
@@ -427,4 +427,12 @@ func (h *Handler) error(w http.ResponseWriter, r *http.Request, err error) {
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(errorBody{Title: http.StatusText(status), Description: msg, ErrorID: reqID,
 		ErrorCode: code, HTTPStatus: strconv.Itoa(status)})
+}
+
+// searchNote names a feed's search in an audit record ("" for none).
+func searchNote(s *feed.Search) string {
+	if s.IsZero() {
+		return ""
+	}
+	return "; search " + s.String()
 }

@@ -35,6 +35,9 @@ type Spec struct {
 	// express: by marking banner (as Report.Markings writes them), the
 	// tags that state it for the receiving instance (MISP only).
 	MISPTags map[string][]string `json:"misp_tags,omitempty"`
+	// Search narrows the export to the objects matching its filters
+	// (nil: every object the format takes).
+	Search *Search `json:"search,omitempty"`
 }
 
 // The formats a Spec names besides the blocklists ("blocklist-" and a List).
@@ -84,6 +87,11 @@ func (s *Spec) Validate() error {
 	for _, c := range s.Columns {
 		if !slices.Contains(CSVColumns, c) {
 			return kizuna.Errorf(kizuna.EINVALID, "CSV column %q: want some of %s", c, strings.Join(CSVColumns, ", "))
+		}
+	}
+	if s.Search != nil {
+		if err := s.Search.validate(s.Format, !s.Observables); err != nil {
+			return err
 		}
 	}
 	for banner, tags := range s.MISPTags {
@@ -137,14 +145,18 @@ func (s *Spec) FileName() string {
 }
 
 // Salt is what ETag needs besides the objects: the spec itself, and the
-// hour when indicators outside their validity are left out (the output may
-// change as time passes with no object changing). extra distinguishes what
+// hour when indicators outside their validity are left out, and the
+// earliest version a search keeps (the output may change as time passes
+// with no object changing). extra distinguishes what
 // else decides the output, such as the reader.
 func (s *Spec) Salt(now time.Time, extra string) string {
 	b, _ := json.Marshal(s) // map keys are sorted: the same spec, the same bytes
 	salt := string(b) + "\x00" + extra
 	if s.ValidNow {
 		salt += "\x00" + now.UTC().Truncate(time.Hour).Format(time.RFC3339)
+	}
+	if since, err := s.Search.since(now); err == nil && !since.IsZero() {
+		salt += "\x00since " + since.UTC().Format(time.RFC3339Nano)
 	}
 	return salt
 }

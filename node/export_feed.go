@@ -47,21 +47,24 @@ func (n *Node) ExportFeed(ctx context.Context, w io.Writer, opt FeedExportOption
 	if err != nil {
 		return nil, nil, fmt.Errorf("collection %q: %s", opt.Collection, kizuna.ErrorMessage(err))
 	}
-	filter := kizuna.ObjectFilter{Collection: c.ID, Versions: kizuna.VersionMatch{Last: true}, IncludeRaw: true, Limit: 1000}
-	if !opt.Spec.Observables {
-		filter.Types = []string{"indicator"}
-	}
-	objs := feed.Pages(ctx, n.Guard, filter)
+	filter := opt.Spec.Query(c.ID)
+	filter.IncludeRaw = true
+	now := time.Now()
+	// The search narrows what the guard hands over: it never reads past it.
+	objs := opt.Spec.Read(ctx, n.Guard, filter, now)
 	if opt.Read != nil {
 		objs = countingObjects(objs, opt.Read)
 	}
-	rep, lists, err := opt.Spec.Export(w, objs, time.Now(), opt.Options)
+	rep, lists, err := opt.Spec.Export(w, objs, now, opt.Options)
 	if err != nil {
 		return nil, nil, err
 	}
 	via := ""
 	if opt.Via != "" {
 		via = " by " + opt.Via
+	}
+	if !opt.Spec.Search.IsZero() {
+		via += "; search " + opt.Spec.Search.String()
 	}
 	n.Audit(ctx, &kizuna.AuditEvent{Principal: p.ID, Action: "feed.export", Object: c.ID, Decision: "allow",
 		Reason: fmt.Sprintf("%s%s: %d read, %d exported, %d entries, %d lists, %d left out, %d in part; markings: %s",

@@ -35,8 +35,9 @@ const exportFeedUsage = `Usage: kizuna export --collection ID --format FORMAT [-
        kizuna export --feed NAME [--principal NAME] [--out DIR]
 
 Writes what the principal may read of the collection in a format a SOC tool reads: Suricata or
-Snort rules, a blocklist, CSV or a MISP event. --feed exports a feed of the node's feeds file
-(kizuna feed list) with its collection, format and options. Without --out the export goes to
+Snort rules, a blocklist, CSV or a MISP event; --type, --label, --marking, --created-by and
+--modified-since narrow it to the objects matching them (a saved search). --feed exports a feed of the node's feeds file
+(kizuna feed list) with its collection, format, options and search. Without --out the export goes to
 standard output; Suricata rules need --out, since the rules that test file hashes load list files
 written beside the rules file. Files are replaced whole (a sensor never reads a part). A summary
 goes to stderr, with every indicator left out or exported in part and why.`
@@ -70,9 +71,9 @@ func runFeedExport(ctx context.Context, e *env, args []string) error {
 	if *feedName != "" {
 		set := map[string]bool{}
 		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-		for _, k := range []string{"collection", "format", "sid-range", "action", "subdomains", "columns", "observables", "valid-now", "misp-info", "misp-tags"} {
+		for _, k := range append([]string{"collection", "format", "sid-range", "action", "subdomains", "columns", "observables", "valid-now", "misp-info", "misp-tags"}, searchFlags...) {
 			if set[k] {
-				return &exitError{code: 2, msg: "export: --feed names the collection, format and options; --" + k + " goes without it"}
+				return &exitError{code: 2, msg: "export: --feed names the collection, format, options and search; --" + k + " goes without it"}
 			}
 		}
 		if n, err = data.open(ctx, logger); err != nil {

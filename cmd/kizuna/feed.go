@@ -20,12 +20,14 @@ const feedsFile = "feeds.json"
 
 const feedUsage = `Usage: kizuna feed add|list|remove [flags]
 
-  add     name a feed: a collection exported in a format, at /api/v1/feeds/NAME
+  add     name a feed: a collection, or a saved search in it, exported in a format, at
+          /api/v1/feeds/NAME
   list    list the feeds
   remove  remove a feed
 
 A feed answers GET /api/v1/feeds/NAME with what the authenticated principal (HTTP Basic or a
-bearer token) may read of the collection, with ETag and Last-Modified: a poll with If-None-Match
+bearer token) may read of the collection, narrowed by the feed's search (--type, --label,
+--marking, --created-by, --modified-since) applied to what the principal may read, with ETag and Last-Modified: a poll with If-None-Match
 or If-Modified-Since that finds nothing new is answered 304. A Suricata feed's hash lists are at
 /api/v1/feeds/NAME/lists/FILE. Changes take effect at once, without a restart.
 
@@ -87,7 +89,11 @@ func runFeedAdd(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	n.Audit(ctx, &kizuna.AuditEvent{Action: "feed.add", Object: c.ID, Reason: "feed " + fd.Name + ": " + fd.Spec.String()})
-	fmt.Fprintf(e.stdout, "feed %s: %s of collection %s at /api/v1/feeds/%s\n", fd.Name, fd.Format, c.ID, fd.Name)
+	what := "collection " + c.ID
+	if fd.Search != nil {
+		what += " matching " + fd.Search.String()
+	}
+	fmt.Fprintf(e.stdout, "feed %s: %s of %s at /api/v1/feeds/%s\n", fd.Name, fd.Format, what, fd.Name)
 	return nil
 }
 
@@ -109,11 +115,15 @@ func runFeedList(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tCOLLECTION\tFORMAT\tOPTIONS")
+	fmt.Fprintln(tw, "NAME\tCOLLECTION\tFORMAT\tOPTIONS\tSEARCH")
 	for _, f := range feeds {
 		opts := f.Spec
-		opts.Format = ""
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Name, f.Collection, f.Format, opts.String())
+		opts.Format, opts.Search = "", nil
+		search := f.Search.String()
+		if search == "" {
+			search = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.Name, f.Collection, f.Format, opts.String(), search)
 	}
 	return tw.Flush()
 }

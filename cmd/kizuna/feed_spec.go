@@ -15,7 +15,23 @@ import (
 type specFlags struct {
 	format, sids, action, columns, mispInfo, mispTags string
 	subdomains, observables, validNow                 bool
+	// The saved search.
+	types, labels, markings  repeated
+	createdBy, modifiedSince string
 }
+
+// repeated is a flag given once per value.
+type repeated []string
+
+func (r *repeated) String() string { return strings.Join(*r, ",") }
+
+func (r *repeated) Set(v string) error {
+	*r = append(*r, v)
+	return nil
+}
+
+// searchFlags name the flags of the saved search.
+var searchFlags = []string{"type", "label", "marking", "created-by", "modified-since"}
 
 func (f *specFlags) register(fs *flag.FlagSet, withStix bool) {
 	formats := strings.Join(feed.Formats(), ", ")
@@ -32,12 +48,21 @@ func (f *specFlags) register(fs *flag.FlagSet, withStix bool) {
 	fs.BoolVar(&f.validNow, "valid-now", false, "leave out indicators outside their validity period (valid_from, valid_until)")
 	fs.StringVar(&f.mispInfo, "misp-info", "", "misp: the event's title (default \"kizuna export\")")
 	fs.StringVar(&f.mispTags, "misp-tags", "", "misp: a JSON file mapping marking banners to the MISP tags that state them")
+	fs.Var(&f.types, "type", "only objects of this STIX type (repeatable; indicator is implied for formats that take only indicators)")
+	fs.Var(&f.labels, "label", "only objects with this STIX label (repeatable: any of them)")
+	fs.Var(&f.markings, "marking", "only objects whose object_marking_refs name this marking-definition id (repeatable: any of them)")
+	fs.StringVar(&f.createdBy, "created-by", "", "only objects created by this identity id")
+	fs.StringVar(&f.modifiedSince, "modified-since", "", "only versions modified since this RFC 3339 time, or this duration (720h) before the export's hour")
 }
 
 // spec returns the chosen spec, validated.
 func (f *specFlags) spec() (feed.Spec, error) {
 	s := feed.Spec{Format: f.format, SIDRange: f.sids, Action: f.action, Subdomains: f.subdomains,
 		Observables: f.observables, ValidNow: f.validNow, MISPInfo: f.mispInfo}
+	search := feed.Search{Types: f.types, Labels: f.labels, Markings: f.markings, CreatedBy: f.createdBy, ModifiedSince: f.modifiedSince}
+	if !search.IsZero() {
+		s.Search = &search
+	}
 	if f.columns != "" {
 		s.Columns = splitList(f.columns)
 	}

@@ -140,11 +140,7 @@ func (h *Handler) resolve(r *http.Request) (*Feed, kizuna.ObjectFilter, error) {
 		} else if err != nil {
 			return nil, kizuna.ObjectFilter{}, err
 		}
-		filter := kizuna.ObjectFilter{Collection: c.ID, Versions: kizuna.VersionMatch{Last: true}, Limit: 1000}
-		if !f.Observables {
-			filter.Types = []string{"indicator"}
-		}
-		return f, filter, nil
+		return f, f.Query(c.ID), nil
 	}
 	return nil, kizuna.ObjectFilter{}, notFound
 }
@@ -168,7 +164,7 @@ func readerSalt(p *kizuna.Principal) string {
 func (h *Handler) validate(w http.ResponseWriter, r *http.Request, f *Feed, filter kizuna.ObjectFilter, now time.Time, part string) (bool, error) {
 	filter.IncludeRaw = false
 	salt := f.Salt(now, f.Name+"\x00"+f.Collection+"\x00"+part+"\x00"+readerSalt(kizuna.PrincipalFromContext(r.Context())))
-	v, err := h.validator(r.Context(), filter, salt, now)
+	v, err := h.validator(r.Context(), f, filter, salt, now)
 	if err != nil {
 		return false, err
 	}
@@ -217,8 +213,10 @@ func (h *Handler) extend(w http.ResponseWriter) {
 
 // validator returns the validator of what the filter selects for the
 // reader: the one computed within Revalidate when the reader may read no
-// version added since, else one computed afresh from every envelope.
-func (h *Handler) validator(ctx context.Context, filter kizuna.ObjectFilter, salt string, now time.Time) (feed.Validator, error) {
+// version added since (matching the feed's search or not), else one
+// computed afresh from every envelope (and, when the search reads them,
+// the objects' JSON as the reader sees it).
+func (h *Handler) validator(ctx context.Context, fd *Feed, filter kizuna.ObjectFilter, salt string, now time.Time) (feed.Validator, error) {
 	keep := h.Revalidate
 	if keep <= 0 {
 		keep = DefaultRevalidate
@@ -244,7 +242,7 @@ func (h *Handler) validator(ctx context.Context, filter kizuna.ObjectFilter, sal
 	if err != nil {
 		return feed.Validator{}, err
 	}
-	v, err := feed.ETag(feed.Pages(ctx, h.Objects, filter), salt)
+	v, err := feed.ETag(fd.Read(ctx, h.Objects, filter, now), salt)
 	release()
 	if err != nil {
 		return feed.Validator{}, err
@@ -278,7 +276,7 @@ func (h *Handler) serveFeed(w http.ResponseWriter, r *http.Request) {
 	// The status now, so that a poller sees the answer begin while a
 	// blocklist, sorted at its end, is gathered.
 	_ = http.NewResponseController(w).Flush()
-	rep, lists, err := f.Export(w, feed.Pages(r.Context(), h.Objects, filter), now, feed.Options{})
+	rep, lists, err := f.Export(w, f.Read(r.Context(), h.Objects, filter, now), now, feed.Options{})
 	if err != nil {
 		h.abort(r, f, err)
 	}
@@ -303,7 +301,7 @@ func (h *Handler) serveList(w http.ResponseWriter, r *http.Request) {
 	defer release()
 	// The lists are complete only once every indicator is read: the rules
 	// are generated and discarded.
-	rep, lists, err := f.Export(io.Discard, feed.Pages(r.Context(), h.Objects, filter), now, feed.Options{})
+	rep, lists, err := f.Export(io.Discard, f.Read(r.Context(), h.Objects, filter, now), now, feed.Options{})
 	if err != nil {
 		h.error(w, r, err)
 		return
@@ -366,8 +364,8 @@ func (h *Handler) audit(r *http.Request, f *Feed, list string, rep *feed.Report,
 	}
 	h.Audit(r.Context(), &kizuna.AuditEvent{
 		Principal: p.ID, Action: "feed.export", Object: f.Collection, Decision: "allow",
-		Reason: fmt.Sprintf("feed %s (%s) over HTTP: %d read, %d exported, %d entries, %d lists, %d left out, %d in part; markings: %s",
-			what, f.Format, rep.Read, rep.Exported, rep.Entries, lists, rep.SkippedCount, rep.PartialCount, strings.Join(rep.Markings, "; ")),
+		Reason: fmt.Sprintf("feed %s (%s%s) over HTTP: %d read, %d exported, %d entries, %d lists, %d left out, %d in part; markings: %s",
+			what, f.Format, searchNote(f.Search), rep.Read, rep.Exported, rep.Entries, lists, rep.SkippedCount, rep.PartialCount, strings.Join(rep.Markings, "; ")),
 	})
 }
 
@@ -429,4 +427,12 @@ func (h *Handler) error(w http.ResponseWriter, r *http.Request, err error) {
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(errorBody{Title: http.StatusText(status), Description: msg, ErrorID: reqID,
 		ErrorCode: code, HTTPStatus: strconv.Itoa(status)})
+}
+
+// searchNote names a feed's search in an audit record ("" for none).
+func searchNote(s *feed.Search) string {
+	if s.IsZero() {
+		return ""
+	}
+	return "; search " + s.String()
 }

@@ -113,7 +113,9 @@ type fakePeer struct {
 	gets         []string // the ids asked for with Get
 }
 
-func (p *fakePeer) Push(ctx context.Context, collection string, objects []json.RawMessage) (*kizuna.Status, error) {
+// Push processes the objects at once, in the order the requests arrive,
+// as a kizuna node's queue does; the status is ready when it returns.
+func (p *fakePeer) Push(ctx context.Context, collection string, objects []json.RawMessage) (func(context.Context) (*kizuna.Status, error), error) {
 	p.mu.Lock()
 	p.pushes++
 	fail, block := p.pushes <= p.failN || p.pushes == p.failAt, p.block
@@ -125,6 +127,11 @@ func (p *fakePeer) Push(ctx context.Context, collection string, objects []json.R
 	if fail {
 		return nil, kizuna.Errorf(kizuna.EUNAVAILABLE, "peer down")
 	}
+	st := p.process(objects)
+	return func(context.Context) (*kizuna.Status, error) { return st, nil }, nil
+}
+
+func (p *fakePeer) process(objects []json.RawMessage) *kizuna.Status {
 	st := &kizuna.Status{ID: "s", Status: kizuna.StatusComplete}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -174,7 +181,7 @@ func (p *fakePeer) Push(ctx context.Context, collection string, objects []json.R
 		ids = append(ids, head(raw).ID)
 	}
 	p.requests = append(p.requests, ids)
-	return st, nil
+	return st
 }
 
 func (p *fakePeer) Pull(ctx context.Context, collection string, after time.Time, limit int) (*PullPage, error) {

@@ -58,7 +58,11 @@ type flight struct {
 	// it, so that the peer queues them in order.
 	posted chan struct{}
 	ok     bool
-	done   chan flightResult
+	// finished closes once the batch's status is known (or cannot be):
+	// the next batch polls its own only then, since the peer completes
+	// them in order.
+	finished chan struct{}
+	done     chan flightResult
 }
 
 type flightResult struct {
@@ -185,7 +189,7 @@ func (r *round) flush(ctx context.Context) error {
 			return errors.Join(err, r.wait())
 		}
 	}
-	f := &flight{items: items, upto: upto, move: move, posted: make(chan struct{}), done: make(chan flightResult, 1)}
+	f := &flight{items: items, upto: upto, move: move, posted: make(chan struct{}), finished: make(chan struct{}), done: make(chan flightResult, 1)}
 	var prev *flight
 	if n := len(r.inflight); n > 0 {
 		prev = r.inflight[n-1]
@@ -193,6 +197,7 @@ func (r *round) flush(ctx context.Context) error {
 	r.inflight = append(r.inflight, f)
 	r.count(f, 1)
 	go func() {
+		defer close(f.finished)
 		if prev != nil {
 			if <-prev.posted; !prev.ok {
 				close(f.posted)
@@ -206,6 +211,9 @@ func (r *round) flush(ctx context.Context) error {
 		if err != nil {
 			f.done <- flightResult{err: err}
 			return
+		}
+		if prev != nil {
+			<-prev.finished
 		}
 		st, err := wait()
 		f.done <- flightResult{st, err}

@@ -111,9 +111,17 @@ type fakePeer struct {
 	// date_added apart; extra are further objects only Get finds.
 	serve, extra []json.RawMessage
 	gets         []string // the ids asked for with Get
+	// overlap makes the status of a request wait until the next request
+	// is posted (or half a second passes, for the last one); unsettled
+	// and mostUnsettled count the requests posted and not yet waited for.
+	overlap                  bool
+	posted                   chan struct{}
+	unsettled, mostUnsettled int
 }
 
-func (p *fakePeer) Push(ctx context.Context, collection string, objects []json.RawMessage) (*kizuna.Status, error) {
+// Push processes the objects at once, in the order the requests arrive,
+// as a kizuna node's queue does; the status is ready when it returns.
+func (p *fakePeer) Push(ctx context.Context, collection string, objects []json.RawMessage) (func(context.Context) (*kizuna.Status, error), error) {
 	p.mu.Lock()
 	p.pushes++
 	fail, block := p.pushes <= p.failN || p.pushes == p.failAt, p.block
@@ -125,6 +133,36 @@ func (p *fakePeer) Push(ctx context.Context, collection string, objects []json.R
 	if fail {
 		return nil, kizuna.Errorf(kizuna.EUNAVAILABLE, "peer down")
 	}
+	st := p.process(objects)
+	if !p.overlap {
+		return func(context.Context) (*kizuna.Status, error) { return st, nil }, nil
+	}
+	p.mu.Lock()
+	if p.posted != nil {
+		close(p.posted) // the request before this one may complete
+	}
+	next := make(chan struct{})
+	p.posted = next
+	p.unsettled++
+	p.mostUnsettled = max(p.mostUnsettled, p.unsettled)
+	p.mu.Unlock()
+	return func(ctx context.Context) (*kizuna.Status, error) {
+		t := time.NewTimer(500 * time.Millisecond)
+		defer t.Stop()
+		select {
+		case <-next:
+		case <-t.C:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		p.mu.Lock()
+		p.unsettled--
+		p.mu.Unlock()
+		return st, nil
+	}, nil
+}
+
+func (p *fakePeer) process(objects []json.RawMessage) *kizuna.Status {
 	st := &kizuna.Status{ID: "s", Status: kizuna.StatusComplete}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -174,7 +212,7 @@ func (p *fakePeer) Push(ctx context.Context, collection string, objects []json.R
 		ids = append(ids, head(raw).ID)
 	}
 	p.requests = append(p.requests, ids)
-	return st, nil
+	return st
 }
 
 func (p *fakePeer) Pull(ctx context.Context, collection string, after time.Time, limit int) (*PullPage, error) {

@@ -205,6 +205,9 @@ func (r *round) held(o *kizuna.Object) bool {
 	if !metaLike(o) {
 		return false
 	}
+	if r.posting[versionOf(o.ID, o.Version)] > 0 {
+		return true // in a batch in flight
+	}
 	return r.p.s.cfg.Cursors.MetaHeld("push", r.p.pc.Name, r.p.m.Local, o.ID, o.Version)
 }
 

@@ -36,3 +36,36 @@ func TestPipelinedPushKeepsOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestPushKeepsTwoPosted holds each request's status until the next
+// request is posted: the pusher must post the next batch meanwhile, never
+// keep more than two unanswered, and the peer must get every version once,
+// in order.
+func TestPushKeepsTwoPosted(t *testing.T) {
+	dir := t.TempDir()
+	store := &memObjects{}
+	var want []string
+	for i := 0; i < 20; i++ {
+		id := fmt.Sprintf("indicator--q%02d", i)
+		store.add(version(id, "green", nil, "", nil))
+		want = append(want, id)
+	}
+	peers := map[string]*fakePeer{"a": {overlap: true}, "b": {overlap: true}}
+	f := newFixture(t, store, dir, peers)
+	last := store.objects[len(store.objects)-1].DateAdded
+	for _, name := range []string{"a", "b"} {
+		waitFor(t, "the cursor of "+name, func() bool { return f.cursors.Get("push", name, "default").Equal(last) })
+	}
+	f.svc.Stop()
+	for name, p := range peers {
+		if got := p.ids(); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s received %v,\nwant %v", name, got, want)
+		}
+		p.mu.Lock()
+		most := p.mostUnsettled
+		p.mu.Unlock()
+		if most != pushDepth {
+			t.Errorf("%s: at most %d requests unanswered at once, want %d", name, most, pushDepth)
+		}
+	}
+}

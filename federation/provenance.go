@@ -24,61 +24,66 @@ type Provenance struct {
 
 // Split returns raw without its provenance property, the canonical JSON of
 // that remainder (what a signature covers), and the provenance (nil when
-// absent). The object must be I-JSON (no duplicate names), so that the
-// signed bytes and the stored object cannot differ in meaning.
+// absent). Without a provenance, stripped is raw itself; with one, it is
+// the canonical form. The object must be I-JSON (no duplicate names), so
+// that the signed bytes and the stored object cannot differ in meaning.
 func Split(raw json.RawMessage) (stripped json.RawMessage, canonical []byte, prov *Provenance, err error) {
-	m, canonical, prov, err := split(raw)
-	if err != nil || prov == nil {
-		return raw, canonical, prov, err
+	canonical, prov, _, err = split(raw)
+	if err != nil {
+		return nil, nil, nil, err
 	}
-	if stripped, err = json.Marshal(m); err != nil {
-		return nil, nil, nil, kizuna.WrapError(kizuna.EINVALID, err, "%s: cannot re-encode", objectID(raw))
+	if prov == nil {
+		return raw, canonical, nil, nil
 	}
-	return stripped, canonical, prov, nil
+	return canonical, canonical, prov, nil
 }
 
-// split is Split returning the object's members (without the provenance)
-// instead of their encoding, for callers that go on with them.
-func split(raw json.RawMessage) (members map[string]json.RawMessage, canonical []byte, prov *Provenance, err error) {
-	whole, err := stix.Canonical(raw)
+// split parses raw once and returns the canonical JSON of raw without its
+// provenance, the provenance (nil when absent), and the canonical JSON of
+// the values of the top-level members named in pick (nil where absent).
+func split(raw json.RawMessage, pick ...string) (canonical []byte, prov *Provenance, picked [][]byte, err error) {
+	canonical, picked, err = stix.CanonicalSplit(raw, ProvenanceProperty, append([]string{ProvenanceProperty}, pick...)...)
 	if err != nil {
 		return nil, nil, nil, kizuna.Errorf(kizuna.EINVALID, "%s: $: %v", objectID(raw), err)
 	}
-	if err := json.Unmarshal(raw, &members); err != nil || members == nil {
-		return nil, nil, nil, kizuna.Errorf(kizuna.EINVALID, "%s: $: not a JSON object", objectID(raw))
-	}
-	p, ok := members[ProvenanceProperty]
-	if !ok {
-		return members, whole, nil, nil
+	if picked[0] == nil {
+		return canonical, nil, picked[1:], nil
 	}
 	prov = &Provenance{}
-	if err := json.Unmarshal(p, prov); err != nil || prov.Node == "" || prov.Sig == "" {
+	if err := json.Unmarshal(picked[0], prov); err != nil || prov.Node == "" || prov.Sig == "" {
 		return nil, nil, nil, kizuna.Errorf(kizuna.EINVALID, "%s: $.%s: want {\"node\", \"key\", \"sig\"}", objectID(raw), ProvenanceProperty)
 	}
-	delete(members, ProvenanceProperty)
-	stripped, err := json.Marshal(members)
-	if err != nil {
-		return nil, nil, nil, kizuna.WrapError(kizuna.EINVALID, err, "%s: cannot re-encode", objectID(raw))
-	}
-	if canonical, err = stix.Canonical(stripped); err != nil {
-		return nil, nil, nil, kizuna.Errorf(kizuna.EINVALID, "%s: $: %v", objectID(raw), err)
-	}
-	return members, canonical, prov, nil
+	return canonical, prov, picked[1:], nil
 }
 
 // Sign returns raw signed by node with key: any provenance it carried is
-// replaced by this node's.
+// replaced by this node's. The result is the canonical JSON of the object
+// with the provenance property appended.
 func Sign(raw json.RawMessage, node string, key ed25519.PrivateKey) (json.RawMessage, error) {
-	m, canonical, _, err := split(raw)
+	canonical, _, _, err := split(raw)
 	if err != nil {
 		return nil, err
 	}
-	prov := Provenance{
+	return appendProvenance(canonical, node, key), nil
+}
+
+// appendProvenance returns the canonical object with this node's
+// provenance property appended: its signature of canonical.
+func appendProvenance(canonical []byte, node string, key ed25519.PrivateKey) json.RawMessage {
+	prov, _ := json.Marshal(Provenance{ // three strings always marshal
 		Node: node, Key: KeyID(key.Public().(ed25519.PublicKey)),
 		Sig: base64.StdEncoding.EncodeToString(ed25519.Sign(key, signedMessage(node, canonical))),
+	})
+	out := make([]byte, 0, len(canonical)+len(ProvenanceProperty)+len(prov)+4)
+	out = append(out, canonical[:len(canonical)-1]...) // without the closing brace
+	if len(canonical) > 2 {
+		out = append(out, ',')
 	}
-	m[ProvenanceProperty], _ = json.Marshal(prov) // three strings always marshal
-	return json.Marshal(m)
+	out = append(out, '"')
+	out = append(out, ProvenanceProperty...)
+	out = append(out, '"', ':')
+	out = append(out, prov...)
+	return append(out, '}')
 }
 
 // CheckSignature verifies prov's signature of canonical with pub.

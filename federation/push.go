@@ -155,20 +155,31 @@ func (p *pusher) egressOf(o *kizuna.Object, pr *kizuna.Principal) (json.RawMessa
 	return o.Raw, egressSend
 }
 
-// push posts one batch and waits for the peer's verdict. A refusal that
-// names a meta object the refused version references shows that the peer
-// lacks it: the pusher forgets that the peer holds it and queues the
-// version to be sent again, with it, up to maxTries times in all. Other
-// refusals, and the last one, are final for those versions (the peer's
-// rules will not change by retrying) and are audited; a failed request is
-// retried from the cursor.
-func (p *pusher) push(ctx context.Context, batch []json.RawMessage, items []item) error {
+// post posts one batch and returns once the peer has accepted it; wait
+// returns the peer's final status. Both bound their round trip by
+// requestTimeout.
+func (p *pusher) post(ctx context.Context, batch []json.RawMessage) (wait func() (*kizuna.Status, error), err error) {
 	rctx, cancel := context.WithTimeout(ctx, requestTimeout)
-	defer cancel()
-	st, err := p.peer.Push(rctx, p.m.Remote, batch)
+	w, err := p.peer.Push(rctx, p.m.Remote, batch)
+	cancel()
 	if err != nil {
-		return err
+		return nil, err
 	}
+	return func() (*kizuna.Status, error) {
+		rctx, cancel := context.WithTimeout(ctx, requestTimeout)
+		defer cancel()
+		return w(rctx)
+	}, nil
+}
+
+// settle takes the peer's verdict on a batch. A refusal that names a meta
+// object the refused version references shows that the peer lacks it: the
+// pusher forgets that the peer holds it and queues the version to be sent
+// again, with it, up to maxTries times in all. Other refusals, and the
+// last one, are final for those versions (the peer's rules will not change
+// by retrying) and are audited; a failed request is retried from the
+// cursor.
+func (p *pusher) settle(ctx context.Context, st *kizuna.Status, items []item) error {
 	if st.Status != kizuna.StatusComplete {
 		return kizuna.Errorf(kizuna.EUNAVAILABLE, "peer %q did not complete status %s", p.pc.Name, st.ID)
 	}

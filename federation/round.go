@@ -27,7 +27,47 @@ type round struct {
 	covered  time.Time
 	retrying bool // the batches resend versions; the cursor stays
 	tries    int  // earlier refusals of the version offered, when retrying
-	inflight chan error
+	ctx      context.Context
+	inflight []*flight // posted, oldest first
+	// posting counts the meta objects of the batches in flight: the peer
+	// is taken to hold them until their batch's verdict says otherwise,
+	// so that they are not sent again meanwhile.
+	posting map[postKey]int
+}
+
+// postKey names one version of a meta object.
+type postKey struct {
+	id      string
+	version int64 // UnixNano
+}
+
+func versionOf(id string, v time.Time) postKey { return postKey{id, v.UnixNano()} }
+
+// pushDepth is how many batches a pusher keeps posted to a peer and not
+// yet processed: the next one waits in the peer's queue while it processes
+// one, so that the peer does not wait for the pusher's next request.
+const pushDepth = 2
+
+// flight is one batch posted to the peer, or being posted.
+type flight struct {
+	items []item
+	upto  time.Time // the cursor once it is confirmed
+	move  bool
+	// posted closes once the batch is posted, or failed to be; ok tells
+	// which (set before posted closes). The next batch is posted after
+	// it, so that the peer queues them in order.
+	posted chan struct{}
+	ok     bool
+	// finished closes once the batch's status is known (or cannot be):
+	// the next batch polls its own only then, since the peer completes
+	// them in order.
+	finished chan struct{}
+	done     chan flightResult
+}
+
+type flightResult struct {
+	st  *kizuna.Status
+	err error
 }
 
 // sync sends everything added after the cursor that the peer may receive,
@@ -46,7 +86,7 @@ func (p *pusher) sync(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	r := &round{p: p, pr: pr, finder: finder, missing: map[string]int{},
+	r := &round{p: p, pr: pr, finder: finder, missing: map[string]int{}, ctx: ctx, posting: map[postKey]int{},
 		meta: &kizuna.MetaSet{Finder: finder, Known: p.s.cfg.Known}}
 	defer r.logMissing(ctx)
 	if err := r.resend(pctx); err != nil {
@@ -131,41 +171,104 @@ func (r *round) send(ctx context.Context, q *request) error {
 	return r.flush(ctx)
 }
 
-// flush waits for the batch in flight, then starts the current one (or,
-// when it is empty, just moves the cursor to what it covers).
+// flush posts the current batch after those in flight, once fewer than
+// pushDepth are (or, when it is empty, waits for them and moves the cursor
+// to what it covers).
 func (r *round) flush(ctx context.Context) error {
-	if err := r.wait(); err != nil {
-		return err
-	}
 	batch, items, upto, move := r.raws, r.items, r.covered, !r.retrying
 	r.raws, r.items, r.size = nil, nil, 0
 	p := r.p
 	if len(batch) == 0 {
-		if !move {
-			return nil
+		if err := r.wait(); err != nil || !move {
+			return err
 		}
 		return p.s.cfg.Cursors.Set("push", p.pc.Name, p.m.Local, upto)
 	}
-	done := make(chan error, 1)
-	r.inflight = done
-	go func() {
-		err := p.push(ctx, batch, items)
-		if err == nil && move {
-			err = p.s.cfg.Cursors.Set("push", p.pc.Name, p.m.Local, upto)
+	for len(r.inflight) >= pushDepth {
+		if err := r.land(); err != nil {
+			return errors.Join(err, r.wait())
 		}
-		done <- err
+	}
+	f := &flight{items: items, upto: upto, move: move, posted: make(chan struct{}), finished: make(chan struct{}), done: make(chan flightResult, 1)}
+	var prev *flight
+	if n := len(r.inflight); n > 0 {
+		prev = r.inflight[n-1]
+	}
+	r.inflight = append(r.inflight, f)
+	r.count(f, 1)
+	go func() {
+		defer close(f.finished)
+		if prev != nil {
+			if <-prev.posted; !prev.ok {
+				close(f.posted)
+				f.done <- flightResult{err: kizuna.Errorf(kizuna.EUNAVAILABLE, "peer %q: an earlier request failed", p.pc.Name)}
+				return
+			}
+		}
+		wait, err := p.post(ctx, batch)
+		f.ok = err == nil
+		close(f.posted)
+		if err != nil {
+			f.done <- flightResult{err: err}
+			return
+		}
+		if prev != nil {
+			<-prev.finished
+		}
+		st, err := wait()
+		f.done <- flightResult{st, err}
 	}()
 	return nil
 }
 
-// wait returns the outcome of the batch in flight, if any.
-func (r *round) wait() error {
-	if r.inflight == nil {
+// land waits for the oldest batch in flight, takes the peer's verdict on
+// it and moves the cursor to what it covers.
+func (r *round) land() error {
+	f := r.inflight[0]
+	r.inflight = r.inflight[1:]
+	res := <-f.done
+	r.count(f, -1)
+	if res.err != nil {
+		return res.err
+	}
+	p := r.p
+	if err := p.settle(r.ctx, res.st, f.items); err != nil {
+		return err
+	}
+	if !f.move {
 		return nil
 	}
-	err := <-r.inflight
-	r.inflight = nil
-	return err
+	return p.s.cfg.Cursors.Set("push", p.pc.Name, p.m.Local, f.upto)
+}
+
+// wait lands the batches in flight, oldest first, and returns the first
+// error: the batches after a failed one are waited for, but they neither
+// move the cursor nor count as answered, so that they are sent again.
+func (r *round) wait() error {
+	var first error
+	for len(r.inflight) > 0 {
+		if first != nil {
+			<-r.inflight[0].done
+			r.count(r.inflight[0], -1)
+			r.inflight = r.inflight[1:]
+			continue
+		}
+		first = r.land()
+	}
+	return first
+}
+
+// count adds n to the counts of the meta objects of f in posting.
+func (r *round) count(f *flight, n int) {
+	for _, it := range f.items {
+		if !it.track {
+			continue
+		}
+		k := versionOf(it.id, it.version)
+		if r.posting[k] += n; r.posting[k] <= 0 {
+			delete(r.posting, k)
+		}
+	}
 }
 
 // resend sends once more the versions the peer refused for want of a meta

@@ -28,9 +28,12 @@ import (
 
 // Peer is what the federation needs of a peer's TAXII API root.
 type Peer interface {
-	// Push posts objects to a collection of the peer and waits until the
-	// peer has processed them, returning the final status.
-	Push(ctx context.Context, collection string, objects []json.RawMessage) (*kizuna.Status, error)
+	// Push posts objects to a collection of the peer and returns once the
+	// peer has accepted them; wait then waits until the peer has processed
+	// them and returns the final status. The peer processes what one
+	// principal posts to a collection in the order it accepted it, so that
+	// a request may be posted while the one before is processed.
+	Push(ctx context.Context, collection string, objects []json.RawMessage) (wait func(context.Context) (*kizuna.Status, error), err error)
 	// Pull returns the versions the peer added to a collection after
 	// addedAfter (zero: from the start), oldest first, at most limit.
 	Pull(ctx context.Context, collection string, addedAfter time.Time, limit int) (*PullPage, error)

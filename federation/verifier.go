@@ -69,15 +69,15 @@ func (v *Verifier) verify(peer *kizuna.Principal, raw json.RawMessage) (json.Raw
 	if pc == nil {
 		return nil, false, kizuna.Errorf(kizuna.EFORBIDDEN, "%s: principal %q holds the peer role but this node has no peering agreement of that name", objectID(raw), peer.Name)
 	}
-	members, canonical, prov, err := split(raw)
+	canonical, prov, members, err := split(raw, "id", "created_by_ref")
 	if err != nil {
 		return nil, false, kizuna.Errorf(kizuna.EFORBIDDEN, "%s: provenance: %s", objectID(raw), kizuna.ErrorMessage(err))
 	}
 	id, creator := "object", ""
-	if json.Unmarshal(members["id"], &id) != nil || id == "" {
+	if json.Unmarshal(members[0], &id) != nil || id == "" {
 		id = "object"
 	}
-	if c, ok := members["created_by_ref"]; ok {
+	if c := members[1]; c != nil {
 		if err := json.Unmarshal(c, &creator); err != nil {
 			return nil, false, kizuna.Errorf(kizuna.EFORBIDDEN, "%s: $.created_by_ref: not a string", id)
 		}

@@ -31,25 +31,28 @@ func dialPeer(pc *federation.PeerConfig) (federation.Peer, error) {
 	return taxiiPeer{c: &taxii.Client{APIRoot: pc.URL, HTTPClient: hc, Username: pc.Username, Token: pc.Token}}, nil
 }
 
-// Push posts the objects and waits for the status to complete.
-func (p taxiiPeer) Push(ctx context.Context, collection string, objects []json.RawMessage) (*kizuna.Status, error) {
+// Push posts the objects; the peer queues them in the order it accepts
+// them. wait polls the status until it completes.
+func (p taxiiPeer) Push(ctx context.Context, collection string, objects []json.RawMessage) (func(context.Context) (*kizuna.Status, error), error) {
 	st, err := p.c.AddObjects(ctx, collection, objects)
 	if err != nil {
 		return nil, err
 	}
-	if st.Status != kizuna.StatusComplete {
-		if st, err = p.c.WaitStatus(ctx, st.ID, statusPoll); err != nil {
-			return nil, err
+	return func(ctx context.Context) (*kizuna.Status, error) {
+		if st.Status != kizuna.StatusComplete {
+			if st, err = p.c.WaitStatus(ctx, st.ID, statusPoll); err != nil {
+				return nil, err
+			}
 		}
-	}
-	out := &kizuna.Status{ID: st.ID, Status: st.Status, Total: st.TotalCount}
-	for _, d := range st.Successes {
-		out.Successes = append(out.Successes, kizuna.StatusDetail{ID: d.ID, Message: d.Message})
-	}
-	for _, d := range st.Failures {
-		out.Failures = append(out.Failures, kizuna.StatusDetail{ID: d.ID, Message: d.Message})
-	}
-	return out, nil
+		out := &kizuna.Status{ID: st.ID, Status: st.Status, Total: st.TotalCount}
+		for _, d := range st.Successes {
+			out.Successes = append(out.Successes, kizuna.StatusDetail{ID: d.ID, Message: d.Message})
+		}
+		for _, d := range st.Failures {
+			out.Failures = append(out.Failures, kizuna.StatusDetail{ID: d.ID, Message: d.Message})
+		}
+		return out, nil
+	}, nil
 }
 
 // Pull returns one page of every version added after addedAfter.

@@ -24,6 +24,40 @@ func Canonical(raw []byte) ([]byte, error) {
 	return appendCanonical(make([]byte, 0, len(raw)), &v)
 }
 
+// CanonicalSplit parses the JSON object raw once and returns the canonical
+// form (as Canonical) of raw without its top-level member named omit, and
+// the canonical form of the value of each top-level member named in pick,
+// nil where raw has none; pick may name omit. It refuses what Canonical
+// refuses, and a value that is not an object.
+func CanonicalSplit(raw []byte, omit string, pick ...string) (canonical []byte, picked [][]byte, err error) {
+	v, err := parseJSON(raw)
+	if err != nil {
+		return nil, nil, err
+	}
+	if v.kind != kObject {
+		return nil, nil, fmt.Errorf("not a JSON object")
+	}
+	picked = make([][]byte, len(pick))
+	for i, name := range pick {
+		if m := v.get(name); m != nil {
+			if picked[i], err = appendCanonical(nil, m); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	if i := slices.IndexFunc(v.obj, func(m member) bool { return m.key == omit }); i >= 0 {
+		// What Canonical would refuse in the omitted value is refused too.
+		if _, err := appendCanonical(nil, &v.obj[i].val); err != nil {
+			return nil, nil, err
+		}
+		v.obj = slices.Delete(v.obj, i, i+1)
+	}
+	if canonical, err = appendCanonical(make([]byte, 0, len(raw)), &v); err != nil {
+		return nil, nil, err
+	}
+	return canonical, picked, nil
+}
+
 // appendCanonical appends the canonical form of v to dst.
 func appendCanonical(dst []byte, v *value) ([]byte, error) {
 	switch v.kind {

@@ -124,3 +124,27 @@ func TestCompareUTF16(t *testing.T) {
 		t.Error("two supplementary characters must compare by their low surrogates")
 	}
 }
+
+// TestCanonicalSplit checks the canonical form without one member, and the
+// members picked, against Canonical of the object rebuilt without it.
+func TestCanonicalSplit(t *testing.T) {
+	raw := []byte(`{"z": 1.0, "sig": {"b": 2, "a": "\u0041"}, "id": "x--1", "a": [true, null]}`)
+	got, picked, err := CanonicalSplit(raw, "sig", "sig", "id", "missing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"a":[true,null],"id":"x--1","z":1}`; string(got) != want {
+		t.Errorf("canonical = %s, want %s", got, want)
+	}
+	if string(picked[0]) != `{"a":"A","b":2}` || string(picked[1]) != `"x--1"` || picked[2] != nil {
+		t.Errorf("picked = %q", picked)
+	}
+	if got, _, err := CanonicalSplit([]byte(`{"a":1}`), "sig"); err != nil || string(got) != `{"a":1}` {
+		t.Errorf("without the member: %s, %v", got, err)
+	}
+	for _, bad := range []string{`[1]`, `"s"`, `null`, `{"a":1,"a":2}`, `{"sig":1e400}`, `{"a":1`} {
+		if _, _, err := CanonicalSplit([]byte(bad), "sig"); err == nil {
+			t.Errorf("CanonicalSplit(%s) accepted it", bad)
+		}
+	}
+}

@@ -79,6 +79,48 @@ func FuzzCanonical(f *testing.F) {
 	})
 }
 
+// FuzzCanonicalSplit checks that CanonicalSplit agrees with Canonical of
+// the object rebuilt without the omitted member, and refuses what
+// Canonical refuses.
+func FuzzCanonicalSplit(f *testing.F) {
+	f.Add([]byte(`{"id":"x--1","sig":{"k":"v"},"n":1e2}`), "sig")
+	f.Add([]byte(`{"a":"\u00e9","b":[1,{"c":null}]}`), "a")
+	f.Fuzz(func(t *testing.T, raw []byte, omit string) {
+		out, picked, err := CanonicalSplit(raw, omit, omit)
+		_, werr := Canonical(raw)
+		if err != nil {
+			var m map[string]json.RawMessage
+			if werr == nil && json.Unmarshal(raw, &m) == nil && m != nil {
+				t.Fatalf("CanonicalSplit refused the object %q that Canonical accepts: %v", raw, err)
+			}
+			return
+		}
+		if werr != nil {
+			t.Fatalf("CanonicalSplit accepted %q, which Canonical refuses: %v", raw, werr)
+		}
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &m); err != nil || m == nil {
+			t.Fatalf("CanonicalSplit accepted %q, which is not an object", raw)
+		}
+		if v, ok := m[omit]; ok != (picked[0] != nil) {
+			t.Fatalf("picked %q for member %q of %q", picked[0], omit, raw)
+		} else if ok {
+			if c, err := Canonical(v); err != nil || !bytes.Equal(c, picked[0]) {
+				t.Fatalf("picked %q, want %q", picked[0], c)
+			}
+		}
+		delete(m, omit)
+		rest, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := Canonical(rest)
+		if err != nil || !bytes.Equal(out, want) {
+			t.Fatalf("CanonicalSplit(%q, %q) = %q, want %q (%v)", raw, omit, out, want, err)
+		}
+	})
+}
+
 // FuzzDecoder checks that the decoder never panics, returns only JSON
 // values, and stops after an error or io.EOF.
 func FuzzDecoder(f *testing.F) {

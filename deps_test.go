@@ -57,7 +57,7 @@ func TestDependenciesPointInward(t *testing.T) {
 		"internal/strictjson":       {},
 		"internal/newsdo":           {"", "internal/strictjson", "stix"},
 		"internal/pdf":              {},
-		"internal/apiobj":           {""},
+		"internal/apiobj":           {"", "internal/strictjson"},
 		"internal/stixschema":       {"stix"},
 		"exercise":                  {"", "stix", "policy", "defense/defstix", "internal/strictjson"},
 		"exercise/evaluate":         {"", "exercise"},

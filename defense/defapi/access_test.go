@@ -143,3 +143,30 @@ func TestFactsFromReadableImpactsOnly(t *testing.T) {
 		t.Errorf("aus: %d impacts, facts %+v", len(view.Impacts), view.Facts)
 	}
 }
+// TestBodyMembersAreUnambiguous: a request body that a gateway or a log
+// could read otherwise than the node (a member twice, a member in another
+// case, nesting past the bound) is refused with 400 naming the member,
+// and nothing is stored.
+func TestBodyMembersAreUnambiguous(t *testing.T) {
+	n := newTestNode(t)
+	first, body := incident(t, []string{tlpGreen})
+	n.must("usa", "POST", "/api/v1/incidents", body, 201, nil)
+	second, body := incident(t, []string{tlpGreen})
+	n.must("usa", "POST", "/api/v1/incidents", body, 201, nil)
+
+	for _, c := range []struct{ body, want string }{
+		{`{"incident_ref":"` + first + `","incident_ref":"` + second + `","addressees":["JPN"]}`, "$.incident_ref: appears twice"},
+		{`{"Incident_Ref":"` + second + `","addressees":["JPN"]}`, "$.Incident_Ref: is not a property"},
+		{`{"incident_ref":"` + first + `","addressees":` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `}`, "nested more than"},
+	} {
+		code, b := n.do("usa", "POST", "/api/v1/consultations", json.RawMessage(c.body), nil)
+		if code != 400 || !strings.Contains(b, c.want) {
+			t.Errorf("%.60s: %d %s, want 400 naming %q", c.body, code, b, c.want)
+		}
+	}
+	var list struct{ Consultations []json.RawMessage }
+	n.must("usa", "GET", "/api/v1/consultations", nil, 200, &list)
+	if len(list.Consultations) != 0 {
+		t.Errorf("%d consultations stored from refused bodies", len(list.Consultations))
+	}
+}

@@ -13,8 +13,6 @@ package defapi
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -142,25 +140,10 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) { s.Wri
 
 func writeJSON(w http.ResponseWriter, status int, v any) { apiobj.WriteJSON(w, status, v) }
 
-// decode reads a request body of one JSON object with no unknown fields.
+// decode reads a request body of one JSON object, strictly (see
+// apiobj.DecodeBody).
 func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, s.MaxBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		var te *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &mbe):
-			return kizuna.Errorf(kizuna.ETOOLARGE, "the request body exceeds %d bytes", s.MaxBody)
-		case errors.As(err, &te):
-			return kizuna.Errorf(kizuna.EINVALID, "request body: $.%s: expected %s", te.Field, te.Type)
-		}
-		return kizuna.Errorf(kizuna.EINVALID, "request body: %v", err)
-	}
-	if dec.More() {
-		return kizuna.Errorf(kizuna.EINVALID, "request body: one JSON object expected")
-	}
-	return nil
+	return apiobj.DecodeBody(w, r, s.MaxBody, v)
 }
 
 // principal returns the authenticated principal; the node mounts the

@@ -53,7 +53,7 @@ func TestDependenciesPointInward(t *testing.T) {
 		"internal/jsonvalue":        {},
 		"sector":                    {""},
 		"route":                     {"", "sector", "policy"},
-		"route/routeapi":            {"", "defense/defstix", "node", "route", "sector"},
+		"route/routeapi":            {"", "defense/defstix", "internal/apiobj", "node", "route", "sector"},
 		"internal/strictjson":       {},
 		"internal/newsdo":           {"", "internal/strictjson", "stix"},
 		"internal/pdf":              {},

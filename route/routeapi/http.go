@@ -2,14 +2,13 @@ package routeapi
 
 import (
 	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/internal/apiobj"
 	"github.com/kizuna-dev/kizuna/node"
 	"github.com/kizuna-dev/kizuna/route"
 )
@@ -66,17 +65,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
-// decode reads a JSON body strictly into v.
-func decode(r *http.Request, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody+1))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return kizuna.Errorf(kizuna.EINVALID, "request body: %v", err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return kizuna.Errorf(kizuna.EINVALID, "request body: one JSON object expected")
-	}
-	return nil
+// decode reads a JSON body strictly into v (apiobj.DecodeBody).
+func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	return apiobj.DecodeBody(w, r, maxBody, v)
 }
 
 func (s *Service) handleInbox(w http.ResponseWriter, r *http.Request) {
@@ -111,7 +102,7 @@ func (s *Service) handleDraft(w http.ResponseWriter, r *http.Request) {
 
 func (s *Service) handleTearline(w http.ResponseWriter, r *http.Request) {
 	var req TearlineRequest
-	if err := decode(r, &req); err != nil {
+	if err := decode(w, r, &req); err != nil {
 		s.error(w, r, err)
 		return
 	}
@@ -128,7 +119,7 @@ func (s *Service) handleAddWebhook(w http.ResponseWriter, r *http.Request) {
 		Principal string `json:"principal"`
 		URL       string `json:"url"`
 	}
-	if err := decode(r, &req); err != nil {
+	if err := decode(w, r, &req); err != nil {
 		s.error(w, r, err)
 		return
 	}
@@ -189,7 +180,7 @@ func (s *Service) handleRequeue(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Key string `json:"key"`
 	}
-	if err := decode(r, &req); err != nil {
+	if err := decode(w, r, &req); err != nil {
 		s.error(w, r, err)
 		return
 	}

@@ -387,3 +387,40 @@ func TestTearlineReachesUnclearedOperator(t *testing.T) {
 		t.Errorf("webhook notice %+v", wn)
 	}
 }
+
+// TestTearlineDecisionIsUnambiguous: a release decision that a gateway or
+// the releaser's own log could read otherwise than the node (a member
+// twice, one in another case, a duplicate inside an approved value) is
+// refused with 400 naming the member, and no tearline is released.
+func TestTearlineDecisionIsUnambiguous(t *testing.T) {
+	w := newWorld(t)
+	w.publish("analyst", mustJSON(t, map[string]any{"type": "report", "spec_version": "2.1", "id": reportID, "created_by_ref": orgPortSecurity,
+		"created": "2026-12-08T09:00:00.000Z", "modified": "2026-12-08T09:00:00.000Z", "name": "Intrusion into a port operator",
+		"published": "2026-12-08T09:00:00.000Z", "object_refs": []string{orgPortOperator}, "x_ot_source": "liaison officer at the terminal",
+		"object_marking_refs": []string{gokuhi}}))
+	keep := `[{"property":"name","value":"Port intrusion"},{"property":"published","value":"2026-12-08T09:00:00.000Z"},` +
+		`{"property":"object_refs","value":["` + orgPortOperator + `"]}`
+	shown := `{"approved":` + keep + `]`
+	hidden := `{"approved":` + keep + `,{"property":"x_ot_source","value":"liaison officer at the terminal"}]`
+	green := `"marking_refs":["` + policy.TLP2Green + `"]`
+	for _, c := range []struct{ body, want string }{
+		{shown + `,` + strings.TrimPrefix(hidden, "{") + `,` + green + `}`, "$.approved: appears twice"},
+		{shown + `,"Approved":[],` + green + `}`, "$.Approved: is not a property"},
+		{shown + `,` + green + `,"marking_refs":["` + gokuhi + `"]}`, "$.marking_refs: appears twice"},
+		{`{"approved":` + keep + `,{"property":"extensions","value":{"a":1,"a":2}}],` + green + `}`, "$.approved[3].value.a: appears twice"},
+	} {
+		code, body := w.do("POST", "/api/v1/objects/"+reportID+"/tearlines", "releaser", json.RawMessage(c.body))
+		if code != http.StatusBadRequest || !strings.Contains(string(body), c.want) {
+			t.Errorf("%.80s: %d %s, want 400 naming %q", c.body, code, body, c.want)
+		}
+	}
+	evs, err := w.s.Store.FindAudit(context.Background(), 0, 100000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range evs {
+		if e.Action == kizuna.AuditTearlineRelease {
+			t.Errorf("a refused decision released a tearline: %+v", e)
+		}
+	}
+}

@@ -170,3 +170,30 @@ func TestBodyMembersAreUnambiguous(t *testing.T) {
 		t.Errorf("%d consultations stored from refused bodies", len(list.Consultations))
 	}
 }
+
+// TestDraftPolicyCostIsBounded: any reader may run a draft policy on an
+// incident it reads; a rule written to run ten million iterations fails at
+// the evaluation cost bound with 400 naming the rule, instead of holding a
+// core for as long as it runs.
+func TestDraftPolicyCostIsBounded(t *testing.T) {
+	n := newTestNode(t)
+	id, body := incident(t, []string{tlpGreen})
+	n.must("usa", "POST", "/api/v1/incidents", body, 201, nil)
+	data, err := defense.Defaults.ReadFile("defaults/policies/aus.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var draft map[string]any
+	if err := json.Unmarshal(data, &draft); err != nil {
+		t.Fatal(err)
+	}
+	heavy := "false"
+	for _, v := range []string{"a", "b", "c", "d", "e", "f", "g"} {
+		heavy = "[0,1,2,3,4,5,6,7,8,9].exists(" + v + ", " + heavy + ")"
+	}
+	draft["rules"].([]any)[0].(map[string]any)["when"] = heavy
+	code, b := n.do("aus", "POST", "/api/v1/policies/AUS/test", map[string]any{"incident_ref": id, "policy": draft}, nil)
+	if code != 400 || !strings.Contains(b, "cost limit") || !strings.Contains(b, "$.rules[0].when") {
+		t.Fatalf("a draft policy of 10^7 iterations: %d %s, want 400 naming the cost limit and the rule", code, b)
+	}
+}

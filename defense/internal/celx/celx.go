@@ -78,7 +78,7 @@ func Compile(env *cel.Env, src string, want *cel.Type) (*Expr, []Issue) {
 	if !ast.OutputType().IsExactType(want) {
 		return nil, []Issue{{Line: 1, Column: 1, Message: fmt.Sprintf("the expression yields %s; it must yield %s", ast.OutputType(), want)}}
 	}
-	prg, err := env.Program(ast, cel.EvalOptions(cel.OptOptimize))
+	prg, err := env.Program(ast, cel.EvalOptions(cel.OptOptimize), cel.CostLimit(CostLimit))
 	if err != nil {
 		return nil, []Issue{{Line: 1, Column: 1, Message: err.Error()}}
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/defense"
+	"github.com/kizuna-dev/kizuna/defense/defapi"
 	"github.com/kizuna-dev/kizuna/defense/defstix"
 )
 
@@ -171,22 +172,32 @@ func TestBodyMembersAreUnambiguous(t *testing.T) {
 	}
 }
 
-// TestDraftPolicyCostIsBounded: any reader may run a draft policy on an
-// incident it reads; a rule written to run ten million iterations fails at
-// the evaluation cost bound with 400 naming the rule, instead of holding a
-// core for as long as it runs.
-func TestDraftPolicyCostIsBounded(t *testing.T) {
-	n := newTestNode(t)
+// draftOnIncident returns a node holding an incident every test
+// principal reads, and a fresh draft of the shipped Australian policy.
+func draftOnIncident(t *testing.T) (n *testNode, incidentID string, draft func() map[string]any) {
+	n = newTestNode(t)
 	id, body := incident(t, []string{tlpGreen})
 	n.must("usa", "POST", "/api/v1/incidents", body, 201, nil)
 	data, err := defense.Defaults.ReadFile("defaults/policies/aus.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var draft map[string]any
-	if err := json.Unmarshal(data, &draft); err != nil {
-		t.Fatal(err)
+	return n, id, func() map[string]any {
+		var p map[string]any
+		if err := json.Unmarshal(data, &p); err != nil {
+			t.Fatal(err)
+		}
+		return p
 	}
+}
+
+// TestDraftPolicyCostIsBounded: any reader may run a draft policy on an
+// incident it reads; a rule written to run ten million iterations fails at
+// the evaluation cost bound with 400 naming the rule, instead of holding a
+// core for as long as it runs.
+func TestDraftPolicyCostIsBounded(t *testing.T) {
+	n, id, newDraft := draftOnIncident(t)
+	draft := newDraft()
 	heavy := "false"
 	for _, v := range []string{"a", "b", "c", "d", "e", "f", "g"} {
 		heavy = "[0,1,2,3,4,5,6,7,8,9].exists(" + v + ", " + heavy + ")"
@@ -196,4 +207,28 @@ func TestDraftPolicyCostIsBounded(t *testing.T) {
 	if code != 400 || !strings.Contains(b, "cost limit") || !strings.Contains(b, "$.rules[0].when") {
 		t.Fatalf("a draft policy of 10^7 iterations: %d %s, want 400 naming the cost limit and the rule", code, b)
 	}
+}
+
+// TestDraftPolicySizeIsBounded: a draft policy larger than MaxDraftPolicy
+// is refused with 413 naming $.policy before it is compiled, so that a
+// reader cannot hold a core compiling megabytes of rules; one of the
+// bound's size compiles.
+func TestDraftPolicySizeIsBounded(t *testing.T) {
+	n, id, newDraft := draftOnIncident(t)
+	draft := func(size int) json.RawMessage {
+		p := newDraft()
+		p["description"] = ""
+		raw, _ := json.Marshal(p)
+		p["description"] = strings.Repeat("x", size-len(raw))
+		raw, _ = json.Marshal(p)
+		if len(raw) != size {
+			t.Fatalf("draft of %d bytes, want %d", len(raw), size)
+		}
+		return raw
+	}
+	code, b := n.do("aus", "POST", "/api/v1/policies/AUS/test", map[string]any{"incident_ref": id, "policy": draft(defapi.MaxDraftPolicy + 1)}, nil)
+	if code != 413 || !strings.Contains(b, "$.policy") {
+		t.Errorf("a draft of MaxDraftPolicy+1 bytes: %d %s, want 413 naming $.policy", code, b)
+	}
+	n.must("aus", "POST", "/api/v1/policies/AUS/test", map[string]any{"incident_ref": id, "policy": draft(defapi.MaxDraftPolicy)}, 200, nil)
 }

@@ -75,6 +75,11 @@ func (s *Server) getPolicy(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, policyView{n.Policy, n.Policy.File(), n.Policy.Ref().Digest})
 }
 
+// MaxDraftPolicy bounds the draft a policy test compiles: any reader may
+// run one, and compiling costs time in proportion to its size (8 MB of
+// rules took a core for seconds). A policy is a few kilobytes.
+const MaxDraftPolicy = 64 << 10
+
 type policyTestRequest struct {
 	// Policy is a draft to run instead of the nation's configured one.
 	Policy      json.RawMessage       `json:"policy"`
@@ -101,6 +106,10 @@ func (s *Server) testPolicy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pol := n.Policy
+	if len(req.Policy) > MaxDraftPolicy {
+		s.fail(w, r, kizuna.Errorf(kizuna.ETOOLARGE, "request body: $.policy: a draft policy is at most %d bytes", MaxDraftPolicy))
+		return
+	}
 	if len(req.Policy) > 0 {
 		if pol, err = threshold.Load(req.Policy, "draft"); err != nil {
 			s.fail(w, r, err)

@@ -118,7 +118,7 @@ func newTestNode(t testing.TB) *testNode {
 	in.Subscribe(n.worker.Notify) // as the node does: Notify runs while the worker stores a version
 	s := &defapi.Server{Engine: e, Consult: m, Objects: guard, Collections: guard, Ingester: in, Collection: "default",
 		Clock: n.clock, Worker: n.worker, WriteError: func(w http.ResponseWriter, r *http.Request, err error) {
-			status := map[string]int{kizuna.EINVALID: 400, kizuna.EFORBIDDEN: 403, kizuna.ENOTFOUND: 404, kizuna.ECONFLICT: 409}[kizuna.ErrorCode(err)]
+			status := map[string]int{kizuna.EINVALID: 400, kizuna.EFORBIDDEN: 403, kizuna.ENOTFOUND: 404, kizuna.ECONFLICT: 409, kizuna.ETOOLARGE: 413}[kizuna.ErrorCode(err)]
 			if status == 0 {
 				status = 500
 			}

@@ -144,6 +144,7 @@ func TestFactsFromReadableImpactsOnly(t *testing.T) {
 		t.Errorf("aus: %d impacts, facts %+v", len(view.Impacts), view.Facts)
 	}
 }
+
 // TestBodyMembersAreUnambiguous: a request body that a gateway or a log
 // could read otherwise than the node (a member twice, a member in another
 // case, nesting past the bound) is refused with 400 naming the member,

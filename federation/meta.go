@@ -115,7 +115,13 @@ type group struct {
 // egress rules keep it, or a marking-definition it needs may not go to the
 // peer (counted, and logged once per round and marking).
 func (r *round) prepare(ctx context.Context, o *kizuna.Object) (*group, bool, error) {
-	raw, v := r.p.egressOf(o, r.pr)
+	var raw json.RawMessage
+	var v int
+	if e, ok := r.egress[o]; ok {
+		raw, v = e.raw, e.verdict
+	} else {
+		raw, v = r.p.egressOf(o, r.pr)
+	}
 	if v == egressWithheld {
 		r.p.s.stats.Withheld.Add(1)
 	}

@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
@@ -234,4 +237,42 @@ func (p *pusher) settle(ctx context.Context, st *kizuna.Status, items []item) er
 		p.poke() // the next round sends them, at once
 	}
 	return nil
+}
+
+// egressPage applies egressOf to the objects of a page that are offered
+// (all but meta objects, which go only ahead of an object that needs
+// them) on runtime.GOMAXPROCS goroutines: signing is the sender's main
+// cost. The verdicts are the same as one by one; the caller offers the
+// objects in page order.
+func (p *pusher) egressPage(objects []*kizuna.Object, pr *kizuna.Principal) map[*kizuna.Object]egressResult {
+	offered := make([]*kizuna.Object, 0, len(objects))
+	for _, o := range objects {
+		if !kizuna.IsMetaType(o.Type) {
+			offered = append(offered, o)
+		}
+	}
+	results := make([]egressResult, len(offered))
+	workers := min(runtime.GOMAXPROCS(0), len(offered)/32+1)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(offered) {
+					return
+				}
+				raw, v := p.egressOf(offered[i], pr)
+				results[i] = egressResult{raw: raw, verdict: v}
+			}
+		}()
+	}
+	wg.Wait()
+	out := make(map[*kizuna.Object]egressResult, len(offered))
+	for i, o := range offered {
+		out[o] = results[i]
+	}
+	return out
 }

@@ -33,6 +33,15 @@ type round struct {
 	// is taken to hold them until their batch's verdict says otherwise,
 	// so that they are not sent again meanwhile.
 	posting map[postKey]int
+	// egress holds the verdicts of the page being offered, computed (and
+	// signed) on every core ahead of offering its objects in order.
+	egress map[*kizuna.Object]egressResult
+}
+
+// egressResult is what egressOf returned for one version.
+type egressResult struct {
+	raw     json.RawMessage
+	verdict int
 }
 
 // postKey names one version of a meta object.
@@ -109,12 +118,14 @@ func (p *pusher) sync(ctx context.Context) error {
 		if len(page.Objects) == 0 {
 			return r.wait()
 		}
+		r.egress = p.egressPage(page.Objects, pr)
 		for _, o := range page.Objects {
 			if err := r.offer(pctx, o); err != nil {
 				return errors.Join(err, r.wait())
 			}
 			r.covered = o.DateAdded
 		}
+		r.egress = nil
 		if err := r.flush(ctx); err != nil {
 			return err
 		}

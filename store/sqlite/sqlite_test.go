@@ -362,8 +362,9 @@ func TestWALStartsOver(t *testing.T) {
 	}
 	// Without the restart the WAL ends at about twice the database file (it
 	// holds every frame written); with it, at about a third (the frames of
-	// the commits between two checkpoints).
-	if wal, dbSize := fileSize(t, db.path+"-wal"), fileSize(t, db.path); wal > dbSize {
+	// the commits between two checkpoints), or a little more when the
+	// background checkpointer lags on a busy machine: the bound sits between.
+	if wal, dbSize := fileSize(t, db.path+"-wal"), fileSize(t, db.path); wal > dbSize*3/2 {
 		t.Errorf("WAL %d bytes, database file %d bytes: the WAL did not start over", wal, dbSize)
 	}
 }

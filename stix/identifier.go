@@ -1,11 +1,11 @@
 package stix
 
 import (
-	"crypto/sha1"
-	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/kizuna-dev/kizuna/internal/uuidv5"
 )
 
 // parseIdentifier splits a STIX identifier "type--UUID" and checks that the
@@ -123,29 +123,10 @@ func refAllowed(typ string, allowed []string) bool {
 }
 
 // scoNamespace is the UUIDv5 namespace of deterministic SCO identifiers.
-var scoNamespace = [16]byte{0x00, 0xab, 0xed, 0xb4, 0xaa, 0x42, 0x46, 0x6c, 0x9c, 0x01, 0xfe, 0xd2, 0x33, 0x15, 0xa9, 0xb7}
+var scoNamespace = uuidv5.UUID{0x00, 0xab, 0xed, 0xb4, 0xaa, 0x42, 0x46, 0x6c, 0x9c, 0x01, 0xfe, 0xd2, 0x33, 0x15, 0xa9, 0xb7}
 
 // uuid5 returns the RFC 4122 version 5 UUID of name in namespace ns.
-func uuid5(ns [16]byte, name []byte) string {
-	h := sha1.New()
-	h.Write(ns[:])
-	h.Write(name)
-	var u [16]byte
-	copy(u[:], h.Sum(nil))
-	u[6] = u[6]&0x0f | 0x50
-	u[8] = u[8]&0x3f | 0x80
-	var b [36]byte
-	hex.Encode(b[0:8], u[0:4])
-	b[8] = '-'
-	hex.Encode(b[9:13], u[4:6])
-	b[13] = '-'
-	hex.Encode(b[14:18], u[6:8])
-	b[18] = '-'
-	hex.Encode(b[19:23], u[8:10])
-	b[23] = '-'
-	hex.Encode(b[24:], u[10:])
-	return string(b[:])
-}
+func uuid5(ns uuidv5.UUID, name []byte) string { return uuidv5.New(ns, string(name)) }
 
 // SCOID computes the deterministic identifier of a STIX Cyber-observable
 // Object: "type--" and the UUIDv5, in the namespace STIX defines, of the

@@ -39,7 +39,7 @@ func TestDependenciesPointInward(t *testing.T) {
 		"defense/defstix":           {"", "stix"},
 		"defense/defapi":            {"", "defense", "defense/consult", "defense/defstix", "defense/score", "defense/threshold", "internal/apiobj"},
 		"defense/internal/celx":     {},
-		"defense/internal/conf":     {},
+		"defense/internal/conf":     {"internal/strictjson"},
 		"defense/internal/subsets":  {},
 		"internal/uuidv5":           {},
 		"feed":                      {"", "pattern", "stix", "internal/uuidv5"},

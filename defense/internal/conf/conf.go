@@ -7,44 +7,19 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/kizuna-dev/kizuna/internal/strictjson"
 )
 
-// Error is a problem of a configuration file at a JSON path.
-type Error struct {
-	File string // the file's name as given to the loader
-	Path string // "$.categories[2].weight"
-	Msg  string
-}
-
-// Error formats the problem as "file: path: message".
-func (e *Error) Error() string { return e.File + ": " + e.Path + ": " + e.Msg }
-
-// Errors collects the problems of one file.
-type Errors struct {
-	File string
-	List []*Error
-}
-
-// Addf records a problem at path.
-func (e *Errors) Addf(path, format string, args ...any) {
-	e.List = append(e.List, &Error{File: e.File, Path: path, Msg: fmt.Sprintf(format, args...)})
-}
-
-// Err returns nil without problems, else one error listing them all.
-func (e *Errors) Err() error {
-	if len(e.List) == 0 {
-		return nil
-	}
-	errs := make([]error, len(e.List))
-	for i, x := range e.List {
-		errs[i] = x
-	}
-	return errors.Join(errs...)
-}
+// Error is a problem of a configuration file at a JSON path, and Errors
+// collects the problems of one file: the project's one kind of file error.
+type (
+	Error  = strictjson.Error
+	Errors = strictjson.Errors
+)
 
 // Decode decodes one JSON object into v, refusing unknown fields and
 // trailing data, and names the file and path of a failure.
@@ -87,9 +62,8 @@ func describe(err error) string {
 	return strings.TrimPrefix(err.Error(), "json: ")
 }
 
-// Index returns path with a list index appended: Index("$.rules", 2) is
-// "$.rules[2]".
-func Index(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }
+// Index returns the JSON path of element i of the array at path.
+var Index = strictjson.Index
 
 // Nation reports whether s looks like an ISO 3166-1 alpha-3 code.
 func Nation(s string) bool {

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/node"
 )
 
@@ -81,7 +80,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 			// The node could not go on (a store failure, a file changed
 			// under the import): say what was stored before it stopped.
 			sum.print(e, *collection)
-			return fmt.Errorf("import: %s", kizuna.ErrorMessage(err))
+			return fmt.Errorf("import: %s", errorText(err))
 		}
 	}
 	sum.print(e, *collection)

@@ -152,7 +152,7 @@ func runMISPImport(ctx context.Context, e *env, args []string) error {
 		}
 		if err := importConverted(ctx, e, n, c.ID, src.name, src.objs, !*quiet, &sum); err != nil {
 			sum.print(e, *collection)
-			return fmt.Errorf("import: %s", kizuna.ErrorMessage(err))
+			return fmt.Errorf("import: %s", errorText(err))
 		}
 	}
 	n.Audit(ctx, &kizuna.AuditEvent{Action: "import.misp", Object: c.ID, Reason: fmt.Sprintf(

@@ -109,3 +109,18 @@ func TestImportNamesRejectedObjects(t *testing.T) {
 		t.Errorf("summary %q\nstderr %q", out, errOut)
 	}
 }
+
+// TestImportNamesAFileThatDoesNotOpen: the operator reads why a file was
+// not imported ("open …: no such file or directory"), not "Internal error.".
+func TestImportNamesAFileThatDoesNotOpen(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	MustRunCLI(t, "init", "--data", data)
+	missing := filepath.Join(t.TempDir(), "missing.json")
+	_, errOut, err := runWithInput(t, "", "import", "--data", data, "--collection", "default", missing)
+	if err == nil {
+		t.Fatal("import of a missing file succeeded")
+	}
+	if !strings.Contains(errOut+err.Error(), missing) || strings.Contains(errOut+err.Error(), "Internal error") {
+		t.Fatalf("the error does not name the file: %q, %v", errOut, err)
+	}
+}

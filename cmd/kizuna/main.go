@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/kizuna-dev/kizuna"
 )
 
 const usage = `kizuna shares cyber-threat information between allied nations over STIX 2.1 and TAXII 2.1.
@@ -153,4 +155,16 @@ func dispatch(ctx context.Context, e *env, args []string) error {
 		fmt.Fprint(e.stderr, usage)
 		return &exitError{code: 2, msg: fmt.Sprintf("kizuna: unknown command %q", cmd)}
 	}
+}
+
+// errorText is an error as the operator at the command line reads it: a
+// kizuna error's message, or the whole error of anything else (a file that
+// does not open, a store that fails), which kizuna.ErrorMessage hides from
+// remote callers as "Internal error.".
+func errorText(err error) string {
+	var e *kizuna.Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return err.Error()
 }

@@ -125,7 +125,7 @@ func validateScenario(e *env, args []string) error {
 	}
 	ex, err := exercise.ParseScenario(data, fs.Arg(0))
 	if err != nil {
-		return &exitError{code: 1, msg: kizuna.ErrorMessage(err)}
+		return &exitError{code: 1, msg: errorText(err)}
 	}
 	fmt.Fprintf(e.stdout, "%s: %s, %d participants, %d injects over %s\n", fs.Arg(0), ex.ID, len(ex.Participants), len(ex.Injects), ex.Duration)
 	return nil

@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-
 )
 
 func runPeerRemove(ctx context.Context, e *env, args []string) error {

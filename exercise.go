@@ -208,6 +208,15 @@ func ExercisesOfObject(obj *Object) []string {
 	return slices.Compact(out)
 }
 
+// ExerciseBanner is the banner of what holds data of the exercises:
+// "EXERCISE 演習 <id> <id>…", or "" for none.
+func ExerciseBanner(exercises []string) string {
+	if len(exercises) == 0 {
+		return ""
+	}
+	return "EXERCISE 演習 " + strings.Join(exercises, " ")
+}
+
 // Audit actions that exercise evaluation reads besides "read". The node
 // records them for exercise data (see docs/exercises.md, "Audit records").
 const (

@@ -3,7 +3,6 @@ package exercise
 import (
 	"encoding/json"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
@@ -139,9 +138,4 @@ func Classify(raw []byte, resolve func(id string) ([]byte, bool)) ([]string, err
 // Banner is the banner that every page, export and stream item showing
 // exercise data carries: "EXERCISE 演習 x-kizuna-exercise--…". It is empty
 // for real data.
-func Banner(exercises []string) string {
-	if len(exercises) == 0 {
-		return ""
-	}
-	return "EXERCISE 演習 " + strings.Join(exercises, " ")
-}
+func Banner(exercises []string) string { return kizuna.ExerciseBanner(exercises) }

@@ -204,7 +204,7 @@ func (g *Guard) DeleteObject(ctx context.Context, collection, id string, version
 	if !g.authz.CanWrite(ctx, c) || (!pr.HasRole(kizuna.RoleAdmin) && !owns) {
 		return 0, kizuna.Errorf(kizuna.EFORBIDDEN, "principal %q may not delete %s", pr.Name, id)
 	}
-	scope, err := g.Scope(ctx)
+	scope, err := g.scopeOf(ctx, g.ExerciseView(c.ID))
 	if err != nil {
 		return 0, err
 	}

@@ -109,7 +109,7 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request) {
 	p := kizuna.PrincipalFromContext(r.Context())
 	in := report.Input{Result: res, Findings: res.Findings(), Issued: s.now(), By: p.Organization}
 	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Kizuna-Banner", "EXERCISE "+res.Exercise.ID)
+	w.Header().Set("X-Kizuna-Banner", kizuna.ExerciseBanner([]string{res.Exercise.ID}))
 	switch f := r.URL.Query().Get("format"); f {
 	case "", "html":
 		b, err := report.HTML(in)

@@ -217,11 +217,16 @@ func ExerciseBanner(exercises []string) string {
 	return "EXERCISE 演習 " + strings.Join(exercises, " ")
 }
 
-// Audit actions that exercise evaluation reads besides "read". The node
-// records them for exercise data (see docs/exercises.md, "Audit records").
+// Audit actions of exercises: those exercise evaluation reads besides
+// "read", which the node records for exercise data, and those of an
+// exercise's course (see docs/exercises.md, "Audit records").
 const (
 	AuditIngest          = "ingest"               // an exercise-marked object version accepted
 	AuditExerciseRelease = "exercise.release"     // an inject released to a participant
 	AuditExerciseAck     = "exercise.acknowledge" // a participant acknowledged an inject
 	AuditConsultPrefix   = "consult."             // consult.<act>: a consultation step
+	AuditExerciseGrant   = "exercise.grant"       // a participant's principal given the exercise community
+	AuditExerciseRevoke  = "exercise.revoke"      // the exercise community taken from a principal at the end
+	AuditExerciseEnd     = "exercise.end"         // an exercise ended
+	AuditExercisePurge   = "exercise.purge"       // an object of an ended exercise deleted
 )

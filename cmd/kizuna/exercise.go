@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
@@ -25,22 +26,72 @@ const exerciseTick = 5 * time.Second
 // releases what is due under the node's Exclusive of the same name.
 const exerciseLease = "exercise releases"
 
+// exerciseClockEnv names, for tests only, a file holding a Go duration
+// (e.g. "2h1m"): the exercise schedule then runs that far ahead of the
+// wall clock, read again at each tick of exerciseTestTick, so that a test
+// running real 'kizuna serve' processes releases the injects of hours in
+// seconds. What the node records (release times, deadlines, audit) stays
+// on the wall clock. Not for operators: unset, the schedule is the wall
+// clock's.
+const exerciseClockEnv = "KIZUNA_TEST_EXERCISE_CLOCK"
+
+// exerciseTestTick is the release tick under exerciseClockEnv.
+const exerciseTestTick = 100 * time.Millisecond
+
+// exerciseSchedule returns the schedule's clock and the release tick: the
+// wall clock and exerciseTick, or the test clock of exerciseClockEnv.
+func exerciseSchedule() (func() time.Time, time.Duration) {
+	file := os.Getenv(exerciseClockEnv)
+	if file == "" {
+		return nil, exerciseTick
+	}
+	return func() time.Time {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return time.Now()
+		}
+		ahead, err := time.ParseDuration(strings.TrimSpace(string(b)))
+		if err != nil {
+			return time.Now()
+		}
+		return time.Now().Add(ahead)
+	}, exerciseTestTick
+}
+
 // exerciseMount wires exercises into a serving node: the collection of
-// exercise data (which no peer may read), the routes under /api/v1/ and
-// the release loop under exerciseLease, every tick (now nil: the wall
-// clock).
-func exerciseMount(now func() time.Time, tick time.Duration) node.Mount {
+// exercise data, the routes under /api/v1/ and the release loop under
+// exerciseLease, every tick (now nil: the wall clock; schedule nil: now).
+// Reads of the collection are the guard's exercise view (no other read
+// shows exercise data); peers read it, and so receive it by federation,
+// only when their node hosts a participant of the exercise.
+func exerciseMount(now, schedule func() time.Time, tick time.Duration) node.Mount {
 	return func(n *node.Node, r *node.Router) error {
 		coll := &kizuna.Collection{Alias: exapi.CollectionAlias, Title: "Exercises",
-			Description: "Exercise records, injects and release records; exercise data, visible to participants only; not federated.",
-			CanRead:     kizuna.AccessRule{Roles: []string{kizuna.RoleReader, kizuna.RolePublisher, kizuna.RoleAdmin, kizuna.RolePOC}},
-			CanWrite:    kizuna.AccessRule{Roles: []string{kizuna.RoleAdmin}}}
+			Description: "Exercise records, injects, release records and what participants share in an exercise; exercise data, visible to participants only, federated only to the exercise's nodes.",
+			CanRead:     kizuna.AccessRule{Roles: []string{kizuna.RoleReader, kizuna.RolePublisher, kizuna.RoleAdmin, kizuna.RolePOC, kizuna.RolePeer}},
+			CanWrite:    kizuna.AccessRule{Roles: []string{kizuna.RolePublisher, kizuna.RoleAdmin, kizuna.RolePeer}}}
 		if err := ensureCollection(n, coll); err != nil {
 			return err
 		}
 		s := &exapi.Server{Objects: n.Guard, Collections: n.Guard, Store: n.Store, Operator: operatorIngester{n.Ingest}, State: n.State,
-			Audit: n.Audit, AuditLog: n.Store, Principals: n.Store, Node: n.Identity.Name, Collection: coll.ID, WriteError: r.WriteError, Logger: n.Logger, Now: now,
+			Audit: n.Audit, AuditLog: n.Store, Principals: n.Store, Node: n.Identity.Name, NodeID: n.Identity.ID, StoreCollections: n.Store,
+			PeerNodes: func(ctx context.Context) (map[string]string, error) {
+				peers, err := n.Peers(ctx)
+				if err != nil {
+					return nil, err
+				}
+				out := map[string]string{}
+				for _, pc := range peers.Peers {
+					if !pc.Plain {
+						out[pc.Name] = pc.Node
+					}
+				}
+				return out, nil
+			},
+			Collection: coll.ID, WriteError: r.WriteError, Logger: n.Logger, Now: now, Schedule: schedule,
 			Exclusive: func(ctx context.Context, fn func() error) error { return n.Exclusive(ctx, exerciseLease, fn) }}
+		n.Guard.SetExerciseView(coll.ID)
+		n.Guard.SetExercisePeers(s.ExercisePeer)
 		s.Register(r.Mux, r.Protect, func(h http.Handler) http.Handler { return r.ProtectRole(kizuna.RoleAdmin, h) })
 		r.Go(exerciseLease, func(ctx context.Context) { s.Run(ctx, tick) })
 		return nil
@@ -54,7 +105,14 @@ given (--token, --token-file or $KIZUNA_TOKEN):
 
   validate FILE                  check a scenario file (no node needed)
   load FILE                      load an exercise from a scenario file (admin)
-  start ID --at TIME             start it: STARTEX at TIME (RFC 3339); due injects are released (admin)
+  start ID --at TIME             start it: STARTEX at TIME (RFC 3339); the participants' principals
+                                 here and the peers of their nodes get its community; due injects are
+                                 released (admin)
+  grant ID                       give its community to the participants' principals here and the
+                                 peers of their nodes (admin; on a participating node, once the
+                                 exercise record has arrived)
+  end ID [--purge]               end it: its community is taken from every principal here and, with
+                                 --purge, its data here deleted (admin)
   list                           the exercises you may read
   status ID                      an exercise and the releases you may read
   ack ID RELEASE                 acknowledge an inject released to you
@@ -72,6 +130,7 @@ func runExercise(ctx context.Context, e *env, args []string) error {
 		return validateScenario(e, rest)
 	}
 	var at, htmlFile, pdfFile string
+	var purge bool
 	specs := map[string]struct {
 		synopsis string
 		n        int
@@ -79,6 +138,8 @@ func runExercise(ctx context.Context, e *env, args []string) error {
 	}{
 		"load": {"FILE [flags]", 1, nil}, "list": {"[flags]", 0, nil}, "status": {"ID [flags]", 1, nil},
 		"ack":   {"ID RELEASE [flags]", 2, nil},
+		"grant": {"ID [flags]", 1, nil},
+		"end":   {"ID [--purge] [flags]", 1, func(fs *flag.FlagSet) { fs.BoolVar(&purge, "purge", false, "delete the exercise's data on this node") }},
 		"start": {"ID --at TIME [flags]", 1, func(fs *flag.FlagSet) { fs.StringVar(&at, "at", "", "STARTEX, RFC 3339") }},
 		"evaluate": {"ID [--at TIME] [flags]", 1, func(fs *flag.FlagSet) {
 			fs.StringVar(&at, "at", "", "evaluate as at this time (RFC 3339; default now)")
@@ -99,7 +160,7 @@ func runExercise(ctx context.Context, e *env, args []string) error {
 	if sub == "start" && at == "" {
 		return &exitError{code: 2, msg: "Usage: kizuna exercise " + sub + " " + sp.synopsis}
 	}
-	if err := exerciseCommand(e, c, sub, pos, at, htmlFile, pdfFile); err != nil {
+	if err := exerciseCommand(e, c, sub, pos, at, htmlFile, pdfFile, purge); err != nil {
 		if _, ok := err.(*exitError); !ok {
 			err = &exitError{code: 1, msg: "exercise " + sub + ": " + err.Error()}
 		}
@@ -131,7 +192,7 @@ func validateScenario(e *env, args []string) error {
 	return nil
 }
 
-func exerciseCommand(e *env, c *apiClient, sub string, pos []string, at, htmlFile, pdfFile string) error {
+func exerciseCommand(e *env, c *apiClient, sub string, pos []string, at, htmlFile, pdfFile string, purge bool) error {
 	var id string
 	if len(pos) > 0 {
 		id = url.PathEscape(pos[0])
@@ -189,6 +250,36 @@ func exerciseCommand(e *env, c *apiClient, sub string, pos []string, at, htmlFil
 		}
 		for _, r := range rels.Releases {
 			fmt.Fprintf(e.stdout, "%s\t%s\tto %s\tdue %s\t%d objects\n", r.ID, r.Inject, r.Participant, r.Due.Format(time.RFC3339), len(r.ObjectRefs))
+		}
+		return nil
+	case "grant":
+		var out struct {
+			Community string   `json:"community"`
+			Granted   []string `json:"granted"`
+		}
+		if _, err := c.call("POST", "/api/v1/exercises/"+id+"/grant", nil, &out); err != nil {
+			return err
+		}
+		for _, name := range out.Granted {
+			fmt.Fprintf(e.stdout, "granted %s to %s\n", out.Community, name)
+		}
+		return nil
+	case "end":
+		var out exapi.Ended
+		if _, err := c.call("POST", "/api/v1/exercises/"+id+"/end", map[string]bool{"purge": purge}, &out); err != nil {
+			return err
+		}
+		if err := printExercise(e, out.Exercise); err != nil {
+			return err
+		}
+		for _, name := range out.Revoked {
+			fmt.Fprintf(e.stdout, "revoked the community from %s\n", name)
+		}
+		for _, it := range out.Purged {
+			fmt.Fprintf(e.stdout, "purged %s\t%s\t%s\n", it.Collection, it.ID, it.Reason)
+		}
+		for _, it := range out.Review {
+			fmt.Fprintf(e.stdout, "review %s\t%s\t%s\n", it.Collection, it.ID, it.Reason)
 		}
 		return nil
 	case "ack":

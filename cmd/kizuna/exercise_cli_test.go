@@ -203,9 +203,10 @@ func TestExerciseCLI(t *testing.T) {
 	}
 
 	// The Japanese centre shares onward: a report of its own on the I-01
-	// indicator, under the exercise marking, in the default collection.
+	// indicator, under the exercise marking, in the exercises collection
+	// (the default collection, of real data, refuses it).
 	indicator := exercise.RemapID(ex.ID, "indicator--0217125f-8bf1-4050-a3c8-da2b8601a3b9")
-	code, body = postJSON(t, base+"/taxii2/api/collections/default/objects/", "application/taxii+json;version=2.1", "ex-jpn-ncco", jpn,
+	code, body = postJSON(t, base+"/taxii2/api/collections/exercises/objects/", "application/taxii+json;version=2.1", "ex-jpn-ncco", jpn,
 		map[string]any{"objects": []any{map[string]any{"type": "report", "spec_version": "2.1", "id": "report--" + kizuna.NewUUID(),
 			"created": "2027-02-16T01:00:00.000Z", "modified": "2027-02-16T01:00:00.000Z", "name": "Port ransomware C2 for the port sector",
 			"published": "2027-02-16T01:00:00Z", "report_types": []string{"threat-report"}, "object_refs": []string{indicator},

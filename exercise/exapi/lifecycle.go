@@ -118,6 +118,12 @@ func (s *Server) start(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, err)
 		return
 	}
+	// The participants' principals here, and the peers of their nodes,
+	// get the community before the first inject is out.
+	if _, err := s.Grant(ctx, x); err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
 	if err := s.Release(ctx); err != nil {
 		s.WriteError(w, r, err)
 		return
@@ -172,7 +178,7 @@ func (s *Server) release(ctx context.Context) error {
 		}
 		sched := exercise.NewSchedule(ex, x.Start, x.Created)
 		now := s.now()
-		for _, d := range sched.Due(now, func(id string) bool { return done[id] }) {
+		for _, d := range sched.Due(s.scheduleNow(), func(id string) bool { return done[id] }) {
 			objects, rec, err := sched.Release(d, now)
 			if err != nil {
 				return err

@@ -52,16 +52,24 @@ type Server struct {
 	Audit      func(ctx context.Context, e *kizuna.AuditEvent)
 	AuditLog   kizuna.AuditStore
 	Principals kizuna.PrincipalStore
-	// Node names this node in evaluations.
-	Node string
+	// Node names this node in evaluations; NodeID is its identity id. A
+	// participant is hosted here when its node is either.
+	Node, NodeID string
+	// StoreCollections lists every collection, for the purge.
+	StoreCollections kizuna.CollectionStore
+	// PeerNodes maps the principal name of each peer to its node's identity
+	// id (nil: no peers).
+	PeerNodes func(ctx context.Context) (map[string]string, error)
 	// Collection is the collection (id or alias) of exercise data (default
 	// CollectionAlias).
 	Collection string
 	WriteError func(w http.ResponseWriter, r *http.Request, err error)
 	MaxBody    int64
 	Logger     *slog.Logger
-	// Now is the exercise clock (nil: the wall clock).
-	Now func() time.Time
+	// Now is the exercise clock (nil: the wall clock): the time of what the
+	// node records. Schedule, when set, is the time at which injects fall
+	// due instead (a test's clock, running ahead of the records').
+	Now, Schedule func() time.Time
 	// Exclusive runs a release pass one instance at a time among those
 	// sharing the store (nil: just runs it).
 	Exclusive func(ctx context.Context, fn func() error) error
@@ -102,6 +110,8 @@ func (s *Server) Register(mux *http.ServeMux, protect, admin func(http.Handler) 
 	}{
 		{"POST /api/v1/exercises", s.load, admin},
 		{"POST /api/v1/exercises/{id}/start", s.start, admin},
+		{"POST /api/v1/exercises/{id}/grant", s.grant, admin},
+		{"POST /api/v1/exercises/{id}/end", s.end, admin},
 		{"GET /api/v1/exercises", s.list, protect},
 		{"GET /api/v1/exercises/{id}", s.get, protect},
 		{"GET /api/v1/exercises/{id}/releases", s.releases, protect},
@@ -114,6 +124,14 @@ func (s *Server) Register(mux *http.ServeMux, protect, admin func(http.Handler) 
 }
 
 func (s *Server) now() time.Time { return s.Now().UTC().Truncate(time.Millisecond) }
+
+// scheduleNow is the time at which injects fall due.
+func (s *Server) scheduleNow() time.Time {
+	if s.Schedule != nil {
+		return s.Schedule().UTC().Truncate(time.Millisecond)
+	}
+	return s.now()
+}
 
 // scenarioState names the state document holding an exercise's scenario.
 func scenarioState(id string) string {

@@ -8,8 +8,8 @@ import (
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/ingest"
-	"github.com/kizuna-dev/kizuna/policy"
 	"github.com/kizuna-dev/kizuna/node/nodetest"
+	"github.com/kizuna-dev/kizuna/policy"
 )
 
 const (

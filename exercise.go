@@ -175,6 +175,11 @@ type CorrectiveEntry struct {
 	Note        string    `json:"note,omitempty"`
 }
 
+// ExerciseCollectionAlias is the alias of a node's collection of exercise
+// data, whose reads are the exercise view: no other read shows exercise
+// data.
+const ExerciseCollectionAlias = "exercises"
+
 // ExerciseCommunityPrefix starts the community an exercise marking
 // requires, "exercise:<exercise id>". The prefix is reserved: a label
 // requiring such a community is exercise data.

@@ -74,16 +74,16 @@ func exerciseMount(now, schedule func() time.Time, tick time.Duration) node.Moun
 			return err
 		}
 		s := &exapi.Server{Objects: n.Guard, Collections: n.Guard, Store: n.Store, Operator: operatorIngester{n.Ingest}, State: n.State,
-			Audit: n.Audit, AuditLog: n.Store, Principals: n.Store, Node: n.Identity.Name, NodeID: n.Identity.ID, StoreCollections: n.Store,
-			PeerNodes: func(ctx context.Context) (map[string]string, error) {
+			Audit: n.Audit, AuditLog: n.Store, Principals: n.Store, Node: n.Identity.Name, NodeID: n.Identity.ID, OperatorOrg: n.Identity.Organization, StoreCollections: n.Store,
+			PeerNodes: func(ctx context.Context) (map[string]exapi.PeerNode, error) {
 				peers, err := n.Peers(ctx)
 				if err != nil {
 					return nil, err
 				}
-				out := map[string]string{}
+				out := map[string]exapi.PeerNode{}
 				for _, pc := range peers.Peers {
 					if !pc.Plain {
-						out[pc.Name] = pc.Node
+						out[pc.Name] = exapi.PeerNode{Node: pc.Node, Organization: pc.Organization}
 					}
 				}
 				return out, nil
@@ -116,7 +116,9 @@ given (--token, --token-file or $KIZUNA_TOKEN):
   list                           the exercises you may read
   status ID                      an exercise and the releases you may read
   ack ID RELEASE                 acknowledge an inject released to you
-  evaluate ID [--at TIME]        the evaluation from the node's audit log (control cell)
+  evaluate ID [--at TIME] [--scenario FILE]
+                                 the evaluation from the node's audit log (control cell, or admin;
+                                 on a participating node, with the scenario file)
   report ID [--html F] [--pdf F] the after-action report (control cell)
 
 Run 'kizuna exercise COMMAND -h' for its flags.`
@@ -129,7 +131,7 @@ func runExercise(ctx context.Context, e *env, args []string) error {
 	if sub == "validate" {
 		return validateScenario(e, rest)
 	}
-	var at, htmlFile, pdfFile string
+	var at, htmlFile, pdfFile, scenario string
 	var purge bool
 	specs := map[string]struct {
 		synopsis string
@@ -141,8 +143,9 @@ func runExercise(ctx context.Context, e *env, args []string) error {
 		"grant": {"ID [flags]", 1, nil},
 		"end":   {"ID [--purge] [flags]", 1, func(fs *flag.FlagSet) { fs.BoolVar(&purge, "purge", false, "delete the exercise's data on this node") }},
 		"start": {"ID --at TIME [flags]", 1, func(fs *flag.FlagSet) { fs.StringVar(&at, "at", "", "STARTEX, RFC 3339") }},
-		"evaluate": {"ID [--at TIME] [flags]", 1, func(fs *flag.FlagSet) {
+		"evaluate": {"ID [--at TIME] [--scenario FILE] [flags]", 1, func(fs *flag.FlagSet) {
 			fs.StringVar(&at, "at", "", "evaluate as at this time (RFC 3339; default now)")
+			fs.StringVar(&scenario, "scenario", "", "the exercise's scenario file, on a node that did not load it (its digest must be the record's)")
 		}},
 		"report": {"ID [--html FILE] [--pdf FILE] [flags]", 1, func(fs *flag.FlagSet) {
 			fs.StringVar(&htmlFile, "html", "", "write the HTML report to FILE")
@@ -160,7 +163,7 @@ func runExercise(ctx context.Context, e *env, args []string) error {
 	if sub == "start" && at == "" {
 		return &exitError{code: 2, msg: "Usage: kizuna exercise " + sub + " " + sp.synopsis}
 	}
-	if err := exerciseCommand(e, c, sub, pos, at, htmlFile, pdfFile, purge); err != nil {
+	if err := exerciseCommand(e, c, sub, pos, at, htmlFile, pdfFile, scenario, purge); err != nil {
 		if _, ok := err.(*exitError); !ok {
 			err = &exitError{code: 1, msg: "exercise " + sub + ": " + err.Error()}
 		}
@@ -192,7 +195,7 @@ func validateScenario(e *env, args []string) error {
 	return nil
 }
 
-func exerciseCommand(e *env, c *apiClient, sub string, pos []string, at, htmlFile, pdfFile string, purge bool) error {
+func exerciseCommand(e *env, c *apiClient, sub string, pos []string, at, htmlFile, pdfFile, scenario string, purge bool) error {
 	var id string
 	if len(pos) > 0 {
 		id = url.PathEscape(pos[0])
@@ -294,7 +297,18 @@ func exerciseCommand(e *env, c *apiClient, sub string, pos []string, at, htmlFil
 			q = "?at=" + url.QueryEscape(at)
 		}
 		var out exapi.Evaluation
-		if _, err := c.call("GET", "/api/v1/exercises/"+id+"/evaluation"+q, nil, &out); err != nil {
+		method, body := "GET", any(nil)
+		if scenario != "" {
+			data, err := os.ReadFile(scenario)
+			if err != nil {
+				return err
+			}
+			if !json.Valid(data) {
+				return fmt.Errorf("%s: not JSON", scenario)
+			}
+			method, body = "POST", json.RawMessage(data)
+		}
+		if _, err := c.call(method, "/api/v1/exercises/"+id+"/evaluation"+q, body, &out); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "EXERCISE %s  STARTEX %s  as at %s\n", out.Exercise, out.Start.Format(time.RFC3339), out.At.Format(time.RFC3339))

@@ -49,13 +49,16 @@ func (s *Server) end(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, err)
 		return
 	}
-	if x.State == kizuna.ExercisePurged || (x.State == kizuna.ExerciseEnded && !req.Purge) {
+	_, scenarioErr := s.scenario(ctx, x.ID)
+	controls := o.Origin == "" && scenarioErr == nil
+	// On a participating node the record is the control cell's, ended there
+	// first, perhaps: ending here again is what purges here.
+	if controls && (x.State == kizuna.ExercisePurged || (x.State == kizuna.ExerciseEnded && !req.Purge)) {
 		s.WriteError(w, r, kizuna.Errorf(kizuna.ECONFLICT, "%s is %s", x.ID, x.State))
 		return
 	}
 	out := Ended{Exercise: o.Raw, Purged: []exercise.PurgeItem{}, Review: []exercise.PurgeItem{}}
-	_, scenarioErr := s.scenario(ctx, x.ID)
-	if o.Origin == "" && scenarioErr == nil {
+	if controls {
 		// Loaded here: the control cell's record changes here first.
 		raw, err := s.endRecord(ctx, x, req.Purge)
 		if err != nil {

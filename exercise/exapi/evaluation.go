@@ -2,6 +2,8 @@ package exapi
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"slices"
 	"time"
@@ -9,6 +11,7 @@ import (
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/exercise"
 	"github.com/kizuna-dev/kizuna/exercise/evaluate"
+	"github.com/kizuna-dev/kizuna/exercise/exstix"
 	"github.com/kizuna-dev/kizuna/exercise/report"
 	"github.com/kizuna-dev/kizuna/internal/apiobj"
 )
@@ -26,22 +29,41 @@ type Evaluation struct {
 }
 
 // evaluate evaluates the exercise a request names from the node's audit
-// log, for the control cell (a member of its organisation, or an admin)
-// who may read the exercise.
-func (s *Server) evaluate(r *http.Request) (*evaluate.Result, error) {
+// log, for the control cell (a member of its organisation who may read the
+// exercise) or an admin. scenario, when given, is the exercise's scenario
+// file, which a node that did not load the exercise (a participating
+// node, whose own log this evaluates) needs: its SHA-256 must be the one
+// the exercise record carries.
+func (s *Server) evaluate(r *http.Request, scenario []byte) (*evaluate.Result, error) {
 	ctx := r.Context()
 	p := kizuna.PrincipalFromContext(ctx)
-	x, err := s.exercise(r)
+	var x *exstix.Exercise
+	var err error
+	if p != nil && slices.Contains(p.Roles, kizuna.RoleAdmin) {
+		// The host operator's admin, who holds the store anyway, whether
+		// or not a participant.
+		x, _, err = s.record(ctx, r.PathValue("id"))
+	} else {
+		x, err = s.exercise(r)
+		if err == nil && (p == nil || p.Organization != x.Exercise.ControlRef) {
+			err = kizuna.Errorf(kizuna.EFORBIDDEN, "%s: only the control cell evaluates an exercise", x.ID)
+		}
+	}
 	if err != nil {
 		return nil, err
-	}
-	if p == nil || (p.Organization != x.Exercise.ControlRef && !slices.Contains(p.Roles, kizuna.RoleAdmin)) {
-		return nil, kizuna.Errorf(kizuna.EFORBIDDEN, "%s: only the control cell evaluates an exercise", x.ID)
 	}
 	if x.State == kizuna.ExercisePlanned {
 		return nil, kizuna.Errorf(kizuna.ECONFLICT, "%s has not started", x.ID)
 	}
-	ex, err := s.scenario(ctx, x.ID)
+	var ex *kizuna.Exercise
+	if scenario != nil {
+		if sum := sha256.Sum256(scenario); hex.EncodeToString(sum[:]) != x.ScenarioSHA256 {
+			return nil, kizuna.Errorf(kizuna.ECONFLICT, "scenario: its SHA-256 is not the %s the exercise record %s carries", x.ScenarioSHA256, x.ID)
+		}
+		ex, err = exercise.ParseScenario(scenario, "scenario")
+	} else {
+		ex, err = s.scenario(ctx, x.ID)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +111,16 @@ func (s *Server) nodeLog(ctx context.Context) (evaluate.NodeLog, error) {
 }
 
 func (s *Server) evaluation(w http.ResponseWriter, r *http.Request) {
-	res, err := s.evaluate(r)
+	var scenario []byte
+	if r.Method == http.MethodPost {
+		b, err := s.body(w, r)
+		if err != nil {
+			s.WriteError(w, r, err)
+			return
+		}
+		scenario = b
+	}
+	res, err := s.evaluate(r, scenario)
 	if err != nil {
 		s.WriteError(w, r, err)
 		return
@@ -101,7 +132,7 @@ func (s *Server) evaluation(w http.ResponseWriter, r *http.Request) {
 // report renders the after-action report: ?format=html (default) or pdf.
 // Each carries the EXERCISE banner.
 func (s *Server) report(w http.ResponseWriter, r *http.Request) {
-	res, err := s.evaluate(r)
+	res, err := s.evaluate(r, nil)
 	if err != nil {
 		s.WriteError(w, r, err)
 		return

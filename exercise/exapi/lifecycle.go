@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,12 +38,24 @@ func (s *Server) load(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.now()
-	marking, err := exercise.Marking(ex, now)
+	// This node's operator, and those of the peers' nodes hosting
+	// participants, carry the exercise's data between its nodes.
+	byParticipant, err := s.carriers(ctx, ex)
 	if err != nil {
 		s.WriteError(w, r, err)
 		return
 	}
-	record, err := exercise.RecordMarking(ex, now)
+	carriers := []string{s.OperatorOrg}
+	for _, orgs := range byParticipant {
+		carriers = append(carriers, orgs...)
+	}
+	carriers = slices.DeleteFunc(carriers, func(o string) bool { return o == "" })
+	marking, err := exercise.Marking(ex, now, carriers...)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	record, err := exercise.RecordMarking(ex, now, carriers...)
 	if err != nil {
 		s.WriteError(w, r, err)
 		return
@@ -177,6 +190,11 @@ func (s *Server) release(ctx context.Context) error {
 			done[rel.ID] = true
 		}
 		sched := exercise.NewSchedule(ex, x.Start, x.Created)
+		carriers, err := s.carriers(ctx, ex)
+		if err != nil {
+			return err
+		}
+		sched.SetCarriers(carriers)
 		now := s.now()
 		for _, d := range sched.Due(s.scheduleNow(), func(id string) bool { return done[id] }) {
 			objects, rec, err := sched.Release(d, now)

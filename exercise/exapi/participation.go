@@ -48,10 +48,11 @@ func (s *Server) ExercisePeer(ctx context.Context, peer *kizuna.Principal, exerc
 	if err != nil {
 		return "", err
 	}
-	node, ok := nodes[peer.Name]
+	pn, ok := nodes[peer.Name]
 	if !ok {
 		return "no peering agreement names it", nil
 	}
+	node := pn.Node
 	for _, p := range x.Exercise.Participants {
 		if hosts(p, node, peer.Name) {
 			return "", nil
@@ -60,11 +61,37 @@ func (s *Server) ExercisePeer(ctx context.Context, peer *kizuna.Principal, exerc
 	return "its node " + node + " hosts none of the exercise's participants", nil
 }
 
-func (s *Server) peerNodes(ctx context.Context) (map[string]string, error) {
+func (s *Server) peerNodes(ctx context.Context) (map[string]PeerNode, error) {
 	if s.PeerNodes == nil {
-		return map[string]string{}, nil
+		return map[string]PeerNode{}, nil
 	}
 	return s.PeerNodes(ctx)
+}
+
+// PeerNode is what an exercise needs of a peering agreement.
+type PeerNode struct {
+	// Node is the peer node's identity id.
+	Node string
+	// Organization is the organisation of the peer's principal here.
+	Organization string
+}
+
+// carriers returns, by participant id, the organisations of the peers
+// whose node hosts the participant (Schedule.SetCarriers).
+func (s *Server) carriers(ctx context.Context, ex *kizuna.Exercise) (map[string][]string, error) {
+	nodes, err := s.peerNodes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]string{}
+	for name, pn := range nodes {
+		for _, p := range ex.Participants {
+			if hosts(p, pn.Node, name) && pn.Organization != "" {
+				out[p.ID] = append(out[p.ID], pn.Organization)
+			}
+		}
+	}
+	return out, nil
 }
 
 // Grant gives the exercise community to the principals of this node that
@@ -112,10 +139,10 @@ func (s *Server) setCommunity(ctx context.Context, x *exstix.Exercise, add bool)
 // participates reports whether a principal of this node takes part in the
 // exercise: a peer whose node hosts a participant, or a principal of a
 // participant's organisation and nation hosted on this node.
-func (s *Server) participates(ex *kizuna.Exercise, pr *kizuna.Principal, nodes map[string]string) bool {
+func (s *Server) participates(ex *kizuna.Exercise, pr *kizuna.Principal, nodes map[string]PeerNode) bool {
 	for _, p := range ex.Participants {
 		if pr.HasRole(kizuna.RolePeer) {
-			if node, ok := nodes[pr.Name]; ok && hosts(p, node, pr.Name) {
+			if pn, ok := nodes[pr.Name]; ok && hosts(p, pn.Node, pr.Name) {
 				return true
 			}
 			continue

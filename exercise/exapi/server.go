@@ -32,7 +32,7 @@ import (
 
 // CollectionAlias is the alias of the collection holding exercise records,
 // injects and release records.
-const CollectionAlias = "exercises"
+const CollectionAlias = kizuna.ExerciseCollectionAlias
 
 // Server serves exercises.
 type Server struct {
@@ -55,11 +55,14 @@ type Server struct {
 	// Node names this node in evaluations; NodeID is its identity id. A
 	// participant is hosted here when its node is either.
 	Node, NodeID string
+	// OperatorOrg is this node's operating organisation, the organisation
+	// its peers know it by.
+	OperatorOrg string
 	// StoreCollections lists every collection, for the purge.
 	StoreCollections kizuna.CollectionStore
-	// PeerNodes maps the principal name of each peer to its node's identity
-	// id (nil: no peers).
-	PeerNodes func(ctx context.Context) (map[string]string, error)
+	// PeerNodes maps the principal name of each peer to its node and
+	// organisation (nil: no peers).
+	PeerNodes func(ctx context.Context) (map[string]PeerNode, error)
 	// Collection is the collection (id or alias) of exercise data (default
 	// CollectionAlias).
 	Collection string
@@ -117,6 +120,7 @@ func (s *Server) Register(mux *http.ServeMux, protect, admin func(http.Handler) 
 		{"GET /api/v1/exercises/{id}/releases", s.releases, protect},
 		{"POST /api/v1/exercises/{id}/releases/{release}/acknowledge", s.acknowledge, protect},
 		{"GET /api/v1/exercises/{id}/evaluation", s.evaluation, protect},
+		{"POST /api/v1/exercises/{id}/evaluation", s.evaluation, protect},
 		{"GET /api/v1/exercises/{id}/report", s.report, protect},
 	} {
 		mux.Handle(r.pattern, r.wrap(r.h))

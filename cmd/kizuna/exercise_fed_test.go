@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -13,7 +15,9 @@ import (
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/exercise"
+	"github.com/kizuna-dev/kizuna/federation"
 	"github.com/kizuna-dev/kizuna/node"
+	"github.com/kizuna-dev/kizuna/node/nodetest"
 )
 
 // More organisations of the shipped example scenario.
@@ -433,5 +437,70 @@ func TestExerciseThreeNodes(t *testing.T) {
 	}
 	if _, errOut, code := cli(jpn, admin[jpn], "exercise", "end", ex.ID, "--purge"); code != 1 || !strings.Contains(errOut, "409") {
 		t.Errorf("a second end: exit %d %s", code, errOut)
+	}
+}
+
+// TestExerciseEgressOnlyToParticipatingNodes checks rule 3 on one served
+// node: its peers read (and so receive by federation) an exercise's data
+// only when their node hosts a participant. A peer of a participating
+// nation and organisation that holds the exercise community (an operator's
+// mistake) but whose node is not in the exercise reads none of it, and each
+// refusal is audited; the peer of the participating node, given the
+// community by the start, reads what was released to its node's players.
+func TestExerciseEgressOnlyToParticipatingNodes(t *testing.T) {
+	ctx := context.Background()
+	s := nodetest.Serve(t, nodetest.Options{}, node.ServeConfig{Mounts: []node.Mount{exerciseMount(nil, nil, time.Hour)}})
+	raw, _ := exercise.Defaults.ReadFile(exercise.ExampleScenario)
+	ex, err := exercise.ParseScenario(raw, "scenario.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, _, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addPeer := func(name, org string, communities ...string) string {
+		t.Helper()
+		pc := &federation.PeerConfig{Name: name, Node: "identity--" + kizuna.NewUUID(), URL: "http://127.0.0.1:9/taxii2/api/",
+			PublicKey: federation.EncodePublicKey(pub), Nation: "USA", Organization: org, Organizations: []string{org}, MaxTLP: "amber"}
+		token, err := s.Node.AddPeer(ctx, pc, nil, communities)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return token
+	}
+	// The scenario names the US players' node "usa-node": the peering
+	// agreement of that name is it.
+	inToken := addPeer("usa-node", usaPOCOrg)
+	outToken := addPeer("usa-other", exUSANCCCOrg, exercise.Community(ex.ID))
+	if code, out := postJSON(t, s.Base+"/api/v1/exercises", "application/json", node.AdminName, s.Admin, json.RawMessage(raw)); code != http.StatusCreated {
+		t.Fatalf("load: %d %s", code, out)
+	}
+	startex := time.Now().UTC().Add(-150 * time.Minute).Truncate(time.Second)
+	if code, out := postJSON(t, s.Base+"/api/v1/exercises/"+ex.ID+"/start", "application/json", node.AdminName, s.Admin, map[string]time.Time{"startex": startex}); code != http.StatusOK {
+		t.Fatalf("start: %d %s", code, out)
+	}
+	incident := exercise.RemapID(ex.ID, "incident--f903b045-1ffc-45b1-8b1e-9215870af60c")
+	if ids := taxiiIDs(t, s.Base, "exercises", "usa-node", inToken); !slices.Contains(ids, incident) || !slices.Contains(ids, exercise.ReleaseID(ex.ID, "I-02", "usa-navlog")) {
+		t.Errorf("the participating node's peer reads %v, without the I-02 incident and release", ids)
+	}
+	ids := taxiiIDs(t, s.Base, "exercises", "usa-other", outToken)
+	for _, id := range ids {
+		if id == incident || strings.HasPrefix(id, "x-kizuna-inject-release--") {
+			t.Errorf("a peer whose node is not in the exercise reads %s", id)
+		}
+	}
+	events, err := s.Node.Store.FindAudit(ctx, 0, 100000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := 0
+	for _, e := range events {
+		if e.Action == "deny" && strings.Contains(e.Reason, `peer "usa-other" may not receive data of exercise `+ex.ID) && strings.Contains(e.Reason, "hosts none of the exercise's participants") {
+			refused++
+		}
+	}
+	if refused == 0 {
+		t.Error("the refusals are not audited")
 	}
 }

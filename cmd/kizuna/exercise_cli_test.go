@@ -46,6 +46,18 @@ func taxiiIDs(t *testing.T, base, coll, user, token string) []string {
 	return ids
 }
 
+// injectIDs returns the ids under which the objects of an exercise's
+// inject (by index) are published.
+func injectIDs(ex *kizuna.Exercise, inject int) []string {
+	var ids []string
+	for _, o := range ex.Injects[inject].Objects {
+		var head struct{ ID string }
+		json.Unmarshal(o, &head)
+		ids = append(ids, exercise.RemapID(ex.ID, head.ID))
+	}
+	return ids
+}
+
 // TestExerciseCLI runs the shipped US–Japan example on a running node from
 // the CLI: the admin loads it and starts it 2½ hours ago, so the first two
 // injects are released and the last two are not. Each participant reads
@@ -114,16 +126,7 @@ func TestExerciseCLI(t *testing.T) {
 		t.Fatalf("exercise start: %s", out)
 	}
 
-	published := func(inject int) []string {
-		var ids []string
-		for _, o := range ex.Injects[inject].Objects {
-			var head struct{ ID string }
-			json.Unmarshal(o, &head)
-			ids = append(ids, exercise.RemapID(ex.ID, head.ID))
-		}
-		return ids
-	}
-	i01, i02, i03 := published(0), published(1), published(2)
+	i01, i02, i03 := injectIDs(ex, 0), injectIDs(ex, 1), injectIDs(ex, 2)
 	jpnIDs := taxiiIDs(t, base, "exercises", "ex-jpn-ncco", jpn)
 	usaIDs := taxiiIDs(t, base, "exercises", "ex-usa-nccc", usa)
 	for _, id := range append(slices.Clone(i01), i02...) {

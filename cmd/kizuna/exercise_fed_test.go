@@ -174,16 +174,7 @@ func TestExerciseThreeNodes(t *testing.T) {
 			}
 		}
 	}
-	published := func(inject int) []string {
-		var ids []string
-		for _, o := range ex.Injects[inject].Objects {
-			var head struct{ ID string }
-			json.Unmarshal(o, &head)
-			ids = append(ids, exercise.RemapID(ex.ID, head.ID))
-		}
-		return ids
-	}
-	i01, i02, i03, i04 := published(0), published(1), published(2), published(3)
+	i01, i02, i03, i04 := injectIDs(ex, 0), injectIDs(ex, 1), injectIDs(ex, 2), injectIDs(ex, 3)
 	exIDs := slices.Concat(i01, i02, i03, i04)
 
 	// STARTEX now, on the control cell's node: I-01 goes to the Japanese

@@ -230,6 +230,15 @@ func TestExerciseThreeNodes(t *testing.T) {
 		}
 	}
 
+	// The native API's answers about the exercise carry the banner too.
+	req, _ := http.NewRequest("GET", base(usa)+"/api/v1/exercises/"+ex.ID+"/releases", nil)
+	req.SetBasicAuth("usa-nccc", tokens["usa-nccc"])
+	if resp, err := usa.client.Do(req); err != nil || resp.StatusCode != http.StatusOK || resp.Header.Get("X-Kizuna-Banner") != kizuna.ExerciseBanner([]string{ex.ID}) {
+		t.Errorf("USA: the releases of the exercise: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+
 	// The players act. Onward sharing under the exercise marking, in the
 	// exercises collection: the Japanese centre on the I-01 indicator, the
 	// Navy cell on the I-03 hash (from the USA node: it federates to JPN).

@@ -84,6 +84,7 @@ func (s *Server) end(w http.ResponseWriter, r *http.Request) {
 		reason = "exercise=" + x.ID + " purge=true purged=" + strconv.Itoa(len(out.Purged)) + " review=" + strconv.Itoa(len(out.Review))
 	}
 	s.Audit(ctx, &kizuna.AuditEvent{Principal: actor(ctx), Action: kizuna.AuditExerciseEnd, Object: x.ID, Decision: "allow", Reason: reason})
+	setBanner(w, x.ID)
 	apiobj.WriteJSON(w, http.StatusOK, out)
 }
 

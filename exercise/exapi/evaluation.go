@@ -125,6 +125,7 @@ func (s *Server) evaluation(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, err)
 		return
 	}
+	setBanner(w, res.Exercise.ID)
 	apiobj.WriteJSON(w, http.StatusOK, Evaluation{Exercise: res.Exercise.ID, Start: res.Start, At: res.At, Outcomes: res.Outcomes,
 		Participant: res.ByParticipant(), Nation: res.ByNation(), Timeline: res.Timeline, Findings: res.Findings()})
 }
@@ -140,7 +141,7 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request) {
 	p := kizuna.PrincipalFromContext(r.Context())
 	in := report.Input{Result: res, Findings: res.Findings(), Issued: s.now(), By: p.Organization}
 	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Kizuna-Banner", kizuna.ExerciseBanner([]string{res.Exercise.ID}))
+	setBanner(w, res.Exercise.ID)
 	switch f := r.URL.Query().Get("format"); f {
 	case "", "html":
 		b, err := report.HTML(in)

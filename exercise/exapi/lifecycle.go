@@ -78,6 +78,7 @@ func (s *Server) load(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, err)
 		return
 	}
+	setBanner(w, ex.ID)
 	apiobj.WriteJSON(w, http.StatusCreated, json.RawMessage(raw))
 }
 
@@ -141,6 +142,7 @@ func (s *Server) start(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, err)
 		return
 	}
+	setBanner(w, x.ID)
 	apiobj.WriteJSON(w, http.StatusOK, json.RawMessage(raw))
 }
 

@@ -166,6 +166,7 @@ func (s *Server) grant(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, err)
 		return
 	}
+	setBanner(w, x.ID)
 	apiobj.WriteJSON(w, http.StatusOK, map[string]any{"community": exercise.Community(x.ID), "granted": names})
 }
 

@@ -200,6 +200,11 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 	for _, o := range objs {
 		out = append(out, o.Raw)
 	}
+	var ids []string
+	for _, o := range objs {
+		ids = append(ids, o.ID)
+	}
+	setBanner(w, ids...)
 	apiobj.WriteJSON(w, http.StatusOK, map[string]any{"exercises": out})
 }
 
@@ -211,6 +216,7 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, err)
 		return
 	}
+	setBanner(w, o.ID)
 	apiobj.WriteJSON(w, http.StatusOK, o.Raw)
 }
 
@@ -228,6 +234,7 @@ func (s *Server) releases(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, err)
 		return
 	}
+	setBanner(w, x.ID)
 	apiobj.WriteJSON(w, http.StatusOK, map[string]any{"releases": rels})
 }
 
@@ -263,3 +270,14 @@ func (o ownReads) FindObjects(ctx context.Context, f kizuna.ObjectFilter) (*kizu
 
 // own returns the store as the node's own work reads it.
 func (s *Server) own() kizuna.ObjectStore { return ownReads{s.Store} }
+
+// BannerHeader carries the EXERCISE banner of every answer about an
+// exercise (docs/exercises.md, rule 4).
+const BannerHeader = "X-Kizuna-Banner"
+
+// setBanner sets the EXERCISE banner of the exercises, if any.
+func setBanner(w http.ResponseWriter, exercises ...string) {
+	if len(exercises) > 0 {
+		w.Header().Set(BannerHeader, kizuna.ExerciseBanner(exercises))
+	}
+}

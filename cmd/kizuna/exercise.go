@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
+	"encoding/base64"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -15,6 +17,7 @@ import (
 	"github.com/kizuna-dev/kizuna/exercise"
 	"github.com/kizuna-dev/kizuna/exercise/exapi"
 	"github.com/kizuna-dev/kizuna/exercise/exstix"
+	"github.com/kizuna-dev/kizuna/federation"
 	"github.com/kizuna-dev/kizuna/node"
 )
 
@@ -88,6 +91,32 @@ func exerciseMount(now, schedule func() time.Time, tick time.Duration) node.Moun
 				}
 				return out, nil
 			},
+			Sign: func(ctx context.Context, payload []byte) (string, error) {
+				keys, err := n.Keys(ctx)
+				if err != nil {
+					return "", err
+				}
+				return base64.StdEncoding.EncodeToString(ed25519.Sign(keys.Signing, payload)), nil
+			},
+			Verify: func(ctx context.Context, nodeID string, payload []byte, signature string) error {
+				peers, err := n.Peers(ctx)
+				if err != nil {
+					return err
+				}
+				pc := peers.FindNode(nodeID)
+				if pc == nil {
+					return kizuna.Errorf(kizuna.EFORBIDDEN, "no peering agreement pins the key of node %s", nodeID)
+				}
+				pub, err := federation.ParsePublicKey(pc.PublicKey)
+				if err != nil {
+					return err
+				}
+				sig, err := base64.StdEncoding.DecodeString(signature)
+				if err != nil || !ed25519.Verify(pub, payload, sig) {
+					return kizuna.Errorf(kizuna.EFORBIDDEN, "the signature does not verify with the key pinned for peer %q", pc.Name)
+				}
+				return nil
+			},
 			Collection: coll.ID, WriteError: r.WriteError, Logger: n.Logger, Now: now, Schedule: schedule,
 			Exclusive: func(ctx context.Context, fn func() error) error { return n.Exclusive(ctx, exerciseLease, fn) }}
 		n.Guard.SetExerciseView(coll.ID)
@@ -116,10 +145,14 @@ given (--token, --token-file or $KIZUNA_TOKEN):
   list                           the exercises you may read
   status ID                      an exercise and the releases you may read
   ack ID RELEASE                 acknowledge an inject released to you
-  evaluate ID [--at TIME] [--scenario FILE]
-                                 the evaluation from the node's audit log (control cell, or admin;
-                                 on a participating node, with the scenario file)
-  report ID [--html F] [--pdf F] the after-action report (control cell)
+  evaluate ID [--at TIME] [--scenario FILE] [--audit FILE]...
+                                 the evaluation from the node's audit log and the participating
+                                 nodes' signed exports (control cell, or admin; on a participating
+                                 node, with the scenario file)
+  report ID [--html F] [--pdf F] [--scenario FILE] [--audit FILE]...
+                                 the after-action report (control cell, or admin)
+  audit ID --out FILE            this node's signed audit entries about the exercise, for the
+                                 control cell's evaluation (admin of a participating node)
 
 Run 'kizuna exercise COMMAND -h' for its flags.`
 
@@ -131,8 +164,9 @@ func runExercise(ctx context.Context, e *env, args []string) error {
 	if sub == "validate" {
 		return validateScenario(e, rest)
 	}
-	var at, htmlFile, pdfFile, scenario string
+	var at, htmlFile, pdfFile, scenario, out string
 	var purge bool
+	var audits listFlag
 	specs := map[string]struct {
 		synopsis string
 		n        int
@@ -143,13 +177,19 @@ func runExercise(ctx context.Context, e *env, args []string) error {
 		"grant": {"ID [flags]", 1, nil},
 		"end":   {"ID [--purge] [flags]", 1, func(fs *flag.FlagSet) { fs.BoolVar(&purge, "purge", false, "delete the exercise's data on this node") }},
 		"start": {"ID --at TIME [flags]", 1, func(fs *flag.FlagSet) { fs.StringVar(&at, "at", "", "STARTEX, RFC 3339") }},
-		"evaluate": {"ID [--at TIME] [--scenario FILE] [flags]", 1, func(fs *flag.FlagSet) {
+		"evaluate": {"ID [--at TIME] [--scenario FILE] [--audit FILE]... [flags]", 1, func(fs *flag.FlagSet) {
 			fs.StringVar(&at, "at", "", "evaluate as at this time (RFC 3339; default now)")
 			fs.StringVar(&scenario, "scenario", "", "the exercise's scenario file, on a node that did not load it (its digest must be the record's)")
+			fs.Var(&audits, "audit", "a participating node's signed audit export ('kizuna exercise audit' there; repeatable)")
 		}},
-		"report": {"ID [--html FILE] [--pdf FILE] [flags]", 1, func(fs *flag.FlagSet) {
+		"report": {"ID [--html FILE] [--pdf FILE] [--scenario FILE] [--audit FILE]... [flags]", 1, func(fs *flag.FlagSet) {
 			fs.StringVar(&htmlFile, "html", "", "write the HTML report to FILE")
 			fs.StringVar(&pdfFile, "pdf", "", "write the PDF report to FILE")
+			fs.StringVar(&scenario, "scenario", "", "the exercise's scenario file, on a node that did not load it")
+			fs.Var(&audits, "audit", "a participating node's signed audit export (repeatable)")
+		}},
+		"audit": {"ID --out FILE [flags]", 1, func(fs *flag.FlagSet) {
+			fs.StringVar(&out, "out", "", "write this node's signed audit export of the exercise to FILE")
 		}},
 	}
 	sp, ok := specs[sub]
@@ -160,10 +200,10 @@ func runExercise(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if sub == "start" && at == "" {
+	if (sub == "start" && at == "") || (sub == "audit" && out == "") {
 		return &exitError{code: 2, msg: "Usage: kizuna exercise " + sub + " " + sp.synopsis}
 	}
-	if err := exerciseCommand(e, c, sub, pos, at, htmlFile, pdfFile, scenario, purge); err != nil {
+	if err := exerciseCommand(e, c, sub, pos, exerciseFlags{at: at, htmlFile: htmlFile, pdfFile: pdfFile, scenario: scenario, out: out, audits: audits, purge: purge}); err != nil {
 		if _, ok := err.(*exitError); !ok {
 			err = &exitError{code: 1, msg: "exercise " + sub + ": " + err.Error()}
 		}
@@ -195,7 +235,46 @@ func validateScenario(e *env, args []string) error {
 	return nil
 }
 
-func exerciseCommand(e *env, c *apiClient, sub string, pos []string, at, htmlFile, pdfFile, scenario string, purge bool) error {
+// exerciseFlags are the flags of the exercise commands.
+type exerciseFlags struct {
+	at, htmlFile, pdfFile, scenario, out string
+	audits                               []string
+	purge                                bool
+}
+
+// evaluationBody returns the body of POST …/evaluation and …/report from
+// the files --scenario and --audit name, or nil when there are none (GET).
+func (f exerciseFlags) evaluationBody() (any, error) {
+	if f.scenario == "" && len(f.audits) == 0 {
+		return nil, nil
+	}
+	var req exapi.EvaluationRequest
+	if f.scenario != "" {
+		data, err := os.ReadFile(f.scenario)
+		if err != nil {
+			return nil, err
+		}
+		if !json.Valid(data) {
+			return nil, fmt.Errorf("%s: not JSON", f.scenario)
+		}
+		req.Scenario = data
+	}
+	for _, file := range f.audits {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return nil, err
+		}
+		var a exapi.AuditExport
+		if err := json.Unmarshal(data, &a); err != nil {
+			return nil, fmt.Errorf("%s: %v", file, err)
+		}
+		req.Audit = append(req.Audit, a)
+	}
+	return req, nil
+}
+
+func exerciseCommand(e *env, c *apiClient, sub string, pos []string, f exerciseFlags) error {
+	at, htmlFile, pdfFile, purge := f.at, f.htmlFile, f.pdfFile, f.purge
 	var id string
 	if len(pos) > 0 {
 		id = url.PathEscape(pos[0])
@@ -297,16 +376,13 @@ func exerciseCommand(e *env, c *apiClient, sub string, pos []string, at, htmlFil
 			q = "?at=" + url.QueryEscape(at)
 		}
 		var out exapi.Evaluation
-		method, body := "GET", any(nil)
-		if scenario != "" {
-			data, err := os.ReadFile(scenario)
-			if err != nil {
-				return err
-			}
-			if !json.Valid(data) {
-				return fmt.Errorf("%s: not JSON", scenario)
-			}
-			method, body = "POST", json.RawMessage(data)
+		body, err := f.evaluationBody()
+		if err != nil {
+			return err
+		}
+		method := "GET"
+		if body != nil {
+			method = "POST"
 		}
 		if _, err := c.call(method, "/api/v1/exercises/"+id+"/evaluation"+q, body, &out); err != nil {
 			return err
@@ -320,19 +396,37 @@ func exerciseCommand(e *env, c *apiClient, sub string, pos []string, at, htmlFil
 		if htmlFile == "" && pdfFile == "" {
 			return fmt.Errorf("--html FILE or --pdf FILE is required")
 		}
-		for _, f := range []struct{ format, file string }{{"html", htmlFile}, {"pdf", pdfFile}} {
-			if f.file == "" {
+		body, err := f.evaluationBody()
+		if err != nil {
+			return err
+		}
+		method := "GET"
+		if body != nil {
+			method = "POST"
+		}
+		for _, r := range []struct{ format, file string }{{"html", htmlFile}, {"pdf", pdfFile}} {
+			if r.file == "" {
 				continue
 			}
 			var out json.RawMessage
-			if _, err := c.call("GET", "/api/v1/exercises/"+id+"/report?format="+f.format, nil, &out); err != nil {
+			if _, err := c.call(method, "/api/v1/exercises/"+id+"/report?format="+r.format, body, &out); err != nil {
 				return err
 			}
-			if err := os.WriteFile(f.file, out, 0o600); err != nil {
+			if err := os.WriteFile(r.file, out, 0o600); err != nil {
 				return err
 			}
-			fmt.Fprintf(e.stdout, "wrote %s (%d bytes)\n", f.file, len(out))
+			fmt.Fprintf(e.stdout, "wrote %s (%d bytes)\n", r.file, len(out))
 		}
+		return nil
+	case "audit":
+		var out json.RawMessage
+		if _, err := c.call("GET", "/api/v1/exercises/"+id+"/audit", nil, &out); err != nil {
+			return err
+		}
+		if err := os.WriteFile(f.out, out, 0o600); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "wrote %s (%d bytes)\n", f.out, len(out))
 		return nil
 	}
 	return nil

@@ -352,6 +352,30 @@ func TestExerciseThreeNodes(t *testing.T) {
 		t.Errorf("an evaluation against another scenario: exit %d %s", code, errOut)
 	}
 
+	// The USA node's signed audit export: the control cell evaluates the
+	// whole exercise, both nodes' acts; an export altered on the way is
+	// refused.
+	usaAudit := filepath.Join(root, "usa-audit.json")
+	mustCLI(usa, admin[usa], "exercise", "audit", ex.ID, "--out", usaAudit)
+	out = mustCLI(jpn, tokens["control"], "exercise", "evaluate", ex.ID, "--audit", usaAudit)
+	for _, line := range []string{
+		"I-01\tread\tjpn-ncco\tmet\t", "I-02\tconsult-open\tjpn-ncco\tmet\t", "I-02\tread\tusa-nccc\tmet\t", "I-02\tread\tusa-navlog\tmet\t",
+		"I-02\tacknowledge\tusa-nccc\tmet\t", "I-03\tread\tusa-navlog\tmet\t", "I-03\tshare\tusa-navlog\tmet\t", "I-02\tassess\tusa-nccc\tpending\t",
+	} {
+		if !strings.Contains(out, line) {
+			t.Errorf("JPN evaluation with the USA node's audit: no line %q:\n%s", line, out)
+		}
+	}
+	b, _ := os.ReadFile(usaAudit)
+	altered := filepath.Join(root, "usa-audit-altered.json")
+	os.WriteFile(altered, []byte(strings.Replace(string(b), `"exercise.acknowledge"`, `"exercise.acknowledgeX"`, 1)), 0o600)
+	if _, errOut, code := cli(jpn, tokens["control"], "exercise", "evaluate", ex.ID, "--audit", altered); code != 1 || !strings.Contains(errOut, "403") || !strings.Contains(errOut, "signature") {
+		t.Errorf("an altered audit export: exit %d %s", code, errOut)
+	}
+	if _, errOut, code := cli(aus, admin[aus], "exercise", "audit", ex.ID, "--out", filepath.Join(root, "aus.json")); code != 1 || !strings.Contains(errOut, "404") {
+		t.Errorf("AUS exports an audit of the exercise: exit %d %s", code, errOut)
+	}
+
 	// Nothing of the exercise outside it: the AUS node holds none of its
 	// objects; AUS and the JPN outsider read none; the players' real
 	// results (TAXII of the default collection, exports, feeds, the
@@ -404,10 +428,10 @@ func TestExerciseThreeNodes(t *testing.T) {
 
 	// The after-action report.
 	htmlFile, pdfFile := filepath.Join(root, "aar.html"), filepath.Join(root, "aar.pdf")
-	mustCLI(jpn, tokens["control"], "exercise", "report", ex.ID, "--html", htmlFile, "--pdf", pdfFile)
+	mustCLI(jpn, tokens["control"], "exercise", "report", ex.ID, "--html", htmlFile, "--pdf", pdfFile, "--audit", usaAudit)
 	h, _ := os.ReadFile(htmlFile)
 	p, _ := os.ReadFile(pdfFile)
-	if !strings.Contains(string(h), "EXERCISE") || !strings.Contains(string(h), "jpn-ncco") || !strings.HasPrefix(string(p), "%PDF-") {
+	if !strings.Contains(string(h), "EXERCISE") || !strings.Contains(string(h), "jpn-ncco") || !strings.Contains(string(h), "usa-navlog") || !strings.HasPrefix(string(p), "%PDF-") {
 		t.Errorf("report: HTML %d bytes, PDF %d bytes", len(h), len(p))
 	}
 

@@ -1,9 +1,11 @@
 package exapi
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"net/http"
 	"slices"
 	"time"
@@ -28,13 +30,21 @@ type Evaluation struct {
 	Findings    []kizuna.Finding   `json:"findings"`
 }
 
+// EvaluationRequest is the body of POST …/evaluation and POST …/report.
+type EvaluationRequest struct {
+	// Scenario is the exercise's scenario file, which a node that did not
+	// load the exercise (a participating node, whose own log it evaluates)
+	// needs: its SHA-256 must be the one the exercise record carries.
+	Scenario json.RawMessage `json:"scenario,omitempty"`
+	// Audit are the signed audit exports of participating nodes
+	// (GET …/audit there), evaluated with this node's log.
+	Audit []AuditExport `json:"audit,omitempty"`
+}
+
 // evaluate evaluates the exercise a request names from the node's audit
-// log, for the control cell (a member of its organisation who may read the
-// exercise) or an admin. scenario, when given, is the exercise's scenario
-// file, which a node that did not load the exercise (a participating
-// node, whose own log this evaluates) needs: its SHA-256 must be the one
-// the exercise record carries.
-func (s *Server) evaluate(r *http.Request, scenario []byte) (*evaluate.Result, error) {
+// log and the audit exports of req, for the control cell (a member of its
+// organisation who may read the exercise) or an admin.
+func (s *Server) evaluate(r *http.Request, req EvaluationRequest) (*evaluate.Result, error) {
 	ctx := r.Context()
 	p := kizuna.PrincipalFromContext(ctx)
 	var x *exstix.Exercise
@@ -56,11 +66,11 @@ func (s *Server) evaluate(r *http.Request, scenario []byte) (*evaluate.Result, e
 		return nil, kizuna.Errorf(kizuna.ECONFLICT, "%s has not started", x.ID)
 	}
 	var ex *kizuna.Exercise
-	if scenario != nil {
-		if sum := sha256.Sum256(scenario); hex.EncodeToString(sum[:]) != x.ScenarioSHA256 {
-			return nil, kizuna.Errorf(kizuna.ECONFLICT, "scenario: its SHA-256 is not the %s the exercise record %s carries", x.ScenarioSHA256, x.ID)
+	if req.Scenario != nil {
+		if sum := sha256.Sum256(req.Scenario); hex.EncodeToString(sum[:]) != x.ScenarioSHA256 {
+			return nil, kizuna.Errorf(kizuna.ECONFLICT, "request body: $.scenario: its SHA-256 is not the %s the exercise record %s carries", x.ScenarioSHA256, x.ID)
 		}
-		ex, err = exercise.ParseScenario(scenario, "scenario")
+		ex, err = exercise.ParseScenario(req.Scenario, "scenario")
 	} else {
 		ex, err = s.scenario(ctx, x.ID)
 	}
@@ -81,8 +91,12 @@ func (s *Server) evaluate(r *http.Request, scenario []byte) (*evaluate.Result, e
 	if err != nil {
 		return nil, err
 	}
+	others, err := s.importedLogs(ctx, x, req.Audit)
+	if err != nil {
+		return nil, err
+	}
 	return evaluate.Evaluate(evaluate.Input{Schedule: exercise.NewSchedule(ex, x.Start, x.Created), Releases: rels,
-		Logs: []evaluate.NodeLog{log}, At: at.UTC()}), nil
+		Logs: append([]evaluate.NodeLog{log}, others...), At: at.UTC()}), nil
 }
 
 // nodeLog returns this node's audit log with the directory of its
@@ -110,17 +124,31 @@ func (s *Server) nodeLog(ctx context.Context) (evaluate.NodeLog, error) {
 	}
 }
 
-func (s *Server) evaluation(w http.ResponseWriter, r *http.Request) {
-	var scenario []byte
-	if r.Method == http.MethodPost {
-		b, err := s.body(w, r)
-		if err != nil {
-			s.WriteError(w, r, err)
-			return
-		}
-		scenario = b
+// evaluationRequest reads the body of a POST (none for a GET).
+func (s *Server) evaluationRequest(w http.ResponseWriter, r *http.Request) (EvaluationRequest, error) {
+	var req EvaluationRequest
+	if r.Method != http.MethodPost {
+		return req, nil
 	}
-	res, err := s.evaluate(r, scenario)
+	b, err := s.body(w, r)
+	if err != nil {
+		return req, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return req, kizuna.Errorf(kizuna.EINVALID, "request body: want {\"scenario\": {…}, \"audit\": [{…}]}: %v", err)
+	}
+	return req, nil
+}
+
+func (s *Server) evaluation(w http.ResponseWriter, r *http.Request) {
+	req, err := s.evaluationRequest(w, r)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	res, err := s.evaluate(r, req)
 	if err != nil {
 		s.WriteError(w, r, err)
 		return
@@ -133,7 +161,12 @@ func (s *Server) evaluation(w http.ResponseWriter, r *http.Request) {
 // report renders the after-action report: ?format=html (default) or pdf.
 // Each carries the EXERCISE banner.
 func (s *Server) report(w http.ResponseWriter, r *http.Request) {
-	res, err := s.evaluate(r, nil)
+	req, err := s.evaluationRequest(w, r)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	res, err := s.evaluate(r, req)
 	if err != nil {
 		s.WriteError(w, r, err)
 		return

@@ -60,6 +60,11 @@ type Server struct {
 	OperatorOrg string
 	// StoreCollections lists every collection, for the purge.
 	StoreCollections kizuna.CollectionStore
+	// Sign signs an audit export with the node's key; Verify checks a
+	// peer node's signature with its pinned key (nil: exports are neither
+	// made nor accepted).
+	Sign   func(ctx context.Context, payload []byte) (string, error)
+	Verify func(ctx context.Context, node string, payload []byte, signature string) error
 	// PeerNodes maps the principal name of each peer to its node and
 	// organisation (nil: no peers).
 	PeerNodes func(ctx context.Context) (map[string]PeerNode, error)
@@ -121,7 +126,9 @@ func (s *Server) Register(mux *http.ServeMux, protect, admin func(http.Handler) 
 		{"POST /api/v1/exercises/{id}/releases/{release}/acknowledge", s.acknowledge, protect},
 		{"GET /api/v1/exercises/{id}/evaluation", s.evaluation, protect},
 		{"POST /api/v1/exercises/{id}/evaluation", s.evaluation, protect},
+		{"GET /api/v1/exercises/{id}/audit", s.audit, admin},
 		{"GET /api/v1/exercises/{id}/report", s.report, protect},
+		{"POST /api/v1/exercises/{id}/report", s.report, protect},
 	} {
 		mux.Handle(r.pattern, r.wrap(r.h))
 	}

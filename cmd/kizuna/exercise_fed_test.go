@@ -397,6 +397,9 @@ func TestExerciseThreeNodes(t *testing.T) {
 		if out := mustCLI(who.n, tokens[who.name], "exercise", "list"); out != "" {
 			t.Errorf("%s lists %s", who.name, out)
 		}
+		if export := who.n.cli(t, "export", "--collection", "exercises", "--principal", who.name); strings.Contains(export, ex.ID) || strings.Contains(export, "x_kizuna_banner") {
+			t.Errorf("%s's export of the exercises collection holds the exercise", who.name)
+		}
 	}
 	for _, who := range []struct {
 		n    *fedNode

@@ -438,15 +438,20 @@ func TestExerciseThreeNodes(t *testing.T) {
 		t.Errorf("report: HTML %d bytes, PDF %d bytes", len(h), len(p))
 	}
 
-	// ENDEX with purge, on each participating node: the exercise's data is
-	// gone, the record stays, the community is taken back.
+	// ENDEX with purge on the control cell's node: the exercise's data is
+	// gone there, the record stays, the community is taken back; the purged
+	// record reaches the USA node, which follows it.
 	out = mustCLI(jpn, admin[jpn], "exercise", "end", ex.ID, "--purge")
 	if !strings.Contains(out, "\tpurged\t") || !strings.Contains(out, "revoked the community from jpn-ncco") || !strings.Contains(out, "\t"+jpnShare+"\t") {
 		t.Errorf("JPN end --purge:\n%s", out)
 	}
-	out = mustCLI(usa, admin[usa], "exercise", "end", ex.ID, "--purge")
-	if !strings.Contains(out, "revoked the community from usa-nccc") || !strings.Contains(out, "\t"+navShare+"\t") {
-		t.Errorf("USA end --purge:\n%s", out)
+	for deadline := time.Now().Add(60 * time.Second); acts(usa, kizuna.AuditExerciseEnd, ex.ID) == 0; time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the USA node never follows the control cell's purge")
+		}
+	}
+	if got, _ := read(usa, "usa-nccc", "exercises"); !slices.Equal(got, []string{exercise.RecordMarkingID(ex.ID), ex.ID}) {
+		t.Errorf("USA: the US centre reads %v after the purge, not only the record and its marking", got)
 	}
 	for _, n := range []*fedNode{jpn, usa} {
 		held := n.heldIn(t, "exercises")

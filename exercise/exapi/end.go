@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
@@ -78,6 +80,13 @@ func (s *Server) end(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		out.Purged, out.Review = append(out.Purged, plan.Delete...), append(out.Review, plan.Review...)
+		if !controls {
+			// The control cell's purged record, when it comes, finds it done.
+			if err := s.State.WriteState(ctx, purgedState(x.ID), []byte("{}")); err != nil {
+				s.WriteError(w, r, err)
+				return
+			}
+		}
 	}
 	reason := "exercise=" + x.ID + " purge=false"
 	if req.Purge {
@@ -149,4 +158,44 @@ func (s *Server) purge(ctx context.Context, exerciseID string) (exercise.PurgePl
 			Reason: "exercise=" + exerciseID + " collection=" + it.Collection + " " + it.Reason})
 	}
 	return plan, nil
+}
+
+// purgedState names the state document that records that this node
+// followed the control cell's purge of an exercise.
+func purgedState(id string) string {
+	return "exercise-purged-" + strings.TrimPrefix(id, exstix.TypeExercise+"--") + ".json"
+}
+
+// followPurge purges here an exercise whose record arrived purged from the
+// peer origin, once, when origin's node hosts the exercise's control cell:
+// the community is taken back and the exercise's data deleted, as end
+// --purge does, audited exercise.end.
+func (s *Server) followPurge(ctx context.Context, x *exstix.Exercise, origin string) error {
+	if _, err := s.State.ReadState(ctx, purgedState(x.ID)); err == nil {
+		return nil
+	} else if kizuna.ErrorCode(err) != kizuna.ENOTFOUND {
+		return err
+	}
+	nodes, err := s.peerNodes(ctx)
+	if err != nil {
+		return err
+	}
+	pn, ok := nodes[origin]
+	if !ok || !slices.ContainsFunc(x.Exercise.Participants, func(p kizuna.Participant) bool {
+		return p.Role == kizuna.ExerciseControl && hosts(p, pn.Node, origin)
+	}) {
+		return kizuna.Errorf(kizuna.EFORBIDDEN, "%s: the purged record came from peer %q, whose node does not host the control cell", x.ID, origin)
+	}
+	revoked, err := s.setCommunity(ctx, x, false)
+	if err != nil {
+		return err
+	}
+	plan, err := s.purge(ctx, x.ID)
+	if err != nil {
+		return err
+	}
+	s.Audit(ctx, &kizuna.AuditEvent{Action: kizuna.AuditExerciseEnd, Object: x.ID, Decision: "allow",
+		Reason: "exercise=" + x.ID + " purge=true purged=" + strconv.Itoa(len(plan.Delete)) + " review=" + strconv.Itoa(len(plan.Review)) +
+			" revoked=" + strconv.Itoa(len(revoked)) + " by the control cell's record from peer " + origin})
+	return s.State.WriteState(ctx, purgedState(x.ID), []byte("{}"))
 }

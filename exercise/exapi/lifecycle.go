@@ -174,6 +174,12 @@ func (s *Server) release(ctx context.Context) error {
 	}
 	for _, o := range objs {
 		x, err := exstix.DecodeExercise(o.Raw)
+		if err == nil && x.State == kizuna.ExercisePurged && o.Origin != "" {
+			if err := s.followPurge(ctx, x, o.Origin); err != nil {
+				s.Logger.Error("exercise: the control cell's purge not followed", "exercise", x.ID, "err", err)
+			}
+			continue
+		}
 		if err != nil || x.State != kizuna.ExerciseActive {
 			continue
 		}

@@ -242,35 +242,35 @@ type exerciseFlags struct {
 	purge                                bool
 }
 
-// evaluationBody returns the body of POST …/evaluation and …/report from
-// the files --scenario and --audit name, or nil when there are none (GET).
-func (f exerciseFlags) evaluationBody() (any, error) {
+// evaluationBody returns the request of …/evaluation and …/report: a POST
+// with the files --scenario and --audit name, or a GET when there are none.
+func (f exerciseFlags) evaluationBody() (method string, body any, err error) {
 	if f.scenario == "" && len(f.audits) == 0 {
-		return nil, nil
+		return "GET", nil, nil
 	}
 	var req exapi.EvaluationRequest
 	if f.scenario != "" {
 		data, err := os.ReadFile(f.scenario)
 		if err != nil {
-			return nil, err
+			return "", nil, err
 		}
 		if !json.Valid(data) {
-			return nil, fmt.Errorf("%s: not JSON", f.scenario)
+			return "", nil, fmt.Errorf("%s: not JSON", f.scenario)
 		}
 		req.Scenario = data
 	}
 	for _, file := range f.audits {
 		data, err := os.ReadFile(file)
 		if err != nil {
-			return nil, err
+			return "", nil, err
 		}
 		var a exapi.AuditExport
 		if err := json.Unmarshal(data, &a); err != nil {
-			return nil, fmt.Errorf("%s: %v", file, err)
+			return "", nil, fmt.Errorf("%s: %v", file, err)
 		}
 		req.Audit = append(req.Audit, a)
 	}
-	return req, nil
+	return "POST", req, nil
 }
 
 func exerciseCommand(e *env, c *apiClient, sub string, pos []string, f exerciseFlags) error {
@@ -376,13 +376,9 @@ func exerciseCommand(e *env, c *apiClient, sub string, pos []string, f exerciseF
 			q = "?at=" + url.QueryEscape(at)
 		}
 		var out exapi.Evaluation
-		body, err := f.evaluationBody()
+		method, body, err := f.evaluationBody()
 		if err != nil {
 			return err
-		}
-		method := "GET"
-		if body != nil {
-			method = "POST"
 		}
 		if _, err := c.call(method, "/api/v1/exercises/"+id+"/evaluation"+q, body, &out); err != nil {
 			return err
@@ -396,13 +392,9 @@ func exerciseCommand(e *env, c *apiClient, sub string, pos []string, f exerciseF
 		if htmlFile == "" && pdfFile == "" {
 			return fmt.Errorf("--html FILE or --pdf FILE is required")
 		}
-		body, err := f.evaluationBody()
+		method, body, err := f.evaluationBody()
 		if err != nil {
 			return err
-		}
-		method := "GET"
-		if body != nil {
-			method = "POST"
 		}
 		for _, r := range []struct{ format, file string }{{"html", htmlFile}, {"pdf", pdfFile}} {
 			if r.file == "" {

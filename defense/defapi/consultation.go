@@ -91,6 +91,7 @@ func (s *Server) openConsultation(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.auditStep(ctx, p, "open", c.ID, v.inc.ID, "none", c.State)
 	writeJSON(w, http.StatusCreated, map[string]any{"consultation": json.RawMessage(raw)})
 }
 
@@ -246,6 +247,11 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
+		after := ""
+		if next, err := defstix.DecodeConsultation(raw); err == nil {
+			after = next.State
+		}
+		s.auditStep(ctx, p, req.Act, c.ID, c.IncidentRef, c.State, after)
 		writeJSON(w, http.StatusOK, map[string]any{"consultation": json.RawMessage(raw)})
 		return
 	}
@@ -256,8 +262,9 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request) {
 	// The owner's node applies the response; it is checked here first, so
 	// that an act that cannot apply is refused to the caller at once.
 	rs, err := s.Consult.StepFromResponse(resp)
+	var next *kizuna.Consultation
 	if err == nil {
-		_, err = s.Consult.Apply(c, rs)
+		next, err = s.Consult.Apply(c, rs)
 	}
 	var raw []byte
 	if err == nil {
@@ -270,5 +277,19 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	// The state after is the one the owner's node reaches on applying it.
+	s.auditStep(ctx, p, req.Act, c.ID, c.IncidentRef, c.State, next.State)
 	writeJSON(w, http.StatusAccepted, map[string]any{"response": json.RawMessage(raw)})
+}
+
+// auditStep records a point of contact's consultation step taken on this
+// node: consult.<act> on the consultation, with its incident, the
+// caller's nation and the states before and after
+// ("incident=<id> nation=N state=<before>,<after>"; docs/exercises.md).
+func (s *Server) auditStep(ctx context.Context, p *kizuna.Principal, act, consultation, incident, before, after string) {
+	if s.Audit == nil {
+		return
+	}
+	s.Audit(ctx, &kizuna.AuditEvent{Principal: p.ID, Action: kizuna.AuditConsultPrefix + act, Object: consultation, Decision: "allow",
+		Reason: "incident=" + incident + " nation=" + p.Nation + " state=" + before + "," + after})
 }

@@ -87,6 +87,9 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		cf.NoticeRef, cf.OtherNoticeRef = mine, theirs
 		out.Conflicts = append(out.Conflicts, cf)
 	}
+	if s.Exchange != nil {
+		s.Exchange.registered(a)
+	}
 	apiobj.WriteJSON(w, http.StatusCreated, out)
 }
 

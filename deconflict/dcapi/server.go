@@ -52,6 +52,9 @@ type Server struct {
 	WriteError func(w http.ResponseWriter, r *http.Request, err error)
 	MaxBody    int64
 	Logger     *slog.Logger
+	// Exchange, when set, matches registrations with the allies' nodes
+	// under the node's agreements (Exchange.Run runs it).
+	Exchange *Exchange
 }
 
 // Register adds the deconfliction routes to mux, each wrapped by protect
@@ -77,6 +80,10 @@ func (s *Server) Register(mux *http.ServeMux, protect func(http.Handler) http.Ha
 		{"GET /api/v1/deconfliction/notices", s.notices},
 	} {
 		mux.Handle(r.pattern, protect(r.h))
+	}
+	if s.Exchange != nil {
+		s.Exchange.init(s)
+		s.Exchange.register(mux, protect)
 	}
 }
 

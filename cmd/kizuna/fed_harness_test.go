@@ -287,6 +287,13 @@ func (n *fedNode) taxiiCode(t *testing.T, method, path, token string, body []byt
 // by id, read from its store directly (no reader's view).
 func (n *fedNode) held(t *testing.T) map[string][]*kizuna.Object {
 	t.Helper()
+	return n.heldIn(t, node.DefaultAlias)
+}
+
+// heldIn returns every version a collection of the node holds, keyed by
+// id, read from its store directly.
+func (n *fedNode) heldIn(t *testing.T, coll string) map[string][]*kizuna.Object {
+	t.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(n.dir, node.SQLiteFile))
 	if err != nil {
@@ -294,7 +301,7 @@ func (n *fedNode) held(t *testing.T) map[string][]*kizuna.Object {
 	}
 	defer db.Close()
 	out := map[string][]*kizuna.Object{}
-	f := kizuna.ObjectFilter{Collection: node.DefaultAlias, Versions: kizuna.VersionMatch{All: true}, Access: kizuna.AccessScope{Unrestricted: true}, IncludeRaw: true, Limit: 1000}
+	f := kizuna.ObjectFilter{Collection: coll, Versions: kizuna.VersionMatch{All: true}, Access: kizuna.AccessScope{Unrestricted: true}, IncludeRaw: true, Limit: 1000}
 	for {
 		page, err := db.FindObjects(ctx, f)
 		if err != nil {

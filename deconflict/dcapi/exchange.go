@@ -329,7 +329,9 @@ func (x *Exchange) askOne(ctx context.Context, c *AgreementConfig, a *kizuna.Def
 func (x *Exchange) notify(ctx context.Context, c *AgreementConfig, query string, a *kizuna.DefensiveAction, n *kizuna.DeconflictionNotice) error {
 	n.ID = dcstix.TypeNotice + "--" + kizuna.NameUUID(namespace, strings.Join([]string{"exchange", c.ID, a.ID, stix.FormatTimestamp(a.Modified),
 		n.OtherNation, n.OtherOrg, n.OtherKind, fmt.Sprint(n.OtherCategory), stix.FormatTimestamp(n.WindowStart), stix.FormatTimestamp(n.WindowEnd)}, "|"))
-	if err := x.s.storeNotices(ctx, []*kizuna.DeconflictionNotice{n}, []*kizuna.DefensiveAction{a}); err != nil {
+	// The node's own work, not the calling peer's.
+	own := kizuna.NewContextWithPrincipal(ctx, nil)
+	if err := x.s.storeNotices(own, []*kizuna.DeconflictionNotice{n}, []*kizuna.DefensiveAction{a}); err != nil {
 		return err
 	}
 	x.Audit(ctx, &kizuna.AuditEvent{Action: "deconflict.hit", Object: n.ID, Decision: "allow",

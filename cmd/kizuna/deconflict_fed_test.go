@@ -1,0 +1,268 @@
+package main
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/deconflict/dcapi"
+	"github.com/kizuna-dev/kizuna/deconflict/dcstix"
+)
+
+// TestDeconflictThreeNodes runs the exchange between three real nodes
+// (USA, JPN, AUS), each peered with the two others and configured only
+// through the CLI. USA and JPN hold a deconfliction agreement; AUS holds
+// one with each of them. A Japanese CAT1 monitoring of a /24 released to
+// the USA, then a US takedown request of an address in it in an
+// overlapping window released to Japan: each owner gets a notice on its
+// own node naming the rule that fired, and both nodes audit the query and
+// the hit. US takedowns on another /24, or on the same /24 in a disjoint
+// window, raise nothing. AUS learns nothing: its store, TAXII reads, audit
+// and notices hold nothing of the others' actions, its own monitoring of
+// the same /24 released to both meets nothing (the others' actions are
+// not released to it), and a query of its own under the US–Japanese
+// agreement is refused.
+func TestDeconflictThreeNodes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs three nodes: skipped in -short mode")
+	}
+	nodes := MustMesh(t, true,
+		fedSpec{Name: "USA", Nation: "USA", Org: usaPOCOrg, Ceiling: []string{"USA:SECRET"}, MaxTLP: "amber"},
+		fedSpec{Name: "JPN", Nation: "JPN", Org: jpnPOCOrg, Ceiling: []string{"JPN:gokuhi"}, MaxTLP: "amber"},
+		fedSpec{Name: "AUS", Nation: "AUS", Org: ausPOCOrg, Ceiling: []string{"AUS:SECRET"}, MaxTLP: "green"})
+	usa, jpn, aus := nodes[0], nodes[1], nodes[2]
+	dir := t.TempDir()
+	// The agreements: one key for each pair, written by one side and
+	// handed to the other.
+	for _, pair := range [][2]*fedNode{{usa, jpn}, {usa, aus}, {jpn, aus}} {
+		a, b := pair[0], pair[1]
+		id := a.Nation + "-" + b.Nation
+		key := filepath.Join(dir, id+".key")
+		MustRunCLI(t, "deconflict", "agreement", "new-key", key)
+		a.cli(t, "deconflict", "agreement", "add", "--id", id, "--peer", strings.ToLower(b.Name), "--nation", b.Nation, "--agreement-key", key)
+		b.cli(t, "deconflict", "agreement", "add", "--id", id, "--peer", strings.ToLower(a.Name), "--nation", a.Nation, "--agreement-key", key)
+	}
+	if out := usa.cli(t, "deconflict", "agreement", "list"); !strings.Contains(out, "USA-JPN") || !strings.Contains(out, "USA-AUS") {
+		t.Fatalf("USA agreements:\n%s", out)
+	}
+	// An outsider: a US principal of another organisation.
+	const usaOther = "identity--a2000000-0000-4000-8000-0000000000ff"
+	outsider := strings.TrimSpace(usa.cli(t, "principal", "add", "--name", "other", "--org", usaOther, "--role", "reader", "--role", "publisher"))
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, n := range nodes {
+				b, _ := os.ReadFile(filepath.Join(n.dir, "serve.log"))
+				t.Logf("%s log:\n%s", n.Name, b)
+			}
+		}
+	})
+	for _, n := range nodes {
+		n.start(t)
+		t.Cleanup(func() { n.stop(t, 15) })
+	}
+	cli := func(n *fedNode, token string, args ...string) string {
+		t.Helper()
+		out, errOut, code := runCLI(t, append(args, "--url", "https://"+n.addr, "--cacert", filepath.Join(n.dir, "node-tls.crt"), "--token", token)...)
+		if code != 0 {
+			t.Fatalf("%s: kizuna %s: exit %d: %s", n.Name, strings.Join(args, " "), code, errOut)
+		}
+		return out
+	}
+	notices := func(n *fedNode, token string) []string {
+		t.Helper()
+		out := strings.TrimSpace(cli(n, token, "deconflict", "notices"))
+		if out == "" {
+			return nil
+		}
+		return strings.Split(out, "\n")
+	}
+
+	t0 := time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)
+	day := 24 * time.Hour
+	jpnID, jpnFile := writeAction(t, dir, "JPN", jpnPOCOrg, kizuna.ActionMonitor, 1, "198.51.100.0/24", t0, 30, nil, "USA")
+	cli(jpn, jpn.publisher, "deconflict", "register", jpnFile)
+	ausID, ausFile := writeAction(t, dir, "AUS", ausPOCOrg, kizuna.ActionMonitor, 1, "198.51.100.0/24", t0, 30, nil, "USA", "JPN")
+	cli(aus, aus.publisher, "deconflict", "register", ausFile)
+	// Takedowns that do not overlap: another /24, a disjoint window.
+	farID, farFile := writeAction(t, dir, "USA", usaPOCOrg, kizuna.ActionTakedown, 4, "203.0.113.7", t0.Add(10*day), 5, nil, "JPN", "AUS")
+	laterID, laterFile := writeAction(t, dir, "USA", usaPOCOrg, kizuna.ActionTakedown, 4, "198.51.100.7", t0.Add(40*day), 5, nil, "JPN", "AUS")
+	for _, f := range []string{farFile, laterFile} {
+		cli(usa, usa.publisher, "deconflict", "register", f)
+	}
+	// The overlap: released to Japan only.
+	usaID, usaFile := writeAction(t, dir, "USA", usaPOCOrg, kizuna.ActionTakedown, 4, "198.51.100.7", t0.Add(10*day), 5, nil, "JPN")
+	if out := cli(usa, usa.publisher, "deconflict", "register", usaFile); !strings.Contains(out, "no conflict") {
+		t.Errorf("USA register: the JPN action is not the registrant's to read, yet:\n%s", out)
+	}
+
+	// Each owner's notice, on its own node. The USA node sends one
+	// registration after the other, so that the notices of the overlap
+	// arrive after every exchange of the takedowns that do not overlap:
+	// the JPN notice is stored when the last message of the last exchange
+	// arrives.
+	wait := func(n *fedNode, token, what string) []string {
+		t.Helper()
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			if got := notices(n, token); len(got) > 0 {
+				return got
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: no notice of %s", n.Name, what)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	onUSA := wait(usa, usa.publisher, usaID)
+	onJPN := wait(jpn, jpn.publisher, jpnID)
+	if len(onUSA) != 1 || !strings.Contains(onUSA[0], "high\tdisruption-against-passive-collection\tyour "+usaID+" meets JPN/"+jpnPOCOrg+" monitor CAT1\t2027-03-11T00:00:00Z/2027-03-16T00:00:00Z") {
+		t.Errorf("USA notices:\n%s", strings.Join(onUSA, "\n"))
+	}
+	if len(onJPN) != 1 || !strings.Contains(onJPN[0], "high\tdisruption-against-passive-collection\tyour "+jpnID+" meets USA/"+usaPOCOrg+" takedown-request CAT4\t2027-03-11T00:00:00Z/2027-03-16T00:00:00Z") {
+		t.Errorf("JPN notices:\n%s", strings.Join(onJPN, "\n"))
+	}
+	// Readable by the owner's principals only: not by another US
+	// organisation on the same node, nor by TAXII to it.
+	if got := notices(usa, outsider); len(got) != 0 {
+		t.Errorf("another US organisation reads the notices: %v", got)
+	}
+	noticeID := strings.Fields(onUSA[0])[0]
+	if b := usa.taxii(t, "GET", "collections/deconfliction/objects/?match[type]="+dcstix.TypeNotice, outsider, nil); strings.Contains(string(b), noticeID) {
+		t.Errorf("another US organisation reads the notice through TAXII: %s", b)
+	}
+	if b := usa.taxii(t, "GET", "collections/deconfliction/objects/?match[type]="+dcstix.TypeNotice, usa.publisher, nil); !strings.Contains(string(b), noticeID) ||
+		!strings.Contains(string(b), `"agreement":"USA-JPN"`) {
+		t.Errorf("the owner does not read its notice through TAXII: %s", b)
+	}
+
+	// Both nodes audit the query and the hit.
+	hits := func(n *fedNode, action string) []*kizuna.AuditEvent {
+		var out []*kizuna.AuditEvent
+		for _, e := range n.audit(t, "deconflict.hit") {
+			if strings.Contains(e.Reason, "action="+action) {
+				out = append(out, e)
+			}
+		}
+		return out
+	}
+	// The JPN node audits the hit just after it stores the notice.
+	for deadline := time.Now().Add(10 * time.Second); len(hits(jpn, jpnID)) == 0 && time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if h := hits(usa, usaID); len(h) != 1 || !strings.Contains(h[0].Reason, "agreement=USA-JPN") || !strings.Contains(h[0].Reason, "rule=disruption-against-passive-collection") {
+		t.Errorf("USA hit records: %+v", h)
+	}
+	if h := hits(jpn, jpnID); len(h) != 1 || !strings.Contains(h[0].Reason, "agreement=USA-JPN") {
+		t.Errorf("JPN hit records: %+v", h)
+	}
+	sent := 0
+	for _, e := range usa.audit(t, "deconflict.query") {
+		if e.Object == usaID && strings.Contains(e.Reason, "agreement=USA-JPN") {
+			sent++
+		}
+		if e.Object == farID || e.Object == laterID {
+			sent += 10
+		}
+		if e.Object == usaID && strings.Contains(e.Reason, "USA-AUS") {
+			t.Errorf("the USA node queried AUS about an action not released to it: %+v", e)
+		}
+	}
+	if sent != 1+4*10 {
+		t.Errorf("USA query records: %d, want one for the overlap and two (JPN, AUS) for each of the others", sent)
+	}
+	answered := 0
+	for _, e := range jpn.audit(t, "deconflict.query") {
+		if e.Object == "USA-JPN" && strings.Contains(e.Reason, "answered") {
+			answered++
+		}
+	}
+	if answered != 3 {
+		t.Errorf("JPN answered %d queries under USA-JPN, want 3 (the three US takedowns)", answered)
+	}
+
+	// AUS learns nothing.
+	if got := notices(aus, aus.publisher); len(got) != 0 {
+		t.Errorf("AUS notices: %v", got)
+	}
+	if out := cli(aus, aus.publisher, "deconflict", "list"); strings.Contains(out, usaID) || strings.Contains(out, jpnID) || !strings.Contains(out, ausID) {
+		t.Errorf("AUS list:\n%s", out)
+	}
+	for _, coll := range []string{"deconfliction", "default"} {
+		for _, tok := range []string{aus.publisher, aus.reader} {
+			b := aus.taxii(t, "GET", "collections/"+coll+"/objects/", tok, nil)
+			for _, id := range []string{usaID, jpnID, farID, laterID, noticeID, "USA-JPN", "198.51.100.7", dcstix.TypeNotice} {
+				if strings.Contains(string(b), id) {
+					t.Errorf("AUS reads %s in %s: %s", id, coll, b)
+				}
+			}
+		}
+	}
+	for _, e := range aus.audit(t, "") {
+		line := e.Action + " " + e.Object + " " + e.Reason
+		for _, id := range []string{usaID, jpnID, farID, laterID, "USA-JPN", "deconflict.hit"} {
+			if strings.Contains(line, id) {
+				t.Errorf("the AUS audit names %s: %s", id, line)
+			}
+		}
+	}
+	for id, versions := range aus.heldIn(t, "deconfliction") {
+		if a, err := dcstix.DecodeAction(versions[0].Raw); id != ausID && (err != nil || a.Nation != "AUS") {
+			t.Errorf("the AUS store holds %s", id)
+		}
+	}
+
+	// A query of AUS's own under the US–Japanese agreement is refused, as
+	// for an agreement that does not exist.
+	q := map[string]any{"v": 1, "agreement": "USA-JPN", "epoch": 1, "rules": "x", "id": strings.Repeat("ab", 16), "exact": "", "up": ""}
+	for _, ag := range []string{"USA-JPN", "NO-SUCH"} {
+		q["agreement"] = ag
+		body, _ := json.Marshal(q)
+		req, _ := http.NewRequest("POST", "https://"+usa.addr+"/api/v1/deconfliction/exchange/query", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+aus.peerTokens["USA"])
+		resp, err := usa.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e struct{ Description string }
+		json.NewDecoder(resp.Body).Decode(&e)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden || e.Description != `no deconfliction agreement "`+ag+`" with peer "aus" on this node` {
+			t.Errorf("AUS querying under %s: %d %q", ag, resp.StatusCode, e.Description)
+		}
+	}
+	// A principal that is not a peer takes no part.
+	body, _ := json.Marshal(q)
+	req, _ := http.NewRequest("POST", "https://"+usa.addr+"/api/v1/deconfliction/exchange/query", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+usa.publisher)
+	if resp, err := usa.client.Do(req); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a publisher querying: %v %v", resp, err)
+	}
+
+	// The agreement keys: in a 0600 file of the data directory, never in
+	// a log.
+	for _, n := range nodes {
+		st, err := os.Stat(filepath.Join(n.dir, dcapi.AgreementsState))
+		if err != nil || st.Mode().Perm() != 0o600 {
+			t.Errorf("%s: %s: %v %v", n.Name, dcapi.AgreementsState, st, err)
+		}
+		ags, err := os.ReadFile(filepath.Join(n.dir, dcapi.AgreementsState))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc dcapi.Agreements
+		json.Unmarshal(ags, &doc)
+		logs, _ := os.ReadFile(filepath.Join(n.dir, "serve.log"))
+		for _, c := range doc.Agreements {
+			if k := base64.StdEncoding.EncodeToString(c.Key); bytes.Contains(logs, []byte(k)) || strings.Contains(usa.cli(t, "deconflict", "agreement", "list"), k) {
+				t.Errorf("%s: the key of %s is in the log or the listing", n.Name, c.ID)
+			}
+		}
+	}
+}

@@ -68,8 +68,8 @@ func deconflictMount() node.Mount {
 		if err := ensureCollection(n, coll); err != nil {
 			return err
 		}
-		x := &dcapi.Exchange{Self: n.Identity.Nation, State: n.State, Store: n.Store, Audit: n.Audit, Dial: dialExchange(n)}
-		s := &dcapi.Server{Rules: rules, Objects: n.Guard, Collections: n.Guard, Ingester: n.Ingest, Notices: operatorIngester{n.Ingest},
+		x := &dcapi.Exchange{Self: n.Identity.Nation, State: n.State, Audit: n.Audit, Dial: dialExchange(n)}
+		s := &dcapi.Server{Rules: rules, Objects: n.Guard, Collections: n.Guard, Store: n.Store, Ingester: n.Ingest, Notices: operatorIngester{n.Ingest},
 			Operator: n.Identity.Organization, Collection: coll.ID, WriteError: r.WriteError, Logger: n.Logger, Exchange: x}
 		s.Register(r.Mux, r.Protect)
 		r.Go("", x.Run)

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
@@ -34,21 +33,14 @@ type Exchange struct {
 	Self string
 	// State holds the agreements (AgreementsState).
 	State kizuna.StateStore
-	// Store is read as the node itself (unrestricted) to index the
-	// registrations: what leaves the node is only what the exchange
-	// sends, under the agreement the owner released the action to.
-	Store kizuna.ObjectStore
 	// Dial returns the client of a peer's node, by the peer's name.
 	Dial func(ctx context.Context, peer string) (Peer, error)
 	// Audit appends to the node's audit log.
 	Audit func(ctx context.Context, e *kizuna.AuditEvent)
 	Now   func() time.Time
 
-	s  *Server
-	mu sync.Mutex // guards what follows
-	// latest is the latest version of each of the node's own actions.
-	latest  map[string]*kizuna.DefensiveAction
-	since   time.Time // date_added of the last version read
+	s *Server
+	// Under s.cat.mu:
 	indexes map[string]*agIndex
 	// answered keeps each answered query until its confirm, at most
 	// answeredTTL.
@@ -104,16 +96,26 @@ func (x *Exchange) init(s *Server) {
 	if x.Audit == nil {
 		x.Audit = func(context.Context, *kizuna.AuditEvent) {}
 	}
-	x.latest, x.indexes, x.answered, x.limits = map[string]*kizuna.DefensiveAction{}, map[string]*agIndex{}, map[string]*answered{}, map[string]*limiter{}
+	x.indexes, x.answered, x.limits = map[string]*agIndex{}, map[string]*answered{}, map[string]*limiter{}
 	x.queue = make(chan *kizuna.DefensiveAction, queueSize)
+	s.cat.put = func(a *kizuna.DefensiveAction) {
+		if a.Nation != x.Self {
+			return
+		}
+		for id, ai := range x.indexes {
+			if err := ai.ix.Put(a); err != nil {
+				x.s.Logger.Warn("deconfliction: a registration is not indexed", "agreement", id, "id", a.ID, "err", kizuna.ErrorMessage(err))
+			}
+		}
+	}
 }
 
 // Run builds the indexes of the node's agreements, then sends each
 // registration to the allies it names until ctx ends.
 func (x *Exchange) Run(ctx context.Context) {
-	x.mu.Lock()
+	x.s.cat.mu.Lock()
 	_, err := x.indexesLocked(ctx)
-	x.mu.Unlock()
+	x.s.cat.mu.Unlock()
 	if err != nil {
 		x.s.Logger.Error("deconfliction: the agreements' indexes were not built", "err", err)
 	}
@@ -140,48 +142,6 @@ func (x *Exchange) registered(a *kizuna.DefensiveAction) {
 	}
 }
 
-// refreshLocked reads the versions of registrations added since the last
-// read into the indexes: registrations through any instance of the node
-// sharing its store, and new versions (a withdrawal leaves the index).
-func (x *Exchange) refreshLocked(ctx context.Context) error {
-	f := kizuna.ObjectFilter{Collection: x.s.Collection, Types: []string{dcstix.TypeAction}, Versions: kizuna.VersionMatch{All: true},
-		Access: kizuna.AccessScope{Unrestricted: true}, IncludeRaw: true, Limit: 1000}
-	if !x.since.IsZero() {
-		// A little overlap: versions added at the same instant by another
-		// instance are read again, and skipped when known.
-		after := x.since.Add(-time.Second)
-		f.AddedAfter = &after
-	}
-	for {
-		page, err := x.Store.FindObjects(ctx, f)
-		if err != nil {
-			return err
-		}
-		for _, o := range page.Objects {
-			if o.DateAdded.After(x.since) {
-				x.since = o.DateAdded
-			}
-			a, err := dcstix.DecodeAction(o.Raw)
-			if err != nil || a.Nation != x.Self {
-				continue
-			}
-			if old, ok := x.latest[a.ID]; ok && !a.Modified.After(old.Modified) {
-				continue
-			}
-			x.latest[a.ID] = a
-			for id, ai := range x.indexes {
-				if err := ai.ix.Put(a); err != nil {
-					x.s.Logger.Warn("deconfliction: a registration is not indexed", "agreement", id, "id", a.ID, "err", kizuna.ErrorMessage(err))
-				}
-			}
-		}
-		if !page.More {
-			return nil
-		}
-		f.Next = page.Next
-	}
-}
-
 // indexesLocked brings the indexes up to date with the agreements as the
 // store holds them (added, removed or replaced, from any instance) and
 // with the registrations, and returns the agreements.
@@ -190,7 +150,7 @@ func (x *Exchange) indexesLocked(ctx context.Context) (*Agreements, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := x.refreshLocked(ctx); err != nil {
+	if err := x.s.cat.refreshLocked(ctx); err != nil {
 		return nil, err
 	}
 	for id := range x.indexes {
@@ -206,9 +166,11 @@ func (x *Exchange) indexesLocked(ctx context.Context) (*Agreements, error) {
 		if err != nil {
 			return nil, err
 		}
-		actions := make([]*kizuna.DefensiveAction, 0, len(x.latest))
-		for _, a := range x.latest {
-			actions = append(actions, a)
+		var actions []*kizuna.DefensiveAction
+		for _, a := range x.s.cat.latest {
+			if a.Nation == x.Self {
+				actions = append(actions, a)
+			}
 		}
 		ix, err := pairwise.BuildIndex(ag, x.s.Rules, x.Self, actions)
 		if err != nil {
@@ -241,9 +203,9 @@ func (x *Exchange) limitLocked(c *AgreementConfig, dir string) bool {
 // stores the notices to its owner; an ally unreachable is tried again a
 // few times.
 func (x *Exchange) ask(ctx context.Context, a *kizuna.DefensiveAction) {
-	x.mu.Lock()
+	x.s.cat.mu.Lock()
 	ags, err := x.indexesLocked(ctx)
-	x.mu.Unlock()
+	x.s.cat.mu.Unlock()
 	if err != nil {
 		x.s.Logger.Error("deconfliction: the agreements are not readable", "err", err)
 		return
@@ -281,9 +243,9 @@ func (x *Exchange) askOne(ctx context.Context, c *AgreementConfig, a *kizuna.Def
 	if err != nil || q == nil {
 		return err
 	}
-	x.mu.Lock()
+	x.s.cat.mu.Lock()
 	ok := x.limitLocked(c, "out")
-	x.mu.Unlock()
+	x.s.cat.mu.Unlock()
 	if !ok {
 		x.Audit(ctx, &kizuna.AuditEvent{Action: "deconflict.query", Object: a.ID, Decision: "deny",
 			Reason: fmt.Sprintf("agreement=%s peer=%s: over the agreement's rate of %d queries a minute", c.ID, c.Peer, c.Rate)})
@@ -361,8 +323,8 @@ func (x *Exchange) agreementFor(ctx context.Context, raw []byte) (*kizuna.Princi
 		Agreement string `json:"agreement"`
 	}
 	json.Unmarshal(raw, &head)
-	x.mu.Lock()
-	defer x.mu.Unlock()
+	x.s.cat.mu.Lock()
+	defer x.s.cat.mu.Unlock()
 	ags, err := x.indexesLocked(ctx)
 	if err != nil {
 		return nil, nil, nil, err
@@ -399,9 +361,9 @@ func (x *Exchange) handleQuery(w http.ResponseWriter, r *http.Request) {
 		x.s.WriteError(w, r, err)
 		return
 	}
-	x.mu.Lock()
+	x.s.cat.mu.Lock()
 	if !x.limitLocked(c, "in") {
-		x.mu.Unlock()
+		x.s.cat.mu.Unlock()
 		x.Audit(ctx, &kizuna.AuditEvent{Principal: p.ID, Action: "deconflict.query", Object: c.ID, Decision: "deny",
 			Reason: fmt.Sprintf("peer=%s query=%s: over the agreement's rate of %d queries a minute", c.Peer, q.ID, c.Rate)})
 		x.s.WriteError(w, r, kizuna.Errorf(kizuna.EUNAVAILABLE, "agreement %s: over its rate of %d queries a minute; try again later", c.ID, c.Rate))
@@ -417,7 +379,7 @@ func (x *Exchange) handleQuery(w http.ResponseWriter, r *http.Request) {
 		}
 		x.answered[q.ID] = &answered{agreement: c.ID, peer: c.Peer, ix: ai.ix, st: st, at: now}
 	}
-	x.mu.Unlock()
+	x.s.cat.mu.Unlock()
 	if err != nil {
 		x.s.WriteError(w, r, err)
 		return
@@ -452,7 +414,7 @@ func (x *Exchange) handleConfirm(w http.ResponseWriter, r *http.Request) {
 		x.s.WriteError(w, r, err)
 		return
 	}
-	x.mu.Lock()
+	x.s.cat.mu.Lock()
 	an := x.answered[conf.Query]
 	if an != nil && an.agreement == c.ID && an.peer == c.Peer {
 		delete(x.answered, conf.Query)
@@ -464,10 +426,10 @@ func (x *Exchange) handleConfirm(w http.ResponseWriter, r *http.Request) {
 	if an != nil {
 		notices, err = an.ix.Confirmed(an.st, conf, x.Now(), func() string { return "" })
 		for _, n := range notices {
-			owners = append(owners, x.latest[n.ActionRef])
+			owners = append(owners, x.s.cat.latest[n.ActionRef])
 		}
 	}
-	x.mu.Unlock()
+	x.s.cat.mu.Unlock()
 	if an == nil {
 		x.s.WriteError(w, r, kizuna.Errorf(kizuna.ENOTFOUND, "agreement %s: no query %s awaits a confirm", c.ID, conf.Query))
 		return

@@ -36,6 +36,10 @@ type Server struct {
 	// the policy guard.
 	Objects     kizuna.ObjectStore
 	Collections kizuna.CollectionStore
+	// Store is read as the node itself (unrestricted) to keep the
+	// registrations in memory for matching; what a reader learns of them
+	// goes through Objects.
+	Store kizuna.ObjectStore
 	// Ingester stores a registration with the rights of its registrant.
 	Ingester kizuna.Ingester
 	// Notices stores the notices as the node's own work (the host
@@ -55,6 +59,8 @@ type Server struct {
 	// Exchange, when set, matches registrations with the allies' nodes
 	// under the node's agreements (Exchange.Run runs it).
 	Exchange *Exchange
+
+	cat *catalog
 }
 
 // Register adds the deconfliction routes to mux, each wrapped by protect
@@ -81,6 +87,7 @@ func (s *Server) Register(mux *http.ServeMux, protect func(http.Handler) http.Ha
 	} {
 		mux.Handle(r.pattern, protect(r.h))
 	}
+	s.cat = newCatalog(s.Store, s.Collection, s.Rules, s.Logger.Warn)
 	if s.Exchange != nil {
 		s.Exchange.init(s)
 		s.Exchange.register(mux, protect)

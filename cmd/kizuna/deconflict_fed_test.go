@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/deconflict/dcapi"
 	"github.com/kizuna-dev/kizuna/deconflict/dcstix"
+	"github.com/kizuna-dev/kizuna/deconflict/pairwise"
 )
 
 // TestDeconflictThreeNodes runs the exchange between three real nodes
@@ -237,6 +239,62 @@ func TestDeconflictThreeNodes(t *testing.T) {
 			t.Errorf("AUS querying under %s: %d %q", ag, resp.StatusCode, e.Description)
 		}
 	}
+	// Under the USA–AUS agreement, AUS's queries are answered up to the
+	// agreement's rate (60 a minute), then refused, and audited.
+	rules, err := loadDeconflictRules(usa.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := readAgreementKey(filepath.Join(dir, "USA-AUS.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ag := &pairwise.Agreement{ID: "USA-AUS", Nations: [2]string{"AUS", "USA"}, Key: key, Epoch: 1, Bucket: day, Rules: rules.Digest}
+	probe := &kizuna.DefensiveAction{ID: ausID, Kind: kizuna.ActionTakedown, Category: 4, Nation: "AUS", Organization: ausPOCOrg,
+		Targets: []kizuna.ActionTarget{{Kind: kizuna.TargetIP, Value: "198.51.100.7"}}, Start: t0, End: t0.Add(day),
+		State: kizuna.ActionApproved, DeconflictWith: []string{"USA"}}
+	codes := map[int]int{}
+	post := func(step string, msg any) (int, string) {
+		body, _ := json.Marshal(msg)
+		req, _ := http.NewRequest("POST", "https://"+usa.addr+"/api/v1/deconfliction/exchange/"+step, bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+aus.peerTokens["USA"])
+		resp, err := usa.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var e struct{ Description string }
+		json.NewDecoder(resp.Body).Decode(&e)
+		return resp.StatusCode, e.Description
+	}
+	for range 130 { // whatever minute boundary falls among them, more than 60 in one minute
+		q, _, err := pairwise.Ask(ag, rules, probe, rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, msg := post("query", q)
+		codes[code]++
+		if code != http.StatusOK && (code != http.StatusServiceUnavailable || !strings.Contains(msg, "over its rate of 60 queries a minute")) {
+			t.Fatalf("query: %d %s", code, msg)
+		}
+	}
+	if codes[http.StatusServiceUnavailable] == 0 {
+		t.Errorf("130 queries under one agreement, none refused: %v", codes)
+	}
+	denied := 0
+	for _, e := range usa.audit(t, "deconflict.query") {
+		if e.Object == "USA-AUS" && e.Decision == "deny" {
+			denied++
+		}
+	}
+	if denied != codes[http.StatusServiceUnavailable] {
+		t.Errorf("%d queries refused, %d audited", codes[http.StatusServiceUnavailable], denied)
+	}
+	// A confirm of a query the node did not answer.
+	if code, msg := post("confirm", &pairwise.Confirm{V: 1, Agreement: "USA-AUS", Query: strings.Repeat("cd", 16), Sealed: make([]byte, 64)}); code != http.StatusNotFound {
+		t.Errorf("a confirm of no query: %d %s", code, msg)
+	}
+
 	// A principal that is not a peer takes no part.
 	body, _ := json.Marshal(q)
 	req, _ := http.NewRequest("POST", "https://"+usa.addr+"/api/v1/deconfliction/exchange/query", bytes.NewReader(body))

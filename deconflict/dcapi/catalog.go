@@ -56,6 +56,9 @@ func (c *catalog) refreshLocked(ctx context.Context) error {
 			if o.DateAdded.After(c.since) {
 				c.since = o.DateAdded
 			}
+			if old, ok := c.latest[o.ID]; ok && !o.Version.After(old.Modified) {
+				continue // read before
+			}
 			a, err := dcstix.DecodeAction(o.Raw)
 			if err != nil {
 				// Stored through ingest, so valid when stored; one that

@@ -2,6 +2,7 @@ package pairwise_test
 
 import (
 	"crypto/rand"
+	"encoding/json"
 	"testing"
 
 	"github.com/kizuna-dev/kizuna"
@@ -75,4 +76,67 @@ func BenchmarkPairwiseMatch100k(b *testing.B) {
 	}
 	b.ReportMetric(float64(notices)/float64(b.N), "notices/op")
 	b.ReportMetric(float64(tokens)/float64(b.N), "query-tokens/op")
+}
+
+// BenchmarkPairwiseWire100k: the two halves of a query as the nodes run
+// them, with the JSON the messages travel in, against 100,000 registered
+// actions of the responder: "ask" is the initiator's query build (tokens,
+// padding, encoding), "respond" the responder's parse, index lookup and
+// sealed answer.
+func BenchmarkPairwiseWire100k(b *testing.B) {
+	rules := mustRules(b)
+	ag := agreement(b, rules, "USA", "JPN")
+	ix, err := pairwise.BuildIndex(ag, rules, "JPN", deconflicttest.Workload(100_000, "JPN", orgJP, 1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	queries := deconflicttest.Workload(1000, "USA", orgUS, 2)
+	for _, q := range queries {
+		q.Kind, q.Category = kizuna.ActionTakedown, 4
+	}
+	wire := make([][]byte, len(queries))
+	for i, a := range queries {
+		q, _, err := pairwise.Ask(ag, rules, a, rand.Reader)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if wire[i], err = json.Marshal(q); err != nil {
+			b.Fatal(err)
+		}
+	}
+	measure := func(b *testing.B, op func(i int)) {
+		cpu0 := deconflicttest.ProcessCPU()
+		for i := 0; i < b.N; i++ {
+			op(i % len(queries))
+		}
+		if cpu := deconflicttest.ProcessCPU() - cpu0; cpu > 0 {
+			b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/op")
+		}
+	}
+	b.Run("ask", func(b *testing.B) {
+		measure(b, func(i int) {
+			q, _, err := pairwise.Ask(ag, rules, queries[i], rand.Reader)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := json.Marshal(q); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
+	b.Run("respond", func(b *testing.B) {
+		measure(b, func(i int) {
+			q, err := pairwise.ParseQuery(ag, wire[i])
+			if err != nil {
+				b.Fatal(err)
+			}
+			ans, _, err := ix.Respond(q, rand.Reader)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := json.Marshal(ans); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
 }

@@ -26,7 +26,9 @@ import (
 // overlapping window released to Japan: each owner gets a notice on its
 // own node naming the rule that fired, and both nodes audit the query and
 // the hit. US takedowns on another /24, or on the same /24 in a disjoint
-// window, raise nothing. AUS learns nothing: its store, TAXII reads, audit
+// window, raise nothing. The other way round (the US takedown registered
+// first, a Japanese monitoring later) gives the same two notices. Queries
+// beyond an agreement's rate are refused and audited. AUS learns nothing: its store, TAXII reads, audit
 // and notices hold nothing of the others' actions, its own monitoring of
 // the same /24 released to both meets nothing (the others' actions are
 // not released to it), and a query of its own under the US–Japanese
@@ -189,6 +191,28 @@ func TestDeconflictThreeNodes(t *testing.T) {
 		t.Errorf("JPN answered %d queries under USA-JPN, want 3 (the three US takedowns)", answered)
 	}
 
+	// The other way round: the US takedown first, the Japanese CAT2
+	// monitoring later; the JPN node asks, the USA node answers, and each
+	// owner has a second notice.
+	usa2, usa2File := writeAction(t, dir, "USA", usaPOCOrg, kizuna.ActionTakedown, 4, "192.0.2.0/24", t0, 20, nil, "JPN")
+	cli(usa, usa.publisher, "deconflict", "register", usa2File)
+	jpn2, jpn2File := writeAction(t, dir, "JPN", jpnPOCOrg, kizuna.ActionMonitor, 2, "192.0.2.44", t0.Add(5*day), 30, nil, "USA")
+	cli(jpn, jpn.publisher, "deconflict", "register", jpn2File)
+	for _, side := range []struct {
+		n          *fedNode
+		token, own string
+		other      string
+	}{{usa, usa.publisher, usa2, "JPN/" + jpnPOCOrg + " monitor CAT2"}, {jpn, jpn.publisher, jpn2, "USA/" + usaPOCOrg + " takedown-request CAT4"}} {
+		deadline := time.Now().Add(60 * time.Second)
+		for len(notices(side.n, side.token)) < 2 && time.Now().Before(deadline) {
+			time.Sleep(200 * time.Millisecond)
+		}
+		got := strings.Join(notices(side.n, side.token), "\n")
+		if !strings.Contains(got, "your "+side.own+" meets "+side.other+"\t2027-03-06T00:00:00Z/2027-03-21T00:00:00Z") {
+			t.Errorf("%s notices after the later registration:\n%s", side.n.Name, got)
+		}
+	}
+
 	// AUS learns nothing.
 	if got := notices(aus, aus.publisher); len(got) != 0 {
 		t.Errorf("AUS notices: %v", got)
@@ -199,7 +223,7 @@ func TestDeconflictThreeNodes(t *testing.T) {
 	for _, coll := range []string{"deconfliction", "default"} {
 		for _, tok := range []string{aus.publisher, aus.reader} {
 			b := aus.taxii(t, "GET", "collections/"+coll+"/objects/", tok, nil)
-			for _, id := range []string{usaID, jpnID, farID, laterID, noticeID, "USA-JPN", "198.51.100.7", dcstix.TypeNotice} {
+			for _, id := range []string{usaID, jpnID, usa2, jpn2, farID, laterID, noticeID, "USA-JPN", "198.51.100.7", "192.0.2.", dcstix.TypeNotice} {
 				if strings.Contains(string(b), id) {
 					t.Errorf("AUS reads %s in %s: %s", id, coll, b)
 				}
@@ -208,7 +232,7 @@ func TestDeconflictThreeNodes(t *testing.T) {
 	}
 	for _, e := range aus.audit(t, "") {
 		line := e.Action + " " + e.Object + " " + e.Reason
-		for _, id := range []string{usaID, jpnID, farID, laterID, "USA-JPN", "deconflict.hit"} {
+		for _, id := range []string{usaID, jpnID, usa2, jpn2, farID, laterID, "USA-JPN", "deconflict.hit"} {
 			if strings.Contains(line, id) {
 				t.Errorf("the AUS audit names %s: %s", id, line)
 			}

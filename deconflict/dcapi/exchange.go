@@ -65,6 +65,10 @@ type answered struct {
 // answeredTTL is how long a responder waits for the confirm of a query.
 const answeredTTL = 5 * time.Minute
 
+// maxQueryBody bounds a query's body: the most tokens pairwise.ParseQuery
+// takes (2^20), in base64.
+const maxQueryBody = 12 << 20
+
 // queueSize bounds the registrations waiting to be sent to the allies.
 const queueSize = 4096
 
@@ -341,7 +345,7 @@ func (x *Exchange) agreementFor(ctx context.Context, raw []byte) (*kizuna.Princi
 // pairwise.Answer.
 func (x *Exchange) handleQuery(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	raw, err := x.s.body(w, r)
+	raw, err := x.s.bodyUpTo(w, r, maxQueryBody)
 	if err != nil {
 		x.s.WriteError(w, r, err)
 		return

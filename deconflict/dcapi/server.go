@@ -96,12 +96,17 @@ func (s *Server) Register(mux *http.ServeMux, protect func(http.Handler) http.Ha
 
 // body reads a request body of at most MaxBody bytes.
 func (s *Server) body(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, s.MaxBody))
+	return s.bodyUpTo(w, r, s.MaxBody)
+}
+
+// bodyUpTo reads a request body of at most max bytes.
+func (s *Server) bodyUpTo(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error) {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, max))
 	var raw json.RawMessage
 	if err := dec.Decode(&raw); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, kizuna.Errorf(kizuna.ETOOLARGE, "the request body exceeds %d bytes", s.MaxBody)
+			return nil, kizuna.Errorf(kizuna.ETOOLARGE, "the request body exceeds %d bytes", max)
 		}
 		return nil, kizuna.Errorf(kizuna.EINVALID, "request body: %v", err)
 	}

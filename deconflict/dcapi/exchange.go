@@ -316,12 +316,9 @@ func (x *Exchange) register(mux *http.ServeMux, protectPeer func(http.Handler) h
 // nation. The refusal reads the same whether the agreement exists with
 // another peer or not at all.
 func (x *Exchange) agreementFor(ctx context.Context, raw []byte) (*kizuna.Principal, *AgreementConfig, *agIndex, error) {
-	p, err := principal(ctx)
+	p, err := peerCaller(ctx)
 	if err != nil {
 		return nil, nil, nil, err
-	}
-	if !p.HasRole(kizuna.RolePeer) {
-		return nil, nil, nil, kizuna.Errorf(kizuna.EFORBIDDEN, "only a peer node takes part in the deconfliction exchange")
 	}
 	var head struct {
 		Agreement string `json:"agreement"`
@@ -340,11 +337,27 @@ func (x *Exchange) agreementFor(ctx context.Context, raw []byte) (*kizuna.Princi
 	return p, c, x.indexes[c.ID], nil
 }
 
+// peerCaller returns the calling principal when it is a peer node.
+func peerCaller(ctx context.Context) (*kizuna.Principal, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !p.HasRole(kizuna.RolePeer) {
+		return nil, kizuna.Errorf(kizuna.EFORBIDDEN, "only a peer node takes part in the deconfliction exchange")
+	}
+	return p, nil
+}
+
 // handleQuery answers POST /api/v1/deconfliction/exchange/query: a peer's
 // pairwise.Query under an agreement with it; the answer is a
 // pairwise.Answer.
 func (x *Exchange) handleQuery(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	if _, err := peerCaller(ctx); err != nil { // before reading a body
+		x.s.WriteError(w, r, err)
+		return
+	}
 	raw, err := x.s.bodyUpTo(w, r, maxQueryBody)
 	if err != nil {
 		x.s.WriteError(w, r, err)

@@ -76,17 +76,12 @@ func nodeLocalMatch(b *testing.B, spacing time.Duration) {
 		b.Fatalf("%d registrations in memory", cat.reg.Len())
 	}
 	conflicts := 0
-	b.ResetTimer()
-	cpu0 := deconflicttest.ProcessCPU()
-	for i := 0; i < b.N; i++ {
+	deconflicttest.MeasureCPU(b, func(i int) {
 		c, err := cat.match(ctx, queries[i%len(queries)])
 		if err != nil {
 			b.Fatal(err)
 		}
 		conflicts += len(c)
-	}
-	if cpu := deconflicttest.ProcessCPU() - cpu0; cpu > 0 {
-		b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/op")
-	}
+	})
 	b.ReportMetric(float64(conflicts)/float64(b.N), "conflicts/op")
 }

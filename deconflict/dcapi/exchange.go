@@ -349,31 +349,50 @@ func peerCaller(ctx context.Context) (*kizuna.Principal, error) {
 	return p, nil
 }
 
+// message is a message of the exchange received from a peer under an
+// agreement.
+type message struct {
+	p   *kizuna.Principal
+	c   *AgreementConfig
+	ai  *agIndex
+	ag  *pairwise.Agreement
+	raw []byte
+}
+
+// received reads a message of at most max bytes from a peer, and the
+// agreement it names with that peer; a caller that is not a peer is
+// refused before its body is read.
+func (x *Exchange) received(w http.ResponseWriter, r *http.Request, max int64) (*message, error) {
+	if _, err := peerCaller(r.Context()); err != nil {
+		return nil, err
+	}
+	raw, err := x.s.bodyUpTo(w, r, max)
+	if err != nil {
+		return nil, err
+	}
+	p, c, ai, err := x.agreementFor(r.Context(), raw)
+	if err != nil {
+		return nil, err
+	}
+	ag, err := c.Agreement(x.Self)
+	if err != nil {
+		return nil, err
+	}
+	return &message{p: p, c: c, ai: ai, ag: ag, raw: raw}, nil
+}
+
 // handleQuery answers POST /api/v1/deconfliction/exchange/query: a peer's
 // pairwise.Query under an agreement with it; the answer is a
 // pairwise.Answer.
 func (x *Exchange) handleQuery(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	if _, err := peerCaller(ctx); err != nil { // before reading a body
-		x.s.WriteError(w, r, err)
-		return
-	}
-	raw, err := x.s.bodyUpTo(w, r, maxQueryBody)
+	m, err := x.received(w, r, maxQueryBody)
 	if err != nil {
 		x.s.WriteError(w, r, err)
 		return
 	}
-	p, c, ai, err := x.agreementFor(ctx, raw)
-	if err != nil {
-		x.s.WriteError(w, r, err)
-		return
-	}
-	ag, err := c.Agreement(x.Self)
-	if err != nil {
-		x.s.WriteError(w, r, err)
-		return
-	}
-	q, err := pairwise.ParseQuery(ag, raw)
+	p, c, ai := m.p, m.c, m.ai
+	q, err := pairwise.ParseQuery(m.ag, m.raw)
 	if err != nil {
 		x.s.WriteError(w, r, err)
 		return
@@ -411,22 +430,13 @@ func (x *Exchange) handleQuery(w http.ResponseWriter, r *http.Request) {
 // the owners of this node's actions it met are stored.
 func (x *Exchange) handleConfirm(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	raw, err := x.s.body(w, r)
+	m, err := x.received(w, r, x.s.MaxBody)
 	if err != nil {
 		x.s.WriteError(w, r, err)
 		return
 	}
-	_, c, _, err := x.agreementFor(ctx, raw)
-	if err != nil {
-		x.s.WriteError(w, r, err)
-		return
-	}
-	ag, err := c.Agreement(x.Self)
-	if err != nil {
-		x.s.WriteError(w, r, err)
-		return
-	}
-	conf, err := pairwise.ParseConfirm(ag, raw)
+	c := m.c
+	conf, err := pairwise.ParseConfirm(m.ag, m.raw)
 	if err != nil {
 		x.s.WriteError(w, r, err)
 		return

@@ -16,18 +16,13 @@ func BenchmarkPairwiseIndex100k(b *testing.B) {
 	rules := mustRules(b)
 	ag := agreement(b, rules, "USA", "JPN")
 	actions := deconflicttest.Workload(100_000, "JPN", orgJP, 1)
-	b.ResetTimer()
-	cpu0 := deconflicttest.ProcessCPU()
 	var ix *pairwise.Index
-	for i := 0; i < b.N; i++ {
+	deconflicttest.MeasureCPU(b, func(int) {
 		var err error
 		if ix, err = pairwise.BuildIndex(ag, rules, "JPN", actions); err != nil {
 			b.Fatal(err)
 		}
-	}
-	if cpu := deconflicttest.ProcessCPU() - cpu0; cpu > 0 {
-		b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/op")
-	}
+	})
 	b.ReportMetric(float64(ix.Len()), "tokens")
 }
 
@@ -49,9 +44,7 @@ func BenchmarkPairwiseMatch100k(b *testing.B) {
 	}
 	newID := ids("8000")
 	notices, tokens := 0, 0
-	b.ResetTimer()
-	cpu0 := deconflicttest.ProcessCPU()
-	for i := 0; i < b.N; i++ {
+	deconflicttest.MeasureCPU(b, func(i int) {
 		q, pend, err := pairwise.Ask(ag, rules, queries[i%len(queries)], rand.Reader)
 		if err != nil {
 			b.Fatal(err)
@@ -70,10 +63,7 @@ func BenchmarkPairwiseMatch100k(b *testing.B) {
 			b.Fatal(err)
 		}
 		notices += len(mine) + len(theirs)
-	}
-	if cpu := deconflicttest.ProcessCPU() - cpu0; cpu > 0 {
-		b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/op")
-	}
+	})
 	b.ReportMetric(float64(notices)/float64(b.N), "notices/op")
 	b.ReportMetric(float64(tokens)/float64(b.N), "query-tokens/op")
 }
@@ -104,18 +94,9 @@ func BenchmarkPairwiseWire100k(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	measure := func(b *testing.B, op func(i int)) {
-		cpu0 := deconflicttest.ProcessCPU()
-		for i := 0; i < b.N; i++ {
-			op(i % len(queries))
-		}
-		if cpu := deconflicttest.ProcessCPU() - cpu0; cpu > 0 {
-			b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/op")
-		}
-	}
 	b.Run("ask", func(b *testing.B) {
-		measure(b, func(i int) {
-			q, _, err := pairwise.Ask(ag, rules, queries[i], rand.Reader)
+		deconflicttest.MeasureCPU(b, func(i int) {
+			q, _, err := pairwise.Ask(ag, rules, queries[i%len(queries)], rand.Reader)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -125,8 +106,8 @@ func BenchmarkPairwiseWire100k(b *testing.B) {
 		})
 	})
 	b.Run("respond", func(b *testing.B) {
-		measure(b, func(i int) {
-			q, err := pairwise.ParseQuery(ag, wire[i])
+		deconflicttest.MeasureCPU(b, func(i int) {
+			q, err := pairwise.ParseQuery(ag, wire[i%len(wire)])
 			if err != nil {
 				b.Fatal(err)
 			}

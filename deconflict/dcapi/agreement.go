@@ -112,6 +112,9 @@ func decodeAgreements(b []byte, self string) (*Agreements, error) {
 		return nil, fmt.Errorf("node state %s: %v", AgreementsState, err)
 	}
 	for i, c := range a.Agreements {
+		if c == nil {
+			return nil, fmt.Errorf("node state %s: agreements[%d]: null, not an agreement", AgreementsState, i)
+		}
 		if err := c.Check(self); err != nil {
 			return nil, fmt.Errorf("node state %s: agreements[%d]: %s", AgreementsState, i, kizuna.ErrorMessage(err))
 		}

@@ -331,8 +331,11 @@ func (x *Exchange) agreementFor(ctx context.Context, raw []byte) (*kizuna.Princi
 		return nil, nil, nil, err
 	}
 	c := ags.Find(head.Agreement)
-	if c == nil || c.Peer != p.Name || c.Nation != p.Nation || x.indexes[c.ID] == nil {
+	if c == nil || c.Peer != p.Name || c.Nation != p.Nation {
 		return nil, nil, nil, kizuna.Errorf(kizuna.EFORBIDDEN, "no deconfliction agreement %q with peer %q on this node", head.Agreement, p.Name)
+	}
+	if x.indexes[c.ID] == nil {
+		return nil, nil, nil, kizuna.Errorf(kizuna.EUNAVAILABLE, "agreement %s: this node does not match under it now (its conflict rules are not the agreed ones); its log says why", c.ID)
 	}
 	return p, c, x.indexes[c.ID], nil
 }

@@ -59,10 +59,13 @@ func TestDeconflictThreeNodes(t *testing.T) {
 	// An outsider: a US principal of another organisation.
 	const usaOther = "identity--a2000000-0000-4000-8000-0000000000ff"
 	outsider := strings.TrimSpace(usa.cli(t, "principal", "add", "--name", "other", "--org", usaOther, "--role", "reader", "--role", "publisher"))
-	t.Cleanup(func() {
-		if t.Failed() {
-			for _, n := range nodes {
-				b, _ := os.ReadFile(filepath.Join(n.dir, "serve.log"))
+	t.Cleanup(func() { // after the nodes stop
+		for _, n := range nodes {
+			b, _ := os.ReadFile(filepath.Join(n.dir, "serve.log"))
+			if bytes.Contains(b, []byte("WARNING: DATA RACE")) {
+				t.Errorf("%s: a data race (built with -race)", n.Name)
+			}
+			if t.Failed() {
 				t.Logf("%s log:\n%s", n.Name, b)
 			}
 		}

@@ -27,12 +27,13 @@ import (
 // own node naming the rule that fired, and both nodes audit the query and
 // the hit. US takedowns on another /24, or on the same /24 in a disjoint
 // window, raise nothing. The other way round (the US takedown registered
-// first, a Japanese monitoring later) gives the same two notices. Queries
-// beyond an agreement's rate are refused and audited. AUS learns nothing: its store, TAXII reads, audit
-// and notices hold nothing of the others' actions, its own monitoring of
-// the same /24 released to both meets nothing (the others' actions are
-// not released to it), and a query of its own under the US–Japanese
-// agreement is refused.
+// first, a Japanese monitoring later) gives the same two notices; once
+// the monitoring is withdrawn, a new takedown there raises nothing. AUS
+// learns nothing: its store, TAXII reads, audit and notices hold nothing
+// of the others' actions, its own monitoring of the same /24 released to
+// both meets nothing (the others' actions are not released to it), and a
+// query of its own under the US–Japanese agreement is refused. Queries
+// beyond an agreement's rate are refused and audited.
 func TestDeconflictThreeNodes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs three nodes: skipped in -short mode")
@@ -216,6 +217,36 @@ func TestDeconflictThreeNodes(t *testing.T) {
 		}
 	}
 
+	// Withdrawn, the Japanese monitoring leaves the JPN node's index: a
+	// new US takedown there raises nothing. The USA node sends one
+	// registration after the other, so that once the JPN node has answered
+	// the query of a later one, the takedown's exchange is over.
+	answeredUSAJPN := func() int {
+		n := 0
+		for _, e := range jpn.audit(t, "deconflict.query") {
+			if e.Object == "USA-JPN" && strings.Contains(e.Reason, "answered") {
+				n++
+			}
+		}
+		return n
+	}
+	withdrawn := withdrawAction(t, jpn2File)
+	cli(jpn, jpn.publisher, "deconflict", "register", withdrawn)
+	before := answeredUSAJPN()
+	usa3, usa3File := writeAction(t, dir, "USA", usaPOCOrg, kizuna.ActionTakedown, 4, "192.0.2.44", t0.Add(6*day), 2, nil, "JPN")
+	cli(usa, usa.publisher, "deconflict", "register", usa3File)
+	_, sentinel := writeAction(t, dir, "USA", usaPOCOrg, kizuna.ActionBlock, 3, "203.0.113.99", t0, 1, nil, "JPN")
+	cli(usa, usa.publisher, "deconflict", "register", sentinel)
+	within(t, 60*time.Second, "the JPN node answers the two later queries", func() bool { return answeredUSAJPN() >= before+2 })
+	for _, side := range []struct {
+		n     *fedNode
+		token string
+	}{{usa, usa.publisher}, {jpn, jpn.publisher}} {
+		if got := notices(side.n, side.token); len(got) != 2 || strings.Contains(strings.Join(got, "\n"), usa3) {
+			t.Errorf("%s notices after the withdrawal:\n%s", side.n.Name, strings.Join(got, "\n"))
+		}
+	}
+
 	// AUS learns nothing.
 	if got := notices(aus, aus.publisher); len(got) != 0 {
 		t.Errorf("AUS notices: %v", got)
@@ -226,7 +257,7 @@ func TestDeconflictThreeNodes(t *testing.T) {
 	for _, coll := range []string{"deconfliction", "default"} {
 		for _, tok := range []string{aus.publisher, aus.reader} {
 			b := aus.taxii(t, "GET", "collections/"+coll+"/objects/", tok, nil)
-			for _, id := range []string{usaID, jpnID, usa2, jpn2, farID, laterID, noticeID, "USA-JPN", "198.51.100.7", "192.0.2.", dcstix.TypeNotice} {
+			for _, id := range []string{usaID, jpnID, usa2, jpn2, usa3, farID, laterID, noticeID, "USA-JPN", "198.51.100.7", "192.0.2.", dcstix.TypeNotice} {
 				if strings.Contains(string(b), id) {
 					t.Errorf("AUS reads %s in %s: %s", id, coll, b)
 				}
@@ -350,4 +381,24 @@ func TestDeconflictThreeNodes(t *testing.T) {
 			}
 		}
 	}
+}
+
+// withdrawAction writes a new version of the registration in a file, in
+// the state withdrawn, and returns the new file.
+func withdrawAction(t *testing.T, path string) string {
+	t.Helper()
+	a, err := dcstix.DecodeAction(mustRead(t, path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.State, a.Modified = kizuna.ActionWithdrawn, a.Modified.Add(time.Millisecond)
+	raw, err := dcstix.EncodeAction(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := strings.TrimSuffix(path, ".json") + "-withdrawn.json"
+	if err := os.WriteFile(out, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/deconflict"
 	"github.com/kizuna-dev/kizuna/deconflict/deconflicttest"
 	"github.com/kizuna-dev/kizuna/deconflict/pairwise"
 )
@@ -26,12 +27,9 @@ func BenchmarkPairwiseIndex100k(b *testing.B) {
 	b.ReportMetric(float64(ix.Len()), "tokens")
 }
 
-// BenchmarkPairwiseMatch100k: one whole exchange for a new registration
-// (a takedown of a /24, a domain or a URL over 1 to 30 days) against
-// 100,000 registered actions of the other party: the initiator's query,
-// the responder's lookup and sealed answer, the initiator's resolution
-// and confirm, the responder's notices.
-func BenchmarkPairwiseMatch100k(b *testing.B) {
+// against100k returns the responder's index of 100,000 actions of JPN
+// under a USA–JPN agreement, and 1,000 US takedown requests to ask about.
+func against100k(b *testing.B) (*deconflict.Rules, *pairwise.Agreement, *pairwise.Index, []*kizuna.DefensiveAction) {
 	rules := mustRules(b)
 	ag := agreement(b, rules, "USA", "JPN")
 	ix, err := pairwise.BuildIndex(ag, rules, "JPN", deconflicttest.Workload(100_000, "JPN", orgJP, 1))
@@ -42,6 +40,16 @@ func BenchmarkPairwiseMatch100k(b *testing.B) {
 	for _, q := range queries {
 		q.Kind, q.Category = kizuna.ActionTakedown, 4
 	}
+	return rules, ag, ix, queries
+}
+
+// BenchmarkPairwiseMatch100k: one whole exchange for a new registration
+// (a takedown of a /24, a domain or a URL over 1 to 30 days) against
+// 100,000 registered actions of the other party: the initiator's query,
+// the responder's lookup and sealed answer, the initiator's resolution
+// and confirm, the responder's notices.
+func BenchmarkPairwiseMatch100k(b *testing.B) {
+	rules, ag, ix, queries := against100k(b)
 	newID := ids("8000")
 	notices, tokens := 0, 0
 	deconflicttest.MeasureCPU(b, func(i int) {
@@ -74,16 +82,7 @@ func BenchmarkPairwiseMatch100k(b *testing.B) {
 // padding, encoding), "respond" the responder's parse, index lookup and
 // sealed answer.
 func BenchmarkPairwiseWire100k(b *testing.B) {
-	rules := mustRules(b)
-	ag := agreement(b, rules, "USA", "JPN")
-	ix, err := pairwise.BuildIndex(ag, rules, "JPN", deconflicttest.Workload(100_000, "JPN", orgJP, 1))
-	if err != nil {
-		b.Fatal(err)
-	}
-	queries := deconflicttest.Workload(1000, "USA", orgUS, 2)
-	for _, q := range queries {
-		q.Kind, q.Category = kizuna.ActionTakedown, 4
-	}
+	rules, ag, ix, queries := against100k(b)
 	wire := make([][]byte, len(queries))
 	for i, a := range queries {
 		q, _, err := pairwise.Ask(ag, rules, a, rand.Reader)

@@ -28,7 +28,8 @@ import (
 // the hit. US takedowns on another /24, or on the same /24 in a disjoint
 // window, raise nothing. The other way round (the US takedown registered
 // first, a Japanese monitoring later) gives the same two notices; once
-// the monitoring is withdrawn, a new takedown there raises nothing. AUS
+// the monitoring is withdrawn, a new takedown there raises nothing, and
+// the first takedown registered again adds no notice. AUS
 // learns nothing: its store, TAXII reads, audit and notices hold nothing
 // of the others' actions, its own monitoring of the same /24 released to
 // both meets nothing (the others' actions are not released to it), and a
@@ -235,15 +236,23 @@ func TestDeconflictThreeNodes(t *testing.T) {
 	before := answeredUSAJPN()
 	usa3, usa3File := writeAction(t, dir, "USA", usaPOCOrg, kizuna.ActionTakedown, 4, "192.0.2.44", t0.Add(6*day), 2, nil, "JPN")
 	cli(usa, usa.publisher, "deconflict", "register", usa3File)
+	// The first takedown registered again (the same version): the same
+	// meeting, no new notice on either side.
+	cli(usa, usa.publisher, "deconflict", "register", usaFile)
 	_, sentinel := writeAction(t, dir, "USA", usaPOCOrg, kizuna.ActionBlock, 3, "203.0.113.99", t0, 1, nil, "JPN")
 	cli(usa, usa.publisher, "deconflict", "register", sentinel)
-	within(t, 60*time.Second, "the JPN node answers the two later queries", func() bool { return answeredUSAJPN() >= before+2 })
+	within(t, 60*time.Second, "the JPN node answers the three later queries", func() bool { return answeredUSAJPN() >= before+3 })
 	for _, side := range []struct {
 		n     *fedNode
 		token string
 	}{{usa, usa.publisher}, {jpn, jpn.publisher}} {
 		if got := notices(side.n, side.token); len(got) != 2 || strings.Contains(strings.Join(got, "\n"), usa3) {
-			t.Errorf("%s notices after the withdrawal:\n%s", side.n.Name, strings.Join(got, "\n"))
+			t.Errorf("%s notices after the withdrawal and the same registration again:\n%s", side.n.Name, strings.Join(got, "\n"))
+		}
+		for id, versions := range side.n.heldIn(t, "deconfliction") {
+			if strings.HasPrefix(id, dcstix.TypeNotice+"--") && len(versions) != 1 {
+				t.Errorf("%s: notice %s has %d versions, want 1", side.n.Name, id, len(versions))
+			}
 		}
 	}
 

@@ -291,8 +291,10 @@ func (x *Exchange) askOne(ctx context.Context, c *AgreementConfig, a *kizuna.Def
 
 // notify stores a notice of the exchange to the owner of a, this node's
 // action: its id derives from a's version and what the notice says of the
-// other action, so that the same meeting gives the same notice.
+// other action, and it dates from a's version, so that the same meeting
+// asked again gives the same notice (a no-op).
 func (x *Exchange) notify(ctx context.Context, c *AgreementConfig, query string, a *kizuna.DefensiveAction, n *kizuna.DeconflictionNotice) error {
+	n.Created = a.Modified
 	n.ID = dcstix.TypeNotice + "--" + kizuna.NameUUID(namespace, strings.Join([]string{"exchange", c.ID, a.ID, stix.FormatTimestamp(a.Modified),
 		n.OtherNation, n.OtherOrg, n.OtherKind, fmt.Sprint(n.OtherCategory), stix.FormatTimestamp(n.WindowStart), stix.FormatTimestamp(n.WindowEnd)}, "|"))
 	// The node's own work, not the calling peer's.

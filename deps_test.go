@@ -69,7 +69,7 @@ func TestDependenciesPointInward(t *testing.T) {
 		"deconflict/pairwise":       {"", "deconflict", "internal/strictjson"},
 		"deconflict/dcstix":         {"", "deconflict", "internal/newsdo", "internal/strictjson"},
 		"deconflict/deconflicttest": {"", "deconflict"},
-		"deconflict/dcapi":          {"", "deconflict", "deconflict/dcstix", "internal/apiobj", "policy", "stix"},
+		"deconflict/dcapi":          {"", "deconflict", "deconflict/dcstix", "deconflict/pairwise", "internal/apiobj", "policy", "stix"},
 	}
 	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, "./...").Output()
 	if err != nil {

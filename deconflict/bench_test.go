@@ -24,17 +24,12 @@ func BenchmarkLocalMatch100k(b *testing.B) {
 	}
 	pr := &kizuna.Principal{Nation: "USA", Organization: orgUSCyber}
 	conflicts := 0
-	b.ResetTimer()
-	cpu0 := deconflicttest.ProcessCPU()
-	for i := 0; i < b.N; i++ {
+	deconflicttest.MeasureCPU(b, func(i int) {
 		c, err := reg.Match(pr, everyone{}, queries[i%len(queries)])
 		if err != nil {
 			b.Fatal(err)
 		}
 		conflicts += len(c)
-	}
-	if cpu := deconflicttest.ProcessCPU() - cpu0; cpu > 0 {
-		b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/op")
-	}
+	})
 	b.ReportMetric(float64(conflicts)/float64(b.N), "conflicts/op")
 }

@@ -147,6 +147,13 @@ func (n *Node) auditWitness() kizuna.AuditWitness {
 // DialWitness returns the client of a kizuna peer's audit witness, over a
 // pinned HTTPS connection (or loopback HTTP) with this node's credentials.
 func DialWitness(pc *federation.PeerConfig) (federation.WitnessPeer, error) {
+	return DialNative(pc)
+}
+
+// DialNative returns the client of a kizuna peer's TAXII and native API,
+// over a pinned HTTPS connection (or loopback HTTP) with this node's
+// credentials.
+func DialNative(pc *federation.PeerConfig) (*taxii.Client, error) {
 	hc, err := federation.ClientFor(pc, time.Minute)
 	if err != nil {
 		return nil, err

@@ -68,10 +68,29 @@ func deconflictMount() node.Mount {
 		if err := ensureCollection(n, coll); err != nil {
 			return err
 		}
-		s := &dcapi.Server{Rules: rules, Objects: n.Guard, Collections: n.Guard, Ingester: n.Ingest, Notices: operatorIngester{n.Ingest},
-			Operator: n.Identity.Organization, Collection: coll.ID, WriteError: r.WriteError, Logger: n.Logger}
+		x := &dcapi.Exchange{Self: n.Identity.Nation, State: n.State, Audit: n.Audit, Dial: dialExchange(n)}
+		s := &dcapi.Server{Rules: rules, Objects: n.Guard, Collections: n.Guard, Store: n.Store, Ingester: n.Ingest, Notices: operatorIngester{n.Ingest},
+			Operator: n.Identity.Organization, Collection: coll.ID, WriteError: r.WriteError, Logger: n.Logger, Exchange: x}
 		s.Register(r.Mux, r.Protect)
+		r.Go("", x.Run)
 		return nil
+	}
+}
+
+// dialExchange returns the function that reaches a peer's node for the
+// deconfliction exchange: a kizuna peer configured here, over its pinned
+// connection with this node's credentials on it.
+func dialExchange(n *node.Node) func(ctx context.Context, name string) (dcapi.Peer, error) {
+	return func(ctx context.Context, name string) (dcapi.Peer, error) {
+		peers, err := n.Peers(ctx)
+		if err != nil {
+			return nil, err
+		}
+		pc := peers.Find(name)
+		if pc == nil || pc.Plain {
+			return nil, kizuna.Errorf(kizuna.EINVALID, "no kizuna peer named %q on this node", name)
+		}
+		return node.DialNative(pc)
 	}
 }
 
@@ -87,6 +106,11 @@ principal whose token is given (--token, --token-file or $KIZUNA_TOKEN):
   conflicts ID               the conflicts of a registration with those you may read
   notices                    the deconfliction notices addressed to your organisation
 
+and, on the node's data directory or store:
+
+  agreement add|list|remove|new-key
+                             the agreements under which the node matches with allies' nodes
+
 Run 'kizuna deconflict COMMAND -h' for its flags.`
 
 func runDeconflict(ctx context.Context, e *env, args []string) error {
@@ -94,6 +118,9 @@ func runDeconflict(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	sub, rest := args[0], args[1:]
+	if sub == "agreement" {
+		return runDeconflictAgreement(ctx, e, rest)
+	}
 	specs := map[string]struct {
 		synopsis string
 		n        int

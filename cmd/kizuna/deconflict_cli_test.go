@@ -14,15 +14,15 @@ import (
 	"github.com/kizuna-dev/kizuna/policy"
 )
 
-// writeAction writes a defensive action of an owner to a file and returns
-// its id.
-func writeAction(t *testing.T, dir, nation, org, kind string, cat int, target string, start time.Time, days int, markings []string) (string, string) {
+// writeAction writes a defensive action of an owner, released for
+// deconfliction with the nations with, to a file and returns its id.
+func writeAction(t *testing.T, dir, nation, org, kind string, cat int, target string, start time.Time, days int, markings []string, with ...string) (string, string) {
 	t.Helper()
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	a := &kizuna.DefensiveAction{ID: "x-kizuna-defensive-action--" + kizuna.NewUUID(), Created: now, Modified: now, CreatedByRef: org,
 		Name: nation + " " + kind + " " + target, Kind: kind, Category: cat,
 		Targets: []kizuna.ActionTarget{{Kind: kizuna.TargetIP, Value: target}}, Start: start, End: start.Add(time.Duration(days) * 24 * time.Hour),
-		Nation: nation, Organization: org, State: kizuna.ActionApproved, MarkingRefs: markings}
+		Nation: nation, Organization: org, State: kizuna.ActionApproved, MarkingRefs: markings, DeconflictWith: with}
 	raw, err := dcstix.EncodeAction(a)
 	if err != nil {
 		t.Fatal(err)

@@ -36,13 +36,6 @@ type Registered struct {
 	Conflicts []Conflict      `json:"conflicts"`
 }
 
-// visible admits every action: the registry is built from the
-// registrations the guard returned for the principal, so the access
-// decision has been taken already.
-type visible struct{}
-
-func (visible) MaySee(*kizuna.Principal, *kizuna.DefensiveAction) bool { return true }
-
 // register stores a defensive action (or a new version of one) with the
 // rights of the principal, matches it against the registrations the
 // principal may read and stores a notice to each owner per conflict.
@@ -71,7 +64,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, err)
 		return
 	}
-	conflicts, err := s.match(ctx, p, a)
+	conflicts, err := s.match(ctx, a)
 	if err != nil {
 		s.WriteError(w, r, err)
 		return
@@ -87,6 +80,9 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		cf.NoticeRef, cf.OtherNoticeRef = mine, theirs
 		out.Conflicts = append(out.Conflicts, cf)
 	}
+	if s.Exchange != nil {
+		s.Exchange.registered(a)
+	}
 	apiobj.WriteJSON(w, http.StatusCreated, out)
 }
 
@@ -96,30 +92,27 @@ func conflictOf(rules *deconflict.Rules, c deconflict.Conflict) Conflict {
 		WindowStart: c.From, WindowEnd: c.To}
 }
 
-// match returns the conflicts of a with the registrations the principal
-// may read (through the guard).
-func (s *Server) match(ctx context.Context, p *kizuna.Principal, a *kizuna.DefensiveAction) ([]deconflict.Conflict, error) {
-	objs, err := s.readAll(ctx, dcstix.TypeAction)
+// match returns the conflicts of a with the registrations the reader
+// may read: those of the in-memory registry whose version the guard
+// gives the reader.
+func (s *Server) match(ctx context.Context, a *kizuna.DefensiveAction) ([]deconflict.Conflict, error) {
+	all, err := s.cat.match(ctx, a)
 	if err != nil {
 		return nil, err
 	}
-	reg := deconflict.NewRegistry(s.Rules)
-	for _, o := range objs {
-		if o.ID == a.ID {
+	var out []deconflict.Conflict
+	for _, c := range all {
+		o, err := s.readOne(ctx, c.Other.ID)
+		if kizuna.ErrorCode(err) == kizuna.ENOTFOUND {
 			continue
+		} else if err != nil {
+			return nil, err
 		}
-		other, err := dcstix.DecodeAction(o.Raw)
-		if err != nil {
-			// Stored through ingest, so valid when stored; one that no
-			// longer decodes is left out and logged, not fatal.
-			s.Logger.Warn("deconfliction: a stored registration does not decode", "id", o.ID, "err", err)
-			continue
-		}
-		if err := reg.Put(other); err != nil {
-			s.Logger.Warn("deconfliction: a stored registration has no keys", "id", o.ID, "err", err)
+		if o.Version.Equal(c.Other.Modified) {
+			out = append(out, c)
 		}
 	}
-	return reg.Match(p, visible{}, a)
+	return out, nil
 }
 
 // list returns the registrations the reader may read; ?mine=true keeps
@@ -186,8 +179,7 @@ func (s *Server) conflicts(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, err)
 		return
 	}
-	p, _ := principal(r.Context())
-	cs, err := s.match(r.Context(), p, a)
+	cs, err := s.match(r.Context(), a)
 	if err != nil {
 		s.WriteError(w, r, err)
 		return

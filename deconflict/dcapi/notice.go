@@ -57,22 +57,29 @@ func (s *Server) notify(ctx context.Context, c deconflict.Conflict) (string, str
 	ids := []string{noticeID(c.Action, c.Other), noticeID(c.Other, c.Action)}
 	next := 0
 	pair := s.Rules.Notices(c, at, func() string { next++; return ids[next-1] })
-	var raws [][]byte
-	for i, owner := range []*kizuna.DefensiveAction{c.Action, c.Other} {
-		mid, marking, err := recipientMarking(owner.Nation, owner.Organization, s.Operator)
-		if err != nil {
-			return "", "", err
-		}
-		raw, err := dcstix.EncodeNotice(&pair[i], s.Operator, []string{policy.TLP2Red, mid})
-		if err != nil {
-			return "", "", err
-		}
-		raws = append(raws, marking, raw)
-	}
-	if err := apiobj.Ingest(ctx, s.Notices, s.Collection, raws...); err != nil {
+	if err := s.storeNotices(ctx, []*kizuna.DeconflictionNotice{&pair[0], &pair[1]}, []*kizuna.DefensiveAction{c.Action, c.Other}); err != nil {
 		return "", "", err
 	}
 	return ids[0], ids[1], nil
+}
+
+// storeNotices stores notices, each to the owner of its action (owners[i]
+// of notices[i]), marked TLP:RED and with its recipient's marking, as the
+// node's own work.
+func (s *Server) storeNotices(ctx context.Context, notices []*kizuna.DeconflictionNotice, owners []*kizuna.DefensiveAction) error {
+	var raws [][]byte
+	for i, owner := range owners {
+		mid, marking, err := recipientMarking(owner.Nation, owner.Organization, s.Operator)
+		if err != nil {
+			return err
+		}
+		raw, err := dcstix.EncodeNotice(notices[i], s.Operator, []string{policy.TLP2Red, mid})
+		if err != nil {
+			return err
+		}
+		raws = append(raws, marking, raw)
+	}
+	return apiobj.Ingest(ctx, s.Notices, s.Collection, raws...)
 }
 
 // notices returns the notices the reader may read that are addressed to

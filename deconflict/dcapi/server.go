@@ -36,6 +36,10 @@ type Server struct {
 	// the policy guard.
 	Objects     kizuna.ObjectStore
 	Collections kizuna.CollectionStore
+	// Store is read as the node itself (unrestricted) to keep the
+	// registrations in memory for matching; what a reader learns of them
+	// goes through Objects.
+	Store kizuna.ObjectStore
 	// Ingester stores a registration with the rights of its registrant.
 	Ingester kizuna.Ingester
 	// Notices stores the notices as the node's own work (the host
@@ -52,6 +56,11 @@ type Server struct {
 	WriteError func(w http.ResponseWriter, r *http.Request, err error)
 	MaxBody    int64
 	Logger     *slog.Logger
+	// Exchange, when set, matches registrations with the allies' nodes
+	// under the node's agreements (Exchange.Run runs it).
+	Exchange *Exchange
+
+	cat *catalog
 }
 
 // Register adds the deconfliction routes to mux, each wrapped by protect
@@ -78,16 +87,26 @@ func (s *Server) Register(mux *http.ServeMux, protect func(http.Handler) http.Ha
 	} {
 		mux.Handle(r.pattern, protect(r.h))
 	}
+	s.cat = newCatalog(s.Store, s.Collection, s.Rules, s.Logger.Warn)
+	if s.Exchange != nil {
+		s.Exchange.init(s)
+		s.Exchange.register(mux, protect)
+	}
 }
 
 // body reads a request body of at most MaxBody bytes.
 func (s *Server) body(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, s.MaxBody))
+	return s.bodyUpTo(w, r, s.MaxBody)
+}
+
+// bodyUpTo reads a request body of at most max bytes.
+func (s *Server) bodyUpTo(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error) {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, max))
 	var raw json.RawMessage
 	if err := dec.Decode(&raw); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, kizuna.Errorf(kizuna.ETOOLARGE, "the request body exceeds %d bytes", s.MaxBody)
+			return nil, kizuna.Errorf(kizuna.ETOOLARGE, "the request body exceeds %d bytes", max)
 		}
 		return nil, kizuna.Errorf(kizuna.EINVALID, "request body: %v", err)
 	}

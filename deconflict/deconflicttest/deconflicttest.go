@@ -53,3 +53,16 @@ func Workload(n int, nation, org string, seed uint64) []*kizuna.DefensiveAction 
 	}
 	return out
 }
+
+// MeasureCPU runs op b.N times (i counting from 0) and reports the
+// process's CPU time per operation (cpu-µs/op).
+func MeasureCPU(b *testing.B, op func(i int)) {
+	b.ResetTimer()
+	cpu0 := ProcessCPU()
+	for i := 0; i < b.N; i++ {
+		op(i)
+	}
+	if cpu := ProcessCPU() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/op")
+	}
+}

@@ -2,9 +2,11 @@ package pairwise_test
 
 import (
 	"crypto/rand"
+	"encoding/json"
 	"testing"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/deconflict"
 	"github.com/kizuna-dev/kizuna/deconflict/deconflicttest"
 	"github.com/kizuna-dev/kizuna/deconflict/pairwise"
 )
@@ -15,27 +17,19 @@ func BenchmarkPairwiseIndex100k(b *testing.B) {
 	rules := mustRules(b)
 	ag := agreement(b, rules, "USA", "JPN")
 	actions := deconflicttest.Workload(100_000, "JPN", orgJP, 1)
-	b.ResetTimer()
-	cpu0 := deconflicttest.ProcessCPU()
 	var ix *pairwise.Index
-	for i := 0; i < b.N; i++ {
+	deconflicttest.MeasureCPU(b, func(int) {
 		var err error
 		if ix, err = pairwise.BuildIndex(ag, rules, "JPN", actions); err != nil {
 			b.Fatal(err)
 		}
-	}
-	if cpu := deconflicttest.ProcessCPU() - cpu0; cpu > 0 {
-		b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/op")
-	}
+	})
 	b.ReportMetric(float64(ix.Len()), "tokens")
 }
 
-// BenchmarkPairwiseMatch100k: one whole exchange for a new registration
-// (a takedown of a /24, a domain or a URL over 1 to 30 days) against
-// 100,000 registered actions of the other party: the initiator's query,
-// the responder's lookup and sealed answer, the initiator's resolution
-// and confirm, the responder's notices.
-func BenchmarkPairwiseMatch100k(b *testing.B) {
+// against100k returns the responder's index of 100,000 actions of JPN
+// under a USA–JPN agreement, and 1,000 US takedown requests to ask about.
+func against100k(b *testing.B) (*deconflict.Rules, *pairwise.Agreement, *pairwise.Index, []*kizuna.DefensiveAction) {
 	rules := mustRules(b)
 	ag := agreement(b, rules, "USA", "JPN")
 	ix, err := pairwise.BuildIndex(ag, rules, "JPN", deconflicttest.Workload(100_000, "JPN", orgJP, 1))
@@ -46,11 +40,19 @@ func BenchmarkPairwiseMatch100k(b *testing.B) {
 	for _, q := range queries {
 		q.Kind, q.Category = kizuna.ActionTakedown, 4
 	}
+	return rules, ag, ix, queries
+}
+
+// BenchmarkPairwiseMatch100k: one whole exchange for a new registration
+// (a takedown of a /24, a domain or a URL over 1 to 30 days) against
+// 100,000 registered actions of the other party: the initiator's query,
+// the responder's lookup and sealed answer, the initiator's resolution
+// and confirm, the responder's notices.
+func BenchmarkPairwiseMatch100k(b *testing.B) {
+	rules, ag, ix, queries := against100k(b)
 	newID := ids("8000")
 	notices, tokens := 0, 0
-	b.ResetTimer()
-	cpu0 := deconflicttest.ProcessCPU()
-	for i := 0; i < b.N; i++ {
+	deconflicttest.MeasureCPU(b, func(i int) {
 		q, pend, err := pairwise.Ask(ag, rules, queries[i%len(queries)], rand.Reader)
 		if err != nil {
 			b.Fatal(err)
@@ -69,10 +71,52 @@ func BenchmarkPairwiseMatch100k(b *testing.B) {
 			b.Fatal(err)
 		}
 		notices += len(mine) + len(theirs)
-	}
-	if cpu := deconflicttest.ProcessCPU() - cpu0; cpu > 0 {
-		b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/op")
-	}
+	})
 	b.ReportMetric(float64(notices)/float64(b.N), "notices/op")
 	b.ReportMetric(float64(tokens)/float64(b.N), "query-tokens/op")
+}
+
+// BenchmarkPairwiseWire100k: the two halves of a query as the nodes run
+// them, with the JSON the messages travel in, against 100,000 registered
+// actions of the responder: "ask" is the initiator's query build (tokens,
+// padding, encoding), "respond" the responder's parse, index lookup and
+// sealed answer.
+func BenchmarkPairwiseWire100k(b *testing.B) {
+	rules, ag, ix, queries := against100k(b)
+	wire := make([][]byte, len(queries))
+	for i, a := range queries {
+		q, _, err := pairwise.Ask(ag, rules, a, rand.Reader)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if wire[i], err = json.Marshal(q); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("ask", func(b *testing.B) {
+		deconflicttest.MeasureCPU(b, func(i int) {
+			q, _, err := pairwise.Ask(ag, rules, queries[i%len(queries)], rand.Reader)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := json.Marshal(q); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
+	b.Run("respond", func(b *testing.B) {
+		deconflicttest.MeasureCPU(b, func(i int) {
+			q, err := pairwise.ParseQuery(ag, wire[i%len(wire)])
+			if err != nil {
+				b.Fatal(err)
+			}
+			ans, _, err := ix.Respond(q, rand.Reader)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := json.Marshal(ans); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/kizuna-dev/kizuna/federation"
 	"github.com/kizuna-dev/kizuna/node"
 	"github.com/kizuna-dev/kizuna/route/routeapi"
+	"github.com/kizuna-dev/kizuna/stream"
 	"github.com/kizuna-dev/kizuna/taxii"
 )
 
@@ -127,6 +128,8 @@ func serve(ctx context.Context, e *env, cfg serveConfig, ln net.Listener, logger
 	// sources (source.go) and sector routing (route/routeapi).
 	sc.Mounts = append([]node.Mount{defenseMount(nil), feedMount(), sourceMount()}, sc.Mounts...)
 	sc.Mounts = append(sc.Mounts, routeapi.Mount(routeapi.Options{}))
+	// The live stream (GET /api/v1/stream).
+	sc.Mounts = append(sc.Mounts, stream.Mount(stream.Options{}))
 	if cfg.MetricsListen != "" {
 		mln, err := net.Listen("tcp", cfg.MetricsListen)
 		if err != nil {

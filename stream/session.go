@@ -188,17 +188,43 @@ func (st *stream) catchUp(ctx context.Context, marked map[string]bool) error {
 // readCollection sends the versions of a collection added after the
 // stream's position that the reader may read, page by page, through the
 // guard.
+//
+// Each page of the guard is read up to a horizon: the date_added of the
+// last version of a page read from the store without restriction just
+// before. date_added follows commit order, so every version up to the
+// horizon, and the label it was stored with, is committed when the guard
+// reads: the guard judges each of them, and the stream's position may move
+// to the horizon. Without it, a version stored with a new label while the
+// guard reads could be passed over (the guard's scope taken before its
+// label was committed, the page after it) and the position moved past it.
+// The horizon never reaches the client: it only bounds the read.
 func (st *stream) readCollection(ctx context.Context, coll string) error {
-	after := st.read.after(coll)
-	f := kizuna.ObjectFilter{Collection: coll, Types: st.req.types, Versions: kizuna.VersionMatch{All: true},
-		AddedAfter: &after, IncludeRaw: true, Limit: st.s.Options.Page}
 	deps := map[string]bool{}
 	for {
+		after := st.read.after(coll)
+		f := kizuna.ObjectFilter{Collection: coll, Types: st.req.types, Versions: kizuna.VersionMatch{All: true},
+			AddedAfter: &after, Limit: st.s.Options.Page}
+		h := f
+		h.Access = kizuna.AccessScope{Unrestricted: true}
+		stored, err := st.s.Store.FindObjects(ctx, h)
+		if err != nil {
+			return err
+		}
+		if len(stored.Objects) == 0 {
+			return nil
+		}
+		horizon := stored.Objects[len(stored.Objects)-1].DateAdded
+		// The guard's page holds every version up to the horizon the
+		// reader may read: there are at most a page of versions up to it.
+		f.IncludeRaw = true
 		page, err := st.s.Objects.FindObjects(ctx, f)
 		if err != nil {
 			return err
 		}
 		for _, o := range page.Objects {
+			if o.DateAdded.After(horizon) {
+				break
+			}
 			o.Collection = coll
 			ok, err := st.wanted(ctx, o, deps)
 			if err != nil {
@@ -211,12 +237,11 @@ func (st *stream) readCollection(ctx context.Context, coll string) error {
 				}
 				st.sent = next
 			}
-			st.read = st.read.with(coll, o.DateAdded)
 		}
-		if !page.More {
+		st.read = st.read.with(coll, horizon)
+		if !stored.More {
 			return nil
 		}
-		f.Next = page.Next
 	}
 }
 

@@ -90,6 +90,10 @@ type Server struct {
 	// the node's guard.
 	Objects     kizuna.ObjectStore
 	Collections Collections
+	// Store is the store behind the guard. A stream reads from it only
+	// how far versions are committed (see readCollection); nothing it
+	// reads there reaches a client.
+	Store kizuna.ObjectStore
 	// Authorizer decides whether a principal may read a collection.
 	Authorizer kizuna.Authorizer
 	// Policy decides whether a reader could read a deleted version.
@@ -116,7 +120,7 @@ type Server struct {
 // the node's authentication, with its metrics in the node's registry.
 func Mount(opts Options) node.Mount {
 	return func(n *node.Node, r *node.Router) error {
-		s := &Server{Objects: n.Guard, Collections: n.Guard, Authorizer: n.Authorizer, Policy: n.Policy,
+		s := &Server{Objects: n.Guard, Collections: n.Guard, Store: n.Store, Authorizer: n.Authorizer, Policy: n.Policy,
 			Principals: n.Store, WriteError: r.WriteError, Logger: n.Logger, Stopping: r.Stopping(), Options: opts}
 		if err := s.Register(r.Metrics()); err != nil {
 			return err

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/defense/defstix"
 	"github.com/kizuna-dev/kizuna/node"
 )
 
@@ -250,9 +251,16 @@ func (st *stream) readCollection(ctx context.Context, coll string) error {
 // an incident or a consultation, only when the reader may read those too
 // (as the collective-defense API answers 404 for a consultation on an
 // incident the reader may not read). deps caches the answers by id.
+//
+// A joint position is the exception: its markings are those of a recorded
+// release decision, made to be read by whoever they admit, as TAXII
+// serves it.
 func (st *stream) wanted(ctx context.Context, o *kizuna.Object, deps map[string]bool) (bool, error) {
 	if len(st.req.kinds) > 0 && !slices.Contains(st.req.kinds, kindOf(o.Type)) {
 		return false, nil
+	}
+	if o.Type == defstix.TypeJointPosition {
+		return true, nil
 	}
 	return st.readableRefs(ctx, o.Collection, o.Raw, deps, 0)
 }
@@ -340,8 +348,10 @@ func (st *stream) deletion(ctx context.Context, d node.Deletion) error {
 	if latest == nil {
 		return nil
 	}
-	if ok, err := st.readableRefs(ctx, d.Collection, latest.Raw, map[string]bool{}, 0); err != nil || !ok {
-		return err
+	if typ != defstix.TypeJointPosition {
+		if ok, err := st.readableRefs(ctx, d.Collection, latest.Raw, map[string]bool{}, 0); err != nil || !ok {
+			return err
+		}
 	}
 	slices.SortFunc(ev.Versions, func(a, b time.Time) int { return a.Compare(b) })
 	return st.send(ev, "")

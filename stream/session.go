@@ -126,6 +126,9 @@ func (st *stream) serve(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, errSlow) || errors.Is(err, os.ErrDeadlineExceeded):
 		s.metrics.dropped.WithLabelValues("slow").Inc()
 		s.Logger.Info("stream dropped: the client is too slow", "principal", st.pr.Name)
+		// Abort: the connection is closed, not finished and kept for
+		// another request.
+		panic(http.ErrAbortHandler)
 	case errors.Is(err, errRevoked):
 		s.metrics.dropped.WithLabelValues("revoked").Inc()
 		s.Logger.Info("stream closed: its principal was revoked or changed", "principal", st.pr.Name)

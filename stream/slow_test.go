@@ -96,7 +96,9 @@ func TestStreamOutlivesServerTimeouts(t *testing.T) {
 	pr := &kizuna.Principal{ID: newID("principal"), Name: "reader", Nation: "USA", Roles: []string{kizuna.RoleReader}}
 	s := &stream.Server{Objects: n.Guard, Collections: n.Guard, Store: n.Store, Authorizer: n.Authorizer, Policy: n.Policy,
 		Principals: n.Store, Options: stream.Options{Heartbeat: 50 * time.Millisecond},
-		WriteError: func(w http.ResponseWriter, r *http.Request, err error) { http.Error(w, err.Error(), http.StatusBadRequest) }}
+		WriteError: func(w http.ResponseWriter, r *http.Request, err error) {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+		}}
 	if err := n.Store.CreatePrincipal(context.Background(), pr, kizuna.HashToken(kizuna.NewToken())); err != nil {
 		t.Fatal(err)
 	}

@@ -107,6 +107,9 @@ func (st *stream) serve(w http.ResponseWriter, r *http.Request) {
 	beat := time.NewTicker(s.Options.Heartbeat)
 	defer beat.Stop()
 	for err == nil {
+		if err = st.flush(); err != nil {
+			break
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -398,12 +401,19 @@ func (st *stream) send(ev *Event, id string) error {
 	return nil
 }
 
-// write writes and flushes, within the write timeout.
+// write writes, within the write timeout. What is written waits in the
+// response's buffer until flush.
 func (st *stream) write(s string) error {
 	if err := st.rc.SetWriteDeadline(time.Now().Add(st.s.Options.WriteTimeout)); err != nil && !errors.Is(err, http.ErrNotSupported) {
 		return err
 	}
-	if _, err := st.w.Write([]byte(s)); err != nil {
+	_, err := st.w.Write([]byte(s))
+	return err
+}
+
+// flush sends what was written, within the write timeout.
+func (st *stream) flush() error {
+	if err := st.rc.SetWriteDeadline(time.Now().Add(st.s.Options.WriteTimeout)); err != nil && !errors.Is(err, http.ErrNotSupported) {
 		return err
 	}
 	return st.rc.Flush()

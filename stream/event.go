@@ -2,6 +2,7 @@ package stream
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
@@ -42,6 +43,9 @@ type Event struct {
 	// Exercise is true for exercise data (its label requires an
 	// exercise's community), which clients show under an EXERCISE banner.
 	Exercise bool `json:"exercise,omitempty"`
+	// Banner is, for exercise data, "EXERCISE 演習" and the exercises'
+	// ids, the banner every view of exercise data carries.
+	Banner string `json:"banner,omitempty"`
 	// Object is the new version as the reader may read it: the portions
 	// it may not read removed and listed in x_kizuna_redacted, as TAXII
 	// serves it.
@@ -54,11 +58,30 @@ type Event struct {
 // versionEvent returns the event of a version as the guard gave it.
 func versionEvent(o *kizuna.Object) *Event {
 	v, added := o.Version.UTC(), o.DateAdded.UTC()
-	return &Event{Kind: kindOf(o.Type), Collection: o.Collection, ID: o.ID, Type: o.Type,
-		Version: &v, DateAdded: &added, Exercise: isExercise(o.Label), Object: o.Raw}
+	ev := &Event{Kind: kindOf(o.Type), Collection: o.Collection, ID: o.ID, Type: o.Type,
+		Version: &v, DateAdded: &added, Object: o.Raw}
+	ev.markExercise(o.Label)
+	return ev
 }
 
-// isExercise reports whether a label marks exercise data. Only the
+// markExercise flags the event when a label marks exercise data. Only the
 // object's own label counts: a portion the reader may not read says
 // nothing.
-func isExercise(l *kizuna.AccessLabel) bool { return len(kizuna.ExercisesOfLabel(l)) > 0 }
+func (ev *Event) markExercise(l *kizuna.AccessLabel) {
+	ids := kizuna.ExercisesOfLabel(l)
+	if len(ids) == 0 {
+		return
+	}
+	ev.Exercise = true
+	for _, id := range ids {
+		if !strings.Contains(ev.Banner, id) {
+			ev.Banner = strings.TrimSpace(ev.Banner + " " + id)
+		}
+	}
+	if !strings.HasPrefix(ev.Banner, exerciseBanner) {
+		ev.Banner = exerciseBanner + " " + ev.Banner
+	}
+}
+
+// exerciseBanner starts the banner of exercise data.
+const exerciseBanner = "EXERCISE 演習"

@@ -23,6 +23,7 @@ type streamWorld struct {
 	s               *nodetest.Served
 	coll            string
 	secret, exMark  string
+	exercise        string // the exercise's community
 	cleared, public string // tokens
 }
 
@@ -31,6 +32,7 @@ func newWorld(t *testing.T, opt nodetest.Options, so stream.Options) *streamWorl
 	s := serve(t, opt, so)
 	w := &streamWorld{s: s, coll: collection(t, s.Node), secret: newID("marking-definition"), exMark: newID("marking-definition")}
 	exercise := kizuna.ExerciseCommunityPrefix + newID("x-kizuna-exercise")
+	w.exercise = exercise
 	ingestAll(t, s.Node, node.DirectoryAlias,
 		classification(w.secret, map[string]any{"scheme": "USA", "level": "SECRET", "releasable_to": []string{"USA", "JPN"}}),
 		classification(w.exMark, map[string]any{"communities": []string{exercise}}))
@@ -63,8 +65,11 @@ func TestStreamSendsWhatEachReaderMayRead(t *testing.T) {
 	if ids := eventIDs(got); !slices.Equal(ids, []string{redacted, hidden, exercise, last}) {
 		t.Fatalf("the cleared reader got %v", ids)
 	}
-	if !strings.Contains(string(got[0].Object), "the SECRET part") || got[0].Exercise || !got[2].Exercise {
-		t.Errorf("the cleared reader's events: %s (exercise %t), exercise flag of the inject %t", got[0].Object, got[0].Exercise, got[2].Exercise)
+	if !strings.Contains(string(got[0].Object), "the SECRET part") || got[0].Exercise || got[0].Banner != "" {
+		t.Errorf("the cleared reader's first event: %s (exercise %t, banner %q)", got[0].Object, got[0].Exercise, got[0].Banner)
+	}
+	if !got[2].Exercise || got[2].Banner != "EXERCISE 演習 "+strings.TrimPrefix(w.exercise, kizuna.ExerciseCommunityPrefix) {
+		t.Errorf("the inject: exercise %t, banner %q", got[2].Exercise, got[2].Banner)
 	}
 	got = public.until(t, last)
 	if ids := eventIDs(got); !slices.Equal(ids, []string{redacted, last}) {

@@ -346,7 +346,7 @@ func (st *stream) deletion(ctx context.Context, d node.Deletion) error {
 			continue
 		}
 		ev.Versions = append(ev.Versions, v.Version.UTC())
-		ev.Exercise = ev.Exercise || isExercise(v.Label)
+		ev.markExercise(v.Label)
 		if latest == nil || v.Version.After(latest.Version) {
 			latest = v
 		}

@@ -87,7 +87,11 @@ func (st *stream) refreshCollections(ctx context.Context) error {
 // serve writes the stream until the client leaves, the node shuts down,
 // the client falls behind or the principal loses its rights.
 func (st *stream) serve(w http.ResponseWriter, r *http.Request) {
-	s, ctx := st.s, r.Context()
+	s := st.s
+	// The node's shutdown ends the stream, a catching up included.
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	defer context.AfterFunc(s.Stopping, cancel)()
 	st.w, st.rc = w, http.NewResponseController(w)
 	// A stream outlives the server's read timeout, which would otherwise
 	// cancel it; its writes have deadlines of their own.
@@ -112,8 +116,6 @@ func (st *stream) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		select {
 		case <-ctx.Done():
-			return
-		case <-s.Stopping.Done():
 			return
 		case <-st.sub.overflow:
 			err = errSlow

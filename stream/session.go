@@ -273,31 +273,37 @@ func (st *stream) wanted(ctx context.Context, o *kizuna.Object, deps map[string]
 	return st.readableRefs(ctx, o.Collection, o.Raw, deps, 0)
 }
 
-// refs are the properties by which collective-defense objects belong to
-// an incident or a consultation.
-type refs struct {
-	IncidentRef     string   `json:"incident_ref"`
-	IncidentRefs    []string `json:"incident_refs"`
-	ConsultationRef string   `json:"consultation_ref"`
+// refProperties are the properties by which collective-defense objects
+// belong to an incident or a consultation.
+var refProperties = []string{"incident_ref", "incident_refs", "consultation_ref"}
+
+// refsOf returns the ids raw's top-level ref properties name (a property of
+// another shape names none).
+func refsOf(raw json.RawMessage) []string {
+	if !strings.Contains(string(raw), "incident_ref") && !strings.Contains(string(raw), "consultation_ref") {
+		return nil
+	}
+	var props map[string]json.RawMessage
+	if json.Unmarshal(raw, &props) != nil {
+		return nil
+	}
+	var ids []string
+	for _, name := range refProperties {
+		var one string
+		var many []string
+		if json.Unmarshal(props[name], &one) == nil && one != "" {
+			ids = append(ids, one)
+		} else if json.Unmarshal(props[name], &many) == nil {
+			ids = append(ids, many...)
+		}
+	}
+	return ids
 }
 
 // readableRefs reports whether the reader may read every incident and
 // consultation raw refers to (and, for a consultation, its incident).
 func (st *stream) readableRefs(ctx context.Context, coll string, raw json.RawMessage, deps map[string]bool, depth int) (bool, error) {
-	if !strings.Contains(string(raw), "_ref") {
-		return true, nil
-	}
-	var r refs
-	if json.Unmarshal(raw, &r) != nil {
-		return true, nil // not an object of these types; the guard let it through
-	}
-	ids := r.IncidentRefs
-	if r.IncidentRef != "" {
-		ids = append(ids, r.IncidentRef)
-	}
-	if r.ConsultationRef != "" {
-		ids = append(ids, r.ConsultationRef)
-	}
+	ids := refsOf(raw)
 	for _, id := range ids {
 		ok, seen := deps[id]
 		if !seen {

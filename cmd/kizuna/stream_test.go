@@ -4,11 +4,14 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -116,5 +119,50 @@ func TestStreamServe(t *testing.T) {
 	}
 	if b, err := os.ReadFile(cursor); err != nil || !strings.Contains(string(b), ",") {
 		t.Errorf("cursor file: %q %v", b, err)
+	}
+}
+
+// TestStreamCommandReconnects: when the node ends the stream, 'kizuna
+// stream' reconnects with the last event's id and goes on from there; a
+// refusal ends it with the node's message.
+func TestStreamCommandReconnects(t *testing.T) {
+	var mu sync.Mutex
+	var lastIDs []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer tok" {
+			w.WriteHeader(http.StatusUnauthorized)
+			io.WriteString(w, `{"title": "Unauthorized", "description": "authentication required"}`)
+			return
+		}
+		mu.Lock()
+		lastIDs = append(lastIDs, r.Header.Get("Last-Event-ID"))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "text/event-stream")
+		switch r.Header.Get("Last-Event-ID") {
+		case "":
+			io.WriteString(w, ": hello\n\nevent: object\nid: 1,c=5\ndata: {\"kind\":\"object\",\"id\":\"indicator--1\"}\n\n")
+		case "1,c=5":
+			io.WriteString(w, "event: deletion\ndata: {\"kind\":\"deletion\",\"id\":\"indicator--0\"}\n\nevent: object\nid: 1,c=6\ndata: {\"kind\":\"object\",\ndata: \"id\":\"indicator--2\"}\n\n")
+		default:
+			w.WriteHeader(http.StatusBadRequest)
+		}
+	}))
+	defer srv.Close()
+	cursor := filepath.Join(t.TempDir(), "cursor")
+	out, errOut, err := runWithInput(t, "", "stream", "--url", srv.URL, "--token", "tok", "--cursor-file", cursor, "--max-events", "3")
+	if err != nil {
+		t.Fatalf("%v: %s", err, errOut)
+	}
+	want := `{"kind":"object","id":"indicator--1"}` + "\n" + `{"kind":"deletion","id":"indicator--0"}` + "\n" + `{"kind":"object","id":"indicator--2"}` + "\n"
+	mu.Lock()
+	defer mu.Unlock()
+	if out != want || !slices.Equal(lastIDs, []string{"", "1,c=5"}) || !strings.Contains(errOut, "reconnecting") {
+		t.Errorf("printed %q (stderr %q) over connections with Last-Event-ID %q", out, errOut, lastIDs)
+	}
+	if b, _ := os.ReadFile(cursor); string(b) != "1,c=6\n" {
+		t.Errorf("cursor file %q", b)
+	}
+	if _, errOut, err := runWithInput(t, "", "stream", "--url", srv.URL, "--token", "bad"); err == nil || !strings.Contains(err.Error(), "401 Unauthorized: authentication required") {
+		t.Errorf("refused: %v %s", err, errOut)
 	}
 }

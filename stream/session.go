@@ -103,7 +103,7 @@ func (st *stream) serve(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no") // nginx: pass each event on at once
 	w.WriteHeader(http.StatusOK)
-	err := st.write(fmt.Sprintf("retry: %d\n: kizuna stream of %s\n\n", s.Options.Retry.Milliseconds(), st.pr.Name))
+	err := st.write(fmt.Sprintf("retry: %d\n: kizuna stream\n\n", s.Options.Retry.Milliseconds()))
 	// Everything since the starting position first, then as it comes.
 	if err == nil {
 		err = st.catchUp(ctx, nil)

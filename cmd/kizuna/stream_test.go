@@ -36,6 +36,7 @@ func TestStreamServe(t *testing.T) {
 	n.importDirectory(t, []json.RawMessage{md})
 	usa := strings.TrimSpace(n.cli(t, "principal", "add", "--name", "usa-analyst", "--nation", "USA", "--clearance", "USA:SECRET", "--role", "reader"))
 	aus := strings.TrimSpace(n.cli(t, "principal", "add", "--name", "aus-analyst", "--nation", "AUS", "--clearance", "AUS:SECRET", "--role", "reader"))
+	n.serveArgs = []string{"--stream-max-per-principal", "2"}
 	n.start(t)
 	defer n.stop(t, syscall.SIGTERM)
 	base := "http://" + n.addr
@@ -101,6 +102,17 @@ func TestStreamServe(t *testing.T) {
 	}
 	if got := readUntil(ausStream); !slices.Equal(got, []string{clearID, lastID}) {
 		t.Errorf("the Australian analyst got %v, want %v", got, []string{clearID, lastID})
+	}
+
+	// A second stream of the US analyst is within --stream-max-per-principal
+	// 2, a third is not.
+	open(usa)
+	req, _ := http.NewRequest(http.MethodGet, base+stream.Path, nil)
+	req.Header.Set("Authorization", "Bearer "+usa)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("a third stream: %v %v", err, resp)
+	} else {
+		resp.Body.Close()
 	}
 
 	// The command, from a time before the POSTs, two events at a time.

@@ -23,8 +23,10 @@ type stream struct {
 	req   *request
 	sub   *subscriber
 	named bool // the request named its collections
-	// colls are the collections streamed, by id.
+	// colls are the collections streamed, by id; known are the ids of
+	// every collection the last refresh found, read or not.
 	colls map[string]*kizuna.Collection
+	known map[string]bool
 	// sent is the position of the last event sent (each event's id);
 	// read is where the next read of each collection starts, past
 	// versions read and not sent (filtered out).
@@ -74,13 +76,14 @@ func (st *stream) refreshCollections(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	colls := map[string]*kizuna.Collection{}
+	colls, known := map[string]*kizuna.Collection{}, map[string]bool{}
 	for _, c := range all {
+		known[c.ID] = true
 		if st.s.Authorizer.CanRead(ctx, c) {
 			colls[c.ID] = c
 		}
 	}
-	st.colls = colls
+	st.colls, st.known = colls, known
 	return nil
 }
 
@@ -174,10 +177,15 @@ func sameRights(now, then *kizuna.Principal) bool {
 func (st *stream) catchUp(ctx context.Context, marked map[string]bool) error {
 	if marked != nil && !st.named {
 		for id := range marked {
-			if st.colls[id] == nil {
-				// A collection created since, or one the reader may not read.
+			if st.colls[id] == nil && !st.known[id] {
+				// A collection created since the last refresh.
 				if err := st.refreshCollections(ctx); err != nil {
 					return err
+				}
+				// One the refresh did not find is not the reader's to
+				// see: collections and their rules never change.
+				for id := range marked {
+					st.known[id] = true
 				}
 				break
 			}

@@ -1,6 +1,7 @@
 package stream_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -191,4 +192,24 @@ func anyStrings(v any) []string {
 		out = append(out, s)
 	}
 	return out
+}
+
+// TestStreamFollowsNewCollections: a stream of every collection takes in
+// one created after it opened, and nothing of one its reader may not read.
+func TestStreamFollowsNewCollections(t *testing.T) {
+	w := newWorld(t, nodetest.Options{}, stream.Options{Heartbeat: time.Hour}) // only notifications wake it
+	l := listen(t, w.s.Base, w.public, "", "")
+	closed := &kizuna.Collection{Title: "admins only", DefaultMarkingRefs: []string{policy.TLP2Clear},
+		CanRead: kizuna.AccessRule{Roles: []string{kizuna.RoleAdmin}}}
+	if err := w.s.Store.CreateCollection(context.Background(), closed); err != nil {
+		t.Fatal(err)
+	}
+	fresh := collection(t, w.s.Node)
+	at := time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC)
+	hidden, seen := newID("indicator"), newID("indicator")
+	ingestAll(t, w.s.Node, closed.ID, indicator(hidden, at, nil, "", ""))
+	ingestAll(t, w.s.Node, fresh, indicator(seen, at, []string{policy.TLP2Clear}, "", ""))
+	if _, ev := l.next(t); ev.ID != seen || ev.Collection != fresh {
+		t.Errorf("got %s in %s, want %s in the new collection", ev.ID, ev.Collection, seen)
+	}
 }

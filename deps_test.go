@@ -54,6 +54,7 @@ func TestDependenciesPointInward(t *testing.T) {
 		"sector":                    {""},
 		"route":                     {"", "sector", "policy"},
 		"route/routeapi":            {"", "defense/defstix", "internal/apiobj", "node", "route", "sector"},
+		"stream":                    {"", "defense/defstix", "internal/apiobj", "node", "policy"},
 		"internal/strictjson":       {},
 		"internal/newsdo":           {"", "internal/strictjson", "stix"},
 		"internal/pdf":              {},

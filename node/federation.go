@@ -80,7 +80,8 @@ var projectIdentity = func() string {
 }()
 
 // fedObjects is the object store the TAXII server uses when the node
-// federates: the guard, plus deletion propagation. A deletion by the
+// federates: the guard, plus deletion propagation (to the peers and to the
+// subscribers of deletions). A deletion by the
 // object's originating organisation is propagated to the peers (the guard
 // applies the rule by which a peer deletes for the organisations behind it:
 // policy.DeletingAs).
@@ -107,7 +108,14 @@ func (f fedObjects) DeleteObject(ctx context.Context, collection, id string, ver
 	if len(page.Objects) > 0 {
 		creator = page.Objects[0].CreatedByRef
 	}
+	before, err := f.n.deleting(ctx, c.ID, id, versions)
+	if err != nil {
+		return 0, err
+	}
 	count, err := f.ObjectStore.DeleteObject(ctx, collection, id, versions, access)
+	if err == nil && count > 0 {
+		f.n.deleted(ctx, c.ID, id, before)
+	}
 	if err == nil && count > 0 && f.n.fed != nil && !pr.HasRole(kizuna.RolePeer) && creator != "" && creator == pr.Organization {
 		f.n.fed.Deleted(c.ID, id)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/kizuna-dev/kizuna/ingest"
 	"github.com/kizuna-dev/kizuna/match"
 	"github.com/kizuna-dev/kizuna/taxii"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Mount registers a feature's routes on a node about to serve. It may keep
@@ -33,6 +34,9 @@ type Router struct {
 	// store is closed.
 	ctx context.Context
 	bg  *sync.WaitGroup
+	// stopping ends when the node begins to shut down.
+	stopping context.Context
+	m        *metrics
 }
 
 // Protect wraps h in the node's authentication, rate limits and error
@@ -49,6 +53,16 @@ func (r *Router) ProtectRole(role string, h http.Handler) http.Handler {
 func (r *Router) WriteError(w http.ResponseWriter, req *http.Request, err error) {
 	r.api.WriteError(w, req, err)
 }
+
+// Stopping returns a context that ends when the node begins to shut down,
+// before the server waits for the requests in flight: a response that
+// lasts as long as its client wants (a stream) ends on it, so that the
+// shutdown does not wait for it.
+func (r *Router) Stopping() context.Context { return r.stopping }
+
+// Metrics is the registry of the node's Prometheus metrics, where a feature
+// registers its own.
+func (r *Router) Metrics() prometheus.Registerer { return r.m.registry }
 
 // Go runs work in the background while the node serves. Its context ends
 // when the node shuts down, and the node waits for work to return before
@@ -140,7 +154,7 @@ func (n *Node) httpHandler(ctx context.Context, cfg ServeConfig, m *metrics) (ht
 		mux.Handle("GET /metrics", ts.ProtectRole(kizuna.RoleAdmin, m.handler()))
 	}
 	mux.Handle("/api/v1/", ts.Protect(apiServer.Handler()))
-	router := &Router{Mux: mux, ts: ts, api: apiServer, n: n, ctx: mctx, bg: &background}
+	router := &Router{Mux: mux, ts: ts, api: apiServer, n: n, ctx: mctx, bg: &background, stopping: ctx, m: m}
 	for _, mount := range cfg.Mounts {
 		if err := mount(n, router); err != nil {
 			stopMatcher()

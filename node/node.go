@@ -78,6 +78,9 @@ type Node struct {
 	// followers receive the versions stored through any instance (see
 	// Subscribe).
 	followers []func([]*kizuna.Object)
+	// deletionSubscribers receive the deletions made through this
+	// instance (see SubscribeDeletions).
+	deletionSubscribers []func(Deletion)
 }
 
 // Open opens an initialised data directory (see Init).

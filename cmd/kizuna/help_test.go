@@ -37,6 +37,7 @@ var helpCommands = [][]string{
 	{"policy"}, {"policy", "test"},
 	{"sector"}, {"sector", "list"}, {"sector", "show"}, {"sector", "crosswalk"}, {"sector", "diff"}, {"sector", "profile"},
 	{"tearline"}, {"tearline", "draft"}, {"tearline", "release"},
+	{"stream"},
 }
 
 // runKizuna runs the real command (this test binary as kizuna) in dir and

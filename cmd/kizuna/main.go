@@ -41,6 +41,7 @@ Usage:
   kizuna version                                    print the version
   kizuna sector     list|show|crosswalk|diff|profile sector vocabularies, crosswalk, tiers, requirements
   kizuna tearline   draft|release                   release a tearline of an object at a lower marking
+  kizuna stream                                     print a node's live stream as JSON lines
 
 Every command that opens a node takes --data DIR and --store sqlite|postgres://URL
 (default $KIZUNA_STORE, else sqlite in DIR); on PostgreSQL also --key-file ($KIZUNA_KEY_FILE).
@@ -145,6 +146,8 @@ func dispatch(ctx context.Context, e *env, args []string) error {
 		return runSector(ctx, e, rest)
 	case "tearline":
 		return runTearline(ctx, e, rest)
+	case "stream": // the live stream (stream.go)
+		return runStream(ctx, e, rest)
 	case "help", "-h", "-help", "--help":
 		if cmd == "help" && len(rest) > 0 && !isHelp(rest[0]) {
 			return dispatch(ctx, e, []string{rest[0], "--help"}) // kizuna help peer

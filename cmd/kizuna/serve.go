@@ -12,6 +12,7 @@ import (
 	"github.com/kizuna-dev/kizuna/federation"
 	"github.com/kizuna-dev/kizuna/node"
 	"github.com/kizuna-dev/kizuna/route/routeapi"
+	"github.com/kizuna-dev/kizuna/stream"
 	"github.com/kizuna-dev/kizuna/taxii"
 )
 
@@ -25,6 +26,8 @@ type serveConfig struct {
 	Nation, Name         string
 	Sample               bool
 	MetricsListen        string
+	// Stream limits the live stream (zero: its defaults).
+	Stream stream.Options
 	node.ServeConfig
 }
 
@@ -66,6 +69,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs.Var(&proxies, "trusted-proxy", "address or CIDR of a reverse proxy in front of the node, whose X-Forwarded-For names the client (repeatable)")
 	fs.StringVar(&cfg.MetricsListen, "metrics-listen", "", "address serving Prometheus metrics at /metrics without credentials (bind it where only monitoring reaches); without it, /metrics is on --listen and needs an admin's credentials")
 	fs.IntVar(&cfg.AuthFailures, "auth-failures", 30, "failed authentications allowed per client address per minute; past them its requests are answered 429 (0: no limit)")
+	fs.IntVar(&cfg.Stream.MaxStreams, "stream-max-open", 256, "live streams (GET /api/v1/stream) the instance keeps open at once; past them a request is answered 429")
+	fs.IntVar(&cfg.Stream.MaxPerPrincipal, "stream-max-per-principal", 4, "live streams one principal may keep open on the instance; past them its request is answered 429")
 	registerAuditFlags(fs, &cfg.Audit)
 	var lf logFlags
 	lf.register(fs)
@@ -128,6 +133,8 @@ func serve(ctx context.Context, e *env, cfg serveConfig, ln net.Listener, logger
 	// sources (source.go) and sector routing (route/routeapi).
 	sc.Mounts = append([]node.Mount{defenseMount(nil), feedMount(), sourceMount()}, sc.Mounts...)
 	sc.Mounts = append(sc.Mounts, routeapi.Mount(routeapi.Options{}))
+	// The live stream (GET /api/v1/stream).
+	sc.Mounts = append(sc.Mounts, stream.Mount(cfg.Stream))
 	if cfg.MetricsListen != "" {
 		mln, err := net.Listen("tcp", cfg.MetricsListen)
 		if err != nil {

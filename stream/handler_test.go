@@ -45,32 +45,52 @@ func newWorld(t *testing.T, opt nodetest.Options, so stream.Options) *streamWorl
 
 // TestStreamSendsWhatEachReaderMayRead: each reader gets the versions it
 // may read, as TAXII serves them to it (a portion it may not read removed
-// and listed), flagged when they are exercise data; a version it may not
-// read shows neither as an event nor in the ids; and an id resumes the
-// stream after the event that carried it.
+// and listed); a version it may not read shows neither as an event nor in
+// the ids; exercise data is sent only from the exercise view (the
+// exercises collection), flagged with its banner, never from another
+// collection, to its participants either (docs/exercises.md, rule 2).
 func TestStreamSendsWhatEachReaderMayRead(t *testing.T) {
 	w := newWorld(t, nodetest.Options{}, stream.Options{})
+	exColl := &kizuna.Collection{Alias: kizuna.ExerciseCollectionAlias, Title: "Exercises",
+		CanRead:  kizuna.AccessRule{Roles: []string{kizuna.RoleReader}},
+		CanWrite: kizuna.AccessRule{Roles: []string{kizuna.RolePublisher}}}
+	if err := w.s.Node.Store.CreateCollection(context.Background(), exColl); err != nil {
+		t.Fatal(err)
+	}
+	w.s.Node.Guard.SetExerciseView(exColl.ID)
 	q := "collection=" + w.coll
 	cleared := listen(t, w.s.Base, w.cleared, q, "")
 	public := listen(t, w.s.Base, w.public, q, "")
+	clearedEx := listen(t, w.s.Base, w.cleared, "collection="+exColl.ID, "")
+	publicEx := listen(t, w.s.Base, w.public, "collection="+exColl.ID, "")
 
 	redacted, hidden, exercise, last := newID("indicator"), newID("indicator"), newID("indicator"), newID("indicator")
+	inject, exLast := newID("indicator"), newID("indicator")
 	at := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	ingestAll(t, w.s.Node, w.coll,
 		indicator(redacted, at, []string{policy.TLP2Clear}, w.secret, "the SECRET part"),
 		indicator(hidden, at, []string{w.secret}, "", "all SECRET"),
-		indicator(exercise, at, []string{w.exMark}, "", "an inject"))
+		indicator(exercise, at, []string{w.exMark}, "", "an inject stored outside the exercise view"))
 	ingestAll(t, w.s.Node, w.coll, indicator(last, at, []string{policy.TLP2Clear}, "", ""))
+	ingestAll(t, w.s.Node, exColl.ID, indicator(inject, at, []string{w.exMark}, "", "an inject"))
+	ingestAll(t, w.s.Node, exColl.ID, indicator(exLast, at, []string{policy.TLP2Clear}, "", ""))
 
 	got := cleared.until(t, last)
-	if ids := eventIDs(got); !slices.Equal(ids, []string{redacted, hidden, exercise, last}) {
+	if ids := eventIDs(got); !slices.Equal(ids, []string{redacted, hidden, last}) {
 		t.Fatalf("the cleared reader got %v", ids)
 	}
 	if !strings.Contains(string(got[0].Object), "the SECRET part") || got[0].Exercise || got[0].Banner != "" {
 		t.Errorf("the cleared reader's first event: %s (exercise %t, banner %q)", got[0].Object, got[0].Exercise, got[0].Banner)
 	}
-	if !got[2].Exercise || got[2].Banner != "EXERCISE 演習 "+strings.TrimPrefix(w.exercise, kizuna.ExerciseCommunityPrefix) {
-		t.Errorf("the inject: exercise %t, banner %q", got[2].Exercise, got[2].Banner)
+	got = clearedEx.until(t, exLast)
+	if ids := eventIDs(got); !slices.Equal(ids, []string{inject, exLast}) {
+		t.Fatalf("the participant got %v from the exercises collection", ids)
+	}
+	if !got[0].Exercise || got[0].Banner != "EXERCISE 演習 "+strings.TrimPrefix(w.exercise, kizuna.ExerciseCommunityPrefix) {
+		t.Errorf("the inject: exercise %t, banner %q", got[0].Exercise, got[0].Banner)
+	}
+	if ids := eventIDs(publicEx.until(t, exLast)); !slices.Equal(ids, []string{exLast}) {
+		t.Fatalf("a reader outside the exercise got %v from the exercises collection", ids)
 	}
 	got = public.until(t, last)
 	if ids := eventIDs(got); !slices.Equal(ids, []string{redacted, last}) {

@@ -13,6 +13,7 @@ import (
 	"github.com/kizuna-dev/kizuna/node"
 	"github.com/kizuna-dev/kizuna/route/routeapi"
 	"github.com/kizuna-dev/kizuna/taxii"
+	"github.com/kizuna-dev/kizuna/web"
 )
 
 // serveConfig is the configuration of 'kizuna serve': where the node's
@@ -127,6 +128,8 @@ func serve(ctx context.Context, e *env, cfg serveConfig, ln net.Listener, logger
 	// sources (source.go) and sector routing (route/routeapi).
 	sc.Mounts = append([]node.Mount{defenseMount(nil), feedMount(), sourceMount()}, sc.Mounts...)
 	sc.Mounts = append(sc.Mounts, routeapi.Mount(routeapi.Options{}))
+	// The web workspace at / (web).
+	sc.Mounts = append(sc.Mounts, web.Mount(web.Options{}))
 	if cfg.MetricsListen != "" {
 		mln, err := net.Listen("tcp", cfg.MetricsListen)
 		if err != nil {
@@ -139,6 +142,7 @@ func serve(ctx context.Context, e *env, cfg serveConfig, ln net.Listener, logger
 		if l.MetricsURL != "" {
 			fmt.Fprintf(e.stdout, "Prometheus metrics: %s\n", l.MetricsURL)
 		}
+		fmt.Fprintf(e.stdout, "workspace: %s\n", l.Base)
 		fmt.Fprintf(e.stdout, "TAXII 2.1 discovery: %s\n", l.URL)
 	}
 	return n.Serve(ctx, sc)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"strings"
 
 	"github.com/kizuna-dev/kizuna"
 )
@@ -33,7 +34,13 @@ func (r *refs) get(ctx context.Context, id string) *kizuna.Object {
 	return o
 }
 
-func (r *refs) readable(ctx context.Context, id string) bool { return r.get(ctx, id) != nil }
+// readable reports whether the reader may follow a reference. A
+// marking-definition's id is the reader's to see wherever an object it
+// may read names it: it is how that object is marked (and TLP's are
+// defined by no collection).
+func (r *refs) readable(ctx context.Context, id string) bool {
+	return strings.HasPrefix(id, "marking-definition--") || r.get(ctx, id) != nil
+}
 
 // link returns the link to a referenced object the reader may read (its
 // marking counted in the page), or nil.

@@ -47,7 +47,7 @@ const (
 type session struct {
 	Principal string `json:"p"` // principal id
 	TokenHash []byte `json:"t"` // the hash of the token the session was opened with
-	Issued    int64  `json:"i"` // Unix seconds
+	Issued    int64  `json:"i"` // Unix nanoseconds
 	Seen      int64  `json:"s"` // Unix seconds of the last refresh
 	CSRF      string `json:"c"` // the forms' token
 }
@@ -136,7 +136,7 @@ func (s *sessions) open(r *http.Request) (*session, error) {
 		return nil, errSession
 	}
 	now := s.now()
-	issued, seen := time.Unix(ss.Issued, 0), time.Unix(ss.Seen, 0)
+	issued, seen := time.Unix(0, ss.Issued), time.Unix(ss.Seen, 0)
 	if now.Sub(issued) > s.absolute || now.Sub(seen) > s.idle || issued.After(now.Add(time.Minute)) {
 		return nil, errSession
 	}
@@ -183,7 +183,7 @@ func (s *sessions) find(ctx context.Context, ss *session) (*kizuna.Principal, er
 	if err != nil {
 		return nil, err
 	}
-	if !out.IsZero() && !time.Unix(ss.Issued, 0).After(out) {
+	if !out.IsZero() && !time.Unix(0, ss.Issued).After(out) {
 		return nil, errSession
 	}
 	return p, nil
@@ -203,7 +203,7 @@ func (s *sessions) loggedOut(ctx context.Context, principal string) (time.Time, 
 		return time.Time{}, fmt.Errorf("%s: %w", logoutDocument, err)
 	}
 	if t, ok := out[principal]; ok {
-		return time.Unix(t, 0), nil
+		return time.Unix(0, t), nil
 	}
 	return time.Time{}, nil
 }
@@ -218,15 +218,15 @@ func (s *sessions) logout(ctx context.Context, principal string) error {
 				return nil, fmt.Errorf("%s: %w", logoutDocument, err)
 			}
 		}
-		out[principal] = s.now().Unix()
+		out[principal] = s.now().UnixNano()
 		return json.Marshal(out)
 	})
 }
 
 // start makes the session of a principal that signed in with the token
 // of hash tokenHash. A session starts in the second after the principal's
-// last logout at the earliest, so that a logout never ends the session
-// opened right after it.
+// last logout at the earliest (times in nanoseconds), so that a logout
+// never ends the session opened right after it.
 func (s *sessions) start(ctx context.Context, p *kizuna.Principal, tokenHash []byte) (*session, error) {
 	now := s.now()
 	out, err := s.loggedOut(ctx, p.ID)
@@ -234,9 +234,9 @@ func (s *sessions) start(ctx context.Context, p *kizuna.Principal, tokenHash []b
 		return nil, err
 	}
 	if !now.After(out) {
-		return nil, errors.New("a session cannot start in the second of its principal's logout; retry")
+		return nil, errors.New("a session cannot start at the instant of its principal's logout; retry")
 	}
-	return &session{Principal: p.ID, TokenHash: tokenHash, Issued: now.Unix(), Seen: now.Unix(), CSRF: randomToken()}, nil
+	return &session{Principal: p.ID, TokenHash: tokenHash, Issued: now.UnixNano(), Seen: now.Unix(), CSRF: randomToken()}, nil
 }
 
 // cookie is the session's cookie; Secure when the client reached the node

@@ -260,13 +260,24 @@ func (s *Server) refused(w http.ResponseWriter, r *http.Request, status int) {
 	for _, k := range []string{"Content-Type", "Content-Length", "WWW-Authenticate"} {
 		w.Header().Del(k)
 	}
-	if status == http.StatusUnauthorized {
-		clearCookie(w, sessionCookie, s.router.SecureRequest(r))
-		s.toLogin(w, r)
-		return
-	}
 	v := s.view(w, r, nil)
 	code := kizuna.EINTERNAL
+	if status == http.StatusUnauthorized {
+		ss, err := s.sessions.open(r)
+		if ss == nil || err != nil || r.Method == http.MethodGet || r.Method == http.MethodHead {
+			clearCookie(w, sessionCookie, s.router.SecureRequest(r))
+			s.toLogin(w, r)
+			return
+		}
+		if _, err := s.sessions.find(r.Context(), ss); err != nil {
+			clearCookie(w, sessionCookie, s.router.SecureRequest(r))
+			s.toLogin(w, r)
+			return
+		}
+		// A valid session whose form lacks its CSRF token: the session
+		// goes on, the form is refused.
+		status, code = http.StatusForbidden, "csrf"
+	}
 	switch status {
 	case http.StatusTooManyRequests:
 		code = "rate_limited"

@@ -69,7 +69,7 @@ func TestDependenciesPointInward(t *testing.T) {
 		"deconflict/pairwise":       {"", "deconflict", "internal/strictjson"},
 		"deconflict/dcstix":         {"", "deconflict", "internal/newsdo", "internal/strictjson"},
 		"deconflict/deconflicttest": {"", "deconflict"},
-		"web":                       {"", "node", "policy"},
+		"web":                       {"", "node", "policy", "federation", "defense", "defense/defapi", "defense/defstix"},
 		"deconflict/dcapi":          {"", "deconflict", "deconflict/dcstix", "internal/apiobj", "policy", "stix"},
 	}
 	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, "./...").Output()

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/defense/defapi"
 	"github.com/kizuna-dev/kizuna/node"
 )
 
@@ -28,6 +29,10 @@ type Options struct {
 	// Idle and Absolute end a session after so long without a request, and
 	// so long after sign-in (0: DefaultIdle, DefaultAbsolute).
 	Idle, Absolute time.Duration
+	// Defense, when set, returns the node's collective-defense server
+	// (mounted before the workspace), which the incident and consultation
+	// pages read and act through.
+	Defense func() *defapi.Server
 }
 
 // Mount serves the workspace at / on a node.
@@ -49,6 +54,7 @@ type Server struct {
 	router   *node.Router
 	sessions *sessions
 	log      *slog.Logger
+	opt      Options
 	// templates holds each page's template set: the layout and the page.
 	templates map[string]*template.Template
 }
@@ -58,7 +64,7 @@ func newServer(n *node.Node, r *node.Router, opt Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{n: n, router: r, sessions: ss, log: n.Logger, templates: map[string]*template.Template{}}
+	s := &Server{n: n, router: r, sessions: ss, log: n.Logger, opt: opt, templates: map[string]*template.Template{}}
 	names := []string{"error.html"}
 	for _, p := range pages {
 		names = append(names, p.Template)

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 
+	"github.com/kizuna-dev/kizuna/defense/defapi"
 	"github.com/kizuna-dev/kizuna/federation"
 	"github.com/kizuna-dev/kizuna/node"
 	"github.com/kizuna-dev/kizuna/route/routeapi"
@@ -126,10 +127,13 @@ func serve(ctx context.Context, e *env, cfg serveConfig, ln net.Listener, logger
 	sc.Listener = ln
 	// Collective defense (defense.go), the feeds (feed.go), the TAXII
 	// sources (source.go) and sector routing (route/routeapi).
-	sc.Mounts = append([]node.Mount{defenseMount(nil), feedMount(), sourceMount()}, sc.Mounts...)
+	var defense *defapi.Server
+	sc.Mounts = append([]node.Mount{defenseMount(nil, &defense), feedMount(), sourceMount()}, sc.Mounts...)
 	sc.Mounts = append(sc.Mounts, routeapi.Mount(routeapi.Options{}))
 	// The web workspace at / (web).
-	sc.Mounts = append(sc.Mounts, web.Mount(web.Options{}))
+	// The web workspace at / (web), after collective defense, whose
+	// incidents and consultations it shows.
+	sc.Mounts = append(sc.Mounts, web.Mount(web.Options{Defense: func() *defapi.Server { return defense }}))
 	if cfg.MetricsListen != "" {
 		mln, err := net.Listen("tcp", cfg.MetricsListen)
 		if err != nil {

@@ -31,9 +31,9 @@ type auditQuery struct {
 }
 
 type auditRow struct {
-	Seq                                                int64
+	Seq                                               int64
 	Time, Principal, Action, Object, Decision, Reason string
-	Hash                                               string
+	Hash                                              string
 }
 
 type auditData struct {
@@ -185,4 +185,3 @@ func principalName(names map[string]string, id string, v *View) string {
 	}
 	return id
 }
-

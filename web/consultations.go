@@ -115,7 +115,7 @@ type partyRow struct {
 }
 
 type stepRow struct {
-	Seq                                      int
+	Seq                                       int
 	Act, Nation, At, Before, After, Statement string
 }
 

@@ -56,7 +56,9 @@ func (s *Server) incidents(v *View, r *http.Request) error {
 	return nil
 }
 
-func incidentPath(id, collection string) string { return "/incidents/" + id + "?collection=" + collection }
+func incidentPath(id, collection string) string {
+	return "/incidents/" + id + "?collection=" + collection
+}
 
 // incidentData is an incident's page: the incident and its impacts, each
 // nation's severity and threshold level side by side, the explanation of

@@ -115,7 +115,7 @@ func defenseMount(clock consult.Clock, served **defapi.Server) node.Mount {
 		r.Go(defenseLease, func(ctx context.Context) { w.Run(ctx, defenseTick) })
 		s := &defapi.Server{Engine: e, Consult: m, Objects: n.Guard, Collections: n.Guard, Ingester: n.Ingest,
 			Collection: node.DefaultAlias, WriteError: r.WriteError, Logger: n.Logger, Clock: clock, Worker: w,
-			Config: &defenseConfig{n: n}}
+			Config: &defenseConfig{n: n}, Audit: n.Audit}
 		s.Register(r.Mux, r.Protect)
 		*served = s
 		return nil

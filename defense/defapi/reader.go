@@ -2,6 +2,7 @@ package defapi
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"slices"
 
@@ -148,6 +149,7 @@ type ActRequest struct {
 type ActResult struct {
 	Consultation []byte // the new version, when applied here
 	Response     []byte // the x-kizuna-consultation-response, when sent to the owner
+	ResponseID   string
 }
 
 // Status is the HTTP status of the act's answer: 200 applied, 202 sent.
@@ -169,6 +171,25 @@ func (s *Server) Act(ctx context.Context, id string, req ActRequest) (*ActResult
 	if err != nil {
 		return nil, err
 	}
+	res, err := s.applyAct(ctx, p, id, req)
+	if s.Audit != nil {
+		switch {
+		case err == nil && res.Response != nil:
+			s.Audit(ctx, &kizuna.AuditEvent{Principal: p.ID, Action: "consultation.act", Object: id, Decision: "allow",
+				Reason: fmt.Sprintf("%s %s: sent to the owner's node as %s", p.Nation, req.Act, res.ResponseID)})
+		case err == nil:
+			s.Audit(ctx, &kizuna.AuditEvent{Principal: p.ID, Action: "consultation.act", Object: id, Decision: "allow",
+				Reason: fmt.Sprintf("%s %s: applied", p.Nation, req.Act)})
+		case kizuna.ErrorCode(err) == kizuna.EFORBIDDEN:
+			s.Audit(ctx, &kizuna.AuditEvent{Principal: p.ID, Action: "consultation.act", Object: id, Decision: "deny",
+				Reason: fmt.Sprintf("%s %s: %s", p.Nation, req.Act, kizuna.ErrorMessage(err))})
+		}
+	}
+	return res, err
+}
+
+// applyAct is Act without its audit.
+func (s *Server) applyAct(ctx context.Context, p *kizuna.Principal, id string, req ActRequest) (*ActResult, error) {
 	coll, err := s.collection(ctx, req.Collection)
 	if err != nil {
 		return nil, err
@@ -226,5 +247,5 @@ func (s *Server) Act(ctx context.Context, id string, req ActRequest) (*ActResult
 	if err != nil {
 		return nil, err
 	}
-	return &ActResult{Response: raw}, nil
+	return &ActResult{Response: raw, ResponseID: resp.ID}, nil
 }

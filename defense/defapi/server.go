@@ -70,6 +70,10 @@ type Server struct {
 	// Config, when set, lets admins replace scoring models and policies
 	// (PUT); without it they are read-only.
 	Config ConfigWriter
+	// Audit, when set, records every act in a consultation and every act
+	// refused to a principal who is not a point of contact (the node's
+	// audit log).
+	Audit func(ctx context.Context, e *kizuna.AuditEvent)
 
 	current atomic.Pointer[defense.Engine]
 }

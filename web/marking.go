@@ -21,6 +21,12 @@ type Marking struct {
 	Detail string
 }
 
+// top is a scheme's highest level on a page.
+type top struct {
+	name string
+	tier int
+}
+
 // tlpRank orders the TLP levels, least restrictive first.
 var tlpRank = map[string]int{"": 0, kizuna.TLPClear: 1, kizuna.TLPGreen: 2, kizuna.TLPAmber: 3, kizuna.TLPAmberStrict: 4, kizuna.TLPRed: 5}
 
@@ -50,10 +56,6 @@ func level(cfg policy.Config, c kizuna.Classification) (string, int) {
 // the most restrictive TLP. Tiers are compared within a scheme; across
 // schemes only the colour follows the highest tier.
 func (v *View) describe(labels []*kizuna.AccessLabel) Marking {
-	type top struct {
-		name string
-		tier int
-	}
 	schemes := map[string]top{}
 	maxTier := -1
 	var rel []string
@@ -106,7 +108,10 @@ func (v *View) describe(labels []*kizuna.AccessLabel) Marking {
 	}
 	if releasable {
 		slices.Sort(rel)
-		if len(rel) == 0 {
+		if len(rel) == 1 && len(schemes) > 0 && v.ownNation(schemes, rel[0]) {
+			// Releasable only to the nation of every scheme: NOFORN.
+			parts = append(parts, "NOFORN")
+		} else if len(rel) == 0 {
 			parts = append(parts, v.T("marking.releasable_none"))
 		} else {
 			parts = append(parts, v.T("marking.rel_to", strings.Join(rel, ", ")))
@@ -141,6 +146,17 @@ func (v *View) describe(labels []*kizuna.AccessLabel) Marking {
 	}
 	m.Text = strings.Join(parts, " // ")
 	return m
+}
+
+// ownNation reports whether every scheme of the marking is the nation's.
+func (v *View) ownNation(schemes map[string]top, nation string) bool {
+	for id := range schemes {
+		i := slices.IndexFunc(v.policy.Schemes, func(s policy.Scheme) bool { return strings.EqualFold(s.ID, id) })
+		if i < 0 || v.policy.Schemes[i].Nation != nation {
+			return false
+		}
+	}
+	return true
 }
 
 // tierClass is the banner colour of a tier.

@@ -218,6 +218,9 @@ func (s *Server) related(ctx context.Context, v *View, col *kizuna.Collection, i
 				return true
 			}
 			row := sightingRow{Path: objectPath(o.ID, col.ID), FirstSeen: str(p, "first_seen"), LastSeen: str(p, "last_seen"), Marking: s.markAll(v, o)}
+			if row.FirstSeen == "" && row.LastSeen == "" {
+				row.FirstSeen = shortTime(o) // when it was reported
+			}
 			if c, ok := p["count"].(json.Number); ok {
 				row.Count = c.String()
 			}

@@ -291,6 +291,7 @@ func (s *Server) refused(w http.ResponseWriter, r *http.Request, status int) {
 		code = kizuna.EUNAVAILABLE
 	}
 	v.status = status
+	v.Title = v.T("error.title")
 	v.Data = errorData{Message: v.T("error." + code)}
 	s.render(v, "error.html", status)
 }
@@ -372,6 +373,8 @@ func (s *Server) fail(v *View, r *http.Request, err error) {
 		s.log.ErrorContext(r.Context(), "web: page failed", slog.String("path", r.URL.Path), slog.String("error", err.Error()))
 	}
 	v.marks = nil // nothing of the failed page is shown
+	v.Title = v.T("error.title")
+	v.Path = "/" // the language switch does not repeat the address either
 	v.Data = errorData{Message: msg}
 	s.render(v, "error.html", status)
 }

@@ -26,6 +26,7 @@ const (
 	stagingURL       = "indicator--1d520788-59c0-4321-924a-23e375748f17" // US SECRET//NOFORN
 	scanningRange    = "indicator--0a8db25e-da00-4c90-9a40-5a4ddcf5fd26" // community cyber-wg
 	craneloader      = "malware--88fabb6b-70ca-49a0-8556-3e1dbd3f9071"   // TLP:AMBER
+	campaign         = "campaign--f4c37fa9-4dae-4823-abab-0ea3ec56c14c"  // TLP:GREEN
 	secondStageIP    = "ipv4-addr--09e50880-e945-4edc-a6f1-7fda2c84c43d" // JPN 極秘
 	sighting         = "sighting--e1254f42-b177-49fe-a535-12fe05922664"  // JPN 極秘
 )

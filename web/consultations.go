@@ -223,7 +223,13 @@ func (s *Server) fillConsultation(v *View, r *http.Request) error {
 	}
 	inc.Collection = col.ID
 	now := time.Now()
-	d := &consultationData{ID: c.ID, Path: consultationPath(c.ID, col.ID), State: v.T("consult.state." + c.State), Nation: c.Nation,
+	state := func(s string) string {
+		if s == "" {
+			return ""
+		}
+		return v.T("consult.state." + s)
+	}
+	d := &consultationData{ID: c.ID, Path: consultationPath(c.ID, col.ID), State: state(c.State), Nation: c.Nation,
 		Opened: clock(c.OpenedAt), Rank: c.Rank, Collection: col, Marking: s.markAll(v, o), Incident: s.link(v, inc),
 		Disagreements: c.Disagreements, Closed: c.ClosedReason}
 	d.Incident.Path = incidentPath(inc.ID, col.ID)
@@ -248,7 +254,7 @@ func (s *Server) fillConsultation(v *View, r *http.Request) error {
 	}
 	for _, st := range c.Steps {
 		d.Steps = append(d.Steps, stepRow{Seq: st.Seq, Act: v.T("consult.act." + st.Action), Nation: st.Nation, At: clock(st.At),
-			Before: st.StateBefore, After: st.StateAfter, Statement: st.Statement})
+			Before: state(st.StateBefore), After: state(st.StateAfter), Statement: st.Statement})
 	}
 	for _, e := range c.Escalations {
 		d.Escalations = append(d.Escalations, escalationRow{Nation: e.Nation, Duty: e.Duty, Missed: clock(e.Missed), At: clock(e.At),

@@ -40,7 +40,7 @@ func (s *Server) consultations(v *View, r *http.Request) error {
 	if err != nil {
 		return nil
 	}
-	cols, err := s.readable(ctx)
+	cols, err := s.lookIn(ctx, r.URL.Query().Get("collection"))
 	if err != nil {
 		return err
 	}

@@ -36,7 +36,7 @@ func (s *Server) incidents(v *View, r *http.Request) error {
 	if err != nil {
 		return nil // no collective defense here: no incident
 	}
-	cols, err := s.readable(ctx)
+	cols, err := s.lookIn(ctx, r.URL.Query().Get("collection"))
 	if err != nil {
 		return err
 	}

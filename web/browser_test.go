@@ -192,7 +192,7 @@ func TestScreenshots(t *testing.T) {
 	w := startWorkspace(t, nodetest.Options{}, node.ServeConfig{}, web.Options{})
 	shoot := func(b *tab, name string) {
 		t.Helper()
-		png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+		png, err := chromedp.Run(b.ctx, chromedp.CaptureScreenshot())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -201,7 +201,7 @@ func TestScreenshots(t *testing.T) {
 		}
 	}
 	b := w.tab(t)
-	b.do(chromedp.EmulateViewport(1280, 860))
+	b.do(chromedp.EmulateViewport(1280, 1000))
 	b.open("/login")
 	shoot(b, "login.png")
 	b.login(w.tokens["tanaka"])
@@ -214,13 +214,13 @@ func TestScreenshots(t *testing.T) {
 	shoot(b, "object-ja.png")
 
 	m := w.tab(t)
-	m.do(chromedp.EmulateViewport(1280, 860))
+	m.do(chromedp.EmulateViewport(1280, 1000))
 	m.login(w.tokens["mitchell"])
 	m.open("/objects/" + senderAddress)
 	shoot(m, "object-withheld.png")
 
 	j := w.tab(t)
-	j.do(chromedp.EmulateViewport(1280, 860))
+	j.do(chromedp.EmulateViewport(1280, 1000))
 	j.login(w.tokens["jones"])
 	j.open("/publish")
 	j.do(chromedp.SetValue(chromedp.ID("json"), publishBundle(t, "Published through the workspace", true)), chromedp.Submit(chromedp.ID("publish")),

@@ -214,6 +214,9 @@ func TestBrowserPublish(t *testing.T) {
 	if !strings.Contains(res, "1 accepted, 1 refused") {
 		t.Errorf("results %q", res)
 	}
+	if text, _ := b.banner(); text != "TLP:GREEN" {
+		t.Errorf("banner after publishing a TLP:GREEN indicator: %q", text)
+	}
 	refused := b.text("tr.rejected")
 	if !strings.Contains(refused, doc.Objects[1].ID) || !strings.Contains(refused, "pattern") || !strings.Contains(refused, "objects[1]") {
 		t.Errorf("the refused object's row %q names neither its id, its index nor the missing property", refused)

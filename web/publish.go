@@ -36,6 +36,8 @@ type publishResult struct {
 	ID      string
 	Path    string // the stored object's page, for an accepted object
 	Message string // why it was refused ("" when accepted)
+	// Marking is the accepted object's, as the node labelled it.
+	Marking *Marking
 }
 
 func (s *Server) publishForm(v *View, r *http.Request) error {
@@ -119,8 +121,39 @@ func (s *Server) publish(v *View, r *http.Request) error {
 		}
 		data.Results = append(data.Results, pr)
 	}
+	if err := s.markPublished(v, col, data.Results); err != nil {
+		return err
+	}
 	if data.Rejected > 0 {
 		v.SetStatus(http.StatusUnprocessableEntity)
+	}
+	return nil
+}
+
+// markPublished reads the accepted objects back through the guard: each
+// row gets the marking the node gave it, and the page's banners count
+// them.
+func (s *Server) markPublished(v *View, col *kizuna.Collection, results []publishResult) error {
+	var ids []string
+	for _, r := range results {
+		if r.Message == "" && r.ID != "" {
+			ids = append(ids, r.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	found := map[string]Marking{}
+	err := s.scanIDs(v.ctx, col.ID, ids, func(o *kizuna.Object) {
+		found[o.ID] = s.markAll(v, o)
+	})
+	if err != nil {
+		return err
+	}
+	for i := range results {
+		if m, ok := found[results[i].ID]; ok {
+			results[i].Marking = &m
+		}
 	}
 	return nil
 }

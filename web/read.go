@@ -55,6 +55,30 @@ func (s *Server) versions(ctx context.Context, collection, id string) ([]*kizuna
 	return out, nil
 }
 
+// scanIDs calls fn with the latest version of each of the ids the reader
+// may read in the collection.
+func (s *Server) scanIDs(ctx context.Context, collection string, ids []string, fn func(*kizuna.Object)) error {
+	for len(ids) > 0 {
+		batch := ids[:min(len(ids), 500)]
+		ids = ids[len(batch):]
+		f := kizuna.ObjectFilter{Collection: collection, IDs: batch, Versions: kizuna.VersionMatch{Last: true}, IncludeRaw: true, Limit: len(batch)}
+		for {
+			page, err := s.n.Guard.FindObjects(ctx, f)
+			if err != nil {
+				return err
+			}
+			for _, o := range page.Objects {
+				fn(o)
+			}
+			if !page.More {
+				break
+			}
+			f.Next = page.Next
+		}
+	}
+	return nil
+}
+
 // latest returns the latest version of an object the reader may read, in
 // the first of the collections that holds one; nil when there is none.
 func (s *Server) latest(ctx context.Context, cols []*kizuna.Collection, id string) (*kizuna.Object, error) {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 
@@ -14,6 +15,7 @@ import (
 // view is rendered: the banners are computed from those marks.
 type View struct {
 	w      http.ResponseWriter
+	ctx    context.Context
 	lang   string
 	msgs   map[string]string
 	policy policy.Config

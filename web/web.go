@@ -313,7 +313,7 @@ func localPath(p string) bool {
 
 // view starts the view of a request; ss is nil on public pages.
 func (s *Server) view(w http.ResponseWriter, r *http.Request, ss *session) *View {
-	v := &View{w: w, lang: language(r), policy: s.n.Policy.Config(), Node: s.n.Identity.Name, Path: r.URL.Path}
+	v := &View{w: w, ctx: r.Context(), lang: language(r), policy: s.n.Policy.Config(), Node: s.n.Identity.Name, Path: r.URL.Path}
 	v.msgs = catalogue[v.lang]
 	if ss != nil {
 		v.Principal = kizuna.PrincipalFromContext(r.Context())

@@ -30,7 +30,8 @@ type consultationRow struct {
 type consultationsData struct{ Rows []consultationRow }
 
 // consultations lists the consultations the reader may read, on incidents
-// it may read, with their next deadline.
+// it may read, with their next deadline (in the collection the request
+// names, or in every collection the reader may read).
 func (s *Server) consultations(v *View, r *http.Request) error {
 	ctx := r.Context()
 	v.Title = v.T("consultations.title")

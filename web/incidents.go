@@ -25,8 +25,8 @@ type incidentRow struct {
 
 type incidentsData struct{ Rows []incidentRow }
 
-// incidents lists the incidents the reader may read, in every collection
-// it may read.
+// incidents lists the incidents the reader may read, in the collection
+// the request names (?collection=) or in every collection it may read.
 func (s *Server) incidents(v *View, r *http.Request) error {
 	ctx := r.Context()
 	v.Title = v.T("incidents.title")

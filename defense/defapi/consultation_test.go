@@ -36,6 +36,17 @@ func TestConsultationOnTheClock(t *testing.T) {
 		"position": map[string]any{"statement": "x", "level_rank": 1}}, nil); code != 403 {
 		t.Errorf("an addressee proposed the position: %d %s", code, b)
 	}
+	// Both acts are in the audit log: the acknowledgement allowed, the
+	// proposal out of the nation's right denied.
+	var acts []string
+	for _, e := range n.audits {
+		if e.Action == "consultation.act" && e.Object == c.ID && e.Principal == n.users["jpn"].ID {
+			acts = append(acts, e.Decision+" "+e.Reason)
+		}
+	}
+	if len(acts) != 2 || !strings.HasPrefix(acts[0], "allow JPN acknowledge") || !strings.HasPrefix(acts[1], "deny JPN propose-position") {
+		t.Errorf("audited acts %q", acts)
+	}
 
 	// Past AUS's acknowledgement deadline the worker escalates once to its
 	// second contact; a second Tick at the same time changes nothing.

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -186,6 +185,3 @@ func parseDay(s string, end bool) (time.Time, error) {
 	}
 	return t, nil
 }
-
-// itoa is strconv.Itoa for templates.
-func itoa(i int) string { return strconv.Itoa(i) }

@@ -101,6 +101,9 @@ func (s *Server) search(v *View, r *http.Request) error {
 			bad = append(bad, v.T("search.bad_cursor"))
 		}
 	}
+	if cur.Col > len(cols) {
+		bad = append(bad, v.T("search.bad_cursor"))
+	}
 	if len(bad) > 0 {
 		data.Error = strings.Join(bad, " ")
 		v.SetStatus(http.StatusBadRequest)

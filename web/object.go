@@ -28,9 +28,13 @@ type objectData struct {
 	Versions []versionRow
 	Props    []propRow
 	JSON     string
-	// Provenance: the node or peer the version came from, and its creator.
-	Origin  string
-	Creator *refLink
+	// Provenance: the node or peer the version came from, the node that
+	// signed it (its identity, a link when the reader may read it) with
+	// its key, and its creator.
+	Origin    string
+	Signer    *refLink
+	SignerKey string
+	Creator   *refLink
 	// Related objects the reader may read at both ends.
 	Relationships []relRow
 	Sightings     []sightingRow
@@ -134,6 +138,7 @@ func (s *Server) object(v *View, r *http.Request) error {
 	js, _ := json.MarshalIndent(masked, "", "  ")
 	data.JSON = string(js)
 	data.Origin = cur.Origin
+	data.Signer, data.SignerKey = s.signer(ctx, p, refs)
 	if c := str(p, "created_by_ref"); c != "" {
 		data.Creator = refs.link(ctx, c)
 	}
@@ -143,6 +148,26 @@ func (s *Server) object(v *View, r *http.Request) error {
 	}
 	v.Data = data
 	return nil
+}
+
+// signer returns the node that signed the version for federation (its
+// x_kizuna_provenance, verified when it arrived from a peer) and the id
+// of its key; nil when the version carries no signature.
+func (s *Server) signer(ctx context.Context, p map[string]any, refs *refs) (*refLink, string) {
+	prov, ok := p["x_kizuna_provenance"].(map[string]any)
+	if !ok {
+		return nil, ""
+	}
+	node := str(prov, "node")
+	if node == "" {
+		return nil, ""
+	}
+	if l := refs.link(ctx, node); l != nil {
+		return l, str(prov, "key")
+	}
+	// The identity is not one the reader may read: the id alone, as the
+	// object's own content carries it.
+	return &refLink{ID: node}, str(prov, "key")
 }
 
 // versionKey names a version in addresses.

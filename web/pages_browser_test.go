@@ -26,17 +26,7 @@ func TestBrowserReaders(t *testing.T) {
 		b := w.tab(t)
 		b.login(w.tokens["tanaka"])
 		b.open(indicators)
-		rows := b.rows()
-		for _, id := range []string{lureDomain, senderAddress, dropper, secondStage} {
-			if !slices.Contains(rows, id) {
-				t.Errorf("search lacks %s", id)
-			}
-		}
-		for _, id := range []string{stagingURL, scanningRange} {
-			if slices.Contains(rows, id) {
-				t.Errorf("search lists %s, which tanaka may not read", id)
-			}
-		}
+		b.checkRows([]string{lureDomain, senderAddress, dropper, secondStage}, []string{stagingURL, scanningRange})
 		text, colour := b.banner()
 		if !strings.Contains(text, "JPN 極秘") || !strings.Contains(text, "USA SECRET") || !strings.Contains(text, "REL TO JPN, USA") || colour != red {
 			t.Errorf("banner %q in %s, want JPN 極秘 and USA SECRET, REL TO JPN, USA, in red", text, colour)
@@ -95,15 +85,7 @@ func TestBrowserReaders(t *testing.T) {
 		b := w.tab(t)
 		b.login(w.tokens["mitchell"])
 		b.open(indicators)
-		rows := b.rows()
-		for _, id := range []string{dropper, secondStage, stagingURL, scanningRange} {
-			if slices.Contains(rows, id) {
-				t.Errorf("search lists %s, which mitchell may not read", id)
-			}
-		}
-		if !slices.Contains(rows, lureDomain) || !slices.Contains(rows, senderAddress) {
-			t.Errorf("search lacks the TLP:GREEN indicators: %v", rows)
-		}
+		b.checkRows([]string{lureDomain, senderAddress}, []string{dropper, secondStage, stagingURL, scanningRange})
 		text, colour := b.banner()
 		if text != "TLP:GREEN" || colour != black {
 			t.Errorf("banner %q in %s, want TLP:GREEN on black", text, colour)
@@ -147,12 +129,7 @@ func TestBrowserReaders(t *testing.T) {
 		b := w.tab(t)
 		b.login(w.tokens["smith"])
 		b.open(indicators)
-		rows := b.rows()
-		for _, id := range []string{stagingURL, scanningRange, dropper, secondStage} {
-			if !slices.Contains(rows, id) {
-				t.Errorf("search lacks %s", id)
-			}
-		}
+		b.checkRows([]string{stagingURL, scanningRange, dropper, secondStage}, nil)
 		if text, colour := b.banner(); !strings.Contains(text, "USA SECRET") || !strings.Contains(text, "cyber-wg") || colour != red {
 			t.Errorf("banner %q %s", text, colour)
 		}
@@ -168,6 +145,23 @@ func TestBrowserReaders(t *testing.T) {
 			t.Errorf("a search by the marking NOFORN lists %v", rows)
 		}
 	})
+}
+
+// checkRows checks that the page's result rows list every id of want and
+// none of hidden.
+func (b *tab) checkRows(want, hidden []string) {
+	b.t.Helper()
+	rows := b.rows()
+	for _, id := range want {
+		if !slices.Contains(rows, id) {
+			b.t.Errorf("the results lack %s: %v", id, rows)
+		}
+	}
+	for _, id := range hidden {
+		if slices.Contains(rows, id) {
+			b.t.Errorf("the results list %s, which the reader may not read", id)
+		}
+	}
 }
 
 // publishBundle is a bundle of one valid TLP:GREEN indicator named name,

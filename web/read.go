@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -280,6 +279,3 @@ func objectPath(id, collection string) string {
 	}
 	return p
 }
-
-// errTooMany is returned by scans that stop at their bound.
-var errTooMany = fmt.Errorf("too many objects")

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -102,6 +101,9 @@ func (s *Server) search(v *View, r *http.Request) error {
 			bad = append(bad, v.T("search.bad_cursor"))
 		}
 	}
+	if cur.Col > len(cols) {
+		bad = append(bad, v.T("search.bad_cursor"))
+	}
 	if len(bad) > 0 {
 		data.Error = strings.Join(bad, " ")
 		v.SetStatus(http.StatusBadRequest)
@@ -186,6 +188,3 @@ func parseDay(s string, end bool) (time.Time, error) {
 	}
 	return t, nil
 }
-
-// itoa is strconv.Itoa for templates.
-func itoa(i int) string { return strconv.Itoa(i) }

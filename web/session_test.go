@@ -36,18 +36,7 @@ func TestSignInAndOut(t *testing.T) {
 		t.Fatalf("a sign-in with another browser's CSRF token: %d, want 403", p.status)
 	}
 
-	c.get("/login")
-	form := url.Values{"token": {w.tokens["tanaka"]}, "next": {"/"}, "csrf": {c.csrf}}
-	req, _ := http.NewRequest(http.MethodPost, w.Base+"/login", strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	for _, ck := range c.hc.Jar.Cookies(req.URL) {
-		req.AddCookie(ck)
-	}
-	resp, err := http.DefaultTransport.RoundTrip(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	resp := c.signInResponse(w.tokens["tanaka"])
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
 		t.Fatalf("sign-in: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
@@ -63,7 +52,7 @@ func TestSignInAndOut(t *testing.T) {
 	if strings.Contains(session.Value, w.tokens["tanaka"]) || strings.Contains(session.Value, "tanaka") {
 		t.Fatal("the session cookie holds the token or the name in the clear")
 	}
-	c.hc.Jar.SetCookies(req.URL, []*http.Cookie{session})
+	c.hc.Jar.SetCookies(resp.Request.URL, []*http.Cookie{session})
 	p := c.get("/")
 	if p.status != http.StatusOK || !strings.Contains(p.body, `id="who">tanaka`) {
 		t.Fatalf("GET / signed in: %d %.300s", p.status, p.body)
@@ -91,7 +80,7 @@ func TestSignInAndOut(t *testing.T) {
 		t.Fatalf("logout: %d at %s", p.status, p.url)
 	}
 	copied := w.client(t)
-	copied.hc.Jar.SetCookies(req.URL, []*http.Cookie{session})
+	copied.hc.Jar.SetCookies(resp.Request.URL, []*http.Cookie{session})
 	if p := copied.get("/"); !strings.Contains(p.url, "/login") {
 		t.Fatalf("the cookie of a session that logged out still opens %s", p.url)
 	}
@@ -153,19 +142,7 @@ func TestSecureCookie(t *testing.T) {
 	}{{w, true}, {plain, false}} {
 		c := tc.w.client(t)
 		c.header.Set("X-Forwarded-Proto", "https")
-		c.get("/login")
-		form := url.Values{"token": {tc.w.tokens["tanaka"]}, "csrf": {c.csrf}}
-		req, _ := http.NewRequest(http.MethodPost, tc.w.Base+"/login", strings.NewReader(form.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("X-Forwarded-Proto", "https")
-		for _, ck := range c.hc.Jar.Cookies(req.URL) {
-			req.AddCookie(ck)
-		}
-		resp, err := http.DefaultTransport.RoundTrip(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
+		resp := c.signInResponse(tc.w.tokens["tanaka"])
 		found := false
 		for _, ck := range resp.Cookies() {
 			if ck.Name == "kizuna_session" {

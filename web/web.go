@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"embed"
+	"errors"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -162,14 +163,22 @@ func isForm(ctx context.Context) bool { return ctx.Value(formKey{}) != nil }
 // csrfField is the name of every form's CSRF token field.
 const csrfField = "csrf"
 
-// formValue returns a field of a POSTed form (urlencoded or multipart).
-func formValue(r *http.Request, name string) string {
-	if r.MultipartForm == nil && strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-		if err := r.ParseMultipartForm(1 << 20); err != nil {
-			return ""
-		}
+// parseForm reads a POSTed form, urlencoded or multipart (at most 1 MiB of
+// it in memory, the rest of an upload in temporary files).
+func parseForm(r *http.Request) error {
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		return r.ParseMultipartForm(1 << 20)
 	}
-	return r.PostFormValue(name)
+	return r.ParseForm()
+}
+
+// formValue returns a field of a POSTed form the workspace read
+// (parseForm); "" when it was not read.
+func formValue(r *http.Request, name string) string {
+	if r.PostForm == nil {
+		return ""
+	}
+	return r.PostForm.Get(name)
 }
 
 // protected serves a page to a signed-in principal: through the node's
@@ -199,7 +208,24 @@ func (s *Server) protected(p page) http.Handler {
 			return
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			// The form is read here, once, so that its uploaded files
+			// are removed when the request ends.
 			r.Body = http.MaxBytesReader(w, r.Body, s.router.Limits().MaxContentLength+1<<20)
+			if err := parseForm(r); err != nil {
+				v := s.view(w, r, nil)
+				v.Title = v.T("error.title")
+				v.Data = errorData{Message: v.T("error.form")}
+				status := http.StatusBadRequest
+				var tooLarge *http.MaxBytesError
+				if errors.As(err, &tooLarge) {
+					status, v.Data = http.StatusRequestEntityTooLarge, errorData{Message: v.T("error.too_large", s.router.Limits().MaxContentLength)}
+				}
+				s.render(v, "error.html", status)
+				return
+			}
+			if r.MultipartForm != nil {
+				defer r.MultipartForm.RemoveAll()
+			}
 		}
 		pw := &pageWriter{ResponseWriter: w}
 		ctx := context.WithValue(r.Context(), formKey{}, true)

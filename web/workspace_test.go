@@ -139,6 +139,28 @@ func (c *client) login(token string) page {
 	return c.post("/login", url.Values{"token": {token}, "next": {"/"}})
 }
 
+// signInResponse signs in through the login form and returns the
+// answer to the POST itself (not followed), with its cookies.
+func (c *client) signInResponse(token string) *http.Response {
+	c.t.Helper()
+	c.get("/login")
+	form := url.Values{"token": {token}, "next": {"/"}, "csrf": {c.csrf}}
+	req, _ := http.NewRequest(http.MethodPost, c.base+"/login", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for k, v := range c.header {
+		req.Header[k] = v
+	}
+	for _, ck := range c.hc.Jar.Cookies(req.URL) {
+		req.AddCookie(ck)
+	}
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp
+}
+
 // signedIn returns a client signed in as the named principal.
 func (w *workspace) signedIn(t testing.TB, name string) *client {
 	t.Helper()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/federation"
 )
 
@@ -14,7 +15,16 @@ type PeerHealth struct {
 	// Plain marks a TAXII server that does not sign.
 	Plain       bool
 	Collections []CollectionHealth
+	// Refused counts the versions the peer refused among the last
+	// RefusalWindow entries of the audit log (federation.refused);
+	// LastRefusal is the latest of them (nil: none).
+	Refused     int
+	LastRefusal *kizuna.AuditEvent
 }
+
+// RefusalWindow is how many of the audit log's last entries PeersHealth
+// reads for the peers' refusals.
+const RefusalWindow = 10000
 
 // CollectionHealth is the synchronisation of one collection with a peer.
 type CollectionHealth struct {
@@ -55,9 +65,13 @@ func (n *Node) PeersHealth(ctx context.Context) ([]PeerHealth, FederationTotals,
 	if err != nil {
 		return nil, tot, err
 	}
+	refused, last, err := n.refusals(ctx)
+	if err != nil {
+		return nil, tot, err
+	}
 	out := make([]PeerHealth, 0, len(peers.Peers))
 	for _, pc := range peers.Peers {
-		ph := PeerHealth{Name: pc.Name, Nation: pc.Nation, URL: pc.URL, Plain: pc.Plain}
+		ph := PeerHealth{Name: pc.Name, Nation: pc.Nation, URL: pc.URL, Plain: pc.Plain, Refused: refused[pc.Name], LastRefusal: last[pc.Name]}
 		for _, m := range pc.Collections {
 			ph.Collections = append(ph.Collections, CollectionHealth{
 				Local: m.Local, Remote: m.Remote, Push: m.Push, Pull: m.Pull,
@@ -68,4 +82,31 @@ func (n *Node) PeersHealth(ctx context.Context) ([]PeerHealth, FederationTotals,
 		out = append(out, ph)
 	}
 	return out, tot, nil
+}
+
+// refusals counts each peer's refusals among the audit log's last
+// RefusalWindow entries, with the latest.
+func (n *Node) refusals(ctx context.Context) (map[string]int, map[string]*kizuna.AuditEvent, error) {
+	end, _, err := n.Store.AuditChainHead(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	count, last := map[string]int{}, map[string]*kizuna.AuditEvent{}
+	for after := max(end-RefusalWindow, 0); after < end; {
+		evs, err := n.Store.FindAudit(ctx, after, 1000)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(evs) == 0 {
+			break
+		}
+		for _, e := range evs {
+			if peer, ok := federation.RefusedBy(e); ok {
+				count[peer]++
+				last[peer] = e
+			}
+		}
+		after = evs[len(evs)-1].Seq
+	}
+	return count, last, nil
 }

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/defense/defstix"
+	"github.com/kizuna-dev/kizuna/federation"
+	"github.com/kizuna-dev/kizuna/node"
 )
 
 // openConsultation opens a consultation of USA's point of contact on an
@@ -94,6 +97,15 @@ func TestDefenseScreenshots(t *testing.T) {
 	d.api(t, "jpn-poc", "PUT", "/api/v1/incidents/"+open+"/factors", map[string]any{"answers": []map[string]any{
 		{"factor": "severity", "degree": "low", "confidence": 60, "analyst_ref": jpnOrg, "rationale": "Cargo rerouted to other terminals."}}}, 200, nil)
 	c := d.openConsultation(t, open)
+	pc := &federation.PeerConfig{Name: "jpn-node", URL: "http://127.0.0.1:9/taxii2/api/", Plain: true, Nation: "JPN", Organization: jpnOrg,
+		Organizations: []string{jpnOrg}, MaxTLP: "amber", Collections: []federation.CollectionMap{{Local: node.DefaultAlias, Remote: "shared", Push: true}}}
+	if _, err := d.AddPeer(context.Background(), pc, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Store.AppendAudit(context.Background(), &kizuna.AuditEvent{Action: federation.AuditRefused, Object: "indicator--" + kizuna.NewUUID(),
+		Decision: "deny", Reason: `peer "jpn-node" collection shared refused the version: $.object_marking_refs[0]: unknown marking-definition`}); err != nil {
+		t.Fatal(err)
+	}
 	shoot := func(b *tab, name string) {
 		t.Helper()
 		png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))

@@ -369,10 +369,16 @@ func TestAdminPages(t *testing.T) {
 	if _, err := d.AddPeer(context.Background(), pc, nil, nil); err != nil {
 		t.Fatal(err)
 	}
+	// A refusal of the peer's, as federation audits it.
+	if err := d.Store.AppendAudit(context.Background(), &kizuna.AuditEvent{Action: federation.AuditRefused, Object: "indicator--" + kizuna.NewUUID(),
+		Decision: "deny", Reason: `peer "jp-node" collection shared refused the version: PEER-REFUSAL-MESSAGE`}); err != nil {
+		t.Fatal(err)
+	}
 	for _, name := range []string{"usa-poc", "jpn-analyst", "tanaka"} {
 		c := d.signedIn(t, name)
 		for _, path := range []string{"/audit", "/peers", "/audit?verify=1"} {
-			if p := c.get(path); p.status != http.StatusForbidden || strings.Contains(p.body, "jp-node") || strings.Contains(p.body, `id="entries"`) {
+			if p := c.get(path); p.status != http.StatusForbidden || strings.Contains(p.body, "jp-node") || strings.Contains(p.body, `id="entries"`) ||
+				strings.Contains(p.body, "PEER-REFUSAL-MESSAGE") {
 				t.Errorf("%s GET %s: %d", name, path, p.status)
 			}
 		}
@@ -384,6 +390,9 @@ func TestAdminPages(t *testing.T) {
 	p := root.get("/peers")
 	if p.status != http.StatusOK || !strings.Contains(p.body, `data-peer="jp-node"`) || !strings.Contains(p.body, "never") {
 		t.Errorf("the peers page: %d %.800s", p.status, p.body)
+	}
+	if !strings.Contains(p.body, `<td rowspan="1" class="refusals">1<br>`) || !strings.Contains(p.body, "PEER-REFUSAL-MESSAGE") {
+		t.Errorf("the peers page lacks the peer's refusal: %.3000s", p.body)
 	}
 	p = root.get("/audit?verify=1")
 	if p.status != http.StatusOK || !strings.Contains(p.body, `id="verify-ok"`) || len(rows(p.body)) == 0 {

@@ -15,6 +15,8 @@ func init() {
 type peersData struct {
 	Peers  []node.PeerHealth
 	Totals node.FederationTotals
+	// Window is how many audit entries the refusals are counted in.
+	Window int
 }
 
 // peers shows each peer's synchronisation (admins only, like 'kizuna peer
@@ -27,6 +29,6 @@ func (s *Server) peers(v *View, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v.Data = &peersData{Peers: ps, Totals: tot}
+	v.Data = &peersData{Peers: ps, Totals: tot, Window: node.RefusalWindow}
 	return nil
 }

@@ -81,7 +81,7 @@ func TestBrowserLive(t *testing.T) {
 		t.Fatalf("ingest: %v %+v", err, res)
 	}
 	ts.events <- `{"kind":"object","id":"` + green + `","type":"indicator"}`
-	b.do(chromedp.WaitVisible(chromedp.CSS(`tr.new[data-id="` + green + `"]`)), chromedp.WaitVisible(chromedp.ID("live")))
+	b.do(chromedp.WaitVisible(chromedp.CSS(`tr.new[data-id="`+green+`"]`)), chromedp.WaitVisible(chromedp.ID("live")))
 	if mark := eval[int](b, `window.kizunaMark || 0`); mark != 1 {
 		t.Error("the page reloaded")
 	}

@@ -203,7 +203,12 @@ func (s *Server) protected(p page) http.Handler {
 		s.serve(p, v, r)
 	}))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, err := r.Cookie(sessionCookie); err != nil {
+		if ss, err := s.sessions.open(r); ss == nil || err != nil {
+			// No cookie, or one this node did not seal or that has
+			// expired: nothing of the request is read.
+			if err != nil {
+				clearCookie(w, sessionCookie, s.router.SecureRequest(r))
+			}
 			s.toLogin(w, r)
 			return
 		}

@@ -175,6 +175,11 @@ type CorrectiveEntry struct {
 	Note        string    `json:"note,omitempty"`
 }
 
+// ExerciseCollectionAlias is the alias of a node's collection of exercise
+// data, whose reads are the exercise view: no other read shows exercise
+// data.
+const ExerciseCollectionAlias = "exercises"
+
 // ExerciseCommunityPrefix starts the community an exercise marking
 // requires, "exercise:<exercise id>". The prefix is reserved: a label
 // requiring such a community is exercise data.
@@ -208,11 +213,25 @@ func ExercisesOfObject(obj *Object) []string {
 	return slices.Compact(out)
 }
 
-// Audit actions that exercise evaluation reads besides "read". The node
-// records them for exercise data (see docs/exercises.md, "Audit records").
+// ExerciseBanner is the banner of what holds data of the exercises:
+// "EXERCISE 演習 <id> <id>…", or "" for none.
+func ExerciseBanner(exercises []string) string {
+	if len(exercises) == 0 {
+		return ""
+	}
+	return "EXERCISE 演習 " + strings.Join(exercises, " ")
+}
+
+// Audit actions of exercises: those exercise evaluation reads besides
+// "read", which the node records for exercise data, and those of an
+// exercise's course (see docs/exercises.md, "Audit records").
 const (
 	AuditIngest          = "ingest"               // an exercise-marked object version accepted
 	AuditExerciseRelease = "exercise.release"     // an inject released to a participant
 	AuditExerciseAck     = "exercise.acknowledge" // a participant acknowledged an inject
 	AuditConsultPrefix   = "consult."             // consult.<act>: a consultation step
+	AuditExerciseGrant   = "exercise.grant"       // a participant's principal given the exercise community
+	AuditExerciseRevoke  = "exercise.revoke"      // the exercise community taken from a principal at the end
+	AuditExerciseEnd     = "exercise.end"         // an exercise ended
+	AuditExercisePurge   = "exercise.purge"       // an object of an ended exercise deleted
 )

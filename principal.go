@@ -60,6 +60,9 @@ type PrincipalStore interface {
 	FindPrincipals(ctx context.Context) ([]*Principal, error)
 	// RevokePrincipal revokes the named principal. Errors: ENOTFOUND.
 	RevokePrincipal(ctx context.Context, name string) error
+	// SetPrincipalCommunities replaces the communities of the named
+	// principal. Errors: ENOTFOUND, EINVALID.
+	SetPrincipalCommunities(ctx context.Context, name string, communities []string) error
 }
 
 // MaxPrincipalName is the longest principal name, in bytes.

@@ -3,7 +3,6 @@ package exercise
 import (
 	"encoding/json"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
@@ -36,10 +35,13 @@ func MarkingID(exerciseID string) string {
 // access decision enforces it as it enforces any access marking, so that a
 // node that knows nothing of exercises still shows exercise data to
 // participants only. created is the creation time of the exercise object,
-// so that every node's copy is the same version.
-func Marking(ex *kizuna.Exercise, created time.Time) ([]byte, error) {
+// so that every node's copy is the same version. carriers are the
+// operating organisations of the participating nodes, whose peer
+// principals carry the exercise's data between them (Schedule.SetCarriers):
+// they join the audience, and read nothing without the community.
+func Marking(ex *kizuna.Exercise, created time.Time, carriers ...string) ([]byte, error) {
 	return participantsMarking(ex, created, MarkingID(ex.ID), "EXERCISE 演習 // "+ex.Name.In("en")+" // PARTICIPANTS ONLY",
-		[]string{Community(ex.ID)})
+		[]string{Community(ex.ID)}, carriers)
 }
 
 // RecordMarkingID returns the id of an exercise's record marking.
@@ -53,17 +55,19 @@ func RecordMarkingID(exerciseID string) string {
 // organisations, without the exercise community, so that the records stay
 // readable by the participants after the exercise ends and its data is
 // purged. Records are never mistaken for real intelligence: their types
-// are the exercise's own.
-func RecordMarking(ex *kizuna.Exercise, created time.Time) ([]byte, error) {
-	return participantsMarking(ex, created, RecordMarkingID(ex.ID), "EXERCISE RECORD 演習記録 // "+ex.Name.In("en")+" // PARTICIPANTS ONLY", nil)
+// are the exercise's own. carriers are as for Marking: the record reaches
+// the participating nodes through them, and their operators read it.
+func RecordMarking(ex *kizuna.Exercise, created time.Time, carriers ...string) ([]byte, error) {
+	return participantsMarking(ex, created, RecordMarkingID(ex.ID), "EXERCISE RECORD 演習記録 // "+ex.Name.In("en")+" // PARTICIPANTS ONLY", nil, carriers)
 }
 
-func participantsMarking(ex *kizuna.Exercise, created time.Time, id, name string, communities []string) ([]byte, error) {
+func participantsMarking(ex *kizuna.Exercise, created time.Time, id, name string, communities, carriers []string) ([]byte, error) {
 	var nations, orgs []string
 	for _, p := range ex.Participants {
 		nations = append(nations, p.Nation)
 		orgs = append(orgs, p.Organization)
 	}
+	orgs = append(orgs, carriers...)
 	slices.Sort(nations)
 	slices.Sort(orgs)
 	ext := map[string]any{"extension_type": "property-extension", "releasable_to": slices.Compact(nations), "audience": slices.Compact(orgs)}
@@ -139,9 +143,4 @@ func Classify(raw []byte, resolve func(id string) ([]byte, bool)) ([]string, err
 // Banner is the banner that every page, export and stream item showing
 // exercise data carries: "EXERCISE 演習 x-kizuna-exercise--…". It is empty
 // for real data.
-func Banner(exercises []string) string {
-	if len(exercises) == 0 {
-		return ""
-	}
-	return "EXERCISE 演習 " + strings.Join(exercises, " ")
-}
+func Banner(exercises []string) string { return kizuna.ExerciseBanner(exercises) }

@@ -14,10 +14,10 @@ var recordTypes = []string{"x-kizuna-exercise", "x-kizuna-after-action-report", 
 
 // PurgeItem is one object (all its versions) in one collection.
 type PurgeItem struct {
-	Collection string
-	ID         string
-	Type       string
-	Reason     string
+	Collection string `json:"collection"`
+	ID         string `json:"id"`
+	Type       string `json:"type"`
+	Reason     string `json:"reason"`
 }
 
 // PurgePlan is what ending an exercise removes and what it leaves for a

@@ -22,7 +22,17 @@ type Schedule struct {
 	parts   map[string]kizuna.Participant
 	created time.Time // creation time of the exercise object (the marking's)
 	remap   map[string]string
+	// carriers are, by participant id, the organisations that carry an
+	// inject to the participant's node (SetCarriers).
+	carriers map[string][]string
 }
+
+// SetCarriers names, by participant id, the organisations that carry an
+// inject released to the participant to its node: the peers' (their
+// principals, of one organisation each) on the releasing node. They join
+// the inject's audience, so that the federation may send it there; on the
+// participant's node they hold no exercise community, and read none of it.
+func (s *Schedule) SetCarriers(carriers map[string][]string) { s.carriers = carriers }
 
 // NewSchedule places ex on the clock from start (STARTEX). created is the
 // creation time of the exercise object, which dates the exercise marking.
@@ -119,15 +129,17 @@ func (s *Schedule) Next(released Released) (time.Time, bool) {
 // Release returns what the node publishes for a due release: the inject's
 // objects as published (ids remapped, created_by_ref the source's
 // organisation, created and modified at the due time, the exercise marking
-// added to their markings and an audience of the inject's recipients and
-// the control cell) and the release record. The result depends only on the
-// scenario, STARTEX and the due release, never on when it is called, so a
+// added to their markings and an audience of the inject's recipients, their
+// carriers (SetCarriers) and the control cell) and the release record. The
+// result depends only on the scenario, the carriers, STARTEX and the due
+// release, never on when it is called, so a
 // repeated release publishes identical versions: a no-op for the store.
 func (s *Schedule) Release(d Due, now time.Time) ([]json.RawMessage, kizuna.InjectRelease, error) {
 	in := d.Inject
 	audience := []string{s.ex.ControlRef}
 	for _, to := range in.To {
 		audience = append(audience, s.parts[to].Organization)
+		audience = append(audience, s.carriers[to]...)
 	}
 	slices.Sort(audience)
 	audience = slices.Compact(audience)

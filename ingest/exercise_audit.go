@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/kizuna-dev/kizuna"
@@ -26,4 +27,19 @@ func exerciseEvents(p *kizuna.Principal, c *kizuna.Collection, created []*kizuna
 			Reason: "collection=" + c.ID + " refs=" + strings.Join(stix.References(o.Raw), ",")})
 	}
 	return events
+}
+
+// exercisePortions refuses a version whose granular markings make a
+// portion exercise data: an exercise marking marks whole objects only
+// (object_marking_refs), so that a real object never carries an exercise
+// portion, which every read outside the exercise view would show
+// (docs/exercises.md, rule 5).
+func exercisePortions(obj *kizuna.Object, portions []kizuna.Portion) error {
+	for _, p := range portions {
+		if ids := kizuna.ExercisesOfLabel(p.Label); len(ids) > 0 {
+			return kizuna.Errorf(kizuna.EINVALID, "%s: $.granular_markings: the portion %s is marked as data of exercise %s; an exercise marking marks whole objects only (object_marking_refs)",
+				obj.ID, fmt.Sprintf("%q", strings.Join(p.Selectors, ", ")), strings.Join(ids, ", "))
+		}
+	}
+	return nil
 }

@@ -235,6 +235,10 @@ func (s *Service) labelAndStore(ctx context.Context, objects kizuna.ObjectStore,
 			results[i] = kizuna.PutResult{ID: obj.ID, Version: obj.Version, Err: err}
 			continue
 		}
+		if err := exercisePortions(obj, portions); err != nil {
+			results[i] = kizuna.PutResult{ID: obj.ID, Version: obj.Version, Err: err}
+			continue
+		}
 		for _, w := range warnings {
 			s.logger.LogAttrs(ctx, slog.LevelWarn, "ingest warning", slog.String("object", obj.ID), slog.String("warning", w))
 		}

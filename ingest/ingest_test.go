@@ -9,6 +9,7 @@ import (
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/ingest"
 	"github.com/kizuna-dev/kizuna/node/nodetest"
+	"github.com/kizuna-dev/kizuna/policy"
 )
 
 const (
@@ -23,6 +24,7 @@ type fixture struct {
 	stored  [][]*kizuna.Object
 	writer  *kizuna.Principal
 	outside *kizuna.Principal
+	guard   *policy.Guard
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -30,7 +32,7 @@ func newFixture(t *testing.T) *fixture {
 	ctx := context.Background()
 	n := nodetest.New(t, nodetest.Options{Bare: true})
 	db := n.Store
-	f := &fixture{db: db, svc: n.Ingest}
+	f := &fixture{db: db, svc: n.Ingest, guard: n.Guard}
 	f.svc.Subscribe(func(objs []*kizuna.Object) { f.stored = append(f.stored, objs) })
 	f.coll = &kizuna.Collection{
 		Title: "test", CanRead: kizuna.AccessRule{Roles: []string{"reader", "publisher", "peer"}},

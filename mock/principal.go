@@ -15,6 +15,7 @@ type PrincipalStore struct {
 	FindPrincipalByNameFn      func(ctx context.Context, name string) (*kizuna.Principal, error)
 	FindPrincipalsFn           func(ctx context.Context) ([]*kizuna.Principal, error)
 	RevokePrincipalFn          func(ctx context.Context, name string) error
+	SetPrincipalCommunitiesFn  func(ctx context.Context, name string, communities []string) error
 }
 
 // CreatePrincipal calls CreatePrincipalFn.
@@ -40,4 +41,9 @@ func (s *PrincipalStore) FindPrincipals(ctx context.Context) ([]*kizuna.Principa
 // RevokePrincipal calls RevokePrincipalFn.
 func (s *PrincipalStore) RevokePrincipal(ctx context.Context, name string) error {
 	return s.RevokePrincipalFn(ctx, name)
+}
+
+// SetPrincipalCommunities calls SetPrincipalCommunitiesFn.
+func (s *PrincipalStore) SetPrincipalCommunities(ctx context.Context, name string, communities []string) error {
+	return s.SetPrincipalCommunitiesFn(ctx, name, communities)
 }

@@ -3,6 +3,7 @@ package node
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -101,6 +102,7 @@ func WriteBundle(ctx context.Context, out io.Writer, objects kizuna.ObjectStore,
 	w := bufio.NewWriterSize(out, 1<<16)
 	fmt.Fprintf(w, `{"type":"bundle","id":"bundle--%s","objects":[`, kizuna.NewUUID())
 	first := true
+	var exercises []string // of the exercise data written, for the banner
 	write := func(raw []byte) {
 		if !first {
 			w.WriteByte(',')
@@ -120,6 +122,7 @@ func WriteBundle(ctx context.Context, out io.Writer, objects kizuna.ObjectStore,
 			return errors.New(kizuna.ErrorMessage(err))
 		}
 		for _, o := range page.Objects {
+			exercises = append(exercises, kizuna.ExercisesOfObject(o)...)
 			key := metaVersionKey(o)
 			if written[key] {
 				continue
@@ -144,8 +147,30 @@ func WriteBundle(ctx context.Context, out io.Writer, objects kizuna.ObjectStore,
 		}
 		filter.Next = page.Next
 	}
-	w.WriteString("\n]}\n")
+	w.WriteString("\n]")
+	if b := exerciseBanner(exercises); b != "" {
+		// Exercise data (an export of the exercises collection: no other
+		// read holds it) is bannered (docs/exercises.md, rule 4).
+		fmt.Fprintf(w, ",\n%q:%s", ExportBannerProperty, b)
+	}
+	w.WriteString("}\n")
 	return w.Flush()
+}
+
+// ExportBannerProperty is the top-level bundle property of an export that
+// holds exercise data: its EXERCISE banner.
+const ExportBannerProperty = "x_kizuna_banner"
+
+// exerciseBanner is the JSON string of the EXERCISE banner of the
+// exercises, or "" for none.
+func exerciseBanner(exercises []string) string {
+	slices.Sort(exercises)
+	exercises = slices.Compact(exercises)
+	if len(exercises) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(kizuna.ExerciseBanner(exercises))
+	return string(b)
 }
 
 // metaVersionKey names one version of an object.

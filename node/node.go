@@ -129,6 +129,14 @@ func wire(ctx context.Context, cfg Config, db kizuna.Store, state kizuna.StateSt
 		return nil, err
 	}
 	guard := policy.NewGuard(pol, db)
+	// Reads of the exercises collection (created at the node's first
+	// serve) are the exercise view, for every use of the node: serving, and
+	// the CLI's exports.
+	if c, err := db.FindCollectionByID(ctx, kizuna.ExerciseCollectionAlias); err == nil {
+		guard.SetExerciseView(c.ID)
+	} else if kizuna.ErrorCode(err) != kizuna.ENOTFOUND {
+		return nil, err
+	}
 	n := &Node{
 		Dir: cfg.Dir, Identity: id, Logger: logger, Store: db, State: state, Policy: pol, Guard: guard,
 		Authorizer: policy.Authorizer{},

@@ -19,6 +19,7 @@ const (
 	RuleAudience        = "audience"        // TLP:AMBER/AMBER+STRICT/RED or a named audience
 	RuleReleasability   = "releasability"   // the reader's nation is not in the releasable set
 	RuleCommunity       = "community"       // a community the reader does not belong to
+	RuleExercise        = "exercise"        // exercise data outside the exercise view (docs/exercises.md, rule 2)
 	RuleClassification  = "classification"  // no clearance grants a required level
 	RuleUnknownLevel    = "unknown-level"   // a required level the configuration lacks
 	RuleWriteRole       = "write-role"      // CheckWrite: not a publisher or peer

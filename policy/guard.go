@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
@@ -37,6 +38,48 @@ type Guard struct {
 	// for. Collections never change once created and are never deleted, so
 	// a found collection stays right; a missing one is asked again.
 	collections sync.Map
+	// exerciseViews holds the ids of the collections whose reads are the
+	// exercise view (SetExerciseView).
+	exerciseViews sync.Map
+	// exercisePeers decides whether a peer may receive an exercise's data
+	// (SetExercisePeers; nil: no peer may).
+	exercisePeers atomic.Pointer[ExercisePeers]
+}
+
+// ExercisePeers decides whether the node of a peer (a principal with the
+// peer role) takes part in an exercise: "" when it does, else why not.
+// An error fails the read.
+type ExercisePeers func(ctx context.Context, peer *kizuna.Principal, exerciseID string) (refusal string, err error)
+
+// SetExercisePeers installs the decision on peers' nodes for exercise data:
+// in the exercise view, a peer reads (and so receives by federation) the
+// data of an exercise only when f admits its node; refusals are audited.
+// Until it is set no peer reads exercise data (docs/exercises.md, rule 3).
+func (g *Guard) SetExercisePeers(f ExercisePeers) {
+	g.exercisePeers.Store(&f)
+}
+
+// exercisePeer returns a denial when pr is a peer whose node does not take
+// part in one of the exercises, else nil.
+func (g *Guard) exercisePeer(ctx context.Context, pr *kizuna.Principal, exercises []string) (*Decision, error) {
+	if !pr.HasRole(kizuna.RolePeer) {
+		return nil, nil
+	}
+	f := g.exercisePeers.Load()
+	for _, id := range exercises {
+		refusal := "no exercise is open to peers on this node"
+		if f != nil && *f != nil {
+			var err error
+			if refusal, err = (*f)(ctx, pr, id); err != nil {
+				return nil, err
+			}
+		}
+		if refusal != "" {
+			d := deny(RuleExercise, "peer %q may not receive data of exercise %s: %s", pr.Name, id, refusal)
+			return &d, nil
+		}
+	}
+	return nil, nil
 }
 
 var (
@@ -49,10 +92,33 @@ func NewGuard(p *Policy, store GuardStore) *Guard {
 	return &Guard{policy: p, store: store, scopes: newScopeCache()}
 }
 
-// Scope returns the access scope of the principal in ctx: the ids of the
-// stored labels the decision allows. No principal gets the zero scope,
-// which sees nothing.
+// SetExerciseView makes the reads of a collection (by id) the exercise
+// view: the only reads in which exercise data (a label requiring an
+// "exercise:" community) appears. Every other read — other collections,
+// Scope, and what is built on them: exports, feeds, the matcher, routing —
+// leaves it out, for the exercise's participants too, so that exercise data
+// is never mixed into real results (docs/exercises.md, rule 2).
+func (g *Guard) SetExerciseView(collectionID string) {
+	g.exerciseViews.Store(collectionID, true)
+}
+
+// ExerciseView reports whether the reads of the collection (by id) are the
+// exercise view.
+func (g *Guard) ExerciseView(collectionID string) bool {
+	_, ok := g.exerciseViews.Load(collectionID)
+	return ok
+}
+
+// Scope returns the access scope of the principal in ctx outside the
+// exercise view: the ids of the stored labels the decision allows, but
+// those of exercise data. No principal gets the zero scope, which sees
+// nothing.
 func (g *Guard) Scope(ctx context.Context) (kizuna.AccessScope, error) {
+	return g.scopeOf(ctx, false)
+}
+
+// scopeOf is Scope, in the exercise view or not.
+func (g *Guard) scopeOf(ctx context.Context, exerciseView bool) (kizuna.AccessScope, error) {
 	pr := kizuna.PrincipalFromContext(ctx)
 	if pr == nil {
 		return kizuna.AccessScope{}, nil
@@ -60,7 +126,7 @@ func (g *Guard) Scope(ctx context.Context) (kizuna.AccessScope, error) {
 	if err := g.scopes.refresh(ctx, g.store); err != nil {
 		return kizuna.AccessScope{}, err
 	}
-	return g.scopes.scope(g.policy, pr), nil
+	return g.scopes.scope(g.policy, pr, exerciseView), nil
 }
 
 // labelOf returns the label of a stored version: the store's label by id
@@ -114,7 +180,8 @@ func (g *Guard) FindObjects(ctx context.Context, filter kizuna.ObjectFilter) (*k
 	if !g.authz.CanRead(ctx, c) {
 		return nil, kizuna.Errorf(kizuna.EFORBIDDEN, "principal %q may not read collection %s", pr.Name, c.ID)
 	}
-	scope, err := g.Scope(ctx)
+	exerciseView := g.ExerciseView(c.ID)
+	scope, err := g.scopeOf(ctx, exerciseView)
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +194,7 @@ func (g *Guard) FindObjects(ctx context.Context, filter kizuna.ObjectFilter) (*k
 	}
 	var events []*kizuna.AuditEvent
 	var classified []string // one note per classified version read
-	judge := pageJudge{g: g, pr: pr}
+	judge := pageJudge{g: g, pr: pr, exerciseView: exerciseView}
 	// The versions as the reader may see them: the store's own objects when
 	// they are the caller's to change, else copies (one allocation).
 	var outs []kizuna.Object
@@ -182,9 +249,12 @@ func (g *Guard) FindObjects(ctx context.Context, filter kizuna.ObjectFilter) (*k
 // distinct labels: each is judged once per page rather than once per
 // version and portion.
 type pageJudge struct {
-	g        *Guard
-	pr       *kizuna.Principal
-	verdicts map[verdictKey]*verdict
+	g  *Guard
+	pr *kizuna.Principal
+	// exerciseView admits exercise data; outside it, a label of exercise
+	// data is denied whatever the decision.
+	exerciseView bool
+	verdicts     map[verdictKey]*verdict
 }
 
 // verdictKey is a stored label id with the label the version carries
@@ -228,6 +298,17 @@ func (j *pageJudge) judge(ctx context.Context, id int64, carried *kizuna.AccessL
 		// Exercise data is audited like classified data: exercises are
 		// evaluated from the reads the audit log shows.
 		v.classified = strings.TrimSpace(v.classified + " " + ex)
+		if !j.exerciseView {
+			v.decision, v.labelAllow = deny(RuleExercise, "exercise data (%s) is read only in the exercise view", ex), false
+		} else if v.decision.Allow {
+			d, err := j.g.exercisePeer(ctx, j.pr, kizuna.ExercisesOfLabel(v.label))
+			if err != nil {
+				d = &Decision{Rule: RuleExercise, Reason: "the exercise's nodes could not be read: " + err.Error()}
+			}
+			if d != nil {
+				v.decision, v.labelAllow = *d, false
+			}
+		}
 	}
 	if j.verdicts == nil {
 		j.verdicts = map[verdictKey]*verdict{}
@@ -247,6 +328,11 @@ func (j *pageJudge) check(ctx context.Context, c *kizuna.Collection, obj *kizuna
 	pr := j.pr
 	v := j.judge(ctx, obj.LabelID, obj.Label)
 	if !v.decision.Allow {
+		if v.decision.Rule == RuleExercise && j.exerciseView {
+			// A peer whose node is not in the exercise: the scope (by
+			// label) admitted it, the exercise's node list does not.
+			return false, denyEvent(pr, c, obj.ID, v.decision, "exercise egress"), ""
+		}
 		// The store's query should have excluded it: record the anomaly.
 		return false, denyEvent(pr, c, obj.ID, v.decision, "returned by the store outside the reader's scope"), ""
 	}
@@ -330,7 +416,11 @@ func (g *Guard) deniedByID(ctx context.Context, pr *kizuna.Principal, c *kizuna.
 			continue
 		}
 		done[obj.ID] = true
-		d := g.policy.Decide(pr, g.labelOf(ctx, obj.LabelID, obj.Label))
+		l := g.labelOf(ctx, obj.LabelID, obj.Label)
+		d := g.policy.Decide(pr, l)
+		if ex := exerciseCommunities(l); d.Allow && ex != "" && !g.ExerciseView(c.ID) {
+			d = deny(RuleExercise, "exercise data (%s) is read only in the exercise view", ex)
+		}
 		if d.Allow {
 			continue // visible, only outside this page or version selection
 		}

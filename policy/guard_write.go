@@ -93,6 +93,11 @@ func (g *Guard) judgeAndPut(ctx context.Context, pr *kizuna.Principal, c *kizuna
 			st.Previous, st.PreviousReadable = earlier, true
 		}
 		owner, err := g.policy.CheckWrite(ctx, pr, obj, obj.Label, st)
+		if ex := exerciseCommunities(obj.Label); err == nil && ex != "" && !g.ExerciseView(c.ID) {
+			// Outside the exercise view no read would show it: stored
+			// there, it would be hidden from everyone yet held.
+			owner, err = nil, kizuna.Errorf(kizuna.EINVALID, "%s: exercise data (%s) is stored only in the exercises collection; collection %s holds real data", obj.ID, ex, c.ID)
+		}
 		if err != nil {
 			results[i] = kizuna.PutResult{ID: obj.ID, Version: obj.Version, Err: err}
 			events = append(events, &kizuna.AuditEvent{
@@ -204,7 +209,7 @@ func (g *Guard) DeleteObject(ctx context.Context, collection, id string, version
 	if !g.authz.CanWrite(ctx, c) || (!pr.HasRole(kizuna.RoleAdmin) && !owns) {
 		return 0, kizuna.Errorf(kizuna.EFORBIDDEN, "principal %q may not delete %s", pr.Name, id)
 	}
-	scope, err := g.Scope(ctx)
+	scope, err := g.scopeOf(ctx, g.ExerciseView(c.ID))
 	if err != nil {
 		return 0, err
 	}

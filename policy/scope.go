@@ -25,6 +25,9 @@ type scopeCache struct {
 type scopeEntry struct {
 	judged int // labels[:judged] are decided
 	ids    []int64
+	// real is ids without the labels of exercise data: the scope of every
+	// read but the exercise view (docs/exercises.md, rule 2).
+	real []int64
 }
 
 // maxScopeEntries bounds the per-principal cache; past it the cache starts
@@ -67,8 +70,9 @@ func (s *scopeCache) label(id int64) *kizuna.AccessLabel {
 	return s.byID[id]
 }
 
-// scope returns the ids of the labels p allows pr to see.
-func (s *scopeCache) scope(p *Policy, pr *kizuna.Principal) kizuna.AccessScope {
+// scope returns the ids of the labels p allows pr to see: in the exercise
+// view all of them, else those that do not mark exercise data.
+func (s *scopeCache) scope(p *Policy, pr *kizuna.Principal, exerciseView bool) kizuna.AccessScope {
 	key := principalKey(pr)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -84,9 +88,15 @@ func (s *scopeCache) scope(p *Policy, pr *kizuna.Principal) kizuna.AccessScope {
 		l := s.labels[e.judged]
 		if p.Decide(pr, &l.Label).Allow {
 			e.ids = append(e.ids, l.ID)
+			if len(kizuna.ExercisesOfLabel(&l.Label)) == 0 {
+				e.real = append(e.real, l.ID)
+			}
 		}
 	}
-	return kizuna.AccessScope{LabelIDs: append([]int64{}, e.ids...)}
+	if exerciseView {
+		return kizuna.AccessScope{LabelIDs: append([]int64{}, e.ids...)}
+	}
+	return kizuna.AccessScope{LabelIDs: append([]int64{}, e.real...)}
 }
 
 // principalKey identifies everything about a principal that the decision

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/kizuna-dev/kizuna"
@@ -39,7 +40,7 @@ func writeEnvelope(w http.ResponseWriter, page *kizuna.ObjectPage) error {
 	if len(page.Objects) > 0 {
 		size += len(objectsKey)
 	}
-	setDateAddedHeaders(w, page.Objects)
+	setPageHeaders(w, page.Objects)
 	setBodyHeaders(w, size)
 	w.WriteHeader(http.StatusOK)
 	b := bufio.NewWriterSize(w, 32<<10)
@@ -59,11 +60,24 @@ func writeEnvelope(w http.ResponseWriter, page *kizuna.ObjectPage) error {
 	return nil
 }
 
-// setDateAddedHeaders sets X-TAXII-Date-Added-First and -Last to the
-// date_added of the first and last version of the page.
-func setDateAddedHeaders(w http.ResponseWriter, objs []*kizuna.Object) {
+// BannerHeader carries the EXERCISE banner of a page that holds exercise
+// data (docs/exercises.md, rule 4).
+const BannerHeader = "X-Kizuna-Banner"
+
+// setPageHeaders sets X-TAXII-Date-Added-First and -Last to the
+// date_added of the first and last version of the page and, when the page
+// holds exercise data, the EXERCISE banner.
+func setPageHeaders(w http.ResponseWriter, objs []*kizuna.Object) {
 	if len(objs) == 0 {
 		return
+	}
+	var exercises []string
+	for _, o := range objs {
+		exercises = append(exercises, kizuna.ExercisesOfObject(o)...)
+	}
+	if len(exercises) > 0 {
+		slices.Sort(exercises)
+		w.Header().Set(BannerHeader, kizuna.ExerciseBanner(slices.Compact(exercises)))
 	}
 	w.Header().Set("X-TAXII-Date-Added-First", formatDateAdded(objs[0].DateAdded))
 	w.Header().Set("X-TAXII-Date-Added-Last", formatDateAdded(objs[len(objs)-1].DateAdded))

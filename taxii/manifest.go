@@ -51,7 +51,7 @@ func (s *Server) handleManifest(w http.ResponseWriter, r *http.Request) {
 			MediaType: mediaTypeOf(o),
 		})
 	}
-	setDateAddedHeaders(w, page.Objects)
+	setPageHeaders(w, page.Objects)
 	writeJSON(w, http.StatusOK, out)
 }
 

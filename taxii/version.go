@@ -37,6 +37,6 @@ func (s *Server) handleVersions(w http.ResponseWriter, r *http.Request) {
 	for _, o := range page.Objects {
 		out.Versions = append(out.Versions, formatVersion(o.Version))
 	}
-	setDateAddedHeaders(w, page.Objects)
+	setPageHeaders(w, page.Objects)
 	writeJSON(w, http.StatusOK, out)
 }

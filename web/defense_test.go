@@ -348,7 +348,7 @@ func TestConsultationPages(t *testing.T) {
 	}
 	audited := false
 	for _, e := range after {
-		audited = audited || (e.Object == c.ID && e.Action == "consultation.act" && e.Decision == "allow" && e.Principal != "")
+		audited = audited || (e.Object == c.ID && e.Action == kizuna.AuditConsultPrefix+"acknowledge" && e.Decision == "allow" && e.Principal != "")
 	}
 	if !audited {
 		t.Errorf("the acknowledgement is not in the audit log: %+v", after)

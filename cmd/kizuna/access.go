@@ -35,7 +35,7 @@ func runAccess(ctx context.Context, e *env, args []string) error {
 	defer n.Close()
 	p, err := n.Store.FindPrincipalByName(ctx, *name)
 	if err != nil {
-		return fmt.Errorf("access explain: principal %q: %s", *name, kizuna.ErrorMessage(err))
+		return fmt.Errorf("access explain: principal %q: %s", *name, errorText(err))
 	}
 	if p.RevokedAt != nil {
 		fmt.Fprintf(e.stdout, "DENY: principal %s is revoked\n", p.Name)

@@ -167,7 +167,7 @@ func (c *headCheck) askPeers(ctx context.Context, dial func(pc *federation.PeerC
 		source := fmt.Sprintf("peer %q", pc.Name)
 		shown := 0
 		if err := c.askPeer(ctx, pc, source, dial, &shown); err != nil {
-			c.problem(&shown, "%s could not be asked what it witnessed: %s", source, kizuna.ErrorMessage(err))
+			c.problem(&shown, "%s could not be asked what it witnessed: %s", source, errorText(err))
 		}
 		c.moreProblems(shown, source)
 	}

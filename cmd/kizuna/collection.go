@@ -63,7 +63,7 @@ func runCollectionAdd(ctx context.Context, e *env, args []string) error {
 		DefaultMarkingRefs: splitList(*markings),
 	}
 	if err := n.CreateCollection(ctx, c); err != nil {
-		return fmt.Errorf("collection add: %s", kizuna.ErrorMessage(err))
+		return fmt.Errorf("collection add: %s", errorText(err))
 	}
 	fmt.Fprintln(e.stdout, c.ID)
 	return nil

@@ -59,7 +59,7 @@ func deconflictMount() node.Mount {
 	return func(n *node.Node, r *node.Router) error {
 		rules, err := loadDeconflictRules(n.Dir)
 		if err != nil {
-			return errors.New(kizuna.ErrorMessage(err))
+			return errors.New(errorText(err))
 		}
 		coll := &kizuna.Collection{Alias: dcapi.CollectionAlias, Title: "Deconfliction",
 			Description: "Registered defensive actions and deconfliction notices; not federated.",

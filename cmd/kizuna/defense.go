@@ -50,7 +50,7 @@ func loadDefense(dataDir string, clock consult.Clock) (*defense.Engine, *consult
 	}
 	e, err := defense.Load(fsys, dir)
 	if err != nil {
-		return nil, nil, errors.New(kizuna.ErrorMessage(err))
+		return nil, nil, errors.New(errorText(err))
 	}
 	var head struct {
 		Consultation string `json:"consultation"`
@@ -72,7 +72,7 @@ func loadDefense(dataDir string, clock consult.Clock) (*defense.Engine, *consult
 	}
 	cfg, err := consult.Load(data, strings.TrimPrefix(name, "./"))
 	if err != nil {
-		return nil, nil, errors.New(kizuna.ErrorMessage(err))
+		return nil, nil, errors.New(errorText(err))
 	}
 	return e, consult.New(cfg, clock), nil
 }

@@ -17,6 +17,13 @@ import (
 // falls due within the test.
 func writeDefenseConfig(t *testing.T, dataDir, deadlines string) {
 	t.Helper()
+	setConsultationConfig(t, dataDir, map[string]string{"deadlines": deadlines})
+}
+
+// setConsultationConfig gives a node the shipped consultation
+// configuration with the properties replaced (JSON values).
+func setConsultationConfig(t *testing.T, dataDir string, props map[string]string) {
+	t.Helper()
 	if err := materializeDefense(dataDir); err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +36,9 @@ func writeDefenseConfig(t *testing.T, dataDir, deadlines string) {
 	if err := json.Unmarshal(b, &c); err != nil {
 		t.Fatal(err)
 	}
-	c["deadlines"] = json.RawMessage(deadlines)
+	for k, v := range props {
+		c[k] = json.RawMessage(v)
+	}
 	b, _ = json.Marshal(c)
 	if err := os.WriteFile(path, b, 0o600); err != nil {
 		t.Fatal(err)

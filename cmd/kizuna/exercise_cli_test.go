@@ -46,6 +46,18 @@ func taxiiIDs(t *testing.T, base, coll, user, token string) []string {
 	return ids
 }
 
+// injectIDs returns the ids under which the objects of an exercise's
+// inject (by index) are published.
+func injectIDs(ex *kizuna.Exercise, inject int) []string {
+	var ids []string
+	for _, o := range ex.Injects[inject].Objects {
+		var head struct{ ID string }
+		json.Unmarshal(o, &head)
+		ids = append(ids, exercise.RemapID(ex.ID, head.ID))
+	}
+	return ids
+}
+
 // TestExerciseCLI runs the shipped US–Japan example on a running node from
 // the CLI: the admin loads it and starts it 2½ hours ago, so the first two
 // injects are released and the last two are not. Each participant reads
@@ -114,16 +126,7 @@ func TestExerciseCLI(t *testing.T) {
 		t.Fatalf("exercise start: %s", out)
 	}
 
-	published := func(inject int) []string {
-		var ids []string
-		for _, o := range ex.Injects[inject].Objects {
-			var head struct{ ID string }
-			json.Unmarshal(o, &head)
-			ids = append(ids, exercise.RemapID(ex.ID, head.ID))
-		}
-		return ids
-	}
-	i01, i02, i03 := published(0), published(1), published(2)
+	i01, i02, i03 := injectIDs(ex, 0), injectIDs(ex, 1), injectIDs(ex, 2)
 	jpnIDs := taxiiIDs(t, base, "exercises", "ex-jpn-ncco", jpn)
 	usaIDs := taxiiIDs(t, base, "exercises", "ex-usa-nccc", usa)
 	for _, id := range append(slices.Clone(i01), i02...) {
@@ -203,9 +206,10 @@ func TestExerciseCLI(t *testing.T) {
 	}
 
 	// The Japanese centre shares onward: a report of its own on the I-01
-	// indicator, under the exercise marking, in the default collection.
+	// indicator, under the exercise marking, in the exercises collection
+	// (the default collection, of real data, refuses it).
 	indicator := exercise.RemapID(ex.ID, "indicator--0217125f-8bf1-4050-a3c8-da2b8601a3b9")
-	code, body = postJSON(t, base+"/taxii2/api/collections/default/objects/", "application/taxii+json;version=2.1", "ex-jpn-ncco", jpn,
+	code, body = postJSON(t, base+"/taxii2/api/collections/exercises/objects/", "application/taxii+json;version=2.1", "ex-jpn-ncco", jpn,
 		map[string]any{"objects": []any{map[string]any{"type": "report", "spec_version": "2.1", "id": "report--" + kizuna.NewUUID(),
 			"created": "2027-02-16T01:00:00.000Z", "modified": "2027-02-16T01:00:00.000Z", "name": "Port ransomware C2 for the port sector",
 			"published": "2027-02-16T01:00:00Z", "report_types": []string{"threat-report"}, "object_refs": []string{indicator},

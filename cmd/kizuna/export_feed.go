@@ -11,7 +11,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/federation"
 	"github.com/kizuna-dev/kizuna/feed"
 	"github.com/kizuna-dev/kizuna/feed/feedhttp"
@@ -96,7 +95,7 @@ func runFeedExport(ctx context.Context, e *env, args []string) error {
 	} else {
 		spec, err := sf.spec()
 		if err != nil {
-			return &exitError{code: 2, msg: "export: " + kizuna.ErrorMessage(err)}
+			return &exitError{code: 2, msg: "export: " + errorText(err)}
 		}
 		if *collection == "" {
 			return &exitError{code: 2, msg: "export: --collection is required"}
@@ -137,7 +136,7 @@ func runFeedExport(ctx context.Context, e *env, args []string) error {
 	stop()
 	skipped.Flush()
 	if err != nil {
-		return fmt.Errorf("export: %s", kizuna.ErrorMessage(err))
+		return fmt.Errorf("export: %s", errorText(err))
 	}
 	printExportSummary(e.stderr, fd.Format, rep, lists)
 	return nil

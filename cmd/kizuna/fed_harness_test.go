@@ -34,6 +34,9 @@ type fedSpec struct {
 	MaxTLP      string
 	// Store and KeyFile, when set, put the node on PostgreSQL.
 	Store, KeyFile string
+	// Maps are the node's collection mappings to each of its peers
+	// (LOCAL=REMOTE; none: default=default).
+	Maps []string
 }
 
 // nodeArgs are the flags that name the node on a command line.
@@ -67,8 +70,9 @@ type fedNode struct {
 	cmd               *exec.Cmd
 	log               *os.File
 	client            *http.Client
-	// serveArgs are added to the node's 'kizuna serve' command line.
-	serveArgs []string
+	// serveArgs are added to the node's 'kizuna serve' command line, env
+	// to its environment.
+	serveArgs, env []string
 }
 
 func (n *fedNode) apiRoot() string { return n.scheme + "://" + n.addr + "/taxii2/api/" }
@@ -92,6 +96,13 @@ func MustMesh(t *testing.T, useTLS bool, specs ...fedSpec) []*fedNode {
 	for i, s := range specs {
 		nodes[i] = MustFedNode(t, root, s, useTLS)
 	}
+	peerMesh(t, nodes)
+	return nodes
+}
+
+// peerMesh peers each node with every other one.
+func peerMesh(t *testing.T, nodes []*fedNode) {
+	t.Helper()
 	for _, a := range nodes {
 		for _, b := range nodes {
 			if a == b {
@@ -108,6 +119,9 @@ func MustMesh(t *testing.T, useTLS bool, specs ...fedSpec) []*fedNode {
 			for _, c := range b.Communities {
 				args = append(args, "--community", c)
 			}
+			for _, m := range a.Maps {
+				args = append(args, "--map", m)
+			}
 			// b's token on a, which b presents when pushing to a.
 			b.peerTokens[a.Name] = strings.TrimSpace(a.cli(t, args...))
 		}
@@ -119,7 +133,6 @@ func MustMesh(t *testing.T, useTLS bool, specs ...fedSpec) []*fedNode {
 			}
 		}
 	}
-	return nodes
 }
 
 // MustFedNode initialises a node's data directory under root, with a
@@ -172,7 +185,7 @@ func (n *fedNode) start(t *testing.T) {
 	}
 	args = append(args, n.serveArgs...)
 	n.cmd = exec.Command(self, args...)
-	n.cmd.Env = append(os.Environ(), "KIZUNA_TEST_MAIN=1")
+	n.cmd.Env = append(append(os.Environ(), "KIZUNA_TEST_MAIN=1"), n.env...)
 	if n.log, err = os.OpenFile(filepath.Join(n.dir, "serve.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -287,6 +300,12 @@ func (n *fedNode) taxiiCode(t *testing.T, method, path, token string, body []byt
 // by id, read from its store directly (no reader's view).
 func (n *fedNode) held(t *testing.T) map[string][]*kizuna.Object {
 	t.Helper()
+	return n.heldIn(t, node.DefaultAlias)
+}
+
+// heldIn is held for a collection (id or alias).
+func (n *fedNode) heldIn(t *testing.T, collection string) map[string][]*kizuna.Object {
+	t.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(n.dir, node.SQLiteFile))
 	if err != nil {
@@ -294,7 +313,11 @@ func (n *fedNode) held(t *testing.T) map[string][]*kizuna.Object {
 	}
 	defer db.Close()
 	out := map[string][]*kizuna.Object{}
-	f := kizuna.ObjectFilter{Collection: node.DefaultAlias, Versions: kizuna.VersionMatch{All: true}, Access: kizuna.AccessScope{Unrestricted: true}, IncludeRaw: true, Limit: 1000}
+	c, err := db.FindCollectionByID(ctx, collection)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := kizuna.ObjectFilter{Collection: c.ID, Versions: kizuna.VersionMatch{All: true}, Access: kizuna.AccessScope{Unrestricted: true}, IncludeRaw: true, Limit: 1000}
 	for {
 		page, err := db.FindObjects(ctx, f)
 		if err != nil {

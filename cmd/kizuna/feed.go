@@ -63,11 +63,11 @@ func runFeedAdd(ctx context.Context, e *env, args []string) error {
 	}
 	spec, err := sf.spec()
 	if err != nil {
-		return &exitError{code: 2, msg: "feed add: " + kizuna.ErrorMessage(err)}
+		return &exitError{code: 2, msg: "feed add: " + errorText(err)}
 	}
 	fd := feedhttp.Feed{Name: *name, Collection: *collection, Spec: spec}
 	if err := fd.Validate(); err != nil {
-		return &exitError{code: 2, msg: "feed add: " + kizuna.ErrorMessage(err)}
+		return &exitError{code: 2, msg: "feed add: " + errorText(err)}
 	}
 	n, err := data.open(ctx, nil)
 	if err != nil {
@@ -76,7 +76,7 @@ func runFeedAdd(ctx context.Context, e *env, args []string) error {
 	defer n.Close()
 	c, err := n.Store.FindCollectionByID(ctx, fd.Collection)
 	if err != nil {
-		return fmt.Errorf("feed add: --collection %q: %s", fd.Collection, kizuna.ErrorMessage(err))
+		return fmt.Errorf("feed add: --collection %q: %s", fd.Collection, errorText(err))
 	}
 	fd.Collection = c.ID
 	err = n.updateFeeds(ctx, func(feeds []feedhttp.Feed) ([]feedhttp.Feed, error) {

@@ -144,7 +144,7 @@ func runMISPImport(ctx context.Context, e *env, args []string) error {
 	defer n.Close()
 	c, err := n.Store.FindCollectionByID(ctx, *collection)
 	if err != nil {
-		return fmt.Errorf("import: --collection %q: %s", *collection, kizuna.ErrorMessage(err))
+		return fmt.Errorf("import: --collection %q: %s", *collection, errorText(err))
 	}
 	for _, src := range sources {
 		if len(src.objs) == 0 {

@@ -100,7 +100,7 @@ func runPeerAdd(ctx context.Context, e *env, args []string) error {
 		f.pc.Collections = append(f.pc.Collections, federation.CollectionMap{Local: local, Remote: remote, Push: !f.noPush, Pull: f.pull})
 	}
 	if err := f.pc.Validate(); err != nil {
-		return &exitError{code: 2, msg: "peer add: " + kizuna.ErrorMessage(err)}
+		return &exitError{code: 2, msg: "peer add: " + errorText(err)}
 	}
 	n, err := f.data.open(ctx, nil)
 	if err != nil {
@@ -109,7 +109,7 @@ func runPeerAdd(ctx context.Context, e *env, args []string) error {
 	defer n.Close()
 	token, err := n.AddPeer(ctx, &f.pc, f.clearances, f.communities)
 	if err != nil {
-		return fmt.Errorf("peer add: %s", kizuna.ErrorMessage(err))
+		return fmt.Errorf("peer add: %s", errorText(err))
 	}
 	fmt.Fprintf(e.stderr, "peer %q added; give it this token for pushing to this node (shown only now):\n", f.pc.Name)
 	fmt.Fprintln(e.stdout, token)

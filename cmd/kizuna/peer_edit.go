@@ -4,8 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-
-	"github.com/kizuna-dev/kizuna"
 )
 
 func runPeerRemove(ctx context.Context, e *env, args []string) error {
@@ -26,7 +24,7 @@ func runPeerRemove(ctx context.Context, e *env, args []string) error {
 	}
 	defer n.Close()
 	if err := n.RemovePeer(ctx, *name); err != nil {
-		return fmt.Errorf("peer remove: %s", kizuna.ErrorMessage(err))
+		return fmt.Errorf("peer remove: %s", errorText(err))
 	}
 	fmt.Fprintf(e.stderr, "peer %q removed and its principal revoked\n", *name)
 	return nil
@@ -55,7 +53,7 @@ func runPeerSetToken(ctx context.Context, e *env, args []string) error {
 	}
 	defer n.Close()
 	if err := n.SetPeerToken(ctx, *name, *username, *token); err != nil {
-		return fmt.Errorf("peer set-token: %s", kizuna.ErrorMessage(err))
+		return fmt.Errorf("peer set-token: %s", errorText(err))
 	}
 	fmt.Fprintf(e.stderr, "peer %q: credentials updated (a running node reads them at its next start)\n", *name)
 	return nil
@@ -83,7 +81,7 @@ func runPeerResend(ctx context.Context, e *env, args []string) error {
 	}
 	defer n.Close()
 	if err := n.ResendPeer(ctx, *name); err != nil {
-		return fmt.Errorf("peer resend: %s", kizuna.ErrorMessage(err))
+		return fmt.Errorf("peer resend: %s", errorText(err))
 	}
 	fmt.Fprintf(e.stderr, "peer %q: cursors reset; the node resends its history at its next start\n", *name)
 	return nil

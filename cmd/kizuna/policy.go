@@ -46,7 +46,7 @@ func runPolicy(ctx context.Context, e *env, args []string) error {
 	if *polFile == "" || *incFile == "" {
 		return &exitError{code: 2, msg: "policy test: --policy and --incident are required"}
 	}
-	fail := func(err error) error { return &exitError{code: 1, msg: "policy test: " + kizuna.ErrorMessage(err)} }
+	fail := func(err error) error { return &exitError{code: 1, msg: "policy test: " + errorText(err)} }
 	data, err := os.ReadFile(*polFile)
 	if err != nil {
 		return fail(err)

@@ -102,7 +102,7 @@ func runPrincipalAdd(ctx context.Context, e *env, args []string) error {
 	}
 	token := kizuna.NewToken()
 	if err := n.Store.CreatePrincipal(ctx, p, kizuna.HashToken(token)); err != nil {
-		return fmt.Errorf("principal add: %s", kizuna.ErrorMessage(err))
+		return fmt.Errorf("principal add: %s", errorText(err))
 	}
 	n.Audit(ctx, &kizuna.AuditEvent{Action: "principal.create", Object: p.Name,
 		Reason: fmt.Sprintf("nation=%s org=%s roles=%s", p.Nation, p.Organization, strings.Join(p.Roles, ","))})
@@ -166,7 +166,7 @@ func runPrincipalRevoke(ctx context.Context, e *env, args []string) error {
 	}
 	defer n.Close()
 	if err := n.Store.RevokePrincipal(ctx, *name); err != nil {
-		return fmt.Errorf("principal revoke: %s", kizuna.ErrorMessage(err))
+		return fmt.Errorf("principal revoke: %s", errorText(err))
 	}
 	n.Audit(ctx, &kizuna.AuditEvent{Action: "principal.revoke", Object: *name})
 	fmt.Fprintf(e.stdout, "revoked %s\n", *name)

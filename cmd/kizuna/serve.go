@@ -123,7 +123,8 @@ func serve(ctx context.Context, e *env, cfg serveConfig, ln net.Listener, logger
 	}
 	sc := cfg.ServeConfig
 	// The deconfliction registry (deconflict.go) and exercises (exercise.go).
-	sc.Mounts = append(sc.Mounts, deconflictMount(), exerciseMount(nil, exerciseTick))
+	schedule, tick := exerciseSchedule()
+	sc.Mounts = append(sc.Mounts, deconflictMount(), exerciseMount(nil, schedule, tick))
 	sc.Listener = ln
 	// Collective defense (defense.go), the feeds (feed.go), the TAXII
 	// sources (source.go) and sector routing (route/routeapi).

@@ -98,7 +98,7 @@ func runSourceAdd(ctx context.Context, e *env, args []string) error {
 	c.Markings, c.ActsFor, c.Interval, c.Principal = markings, actsFor, source.Duration(*interval), sourcePrincipal(c.Name)
 	c.Into = *into // replaced by the collection's id once created
 	if err := c.Validate(); err != nil {
-		return &exitError{code: 2, msg: "source add: " + kizuna.ErrorMessage(err)}
+		return &exitError{code: 2, msg: "source add: " + errorText(err)}
 	}
 	if *nation == "" || *org == "" {
 		return &exitError{code: 2, msg: "source add: --nation and --org are required: they are the source's principal's"}
@@ -133,7 +133,7 @@ func runSourceAdd(ctx context.Context, e *env, args []string) error {
 	}
 	for _, m := range c.Markings {
 		if err := n.knownMarking(ctx, m); err != nil {
-			return fmt.Errorf("source add: --marking %s: %s", m, kizuna.ErrorMessage(err))
+			return fmt.Errorf("source add: --marking %s: %s", m, errorText(err))
 		}
 	}
 	orgID, err := n.ResolveOrganization(ctx, *org)
@@ -144,7 +144,7 @@ func runSourceAdd(ctx context.Context, e *env, args []string) error {
 		Organization: orgID, Roles: []string{kizuna.RolePublisher}, CreatedAt: time.Now().UTC()}
 	// Nobody authenticates as a source: its token is drawn and forgotten.
 	if err := n.Store.CreatePrincipal(ctx, p, kizuna.HashToken(kizuna.NewToken())); err != nil {
-		return fmt.Errorf("source add: its principal %q: %s", c.Principal, kizuna.ErrorMessage(err))
+		return fmt.Errorf("source add: its principal %q: %s", c.Principal, errorText(err))
 	}
 	coll := &kizuna.Collection{Alias: *into, Title: "Source " + c.Name,
 		Description:        fmt.Sprintf("Pulled from the TAXII collection %s of %s.", c.Collection, c.APIRoot),
@@ -152,7 +152,7 @@ func runSourceAdd(ctx context.Context, e *env, args []string) error {
 		CanWrite:           kizuna.AccessRule{Roles: []string{kizuna.RolePublisher}, Organizations: []string{orgID}},
 		DefaultMarkingRefs: c.Markings}
 	if err := n.CreateCollection(ctx, coll); err != nil {
-		return fmt.Errorf("source add: --into %q: %s", *into, kizuna.ErrorMessage(err))
+		return fmt.Errorf("source add: --into %q: %s", *into, errorText(err))
 	}
 	c.Into = coll.ID
 	if secret != "" {
@@ -259,7 +259,7 @@ func runSourcePull(ctx context.Context, e *env, args []string) error {
 	rep, err := svc.Pull(ctx, sources[i])
 	fmt.Fprintf(e.stdout, "source %s: %d pages, %d objects read, %d stored, %d refused, %d gaps\n", *name, rep.Pages, rep.Read, rep.Stored, rep.Refused, rep.Gaps)
 	if err != nil {
-		return fmt.Errorf("source pull: %s", kizuna.ErrorMessage(err))
+		return fmt.Errorf("source pull: %s", errorText(err))
 	}
 	return nil
 }
@@ -461,7 +461,7 @@ func sourceIngest(n *node.Node) func(ctx context.Context, c source.Config, objs 
 	return func(ctx context.Context, c source.Config, objs []json.RawMessage) (source.Stored, error) {
 		p, err := n.Store.FindPrincipalByName(ctx, c.Principal)
 		if err != nil {
-			return source.Stored{}, fmt.Errorf("source %s: its principal %q: %s", c.Name, c.Principal, kizuna.ErrorMessage(err))
+			return source.Stored{}, fmt.Errorf("source %s: its principal %q: %s", c.Name, c.Principal, errorText(err))
 		}
 		if p.RevokedAt != nil || !p.HasRole(kizuna.RolePublisher) {
 			return source.Stored{}, kizuna.Errorf(kizuna.EFORBIDDEN, "source %s: its principal %q is revoked or lacks the publisher role", c.Name, c.Principal)
@@ -475,7 +475,7 @@ func sourceIngest(n *node.Node) func(ctx context.Context, c source.Config, objs 
 			switch {
 			case r.Err != nil:
 				st.Refused++
-				n.Logger.Debug("source object refused", "source", c.Name, "id", r.ID, "err", kizuna.ErrorMessage(r.Err))
+				n.Logger.Debug("source object refused", "source", c.Name, "id", r.ID, "err", errorText(r.Err))
 			case r.Created:
 				st.New++
 			}

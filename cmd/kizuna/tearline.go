@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/route"
 	"github.com/kizuna-dev/kizuna/route/routeapi"
 )
@@ -76,7 +75,7 @@ func runTearline(ctx context.Context, e *env, args []string) error {
 	if sub == "draft" {
 		d, err := s.Draft(ctx, pr, id)
 		if err != nil {
-			return fmt.Errorf("tearline draft: %s", kizuna.ErrorMessage(err))
+			return fmt.Errorf("tearline draft: %s", errorText(err))
 		}
 		if d == nil {
 			d = []route.Approval{}
@@ -85,7 +84,7 @@ func runTearline(ctx context.Context, e *env, args []string) error {
 	}
 	res, err := s.Release(ctx, pr, id, req)
 	if err != nil {
-		return fmt.Errorf("tearline release: %s", kizuna.ErrorMessage(err))
+		return fmt.Errorf("tearline release: %s", errorText(err))
 	}
 	routed, err := s.RouteStored(ctx, res.Release.Tearline)
 	if err != nil {

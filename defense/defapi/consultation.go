@@ -90,6 +90,7 @@ func (s *Server) openConsultation(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.auditStep(ctx, p, "open", c.ID, v.inc.ID, "none", c.State)
 	writeJSON(w, http.StatusCreated, map[string]any{"consultation": json.RawMessage(raw)})
 }
 
@@ -186,4 +187,16 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, res.Status(), map[string]any{"consultation": json.RawMessage(res.Consultation)})
+}
+
+// auditStep records a point of contact's consultation step taken on this
+// node: consult.<act> on the consultation, with its incident, the
+// caller's nation and the states before and after
+// ("incident=<id> nation=N state=<before>,<after>"; docs/exercises.md).
+func (s *Server) auditStep(ctx context.Context, p *kizuna.Principal, act, consultation, incident, before, after string) {
+	if s.Audit == nil {
+		return
+	}
+	s.Audit(ctx, &kizuna.AuditEvent{Principal: p.ID, Action: kizuna.AuditConsultPrefix + act, Object: consultation, Decision: "allow",
+		Reason: "incident=" + incident + " nation=" + p.Nation + " state=" + before + "," + after})
 }

@@ -40,11 +40,12 @@ func TestConsultationOnTheClock(t *testing.T) {
 	// proposal out of the nation's right denied.
 	var acts []string
 	for _, e := range n.audits {
-		if e.Action == "consultation.act" && e.Object == c.ID && e.Principal == n.users["jpn"].ID {
-			acts = append(acts, e.Decision+" "+e.Reason)
+		if strings.HasPrefix(e.Action, kizuna.AuditConsultPrefix) && e.Object == c.ID && e.Principal == n.users["jpn"].ID {
+			acts = append(acts, e.Action+" "+e.Decision+" "+e.Reason)
 		}
 	}
-	if len(acts) != 2 || !strings.HasPrefix(acts[0], "allow JPN acknowledge") || !strings.HasPrefix(acts[1], "deny JPN propose-position") {
+	if len(acts) != 2 || !strings.HasPrefix(acts[0], "consult.acknowledge allow incident="+c.IncidentRef+" nation=JPN state=") ||
+		!strings.HasPrefix(acts[1], `consult.refused deny nation=JPN act="propose-position"`) {
 		t.Errorf("audited acts %q", acts)
 	}
 

@@ -150,6 +150,9 @@ type ActResult struct {
 	Consultation []byte // the new version, when applied here
 	Response     []byte // the x-kizuna-consultation-response, when sent to the owner
 	ResponseID   string
+	// Incident is the consultation's incident; Before and After its states
+	// before the act and after it (on the owner's node, for a response).
+	Incident, Before, After string
 }
 
 // Status is the HTTP status of the act's answer: 200 applied, 202 sent.
@@ -172,18 +175,14 @@ func (s *Server) Act(ctx context.Context, id string, req ActRequest) (*ActResult
 		return nil, err
 	}
 	res, err := s.applyAct(ctx, p, id, req)
-	if s.Audit != nil {
-		switch {
-		case err == nil && res.Response != nil:
-			s.Audit(ctx, &kizuna.AuditEvent{Principal: p.ID, Action: "consultation.act", Object: id, Decision: "allow",
-				Reason: fmt.Sprintf("%s %s: sent to the owner's node as %s", p.Nation, req.Act, res.ResponseID)})
-		case err == nil:
-			s.Audit(ctx, &kizuna.AuditEvent{Principal: p.ID, Action: "consultation.act", Object: id, Decision: "allow",
-				Reason: fmt.Sprintf("%s %s: applied", p.Nation, req.Act)})
-		case kizuna.ErrorCode(err) == kizuna.EFORBIDDEN:
-			s.Audit(ctx, &kizuna.AuditEvent{Principal: p.ID, Action: "consultation.act", Object: id, Decision: "deny",
-				Reason: fmt.Sprintf("%s %s: %s", p.Nation, req.Act, kizuna.ErrorMessage(err))})
-		}
+	switch {
+	case err == nil:
+		s.auditStep(ctx, p, req.Act, id, res.Incident, res.Before, res.After)
+	case kizuna.ErrorCode(err) == kizuna.EFORBIDDEN && s.Audit != nil:
+		// The act is the caller's word, not a checked name: it goes in the
+		// reason, not in the record's action.
+		s.Audit(ctx, &kizuna.AuditEvent{Principal: p.ID, Action: kizuna.AuditConsultPrefix + "refused", Object: id, Decision: "deny",
+			Reason: fmt.Sprintf("nation=%s act=%q: %s", p.Nation, req.Act, kizuna.ErrorMessage(err))})
 	}
 	return res, err
 }
@@ -225,7 +224,11 @@ func (s *Server) applyAct(ctx context.Context, p *kizuna.Principal, id string, r
 		if err != nil {
 			return nil, err
 		}
-		return &ActResult{Consultation: raw}, nil
+		after := ""
+		if next, err := defstix.DecodeConsultation(raw); err == nil {
+			after = next.State
+		}
+		return &ActResult{Consultation: raw, Incident: c.IncidentRef, Before: c.State, After: after}, nil
 	}
 	now := s.now()
 	resp := &kizuna.ConsultationResponse{ID: defstix.TypeResponse + "--" + kizuna.NewUUID(), Created: now, Modified: now,
@@ -234,8 +237,9 @@ func (s *Server) applyAct(ctx context.Context, p *kizuna.Principal, id string, r
 	// The owner's node applies the response; it is checked here first, so
 	// that an act that cannot apply is refused to the caller at once.
 	rs, err := s.Consult.StepFromResponse(resp)
+	var next *kizuna.Consultation
 	if err == nil {
-		_, err = s.Consult.Apply(c, rs)
+		next, err = s.Consult.Apply(c, rs)
 	}
 	var raw []byte
 	if err == nil {
@@ -247,5 +251,6 @@ func (s *Server) applyAct(ctx context.Context, p *kizuna.Principal, id string, r
 	if err != nil {
 		return nil, err
 	}
-	return &ActResult{Response: raw, ResponseID: resp.ID}, nil
+	// The state after is the one the owner's node reaches on applying it.
+	return &ActResult{Response: raw, ResponseID: resp.ID, Incident: c.IncidentRef, Before: c.State, After: next.State}, nil
 }

@@ -70,9 +70,9 @@ type Server struct {
 	// Config, when set, lets admins replace scoring models and policies
 	// (PUT); without it they are read-only.
 	Config ConfigWriter
-	// Audit, when set, records every act in a consultation and every act
-	// refused to a principal who is not a point of contact (the node's
-	// audit log).
+	// Audit, when set, records each consultation step a point of contact
+	// takes here (consult.<act>, which exercises are evaluated from) and
+	// every act refused to a principal who is not a point of contact.
 	Audit func(ctx context.Context, e *kizuna.AuditEvent)
 
 	current atomic.Pointer[defense.Engine]

@@ -1,7 +1,11 @@
 package exapi
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"net/http"
 	"slices"
 	"time"
@@ -9,6 +13,7 @@ import (
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/exercise"
 	"github.com/kizuna-dev/kizuna/exercise/evaluate"
+	"github.com/kizuna-dev/kizuna/exercise/exstix"
 	"github.com/kizuna-dev/kizuna/exercise/report"
 	"github.com/kizuna-dev/kizuna/internal/apiobj"
 )
@@ -25,23 +30,50 @@ type Evaluation struct {
 	Findings    []kizuna.Finding   `json:"findings"`
 }
 
+// EvaluationRequest is the body of POST …/evaluation and POST …/report.
+type EvaluationRequest struct {
+	// Scenario is the exercise's scenario file, which a node that did not
+	// load the exercise (a participating node, whose own log it evaluates)
+	// needs: its SHA-256 must be the one the exercise record carries.
+	Scenario json.RawMessage `json:"scenario,omitempty"`
+	// Audit are the signed audit exports of participating nodes
+	// (GET …/audit there), evaluated with this node's log.
+	Audit []AuditExport `json:"audit,omitempty"`
+}
+
 // evaluate evaluates the exercise a request names from the node's audit
-// log, for the control cell (a member of its organisation, or an admin)
-// who may read the exercise.
-func (s *Server) evaluate(r *http.Request) (*evaluate.Result, error) {
+// log and the audit exports of req, for the control cell (a member of its
+// organisation who may read the exercise) or an admin.
+func (s *Server) evaluate(r *http.Request, req EvaluationRequest) (*evaluate.Result, error) {
 	ctx := r.Context()
 	p := kizuna.PrincipalFromContext(ctx)
-	x, err := s.exercise(r)
+	var x *exstix.Exercise
+	var err error
+	if p != nil && slices.Contains(p.Roles, kizuna.RoleAdmin) {
+		// The host operator's admin, who holds the store anyway, whether
+		// or not a participant.
+		x, _, err = s.record(ctx, r.PathValue("id"))
+	} else {
+		x, err = s.exercise(r)
+		if err == nil && (p == nil || p.Organization != x.Exercise.ControlRef) {
+			err = kizuna.Errorf(kizuna.EFORBIDDEN, "%s: only the control cell evaluates an exercise", x.ID)
+		}
+	}
 	if err != nil {
 		return nil, err
-	}
-	if p == nil || (p.Organization != x.Exercise.ControlRef && !slices.Contains(p.Roles, kizuna.RoleAdmin)) {
-		return nil, kizuna.Errorf(kizuna.EFORBIDDEN, "%s: only the control cell evaluates an exercise", x.ID)
 	}
 	if x.State == kizuna.ExercisePlanned {
 		return nil, kizuna.Errorf(kizuna.ECONFLICT, "%s has not started", x.ID)
 	}
-	ex, err := s.scenario(ctx, x.ID)
+	var ex *kizuna.Exercise
+	if req.Scenario != nil {
+		if sum := sha256.Sum256(req.Scenario); hex.EncodeToString(sum[:]) != x.ScenarioSHA256 {
+			return nil, kizuna.Errorf(kizuna.ECONFLICT, "request body: $.scenario: its SHA-256 is not the %s the exercise record %s carries", x.ScenarioSHA256, x.ID)
+		}
+		ex, err = exercise.ParseScenario(req.Scenario, "scenario")
+	} else {
+		ex, err = s.scenario(ctx, x.ID)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -59,8 +91,12 @@ func (s *Server) evaluate(r *http.Request) (*evaluate.Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	others, err := s.importedLogs(ctx, x, req.Audit)
+	if err != nil {
+		return nil, err
+	}
 	return evaluate.Evaluate(evaluate.Input{Schedule: exercise.NewSchedule(ex, x.Start, x.Created), Releases: rels,
-		Logs: []evaluate.NodeLog{log}, At: at.UTC()}), nil
+		Logs: append([]evaluate.NodeLog{log}, others...), At: at.UTC()}), nil
 }
 
 // nodeLog returns this node's audit log with the directory of its
@@ -88,12 +124,36 @@ func (s *Server) nodeLog(ctx context.Context) (evaluate.NodeLog, error) {
 	}
 }
 
+// evaluationRequest reads the body of a POST (none for a GET).
+func (s *Server) evaluationRequest(w http.ResponseWriter, r *http.Request) (EvaluationRequest, error) {
+	var req EvaluationRequest
+	if r.Method != http.MethodPost {
+		return req, nil
+	}
+	b, err := s.body(w, r)
+	if err != nil {
+		return req, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return req, kizuna.Errorf(kizuna.EINVALID, "request body: want {\"scenario\": {…}, \"audit\": [{…}]}: %v", err)
+	}
+	return req, nil
+}
+
 func (s *Server) evaluation(w http.ResponseWriter, r *http.Request) {
-	res, err := s.evaluate(r)
+	req, err := s.evaluationRequest(w, r)
 	if err != nil {
 		s.WriteError(w, r, err)
 		return
 	}
+	res, err := s.evaluate(r, req)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	setBanner(w, res.Exercise.ID)
 	apiobj.WriteJSON(w, http.StatusOK, Evaluation{Exercise: res.Exercise.ID, Start: res.Start, At: res.At, Outcomes: res.Outcomes,
 		Participant: res.ByParticipant(), Nation: res.ByNation(), Timeline: res.Timeline, Findings: res.Findings()})
 }
@@ -101,7 +161,12 @@ func (s *Server) evaluation(w http.ResponseWriter, r *http.Request) {
 // report renders the after-action report: ?format=html (default) or pdf.
 // Each carries the EXERCISE banner.
 func (s *Server) report(w http.ResponseWriter, r *http.Request) {
-	res, err := s.evaluate(r)
+	req, err := s.evaluationRequest(w, r)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	res, err := s.evaluate(r, req)
 	if err != nil {
 		s.WriteError(w, r, err)
 		return
@@ -109,7 +174,7 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request) {
 	p := kizuna.PrincipalFromContext(r.Context())
 	in := report.Input{Result: res, Findings: res.Findings(), Issued: s.now(), By: p.Organization}
 	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Kizuna-Banner", "EXERCISE "+res.Exercise.ID)
+	setBanner(w, res.Exercise.ID)
 	switch f := r.URL.Query().Get("format"); f {
 	case "", "html":
 		b, err := report.HTML(in)

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,12 +38,24 @@ func (s *Server) load(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.now()
-	marking, err := exercise.Marking(ex, now)
+	// This node's operator, and those of the peers' nodes hosting
+	// participants, carry the exercise's data between its nodes.
+	byParticipant, err := s.carriers(ctx, ex)
 	if err != nil {
 		s.WriteError(w, r, err)
 		return
 	}
-	record, err := exercise.RecordMarking(ex, now)
+	carriers := []string{s.OperatorOrg}
+	for _, orgs := range byParticipant {
+		carriers = append(carriers, orgs...)
+	}
+	carriers = slices.DeleteFunc(carriers, func(o string) bool { return o == "" })
+	marking, err := exercise.Marking(ex, now, carriers...)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	record, err := exercise.RecordMarking(ex, now, carriers...)
 	if err != nil {
 		s.WriteError(w, r, err)
 		return
@@ -65,6 +78,7 @@ func (s *Server) load(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, err)
 		return
 	}
+	setBanner(w, ex.ID)
 	apiobj.WriteJSON(w, http.StatusCreated, json.RawMessage(raw))
 }
 
@@ -118,10 +132,17 @@ func (s *Server) start(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, err)
 		return
 	}
+	// The participants' principals here, and the peers of their nodes,
+	// get the community before the first inject is out.
+	if _, err := s.Grant(ctx, x); err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
 	if err := s.Release(ctx); err != nil {
 		s.WriteError(w, r, err)
 		return
 	}
+	setBanner(w, x.ID)
 	apiobj.WriteJSON(w, http.StatusOK, json.RawMessage(raw))
 }
 
@@ -153,6 +174,12 @@ func (s *Server) release(ctx context.Context) error {
 	}
 	for _, o := range objs {
 		x, err := exstix.DecodeExercise(o.Raw)
+		if err == nil && x.State == kizuna.ExercisePurged && o.Origin != "" {
+			if err := s.followPurge(ctx, x, o.Origin); err != nil {
+				s.Logger.Error("exercise: the control cell's purge not followed", "exercise", x.ID, "err", err)
+			}
+			continue
+		}
 		if err != nil || x.State != kizuna.ExerciseActive {
 			continue
 		}
@@ -171,8 +198,13 @@ func (s *Server) release(ctx context.Context) error {
 			done[rel.ID] = true
 		}
 		sched := exercise.NewSchedule(ex, x.Start, x.Created)
+		carriers, err := s.carriers(ctx, ex)
+		if err != nil {
+			return err
+		}
+		sched.SetCarriers(carriers)
 		now := s.now()
-		for _, d := range sched.Due(now, func(id string) bool { return done[id] }) {
+		for _, d := range sched.Due(s.scheduleNow(), func(id string) bool { return done[id] }) {
 			objects, rec, err := sched.Release(d, now)
 			if err != nil {
 				return err

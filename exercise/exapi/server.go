@@ -32,7 +32,7 @@ import (
 
 // CollectionAlias is the alias of the collection holding exercise records,
 // injects and release records.
-const CollectionAlias = "exercises"
+const CollectionAlias = kizuna.ExerciseCollectionAlias
 
 // Server serves exercises.
 type Server struct {
@@ -52,16 +52,32 @@ type Server struct {
 	Audit      func(ctx context.Context, e *kizuna.AuditEvent)
 	AuditLog   kizuna.AuditStore
 	Principals kizuna.PrincipalStore
-	// Node names this node in evaluations.
-	Node string
+	// Node names this node in evaluations; NodeID is its identity id. A
+	// participant is hosted here when its node is either.
+	Node, NodeID string
+	// OperatorOrg is this node's operating organisation, the organisation
+	// its peers know it by.
+	OperatorOrg string
+	// StoreCollections lists every collection, for the purge.
+	StoreCollections kizuna.CollectionStore
+	// Sign signs an audit export with the node's key; Verify checks a
+	// peer node's signature with its pinned key (nil: exports are neither
+	// made nor accepted).
+	Sign   func(ctx context.Context, payload []byte) (string, error)
+	Verify func(ctx context.Context, node string, payload []byte, signature string) error
+	// PeerNodes maps the principal name of each peer to its node and
+	// organisation (nil: no peers).
+	PeerNodes func(ctx context.Context) (map[string]PeerNode, error)
 	// Collection is the collection (id or alias) of exercise data (default
 	// CollectionAlias).
 	Collection string
 	WriteError func(w http.ResponseWriter, r *http.Request, err error)
 	MaxBody    int64
 	Logger     *slog.Logger
-	// Now is the exercise clock (nil: the wall clock).
-	Now func() time.Time
+	// Now is the exercise clock (nil: the wall clock): the time of what the
+	// node records. Schedule, when set, is the time at which injects fall
+	// due instead (a test's clock, running ahead of the records').
+	Now, Schedule func() time.Time
 	// Exclusive runs a release pass one instance at a time among those
 	// sharing the store (nil: just runs it).
 	Exclusive func(ctx context.Context, fn func() error) error
@@ -102,18 +118,31 @@ func (s *Server) Register(mux *http.ServeMux, protect, admin func(http.Handler) 
 	}{
 		{"POST /api/v1/exercises", s.load, admin},
 		{"POST /api/v1/exercises/{id}/start", s.start, admin},
+		{"POST /api/v1/exercises/{id}/grant", s.grant, admin},
+		{"POST /api/v1/exercises/{id}/end", s.end, admin},
 		{"GET /api/v1/exercises", s.list, protect},
 		{"GET /api/v1/exercises/{id}", s.get, protect},
 		{"GET /api/v1/exercises/{id}/releases", s.releases, protect},
 		{"POST /api/v1/exercises/{id}/releases/{release}/acknowledge", s.acknowledge, protect},
 		{"GET /api/v1/exercises/{id}/evaluation", s.evaluation, protect},
+		{"POST /api/v1/exercises/{id}/evaluation", s.evaluation, protect},
+		{"GET /api/v1/exercises/{id}/audit", s.audit, admin},
 		{"GET /api/v1/exercises/{id}/report", s.report, protect},
+		{"POST /api/v1/exercises/{id}/report", s.report, protect},
 	} {
 		mux.Handle(r.pattern, r.wrap(r.h))
 	}
 }
 
 func (s *Server) now() time.Time { return s.Now().UTC().Truncate(time.Millisecond) }
+
+// scheduleNow is the time at which injects fall due.
+func (s *Server) scheduleNow() time.Time {
+	if s.Schedule != nil {
+		return s.Schedule().UTC().Truncate(time.Millisecond)
+	}
+	return s.now()
+}
 
 // scenarioState names the state document holding an exercise's scenario.
 func scenarioState(id string) string {
@@ -178,6 +207,11 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 	for _, o := range objs {
 		out = append(out, o.Raw)
 	}
+	var ids []string
+	for _, o := range objs {
+		ids = append(ids, o.ID)
+	}
+	setBanner(w, ids...)
 	apiobj.WriteJSON(w, http.StatusOK, map[string]any{"exercises": out})
 }
 
@@ -189,6 +223,7 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, err)
 		return
 	}
+	setBanner(w, o.ID)
 	apiobj.WriteJSON(w, http.StatusOK, o.Raw)
 }
 
@@ -206,6 +241,7 @@ func (s *Server) releases(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, err)
 		return
 	}
+	setBanner(w, x.ID)
 	apiobj.WriteJSON(w, http.StatusOK, map[string]any{"releases": rels})
 }
 
@@ -241,3 +277,14 @@ func (o ownReads) FindObjects(ctx context.Context, f kizuna.ObjectFilter) (*kizu
 
 // own returns the store as the node's own work reads it.
 func (s *Server) own() kizuna.ObjectStore { return ownReads{s.Store} }
+
+// BannerHeader carries the EXERCISE banner of every answer about an
+// exercise (docs/exercises.md, rule 4).
+const BannerHeader = "X-Kizuna-Banner"
+
+// setBanner sets the EXERCISE banner of the exercises, if any.
+func setBanner(w http.ResponseWriter, exercises ...string) {
+	if len(exercises) > 0 {
+		w.Header().Set(BannerHeader, kizuna.ExerciseBanner(exercises))
+	}
+}

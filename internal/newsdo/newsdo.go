@@ -42,9 +42,12 @@ func Definitions(fsys fs.FS, dir string) map[string][]byte {
 	return out
 }
 
-// common are the properties the envelope and package stix handle.
+// common are the properties the envelope and package stix handle, and the
+// signature of the node an object came from, which the receiving node
+// keeps on what its peers send (package federation).
 var common = []string{"type", "spec_version", "id", "created", "modified", "created_by_ref", "revoked", "labels",
-	"confidence", "lang", "external_references", "object_marking_refs", "granular_markings", "extensions"}
+	"confidence", "lang", "external_references", "object_marking_refs", "granular_markings", "extensions",
+	"x_kizuna_provenance"}
 
 // Encode writes an object of type typ, declared by the extension-definition
 // ext, from its envelope and its properties (a struct whose json tags name

@@ -117,3 +117,28 @@ func (db *DB) RevokePrincipal(ctx context.Context, name string) error {
 	}
 	return nil
 }
+
+// SetPrincipalCommunities replaces the communities of the named principal.
+func (db *DB) SetPrincipalCommunities(ctx context.Context, name string, communities []string) error {
+	p := &kizuna.Principal{Name: name, Communities: communities}
+	if err := rowcodec.CheckPrincipal(p); err != nil {
+		return err
+	}
+	_, text, _ := rowcodec.PrincipalJSON(p)
+	tx, err := db.beginWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.rollback()
+	tag, err := tx.Exec(ctx, `UPDATE principals SET communities = $1 WHERE name = $2`, text, name)
+	if err != nil {
+		return formatError(err, "setting the communities of principal %q", name)
+	}
+	if tag.RowsAffected() == 0 {
+		return kizuna.Errorf(kizuna.ENOTFOUND, "principal %q not found", name)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return formatError(err, "setting the communities of principal %q", name)
+	}
+	return nil
+}

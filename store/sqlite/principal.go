@@ -116,3 +116,30 @@ func (db *DB) RevokePrincipal(ctx context.Context, name string) error {
 	}
 	return nil
 }
+
+// SetPrincipalCommunities replaces the communities of the named principal.
+func (db *DB) SetPrincipalCommunities(ctx context.Context, name string, communities []string) error {
+	p := &kizuna.Principal{Name: name, Communities: communities}
+	if err := rowcodec.CheckPrincipal(p); err != nil {
+		return err
+	}
+	_, text, _ := rowcodec.PrincipalJSON(p)
+	tx, err := db.beginWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `UPDATE principals SET communities = ? WHERE name = ?`, text, name)
+	if err != nil {
+		return formatError(err, "setting the communities of principal %q", name)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return formatError(err, "setting the communities of principal %q", name)
+	} else if n == 0 {
+		return kizuna.Errorf(kizuna.ENOTFOUND, "principal %q not found", name)
+	}
+	if err := tx.commit(); err != nil {
+		return formatError(err, "setting the communities of principal %q", name)
+	}
+	return nil
+}

@@ -35,6 +35,16 @@ func testPrincipals(t *testing.T, s kizuna.Store) {
 	_, err = s.FindPrincipalByTokenHash(ctx, nil)
 	wantCode(t, err, kizuna.ENOTFOUND, "empty token hash")
 
+	if err := s.SetPrincipalCommunities(ctx, "tanaka", []string{"ics", "exercise:x-kizuna-exercise--1"}); err != nil {
+		t.Fatalf("SetPrincipalCommunities: %v", err)
+	}
+	if got, err := s.FindPrincipalByTokenHash(ctx, kizuna.HashToken(token)); err != nil || !slices.Equal(got.Communities, []string{"ics", "exercise:x-kizuna-exercise--1"}) {
+		t.Errorf("communities after SetPrincipalCommunities: %+v %v", got, err)
+	}
+	if err := s.SetPrincipalCommunities(ctx, "tanaka", p.Communities); err != nil {
+		t.Fatalf("SetPrincipalCommunities: %v", err)
+	}
+	wantCode(t, s.SetPrincipalCommunities(ctx, "nobody", nil), kizuna.ENOTFOUND, "communities of an unknown principal")
 	wantCode(t, s.CreatePrincipal(ctx, &kizuna.Principal{Name: "tanaka"}, kizuna.HashToken(kizuna.NewToken())), kizuna.ECONFLICT, "name taken")
 	wantCode(t, s.CreatePrincipal(ctx, &kizuna.Principal{Name: "other"}, kizuna.HashToken(token)), kizuna.ECONFLICT, "token taken")
 	wantCode(t, s.CreatePrincipal(ctx, &kizuna.Principal{}, nil), kizuna.EINVALID, "principal without name")

@@ -200,8 +200,11 @@ func TestPushRefusalForMissingMeta(t *testing.T) {
 	defer audit.mu.Unlock()
 	refused := 0
 	for _, e := range audit.events {
-		if e.Action == "federation.refused" && strings.HasPrefix(e.Object, indicator) {
+		if e.Action == AuditRefused && strings.HasPrefix(e.Object, indicator) {
 			refused++
+			if peer, ok := RefusedBy(e); !ok || peer != "b" {
+				t.Errorf("the refusal %q names the peer %q, want b", e.Reason, peer)
+			}
 		}
 	}
 	if refused != 1 {

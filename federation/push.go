@@ -224,8 +224,8 @@ func (p *pusher) settle(ctx context.Context, st *kizuna.Status, items []item) er
 		}
 		p.s.stats.Refused.Add(1)
 		p.s.audit(ctx, &kizuna.AuditEvent{
-			Action: "federation.refused", Object: f.ID, Decision: "deny",
-			Reason: fmt.Sprintf("peer %q collection %s refused the version: %s", p.pc.Name, p.m.Remote, f.Message),
+			Action: AuditRefused, Object: f.ID, Decision: "deny",
+			Reason: refusedReason(p.pc.Name, p.m.Remote, f.Message),
 		})
 	}
 	if err := p.s.cfg.Cursors.SetMetaHeld("push", p.pc.Name, p.m.Local, held, forget); err != nil {

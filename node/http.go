@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -37,6 +39,42 @@ type Router struct {
 	// stopping ends when the node begins to shut down.
 	stopping context.Context
 	m        *metrics
+	// trusted are the reverse proxies whose forwarded headers the node
+	// believes (ServeConfig.TrustedProxies).
+	trusted []netip.Prefix
+}
+
+// AcceptSessions makes every Protect'ed route (TAXII, the native API and
+// the mounts') accept, from a request without an Authorization header,
+// the principal sessions finds for it (see taxii.Server.Sessions): a web
+// session then reads what its principal's token reads, through the same
+// authentication, rate limits and guard.
+func (r *Router) AcceptSessions(sessions func(*http.Request) (*kizuna.Principal, error)) {
+	r.ts.Sessions = sessions
+}
+
+// Limits returns the TAXII server's configuration in force (body and
+// envelope limits), which a mount that ingests applies too.
+func (r *Router) Limits() taxii.Config { return r.ts.Config() }
+
+// SecureRequest reports whether the client reached the node over TLS:
+// the connection is TLS, or it comes from a trusted proxy that says
+// (X-Forwarded-Proto) it received the request over HTTPS.
+func (r *Router) SecureRequest(req *http.Request) bool {
+	if req.TLS != nil {
+		return true
+	}
+	ap, err := netip.ParseAddrPort(req.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	a := ap.Addr().Unmap()
+	for _, p := range r.trusted {
+		if p.Contains(a) {
+			return strings.EqualFold(strings.TrimSpace(req.Header.Get("X-Forwarded-Proto")), "https")
+		}
+	}
+	return false
 }
 
 // Protect wraps h in the node's authentication, rate limits and error
@@ -154,7 +192,7 @@ func (n *Node) httpHandler(ctx context.Context, cfg ServeConfig, m *metrics) (ht
 		mux.Handle("GET /metrics", ts.ProtectRole(kizuna.RoleAdmin, m.handler()))
 	}
 	mux.Handle("/api/v1/", ts.Protect(apiServer.Handler()))
-	router := &Router{Mux: mux, ts: ts, api: apiServer, n: n, ctx: mctx, bg: &background, stopping: ctx, m: m}
+	router := &Router{Mux: mux, ts: ts, api: apiServer, n: n, ctx: mctx, bg: &background, stopping: ctx, m: m, trusted: cfg.TrustedProxies}
 	for _, mount := range cfg.Mounts {
 		if err := mount(n, router); err != nil {
 			stopMatcher()

@@ -63,6 +63,9 @@ type ServeConfig struct {
 
 // Listening says where a serving node answers.
 type Listening struct {
+	// Base is the node's root address (where the web workspace answers
+	// when it is mounted).
+	Base string
 	// URL is the TAXII 2.1 discovery resource.
 	URL string
 	// MetricsURL is the Prometheus endpoint of MetricsListener ("" when
@@ -153,7 +156,8 @@ func (n *Node) Serve(ctx context.Context, cfg ServeConfig) (err error) {
 	if useTLS {
 		scheme = "https"
 	}
-	ready.URL = fmt.Sprintf("%s://%s/taxii2/", scheme, ln.Addr())
+	ready.Base = fmt.Sprintf("%s://%s/", scheme, ln.Addr())
+	ready.URL = ready.Base + "taxii2/"
 	n.Logger.Info("kizuna node listening", "url", ready.URL, "nation", n.Identity.Nation, "data", n.Dir)
 
 	errc := make(chan error, 1)

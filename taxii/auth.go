@@ -56,6 +56,12 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 
 func (s *Server) principalFor(r *http.Request) (*kizuna.Principal, error) {
 	h := r.Header.Get("Authorization")
+	if h == "" && s.Sessions != nil {
+		p, err := s.Sessions(r)
+		if err != nil || p != nil {
+			return p, err
+		}
+	}
 	if h == "" {
 		return nil, kizuna.Errorf(kizuna.EUNAUTHORIZED, "Authentication required: send HTTP Basic credentials (name and token) or a bearer token.")
 	}

@@ -158,6 +158,12 @@ type Server struct {
 	// Audit, when set, records the addresses throttled for failed
 	// authentications (Config.AuthFailures).
 	Audit kizuna.AuditStore
+	// Sessions, when set, authenticates a request that carries no
+	// Authorization header by another credential (the web workspace's
+	// session cookie): it returns the principal, nil when the request
+	// carries no such credential, or an EUNAUTHORIZED error when it
+	// carries one that is not valid. It runs before any handler.
+	Sessions func(*http.Request) (*kizuna.Principal, error)
 
 	cfg          Config
 	limiter      *rateLimiter

@@ -43,7 +43,7 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 // signed or witnessed of it: the node's signed heads, the receipts of its
 // witnesses and, with askPeers, what each kizuna peer says it witnessed.
 func verifyAudit(ctx context.Context, out io.Writer, n *cliNode, askPeers bool, dial func(*federation.PeerConfig) (federation.WitnessPeer, error)) error {
-	count, err := verifyAuditChain(ctx, n.Store)
+	count, err := kizuna.VerifyAuditChain(ctx, n.Store)
 	if err != nil {
 		return &exitError{code: 1, msg: "audit verify: " + err.Error()}
 	}
@@ -67,34 +67,4 @@ func verifyAudit(ctx context.Context, out io.Writer, n *cliNode, askPeers bool, 
 	}
 	fmt.Fprintln(out, "audit log consistent with every signed and witnessed head checked")
 	return nil
-}
-
-// verifyAuditChain reads the whole audit log and checks that the entries are
-// numbered without gaps and that each one's hash covers its fields and the
-// hash of the entry before it, so that an altered, inserted or removed entry
-// is detected.
-func verifyAuditChain(ctx context.Context, store kizuna.AuditStore) (int64, error) {
-	var after int64
-	prev := ""
-	for {
-		events, err := store.FindAudit(ctx, after, 1000)
-		if err != nil {
-			return after, err
-		}
-		for _, ev := range events {
-			if ev.Seq != after+1 {
-				return after, fmt.Errorf("entry %d follows entry %d: entries are missing", ev.Seq, after)
-			}
-			if ev.PrevHash != prev {
-				return after, fmt.Errorf("entry %d does not chain to entry %d", ev.Seq, after)
-			}
-			if got := ev.ComputeHash(); got != ev.Hash {
-				return after, fmt.Errorf("entry %d was altered: its hash is %s, its content hashes to %s", ev.Seq, ev.Hash, got)
-			}
-			after, prev = ev.Seq, ev.Hash
-		}
-		if len(events) < 1000 {
-			return after, nil
-		}
-	}
 }

@@ -45,7 +45,7 @@ func TestVerifyAuditChain(t *testing.T) {
 		}
 		return s
 	}
-	if n, err := verifyAuditChain(context.Background(), build()); err != nil || n != 2500 {
+	if n, err := kizuna.VerifyAuditChain(context.Background(), build()); err != nil || n != 2500 {
 		t.Fatalf("intact log: %d, %v", n, err)
 	}
 	cases := map[string]struct {
@@ -59,7 +59,7 @@ func TestVerifyAuditChain(t *testing.T) {
 	for name, c := range cases {
 		s := build()
 		c.tamper(s)
-		if _, err := verifyAuditChain(context.Background(), s); err == nil || !strings.Contains(err.Error(), c.want) {
+		if _, err := kizuna.VerifyAuditChain(context.Background(), s); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: got %v, want an error containing %q", name, err, c.want)
 		}
 	}

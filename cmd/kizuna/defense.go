@@ -97,8 +97,9 @@ const defenseLease = "defense consultations"
 // worker applies the responses allies' nodes send and escalates missed
 // deadlines on the instance holding defenseLease; every instance applies
 // the acts of the local points of contact its API receives, one instance
-// at a time (Node.Exclusive).
-func defenseMount(clock consult.Clock) node.Mount {
+// at a time (Node.Exclusive). The server is kept in *served, for the
+// workspace's incident and consultation pages.
+func defenseMount(clock consult.Clock, served **defapi.Server) node.Mount {
 	return func(n *node.Node, r *node.Router) error {
 		e, m, err := loadDefense(n.Dir, clock)
 		if err != nil {
@@ -116,6 +117,7 @@ func defenseMount(clock consult.Clock) node.Mount {
 			Collection: node.DefaultAlias, WriteError: r.WriteError, Logger: n.Logger, Clock: clock, Worker: w,
 			Config: &defenseConfig{n: n}, Audit: n.Audit}
 		s.Register(r.Mux, r.Protect)
+		*served = s
 		return nil
 	}
 }

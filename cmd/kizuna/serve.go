@@ -9,11 +9,13 @@ import (
 	"net/netip"
 	"os"
 
+	"github.com/kizuna-dev/kizuna/defense/defapi"
 	"github.com/kizuna-dev/kizuna/federation"
 	"github.com/kizuna-dev/kizuna/node"
 	"github.com/kizuna-dev/kizuna/route/routeapi"
 	"github.com/kizuna-dev/kizuna/stream"
 	"github.com/kizuna-dev/kizuna/taxii"
+	"github.com/kizuna-dev/kizuna/web"
 )
 
 // serveConfig is the configuration of 'kizuna serve': where the node's
@@ -131,10 +133,14 @@ func serve(ctx context.Context, e *env, cfg serveConfig, ln net.Listener, logger
 	sc.Listener = ln
 	// Collective defense (defense.go), the feeds (feed.go), the TAXII
 	// sources (source.go) and sector routing (route/routeapi).
-	sc.Mounts = append([]node.Mount{defenseMount(nil), feedMount(), sourceMount()}, sc.Mounts...)
+	var defense *defapi.Server
+	sc.Mounts = append([]node.Mount{defenseMount(nil, &defense), feedMount(), sourceMount()}, sc.Mounts...)
 	sc.Mounts = append(sc.Mounts, routeapi.Mount(routeapi.Options{}))
 	// The live stream (GET /api/v1/stream).
 	sc.Mounts = append(sc.Mounts, stream.Mount(cfg.Stream))
+	// The web workspace at / (web), after collective defense, whose
+	// incidents and consultations it shows.
+	sc.Mounts = append(sc.Mounts, web.Mount(web.Options{Defense: func() *defapi.Server { return defense }}))
 	if cfg.MetricsListen != "" {
 		mln, err := net.Listen("tcp", cfg.MetricsListen)
 		if err != nil {
@@ -147,6 +153,7 @@ func serve(ctx context.Context, e *env, cfg serveConfig, ln net.Listener, logger
 		if l.MetricsURL != "" {
 			fmt.Fprintf(e.stdout, "Prometheus metrics: %s\n", l.MetricsURL)
 		}
+		fmt.Fprintf(e.stdout, "workspace: %s\n", l.Base)
 		fmt.Fprintf(e.stdout, "TAXII 2.1 discovery: %s\n", l.URL)
 	}
 	return n.Serve(ctx, sc)

@@ -160,16 +160,14 @@ func (s *Server) getAssessments(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	objs, err := s.readAll(r.Context(), v.coll.ID, defstix.TypeAssessment)
+	objs, err := s.assessments(r.Context(), v)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	out := []json.RawMessage{}
 	for _, o := range objs {
-		if a, err := defstix.DecodeAssessment(o.Raw); err == nil && a.IncidentRef == v.inc.ID {
-			out = append(out, o.Raw)
-		}
+		out = append(out, o.Raw)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"assessments": out})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"slices"
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/defense"
@@ -121,30 +120,14 @@ func (s *Server) readConsultation(ctx context.Context, coll *kizuna.Collection, 
 // listConsultations answers GET /api/v1/consultations: the latest version
 // of each consultation the reader may read, on incidents it may read.
 func (s *Server) listConsultations(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	coll, err := s.collection(ctx, r.URL.Query().Get("collection"))
+	objs, err := s.Consultations(r.Context(), r.URL.Query().Get("collection"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	objs, err := s.readAll(ctx, coll.ID, defstix.TypeConsultation)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	incidents, err := s.readAll(ctx, coll.ID, "incident")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	readable := sortedIDs(incidents)
 	out := []json.RawMessage{}
 	for _, o := range objs {
-		if c, err := defstix.DecodeConsultation(o.Raw); err == nil {
-			if _, ok := slices.BinarySearch(readable, c.IncidentRef); ok {
-				out = append(out, o.Raw)
-			}
-		}
+		out = append(out, o.Raw)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"consultations": out})
 }
@@ -180,106 +163,30 @@ func (s *Server) getConsultation(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-type actRequest struct {
-	Collection    string                     `json:"collection"`
-	Act           string                     `json:"act"`
-	AssessmentRef string                     `json:"assessment_ref"`
-	LevelRank     *int                       `json:"level_rank"`
-	Statement     string                     `json:"statement"`
-	Position      *kizuna.JointPositionDraft `json:"position"`
-}
-
-// act answers POST /api/v1/consultations/{id}/acts (role poc). On the node
-// that owns the consultation the act is applied and the next version
-// stored (200); on an ally's node the act becomes the caller's
-// x-kizuna-consultation-response, which federates to the owner's node
-// (202).
+// act answers POST /api/v1/consultations/{id}/acts (role poc): the act
+// applied on the node that owns the consultation (200, its next version),
+// or the caller's x-kizuna-consultation-response, which federates to the
+// owner's node (202); see Server.Act.
 func (s *Server) act(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	p, err := principal(ctx)
-	if err != nil {
+	if _, err := principal(r.Context()); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	var req actRequest
+	var req ActRequest
 	if err := s.decode(w, r, &req); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	coll, err := s.collection(ctx, req.Collection)
+	res, err := s.Act(r.Context(), r.PathValue("id"), req)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	o, c, err := s.readConsultation(ctx, coll, r.PathValue("id"))
-	if err != nil {
-		s.fail(w, r, err)
+	if res.Response != nil {
+		writeJSON(w, res.Status(), map[string]any{"response": json.RawMessage(res.Response)})
 		return
 	}
-	if !p.HasRole(kizuna.RolePOC) {
-		s.fail(w, r, kizuna.Errorf(kizuna.EFORBIDDEN, "only a point of contact (role poc) acts in a consultation"))
-		return
-	}
-	step := consult.Step{Action: req.Act, Actor: consult.ActorOf(p), AssessmentRef: req.AssessmentRef, LevelRank: req.LevelRank,
-		Statement: req.Statement, Position: req.Position}
-	if req.AssessmentRef != "" {
-		if _, err := s.readOne(ctx, coll.ID, req.AssessmentRef); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-	}
-	if req.Position != nil {
-		for _, ref := range req.Position.InputRefs {
-			in, err := s.readOne(ctx, coll.ID, ref)
-			if err != nil {
-				s.fail(w, r, err)
-				return
-			}
-			step.InputMarkingRefs = defense.DerivedMarkings(step.InputMarkingRefs, effectiveMarkings(in, coll))
-		}
-		if len(req.Position.InputRefs) == 0 {
-			step.InputMarkingRefs = c.MarkingRefs
-		}
-	}
-	if o.Origin == "" {
-		raw, err := s.Worker.applyLocal(ctx, coll.ID, c.ID, step)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		after := ""
-		if next, err := defstix.DecodeConsultation(raw); err == nil {
-			after = next.State
-		}
-		s.auditStep(ctx, p, req.Act, c.ID, c.IncidentRef, c.State, after)
-		writeJSON(w, http.StatusOK, map[string]any{"consultation": json.RawMessage(raw)})
-		return
-	}
-	now := s.now()
-	resp := &kizuna.ConsultationResponse{ID: defstix.TypeResponse + "--" + kizuna.NewUUID(), Created: now, Modified: now,
-		CreatedByRef: p.Organization, MarkingRefs: c.MarkingRefs, ConsultationRef: c.ID, Nation: p.Nation, Action: req.Act,
-		AssessmentRef: req.AssessmentRef, LevelRank: req.LevelRank, Statement: req.Statement}
-	// The owner's node applies the response; it is checked here first, so
-	// that an act that cannot apply is refused to the caller at once.
-	rs, err := s.Consult.StepFromResponse(resp)
-	var next *kizuna.Consultation
-	if err == nil {
-		next, err = s.Consult.Apply(c, rs)
-	}
-	var raw []byte
-	if err == nil {
-		raw, err = defstix.EncodeResponse(resp)
-	}
-	if err == nil {
-		err = ingest(ctx, s.Ingester, coll.ID, raw)
-	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	// The state after is the one the owner's node reaches on applying it.
-	s.auditStep(ctx, p, req.Act, c.ID, c.IncidentRef, c.State, next.State)
-	writeJSON(w, http.StatusAccepted, map[string]any{"response": json.RawMessage(raw)})
+	writeJSON(w, res.Status(), map[string]any{"consultation": json.RawMessage(res.Consultation)})
 }
 
 // auditStep records a point of contact's consultation step taken on this

@@ -36,6 +36,18 @@ func TestConsultationOnTheClock(t *testing.T) {
 		"position": map[string]any{"statement": "x", "level_rank": 1}}, nil); code != 403 {
 		t.Errorf("an addressee proposed the position: %d %s", code, b)
 	}
+	// Both acts are in the audit log: the acknowledgement allowed, the
+	// proposal out of the nation's right denied.
+	var acts []string
+	for _, e := range n.audits {
+		if strings.HasPrefix(e.Action, kizuna.AuditConsultPrefix) && e.Object == c.ID && e.Principal == n.users["jpn"].ID {
+			acts = append(acts, e.Action+" "+e.Decision+" "+e.Reason)
+		}
+	}
+	if len(acts) != 2 || !strings.HasPrefix(acts[0], "consult.acknowledge allow incident="+c.IncidentRef+" nation=JPN state=") ||
+		!strings.HasPrefix(acts[1], `consult.refused deny nation=JPN act="propose-position"`) {
+		t.Errorf("audited acts %q", acts)
+	}
 
 	// Past AUS's acknowledgement deadline the worker escalates once to its
 	// second contact; a second Tick at the same time changes nothing.

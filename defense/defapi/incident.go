@@ -70,39 +70,24 @@ func loadIncident(ctx context.Context, objects kizuna.ObjectStore, e *defense.En
 	return v, nil
 }
 
-// incidentSummary is one line of the incident list.
-type incidentSummary struct {
+// IncidentSummary is one line of the incident list.
+type IncidentSummary struct {
 	ID              string    `json:"id"`
 	Name            string    `json:"name"`
 	Modified        time.Time `json:"modified"`
 	CreatedByRef    string    `json:"created_by_ref,omitempty"`
 	AffectedNations []string  `json:"affected_nations,omitempty"`
+	// Object is the incident's latest version.
+	Object *kizuna.Object `json:"-"`
 }
 
 // listIncidents answers GET /api/v1/incidents: the incidents the reader
 // may read.
 func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request) {
-	c, err := s.collection(r.Context(), r.URL.Query().Get("collection"))
+	out, err := s.Incidents(r.Context(), r.URL.Query().Get("collection"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
-	}
-	objs, err := s.readAll(r.Context(), c.ID, "incident")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	out := []incidentSummary{}
-	for _, o := range objs {
-		inc, err := defstix.DecodeIncident(o.Raw)
-		if err != nil {
-			continue // not an incident this engine reads (another tool's, or redacted)
-		}
-		sum := incidentSummary{ID: inc.ID, Name: inc.Name, Modified: inc.Modified, CreatedByRef: inc.CreatedByRef}
-		if inc.Alliance != nil {
-			sum.AffectedNations = inc.Alliance.AffectedNations
-		}
-		out = append(out, sum)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"incidents": out})
 }

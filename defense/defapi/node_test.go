@@ -50,6 +50,8 @@ type testNode struct {
 	// as the instances of a node on PostgreSQL do; exclusives counts them.
 	exclusive  atomic.Bool
 	exclusives atomic.Int64
+	// audits are the entries the server gave its audit hook.
+	audits []*kizuna.AuditEvent
 }
 
 // receive stores an object as federation does with what a peer sends:
@@ -117,7 +119,7 @@ func newTestNode(t testing.TB) *testNode {
 		}}
 	in.Subscribe(n.worker.Notify) // as the node does: Notify runs while the worker stores a version
 	s := &defapi.Server{Engine: e, Consult: m, Objects: guard, Collections: guard, Ingester: in, Collection: "default",
-		Clock: n.clock, Worker: n.worker, WriteError: func(w http.ResponseWriter, r *http.Request, err error) {
+		Clock: n.clock, Worker: n.worker, Audit: func(_ context.Context, e *kizuna.AuditEvent) { n.audits = append(n.audits, e) }, WriteError: func(w http.ResponseWriter, r *http.Request, err error) {
 			status := map[string]int{kizuna.EINVALID: 400, kizuna.EFORBIDDEN: 403, kizuna.ENOTFOUND: 404, kizuna.ECONFLICT: 409, kizuna.ETOOLARGE: 413}[kizuna.ErrorCode(err)]
 			if status == 0 {
 				status = 500

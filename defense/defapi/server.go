@@ -71,7 +71,8 @@ type Server struct {
 	// (PUT); without it they are read-only.
 	Config ConfigWriter
 	// Audit, when set, records each consultation step a point of contact
-	// takes here (consult.<act>), which exercises are evaluated from.
+	// takes here (consult.<act>, which exercises are evaluated from) and
+	// every act refused to a principal who is not a point of contact.
 	Audit func(ctx context.Context, e *kizuna.AuditEvent)
 
 	current atomic.Pointer[defense.Engine]

@@ -35,6 +35,9 @@ type Options struct {
 	// Bare skips the bootstrap: the node has no directory or default
 	// collection and no built-in objects, for tests that make their own.
 	Bare bool
+	// Sample loads the sample data set at the bootstrap, as
+	// 'kizuna serve --sample' does.
+	Sample bool
 }
 
 // New initialises (on first use) and opens a node, closed when the test
@@ -76,7 +79,7 @@ func Open(opt Options) (*node.Node, error) {
 		return nil, err
 	}
 	if !opt.Bare && !n.Bootstrapped(ctx) {
-		if err := n.Bootstrap(ctx, false); err != nil {
+		if err := n.Bootstrap(ctx, opt.Sample); err != nil {
 			n.Close()
 			return nil, err
 		}

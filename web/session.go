@@ -123,7 +123,7 @@ func (s *sessions) open(r *http.Request) (*session, error) {
 	if err != nil {
 		return nil, nil
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(c.Value)
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(c.Value) // one spelling per cookie
 	if err != nil || len(raw) < s.aead.NonceSize() {
 		return nil, errSession
 	}

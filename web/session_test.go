@@ -143,6 +143,9 @@ func TestSecureCookie(t *testing.T) {
 		c := tc.w.client(t)
 		c.header.Set("X-Forwarded-Proto", "https")
 		resp := c.signInResponse(tc.w.tokens["tanaka"])
+		if hsts := resp.Header.Get("Strict-Transport-Security") != ""; hsts != tc.secure {
+			t.Errorf("X-Forwarded-Proto: https from a proxy trusted %t: HSTS %t", tc.secure, hsts)
+		}
 		found := false
 		for _, ck := range resp.Cookies() {
 			if ck.Name == "kizuna_session" {

@@ -121,17 +121,17 @@ type navItem struct {
 func (s *Server) routes(mux *http.ServeMux) {
 	static, _ := fs.Sub(staticFiles, "static")
 	files := http.StripPrefix("/static/", http.FileServerFS(static))
-	mux.Handle("GET /static/", securityHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("GET /static/", s.securityHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		files.ServeHTTP(w, r)
 	})))
-	mux.Handle("GET /lang/{code}", securityHeaders(http.HandlerFunc(s.handleLanguage)))
+	mux.Handle("GET /lang/{code}", s.securityHeaders(http.HandlerFunc(s.handleLanguage)))
 	for _, p := range pages {
 		if p.Public {
-			mux.Handle(p.Pattern, securityHeaders(s.public(p)))
+			mux.Handle(p.Pattern, s.securityHeaders(s.public(p)))
 			continue
 		}
-		mux.Handle(p.Pattern, securityHeaders(s.protected(p)))
+		mux.Handle(p.Pattern, s.securityHeaders(s.protected(p)))
 	}
 }
 
@@ -141,8 +141,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
 	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-// securityHeaders sets the headers every workspace response carries.
-func securityHeaders(h http.Handler) http.Handler {
+// securityHeaders sets the headers every workspace response carries;
+// over TLS, HSTS too.
+func (s *Server) securityHeaders(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
 		hd.Set("Content-Security-Policy", contentSecurityPolicy)
@@ -150,6 +151,9 @@ func securityHeaders(h http.Handler) http.Handler {
 		hd.Set("X-Frame-Options", "DENY")
 		hd.Set("Referrer-Policy", "no-referrer")
 		hd.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if s.router.SecureRequest(r) {
+			hd.Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		h.ServeHTTP(w, r)
 	})
 }

@@ -167,6 +167,53 @@ func (g *Guard) collection(ctx context.Context, id string) (*kizuna.Collection, 
 	return c, nil
 }
 
+// scopeRetries bounds how many times a page is read again because labels
+// the reader may see were stored while it was read.
+const scopeRetries = 3
+
+// findInScope reads the page from the store within the reader's scope.
+// A version stored under a label new to the guard after the scope was taken
+// and before the query ran is left out by the query, while a version stored
+// after it, under a known label, is not: a client following added_after
+// would move past the first for good. Labels are committed with or before
+// their versions, and learnt in the order of their ids (which the stores
+// commit in order), so when the labels stored by the end of the query add
+// nothing to the reader's scope the page misses nothing it may read;
+// otherwise it is read again.
+func (g *Guard) findInScope(ctx context.Context, filter kizuna.ObjectFilter, collection string, exerciseView bool) (*kizuna.ObjectPage, error) {
+	scope, err := g.scopeOf(ctx, exerciseView)
+	if err != nil {
+		return nil, err
+	}
+	for attempt := 0; ; attempt++ {
+		f := filter
+		f.Collection = collection
+		f.Access = scope // never the caller's: the guard decides
+		known := g.scopes.known()
+		page, err := g.store.FindObjects(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		if attempt == scopeRetries {
+			return page, nil
+		}
+		if err := g.scopes.refresh(ctx, g.store); err != nil {
+			return nil, err
+		}
+		if g.scopes.known() == known {
+			return page, nil
+		}
+		again, err := g.scopeOf(ctx, exerciseView)
+		if err != nil {
+			return nil, err
+		}
+		if len(again.LabelIDs) == len(scope.LabelIDs) {
+			return page, nil
+		}
+		scope = again
+	}
+}
+
 // FindObjects returns the page of versions the principal may see.
 func (g *Guard) FindObjects(ctx context.Context, filter kizuna.ObjectFilter) (*kizuna.ObjectPage, error) {
 	pr := kizuna.PrincipalFromContext(ctx)
@@ -181,14 +228,7 @@ func (g *Guard) FindObjects(ctx context.Context, filter kizuna.ObjectFilter) (*k
 		return nil, kizuna.Errorf(kizuna.EFORBIDDEN, "principal %q may not read collection %s", pr.Name, c.ID)
 	}
 	exerciseView := g.ExerciseView(c.ID)
-	scope, err := g.scopeOf(ctx, exerciseView)
-	if err != nil {
-		return nil, err
-	}
-	f := filter
-	f.Collection = c.ID
-	f.Access = scope // never the caller's: the guard decides
-	page, err := g.store.FindObjects(ctx, f)
+	page, err := g.findInScope(ctx, filter, c.ID, exerciseView)
 	if err != nil {
 		return nil, err
 	}
@@ -211,7 +251,7 @@ func (g *Guard) FindObjects(ctx context.Context, filter kizuna.ObjectFilter) (*k
 		if outs != nil {
 			out = &outs[i]
 		}
-		ok, ev, note := judge.check(ctx, c, obj, f.IncludeRaw, out)
+		ok, ev, note := judge.check(ctx, c, obj, filter.IncludeRaw, out)
 		if ev != nil {
 			events = append(events, ev)
 		}

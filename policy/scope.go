@@ -63,6 +63,13 @@ func (s *scopeCache) refresh(ctx context.Context, store kizuna.LabelStore) error
 	return nil
 }
 
+// known returns the id of the last label the cache has learnt.
+func (s *scopeCache) known() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastID
+}
+
 // label returns the stored label with the id, or nil.
 func (s *scopeCache) label(id int64) *kizuna.AccessLabel {
 	s.mu.Lock()

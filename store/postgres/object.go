@@ -28,6 +28,29 @@ type putTx struct {
 	seq       int64
 	lastAdded int64
 	newLabels map[string]int64 // inserted by this transaction, by encoding
+	// labelLocked: the transaction holds labelLock (lockLabels).
+	labelLocked bool
+}
+
+// labelLock is the advisory lock key of label inserts.
+const labelLock = 0x6b7a6c61626c
+
+// lockLabels makes the transaction the only one inserting labels until it
+// ends, so that label ids are committed in their order. Readers learn new
+// labels by asking for the ids above the last they know (FindLabels, the
+// guard's scope): a label whose id was taken before another's but committed
+// after it would never be learnt, and the versions under it never read.
+// New labels are rare (one per distinct marking combination), so the wait
+// is too.
+func (p *putTx) lockLabels(ctx context.Context) error {
+	if p.labelLocked {
+		return nil
+	}
+	if _, err := p.writeTx.Tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(labelLock)); err != nil {
+		return err
+	}
+	p.labelLocked = true
+	return nil
 }
 
 // PutObjects stores each object version. The versions of one call share
@@ -253,6 +276,9 @@ func (p *putTx) insertObject(ctx context.Context, o *kizuna.Object, res *kizuna.
 		return sf, err
 	}
 	// New labels and the row go together or not at all.
+	if err := p.lockLabels(ctx); err != nil {
+		return sf, err
+	}
 	sp, err := p.Begin(ctx)
 	if err != nil {
 		return sf, err

@@ -209,6 +209,9 @@ func (p *putTx) resolveLabels(ctx context.Context, encs [][]string, pending []bo
 	if len(missing) == 0 {
 		return inserted, nil
 	}
+	if err := p.lockLabels(ctx); err != nil {
+		return nil, errors.Join(errAborted, err)
+	}
 	batch := &pgx.Batch{}
 	for _, enc := range missing {
 		batch.Queue(`WITH ins AS (INSERT INTO labels (encoding) VALUES ($1) ON CONFLICT (encoding) DO NOTHING RETURNING id)

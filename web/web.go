@@ -341,9 +341,20 @@ func (s *Server) toLogin(w http.ResponseWriter, r *http.Request) {
 }
 
 // localPath reports whether p is a path of this node (not another site's
-// address), fit to redirect to.
+// address), fit to redirect to. A browser drops tab and newline from an
+// address and reads a backslash as a slash, so that "/\t/host" and
+// "/\\host" name another host: a path with a backslash or any control
+// character is refused.
 func localPath(p string) bool {
-	return strings.HasPrefix(p, "/") && !strings.HasPrefix(p, "//") && !strings.HasPrefix(p, "/\\") && !strings.ContainsAny(p, "\r\n")
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.Contains(p, "\\") {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		if p[i] < 0x20 || p[i] == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // view starts the view of a request; ss is nil on public pages.

@@ -1,13 +1,19 @@
 package web_test
 
 import (
+	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/ingest"
 	"github.com/kizuna-dev/kizuna/node"
 	"github.com/kizuna-dev/kizuna/node/nodetest"
+	"github.com/kizuna-dev/kizuna/policy"
 	"github.com/kizuna-dev/kizuna/web"
 )
 
@@ -64,5 +70,63 @@ func TestRedirectsStayOnTheNode(t *testing.T) {
 			t.Fatalf("sign-in with next %q: %d", next, resp.StatusCode)
 		}
 		local(t, "sign-in", next, resp.Header.Get("Location"))
+	}
+}
+
+// TestExerciseDataCarriesItsBanner shows a participant an inject in the
+// workspace: the search of the exercises collection, the search of every
+// collection and the object's page carry the exercise banner, EXERCISE 演習
+// and the exercise's id (docs/exercises.md, rule 4), and so does the
+// inject's row, among real results.
+func TestExerciseDataCarriesItsBanner(t *testing.T) {
+	w := startWorkspace(t, nodetest.Options{}, node.ServeConfig{}, web.Options{})
+	ctx := context.Background()
+	exColl, err := w.Store.FindCollectionByID(ctx, kizuna.ExerciseCollectionAlias)
+	if kizuna.ErrorCode(err) == kizuna.ENOTFOUND {
+		exColl = &kizuna.Collection{Alias: kizuna.ExerciseCollectionAlias, Title: "Exercises",
+			CanRead: kizuna.AccessRule{Roles: []string{kizuna.RoleReader}}, CanWrite: kizuna.AccessRule{Roles: []string{kizuna.RolePublisher}}}
+		if err := w.Store.CreateCollection(ctx, exColl); err != nil {
+			t.Fatal(err)
+		}
+		w.Guard.SetExerciseView(exColl.ID)
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	exerciseID := "x-kizuna-exercise--" + kizuna.NewUUID()
+	mark, inject := "marking-definition--"+kizuna.NewUUID(), "indicator--"+kizuna.NewUUID()
+	op := ingest.AsOperator(ctx)
+	for coll, obj := range map[string]map[string]any{
+		node.DirectoryAlias: {"type": "marking-definition", "spec_version": "2.1", "id": mark, "created": "2026-01-01T00:00:00.000Z",
+			"name": "exercise", "extensions": map[string]any{policy.ExtensionID: map[string]any{"extension_type": "property-extension",
+				"communities": []string{kizuna.ExerciseCommunityPrefix + exerciseID}}}},
+	} {
+		if res, err := w.Ingest.Ingest(op, coll, []json.RawMessage{mustJSON(obj)}); err != nil || res[0].Err != nil {
+			t.Fatalf("marking: %v %v", err, res)
+		}
+	}
+	res, err := w.Ingest.Ingest(op, exColl.ID, []json.RawMessage{mustJSON(map[string]any{
+		"type": "indicator", "spec_version": "2.1", "id": inject, "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
+		"name": "port ransomware beacon", "pattern": "[domain-name:value = 'inject.example']", "pattern_type": "stix",
+		"valid_from": "2026-01-01T00:00:00Z", "object_marking_refs": []string{mark}})})
+	if err != nil || res[0].Err != nil {
+		t.Fatalf("inject: %v %v", err, res)
+	}
+	w.addPrincipal(t, &kizuna.Principal{Name: "player", Nation: "USA", Communities: []string{kizuna.ExerciseCommunityPrefix + exerciseID}, Roles: []string{kizuna.RoleReader}})
+	c := w.signedIn(t, "player")
+	want := "EXERCISE 演習 " + exerciseID
+	for _, path := range []string{"/?collection=" + kizuna.ExerciseCollectionAlias, "/?type=indicator", "/objects/" + inject} {
+		p := c.get(path)
+		if p.status != http.StatusOK || !strings.Contains(p.body, inject) {
+			t.Fatalf("%s: %d, the inject not shown: %.300s", path, p.status, p.body)
+		}
+		if _, text := banners(t, p.body); !strings.HasPrefix(text, want) {
+			t.Errorf("%s: banner %q, want it to start with %q", path, text, want)
+		}
+		if strings.HasPrefix(path, "/?") {
+			row := regexp.MustCompile(`(?s)<tr data-id="` + inject + `">.*?</tr>`).FindString(p.body)
+			if !strings.Contains(unescape(row), want) {
+				t.Errorf("%s: the inject's row %q lacks %q", path, row, want)
+			}
+		}
 	}
 }

@@ -3,11 +3,13 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/ingest"
@@ -128,5 +130,64 @@ func TestExerciseDataCarriesItsBanner(t *testing.T) {
 				t.Errorf("%s: the inject's row %q lacks %q", path, row, want)
 			}
 		}
+	}
+}
+
+// TestPublishSharesThePostQueue: the publish form ingests within the TAXII
+// POST queue and the publisher's share of it. With a share of one envelope
+// held by the publisher's own TAXII POST (its body still arriving), the
+// form is refused with 429 and stores nothing; once the POST is done, the
+// same form is accepted.
+func TestPublishSharesThePostQueue(t *testing.T) {
+	w := startWorkspace(t, nodetest.Options{}, node.ServeConfig{PrincipalQueue: 1}, web.Options{})
+	post := func(body io.Reader) *http.Request {
+		req, _ := http.NewRequest(http.MethodPost, w.Base+"/taxii2/api/collections/"+sampleCollection+"/objects/", body)
+		req.Header.Set("Authorization", "Bearer "+w.tokens["jones"])
+		req.Header.Set("Content-Type", "application/taxii+json;version=2.1")
+		req.Header.Set("Accept", "application/taxii+json;version=2.1")
+		return req
+	}
+	// A POST whose body has not all arrived holds its slot.
+	pr, pw := io.Pipe()
+	t.Cleanup(func() { pw.CloseWithError(io.ErrUnexpectedEOF) }) // before the node stops
+	held := make(chan int, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(post(pr))
+		if err != nil {
+			held <- 0
+			return
+		}
+		resp.Body.Close()
+		held <- resp.StatusCode
+	}()
+	pw.Write([]byte(`{"objects":[`))
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		resp, err := http.DefaultClient.Do(post(strings.NewReader(`{"objects":[]}`)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusTooManyRequests {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the held POST does not hold the publisher's share: another POST answers %d", resp.StatusCode)
+		}
+	}
+	c := w.signedIn(t, "jones")
+	c.get("/publish")
+	bundle := publishBundle(t, "Published past the share", false)
+	p := c.postMultipart("/publish", map[string]string{"csrf": c.csrf, "collection": sampleCollection, "json": bundle}, "")
+	if p.status != http.StatusTooManyRequests || strings.Contains(p.body, "1 accepted") {
+		t.Fatalf("publish while the publisher's share is held: %d %.300s, want 429", p.status, p.body)
+	}
+	pw.Write([]byte(`]}`))
+	pw.Close()
+	if code := <-held; code != http.StatusAccepted && code != http.StatusOK {
+		t.Fatalf("the held POST: %d", code)
+	}
+	c.get("/publish")
+	if p := c.postMultipart("/publish", map[string]string{"csrf": c.csrf, "collection": sampleCollection, "json": bundle}, ""); p.status != http.StatusOK || !strings.Contains(p.body, "1 accepted, 0 refused") {
+		t.Fatalf("publish once the POST is done: %d %.300s", p.status, p.body)
 	}
 }

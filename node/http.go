@@ -54,6 +54,12 @@ func (r *Router) AcceptSessions(sessions func(*http.Request) (*kizuna.Principal,
 	r.ts.Sessions = sessions
 }
 
+// Authenticate finds the principal of a request's credentials (a token or
+// a web session) again, as Protect did (taxii.Server.Authenticate).
+func (r *Router) Authenticate(req *http.Request) (*kizuna.Principal, error) {
+	return r.ts.Authenticate(req)
+}
+
 // Limits returns the TAXII server's configuration in force (body and
 // envelope limits), which a mount that ingests applies too.
 func (r *Router) Limits() taxii.Config { return r.ts.Config() }

@@ -16,6 +16,7 @@ import (
 	"github.com/kizuna-dev/kizuna/node"
 	"github.com/kizuna-dev/kizuna/node/nodetest"
 	"github.com/kizuna-dev/kizuna/policy"
+	"github.com/kizuna-dev/kizuna/stream"
 	"github.com/kizuna-dev/kizuna/web"
 )
 
@@ -189,5 +190,53 @@ func TestPublishSharesThePostQueue(t *testing.T) {
 	c.get("/publish")
 	if p := c.postMultipart("/publish", map[string]string{"csrf": c.csrf, "collection": sampleCollection, "json": bundle}, ""); p.status != http.StatusOK || !strings.Contains(p.body, "1 accepted, 0 refused") {
 		t.Fatalf("publish once the POST is done: %d %.300s", p.status, p.body)
+	}
+}
+
+// TestStreamEndsWithItsSession opens the live stream with a web session's
+// cookie, as the search page does, then logs out: the stream ends at its
+// next heartbeat (its credentials no longer authenticate it), and the
+// cookie opens no new one.
+func TestStreamEndsWithItsSession(t *testing.T) {
+	w := startWorkspace(t, nodetest.Options{}, node.ServeConfig{Mounts: []node.Mount{stream.Mount(stream.Options{Heartbeat: 50 * time.Millisecond})}}, web.Options{})
+	c := w.signedIn(t, "tanaka")
+	c.get("/")
+	open := func() (*http.Response, error) {
+		req, _ := http.NewRequest(http.MethodGet, w.Base+stream.Path, nil)
+		return c.hc.Do(req)
+	}
+	resp, err := open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("a stream with the session's cookie: %d", resp.StatusCode)
+	}
+	ended := make(chan error, 1)
+	go func() {
+		_, err := io.Copy(io.Discard, resp.Body)
+		ended <- err
+	}()
+	if p := c.post("/logout", url.Values{}); !strings.HasSuffix(p.url, "/login") {
+		t.Fatalf("logout: %d at %s", p.status, p.url)
+	}
+	select {
+	case <-ended:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the stream of a session that logged out goes on")
+	}
+	copied := &http.Client{}
+	req, _ := http.NewRequest(http.MethodGet, w.Base+stream.Path, nil)
+	for _, ck := range resp.Request.Cookies() {
+		req.AddCookie(ck)
+	}
+	again, err := copied.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again.Body.Close()
+	if again.StatusCode != http.StatusUnauthorized {
+		t.Errorf("a stream with the cookie of a session that logged out: %d, want 401", again.StatusCode)
 	}
 }

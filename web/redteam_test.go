@@ -240,3 +240,47 @@ func TestStreamEndsWithItsSession(t *testing.T) {
 		t.Errorf("a stream with the cookie of a session that logged out: %d, want 401", again.StatusCode)
 	}
 }
+
+// TestEndedSessionFormIsNotRead posts a large form with the cookie of a
+// session that has ended (its principal logged out, or was revoked): the
+// node sends the browser to the login form without reading the form (no
+// 413 for its size, no upload spooled), as for no session at all.
+func TestEndedSessionFormIsNotRead(t *testing.T) {
+	w := startWorkspace(t, nodetest.Options{}, node.ServeConfig{MaxContentLength: 4096}, web.Options{})
+	for _, end := range []string{"logout", "revoke"} {
+		c := w.signedIn(t, "jones")
+		c.get("/publish")
+		csrf := c.csrf
+		cookies := c.hc.Jar.Cookies(mustURL(t, w.Base))
+		if end == "logout" {
+			if p := c.post("/logout", url.Values{}); !strings.HasSuffix(p.url, "/login") {
+				t.Fatalf("logout: %d at %s", p.status, p.url)
+			}
+		} else if err := w.Store.RevokePrincipal(context.Background(), "jones"); err != nil {
+			t.Fatal(err)
+		}
+		body := url.Values{"csrf": {csrf}, "collection": {sampleCollection}, "json": {strings.Repeat("x", 2<<20)}}.Encode()
+		req, _ := http.NewRequest(http.MethodPost, w.Base+"/publish", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for _, ck := range cookies {
+			req.AddCookie(ck)
+		}
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login") {
+			t.Errorf("after %s, a form with the session's cookie: %d to %q, want 303 to the login form", end, resp.StatusCode, resp.Header.Get("Location"))
+		}
+	}
+}
+
+func mustURL(t *testing.T, s string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}

@@ -207,7 +207,8 @@ func (s *Server) protected(p page) http.Handler {
 		s.serve(p, v, r)
 	}))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if ss, err := s.sessions.open(r); ss == nil || err != nil {
+		ss, err := s.sessions.open(r)
+		if ss == nil || err != nil {
 			// No cookie, or one this node did not seal or that has
 			// expired: nothing of the request is read.
 			if err != nil {
@@ -217,6 +218,17 @@ func (s *Server) protected(p page) http.Handler {
 			return
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			// A session that has ended (its principal logged out or was
+			// revoked) has its form left unread, as one without a
+			// cookie.
+			if _, err := s.sessions.find(r.Context(), ss); kizuna.ErrorCode(err) == kizuna.EUNAUTHORIZED {
+				clearCookie(w, sessionCookie, s.router.SecureRequest(r))
+				s.toLogin(w, r)
+				return
+			} else if err != nil {
+				s.fail(s.view(w, r, nil), r, err)
+				return
+			}
 			// The form is read here, once, so that its uploaded files
 			// are removed when the request ends.
 			r.Body = http.MaxBytesReader(w, r.Body, s.router.Limits().MaxContentLength+1<<20)

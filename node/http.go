@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/netip"
@@ -53,9 +54,23 @@ func (r *Router) AcceptSessions(sessions func(*http.Request) (*kizuna.Principal,
 	r.ts.Sessions = sessions
 }
 
+// Authenticate finds the principal of a request's credentials (a token or
+// a web session) again, as Protect did (taxii.Server.Authenticate).
+func (r *Router) Authenticate(req *http.Request) (*kizuna.Principal, error) {
+	return r.ts.Authenticate(req)
+}
+
 // Limits returns the TAXII server's configuration in force (body and
 // envelope limits), which a mount that ingests applies too.
 func (r *Router) Limits() taxii.Config { return r.ts.Config() }
+
+// Ingest ingests objects into a collection for the context's principal
+// within the bounds of the TAXII POST queue (taxii.Server.IngestInQueue):
+// what a mount ingests on a principal's behalf shares the queue and the
+// principal's share of it with its POSTs.
+func (r *Router) Ingest(ctx context.Context, collection string, objects []json.RawMessage) ([]kizuna.PutResult, error) {
+	return r.ts.IngestInQueue(ctx, collection, objects)
+}
 
 // SecureRequest reports whether the client reached the node over TLS:
 // the connection is TLS, or it comes from a trusted proxy that says

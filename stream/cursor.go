@@ -104,9 +104,14 @@ func parseMicros(s string) (time.Time, error) {
 }
 
 // parseSince reads the ?since= parameter: an RFC 3339 time (every
-// collection from then) or an event id.
+// collection from then) or an event id. A time before the Unix epoch is
+// the epoch (nothing was added before it), so that the ids of the stream
+// are ones ParseCursor reads back.
 func parseSince(s string) (Cursor, error) {
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		if t.Before(time.Unix(0, 0)) {
+			t = time.Unix(0, 0)
+		}
 		return Cursor{Base: t.UTC().Truncate(time.Microsecond)}, nil
 	}
 	c, err := ParseCursor(s)

@@ -32,6 +32,7 @@ type stream struct {
 	// versions read and not sent (filtered out).
 	sent, read Cursor
 
+	r  *http.Request // the stream's request, for its credentials
 	w  http.ResponseWriter
 	rc *http.ResponseController
 }
@@ -39,8 +40,9 @@ type stream struct {
 // errSlow ends a stream whose client does not keep up.
 var errSlow = errors.New("the client does not take the events as fast as they come")
 
-// errRevoked ends a stream whose principal was revoked or changed.
-var errRevoked = errors.New("the principal was revoked or its rights changed")
+// errRevoked ends a stream whose principal was revoked or changed, or
+// whose credentials no longer authenticate it.
+var errRevoked = errors.New("the principal was revoked, its rights changed or its credentials no longer authenticate it")
 
 // start resolves the collections of a request for its principal: those it
 // names (each found through the guard: one the reader may not see is not
@@ -95,7 +97,7 @@ func (st *stream) serve(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	defer context.AfterFunc(s.Stopping, cancel)()
-	st.w, st.rc = w, http.NewResponseController(w)
+	st.r, st.w, st.rc = r, w, http.NewResponseController(w)
 	// A stream outlives the server's read timeout, which would otherwise
 	// cancel it; its writes have deadlines of their own.
 	if err := st.rc.SetReadDeadline(time.Time{}); err != nil && !errors.Is(err, http.ErrNotSupported) {
@@ -146,14 +148,23 @@ func (st *stream) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// heartbeat checks the principal, reads every collection again (which
-// also finds new collections) and writes a comment line.
+// heartbeat checks the principal and the request's credentials, reads
+// every collection again (which also finds new collections) and writes a
+// comment line.
 func (st *stream) heartbeat(ctx context.Context) error {
 	cur, err := st.s.Principals.FindPrincipalByName(ctx, st.pr.Name)
 	if kizuna.ErrorCode(err) == kizuna.ENOTFOUND || (err == nil && !sameRights(cur, st.pr)) {
 		return errRevoked
 	} else if err != nil {
 		return err
+	}
+	if st.s.Authenticate != nil {
+		p, err := st.s.Authenticate(st.r)
+		if kizuna.ErrorCode(err) == kizuna.EUNAUTHORIZED || (err == nil && (p == nil || p.ID != st.pr.ID)) {
+			return errRevoked
+		} else if err != nil {
+			return err
+		}
 	}
 	if err := st.refreshCollections(ctx); err != nil {
 		return err

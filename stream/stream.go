@@ -101,6 +101,11 @@ type Server struct {
 	// Principals is where a stream checks, at each heartbeat, that its
 	// principal is neither revoked nor changed.
 	Principals kizuna.PrincipalStore
+	// Authenticate, when set, finds the principal of the stream's
+	// request's credentials again at each heartbeat: a stream ends when
+	// they no longer authenticate it (a web session that logged out or
+	// expired, a token no longer the principal's).
+	Authenticate func(*http.Request) (*kizuna.Principal, error)
 	// WriteError answers an error as the rest of the API does.
 	WriteError func(w http.ResponseWriter, r *http.Request, err error)
 	Logger     *slog.Logger
@@ -121,7 +126,7 @@ type Server struct {
 func Mount(opts Options) node.Mount {
 	return func(n *node.Node, r *node.Router) error {
 		s := &Server{Objects: n.Guard, Collections: n.Guard, Store: n.Store, Authorizer: n.Authorizer, Policy: n.Policy,
-			Principals: n.Store, WriteError: r.WriteError, Logger: n.Logger, Stopping: r.Stopping(), Options: opts}
+			Principals: n.Store, Authenticate: r.Authenticate, WriteError: r.WriteError, Logger: n.Logger, Stopping: r.Stopping(), Options: opts}
 		if err := s.Register(r.Metrics()); err != nil {
 			return err
 		}

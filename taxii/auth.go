@@ -54,6 +54,12 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 	})
 }
 
+// Authenticate finds the principal of a request's credentials again (its
+// token, or its session through Sessions), without counting a failure: a
+// long request (a live stream) checks with it that what authenticated it
+// still does.
+func (s *Server) Authenticate(r *http.Request) (*kizuna.Principal, error) { return s.principalFor(r) }
+
 func (s *Server) principalFor(r *http.Request) (*kizuna.Principal, error) {
 	h := r.Header.Get("Authorization")
 	if h == "" && s.Sessions != nil {

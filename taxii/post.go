@@ -32,14 +32,9 @@ func (s *Server) handleAddObjects(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := kizuna.PrincipalFromContext(r.Context())
-	switch s.queue.reserve(p.ID) {
-	case queueFull:
+	if err := s.reserve(p.ID); err != nil {
 		w.Header().Set("Retry-After", "5")
-		s.writeError(w, r, kizuna.Errorf(kizuna.EUNAVAILABLE, "The server is busy ingesting (or shutting down); retry later."))
-		return
-	case principalFull:
-		w.Header().Set("Retry-After", "5")
-		s.writeError(w, r, kizuna.Errorf(codeRateLimited, "%d envelopes of yours already wait to be ingested, your share of the queue; retry when one is done.", s.cfg.PrincipalQueue))
+		s.writeError(w, r, err)
 		return
 	}
 	submitted := false
@@ -247,4 +242,36 @@ func claimedDetail(o json.RawMessage) kizuna.StatusDetail {
 		}
 	}
 	return d
+}
+
+// reserve takes a slot of the POST queue for the principal, or says why
+// there is none.
+func (s *Server) reserve(principal string) error {
+	switch s.queue.reserve(principal) {
+	case queueFull:
+		return kizuna.Errorf(kizuna.EUNAVAILABLE, "The server is busy ingesting (or shutting down); retry later.")
+	case principalFull:
+		return kizuna.Errorf(codeRateLimited, "%d envelopes of yours already wait to be ingested, your share of the queue; retry when one is done.", s.cfg.PrincipalQueue)
+	}
+	return nil
+}
+
+// IngestInQueue ingests objects into a collection for the context's
+// principal, as a POST envelope, while holding a slot of the POST queue and
+// of the principal's share of it: an ingest from outside TAXII (the web
+// workspace's publish form) is bounded with the POSTs, and refused as a
+// POST is (EUNAVAILABLE when the queue is full, rate_limited past the
+// principal's share). It runs in the caller's goroutine and stores no
+// status.
+func (s *Server) IngestInQueue(ctx context.Context, collection string, objects []json.RawMessage) ([]kizuna.PutResult, error) {
+	p := kizuna.PrincipalFromContext(ctx)
+	if p == nil {
+		return nil, kizuna.Errorf(kizuna.EUNAUTHORIZED, "no principal")
+	}
+	s.start()
+	if err := s.reserve(p.ID); err != nil {
+		return nil, err
+	}
+	defer s.queue.release(p.ID)
+	return s.Ingester.Ingest(ctx, collection, objects)
 }

@@ -196,6 +196,12 @@ func (s *Server) Config() Config { return s.cfg }
 // Handler returns the HTTP handler serving /taxii2/ and below. The first
 // call starts the POST workers.
 func (s *Server) Handler() http.Handler {
+	s.start()
+	return s.handler
+}
+
+// start starts the POST workers and builds the handler, once.
+func (s *Server) start() {
 	s.startOnce.Do(func() {
 		if s.Logger == nil {
 			s.Logger = slog.New(slog.DiscardHandler)
@@ -205,7 +211,6 @@ func (s *Server) Handler() http.Handler {
 		s.routes(s.mux)
 		s.handler = s.recoverPanics(s.withRequestID(s.authenticate(s.rateLimit(http.HandlerFunc(s.dispatch)))))
 	})
-	return s.handler
 }
 
 // routes registers one handler per TAXII endpoint, with the trailing slashes

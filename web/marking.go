@@ -53,14 +53,16 @@ func level(cfg policy.Config, c kizuna.Classification) (string, int) {
 
 // describe is the highest marking of the labels: each scheme's highest
 // level, the nations every releasable label releases to, every community,
-// the most restrictive TLP. Tiers are compared within a scheme; across
+// the most restrictive TLP; exercise data starts with the exercise banner
+// (EXERCISE 演習 and the exercises' ids) instead of naming the exercise
+// community. Tiers are compared within a scheme; across
 // schemes only the colour follows the highest tier.
 func (v *View) describe(labels []*kizuna.AccessLabel) Marking {
 	schemes := map[string]top{}
 	maxTier := -1
 	var rel []string
 	releasable, audience := false, false
-	var communities []string
+	var communities, exercises []string
 	tlp := ""
 	var details []string
 	for _, l := range labels {
@@ -84,8 +86,13 @@ func (v *View) describe(labels []*kizuna.AccessLabel) Marking {
 			releasable = true
 		}
 		for _, c := range l.Communities {
-			if !slices.Contains(communities, c) {
+			if !slices.Contains(communities, c) && !strings.HasPrefix(c, kizuna.ExerciseCommunityPrefix) {
 				communities = append(communities, c)
+			}
+		}
+		for _, x := range kizuna.ExercisesOfLabel(l) {
+			if !slices.Contains(exercises, x) {
+				exercises = append(exercises, x)
 			}
 		}
 		if tlpRank[l.TLP] > tlpRank[tlp] {
@@ -129,7 +136,7 @@ func (v *View) describe(labels []*kizuna.AccessLabel) Marking {
 	}
 	m := Marking{Class: "m-u", Detail: strings.Join(dedupe(details), "\n")}
 	if len(parts) == 0 {
-		m.Text = v.T("marking.unclassified")
+		m.Text = exerciseFirst(exercises, v.T("marking.unclassified"))
 		return m
 	}
 	if len(schemes) == 0 {
@@ -144,8 +151,18 @@ func (v *View) describe(labels []*kizuna.AccessLabel) Marking {
 	} else {
 		m.Class = tierClass(maxTier)
 	}
-	m.Text = strings.Join(parts, " // ")
+	m.Text = exerciseFirst(exercises, strings.Join(parts, " // "))
 	return m
+}
+
+// exerciseFirst starts the text of a marking of exercise data with the
+// exercise banner (docs/exercises.md, rule 4).
+func exerciseFirst(exercises []string, text string) string {
+	if len(exercises) == 0 {
+		return text
+	}
+	slices.Sort(exercises)
+	return kizuna.ExerciseBanner(exercises) + " // " + text
 }
 
 // ownNation reports whether every scheme of the marking is the nation's.

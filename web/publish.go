@@ -106,8 +106,15 @@ func (s *Server) publish(v *View, r *http.Request) error {
 	if len(objects) > limits.MaxObjects {
 		return fail(http.StatusRequestEntityTooLarge, v.T("publish.too_many", len(objects), limits.MaxObjects))
 	}
-	results, err := s.n.Ingest.Ingest(ctx, col.ID, objects)
-	if err != nil {
+	// In the POST queue, within the principal's share, as a TAXII POST.
+	results, err := s.router.Ingest(ctx, col.ID, objects)
+	if code := kizuna.ErrorCode(err); code == kizuna.EUNAVAILABLE || code == "rate_limited" {
+		v.w.Header().Set("Retry-After", "5")
+		if code == "rate_limited" {
+			return fail(http.StatusTooManyRequests, v.T("error.rate_limited"))
+		}
+		return fail(http.StatusServiceUnavailable, v.T("error."+kizuna.EUNAVAILABLE))
+	} else if err != nil {
 		return err
 	}
 	for i, res := range results {

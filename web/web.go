@@ -207,7 +207,8 @@ func (s *Server) protected(p page) http.Handler {
 		s.serve(p, v, r)
 	}))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if ss, err := s.sessions.open(r); ss == nil || err != nil {
+		ss, err := s.sessions.open(r)
+		if ss == nil || err != nil {
 			// No cookie, or one this node did not seal or that has
 			// expired: nothing of the request is read.
 			if err != nil {
@@ -217,6 +218,17 @@ func (s *Server) protected(p page) http.Handler {
 			return
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			// A session that has ended (its principal logged out or was
+			// revoked) has its form left unread, as one without a
+			// cookie.
+			if _, err := s.sessions.find(r.Context(), ss); kizuna.ErrorCode(err) == kizuna.EUNAUTHORIZED {
+				clearCookie(w, sessionCookie, s.router.SecureRequest(r))
+				s.toLogin(w, r)
+				return
+			} else if err != nil {
+				s.fail(s.view(w, r, nil), r, err)
+				return
+			}
 			// The form is read here, once, so that its uploaded files
 			// are removed when the request ends.
 			r.Body = http.MaxBytesReader(w, r.Body, s.router.Limits().MaxContentLength+1<<20)
@@ -341,9 +353,20 @@ func (s *Server) toLogin(w http.ResponseWriter, r *http.Request) {
 }
 
 // localPath reports whether p is a path of this node (not another site's
-// address), fit to redirect to.
+// address), fit to redirect to. A browser drops tab and newline from an
+// address and reads a backslash as a slash, so that "/\t/host" and
+// "/\\host" name another host: a path with a backslash or any control
+// character is refused.
 func localPath(p string) bool {
-	return strings.HasPrefix(p, "/") && !strings.HasPrefix(p, "//") && !strings.HasPrefix(p, "/\\") && !strings.ContainsAny(p, "\r\n")
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.Contains(p, "\\") {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		if p[i] < 0x20 || p[i] == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // view starts the view of a request; ss is nil on public pages.

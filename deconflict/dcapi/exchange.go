@@ -44,7 +44,7 @@ type Exchange struct {
 	indexes map[string]*agIndex
 	// answered keeps each answered query until its confirm, at most
 	// answeredTTL.
-	answered map[string]*answered
+	answered answeredQueries
 	limits   map[string]*limiter
 	queue    chan *kizuna.DefensiveAction
 }
@@ -64,6 +64,35 @@ type answered struct {
 
 // answeredTTL is how long a responder waits for the confirm of a query.
 const answeredTTL = 5 * time.Minute
+
+// answeredQueries holds the queries a responder answered by agreement and
+// query id, so that a peer under one agreement can neither replace nor take
+// the entry of a query asked under another, whatever id it sends.
+type answeredQueries map[answeredKey]*answered
+
+type answeredKey struct{ agreement, query string }
+
+// put keeps an answered query, forgetting those older than answeredTTL.
+func (q answeredQueries) put(now time.Time, query string, an *answered) {
+	for k, old := range q {
+		if now.Sub(old.at) > answeredTTL {
+			delete(q, k)
+		}
+	}
+	q[answeredKey{an.agreement, query}] = an
+}
+
+// take removes and returns the query the peer asked under the agreement,
+// or nil.
+func (q answeredQueries) take(agreement, peer, query string) *answered {
+	k := answeredKey{agreement, query}
+	an := q[k]
+	if an == nil || an.peer != peer {
+		return nil
+	}
+	delete(q, k)
+	return an
+}
 
 // maxQueryBody bounds a query's body: the most tokens pairwise.ParseQuery
 // takes (2^20), in base64.
@@ -100,7 +129,7 @@ func (x *Exchange) init(s *Server) {
 	if x.Audit == nil {
 		x.Audit = func(context.Context, *kizuna.AuditEvent) {}
 	}
-	x.indexes, x.answered, x.limits = map[string]*agIndex{}, map[string]*answered{}, map[string]*limiter{}
+	x.indexes, x.answered, x.limits = map[string]*agIndex{}, answeredQueries{}, map[string]*limiter{}
 	x.queue = make(chan *kizuna.DefensiveAction, queueSize)
 	s.cat.put = func(a *kizuna.DefensiveAction) {
 		if a.Nation != x.Self {
@@ -412,13 +441,7 @@ func (x *Exchange) handleQuery(w http.ResponseWriter, r *http.Request) {
 	}
 	ans, st, err := ai.ix.Respond(q, rand.Reader)
 	if err == nil {
-		now := x.Now()
-		for id, an := range x.answered {
-			if now.Sub(an.at) > answeredTTL {
-				delete(x.answered, id)
-			}
-		}
-		x.answered[q.ID] = &answered{agreement: c.ID, peer: c.Peer, ix: ai.ix, st: st, at: now}
+		x.answered.put(x.Now(), q.ID, &answered{agreement: c.ID, peer: c.Peer, ix: ai.ix, st: st, at: x.Now()})
 	}
 	x.s.cat.mu.Unlock()
 	if err != nil {
@@ -447,12 +470,7 @@ func (x *Exchange) handleConfirm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	x.s.cat.mu.Lock()
-	an := x.answered[conf.Query]
-	if an != nil && an.agreement == c.ID && an.peer == c.Peer {
-		delete(x.answered, conf.Query)
-	} else {
-		an = nil
-	}
+	an := x.answered.take(c.ID, c.Peer, conf.Query)
 	var notices []kizuna.DeconflictionNotice
 	var owners []*kizuna.DefensiveAction
 	if an != nil {

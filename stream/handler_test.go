@@ -62,6 +62,7 @@ func TestStreamSendsWhatEachReaderMayRead(t *testing.T) {
 	cleared := listen(t, w.s.Base, w.cleared, q, "")
 	public := listen(t, w.s.Base, w.public, q, "")
 	clearedEx := listen(t, w.s.Base, w.cleared, "collection="+exColl.ID, "")
+	clearedAll := listen(t, w.s.Base, w.cleared, "", "")
 	publicEx := listen(t, w.s.Base, w.public, "collection="+exColl.ID, "")
 
 	redacted, hidden, exercise, last := newID("indicator"), newID("indicator"), newID("indicator"), newID("indicator")
@@ -74,6 +75,8 @@ func TestStreamSendsWhatEachReaderMayRead(t *testing.T) {
 	ingestAll(t, w.s.Node, w.coll, indicator(last, at, []string{policy.TLP2Clear}, "", ""))
 	ingestAll(t, w.s.Node, exColl.ID, indicator(inject, at, []string{w.exMark}, "", "an inject"))
 	ingestAll(t, w.s.Node, exColl.ID, indicator(exLast, at, []string{policy.TLP2Clear}, "", ""))
+	final := newID("indicator")
+	ingestAll(t, w.s.Node, w.coll, indicator(final, at, []string{policy.TLP2Clear}, "", ""))
 
 	got := cleared.until(t, last)
 	if ids := eventIDs(got); !slices.Equal(ids, []string{redacted, hidden, last}) {
@@ -91,6 +94,19 @@ func TestStreamSendsWhatEachReaderMayRead(t *testing.T) {
 	}
 	if ids := eventIDs(publicEx.until(t, exLast)); !slices.Equal(ids, []string{exLast}) {
 		t.Fatalf("a reader outside the exercise got %v from the exercises collection", ids)
+	}
+	// A stream of every collection is of real intelligence: nothing of the
+	// exercises collection is in it.
+	var all []string
+	for _, ev := range clearedAll.until(t, final) {
+		if ev.Collection == w.coll {
+			all = append(all, ev.ID)
+		} else if ev.Collection == exColl.ID {
+			t.Errorf("a stream of every collection sent %s of the exercises collection", ev.ID)
+		}
+	}
+	if !slices.Equal(all, []string{redacted, hidden, last, final}) {
+		t.Errorf("a stream of every collection sent %v of the test's collection", all)
 	}
 	got = public.until(t, last)
 	if ids := eventIDs(got); !slices.Equal(ids, []string{redacted, last}) {

@@ -77,10 +77,10 @@ func TestRedirectsStayOnTheNode(t *testing.T) {
 }
 
 // TestExerciseDataCarriesItsBanner shows a participant an inject in the
-// workspace: the search of the exercises collection, the search of every
-// collection and the object's page carry the exercise banner, EXERCISE 演習
-// and the exercise's id (docs/exercises.md, rule 4), and so does the
-// inject's row, among real results.
+// workspace: the search of the exercises collection and the object's page
+// carry the exercise banner, EXERCISE 演習 and the exercise's id
+// (docs/exercises.md, rule 4), and so does the inject's row; a search of
+// every collection leaves it out (rule 2).
 func TestExerciseDataCarriesItsBanner(t *testing.T) {
 	w := startWorkspace(t, nodetest.Options{}, node.ServeConfig{}, web.Options{})
 	ctx := context.Background()
@@ -117,7 +117,12 @@ func TestExerciseDataCarriesItsBanner(t *testing.T) {
 	w.addPrincipal(t, &kizuna.Principal{Name: "player", Nation: "USA", Communities: []string{kizuna.ExerciseCommunityPrefix + exerciseID}, Roles: []string{kizuna.RoleReader}})
 	c := w.signedIn(t, "player")
 	want := "EXERCISE 演習 " + exerciseID
-	for _, path := range []string{"/?collection=" + kizuna.ExerciseCollectionAlias, "/?type=indicator", "/objects/" + inject} {
+	// A search of every collection is of real intelligence: the inject is
+	// not among its rows (rule 2); it is found in the exercises collection.
+	if p := c.get("/?type=indicator"); p.status != http.StatusOK || strings.Contains(p.body, inject) {
+		t.Errorf("a search of every collection: %d, the inject among real results", p.status)
+	}
+	for _, path := range []string{"/?collection=" + kizuna.ExerciseCollectionAlias, "/objects/" + inject} {
 		p := c.get(path)
 		if p.status != http.StatusOK || !strings.Contains(p.body, inject) {
 			t.Fatalf("%s: %d, the inject not shown: %.300s", path, p.status, p.body)

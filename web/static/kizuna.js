@@ -67,6 +67,9 @@
       window.setTimeout(refresh, 250);
     }
   });
+  stream.onopen = function () {
+    live.dataset.stream = "open"; // the stream is following the node
+  };
   stream.onerror = function () {
     if (stream.readyState === EventSource.CLOSED) {
       stream.close();

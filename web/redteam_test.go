@@ -153,21 +153,37 @@ func TestPublishSharesThePostQueue(t *testing.T) {
 		req.Header.Set("Accept", "application/taxii+json;version=2.1")
 		return req
 	}
-	// A POST whose body has not all arrived holds its slot.
-	pr, pw := io.Pipe()
+	// A POST whose body has not all arrived holds its slot. The probes
+	// below take the slot for an instant too: a held POST that arrives
+	// during one is refused (429) and is sent again.
+	var pw *io.PipeWriter
+	var held chan int
+	hold := func() {
+		pr, w := io.Pipe()
+		pw, held = w, make(chan int, 1)
+		go func(held chan<- int) {
+			resp, err := http.DefaultClient.Do(post(pr))
+			if err != nil {
+				held <- 0
+				return
+			}
+			resp.Body.Close()
+			held <- resp.StatusCode
+		}(held)
+		pw.Write([]byte(`{"objects":[`))
+	}
+	hold()
 	t.Cleanup(func() { pw.CloseWithError(io.ErrUnexpectedEOF) }) // before the node stops
-	held := make(chan int, 1)
-	go func() {
-		resp, err := http.DefaultClient.Do(post(pr))
-		if err != nil {
-			held <- 0
-			return
-		}
-		resp.Body.Close()
-		held <- resp.StatusCode
-	}()
-	pw.Write([]byte(`{"objects":[`))
 	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		select {
+		case code := <-held:
+			if code != http.StatusTooManyRequests {
+				t.Fatalf("the held POST ended with %d before its body was sent", code)
+			}
+			hold()
+			continue
+		default:
+		}
 		resp, err := http.DefaultClient.Do(post(strings.NewReader(`{"objects":[]}`)))
 		if err != nil {
 			t.Fatal(err)

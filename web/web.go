@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/deconflict/dcapi"
 	"github.com/kizuna-dev/kizuna/defense/defapi"
 	"github.com/kizuna-dev/kizuna/node"
 )
@@ -34,6 +35,9 @@ type Options struct {
 	// (mounted before the workspace), which the incident and consultation
 	// pages read and act through.
 	Defense func() *defapi.Server
+	// Deconfliction, when set, returns the node's deconfliction registry,
+	// which the deconfliction page reads through.
+	Deconfliction func() *dcapi.Server
 }
 
 // Mount serves the workspace at / on a node.

@@ -17,6 +17,7 @@ import (
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/deconflict/dcapi"
 	"github.com/kizuna-dev/kizuna/defense/defapi"
+	"github.com/kizuna-dev/kizuna/exercise/exapi"
 	"github.com/kizuna-dev/kizuna/node"
 )
 
@@ -38,6 +39,9 @@ type Options struct {
 	// Deconfliction, when set, returns the node's deconfliction registry,
 	// which the deconfliction page reads through.
 	Deconfliction func() *dcapi.Server
+	// Exercises, when set, returns the node's exercise server, which the
+	// exercise pages read through.
+	Exercises func() *exapi.Server
 }
 
 // Mount serves the workspace at / on a node.

@@ -32,6 +32,18 @@ func (s *Server) exerciseServer() (*exapi.Server, error) {
 	return nil, kizuna.Errorf(kizuna.ENOTFOUND, "not found")
 }
 
+// markExercise links to an exercise's record and marks it as exercise
+// data: its record's marking (its participants) is not the exercise
+// marking, and the API banners every answer about an exercise
+// (exapi.BannerHeader), so the page counts a label of the exercise's
+// community with it, which starts the banners with EXERCISE 演習 and the
+// exercise's id.
+func (s *Server) markExercise(v *View, rec exapi.Record) refLink {
+	l := s.link(v, rec.Object)
+	v.Mark(&kizuna.AccessLabel{Communities: []string{kizuna.ExerciseCommunityPrefix + rec.Exercise.ID}})
+	return l
+}
+
 // exerciseRow is one exercise of the list.
 type exerciseRow struct {
 	refLink
@@ -54,7 +66,7 @@ func (s *Server) exercises(v *View, r *http.Request) error {
 		return err
 	}
 	for _, rec := range recs {
-		l := s.link(v, rec.Object)
+		l := s.markExercise(v, rec)
 		l.Title, l.Path = rec.Exercise.Exercise.Name.In(v.Lang()), "/exercises/"+rec.Exercise.ID
 		data.Rows = append(data.Rows, exerciseRow{refLink: l, State: rec.Exercise.State, Start: clock(rec.Exercise.Start), End: clock(rec.Exercise.End)})
 	}
@@ -115,7 +127,7 @@ func (s *Server) exercise(v *View, r *http.Request) error {
 		return err
 	}
 	x, lang := rec.Exercise, v.Lang()
-	data := &exerciseData{Exercise: s.link(v, rec.Object), Description: x.Exercise.Description.In(lang), State: x.State,
+	data := &exerciseData{Exercise: s.markExercise(v, rec), Description: x.Exercise.Description.In(lang), State: x.State,
 		Start: clock(x.Start), End: clock(x.End)}
 	v.Data = data
 	v.Title = x.Exercise.Name.In(lang)

@@ -70,7 +70,7 @@ func TestDependenciesPointInward(t *testing.T) {
 		"deconflict/pairwise":       {"", "deconflict", "internal/strictjson"},
 		"deconflict/dcstix":         {"", "deconflict", "internal/newsdo", "internal/strictjson"},
 		"deconflict/deconflicttest": {"", "deconflict"},
-		"web":                       {"", "node", "policy", "federation", "defense", "defense/defapi", "defense/defstix"},
+		"web":                       {"", "node", "policy", "federation", "defense", "defense/defapi", "defense/defstix", "deconflict/dcapi", "exercise/exapi"},
 		"deconflict/dcapi":          {"", "deconflict", "deconflict/dcstix", "deconflict/pairwise", "internal/apiobj", "policy", "stix"},
 	}
 	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, "./...").Output()

@@ -58,9 +58,17 @@ type defenseWorkspace struct {
 
 func startDefenseWorkspace(t *testing.T) *defenseWorkspace {
 	t.Helper()
+	return startDefenseWorkspaceWith(t, node.ServeConfig{}, web.Options{})
+}
+
+// startDefenseWorkspaceWith is startDefenseWorkspace with more mounts and
+// options.
+func startDefenseWorkspaceWith(t *testing.T, cfg node.ServeConfig, wopt web.Options) *defenseWorkspace {
+	t.Helper()
 	var def *defapi.Server
-	cfg := node.ServeConfig{Mounts: []node.Mount{defenseMount(t, &def)}}
-	w := startWorkspace(t, nodetest.Options{}, cfg, web.Options{Defense: func() *defapi.Server { return def }})
+	cfg.Mounts = append([]node.Mount{defenseMount(t, &def)}, cfg.Mounts...)
+	wopt.Defense = func() *defapi.Server { return def }
+	w := startWorkspace(t, nodetest.Options{}, cfg, wopt)
 	for _, p := range defensePrincipals {
 		w.addPrincipal(t, p)
 	}

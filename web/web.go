@@ -15,7 +15,9 @@ import (
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/deconflict/dcapi"
 	"github.com/kizuna-dev/kizuna/defense/defapi"
+	"github.com/kizuna-dev/kizuna/exercise/exapi"
 	"github.com/kizuna-dev/kizuna/node"
 )
 
@@ -34,6 +36,12 @@ type Options struct {
 	// (mounted before the workspace), which the incident and consultation
 	// pages read and act through.
 	Defense func() *defapi.Server
+	// Deconfliction, when set, returns the node's deconfliction registry,
+	// which the deconfliction page reads through.
+	Deconfliction func() *dcapi.Server
+	// Exercises, when set, returns the node's exercise server, which the
+	// exercise pages read through.
+	Exercises func() *exapi.Server
 }
 
 // Mount serves the workspace at / on a node.

@@ -54,8 +54,9 @@ func ensureCollection(n *node.Node, c *kizuna.Collection) error {
 
 // deconflictMount wires the deconfliction registry into a serving node:
 // the collection of registrations and notices (which no peer may read, so
-// they never federate) and the routes under /api/v1/.
-func deconflictMount() node.Mount {
+// they never federate) and the routes under /api/v1/; it keeps its server
+// in *served.
+func deconflictMount(served **dcapi.Server) node.Mount {
 	return func(n *node.Node, r *node.Router) error {
 		rules, err := loadDeconflictRules(n.Dir)
 		if err != nil {
@@ -72,6 +73,7 @@ func deconflictMount() node.Mount {
 		s := &dcapi.Server{Rules: rules, Objects: n.Guard, Collections: n.Guard, Store: n.Store, Ingester: n.Ingest, Notices: operatorIngester{n.Ingest},
 			Operator: n.Identity.Organization, Collection: coll.ID, WriteError: r.WriteError, Logger: n.Logger, Exchange: x}
 		s.Register(r.Mux, r.Protect)
+		*served = s
 		r.Go("", x.Run)
 		return nil
 	}

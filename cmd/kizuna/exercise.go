@@ -63,11 +63,12 @@ func exerciseSchedule() (func() time.Time, time.Duration) {
 
 // exerciseMount wires exercises into a serving node: the collection of
 // exercise data, the routes under /api/v1/ and the release loop under
-// exerciseLease, every tick (now nil: the wall clock; schedule nil: now).
+// exerciseLease, every tick (now nil: the wall clock; schedule nil: now);
+// it keeps its server in *served (served nil: nowhere).
 // Reads of the collection are the guard's exercise view (no other read
 // shows exercise data); peers read it, and so receive it by federation,
 // only when their node hosts a participant of the exercise.
-func exerciseMount(now, schedule func() time.Time, tick time.Duration) node.Mount {
+func exerciseMount(now, schedule func() time.Time, tick time.Duration, served **exapi.Server) node.Mount {
 	return func(n *node.Node, r *node.Router) error {
 		coll := &kizuna.Collection{Alias: exapi.CollectionAlias, Title: "Exercises",
 			Description: "Exercise records, injects, release records and what participants share in an exercise; exercise data, visible to participants only, federated only to the exercise's nodes.",
@@ -123,6 +124,9 @@ func exerciseMount(now, schedule func() time.Time, tick time.Duration) node.Moun
 		n.Guard.SetExercisePeers(s.ExercisePeer)
 		s.Register(r.Mux, r.Protect, func(h http.Handler) http.Handler { return r.ProtectRole(kizuna.RoleAdmin, h) })
 		r.Go(exerciseLease, func(ctx context.Context) { s.Run(ctx, tick) })
+		if served != nil {
+			*served = s
+		}
 		return nil
 	}
 }

@@ -481,7 +481,7 @@ func TestExerciseThreeNodes(t *testing.T) {
 // community by the start, reads what was released to its node's players.
 func TestExerciseEgressOnlyToParticipatingNodes(t *testing.T) {
 	ctx := context.Background()
-	s := nodetest.Serve(t, nodetest.Options{}, node.ServeConfig{Mounts: []node.Mount{exerciseMount(nil, nil, time.Hour)}})
+	s := nodetest.Serve(t, nodetest.Options{}, node.ServeConfig{Mounts: []node.Mount{exerciseMount(nil, nil, time.Hour, nil)}})
 	raw, _ := exercise.Defaults.ReadFile(exercise.ExampleScenario)
 	ex, err := exercise.ParseScenario(raw, "scenario.json")
 	if err != nil {

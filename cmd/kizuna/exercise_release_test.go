@@ -59,7 +59,7 @@ func testExerciseReleaseLoop(t *testing.T, store string) {
 	var now atomic.Int64
 	now.Store(startex.Add(time.Minute).UnixNano())
 	clock := func() time.Time { return time.Unix(0, now.Load()) }
-	s := nodetest.Serve(t, nodetest.Options{Store: store}, node.ServeConfig{Mounts: []node.Mount{exerciseMount(clock, nil, 10*time.Millisecond)}})
+	s := nodetest.Serve(t, nodetest.Options{Store: store}, node.ServeConfig{Mounts: []node.Mount{exerciseMount(clock, nil, 10*time.Millisecond, nil)}})
 	raw, _ := exercise.Defaults.ReadFile(exercise.ExampleScenario)
 	ex, err := exercise.ParseScenario(raw, "scenario.json")
 	if err != nil {

@@ -9,7 +9,9 @@ import (
 	"net/netip"
 	"os"
 
+	"github.com/kizuna-dev/kizuna/deconflict/dcapi"
 	"github.com/kizuna-dev/kizuna/defense/defapi"
+	"github.com/kizuna-dev/kizuna/exercise/exapi"
 	"github.com/kizuna-dev/kizuna/federation"
 	"github.com/kizuna-dev/kizuna/node"
 	"github.com/kizuna-dev/kizuna/route/routeapi"
@@ -129,7 +131,9 @@ func serve(ctx context.Context, e *env, cfg serveConfig, ln net.Listener, logger
 	sc := cfg.ServeConfig
 	// The deconfliction registry (deconflict.go) and exercises (exercise.go).
 	schedule, tick := exerciseSchedule()
-	sc.Mounts = append(sc.Mounts, deconflictMount(), exerciseMount(nil, schedule, tick))
+	var registry *dcapi.Server
+	var exercises *exapi.Server
+	sc.Mounts = append(sc.Mounts, deconflictMount(&registry), exerciseMount(nil, schedule, tick, &exercises))
 	sc.Listener = ln
 	// Collective defense (defense.go), the feeds (feed.go), the TAXII
 	// sources (source.go) and sector routing (route/routeapi).
@@ -138,9 +142,11 @@ func serve(ctx context.Context, e *env, cfg serveConfig, ln net.Listener, logger
 	sc.Mounts = append(sc.Mounts, routeapi.Mount(routeapi.Options{}))
 	// The live stream (GET /api/v1/stream).
 	sc.Mounts = append(sc.Mounts, stream.Mount(cfg.Stream))
-	// The web workspace at / (web), after collective defense, whose
-	// incidents and consultations it shows.
-	sc.Mounts = append(sc.Mounts, web.Mount(web.Options{Defense: func() *defapi.Server { return defense }}))
+	// The web workspace at / (web), after collective defense and the
+	// deconfliction registry and exercises, whose incidents, consultations,
+	// actions, notices and exercises it shows.
+	sc.Mounts = append(sc.Mounts, web.Mount(web.Options{Defense: func() *defapi.Server { return defense },
+		Deconfliction: func() *dcapi.Server { return registry }, Exercises: func() *exapi.Server { return exercises }}))
 	if cfg.MetricsListen != "" {
 		mln, err := net.Listen("tcp", cfg.MetricsListen)
 		if err != nil {

@@ -115,30 +115,48 @@ func (s *Server) match(ctx context.Context, a *kizuna.DefensiveAction) ([]deconf
 	return out, nil
 }
 
-// list returns the registrations the reader may read; ?mine=true keeps
-// those of the reader's organisation.
-func (s *Server) list(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	p, err := principal(ctx)
-	if err != nil {
-		s.WriteError(w, r, err)
-		return
+// Action is a registration as the reader reads it: the stored version
+// and what it decodes to.
+type Action struct {
+	Object *kizuna.Object
+	Action *kizuna.DefensiveAction
+}
+
+// Actions returns the registrations the principal of ctx may read, read
+// through the guard (a stored version that does not decode is left out).
+func (s *Server) Actions(ctx context.Context) ([]Action, error) {
+	if _, err := principal(ctx); err != nil {
+		return nil, err
 	}
 	objs, err := s.readAll(ctx, dcstix.TypeAction)
 	if err != nil {
+		return nil, err
+	}
+	var out []Action
+	for _, o := range objs {
+		if a, err := dcstix.DecodeAction(o.Raw); err == nil {
+			out = append(out, Action{Object: o, Action: a})
+		}
+	}
+	return out, nil
+}
+
+// list returns the registrations the reader may read; ?mine=true keeps
+// those of the reader's organisation.
+func (s *Server) list(w http.ResponseWriter, r *http.Request) {
+	acts, err := s.Actions(r.Context())
+	if err != nil {
 		s.WriteError(w, r, err)
 		return
 	}
+	p := kizuna.PrincipalFromContext(r.Context())
 	mine := r.URL.Query().Get("mine") == "true"
 	out := []json.RawMessage{}
-	for _, o := range objs {
-		if mine {
-			a, err := dcstix.DecodeAction(o.Raw)
-			if err != nil || a.Organization != p.Organization {
-				continue
-			}
+	for _, a := range acts {
+		if mine && a.Action.Organization != p.Organization {
+			continue
 		}
-		out = append(out, o.Raw)
+		out = append(out, a.Object.Raw)
 	}
 	apiobj.WriteJSON(w, http.StatusOK, map[string]any{"actions": out})
 }

@@ -82,27 +82,46 @@ func (s *Server) storeNotices(ctx context.Context, notices []*kizuna.Deconflicti
 	return apiobj.Ingest(ctx, s.Notices, s.Collection, raws...)
 }
 
-// notices returns the notices the reader may read that are addressed to
-// its organisation.
-func (s *Server) notices(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
+// Notice is a notice as the reader reads it: the stored version and what
+// it decodes to.
+type Notice struct {
+	Object *kizuna.Object
+	Notice *kizuna.DeconflictionNotice
+}
+
+// AddressedNotices returns the notices the principal of ctx may read, read through
+// the guard, that are addressed to its organisation.
+func (s *Server) AddressedNotices(ctx context.Context) ([]Notice, error) {
 	p, err := principal(ctx)
 	if err != nil {
-		s.WriteError(w, r, err)
-		return
+		return nil, err
 	}
 	objs, err := s.readAll(ctx, dcstix.TypeNotice)
 	if err != nil {
-		s.WriteError(w, r, err)
-		return
+		return nil, err
 	}
-	out := []json.RawMessage{}
+	var out []Notice
 	for _, o := range objs {
 		n, err := dcstix.DecodeNotice(o.Raw)
 		if err != nil || n.Recipient != p.Organization {
 			continue
 		}
-		out = append(out, o.Raw)
+		out = append(out, Notice{Object: o, Notice: n})
+	}
+	return out, nil
+}
+
+// notices returns the notices the reader may read that are addressed to
+// its organisation.
+func (s *Server) notices(w http.ResponseWriter, r *http.Request) {
+	ns, err := s.AddressedNotices(r.Context())
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	out := []json.RawMessage{}
+	for _, n := range ns {
+		out = append(out, n.Object.Raw)
 	}
 	apiobj.WriteJSON(w, http.StatusOK, map[string]any{"notices": out})
 }

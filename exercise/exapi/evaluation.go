@@ -45,16 +45,33 @@ type EvaluationRequest struct {
 // log and the audit exports of req, for the control cell (a member of its
 // organisation who may read the exercise) or an admin.
 func (s *Server) evaluate(r *http.Request, req EvaluationRequest) (*evaluate.Result, error) {
-	ctx := r.Context()
+	var at time.Time
+	if q := r.URL.Query().Get("at"); q != "" {
+		var err error
+		if at, err = time.Parse(time.RFC3339, q); err != nil {
+			return nil, kizuna.Errorf(kizuna.EINVALID, "?at=%s: an RFC 3339 time is required", q)
+		}
+	}
+	return s.Evaluate(r.Context(), r.PathValue("id"), at, req)
+}
+
+// Evaluate evaluates an exercise at a time (zero: the exercise clock's
+// now) from the node's audit log and the audit exports of req, for the
+// principal of ctx when it is of the control cell and may read the
+// exercise, or an admin; EFORBIDDEN for another reader of the exercise,
+// ENOTFOUND for one who may not read it.
+func (s *Server) Evaluate(ctx context.Context, id string, at time.Time, req EvaluationRequest) (*evaluate.Result, error) {
 	p := kizuna.PrincipalFromContext(ctx)
 	var x *exstix.Exercise
 	var err error
 	if p != nil && slices.Contains(p.Roles, kizuna.RoleAdmin) {
 		// The host operator's admin, who holds the store anyway, whether
 		// or not a participant.
-		x, _, err = s.record(ctx, r.PathValue("id"))
+		x, _, err = s.record(ctx, id)
 	} else {
-		x, err = s.exercise(r)
+		var rec Record
+		rec, err = s.Exercise(ctx, id)
+		x = rec.Exercise
 		if err == nil && (p == nil || p.Organization != x.Exercise.ControlRef) {
 			err = kizuna.Errorf(kizuna.EFORBIDDEN, "%s: only the control cell evaluates an exercise", x.ID)
 		}
@@ -77,11 +94,8 @@ func (s *Server) evaluate(r *http.Request, req EvaluationRequest) (*evaluate.Res
 	if err != nil {
 		return nil, err
 	}
-	at := s.now()
-	if q := r.URL.Query().Get("at"); q != "" {
-		if at, err = time.Parse(time.RFC3339, q); err != nil {
-			return nil, kizuna.Errorf(kizuna.EINVALID, "?at=%s: an RFC 3339 time is required", q)
-		}
+	if at.IsZero() {
+		at = s.now()
 	}
 	rels, err := s.releasesOf(ctx, s.own(), x.ID)
 	if err != nil {

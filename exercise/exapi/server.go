@@ -172,16 +172,47 @@ func (s *Server) exercise(r *http.Request) (*exstix.Exercise, error) {
 
 // exerciseObject is exercise with the stored version.
 func (s *Server) exerciseObject(r *http.Request) (*exstix.Exercise, *kizuna.Object, error) {
-	id := r.PathValue("id")
+	rec, err := s.Exercise(r.Context(), r.PathValue("id"))
+	return rec.Exercise, rec.Object, err
+}
+
+// Record is an exercise record as a reader reads it: the stored version
+// and what it decodes to.
+type Record struct {
+	Object   *kizuna.Object
+	Exercise *exstix.Exercise
+}
+
+// Exercise returns the record of an exercise the principal of ctx may
+// read, read through the guard; ENOTFOUND, as for an id that does not
+// exist, when it may not.
+func (s *Server) Exercise(ctx context.Context, id string) (Record, error) {
 	if !strings.HasPrefix(id, exstix.TypeExercise+"--") {
-		return nil, nil, kizuna.Errorf(kizuna.ENOTFOUND, "no object %s in this collection", id)
+		return Record{}, kizuna.Errorf(kizuna.ENOTFOUND, "no object %s in this collection", id)
 	}
-	o, err := s.readOne(r.Context(), s.Objects, id)
+	o, err := s.readOne(ctx, s.Objects, id)
 	if err != nil {
-		return nil, nil, err
+		return Record{}, err
 	}
 	x, err := exstix.DecodeExercise(o.Raw)
-	return x, o, err
+	return Record{Object: o, Exercise: x}, err
+}
+
+// Exercises returns the records of the exercises the principal of ctx may
+// read, read through the guard (a stored version that does not decode is
+// left out).
+func (s *Server) Exercises(ctx context.Context) ([]Record, error) {
+	objs, err := apiobj.ReadAll(ctx, s.Objects, s.Collection, exstix.TypeExercise)
+	if err != nil {
+		return nil, err
+	}
+	var out []Record
+	for _, o := range objs {
+		if x, err := exstix.DecodeExercise(o.Raw); err == nil {
+			out = append(out, Record{Object: o, Exercise: x})
+		}
+	}
+	return out, nil
 }
 
 // body reads a request body of at most MaxBody bytes.
@@ -248,11 +279,36 @@ func (s *Server) releases(w http.ResponseWriter, r *http.Request) {
 // releasesOf returns the release records of an exercise read through
 // objects.
 func (s *Server) releasesOf(ctx context.Context, objects kizuna.ObjectStore, exerciseID string) ([]kizuna.InjectRelease, error) {
+	rels, err := s.releaseObjects(ctx, objects, exerciseID)
+	out := []kizuna.InjectRelease{}
+	for _, rel := range rels {
+		out = append(out, *rel.Release)
+	}
+	return out, err
+}
+
+// Release is a release record as a reader reads it: the stored version
+// and what it decodes to.
+type Release struct {
+	Object  *kizuna.Object
+	Release *kizuna.InjectRelease
+}
+
+// Releases returns the release records of an exercise that the principal
+// of ctx may read, read through the guard: those of the injects released
+// to its organisation's participant and, for the control cell, all.
+func (s *Server) Releases(ctx context.Context, exerciseID string) ([]Release, error) {
+	return s.releaseObjects(ctx, s.Objects, exerciseID)
+}
+
+// releaseObjects returns the release records of an exercise read through
+// objects.
+func (s *Server) releaseObjects(ctx context.Context, objects kizuna.ObjectStore, exerciseID string) ([]Release, error) {
 	objs, err := apiobj.ReadAll(ctx, objects, s.Collection, exstix.TypeRelease)
 	if err != nil {
 		return nil, err
 	}
-	out := []kizuna.InjectRelease{}
+	var out []Release
 	for _, o := range objs {
 		rel, err := exstix.DecodeRelease(o.Raw)
 		if err != nil {
@@ -260,7 +316,7 @@ func (s *Server) releasesOf(ctx context.Context, objects kizuna.ObjectStore, exe
 			continue
 		}
 		if rel.ExerciseRef == exerciseID {
-			out = append(out, *rel)
+			out = append(out, Release{Object: o, Release: rel})
 		}
 	}
 	return out, nil

@@ -75,16 +75,7 @@ func (s *Server) auditLog(v *View, r *http.Request) error {
 		}
 	}
 	var bad []string
-	if q.From != "" {
-		if q.from, err = parseDay(q.From, false); err != nil {
-			bad = append(bad, v.T("search.bad_time", "from", q.From))
-		}
-	}
-	if q.To != "" {
-		if q.to, err = parseDay(q.To, true); err != nil {
-			bad = append(bad, v.T("search.bad_time", "to", q.To))
-		}
-	}
+	q.from, q.to, bad = parseRange(v, q.From, q.To)
 	end, _, err := s.n.Store.AuditChainHead(ctx)
 	if err != nil {
 		return err

@@ -76,16 +76,7 @@ func (s *Server) search(v *View, r *http.Request) error {
 	}
 	data.Collections = cols
 	var bad []string
-	if q.From != "" {
-		if q.from, err = parseDay(q.From, false); err != nil {
-			bad = append(bad, v.T("search.bad_time", "from", q.From))
-		}
-	}
-	if q.To != "" {
-		if q.to, err = parseDay(q.To, true); err != nil {
-			bad = append(bad, v.T("search.bad_time", "to", q.To))
-		}
-	}
+	q.from, q.to, bad = parseRange(v, q.From, q.To)
 	for _, t := range strings.Split(q.Type, ",") {
 		if t = strings.TrimSpace(strings.ToLower(t)); t != "" {
 			q.types = append(q.types, t)
@@ -176,6 +167,24 @@ func searchPath(qv url.Values, cur searchCursor) string {
 	}
 	next.Set("cursor", base64.RawURLEncoding.EncodeToString(raw))
 	return "/?" + next.Encode()
+}
+
+// parseRange reads the from and to of a form (either may be empty: no
+// bound) with parseDay, and returns the translated message of each that
+// is not a date or time.
+func parseRange(v *View, from, to string) (f, t time.Time, bad []string) {
+	var err error
+	if from != "" {
+		if f, err = parseDay(from, false); err != nil {
+			bad = append(bad, v.T("search.bad_time", "from", from))
+		}
+	}
+	if to != "" {
+		if t, err = parseDay(to, true); err != nil {
+			bad = append(bad, v.T("search.bad_time", "to", to))
+		}
+	}
+	return f, t, bad
 }
 
 // parseDay reads a date (2006-01-02) or an RFC 3339 time; a date ends at

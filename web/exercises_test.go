@@ -12,6 +12,7 @@ import (
 	"github.com/kizuna-dev/kizuna"
 	"github.com/kizuna-dev/kizuna/exercise"
 	"github.com/kizuna-dev/kizuna/exercise/exapi"
+	"github.com/kizuna-dev/kizuna/ingest"
 	"github.com/kizuna-dev/kizuna/node"
 	"github.com/kizuna-dev/kizuna/web"
 )
@@ -135,5 +136,75 @@ func TestExercisePages(t *testing.T) {
 				t.Errorf("the outsider sees %q", leak)
 			}
 		}
+	}
+}
+
+// TestSearchSectorOfExerciseCreator: a search of every collection matches
+// a real object by the sectors of its creator as the reader reads the
+// creator outside the exercises collection: an identity a player
+// published in the exercise (exercise data) with the same id lends a real
+// object none of its sectors (docs/exercises.md, rule 2).
+func TestSearchSectorOfExerciseCreator(t *testing.T) {
+	var xs *exapi.Server
+	d := startDefenseWorkspaceWith(t, node.ServeConfig{Mounts: []node.Mount{exerciseMount(&xs)}},
+		web.Options{Exercises: func() *exapi.Server { return xs }})
+	raw, err := exercise.Defaults.ReadFile(exercise.ExampleScenario)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := exercise.ParseScenario(raw, "scenario.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	org := map[string]string{}
+	for _, p := range ex.Participants {
+		org[p.ID] = p.Organization
+	}
+	d.addPrincipal(t, &kizuna.Principal{Name: "ncco", Nation: "JPN", Organization: org["jpn-ncco"], Roles: []string{kizuna.RoleReader, kizuna.RolePublisher}})
+	d.api(t, "root", "POST", "/api/v1/exercises", json.RawMessage(raw), http.StatusCreated, nil)
+	d.api(t, "root", "POST", "/api/v1/exercises/"+ex.ID+"/start", map[string]time.Time{"startex": time.Now().Add(-time.Minute)}, http.StatusOK, nil)
+	// The player publishes an identity in the exercise, under its marking.
+	creator := "identity--" + kizuna.NewUUID()
+	ident := `{"type":"identity","spec_version":"2.1","id":"` + creator + `","created":"2027-02-16T00:00:00.000Z",
+		"modified":"2027-02-16T00:00:00.000Z","name":"Exercise terminal operator","identity_class":"organization",
+		"sectors":["exercise-only-sector"],"object_marking_refs":["` + exercise.MarkingID(ex.ID) + `"]}`
+	d.taxiiPost(t, "ncco", exapi.CollectionAlias, ident)
+	real := "indicator--" + kizuna.NewUUID()
+	ind := `{"type":"indicator","spec_version":"2.1","id":"` + real + `","created":"2026-11-20T00:00:00.000Z","modified":"2026-11-20T00:00:00.000Z",
+		"created_by_ref":"` + creator + `","object_marking_refs":["` + tlpGreen + `"],"pattern":"[ipv4-addr:value = '198.51.100.7']",
+		"pattern_type":"stix","valid_from":"2026-11-20T00:00:00Z"}`
+	if res, err := d.Ingest.Ingest(ingest.AsOperator(context.Background()), node.DefaultAlias, []json.RawMessage{json.RawMessage(ind)}); err != nil || res[0].Err != nil {
+		t.Fatal(err, res)
+	}
+	ncco := d.signedIn(t, "ncco")
+	if p := ncco.get("/objects/" + creator + "?collection=" + exapi.CollectionAlias); p.status != http.StatusOK {
+		t.Fatalf("the player reads the released identity in the exercises collection: %d", p.status)
+	}
+	if p := ncco.get("/?value=198.51.100.7"); !strings.Contains(p.body, real) {
+		t.Fatalf("the player's search lacks the real indicator: %.300s", p.body)
+	}
+	if p := ncco.get("/?sector=exercise-only-sector"); strings.Contains(p.body, real) {
+		t.Errorf("a search of every collection matches the real indicator by the sector of an exercise identity")
+	}
+}
+
+// taxiiPost adds an object to a collection through TAXII with a
+// principal's token, and fails unless all of it is stored.
+func (d *defenseWorkspace) taxiiPost(t *testing.T, who, collection, object string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, d.Base+"/taxii2/api/collections/"+collection+"/objects/",
+		strings.NewReader(`{"objects":[`+object+`]}`))
+	req.Header.Set("Authorization", "Bearer "+d.tokens[who])
+	req.Header.Set("Content-Type", "application/taxii+json;version=2.1")
+	req.Header.Set("Accept", "application/taxii+json;version=2.1")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var raw map[string]any
+	json.NewDecoder(resp.Body).Decode(&raw)
+	if resp.StatusCode != http.StatusAccepted || raw["success_count"] != 1.0 {
+		t.Fatalf("%s adds %s to %s: %d %v", who, object, collection, resp.StatusCode, raw)
 	}
 }

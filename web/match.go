@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/kizuna-dev/kizuna"
@@ -16,7 +17,8 @@ type matcher struct {
 	v *View
 	q searchQuery
 	// creators caches the sectors of creator identities the reader may
-	// read (nil: none readable).
+	// read (nil: none readable), keyed by the identity's id, behind
+	// "exercise " for the creators of exercise data.
 	creators map[string][]string
 	cols     []*kizuna.Collection
 }
@@ -125,15 +127,27 @@ func (m *matcher) matchesSector(ctx context.Context, o *kizuna.Object, p map[str
 	if creator == "" {
 		return false
 	}
-	secs, ok := m.creators[creator]
+	// A real object's creator is read outside the exercises collection:
+	// an identity of exercise data lends it no sector (docs/exercises.md,
+	// rule 2).
+	exercise := m.s.n.Guard.ExerciseView(o.Collection)
+	key := creator
+	if exercise {
+		key = "exercise " + creator
+	}
+	secs, ok := m.creators[key]
 	if !ok {
 		if m.cols == nil {
 			m.cols, _ = m.s.readable(ctx)
 		}
-		if id, err := m.s.latest(ctx, m.cols, creator); err == nil && id != nil {
+		cols := m.cols
+		if !exercise {
+			cols = slices.DeleteFunc(slices.Clone(cols), func(c *kizuna.Collection) bool { return m.s.n.Guard.ExerciseView(c.ID) })
+		}
+		if id, err := m.s.latest(ctx, cols, creator); err == nil && id != nil {
 			secs = sectors(props(id))
 		}
-		m.creators[creator] = secs
+		m.creators[key] = secs
 	}
 	for _, s := range secs {
 		if strings.EqualFold(s, sector) {

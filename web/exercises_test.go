@@ -141,9 +141,10 @@ func TestExercisePages(t *testing.T) {
 
 // TestSearchSectorOfExerciseCreator: a search of every collection matches
 // a real object by the sectors of its creator as the reader reads the
-// creator outside the exercises collection: an identity a player
-// published in the exercise (exercise data) with the same id lends a real
-// object none of its sectors (docs/exercises.md, rule 2).
+// creator outside the exercises collection, and the real object's page
+// names its creator so too: an identity a player published in the
+// exercise (exercise data) with the same id lends a real object none of
+// its sectors and no name (docs/exercises.md, rule 2).
 func TestSearchSectorOfExerciseCreator(t *testing.T) {
 	var xs *exapi.Server
 	d := startDefenseWorkspaceWith(t, node.ServeConfig{Mounts: []node.Mount{exerciseMount(&xs)}},
@@ -185,6 +186,17 @@ func TestSearchSectorOfExerciseCreator(t *testing.T) {
 	}
 	if p := ncco.get("/?sector=exercise-only-sector"); strings.Contains(p.body, real) {
 		t.Errorf("a search of every collection matches the real indicator by the sector of an exercise identity")
+	}
+	// The real indicator's page names its creator as the reader reads it
+	// outside the exercises collection: not at all.
+	p := ncco.get("/objects/" + real)
+	if p.status != http.StatusOK {
+		t.Fatalf("the real indicator's page: %d", p.status)
+	}
+	for _, leak := range []string{"Exercise terminal operator", `href="/objects/` + creator, "EXERCISE", "演習 "} {
+		if strings.Contains(p.body, leak) {
+			t.Errorf("the real indicator's page shows %q, of the exercise identity", leak)
+		}
 	}
 }
 

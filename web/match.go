@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"slices"
 	"strings"
 
 	"github.com/kizuna-dev/kizuna"
@@ -140,11 +139,7 @@ func (m *matcher) matchesSector(ctx context.Context, o *kizuna.Object, p map[str
 		if m.cols == nil {
 			m.cols, _ = m.s.readable(ctx)
 		}
-		cols := m.cols
-		if !exercise {
-			cols = slices.DeleteFunc(slices.Clone(cols), func(c *kizuna.Collection) bool { return m.s.n.Guard.ExerciseView(c.ID) })
-		}
-		if id, err := m.s.latest(ctx, cols, creator); err == nil && id != nil {
+		if id, err := m.s.latest(ctx, m.s.lookupsOf(o.Collection, m.cols), creator); err == nil && id != nil {
 			secs = sectors(props(id))
 		}
 		m.creators[key] = secs

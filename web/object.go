@@ -127,7 +127,7 @@ func (s *Server) object(v *View, r *http.Request) error {
 	}
 	cur.Collection = col.ID
 	p := props(cur)
-	refs := newRefs(ctx, s, v, cols)
+	refs := newRefs(ctx, s, v, s.lookupsOf(col.ID, cols))
 	data.Object = s.link(v, cur)
 	if data.Object.Title != "" {
 		v.Title = data.Object.Title

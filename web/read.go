@@ -25,6 +25,18 @@ func (s *Server) readable(ctx context.Context) ([]*kizuna.Collection, error) {
 	return slices.DeleteFunc(cs, func(c *kizuna.Collection) bool { return !s.n.Authorizer.CanRead(ctx, c) }), nil
 }
 
+// lookupsOf returns the collections in which an object of collection
+// looks up what it names (its creator, its references): all of cols for
+// an object of the exercises collection; for any other, all but the
+// exercises collection, so that exercise data never names, titles or
+// qualifies a real object (docs/exercises.md, rule 2).
+func (s *Server) lookupsOf(collection string, cols []*kizuna.Collection) []*kizuna.Collection {
+	if s.n.Guard.ExerciseView(collection) {
+		return cols
+	}
+	return slices.DeleteFunc(slices.Clone(cols), func(c *kizuna.Collection) bool { return s.n.Guard.ExerciseView(c.ID) })
+}
+
 // writable returns the collections the reader may write to.
 func (s *Server) writable(ctx context.Context) ([]*kizuna.Collection, error) {
 	cs, err := s.n.Guard.FindCollections(ctx)

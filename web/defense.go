@@ -25,12 +25,17 @@ func (s *Server) defense() (*defapi.Server, error) {
 }
 
 // lookIn returns the readable collections to look for an object in: the
-// one the request names (?collection=) first, or none when the reader may
-// not read it.
+// one the request names (?collection=), or none when the reader may not
+// read it; when it names none, every readable collection but the
+// exercises collection, whose incidents and consultations are read by
+// naming it, never among real ones (docs/exercises.md, rule 2).
 func (s *Server) lookIn(ctx context.Context, want string) ([]*kizuna.Collection, error) {
 	cols, err := s.readable(ctx)
-	if err != nil || want == "" {
-		return cols, err
+	if err != nil {
+		return nil, err
+	}
+	if want == "" {
+		return s.real(cols), nil
 	}
 	i := slices.IndexFunc(cols, func(c *kizuna.Collection) bool { return c.ID == want || c.Alias == want })
 	if i < 0 {

@@ -220,3 +220,63 @@ func (d *defenseWorkspace) taxiiPost(t *testing.T, who, collection, object strin
 		t.Fatalf("%s adds %s to %s: %d %v", who, object, collection, resp.StatusCode, raw)
 	}
 }
+
+// TestIncidentListsLeaveExercisesOut: the incidents and consultations
+// lists of every collection are of real incidents: the exercise's
+// incident, released to the player, is listed only when the exercises
+// collection is named, and its page is found by id only there
+// (docs/exercises.md, rule 2).
+func TestIncidentListsLeaveExercisesOut(t *testing.T) {
+	var xs *exapi.Server
+	d := startDefenseWorkspaceWith(t, node.ServeConfig{Mounts: []node.Mount{exerciseMount(&xs)}},
+		web.Options{Exercises: func() *exapi.Server { return xs }})
+	raw, err := exercise.Defaults.ReadFile(exercise.ExampleScenario)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := exercise.ParseScenario(raw, "scenario.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	org := map[string]string{}
+	for _, p := range ex.Participants {
+		org[p.ID] = p.Organization
+	}
+	d.addPrincipal(t, &kizuna.Principal{Name: "ncco", Nation: "JPN", Organization: org["jpn-ncco"], Roles: []string{kizuna.RoleReader, kizuna.RolePublisher}})
+	d.api(t, "root", "POST", "/api/v1/exercises", json.RawMessage(raw), http.StatusCreated, nil)
+	// STARTEX three hours ago: I-02, with the exercise's incident, is out.
+	d.api(t, "root", "POST", "/api/v1/exercises/"+ex.ID+"/start", map[string]time.Time{"startex": time.Now().Add(-3 * time.Hour)}, http.StatusOK, nil)
+	var rels struct{ Releases []kizuna.InjectRelease }
+	d.api(t, "ncco", "GET", "/api/v1/exercises/"+ex.ID+"/releases", nil, http.StatusOK, &rels)
+	var incident string
+	for _, rel := range rels.Releases {
+		for _, id := range rel.ObjectRefs {
+			if strings.HasPrefix(id, "incident--") {
+				incident = id
+			}
+		}
+	}
+	real := d.postIncident(t, "Real outage", []string{tlpGreen})
+	ncco := d.signedIn(t, "ncco")
+	if p := ncco.get("/incidents?collection=" + exapi.CollectionAlias); !slices.Contains(rows(p.body), incident) {
+		t.Fatalf("the player's incidents of the exercises collection: %v", rows(p.body))
+	}
+	p := ncco.get("/incidents")
+	if got := rows(p.body); !slices.Contains(got, real) || slices.Contains(got, incident) {
+		t.Errorf("the player's incidents of every collection: %v", got)
+	}
+	for _, leak := range []string{"EXERCISE", "演習 ", incident} {
+		if strings.Contains(p.body, leak) {
+			t.Errorf("the player's incidents of every collection show %q", leak)
+		}
+	}
+	if p := ncco.get("/incidents/" + incident); p.status != http.StatusNotFound {
+		t.Errorf("the exercise's incident by id, no collection named: %d", p.status)
+	}
+	if p := ncco.get("/incidents/" + incident + "?collection=" + exapi.CollectionAlias); p.status != http.StatusOK {
+		t.Errorf("the exercise's incident in the exercises collection: %d", p.status)
+	}
+	if p := ncco.get("/consultations"); strings.Contains(p.body, "EXERCISE") {
+		t.Errorf("the player's consultations of every collection show exercise data")
+	}
+}

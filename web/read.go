@@ -34,6 +34,11 @@ func (s *Server) lookupsOf(collection string, cols []*kizuna.Collection) []*kizu
 	if s.n.Guard.ExerciseView(collection) {
 		return cols
 	}
+	return s.real(cols)
+}
+
+// real returns cols but the exercises collection.
+func (s *Server) real(cols []*kizuna.Collection) []*kizuna.Collection {
 	return slices.DeleteFunc(slices.Clone(cols), func(c *kizuna.Collection) bool { return s.n.Guard.ExerciseView(c.ID) })
 }
 

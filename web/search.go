@@ -88,7 +88,7 @@ func (s *Server) search(v *View, r *http.Request) error {
 		// A search of every collection is of real intelligence: exercise
 		// data is searched only in the exercises collection, chosen by name
 		// (docs/exercises.md, rule 2).
-		cols = slices.DeleteFunc(slices.Clone(cols), func(c *kizuna.Collection) bool { return s.n.Guard.ExerciseView(c.ID) })
+		cols = s.real(cols)
 	}
 	var cur searchCursor
 	if c := qv.Get("cursor"); c != "" {

@@ -53,7 +53,7 @@ type Service struct {
 
 	mu      sync.RWMutex
 	ix      *pattern.Index
-	entries map[string]*entry // by index key
+	entries map[string]entry // by index key
 
 	pendingMu sync.Mutex
 	pending   []*kizuna.Object
@@ -67,7 +67,10 @@ type Service struct {
 
 var _ kizuna.Matcher = (*Service)(nil)
 
-// entry is what the matcher knows of one indexed indicator version.
+// entry is what the matcher knows of one indexed indicator version. Its
+// collection and id share the bytes of its index key: a node indexing a
+// million indicators holds a million entries, and every string or pointer
+// of theirs is one more object for each garbage collection to visit.
 type entry struct {
 	collection string
 	id         string
@@ -88,7 +91,7 @@ func New(store Store, guarded Guarded, ingester kizuna.Ingester, deriver Deriver
 	}
 	return &Service{
 		store: store, guarded: guarded, ingester: ingester, deriver: deriver, logger: logger,
-		ix: pattern.NewIndex(), entries: map[string]*entry{}, wake: make(chan struct{}, 1),
+		ix: pattern.NewIndex(), entries: map[string]entry{}, wake: make(chan struct{}, 1),
 		audits: make(chan *kizuna.AuditEvent, auditQueue),
 	}
 }
@@ -216,7 +219,7 @@ func (s *Service) apply(collection string, objs []*kizuna.Object) {
 			s.remove(k)
 			continue
 		}
-		e := &entry{collection: collection, id: o.ID, version: o.Version, labelID: o.LabelID}
+		e := entry{collection: k[:len(collection)], id: k[len(collection)+1:], version: o.Version, labelID: o.LabelID}
 		if f.ValidUntil != "" {
 			if t, err := time.Parse(time.RFC3339Nano, f.ValidUntil); err == nil {
 				e.validUntil = t
@@ -237,7 +240,7 @@ func (s *Service) remove(k string) {
 
 // hit is one index match before the access check.
 type hit struct {
-	entry        *entry
+	entry        entry
 	observedData string
 	value        string
 	first, last  time.Time
@@ -250,14 +253,14 @@ type hit struct {
 // indicators that have not expired and whose label is in the principal's
 // scope (the guard still decides on each one it returns). It adds the
 // entries outside the scope to withheld.
-func (s *Service) candidates(obs []*pattern.Observation, values []string, now time.Time, scope map[int64]bool, withheld map[string]*entry) []hit {
+func (s *Service) candidates(obs []*pattern.Observation, values []string, now time.Time, scope map[int64]bool, withheld map[string]entry) []hit {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var hits []hit
 	for i, o := range obs {
 		for _, k := range s.ix.MatchObservation(o) {
-			e := s.entries[k]
-			if e == nil || (!e.validUntil.IsZero() && !now.Before(e.validUntil)) {
+			e, ok := s.entries[k]
+			if !ok || (!e.validUntil.IsZero() && !now.Before(e.validUntil)) {
 				continue
 			}
 			if scope != nil && !scope[e.labelID] {

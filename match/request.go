@@ -50,7 +50,7 @@ func (s *Service) Match(ctx context.Context, req *kizuna.MatchRequest) (*kizuna.
 	now := time.Now().UTC()
 	res := &kizuna.MatchResult{Matches: []kizuna.Match{}, Indicators: []json.RawMessage{}}
 
-	withheld := map[string]*entry{}
+	withheld := map[string]entry{}
 	var hits []hit
 	for i, b := range req.Bundles {
 		obs, err := pattern.ParseObservations(b, pattern.V21)

@@ -23,7 +23,7 @@ const maxWithheldNamed = 50
 // not exist, and the record is written by Run so that the request takes no
 // longer for them. When the queue is full the request waits for room
 // rather than lose the record.
-func (s *Service) withhold(ctx context.Context, p *kizuna.Principal, withheld map[string]*entry) {
+func (s *Service) withhold(ctx context.Context, p *kizuna.Principal, withheld map[string]entry) {
 	if len(withheld) == 0 {
 		return
 	}

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // Index answers which of many indicators' patterns match an observation, or
@@ -37,6 +38,7 @@ type Index struct {
 	triDF3    map[string]int          // path id + 3-byte gram: six-byte literals containing it
 	cidr      map[int32]*prefixTrie
 	always    map[int32]bool // slots whose patterns have no guard
+	trees     treeCache
 }
 
 // leafRef names one bracketed expression of one indexed pattern.
@@ -62,9 +64,14 @@ const (
 )
 
 type entry struct {
-	p       *Pattern
-	guarded leafSet // leaves found through the index
+	// text and version are the pattern's source, parsed again when the
+	// pattern must be evaluated and its tree is not cached (see parsed).
+	text    string
+	version Version
+	p       atomic.Pointer[Pattern] // the parsed tree, when cached
+	guarded leafSet                 // leaves found through the index
 	atoms   []placedAtom
+	one     [1]placedAtom // the storage of atoms when there is one, as there mostly is
 }
 
 // placedAtom is an atom as filed: its path replaced by the path's id.
@@ -140,7 +147,8 @@ func (ix *Index) Add(id string, p *Pattern) {
 		ix.entries = append(ix.entries, nil)
 		ix.slots = append(ix.slots, slotInfo{})
 	}
-	e := &entry{p: p}
+	e := &entry{text: p.text, version: p.Version}
+	e.atoms = e.one[:0]
 	for li, leaf := range p.Leaves {
 		atoms, ok := guardOf(leaf.Expr)
 		if !ok {
@@ -188,8 +196,14 @@ func (ix *Index) Add(id string, p *Pattern) {
 			ip.nCIDR++
 		}
 	}
+	e.p.Store(p)
 	ix.entries[slot] = e
 	ix.slots[slot] = info
+	if info.flags&slotAlways == 0 {
+		// A pattern evaluated on every observation keeps its tree; the
+		// others keep it only while the cache holds it.
+		ix.trees.add(ix, slot)
+	}
 	ix.byID[id] = slot
 	for _, a := range e.atoms {
 		if a.kind == atomTri {

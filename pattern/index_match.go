@@ -143,9 +143,10 @@ func trigramTexts(v any) (t [2]string, n int) {
 // evalEntry decides one indexed pattern given, for its guarded leaves, the
 // observations that satisfy them; unguarded leaves are evaluated here.
 // Evaluation errors count as no match.
-func (ix *Index) evalEntry(e *entry, obs []*Observation, hits func(leaf int) []int32) bool {
-	p := e.p
-	if p.evalErr != nil {
+func (ix *Index) evalEntry(slot int32, obs []*Observation, hits func(leaf int) []int32) bool {
+	e := ix.entries[slot]
+	p := ix.parsed(slot)
+	if p == nil || p.evalErr != nil {
 		return false
 	}
 	if s, ok := p.Root.(*ObservationSimple); ok && e.guarded.has(s.Leaf) {
@@ -170,8 +171,11 @@ func (ix *Index) evalEntry(e *entry, obs []*Observation, hits func(leaf int) []i
 
 // confirm evaluates one candidate leaf on one observation.
 func (ix *Index) confirm(o *Observation, r leafRef) bool {
-	e := ix.entries[r.slot]
-	ok, err := leafMatches(o, e.p.Leaves[r.leaf], e.p.Version == V20)
+	p := ix.parsed(r.slot)
+	if p == nil {
+		return false
+	}
+	ok, err := leafMatches(o, p.Leaves[r.leaf], p.Version == V20)
 	return err == nil && ok
 }
 
@@ -235,7 +239,7 @@ func (ix *Index) MatchObservation(o *Observation) []string {
 			}
 			return nil
 		}
-		if ix.evalEntry(ix.entries[slot], obs, hits) {
+		if ix.evalEntry(slot, obs, hits) {
 			ids = append(ids, info.id)
 		}
 	}
@@ -246,7 +250,7 @@ func (ix *Index) MatchObservation(o *Observation) []string {
 		if obs == nil {
 			obs = []*Observation{o}
 		}
-		if ix.evalEntry(ix.entries[slot], obs, func(int) []int32 { return nil }) {
+		if ix.evalEntry(slot, obs, func(int) []int32 { return nil }) {
 			ids = append(ids, ix.slots[slot].id)
 		}
 	}
@@ -299,8 +303,7 @@ func (ix *Index) MatchSet(obs []*Observation) []string {
 	}
 	var ids []string
 	for slot := range slots {
-		e := ix.entries[slot]
-		if ix.evalEntry(e, obs, func(leaf int) []int32 { return hits[leafRef{slot, int32(leaf)}] }) {
+		if ix.evalEntry(slot, obs, func(leaf int) []int32 { return hits[leafRef{slot, int32(leaf)}] }) {
 			ids = append(ids, ix.slots[slot].id)
 		}
 	}

@@ -43,6 +43,7 @@ func (db *DB) appendAudit(ctx context.Context, calls [][]*kizuna.AuditEvent) err
 	for _, c := range calls {
 		events = append(events, c...)
 	}
+	defer db.auditCkpt.writing()()
 	tx, err := db.auditW.BeginTx(ctx, nil)
 	if err != nil {
 		return formatError(err, "appending to the audit log")

@@ -67,6 +67,7 @@ func (db *DB) AuditHashes(ctx context.Context, seqs []int64) (map[int64]string, 
 
 // AddAuditHead stores a signed head of this node's log.
 func (db *DB) AddAuditHead(ctx context.Context, h *kizuna.AuditHead) error {
+	defer db.auditCkpt.writing()()
 	if _, err := db.auditW.ExecContext(ctx, q(rowcodec.InsertAuditHead), rowcodec.AuditHeadArgs(h)...); err != nil {
 		return formatError(err, "storing a signed audit head")
 	}
@@ -94,6 +95,7 @@ func (db *DB) FindAuditHeads(ctx context.Context, afterSeq int64, limit int) ([]
 
 // AddAuditReceipt stores a witness's receipt of a head.
 func (db *DB) AddAuditReceipt(ctx context.Context, r *kizuna.AuditReceipt) error {
+	defer db.auditCkpt.writing()()
 	if _, err := db.auditW.ExecContext(ctx, q(rowcodec.InsertAuditReceipt), rowcodec.AuditReceiptArgs(r)...); err != nil {
 		return formatError(err, "storing an audit receipt")
 	}
@@ -114,6 +116,7 @@ func (db *DB) LastAuditReceipts(ctx context.Context) ([]*kizuna.AuditReceipt, er
 // AddWitnessedHead stores a peer's head this node witnessed; another hash
 // at a stored node and seq is ECONFLICT.
 func (db *DB) AddWitnessedHead(ctx context.Context, w *kizuna.WitnessedHead) error {
+	defer db.auditCkpt.writing()()
 	res, err := db.auditW.ExecContext(ctx, q(rowcodec.InsertWitnessedHead), rowcodec.WitnessedHeadArgs(w)...)
 	if err != nil {
 		return formatError(err, "storing a witnessed audit head")
@@ -154,6 +157,7 @@ func (db *DB) LastWitnessedHead(ctx context.Context, node string) (*kizuna.Witne
 
 // AddWitnessAlarm stores an alarm about a peer's head.
 func (db *DB) AddWitnessAlarm(ctx context.Context, a *kizuna.WitnessAlarm) error {
+	defer db.auditCkpt.writing()()
 	if _, err := db.auditW.ExecContext(ctx, q(rowcodec.InsertWitnessAlarm), rowcodec.WitnessAlarmArgs(a)...); err != nil {
 		return formatError(err, "storing a witness alarm")
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/kizuna-dev/kizuna"
 )
@@ -88,5 +89,51 @@ func TestAppendAuditCancelled(t *testing.T) {
 	}
 	if evs, err := db.FindAudit(context.Background(), 0, 0); err != nil || len(evs) != 0 {
 		t.Fatalf("FindAudit = %v, %v", evs, err)
+	}
+}
+
+// TestAuditWALStartsOver checks that the audit database's WAL is folded
+// back and starts over as the object database's does. Its writer leaves
+// checkpoints to the background checkpointer: without one, the audit
+// database file would stay empty until the store is closed and the WAL
+// would hold every record ever appended.
+func TestAuditWALStartsOver(t *testing.T) {
+	db := MustOpen(t)
+	defer db.Close()
+	db.auditCkpt.walLimit.Store(64)
+	ctx := context.Background()
+	// No commit checkpoints: a page of classified reads waits for its
+	// audit commit.
+	var auto int
+	if err := db.auditW.QueryRowContext(ctx, "PRAGMA wal_autocheckpoint").Scan(&auto); err != nil || auto != 0 {
+		t.Fatalf("the audit writer's wal_autocheckpoint is %d (%v), want 0", auto, err)
+	}
+	path := AuditPath(db.path)
+	round := func(r int) {
+		for c := range 200 {
+			evs := make([]*kizuna.AuditEvent, 50)
+			for i := range evs {
+				evs[i] = &kizuna.AuditEvent{Action: "read", Principal: "p", Object: fmt.Sprintf("indicator--%d-%d-%d", r, c, i), Decision: "allow",
+					Reason: "a reason long enough for the records to fill some pages of the log"}
+			}
+			if err := db.AppendAudit(ctx, evs...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Only the checkpointer copies the log into the file.
+		for deadline := time.Now().Add(10 * time.Second); fileSize(t, path) < int64(r)<<20; {
+			if time.Now().After(deadline) {
+				t.Fatalf("round %d: the audit database file holds %d bytes: nothing checkpointed it", r, fileSize(t, path))
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	round(1)
+	first := fileSize(t, path+"-wal")
+	round(2)
+	// The second round's frames reuse the WAL from its start; without the
+	// restart they would follow the first round's, doubling it.
+	if wal := fileSize(t, path+"-wal"); wal > first*3/2 {
+		t.Errorf("audit WAL %d bytes after the second round, %d after the first: it did not start over", wal, first)
 	}
 }

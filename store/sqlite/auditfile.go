@@ -46,9 +46,10 @@ func (db *DB) openAudit(ctx context.Context) error {
 		return err
 	}
 	busy := fmt.Sprintf("_pragma=busy_timeout(%d)", busyTimeout.Milliseconds())
-	// The same durability as the object database (see open).
+	// The same durability as the object database (see open), and the same
+	// background checkpointer instead of SQLite's own (checkpoint.go).
 	w, err := sql.Open("sqlite", path+"?_txlock=immediate&"+busy+
-		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)")
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(0)")
 	if err != nil {
 		return formatError(err, "opening the audit database %s", path)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -24,7 +26,7 @@ const checkpointEvery = 100 * time.Millisecond
 // checkpointed: without a pause, a bulk import grew the WAL to gigabytes
 // (8 GB after 400,000 objects), and every page lookup searched the WAL
 // index of all of it. Past this length, the checkpointer holds the next
-// write transaction back (writeGate) while it copies the last frames, so
+// write transaction back (its gate) while it copies the last frames, so
 // that transaction starts the WAL over. The pause is the copy of that
 // transaction's frames and two fsyncs: 65,536 frames (256 MiB at 4 KiB
 // pages, some 60,000 objects of a large import) makes it rare: in a
@@ -33,55 +35,88 @@ const checkpointEvery = 100 * time.Millisecond
 // first 60 s).
 const walRestartFrames = 65536
 
-// startCheckpointer opens the checkpoint connection and starts the
-// goroutine; stopCheckpointer ends both.
-func (db *DB) startCheckpointer(ctx context.Context) error {
-	dsn := db.path + fmt.Sprintf("?_pragma=busy_timeout(%d)", busyTimeout.Milliseconds())
-	ckpt, err := sql.Open("sqlite", dsn)
+// checkpointer folds the WAL of one database file back into the file on
+// its own connection, after commits, so that no commit pays for it. The
+// object database and the audit database each have one: the audit record
+// of a page of classified reads is committed before the page is served, and
+// SQLite's own checkpoint inside that commit would make every few hundredth
+// page wait for a copy and two fsyncs.
+type checkpointer struct {
+	path string
+	conn *sql.DB
+	kick chan struct{}
+	// gate is held (shared) by each write, and exclusively by the
+	// checkpointer when the WAL must start over.
+	gate sync.RWMutex
+	// walLimit is walRestartFrames; tests lower it.
+	walLimit      atomic.Int64
+	stop, stopped chan struct{}
+	stopOnce      sync.Once
+}
+
+// start opens the checkpoint connection to path and starts the goroutine;
+// close ends both.
+func (c *checkpointer) start(ctx context.Context, path string) error {
+	c.path = path
+	if c.walLimit.Load() == 0 {
+		c.walLimit.Store(walRestartFrames)
+	}
+	dsn := path + fmt.Sprintf("?_pragma=busy_timeout(%d)", busyTimeout.Milliseconds())
+	conn, err := sql.Open("sqlite", dsn)
 	if err != nil {
-		return formatError(err, "opening database %s", db.path)
+		return formatError(err, "opening database %s", path)
 	}
-	ckpt.SetMaxOpenConns(1)
-	ckpt.SetMaxIdleConns(1)
-	ckpt.SetConnMaxIdleTime(0)
-	ckpt.SetConnMaxLifetime(0)
-	if err := ckpt.PingContext(ctx); err != nil {
-		ckpt.Close()
-		return formatError(err, "opening database %s", db.path)
+	conn.SetMaxOpenConns(1)
+	conn.SetMaxIdleConns(1)
+	conn.SetConnMaxIdleTime(0)
+	conn.SetConnMaxLifetime(0)
+	if err := conn.PingContext(ctx); err != nil {
+		conn.Close()
+		return formatError(err, "opening database %s", path)
 	}
-	db.ckpt = ckpt
-	db.kick = make(chan struct{}, 1)
-	db.stop = make(chan struct{})
-	db.stopped = make(chan struct{})
-	go db.checkpointLoop()
-	db.kickCheckpoint() // the migrations may have left frames
+	c.conn = conn
+	c.kick = make(chan struct{}, 1)
+	c.stop = make(chan struct{})
+	c.stopped = make(chan struct{})
+	go c.loop()
+	c.kickNow() // the migrations may have left frames
 	return nil
 }
 
-// kickCheckpoint asks for a checkpoint soon; it never blocks.
-func (db *DB) kickCheckpoint() {
-	if db.kick == nil {
+// kickNow asks for a checkpoint soon; it never blocks.
+func (c *checkpointer) kickNow() {
+	if c.kick == nil {
 		return
 	}
 	select {
-	case db.kick <- struct{}{}:
+	case c.kick <- struct{}{}:
 	default:
 	}
 }
 
-func (db *DB) checkpointLoop() {
-	defer close(db.stopped)
+// writing holds the gate for one write outside a writeTx and returns its
+// release, which asks for a checkpoint.
+func (c *checkpointer) writing() (release func()) {
+	c.gate.RLock()
+	return func() {
+		c.gate.RUnlock()
+		c.kickNow()
+	}
+}
+
+func (c *checkpointer) loop() {
+	defer close(c.stopped)
 	gateAt := 0 // past walLimit, the WAL length at which the gate closes
 	for {
 		select {
-		case <-db.stop:
+		case <-c.stop:
 			return
-		case <-db.kick:
+		case <-c.kick:
 		}
 		// A checkpoint that fails (the disk is full, say) is tried again
 		// after the next commit.
-		limit := int(db.walLimit.Load())
-		frames, done := db.checkpoint()
+		limit := int(c.walLimit.Load())
+		frames, done := c.checkpoint()
 		switch {
 		case frames < limit:
 			gateAt = 0 // the WAL started over
@@ -91,9 +126,9 @@ func (db *DB) checkpointLoop() {
 			// is during an import: that transaction began before the pass
 			// and its commit adds frames. Writes are held off only
 			// briefly: for that transaction and the pass after it.
-			db.writeGate.Lock()
-			frames, done = db.checkpoint()
-			db.writeGate.Unlock()
+			c.gate.Lock()
+			frames, done = c.checkpoint()
+			c.gate.Unlock()
 			if done < frames {
 				// A reader's snapshot keeps frames in the WAL; try
 				// again once it has grown by as much again.
@@ -102,7 +137,7 @@ func (db *DB) checkpointLoop() {
 		}
 		t := time.NewTimer(checkpointEvery)
 		select {
-		case <-db.stop:
+		case <-c.stop:
 			t.Stop()
 			return
 		case <-t.C:
@@ -113,21 +148,22 @@ func (db *DB) checkpointLoop() {
 // checkpoint runs a PASSIVE checkpoint, which copies every frame that no
 // reader still needs without waiting for readers or the writer, and returns
 // the WAL's length and how much of it is copied, in frames.
-func (db *DB) checkpoint() (frames, done int) {
+func (c *checkpointer) checkpoint() (frames, done int) {
 	var busy int
-	db.ckpt.QueryRow("PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &done)
+	c.conn.QueryRow("PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &done)
 	return frames, done
 }
 
-func (db *DB) stopCheckpointer() error {
-	if db.stop == nil {
+// close stops the goroutine and closes the connection.
+func (c *checkpointer) close() error {
+	if c.stop == nil {
 		return nil
 	}
 	var err error
-	db.stopOnce.Do(func() {
-		close(db.stop)
-		<-db.stopped
-		err = db.ckpt.Close()
+	c.stopOnce.Do(func() {
+		close(c.stop)
+		<-c.stopped
+		err = c.conn.Close()
 	})
 	return err
 }
@@ -138,7 +174,7 @@ func (tx *writeTx) commit() error {
 	if err := tx.Tx.Commit(); err != nil {
 		return err
 	}
-	tx.db.kickCheckpoint()
+	tx.db.ckpt.kickNow()
 	return nil
 }
 
@@ -152,6 +188,6 @@ func (tx *writeTx) Rollback() error {
 func (tx *writeTx) release() {
 	if !tx.released {
 		tx.released = true
-		tx.db.writeGate.RUnlock()
+		tx.db.ckpt.gate.RUnlock()
 	}
 }

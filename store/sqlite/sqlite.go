@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -62,16 +61,9 @@ type DB struct {
 	// run the suite through both plans.
 	sparseBelow int
 
-	// The background checkpointer (checkpoint.go).
-	ckpt *sql.DB
-	kick chan struct{}
-	// writeGate is held (shared) by each write transaction, and
-	// exclusively by the checkpointer when the WAL must start over.
-	writeGate sync.RWMutex
-	// walLimit is walRestartFrames; tests lower it.
-	walLimit      atomic.Int64
-	stop, stopped chan struct{}
-	stopOnce      sync.Once
+	// The background checkpointers of the object and the audit database
+	// (checkpoint.go).
+	ckpt, auditCkpt checkpointer
 }
 
 // Open opens the SQLite database at path, creating it if needed, and brings
@@ -93,7 +85,6 @@ func open(ctx context.Context, path string, source func() ([]migration, error)) 
 		return nil, err
 	}
 	db := &DB{path: path, now: time.Now, sparseBelow: sparseRows}
-	db.walLimit.Store(walRestartFrames)
 
 	// synchronous=NORMAL: in WAL mode a commit is durable against a crash of
 	// the process and consistent against a power loss, which may lose only
@@ -136,7 +127,10 @@ func open(ctx context.Context, path string, source func() ([]migration, error)) 
 		db.Close()
 		return nil, formatError(err, "opening database %s", path)
 	}
-	if err := db.startCheckpointer(ctx); err != nil {
+	if err := db.ckpt.start(ctx, db.path); err == nil {
+		err = db.auditCkpt.start(ctx, AuditPath(db.path))
+	}
+	if err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -164,7 +158,7 @@ func (db *DB) prepareSchema(ctx context.Context, migrations []migration) error {
 // Close closes the database. A final checkpoint folds the WAL back into the
 // database file, so that a copied data directory is self-contained.
 func (db *DB) Close() error {
-	errs := []error{db.stopCheckpointer(), db.lookup.close(), db.read.close()}
+	errs := []error{db.ckpt.close(), db.auditCkpt.close(), db.lookup.close(), db.read.close()}
 	errs = append(errs, closePair(nil, db.write)...)
 	errs = append(errs, closePair(db.auditR, db.auditW)...)
 	for _, err := range errs {
@@ -196,17 +190,17 @@ type writeTx struct {
 	*sql.Tx
 	db       *DB
 	now      time.Time
-	released bool // writeGate released
+	released bool // the checkpointer's gate released
 }
 
 // beginWrite starts a write transaction on the writer connection. The
 // driver issues BEGIN IMMEDIATE, which takes the write lock at once, so a
 // transaction never fails halfway on a lock upgrade.
 func (db *DB) beginWrite(ctx context.Context) (*writeTx, error) {
-	db.writeGate.RLock()
+	db.ckpt.gate.RLock()
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
-		db.writeGate.RUnlock()
+		db.ckpt.gate.RUnlock()
 		return nil, formatError(err, "starting a write transaction")
 	}
 	return &writeTx{Tx: tx, db: db, now: db.now().UTC()}, nil

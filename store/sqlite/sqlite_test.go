@@ -349,7 +349,7 @@ func fileSize(tb testing.TB, path string) int64 {
 func TestWALStartsOver(t *testing.T) {
 	db := MustOpen(t)
 	defer db.Close()
-	db.walLimit.Store(64)
+	db.ckpt.walLimit.Store(64)
 	coll := storetest.MustCollection(t, db)
 	version := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
 	objs := make([]*kizuna.Object, 100)

@@ -67,17 +67,20 @@ type Service struct {
 
 var _ kizuna.Matcher = (*Service)(nil)
 
-// entry is what the matcher knows of one indexed indicator version. Its
-// collection and id share the bytes of its index key: a node indexing a
-// million indicators holds a million entries, and every string or pointer
-// of theirs is one more object for each garbage collection to visit.
+// entry is what the matcher knows of one indexed indicator version, beside
+// its key. It holds no pointer: a node indexing a million indicators holds
+// a million entries, and each garbage collection would otherwise read every
+// pointer of theirs.
 type entry struct {
-	collection string
-	id         string
-	version    time.Time
+	version    int64 // Unix microseconds, as the stores keep times
+	validUntil int64 // Unix microseconds; 0: no expiry
 	labelID    int64
-	validUntil time.Time // zero: no expiry
+	collLen    int32 // the key is the collection, a space and the id
 }
+
+// collection and id split the entry's key.
+func (e entry) collection(k string) string { return k[:e.collLen] }
+func (e entry) id(k string) string         { return k[e.collLen+1:] }
 
 // key is the index key of an indicator in a collection: the same indicator
 // may be held in several collections, under different rules.
@@ -197,7 +200,7 @@ func (s *Service) apply(collection string, objs []*kizuna.Object) {
 	defer s.mu.Unlock()
 	for _, o := range objs {
 		k := key(collection, o.ID)
-		if cur, ok := s.entries[k]; ok && !o.Version.After(cur.version) {
+		if cur, ok := s.entries[k]; ok && o.Version.UnixMicro() <= cur.version {
 			continue // an older or the same version arrived late
 		}
 		var f indicatorFields
@@ -219,10 +222,10 @@ func (s *Service) apply(collection string, objs []*kizuna.Object) {
 			s.remove(k)
 			continue
 		}
-		e := entry{collection: k[:len(collection)], id: k[len(collection)+1:], version: o.Version, labelID: o.LabelID}
+		e := entry{version: o.Version.UnixMicro(), labelID: o.LabelID, collLen: int32(len(collection))}
 		if f.ValidUntil != "" {
 			if t, err := time.Parse(time.RFC3339Nano, f.ValidUntil); err == nil {
-				e.validUntil = t
+				e.validUntil = max(t.UnixMicro(), 1)
 			}
 		}
 		s.ix.Remove(k)
@@ -240,6 +243,7 @@ func (s *Service) remove(k string) {
 
 // hit is one index match before the access check.
 type hit struct {
+	key          string
 	entry        entry
 	observedData string
 	value        string
@@ -260,14 +264,14 @@ func (s *Service) candidates(obs []*pattern.Observation, values []string, now ti
 	for i, o := range obs {
 		for _, k := range s.ix.MatchObservation(o) {
 			e, ok := s.entries[k]
-			if !ok || (!e.validUntil.IsZero() && !now.Before(e.validUntil)) {
+			if !ok || (e.validUntil != 0 && now.UnixMicro() >= e.validUntil) {
 				continue
 			}
 			if scope != nil && !scope[e.labelID] {
 				withheld[k] = e
 				continue
 			}
-			h := hit{entry: e, first: o.First, last: o.Last}
+			h := hit{key: k, entry: e, first: o.First, last: o.Last}
 			if values != nil {
 				h.value = values[i]
 			} else {

@@ -90,7 +90,7 @@ func (s *Service) Match(ctx context.Context, req *kizuna.MatchRequest) (*kizuna.
 	perIndicator := map[string][]hit{}
 	var order []string
 	for _, h := range hits {
-		k := key(h.entry.collection, h.entry.id)
+		k := h.key
 		if o := visible[k]; o == nil {
 			withheld[k] = h.entry
 			continue
@@ -102,7 +102,7 @@ func (s *Service) Match(ctx context.Context, req *kizuna.MatchRequest) (*kizuna.
 		}
 		perIndicator[k] = append(perIndicator[k], h)
 		res.Matches = append(res.Matches, kizuna.Match{
-			Indicator: h.entry.id, Collection: h.entry.collection, ObservedData: h.observedData, Value: h.value,
+			Indicator: h.entry.id(k), Collection: h.entry.collection(k), ObservedData: h.observedData, Value: h.value,
 		})
 	}
 	s.withhold(ctx, p, withheld)
@@ -135,10 +135,11 @@ func (s *Service) visible(ctx context.Context, hits []hit) (map[string]*kizuna.O
 	ids := map[string][]string{}
 	seen := map[string]bool{}
 	for _, h := range hits {
-		k := key(h.entry.collection, h.entry.id)
+		k := h.key
 		if !seen[k] {
 			seen[k] = true
-			ids[h.entry.collection] = append(ids[h.entry.collection], h.entry.id)
+			c := h.entry.collection(k)
+			ids[c] = append(ids[c], h.entry.id(k))
 		}
 	}
 	out := map[string]*kizuna.Object{}

@@ -35,15 +35,15 @@ func (s *Service) withhold(ctx context.Context, p *kizuna.Principal, withheld ma
 	named := make([]string, 0, min(len(keys), maxWithheldNamed))
 	for _, k := range keys[:min(len(keys), maxWithheldNamed)] {
 		e := withheld[k]
-		named = append(named, fmt.Sprintf("collection %s: %s", e.collection, e.id))
+		named = append(named, fmt.Sprintf("collection %s: %s", e.collection(k), e.id(k)))
 	}
 	reason := fmt.Sprintf("observations matched %d indicator(s) the principal may not read, left out of the answer: %s", len(keys), strings.Join(named, " | "))
 	if len(keys) > len(named) {
 		reason += fmt.Sprintf(" | and %d more", len(keys)-len(named))
 	}
-	object := withheld[keys[0]].id
+	object := withheld[keys[0]].id(keys[0])
 	if len(keys) > 1 {
-		object = withheld[keys[0]].collection
+		object = withheld[keys[0]].collection(keys[0])
 	}
 	ev := &kizuna.AuditEvent{Time: time.Now().UTC(), Principal: p.ID, Action: "match.withheld", Object: object, Decision: "deny", Reason: reason}
 	select {

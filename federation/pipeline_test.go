@@ -37,11 +37,11 @@ func TestPipelinedPushKeepsOrder(t *testing.T) {
 	}
 }
 
-// TestPushKeepsTwoPosted holds each request's status until the next
+// TestPushKeepsSeveralPosted holds each request's status until the next
 // request is posted: the pusher must post the next batch meanwhile, never
-// keep more than two unanswered, and the peer must get every version once,
-// in order.
-func TestPushKeepsTwoPosted(t *testing.T) {
+// keep more than pushDepth unanswered, and the peer must get every version
+// once, in order.
+func TestPushKeepsSeveralPosted(t *testing.T) {
 	dir := t.TempDir()
 	store := &memObjects{}
 	var want []string
@@ -64,8 +64,8 @@ func TestPushKeepsTwoPosted(t *testing.T) {
 		p.mu.Lock()
 		most := p.mostUnsettled
 		p.mu.Unlock()
-		if most != pushDepth {
-			t.Errorf("%s: at most %d requests unanswered at once, want %d", name, most, pushDepth)
+		if most < 2 || most > pushDepth {
+			t.Errorf("%s: at most %d requests unanswered at once, want 2 to %d", name, most, pushDepth)
 		}
 	}
 }

@@ -53,9 +53,11 @@ type postKey struct {
 func versionOf(id string, v time.Time) postKey { return postKey{id, v.UnixNano()} }
 
 // pushDepth is how many batches a pusher keeps posted to a peer and not
-// yet processed: the next one waits in the peer's queue while it processes
-// one, so that the peer does not wait for the pusher's next request.
-const pushDepth = 2
+// yet processed: while the peer commits one it prepares the next (a kizuna
+// peer verifies and parses it meanwhile), and a third waits in its queue,
+// so that the peer does not wait for the pusher's next request, which
+// follows the status poll of the oldest.
+const pushDepth = 3
 
 // flight is one batch posted to the peer, or being posted.
 type flight struct {

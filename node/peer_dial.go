@@ -28,11 +28,13 @@ func dialPeer(pc *federation.PeerConfig) (federation.Peer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return taxiiPeer{c: &taxii.Client{APIRoot: pc.URL, HTTPClient: hc, Username: pc.Username, Token: pc.Token}}, nil
+	return taxiiPeer{c: &taxii.Client{APIRoot: pc.URL, HTTPClient: hc, Username: pc.Username, Token: pc.Token, RespondAsync: true}}, nil
 }
 
 // Push posts the objects; the peer queues them in the order it accepts
-// them. wait polls the status until it completes.
+// them and answers at once (the client prefers respond-async), so that
+// the pusher's next batch joins the peer's queue while it processes this
+// one. wait polls the status until it completes.
 func (p taxiiPeer) Push(ctx context.Context, collection string, objects []json.RawMessage) (func(context.Context) (*kizuna.Status, error), error) {
 	st, err := p.c.AddObjects(ctx, collection, objects)
 	if err != nil {

@@ -69,3 +69,23 @@ func TestPushKeepsSeveralPosted(t *testing.T) {
 		}
 	}
 }
+
+// TestPushQueuesAllButTheLast: the batches of a round that others follow
+// are pushed to be queued (answered at once, PushQueued), the last one
+// with Push, whose answer a kizuna peer gives once it is ingested.
+func TestPushQueuesAllButTheLast(t *testing.T) {
+	store := &memObjects{}
+	for i := 0; i < 7; i++ {
+		store.add(version(fmt.Sprintf("indicator--r%02d", i), "green", nil, "", nil))
+	}
+	peers := map[string]*fakePeer{"a": {}, "b": {}}
+	f := newFixture(t, store, t.TempDir(), peers)
+	last := store.objects[len(store.objects)-1].DateAdded
+	waitFor(t, "the cursor of b", func() bool { return f.cursors.Get("push", "b", "default").Equal(last) })
+	f.svc.Stop()
+	b := peers["b"]
+	// Pages of three versions: three batches in one round.
+	if want := []bool{true, true, false}; fmt.Sprint(b.queued) != fmt.Sprint(want) {
+		t.Errorf("pushes queued %v, want %v", b.queued, want)
+	}
+}

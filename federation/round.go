@@ -26,7 +26,10 @@ type round struct {
 	// date_added of the last version whose whole group is in it or before.
 	covered  time.Time
 	retrying bool // the batches resend versions; the cursor stays
-	tries    int  // earlier refusals of the version offered, when retrying
+	// last says that the batch flushed next ends a run of batches (the
+	// round's, or a chunk of resent versions'): nothing follows it at once.
+	last     bool
+	tries    int // earlier refusals of the version offered, when retrying
 	ctx      context.Context
 	inflight []*flight // posted, oldest first
 	// posting counts the meta objects of the batches in flight: the peer
@@ -128,6 +131,7 @@ func (p *pusher) sync(ctx context.Context) error {
 			r.covered = o.DateAdded
 		}
 		r.egress = nil
+		r.last = !page.More
 		if err := r.flush(ctx); err != nil {
 			return err
 		}
@@ -188,8 +192,8 @@ func (r *round) send(ctx context.Context, q *request) error {
 // pushDepth are (or, when it is empty, waits for them and moves the cursor
 // to what it covers).
 func (r *round) flush(ctx context.Context) error {
-	batch, items, upto, move := r.raws, r.items, r.covered, !r.retrying
-	r.raws, r.items, r.size = nil, nil, 0
+	batch, items, upto, move, more := r.raws, r.items, r.covered, !r.retrying, !r.last
+	r.raws, r.items, r.size, r.last = nil, nil, 0, false
 	p := r.p
 	if len(batch) == 0 {
 		if err := r.wait(); err != nil || !move {
@@ -218,7 +222,7 @@ func (r *round) flush(ctx context.Context) error {
 				return
 			}
 		}
-		wait, err := p.post(ctx, batch)
+		wait, err := p.post(ctx, batch, more)
 		f.ok = err == nil
 		close(f.posted)
 		if err != nil {
@@ -314,7 +318,7 @@ func (r *round) resend(ctx context.Context) error {
 				return errors.Join(err, r.wait())
 			}
 		}
-		r.tries = 0
+		r.tries, r.last = 0, true
 		if err := r.flush(ctx); err != nil {
 			return err
 		}

@@ -106,18 +106,20 @@ func (s *Server) ingestInBatches(ctx context.Context, job *ingestJob) {
 
 // commitPrepared commits an envelope prepared ahead (prepareAhead), once
 // its preparation is done. It was prepared with the principal that
-// posted; if that principal's peer role has changed since, the principal
-// of ctx (the current one) prepares it again, as the role decides whether
-// its signatures are checked.
+// posted; if that principal's peer role has changed since, it is ingested
+// anew with the principal of ctx (the current one), as the role decides
+// whether its signatures are checked.
 func (s *Server) commitPrepared(ctx context.Context, job *ingestJob) {
 	<-job.prepared
-	commit := job.commit
-	if posted, p := kizuna.PrincipalFromContext(job.ctx), kizuna.PrincipalFromContext(ctx); posted == nil || p == nil || posted.HasRole(kizuna.RolePeer) != p.HasRole(kizuna.RolePeer) {
-		commit = s.Ingester.(preparer).PrepareIngest(ctx, job.objects)
-	}
 	st := job.status
-	results, err := commit(ctx, st.Collection)
-	s.logIngestFailure(ctx, st, err)
+	var results []kizuna.PutResult
+	var err error
+	if posted, p := kizuna.PrincipalFromContext(job.ctx), kizuna.PrincipalFromContext(ctx); posted == nil || p == nil || posted.HasRole(kizuna.RolePeer) != p.HasRole(kizuna.RolePeer) {
+		results, err = s.ingest(ctx, st, job.objects)
+	} else {
+		results, err = job.commit(ctx, st.Collection)
+		s.logIngestFailure(ctx, st, err)
+	}
 	recordResults(st, results, err, len(job.objects))
 }
 

@@ -359,13 +359,15 @@ func TestOnePrincipalCannotStarveOthers(t *testing.T) {
 
 // ahead is an ingester that prepares apart from committing, as
 // ingest.Service does, and records the order of its calls: the first
-// envelope's commit waits until the next envelope is being prepared.
+// envelope's commit waits until the test has posted the others and the
+// next one is being prepared.
 type ahead struct {
 	next      *ingest.Service
 	mu        sync.Mutex
 	events    []string
 	preparing chan struct{} // closed when a second envelope is prepared
 	once      sync.Once
+	open      chan struct{} // closed once the test has posted everything
 }
 
 func (a *ahead) record(e string) {
@@ -376,9 +378,11 @@ func (a *ahead) record(e string) {
 
 func (a *ahead) Ingest(ctx context.Context, coll string, objs []json.RawMessage) ([]kizuna.PutResult, error) {
 	a.record("ingest " + firstID(objs))
-	select {
-	case <-a.preparing:
-	case <-time.After(10 * time.Second):
+	for _, ch := range []chan struct{}{a.open, a.preparing} {
+		select {
+		case <-ch:
+		case <-time.After(10 * time.Second):
+		}
 	}
 	return a.next.Ingest(ctx, coll, objs)
 }
@@ -407,7 +411,7 @@ func firstID(objs []json.RawMessage) string {
 // pending status of a small envelope without waiting for its ingest.
 func TestNextEnvelopePreparedWhileOneCommits(t *testing.T) {
 	n := MustNode(t, taxii.Config{IngestBatch: 4})
-	a := &ahead{next: n.ingester, preparing: make(chan struct{})}
+	a := &ahead{next: n.ingester, preparing: make(chan struct{}), open: make(chan struct{})}
 	n.srv.Ingester = a
 	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	var ids []string
@@ -425,6 +429,7 @@ func TestNextEnvelopePreparedWhileOneCommits(t *testing.T) {
 		}
 		ids = append(ids, st.ID)
 	}
+	close(a.open) // the first envelope commits once all three are queued
 	for _, id := range ids {
 		if st := MustWaitStatus(t, n, id, n.tokens["usa-publisher"]); st.SuccessCount != 3 {
 			t.Fatalf("status %s: %+v", id, st)

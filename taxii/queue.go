@@ -163,30 +163,41 @@ func (q *ingestQueue) submit(job *ingestJob) {
 	q.prepareAhead(l)
 }
 
-// prepareAhead starts preparing the first envelope of l that no worker
-// holds, unless it is being prepared already, so that it is ready to
-// commit once the envelopes before it are: the store's single writer
-// commits one batch while the next is verified and parsed on the other
-// cores. Only an envelope that takes a group of its own is prepared ahead
-// (more than half of Config.IngestBatch objects, and at most that many);
-// smaller ones are grouped with those behind them, as before. It prepares
-// with the principal that posted; process prepares again if the
-// principal's peer role changed meanwhile. Call it with laneMu held.
+// prepareAhead starts preparing the first prepareDepth envelopes of l that
+// no worker holds, those not being prepared already, so that each is ready
+// to commit once the envelopes before it are: the store's single writer
+// commits one batch while the next ones are verified and parsed on the
+// other cores. Only an envelope that takes a group of its own is prepared
+// ahead (more than half of Config.IngestBatch objects, and at most that
+// many), and none behind one that does not; smaller ones are grouped with
+// those behind them, as before. It prepares with the principal that
+// posted; commitPrepared ingests anew if the principal's peer role changed
+// meanwhile. Call it with laneMu held.
 func (q *ingestQueue) prepareAhead(l *lane) {
 	pr, ok := q.s.Ingester.(preparer)
-	if !ok || len(l.jobs) <= l.taken {
+	if !ok {
 		return
 	}
-	job, batch := l.jobs[l.taken], q.s.cfg.IngestBatch
-	if job.prepared != nil || 2*len(job.objects) <= batch || len(job.objects) > batch {
-		return
+	batch := q.s.cfg.IngestBatch
+	for _, job := range l.jobs[l.taken:min(len(l.jobs), l.taken+prepareDepth)] {
+		if 2*len(job.objects) <= batch || len(job.objects) > batch {
+			return
+		}
+		if job.prepared != nil {
+			continue
+		}
+		job.prepared = make(chan struct{})
+		go func() {
+			defer close(job.prepared)
+			job.commit = pr.PrepareIngest(job.ctx, job.objects)
+		}()
 	}
-	job.prepared = make(chan struct{})
-	go func() {
-		defer close(job.prepared)
-		job.commit = pr.PrepareIngest(job.ctx, job.objects)
-	}()
 }
+
+// prepareDepth is how many envelopes of a lane are prepared ahead of the
+// one committing: two keep the cores busy while a batch commits and the
+// next is taken (docs/benchmarks-federation.md).
+const prepareDepth = 2
 
 // run processes the oldest envelopes of each ready lane, then puts the lane
 // back at the end of the line if it has more, so that one busy principal

@@ -217,9 +217,9 @@ func waitStored(b *testing.B, d *demoNode, last string, total int) {
 // alone: the objects the USA node would push (KIZUNA_BENCH_CATCHUP of
 // them, default 100,000), signed with its key before the timer starts,
 // are posted to the JPN node with the USA node's credentials in batches
-// of 500, three posted at a time, answered at once and each status polled
-// every 20 ms, as the
-// pusher does. The USA node serves but has nothing to push. The JPN node
+// of 500, four posted at a time, answered at once and each status polled
+// every 20 ms, as the pusher does. The USA node serves but has nothing to
+// push. The JPN node
 // verifies, validates, labels and stores them; the process's CPU time is
 // the receiver's, plus the posting client's (encoding the envelopes,
 // polling the statuses). With each node on a machine of its own, the
@@ -283,7 +283,7 @@ func BenchmarkFederationReceive(b *testing.B) {
 			posted = posted[1:]
 		}
 		for batch := range slices.Chunk(signed, 500) {
-			if len(posted) == 3 {
+			if len(posted) == 4 {
 				settle()
 			}
 			st, err := c.AddObjects(ctx, pc.Collections[0].Remote, batch)

@@ -57,7 +57,13 @@ func OpenCursors(ctx context.Context, st kizuna.StateStore) (*Cursors, error) {
 // Refresh reads the document again: the updates of other instances sharing
 // the store (a deletion queued on one, the cursors of a peer whose pushes
 // another instance made before this one took them over) become visible.
+//
+// The document is read with the lock held, as mutate writes it: the pushers
+// of a node share the cursors, and a read made before another pusher's
+// update, installed after it, would take that update back in memory.
 func (c *Cursors) Refresh(ctx context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	b, err := c.state.ReadState(ctx, CursorsFile)
 	if err != nil && kizuna.ErrorCode(err) != kizuna.ENOTFOUND {
 		return err
@@ -66,9 +72,7 @@ func (c *Cursors) Refresh(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	c.mu.Lock()
 	c.st = st
-	c.mu.Unlock()
 	return nil
 }
 

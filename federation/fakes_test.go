@@ -117,11 +117,29 @@ type fakePeer struct {
 	overlap                  bool
 	posted                   chan struct{}
 	unsettled, mostUnsettled int
+	// queued records, for each push, whether it came by PushQueued.
+	queued []bool
+}
+
+// PushQueued is Push, recorded as queued: the fake's answer does not
+// depend on it.
+func (p *fakePeer) PushQueued(ctx context.Context, collection string, objects []json.RawMessage) (func(context.Context) (*kizuna.Status, error), error) {
+	p.mu.Lock()
+	p.queued = append(p.queued, true)
+	p.mu.Unlock()
+	return p.push(ctx, collection, objects)
 }
 
 // Push processes the objects at once, in the order the requests arrive,
 // as a kizuna node's queue does; the status is ready when it returns.
 func (p *fakePeer) Push(ctx context.Context, collection string, objects []json.RawMessage) (func(context.Context) (*kizuna.Status, error), error) {
+	p.mu.Lock()
+	p.queued = append(p.queued, false)
+	p.mu.Unlock()
+	return p.push(ctx, collection, objects)
+}
+
+func (p *fakePeer) push(ctx context.Context, collection string, objects []json.RawMessage) (func(context.Context) (*kizuna.Status, error), error) {
 	p.mu.Lock()
 	p.pushes++
 	fail, block := p.pushes <= p.failN || p.pushes == p.failAt, p.block

@@ -262,6 +262,12 @@ func TestPushMetaPeerHoldsAnotherCopy(t *testing.T) {
 	store.add(marked(1, "green", mdInner))
 	f.svc.Notify([]*kizuna.Object{store.first()})
 	waitFor(t, "the indicator", func() bool { return slices.Contains(b.ids(), indicator+"01") })
+	// The verdicts are taken once the round lands its requests: wait for
+	// the cursor to pass the indicator.
+	store.mu.Lock()
+	last := store.objects[len(store.objects)-1].DateAdded
+	store.mu.Unlock()
+	waitFor(t, "the cursor", func() bool { return !f.cursors.Get("push", "b", "default").Before(last) })
 	if n := f.svc.Stats().Refused.Load(); n != 1 {
 		t.Errorf("%d refusals, want 1 (the marking-definition)", n)
 	}

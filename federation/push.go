@@ -158,12 +158,16 @@ func (p *pusher) egressOf(o *kizuna.Object, pr *kizuna.Principal) (json.RawMessa
 	return o.Raw, egressSend
 }
 
-// post posts one batch and returns once the peer has accepted it; wait
-// returns the peer's final status. Both bound their round trip by
-// requestTimeout.
-func (p *pusher) post(ctx context.Context, batch []json.RawMessage) (wait func() (*kizuna.Status, error), err error) {
+// post posts one batch and returns once the peer has accepted it (queued
+// it, when more follow and the peer can answer at once); wait returns the
+// peer's final status. Both bound their round trip by requestTimeout.
+func (p *pusher) post(ctx context.Context, batch []json.RawMessage, more bool) (wait func() (*kizuna.Status, error), err error) {
 	rctx, cancel := context.WithTimeout(ctx, requestTimeout)
-	w, err := p.peer.Push(rctx, p.m.Remote, batch)
+	push := p.peer.Push
+	if q, ok := p.peer.(QueuingPeer); ok && more {
+		push = q.PushQueued
+	}
+	w, err := push(rctx, p.m.Remote, batch)
 	cancel()
 	if err != nil {
 		return nil, err

@@ -45,6 +45,18 @@ type Peer interface {
 	Get(ctx context.Context, collection string, ids []string) ([]json.RawMessage, error)
 }
 
+// QueuingPeer is a Peer that can also be pushed to without the answer
+// waiting for the objects' ingest (a TAXII server honouring Prefer:
+// respond-async): PushQueued returns once the peer has queued them. The
+// pusher uses it for a batch that more follow in the same round, so that
+// the next one joins the peer's queue while the peer processes this one;
+// the last batch of a round is pushed with Push, whose answer (for a
+// small envelope) is the final status, polled no more.
+type QueuingPeer interface {
+	Peer
+	PushQueued(ctx context.Context, collection string, objects []json.RawMessage) (wait func(context.Context) (*kizuna.Status, error), err error)
+}
+
 // PullPage is one page of Pull.
 type PullPage struct {
 	Objects []json.RawMessage

@@ -124,6 +124,18 @@ func (s *Service) Ingest(ctx context.Context, collection string, raws []json.Raw
 	return s.Commit(ctx, collection, s.Prepare(ctx, raws))
 }
 
+// PrepareIngest is Ingest in two halves: it prepares raws now (Prepare)
+// and returns the function that commits them into a collection (Commit),
+// with the principal in that function's ctx, which must be the one in
+// ctx here. A caller may prepare the next batch while the previous one
+// commits.
+func (s *Service) PrepareIngest(ctx context.Context, raws []json.RawMessage) func(ctx context.Context, collection string) ([]kizuna.PutResult, error) {
+	pb := s.Prepare(ctx, raws)
+	return func(ctx context.Context, collection string) ([]kizuna.PutResult, error) {
+		return s.Commit(ctx, collection, pb)
+	}
+}
+
 // Prepared is a batch parsed and validated, ready for Commit.
 type Prepared struct {
 	results []kizuna.PutResult

@@ -16,10 +16,10 @@ const statusPoll = 20 * time.Millisecond
 
 // taxiiPeer adapts a TAXII client to the federation's Peer interface.
 type taxiiPeer struct {
-	c *taxii.Client
+	c, queuing *taxii.Client // queuing prefers respond-async
 }
 
-var _ federation.Peer = taxiiPeer{}
+var _ federation.QueuingPeer = taxiiPeer{}
 
 // dialPeer returns the TAXII client of a configured peer, over a pinned
 // HTTPS connection (or loopback HTTP).
@@ -28,19 +28,36 @@ func dialPeer(pc *federation.PeerConfig) (federation.Peer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return taxiiPeer{c: &taxii.Client{APIRoot: pc.URL, HTTPClient: hc, Username: pc.Username, Token: pc.Token}}, nil
+	c := &taxii.Client{APIRoot: pc.URL, HTTPClient: hc, Username: pc.Username, Token: pc.Token}
+	queuing := *c
+	queuing.RespondAsync = true
+	return taxiiPeer{c: c, queuing: &queuing}, nil
 }
 
 // Push posts the objects; the peer queues them in the order it accepts
-// them. wait polls the status until it completes.
+// them. A kizuna peer answers a small envelope once it is ingested. wait
+// polls the status until it completes.
 func (p taxiiPeer) Push(ctx context.Context, collection string, objects []json.RawMessage) (func(context.Context) (*kizuna.Status, error), error) {
-	st, err := p.c.AddObjects(ctx, collection, objects)
+	return push(ctx, p.c, collection, objects)
+}
+
+// PushQueued is Push answered at once (the client prefers respond-async),
+// so that the pusher's next batch joins the peer's queue while it
+// processes this one.
+func (p taxiiPeer) PushQueued(ctx context.Context, collection string, objects []json.RawMessage) (func(context.Context) (*kizuna.Status, error), error) {
+	return push(ctx, p.queuing, collection, objects)
+}
+
+// push posts the objects with the client c, and returns the function that
+// polls their status until it completes.
+func push(ctx context.Context, c *taxii.Client, collection string, objects []json.RawMessage) (func(context.Context) (*kizuna.Status, error), error) {
+	st, err := c.AddObjects(ctx, collection, objects)
 	if err != nil {
 		return nil, err
 	}
 	return func(ctx context.Context) (*kizuna.Status, error) {
 		if st.Status != kizuna.StatusComplete {
-			if st, err = p.c.WaitStatus(ctx, st.ID, statusPoll); err != nil {
+			if st, err = c.WaitStatus(ctx, st.ID, statusPoll); err != nil {
 				return nil, err
 			}
 		}

@@ -1,6 +1,7 @@
 package route
 
 import (
+	"bytes"
 	"encoding/json"
 	"slices"
 
@@ -95,13 +96,18 @@ type OrganizationOf func(id string) (*kizuna.Object, *sector.Organization)
 // grouping, one of its object_refs. Errors: EINVALID when the sector
 // extension is malformed.
 func ObjectConcerns(obj *kizuna.Object, rels []*Relationship, orgOf OrganizationOf) ([]Concern, error) {
-	_, ids, err := sector.ObjectSectors(obj.Raw)
-	if err != nil {
-		return nil, err
-	}
 	var out []Concern
-	for _, s := range ids {
-		out = appendConcern(out, Concern{Sector: s, Reason: ReasonExtension, Evidence: []Evidence{{Object: obj, Property: "extensions"}}})
+	if mayHoldSectors(obj.Raw) {
+		_, ids, err := sector.ObjectSectors(obj.Raw)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range ids {
+			out = appendConcern(out, Concern{Sector: s, Reason: ReasonExtension, Evidence: []Evidence{{Object: obj, Property: "extensions"}}})
+		}
+	}
+	if len(rels) == 0 || orgOf == nil {
+		return out, nil
 	}
 	var refs struct {
 		ObjectRefs []string `json:"object_refs"`
@@ -109,7 +115,7 @@ func ObjectConcerns(obj *kizuna.Object, rels []*Relationship, orgOf Organization
 	_ = json.Unmarshal(obj.Raw, &refs) // absent or malformed: no refs
 	sources := append([]string{obj.ID}, refs.ObjectRefs...)
 	for _, r := range rels {
-		if r == nil || r.RelationshipType != "targets" || !slices.Contains(sources, r.SourceRef) || orgOf == nil {
+		if r == nil || r.RelationshipType != "targets" || !slices.Contains(sources, r.SourceRef) {
 			continue
 		}
 		identity, org := orgOf(r.TargetRef)
@@ -125,6 +131,14 @@ func ObjectConcerns(obj *kizuna.Object, rels []*Relationship, orgOf Organization
 		}
 	}
 	return out, nil
+}
+
+// mayHoldSectors reports whether a stored object's JSON may carry the
+// sector extension: its id appears in it, or a \u escape may spell it
+// (the id's letters, digits and hyphens have no other escape). Most
+// objects carry neither, and are not decoded for it.
+func mayHoldSectors(raw []byte) bool {
+	return bytes.Contains(raw, []byte(sector.ExtSectors)) || bytes.Contains(raw, []byte(`\u`))
 }
 
 // appendConcern adds c unless the same sector is already there for the

@@ -31,6 +31,12 @@ type Client struct {
 	Token    string
 	// MaxResponseBytes bounds each response body (0: DefaultMaxResponseBytes).
 	MaxResponseBytes int64
+	// RespondAsync asks the server to answer a POST of objects at once,
+	// with the status pending (Prefer: respond-async), rather than after
+	// ingesting a small envelope: a client that keeps several envelopes
+	// posted, and polls their statuses, gets the next one into the
+	// server's queue while the server processes the one before.
+	RespondAsync bool
 }
 
 // ObjectQuery selects objects of a collection; zero fields are not sent.
@@ -175,6 +181,9 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	req.Header.Set("Accept", MediaTypeTAXII)
 	if body != nil {
 		req.Header.Set("Content-Type", MediaTypeTAXII)
+	}
+	if c.RespondAsync && method == http.MethodPost {
+		req.Header.Set("Prefer", "respond-async")
 	}
 	if c.Username != "" {
 		req.SetBasicAuth(c.Username, c.Token)

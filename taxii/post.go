@@ -71,7 +71,7 @@ func (s *Server) handleAddObjects(w http.ResponseWriter, r *http.Request) {
 		job := &ingestJob{ctx: r.Context(), status: st, objects: objects}
 		s.queue.submit(job)
 		submitted = true
-		if final := s.awaitSmall(r.Context(), job); final != nil {
+		if final := s.awaitSmall(r, job); final != nil {
 			resp = statusResource(final)
 		}
 	}
@@ -82,11 +82,14 @@ func (s *Server) handleAddObjects(w http.ResponseWriter, r *http.Request) {
 // returns its final status; nil when the envelope is large, the wait ends
 // first or the client goes away. A client posting small envelopes one
 // after another then gets each answer without polling, which otherwise
-// costs it a poll interval (0.2 to 1 s) per envelope.
-func (s *Server) awaitSmall(ctx context.Context, job *ingestJob) *kizuna.Status {
-	if s.cfg.SyncWait < 0 || len(job.objects) > s.cfg.SyncObjects {
+// costs it a poll interval (0.2 to 1 s) per envelope. A client that asks
+// for an answer at once (Prefer: respond-async, RFC 7240) gets it: one that
+// keeps several envelopes posted polls their statuses.
+func (s *Server) awaitSmall(r *http.Request, job *ingestJob) *kizuna.Status {
+	if s.cfg.SyncWait < 0 || len(job.objects) > s.cfg.SyncObjects || prefersAsync(r.Header) {
 		return nil
 	}
+	ctx := r.Context()
 	t := time.NewTimer(s.cfg.SyncWait)
 	defer t.Stop()
 	select {
@@ -96,6 +99,21 @@ func (s *Server) awaitSmall(ctx context.Context, job *ingestJob) *kizuna.Status 
 	case <-ctx.Done():
 	}
 	return nil
+}
+
+// prefersAsync reports whether the request carries the preference
+// respond-async (RFC 7240: Prefer: respond-async, wait=10).
+func prefersAsync(h http.Header) bool {
+	for _, v := range h.Values("Prefer") {
+		for pref := range strings.SplitSeq(v, ",") {
+			name, _, _ := strings.Cut(pref, ";")
+			name, _, _ = strings.Cut(name, "=")
+			if strings.EqualFold(strings.TrimSpace(name), "respond-async") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // readEnvelope reads the request body, at most MaxContentLength bytes of it

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kizuna-dev/kizuna"
+	"github.com/kizuna-dev/kizuna/ingest"
 	"github.com/kizuna-dev/kizuna/policy"
 	"github.com/kizuna-dev/kizuna/taxii"
 )
@@ -353,5 +354,101 @@ func TestOnePrincipalCannotStarveOthers(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("alice still refused after her envelopes finished: %d %s", r.status, r.body)
 		}
+	}
+}
+
+// ahead is an ingester that prepares apart from committing, as
+// ingest.Service does, and records the order of its calls: the first
+// envelope's commit waits until the test has posted the others and the
+// next one is being prepared.
+type ahead struct {
+	next      *ingest.Service
+	mu        sync.Mutex
+	events    []string
+	preparing chan struct{} // closed when a second envelope is prepared
+	once      sync.Once
+	open      chan struct{} // closed once the test has posted everything
+}
+
+func (a *ahead) record(e string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.events = append(a.events, e)
+}
+
+func (a *ahead) Ingest(ctx context.Context, coll string, objs []json.RawMessage) ([]kizuna.PutResult, error) {
+	a.record("ingest " + firstID(objs))
+	for _, ch := range []chan struct{}{a.open, a.preparing} {
+		select {
+		case <-ch:
+		case <-time.After(10 * time.Second):
+		}
+	}
+	return a.next.Ingest(ctx, coll, objs)
+}
+
+func (a *ahead) PrepareIngest(ctx context.Context, objs []json.RawMessage) func(context.Context, string) ([]kizuna.PutResult, error) {
+	a.record("prepare " + firstID(objs))
+	a.once.Do(func() { close(a.preparing) })
+	commit := a.next.PrepareIngest(ctx, objs)
+	return func(ctx context.Context, coll string) ([]kizuna.PutResult, error) {
+		a.record("commit " + firstID(objs))
+		return commit(ctx, coll)
+	}
+}
+
+// firstID is the id of the first object of an envelope.
+func firstID(objs []json.RawMessage) string {
+	var h struct{ ID string }
+	json.Unmarshal(objs[0], &h)
+	return h.ID
+}
+
+// While a lane's envelope commits, the next one, queued behind it, is
+// prepared (parsed, validated, a peer's signatures checked): the commits
+// still run in the order the envelopes were accepted, each once, and a
+// client that prefers an answer at once (Prefer: respond-async) gets the
+// pending status of a small envelope without waiting for its ingest.
+func TestNextEnvelopePreparedWhileOneCommits(t *testing.T) {
+	n := MustNode(t, taxii.Config{IngestBatch: 4})
+	a := &ahead{next: n.ingester, preparing: make(chan struct{}), open: make(chan struct{})}
+	n.srv.Ingester = a
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var ids []string
+	for e := range 3 {
+		var raws []string
+		for i := range 3 {
+			raws = append(raws, string(stixIndicator(300_000+10*e+i, at, orgUSA, policy.TLP2Clear)))
+		}
+		r := MustDo(t, n, request{method: "POST", path: n.objectsPath(), token: n.tokens["usa-publisher"],
+			contentType: taxii.MediaTypeTAXII, body: envelopeOf(raws...), header: http.Header{"Prefer": {"respond-async"}}})
+		var st taxii.StatusResource
+		MustDecode(t, r, &st)
+		if r.status != http.StatusAccepted || st.Status != kizuna.StatusPending {
+			t.Fatalf("POST preferring respond-async: %d %s, want 202 pending", r.status, r.body)
+		}
+		ids = append(ids, st.ID)
+	}
+	close(a.open) // the first envelope commits once all three are queued
+	for _, id := range ids {
+		if st := MustWaitStatus(t, n, id, n.tokens["usa-publisher"]); st.SuccessCount != 3 {
+			t.Fatalf("status %s: %+v", id, st)
+		}
+	}
+	a.mu.Lock()
+	events := slices.Clone(a.events)
+	a.mu.Unlock()
+	var commits []string
+	for _, e := range events {
+		if !strings.HasPrefix(e, "prepare") {
+			commits = append(commits, e)
+		}
+	}
+	want := []string{"ingest " + indicatorID(300_000), "commit " + indicatorID(300_010), "commit " + indicatorID(300_020)}
+	if !slices.Equal(commits, want) {
+		t.Fatalf("calls %v: want the first envelope ingested, the others prepared ahead and committed, in order", events)
+	}
+	if i, j := slices.IndexFunc(events, func(e string) bool { return strings.HasPrefix(e, "prepare") }), slices.Index(events, commits[0]); i < 0 || i > j+1 {
+		t.Errorf("the second envelope was not prepared while the first committed: %v", events)
 	}
 }

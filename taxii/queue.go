@@ -18,6 +18,18 @@ type ingestJob struct {
 	// status as stored.
 	done  chan struct{}
 	final *kizuna.Status
+
+	// prepared, when not nil, is closed once the envelope has been
+	// prepared ahead (prepareAhead); commit then stores it.
+	prepared chan struct{}
+	commit   func(ctx context.Context, collection string) ([]kizuna.PutResult, error)
+}
+
+// preparer is an Ingester that prepares a batch (parses, validates, checks
+// a peer's signatures) apart from committing it (ingest.Service): a worker
+// prepares a lane's next envelope while it commits the one before.
+type preparer interface {
+	PrepareIngest(ctx context.Context, objects []json.RawMessage) func(ctx context.Context, collection string) ([]kizuna.PutResult, error)
 }
 
 // laneKey names the envelopes that must be committed in the order they were
@@ -32,6 +44,8 @@ type laneKey struct{ principal, collection string }
 type lane struct {
 	key  laneKey
 	jobs []*ingestJob
+	// taken is how many envelopes at the head of jobs a worker holds.
+	taken int
 }
 
 // ingestQueue runs a fixed number of workers over a bounded queue of lanes.
@@ -144,8 +158,46 @@ func (q *ingestQueue) submit(job *ingestJob) {
 	l.jobs = append(l.jobs, job)
 	if !busy {
 		q.ready <- l
+		return
+	}
+	q.prepareAhead(l)
+}
+
+// prepareAhead starts preparing the first prepareDepth envelopes of l that
+// no worker holds, those not being prepared already, so that each is ready
+// to commit once the envelopes before it are: the store's single writer
+// commits one batch while the next ones are verified and parsed on the
+// other cores. Only an envelope that takes a group of its own is prepared
+// ahead (more than half of Config.IngestBatch objects, and at most that
+// many), and none behind one that does not; smaller ones are grouped with
+// those behind them, as before. It prepares with the principal that
+// posted; commitPrepared ingests anew if the principal's peer role changed
+// meanwhile. Call it with laneMu held.
+func (q *ingestQueue) prepareAhead(l *lane) {
+	pr, ok := q.s.Ingester.(preparer)
+	if !ok {
+		return
+	}
+	batch := q.s.cfg.IngestBatch
+	for _, job := range l.jobs[l.taken:min(len(l.jobs), l.taken+prepareDepth)] {
+		if 2*len(job.objects) <= batch || len(job.objects) > batch {
+			return
+		}
+		if job.prepared != nil {
+			continue
+		}
+		job.prepared = make(chan struct{})
+		go func() {
+			defer close(job.prepared)
+			job.commit = pr.PrepareIngest(job.ctx, job.objects)
+		}()
 	}
 }
+
+// prepareDepth is how many envelopes of a lane are prepared ahead of the
+// one committing: two keep the cores busy while a batch commits and the
+// next is taken (docs/benchmarks-federation.md).
+const prepareDepth = 2
 
 // run processes the oldest envelopes of each ready lane, then puts the lane
 // back at the end of the line if it has more, so that one busy principal
@@ -156,6 +208,8 @@ func (q *ingestQueue) run() {
 	for l := range q.ready {
 		q.laneMu.Lock()
 		jobs := q.takeGroup(l)
+		l.taken = len(jobs)
+		q.prepareAhead(l)
 		q.laneMu.Unlock()
 
 		q.process(jobs)
@@ -166,7 +220,7 @@ func (q *ingestQueue) run() {
 		n := len(jobs)
 		q.laneMu.Lock()
 		clear(l.jobs[:n]) // jobs shares this array: it is empty from here
-		l.jobs = l.jobs[n:]
+		l.jobs, l.taken = l.jobs[n:], 0
 		if len(l.jobs) > 0 {
 			q.ready <- l
 		} else {

@@ -37,6 +37,8 @@ func (q *ingestQueue) process(jobs []*ingestJob) {
 			job.status.Failures = append(job.status.Failures, failAll(job.status.Pendings, kizuna.ErrorMessage(err))...)
 			job.status.Pendings = nil
 		}
+	case jobs[0].prepared != nil:
+		s.commitPrepared(kizuna.NewContextWithPrincipal(ctx, p), jobs[0])
 	case len(jobs) == 1:
 		s.ingestInBatches(kizuna.NewContextWithPrincipal(ctx, p), jobs[0])
 	default:
@@ -64,10 +66,14 @@ func (q *ingestQueue) process(jobs []*ingestJob) {
 
 // takeGroup returns the envelopes at the head of l that process takes
 // together: the oldest, and those after it while the objects number at
-// most Config.IngestBatch. Call it with laneMu held.
+// most Config.IngestBatch. An envelope prepared ahead is a group of its
+// own. Call it with laneMu held.
 func (q *ingestQueue) takeGroup(l *lane) []*ingestJob {
+	if l.jobs[0].prepared != nil {
+		return l.jobs[:1:1]
+	}
 	n, total := 1, len(l.jobs[0].objects)
-	for n < len(l.jobs) && total+len(l.jobs[n].objects) <= q.s.cfg.IngestBatch {
+	for n < len(l.jobs) && l.jobs[n].prepared == nil && total+len(l.jobs[n].objects) <= q.s.cfg.IngestBatch {
 		total += len(l.jobs[n].objects)
 		n++
 	}
@@ -98,16 +104,40 @@ func (s *Server) ingestInBatches(ctx context.Context, job *ingestJob) {
 	}
 }
 
+// commitPrepared commits an envelope prepared ahead (prepareAhead), once
+// its preparation is done. It was prepared with the principal that
+// posted; if that principal's peer role has changed since, it is ingested
+// anew with the principal of ctx (the current one), as the role decides
+// whether its signatures are checked.
+func (s *Server) commitPrepared(ctx context.Context, job *ingestJob) {
+	<-job.prepared
+	st := job.status
+	var results []kizuna.PutResult
+	var err error
+	if posted, p := kizuna.PrincipalFromContext(job.ctx), kizuna.PrincipalFromContext(ctx); posted == nil || p == nil || posted.HasRole(kizuna.RolePeer) != p.HasRole(kizuna.RolePeer) {
+		results, err = s.ingest(ctx, st, job.objects)
+	} else {
+		results, err = job.commit(ctx, st.Collection)
+		s.logIngestFailure(ctx, st, err)
+	}
+	recordResults(st, results, err, len(job.objects))
+}
+
 // ingest runs the ingester on objects for the collection of st, logging an
 // internal failure of the whole call.
 func (s *Server) ingest(ctx context.Context, st *kizuna.Status, objects []json.RawMessage) ([]kizuna.PutResult, error) {
 	results, err := s.Ingester.Ingest(ctx, st.Collection, objects)
+	s.logIngestFailure(ctx, st, err)
+	return results, err
+}
+
+// logIngestFailure logs an internal failure of a whole ingest call.
+func (s *Server) logIngestFailure(ctx context.Context, st *kizuna.Status, err error) {
 	if err != nil && kizuna.ErrorCode(err) == kizuna.EINTERNAL {
 		s.Logger.ErrorContext(ctx, "taxii ingest failed", slog.String("status", st.ID),
 			slog.String("collection", st.Collection), slog.String("request_id", kizuna.RequestIDFromContext(ctx)),
 			slog.String("error", err.Error()))
 	}
-	return results, err
 }
 
 // recordResults moves the first n pendings of st to its successes or

@@ -61,6 +61,11 @@ const (
 	// slotAlways: not every binding needs a guarded leaf, so the pattern is
 	// evaluated on every observation.
 	slotAlways
+	// slotKeepTree: the pattern's parsed tree is kept however many others
+	// are (index_tree.go): it is evaluated on every observation, or it
+	// has a LIKE or MATCHES test, whose parse compiles an expression and
+	// whose candidates, found through grams, are many.
+	slotKeepTree
 )
 
 type entry struct {
@@ -196,12 +201,14 @@ func (ix *Index) Add(id string, p *Pattern) {
 			ip.nCIDR++
 		}
 	}
+	if info.flags&slotAlways != 0 || slices.ContainsFunc(e.atoms, func(a placedAtom) bool { return a.kind == atomTri }) {
+		info.flags |= slotKeepTree
+	}
 	e.p.Store(p)
 	ix.entries[slot] = e
 	ix.slots[slot] = info
-	if info.flags&slotAlways == 0 {
-		// A pattern evaluated on every observation keeps its tree; the
-		// others keep it only while the cache holds it.
+	if info.flags&slotKeepTree == 0 {
+		// The others keep their trees only while the cache holds them.
 		ix.trees.add(ix, slot)
 	}
 	ix.byID[id] = slot

@@ -14,8 +14,11 @@ import "sync"
 // is needed only to confirm a candidate or to bind the leaves of a larger
 // pattern. So an entry keeps its pattern's text, and only the most recently
 // added or used trees are kept; another is parsed again from its text when
-// it is needed. Patterns evaluated on every observation (slotAlways) always
-// keep theirs.
+// it is needed. Patterns evaluated on every observation, and those with a
+// LIKE or MATCHES test (slotKeepTree), always keep theirs: parsing one of
+// the latter compiles its expression, and a value can make candidates of
+// many of them at once, so parsing them again would let a request cost the
+// node far more than it did.
 type treeCache struct {
 	mu   sync.Mutex
 	ring []int32 // slots whose trees are kept; the oldest at next once full
@@ -23,7 +26,7 @@ type treeCache struct {
 }
 
 // treeCacheSize is how many trees an index keeps besides those of its
-// slotAlways patterns: about 6 MB of trees of typical indicators.
+// slotKeepTree patterns: about 6 MB of trees of typical indicators.
 const treeCacheSize = 1 << 14
 
 // add records that slot's tree is kept, dropping the oldest kept tree when
@@ -40,7 +43,7 @@ func (c *treeCache) add(ix *Index, slot int32) {
 	c.next = (c.next + 1) % len(c.ring)
 	// The slot may have been freed or reused since; a tree dropped that
 	// is needed again is only parsed again.
-	if old != slot && ix.slots[old].flags&slotAlways == 0 {
+	if old != slot && ix.slots[old].flags&slotKeepTree == 0 {
 		if e := ix.entries[old]; e != nil {
 			e.p.Store(nil)
 		}

@@ -31,19 +31,24 @@ func keptTrees(ix *Index) int {
 }
 
 func TestIndexKeepsBoundedTrees(t *testing.T) {
-	ix := bigIndex(t, []string{"[ipv4-addr:value NOT = '203.0.113.1']"}) // evaluated on every observation
-	if n := keptTrees(ix); n != treeCacheSize+1 {
-		t.Fatalf("%d trees kept, want %d (the cache and the one slotAlways pattern)", n, treeCacheSize+1)
+	ix := bigIndex(t, []string{
+		"[ipv4-addr:value NOT = '203.0.113.1']",                       // evaluated on every observation
+		"[domain-name:value MATCHES '^[a-z]+\\\\.evil\\\\.example$']", // its parse compiles an expression
+	})
+	if n := keptTrees(ix); n != treeCacheSize+2 {
+		t.Fatalf("%d trees kept, want %d (the cache and the two slotKeepTree patterns)", n, treeCacheSize+2)
 	}
-	if p := ix.entries[ix.byID["p0"]].p.Load(); p == nil {
-		t.Fatal("the tree of a pattern evaluated on every observation was dropped")
+	for _, id := range []string{"p0", "p1"} {
+		if p := ix.entries[ix.byID[id]].p.Load(); p == nil {
+			t.Fatalf("the tree of %s was dropped", id)
+		}
 	}
 	// A dropped tree is parsed again when a candidate needs it.
 	if got := ix.MatchObservation(MustValues(t, 0, "10.0.0.1")); !slices.Equal(got, []string{"filler1", "p0"}) {
 		t.Fatalf("got %v", got)
 	}
-	if n := keptTrees(ix); n != treeCacheSize+1 {
-		t.Fatalf("%d trees kept after a match, want %d", n, treeCacheSize+1)
+	if n := keptTrees(ix); n != treeCacheSize+2 {
+		t.Fatalf("%d trees kept after a match, want %d", n, treeCacheSize+2)
 	}
 }
 
@@ -57,7 +62,7 @@ func TestIndexAgreesWithEvaluatorBeyondTreeCache(t *testing.T) {
 	}
 	ix := bigIndex(t, srcs)
 	for i := range srcs {
-		if ix.entries[ix.byID[fmt.Sprintf("p%d", i)]].p.Load() != nil && ix.slots[ix.byID[fmt.Sprintf("p%d", i)]].flags&slotAlways == 0 {
+		if ix.entries[ix.byID[fmt.Sprintf("p%d", i)]].p.Load() != nil && ix.slots[ix.byID[fmt.Sprintf("p%d", i)]].flags&slotKeepTree == 0 {
 			t.Fatalf("p%d still has its tree", i)
 		}
 	}

@@ -62,9 +62,10 @@ const (
 	// evaluated on every observation.
 	slotAlways
 	// slotKeepTree: the pattern's parsed tree is kept however many others
-	// are (index_tree.go): it is evaluated on every observation, or it
-	// has a LIKE or MATCHES test, whose parse compiles an expression and
-	// whose candidates, found through grams, are many.
+	// are (index_tree.go): it is evaluated on every observation, it has a
+	// LIKE or MATCHES test, whose parse compiles an expression and whose
+	// candidates, found through grams, are many, or its text is longer
+	// than keepTreeText.
 	slotKeepTree
 )
 
@@ -201,7 +202,7 @@ func (ix *Index) Add(id string, p *Pattern) {
 			ip.nCIDR++
 		}
 	}
-	if info.flags&slotAlways != 0 || slices.ContainsFunc(e.atoms, func(a placedAtom) bool { return a.kind == atomTri }) {
+	if info.flags&slotAlways != 0 || len(p.text) > keepTreeText || slices.ContainsFunc(e.atoms, func(a placedAtom) bool { return a.kind == atomTri }) {
 		info.flags |= slotKeepTree
 	}
 	e.p.Store(p)

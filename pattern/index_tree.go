@@ -14,16 +14,26 @@ import "sync"
 // is needed only to confirm a candidate or to bind the leaves of a larger
 // pattern. So an entry keeps its pattern's text, and only the most recently
 // added or used trees are kept; another is parsed again from its text when
-// it is needed. Patterns evaluated on every observation, and those with a
-// LIKE or MATCHES test (slotKeepTree), always keep theirs: parsing one of
-// the latter compiles its expression, and a value can make candidates of
-// many of them at once, so parsing them again would let a request cost the
-// node far more than it did.
+// it is needed. Patterns evaluated on every observation, those with a LIKE
+// or MATCHES test and those longer than keepTreeText (slotKeepTree) always
+// keep theirs: parsing one of the second compiles its expression, and a
+// value can make candidates of many of them at once, and parsing one of the
+// third costs far more than its match, so parsing them again would let a
+// request cost the node far more than it did.
 type treeCache struct {
 	mu   sync.Mutex
 	ring []int32 // slots whose trees are kept; the oldest at next once full
 	next int
 }
+
+// keepTreeText is the length of the longest pattern text whose tree may be
+// dropped. A parse costs more than its text's length (2 µs for 80 bytes,
+// 8 µs for 450, 160 µs for 4 KB, 50 ms for 87 KB of OR-ed comparisons): a
+// publisher's long patterns parsed again on every request whose values hit
+// them would cost the node thousands of times what matching them does.
+// Below this length a parse is some 20 µs at most; typical indicators are
+// far shorter, so the longer ones are few and keep their trees.
+const keepTreeText = 1024
 
 // treeCacheSize is how many trees an index keeps besides those of its
 // slotKeepTree patterns: about 6 MB of trees of typical indicators.

@@ -452,3 +452,47 @@ func TestNextEnvelopePreparedWhileOneCommits(t *testing.T) {
 		t.Errorf("the second envelope was not prepared while the first committed: %v", events)
 	}
 }
+
+// An envelope prepared ahead of its commit is committed with the rights its
+// principal holds at the commit: one revoked meanwhile stores nothing.
+func TestPreparedEnvelopeOfRevokedPrincipalIsNotStored(t *testing.T) {
+	n := MustNode(t, taxii.Config{IngestBatch: 4})
+	a := &ahead{next: n.ingester, preparing: make(chan struct{}), open: make(chan struct{})}
+	n.srv.Ingester = a
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var ids []string
+	for e := range 3 {
+		var raws []string
+		for i := range 3 {
+			raws = append(raws, string(stixIndicator(400_000+10*e+i, at, orgUSA, policy.TLP2Clear)))
+		}
+		r := MustDo(t, n, request{method: "POST", path: n.objectsPath(), token: n.tokens["usa-publisher"],
+			contentType: taxii.MediaTypeTAXII, body: envelopeOf(raws...), header: http.Header{"Prefer": {"respond-async"}}})
+		var st taxii.StatusResource
+		MustDecode(t, r, &st)
+		ids = append(ids, st.ID)
+	}
+	<-a.preparing
+	ctx := context.Background()
+	if err := n.db.RevokePrincipal(ctx, "usa-publisher"); err != nil {
+		t.Fatal(err)
+	}
+	close(a.open)
+	// The first envelope was checked, and is being ingested, before the
+	// revocation; the two behind it are prepared.
+	for i, id := range ids[1:] {
+		var st *kizuna.Status
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+			var err error
+			if st, err = n.db.FindStatusByID(ctx, id); err != nil {
+				t.Fatal(err)
+			}
+			if st.Status == kizuna.StatusComplete || time.Now().After(deadline) {
+				break
+			}
+		}
+		if st.Status != kizuna.StatusComplete || len(st.Successes) != 0 {
+			t.Errorf("envelope %d, prepared before the revocation, committed after it: %+v", i+1, st)
+		}
+	}
+}

@@ -129,11 +129,11 @@ func TestIndexTreesUnderConcurrentUse(t *testing.T) {
 	wg.Wait()
 }
 
-// TestIndexKeepsTreesOfLongPatterns: a pattern's parse grows faster than its
-// text (an 87 KB pattern of 2,000 comparisons parsed in some 50 ms, its
-// match with the tree kept in 7 µs), so a publisher's long patterns, their
-// trees dropped from the cache, would make every match request whose values
-// hit them cost the node that many parses. Long patterns keep their trees.
+// TestIndexKeepsTreesOfLongPatterns: a pattern's parse costs with its text
+// (an 87 KB pattern of 2,000 comparisons parsed in 1.2 ms, matched with its
+// tree in 7 µs), so a publisher's long patterns, their trees dropped from
+// the cache, would make every match request whose values hit them cost the
+// node that many parses. Long patterns keep their trees.
 func TestIndexKeepsTreesOfLongPatterns(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("[domain-name:value = 'x.evil.example'")

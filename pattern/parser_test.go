@@ -3,6 +3,7 @@ package pattern
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -210,6 +211,25 @@ func TestParseOffsetsAreLinear(t *testing.T) {
 	} {
 		if at := utf8.RuneCountInString(src[:strings.Index(src, want.text)]); want.got != at {
 			t.Errorf("offset of %q: %d, want %d", want.text, want.got, at)
+		}
+	}
+}
+
+// offset counts from the last position it converted, forward or back, and
+// gives each position's character offset whatever the order it is asked in.
+func TestParseOffsetInAnyOrder(t *testing.T) {
+	src := "[url:value = 'ü→é' AND x:y = '日本'] OR [a:b = 'plain']"
+	var starts []int
+	for i := range src {
+		starts = append(starts, i)
+	}
+	starts = append(starts, len(src))
+	p := &parser{src: src}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 1000 {
+		pos := starts[r.IntN(len(starts))]
+		if got, want := p.offset(pos), utf8.RuneCountInString(src[:pos]); got != want {
+			t.Fatalf("offset(%d) = %d, want %d", pos, got, want)
 		}
 	}
 }

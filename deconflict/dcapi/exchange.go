@@ -248,6 +248,11 @@ func (x *Exchange) ask(ctx context.Context, a *kizuna.DefensiveAction) {
 			continue
 		}
 		for try, wait := 1, time.Second; ; try, wait = try+1, wait*2 {
+			if try > 1 && !x.current(ctx, a) {
+				// Withdrawn or changed meanwhile: its new version is
+				// asked on its own, and the old one must raise nothing.
+				break
+			}
 			err := x.askOne(ctx, c, a)
 			if err == nil {
 				break
@@ -263,6 +268,18 @@ func (x *Exchange) ask(ctx context.Context, a *kizuna.DefensiveAction) {
 			}
 		}
 	}
+}
+
+// current reports whether a is still the latest registration of its
+// action, and not withdrawn, in the store.
+func (x *Exchange) current(ctx context.Context, a *kizuna.DefensiveAction) bool {
+	x.s.cat.mu.Lock()
+	defer x.s.cat.mu.Unlock()
+	if err := x.s.cat.refreshLocked(ctx); err != nil {
+		return true // tried again; the exchange itself reports the store's failure
+	}
+	latest := x.s.cat.latest[a.ID]
+	return latest == nil || (!latest.Modified.After(a.Modified) && latest.State != kizuna.ActionWithdrawn)
 }
 
 // askOne runs one exchange for an action under an agreement: the query,
@@ -329,6 +346,13 @@ func (x *Exchange) notify(ctx context.Context, c *AgreementConfig, query string,
 	// The node's own work, not the calling peer's.
 	own := kizuna.NewContextWithPrincipal(ctx, nil)
 	if err := x.s.storeNotices(own, []*kizuna.DeconflictionNotice{n}, []*kizuna.DefensiveAction{a}); err != nil {
+		if kizuna.ErrorCode(err) == kizuna.ECONFLICT {
+			// When both allies register at once, each owner's notice of
+			// the meeting comes twice, from this node's own question and
+			// from the ally's confirm, with the same id and version and
+			// the overlap each side computed: the first one stored stands.
+			return nil
+		}
 		return err
 	}
 	x.Audit(ctx, &kizuna.AuditEvent{Action: "deconflict.hit", Object: n.ID, Decision: "allow",
